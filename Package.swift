@@ -1,0 +1,174 @@
+// swift-tools-version:6.1
+// Chargeline: a time-series telemetry store and analytics pipeline for EV charging piles.
+//
+// Module graph (arrows point at what a module imports; never the other way):
+//
+//   chargeline (exe) -> ChargelineCommands -> ChargelineServer -> ChargelineIngest -> ChargelineCore
+//                                          \-> ChargelineStorage -> ChargelineCodec -> CZstd, CLZ4
+//                                                              \-> ChargelineCore
+//
+// Storage never imports networking or ingest; Ingest never imports Storage (it fills a
+// `WriteBatch`, a Core type, that the server hands to storage).
+import PackageDescription
+import class Foundation.ProcessInfo
+
+// MARK: - Shared settings
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+// MARK: - Dependencies
+
+var dependencies: [Package.Dependency] = [
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+]
+
+// MARK: - Targets
+
+var targets: [Target] = [
+    // System libraries: shims only.
+    .systemLibrary(
+        name: "CZstd", pkgConfig: "libzstd",
+        providers: [.apt(["libzstd-dev"])]),
+    .systemLibrary(
+        name: "CLZ4", pkgConfig: "liblz4",
+        providers: [.apt(["liblz4-dev"])]),
+
+    // Value types shared by every module.
+    .target(name: "ChargelineCore", swiftSettings: swiftSettings),
+
+    // Stateless column encoders/decoders and block compressors. No files, no clocks.
+    .target(
+        name: "ChargelineCodec",
+        dependencies: ["CZstd", "CLZ4"],
+        swiftSettings: swiftSettings),
+
+    // WAL, head, segments, manifest, compaction, recovery, reads.
+    .target(
+        name: "ChargelineStorage",
+        dependencies: [
+            "ChargelineCore", "ChargelineCodec",
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swiftSettings),
+
+    // Protocol decoders over raw bytes (line protocol). No NIO, no storage.
+    .target(
+        name: "ChargelineIngest",
+        dependencies: ["ChargelineCore"],
+        swiftSettings: swiftSettings),
+
+    // NIO listeners, HTTP API, wiring, shutdown: the composition root.
+    .target(
+        name: "ChargelineServer",
+        dependencies: [
+            "ChargelineCore", "ChargelineIngest", "ChargelineStorage",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swiftSettings),
+
+    // ArgumentParser commands, a library so tests can drive them.
+    .target(
+        name: "ChargelineCommands",
+        dependencies: [
+            "ChargelineCore", "ChargelineIngest", "ChargelineStorage", "ChargelineServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swiftSettings),
+
+    .executableTarget(
+        name: "chargeline",
+        dependencies: ["ChargelineCommands"],
+        swiftSettings: swiftSettings),
+
+    // Tools: the telemetry generator used by benchmarks, the README and tests.
+    .executableTarget(
+        name: "chargeline-datagen",
+        dependencies: [
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ],
+        path: "Tools/chargeline-datagen",
+        swiftSettings: swiftSettings),
+
+    // MARK: Tests (mirror Sources)
+    .testTarget(
+        name: "ChargelineCoreTests",
+        dependencies: ["ChargelineCore"],
+        swiftSettings: swiftSettings),
+    .testTarget(
+        name: "ChargelineCodecTests",
+        dependencies: ["ChargelineCodec"],
+        resources: [.copy("Fixtures")],
+        swiftSettings: swiftSettings),
+    .testTarget(
+        name: "ChargelineStorageTests",
+        dependencies: ["ChargelineCore", "ChargelineStorage", "ChargelineCodec"],
+        swiftSettings: swiftSettings),
+    .testTarget(
+        name: "ChargelineIngestTests",
+        dependencies: ["ChargelineCore", "ChargelineIngest"],
+        swiftSettings: swiftSettings),
+    .testTarget(
+        name: "ChargelineServerTests",
+        dependencies: [
+            "ChargelineCore", "ChargelineServer", "ChargelineStorage", "ChargelineIngest",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ],
+        swiftSettings: swiftSettings),
+    .testTarget(
+        name: "ChargelineCommandsTests",
+        dependencies: ["ChargelineCommands", "ChargelineStorage", "ChargelineCore", "chargeline"],
+        swiftSettings: swiftSettings),
+]
+
+// MARK: - Benchmarks (only when CHARGELINE_BENCHMARKS is set, so ordinary builds never resolve them)
+
+if ProcessInfo.processInfo.environment["CHARGELINE_BENCHMARKS"] != nil {
+    dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]))
+    let benchmarkDeps: [Target.Dependency] = [
+        .product(name: "Benchmark", package: "benchmark"),
+    ]
+    let benchmarkPlugins: [Target.PluginUsage] = [
+        .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+    ]
+    targets += [
+        .executableTarget(
+            name: "CodecBenchmarks",
+            dependencies: benchmarkDeps + ["ChargelineCodec"],
+            path: "Benchmarks/CodecBenchmarks",
+            plugins: benchmarkPlugins),
+        .executableTarget(
+            name: "IngestBenchmarks",
+            dependencies: benchmarkDeps + ["ChargelineCore", "ChargelineIngest"],
+            path: "Benchmarks/IngestBenchmarks",
+            plugins: benchmarkPlugins),
+        .executableTarget(
+            name: "StorageBenchmarks",
+            dependencies: benchmarkDeps + ["ChargelineCore", "ChargelineStorage"],
+            path: "Benchmarks/StorageBenchmarks",
+            plugins: benchmarkPlugins),
+    ]
+}
+
+let package = Package(
+    name: "Chargeline",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "chargeline", targets: ["chargeline"]),
+        .executable(name: "chargeline-datagen", targets: ["chargeline-datagen"]),
+    ],
+    dependencies: dependencies,
+    targets: targets
+)

@@ -1,0 +1,43 @@
+/// The error every Chargeline module throws: a code a program can switch on, a message that
+/// says what happened, where, and what to do, and an optional underlying cause.
+public struct ChargelineError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure this is. Extensible: new codes are added as static members.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let name: String
+        public init(_ name: String) { self.name = name }
+        public var description: String { name }
+
+        /// The caller's input is malformed (a line, frame, query or argument).
+        public static let badInput = Code("bad input")
+        /// A file's bytes do not match their checksum or layout.
+        public static let corruption = Code("corruption")
+        /// A system call failed.
+        public static let io = Code("i/o")
+        /// A field was written with a type other than the one it already has.
+        public static let typeConflict = Code("field type conflict")
+        /// A configured limit was reached (body size, memory, points scanned).
+        public static let limit = Code("limit")
+        /// The named thing does not exist.
+        public static let notFound = Code("not found")
+        /// The store is closed or shutting down.
+        public static let closed = Code("closed")
+    }
+
+    /// The kind of failure.
+    public let code: Code
+    /// What happened, where, and what to do.
+    public let message: String
+    /// The underlying error, if any.
+    public let cause: (any Error)?
+
+    public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
+        self.code = code
+        self.message = message
+        self.cause = cause
+    }
+
+    public var description: String {
+        if let cause { return "\(message) (\(cause))" }
+        return message
+    }
+}
