@@ -1,0 +1,86 @@
+package import ChargelineCore
+
+/// Values of one field of one series, sorted by time with unique timestamps: what segment
+/// blocks hold and what reads return. Numbers and booleans as 64-bit patterns; strings as a
+/// byte arena with end offsets.
+package struct ColumnData: Sendable {
+    package var type: FieldType
+    package var timestamps: [Int64] = []
+    package var bits: [UInt64] = []
+    package var stringBytes: [UInt8] = []
+    package var stringEnds: [UInt32] = []
+
+    package init(type: FieldType) { self.type = type }
+
+    package var count: Int { timestamps.count }
+
+    package mutating func appendString(_ bytes: some Collection<UInt8>) {
+        stringBytes.append(contentsOf: bytes)
+        stringEnds.append(UInt32(stringBytes.count))
+    }
+
+    /// The bytes of string value `i`.
+    package func stringSlice(_ i: Int) -> ArraySlice<UInt8> {
+        let start = i == 0 ? 0 : Int(stringEnds[i - 1])
+        return stringBytes[start..<Int(stringEnds[i])]
+    }
+
+    /// Value `i` as a `FieldValue`.
+    package func value(at i: Int) -> FieldValue {
+        if type == .string { return .string(String(decoding: stringSlice(i), as: UTF8.self)) }
+        return FieldValue(type: type, bits: bits[i])
+    }
+
+    /// Appends value `i` of `other` (same type).
+    package mutating func append(from other: ColumnData, at i: Int) {
+        timestamps.append(other.timestamps[i])
+        if type == .string { appendString(other.stringSlice(i)) } else { bits.append(other.bits[i]) }
+    }
+
+    /// Merges sources ordered oldest first into one sorted column; where several sources hold
+    /// the same timestamp the newest wins (last write wins).
+    package static func merge(_ sources: [ColumnData], type: FieldType) -> ColumnData {
+        let nonEmpty = sources.filter { $0.count > 0 }
+        if nonEmpty.isEmpty { return ColumnData(type: type) }
+        if nonEmpty.count == 1 { return nonEmpty[0] }
+        // Fast path: sources that do not overlap in time and are already in order.
+        var ordered = true
+        for k in 1..<nonEmpty.count where nonEmpty[k].timestamps.first! <= nonEmpty[k - 1].timestamps.last! {
+            ordered = false
+            break
+        }
+        var out = ColumnData(type: type)
+        out.timestamps.reserveCapacity(nonEmpty.reduce(0) { $0 + $1.count })
+        if ordered {
+            for s in nonEmpty {
+                out.timestamps.append(contentsOf: s.timestamps)
+                if type == .string {
+                    for i in 0..<s.count { out.appendString(s.stringSlice(i)) }
+                } else {
+                    out.bits.append(contentsOf: s.bits)
+                }
+            }
+            return out
+        }
+        // k-way merge by (timestamp, newest source wins).
+        var cursors = [Int](repeating: 0, count: nonEmpty.count)
+        while true {
+            var best = -1
+            var bestT = Int64.max
+            for s in 0..<nonEmpty.count where cursors[s] < nonEmpty[s].count {
+                let t = nonEmpty[s].timestamps[cursors[s]]
+                if best < 0 || t < bestT || (t == bestT) {
+                    // On equal timestamps the later (newer) source replaces the earlier one.
+                    best = s
+                    bestT = t
+                }
+            }
+            if best < 0 { break }
+            out.append(from: nonEmpty[best], at: cursors[best])
+            for s in 0..<nonEmpty.count where cursors[s] < nonEmpty[s].count && nonEmpty[s].timestamps[cursors[s]] == bestT {
+                cursors[s] += 1
+            }
+        }
+        return out
+    }
+}

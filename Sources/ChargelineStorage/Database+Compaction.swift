@@ -1,0 +1,104 @@
+package import ChargelineCodec
+package import ChargelineCore
+
+extension Database {
+    /// Partitions with at least `minSegments` segments, oldest first.
+    func partitionsToCompact(minSegments: Int) -> [Int64] {
+        lock.lock(); defer { lock.unlock() }
+        return partitions.filter { $0.value.count >= minSegments }.keys.sorted()
+    }
+
+    /// Merges every segment of each partition into one (zstd second stage, duplicates
+    /// resolved to the newest write). `minSegments` 2 compacts anything with more than one.
+    /// Returns how many partitions were rewritten.
+    @discardableResult
+    package func compact(minSegments: Int = 2) throws -> Int {
+        if readOnly { return 0 }
+        var done = 0
+        for start in partitionsToCompact(minSegments: minSegments) {
+            if try compactPartition(start) { done += 1 }
+        }
+        return done
+    }
+
+    /// Rewrites one partition's segments into a single segment. Safe against concurrent
+    /// flushes: only the segments present when it starts are replaced, and the output keeps
+    /// the highest `seq` of its inputs, so newer flushes still win over it.
+    @discardableResult
+    func compactPartition(_ start: Int64) throws -> Bool {
+        compactionMutex.lock()
+        defer { compactionMutex.unlock() }
+        lock.lock()
+        let inputs = partitions[start] ?? []
+        lock.unlock()
+        guard inputs.count >= 2 || (inputs.count == 1 && inputs[0].info.level == 0) else { return false }
+        let started = FileIO.monotonicNanoseconds()
+
+        // Every series key in any input, in key order.
+        let indexes = try inputs.map { try $0.loadIndex() }
+        var keys = Set<[UInt8]>()
+        for index in indexes { for s in index.series { keys.insert(s.key) } }
+        let sortedKeys = keys.sorted { $0.lexicographicallyPrecedes($1) }
+        let lookups: [[[UInt8]: Int]] = indexes.map { index in
+            Dictionary(uniqueKeysWithValues: index.series.enumerated().map { ($1.key, $0) })
+        }
+
+        let writer = try SegmentWriter(
+            directory: partitionDirectory(start), id: allocateSegmentID(),
+            seq: inputs.map(\.info.seq).max()!, level: (inputs.map(\.info.level).max() ?? 0) + 1,
+            partition: TimeRange(start: start, end: start &+ manifest.partitionDuration), options: .compact)
+        do {
+            for key in sortedKeys {
+                // field name -> (type, sources oldest first)
+                var fields: [String: (FieldType, [ColumnData])] = [:]
+                var order: [String] = []
+                for (k, reader) in inputs.enumerated() {
+                    guard let si = lookups[k][key] else { continue }
+                    for field in indexes[k].series[si].fields {
+                        var chunks = ColumnData(type: field.type)
+                        for block in field.blocks {
+                            let data = try reader.readBlock(block, type: field.type)
+                            chunks = ColumnData.merge([chunks, data], type: field.type)
+                        }
+                        if fields[field.name] == nil { order.append(field.name) }
+                        if let existing = fields[field.name], existing.0 != field.type {
+                            logger.error("compaction of \(FileNames.partition(start: start)): field \(field.name) of series \(String(decoding: key, as: UTF8.self)) has type \(field.type) in \(reader.path) but \(existing.0) elsewhere; keeping \(existing.0)")
+                            continue
+                        }
+                        fields[field.name, default: (field.type, [])].1.append(chunks)
+                    }
+                }
+                let columns = order.compactMap { name -> (name: [UInt8], data: ColumnData)? in
+                    guard let (type, sources) = fields[name] else { return nil }
+                    return (Array(name.utf8), ColumnData.merge(sources, type: type))
+                }
+                try writer.addSeries(key: key, columns: columns)
+            }
+            let info = try writer.finish()
+            let inputIDs = Set(inputs.map(\.info.id))
+            try updateManifest { m in
+                m.segments.removeAll { $0.partitionStart == start && inputIDs.contains($0.id) }
+                m.segments.append(info)
+            } apply: {
+                let reader = SegmentReader(info: info, path: partitionDirectory(start) + "/" + FileNames.segment(info.id))
+                var list = partitions[start] ?? []
+                list.removeAll { inputIDs.contains($0.info.id) }
+                list.append(reader)
+                list.sort { $0.info.seq < $1.info.seq }
+                partitions[start] = list
+            }
+            for input in inputs {
+                // Readers that took a snapshot before the swap keep an open descriptor.
+                try? input.ensureOpen()
+                try? FileIO.remove(input.path)
+            }
+            let ms = Double(FileIO.monotonicNanoseconds() - started) / 1e6
+            let before = inputs.reduce(0) { $0 + $1.info.bytes }
+            logger.info("compacted \(inputs.count) segments of \(name)/\(FileNames.partition(start: start)) (\(before) bytes) into 1 (\(info.bytes) bytes) in \(Int(ms)) ms")
+            return true
+        } catch {
+            writer.abort()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package import ChargelineCodec
+package import ChargelineCore
+
+extension Database {
+    /// Writes the head to segment files, one per partition it touches, then swaps the manifest
+    /// and drops the WAL segments the new files cover.
+    ///
+    /// The head is frozen (replaced by an empty one) and the WAL rotated in one step under the
+    /// lock, so the frozen head holds exactly the records of the WAL segments before the new
+    /// one. Writers continue into the new head meanwhile; reads see the frozen head until the
+    /// segments replace it.
+    package func flush(rotateWAL: Bool = true) throws {
+        if readOnly { return }
+        flushMutex.lock()
+        defer { flushMutex.unlock() }
+        lock.lock()
+        if !active.isEmpty {
+            let head = active
+            active = Head()
+            let replayFrom = rotateWAL ? wal.rotate() : wal.currentSegmentID + 1
+            frozen.append(FrozenHead(head: head, replayFrom: replayFrom, seq: manifest.nextSeq))
+            manifest.nextSeq += 1
+        }
+        // Heads whose flush failed earlier stay first in line, so the WAL is never dropped
+        // past data that is not yet in segments.
+        let work = frozen
+        lock.unlock()
+        for item in work { try flushFrozen(item) }
+        drainWaiting()
+    }
+
+    private func flushFrozen(_ item: FrozenHead) throws {
+        let started = FileIO.monotonicNanoseconds()
+        let infos: [SegmentInfo]
+        do {
+            infos = try writeSegments(of: item.head, seq: item.seq)
+        } catch {
+            logger.error("flush of database \(name) failed: \(error); the data stays in memory and in the WAL, and the flush is retried")
+            throw error
+        }
+        try updateManifest { m in
+            m.segments += infos
+            m.walReplayFrom = max(m.walReplayFrom, item.replayFrom)
+        } apply: {
+            for info in infos {
+                let reader = SegmentReader(info: info, path: partitionDirectory(info.partitionStart) + "/" + FileNames.segment(info.id))
+                partitions[info.partitionStart, default: []].append(reader)
+                partitions[info.partitionStart]!.sort { $0.info.seq < $1.info.seq }
+            }
+            frozen.removeAll { $0.head === item.head }
+        }
+        wal.removeSegments(before: item.replayFrom)
+        let ms = Double(FileIO.monotonicNanoseconds() - started) / 1e6
+        logger.info("flushed \(item.head.valueCount) values of \(item.head.seriesCount) series in database \(name) to \(infos.count) segments in \(Int(ms)) ms")
+    }
+
+    /// Applies `change` to the manifest, stores it durably, then runs `apply` under the lock
+    /// (so in-memory state changes only after the manifest that describes it is on disk).
+    func updateManifest(_ change: (inout Manifest) -> Void, apply: () -> Void) throws {
+        manifestMutex.lock()
+        defer { manifestMutex.unlock() }
+        lock.lock()
+        var next = manifest
+        change(&next)
+        next.setSchema(schema)
+        next.segments.sort { ($0.partitionStart, $0.seq) < ($1.partitionStart, $1.seq) }
+        lock.unlock()
+        try next.store(directory: directory)
+        lock.lock()
+        // Counters may have moved while storing; keep the larger.
+        next.nextSeq = max(next.nextSeq, manifest.nextSeq)
+        next.nextSegmentID = max(next.nextSegmentID, manifest.nextSegmentID)
+        manifest = next
+        apply()
+        lock.unlock()
+    }
+
+    /// Reserves a segment file id.
+    func allocateSegmentID() -> UInt64 {
+        lock.lock(); defer { lock.unlock() }
+        let id = manifest.nextSegmentID
+        manifest.nextSegmentID += 1
+        return id
+    }
+
+    private func writeSegments(of head: Head, seq: UInt64) throws -> [SegmentInfo] {
+        var writers: [Int64: SegmentWriter] = [:]
+        do {
+            for si in 0..<head.seriesCount {
+                let key = Array(head.key(of: si))
+                var perPartition: [Int64: [(name: [UInt8], data: ColumnData)]] = [:]
+                for column in head.columns(of: si) {
+                    let sorted = column.sortedSlice(in: .all)
+                    for (start, range) in partitionRanges(sorted.timestamps) {
+                        perPartition[start, default: []].append((column.name, slice(sorted, range)))
+                    }
+                }
+                for (start, columns) in perPartition {
+                    if writers[start] == nil {
+                        writers[start] = try SegmentWriter(
+                            directory: partitionDirectory(start), id: allocateSegmentID(), seq: seq, level: 0,
+                            partition: TimeRange(start: start, end: start &+ manifest.partitionDuration), options: .fast)
+                    }
+                    try writers[start]!.addSeries(key: key, columns: columns)
+                }
+            }
+            return try writers.values.map { try $0.finish() }
+        } catch {
+            for w in writers.values { w.abort() }
+            throw error
+        }
+    }
+
+    /// Splits sorted timestamps into runs by partition.
+    func partitionRanges(_ ts: [Int64]) -> [(Int64, Range<Int>)] {
+        guard let first = ts.first else { return [] }
+        let d = manifest.partitionDuration
+        let firstStart = partitionStart(first)
+        if ts.last! < firstStart &+ d { return [(firstStart, 0..<ts.count)] }
+        var out: [(Int64, Range<Int>)] = []
+        var begin = 0
+        var start = firstStart
+        for i in 1..<ts.count where ts[i] >= start &+ d {
+            out.append((start, begin..<i))
+            begin = i
+            start = partitionStart(ts[i])
+        }
+        out.append((start, begin..<ts.count))
+        return out
+    }
+
+    func slice(_ data: ColumnData, _ range: Range<Int>) -> ColumnData {
+        if range.count == data.count { return data }
+        var out = ColumnData(type: data.type)
+        out.timestamps = Array(data.timestamps[range])
+        if data.type == .string {
+            for i in range { out.appendString(data.stringSlice(i)) }
+        } else {
+            out.bits = Array(data.bits[range])
+        }
+        return out
+    }
+}
+
+/// A head taken out of service for flushing, with the WAL segment its data ends before and
+/// the data generation its segments get.
+struct FrozenHead {
+    let head: Head
+    let replayFrom: UInt64
+    let seq: UInt64
+}

@@ -1,0 +1,96 @@
+package import ChargelineCore
+
+extension Database {
+    /// Reads the series of `measurement` (all of them, or only `seriesKey`), the named fields
+    /// (all when nil), with timestamps in `range`. Merges segments, flushing heads and the
+    /// active head; where several hold the same (series, field, timestamp) the newest write
+    /// wins. Prunes partitions, segments and blocks by time before reading.
+    package func read(measurement: String, seriesKey: [UInt8]? = nil, fields: Set<String>? = nil,
+                      range: TimeRange) throws -> [SeriesReadResult] {
+        var prefix: [UInt8] = []
+        SeriesKey.appendEscaped(Array(measurement.utf8), into: &prefix, isMeasurement: true)
+        func matches(_ key: ArraySlice<UInt8>) -> Bool {
+            if let seriesKey { return key.elementsEqual(seriesKey) }
+            guard key.count >= prefix.count, key.prefix(prefix.count).elementsEqual(prefix) else { return false }
+            return key.count == prefix.count || key[key.startIndex + prefix.count] == UInt8(ascii: ",")
+        }
+        func wanted(_ name: String) -> Bool { fields?.contains(name) ?? true }
+
+        // Snapshot under the lock; copy what the active head holds for the range.
+        lock.lock()
+        let d = manifest.partitionDuration
+        let segments = partitions
+            .filter { range.overlaps(minTime: $0.key, maxTime: $0.key &+ (d - 1)) }
+            .flatMap { $0.value }
+            .filter { range.overlaps(minTime: $0.info.minTime, maxTime: $0.info.maxTime) }
+            .sorted { $0.info.seq < $1.info.seq }
+        let frozenHeads = frozen.map(\.head)
+        let activeData = headData(active, matches: matches, wanted: wanted, range: range)
+        lock.unlock()
+
+        // key -> field -> sources oldest first
+        var collected: [[UInt8]: [String: [ColumnData]]] = [:]
+        func add(_ key: [UInt8], _ name: String, _ data: ColumnData) {
+            guard data.count > 0 else { return }
+            collected[key, default: [:]][name, default: []].append(data)
+        }
+        for segment in segments {
+            let index = try segment.loadIndex()
+            for series in index.series where matches(series.key[...]) {
+                for field in series.fields where wanted(field.name) {
+                    for block in field.blocks where range.overlaps(minTime: block.minTime, maxTime: block.maxTime) {
+                        var data = try segment.readBlock(block, type: field.type)
+                        if block.minTime < range.start || block.maxTime >= range.end { data = clip(data, range) }
+                        add(series.key, field.name, data)
+                    }
+                }
+            }
+        }
+        for head in frozenHeads {
+            for (key, fields) in headData(head, matches: matches, wanted: wanted, range: range) {
+                for (name, data) in fields { add(key, name, data) }
+            }
+        }
+        for (key, fields) in activeData {
+            for (name, data) in fields { add(key, name, data) }
+        }
+
+        return collected.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { key in
+            let fields = collected[key]!
+            let columns = fields.keys.sorted().map { name in
+                let sources = fields[name]!
+                return FieldColumn(name: name, data: ColumnData.merge(sources, type: sources[0].type))
+            }
+            return SeriesReadResult(key: key, columns: columns)
+        }
+    }
+
+    private func headData(_ head: Head, matches: (ArraySlice<UInt8>) -> Bool, wanted: (String) -> Bool,
+                          range: TimeRange) -> [[UInt8]: [String: ColumnData]] {
+        var out: [[UInt8]: [String: ColumnData]] = [:]
+        for si in 0..<head.seriesCount {
+            let key = head.key(of: si)
+            guard matches(key) else { continue }
+            for column in head.columns(of: si) {
+                let name = String(decoding: column.name, as: UTF8.self)
+                guard wanted(name) else { continue }
+                let data = column.sortedSlice(in: range)
+                if data.count > 0 { out[Array(key), default: [:]][name] = data }
+            }
+        }
+        return out
+    }
+
+    private func clip(_ data: ColumnData, _ range: TimeRange) -> ColumnData {
+        let lo = data.timestamps.firstIndex { $0 >= range.start } ?? data.count
+        let hi = data.timestamps.lastIndex { $0 < range.end }.map { $0 + 1 } ?? lo
+        return slice(data, lo..<max(lo, hi))
+    }
+
+    /// Measurement names present in the database (every measurement with a field in the
+    /// schema, which covers the head and all segments).
+    package func measurements() -> [String] {
+        lock.lock(); defer { lock.unlock() }
+        return schema.measurements.keys.sorted()
+    }
+}

@@ -1,0 +1,45 @@
+package import ChargelineCore
+
+extension Database {
+    /// Counts and sizes for `inspect`. Reads segment indexes (not blocks) to count series.
+    package func report() throws -> StoreReport.Database {
+        lock.lock()
+        let parts = partitions
+        let headValues = active.valueCount + frozen.reduce(0) { $0 + $1.head.valueCount }
+        let headSeries = active.seriesCount
+        let measurements = schema.measurements.keys.sorted()
+        lock.unlock()
+        var out: [StoreReport.Partition] = []
+        var allSeries = Set<[UInt8]>()
+        for start in parts.keys.sorted() {
+            let readers = parts[start]!
+            var keys = Set<[UInt8]>()
+            for r in readers { for s in try r.loadIndex().series { keys.insert(s.key) } }
+            allSeries.formUnion(keys)
+            let values = readers.reduce(0) { $0 + $1.info.values }
+            let bytes = readers.reduce(0) { $0 + $1.info.bytes }
+            out.append(.init(name: FileNames.partition(start: start), start: CivilTime(nanoseconds: start).rfc3339,
+                             segments: readers.count, series: keys.count,
+                             rows: readers.reduce(0) { $0 + $1.info.rows }, values: values, bytes: bytes,
+                             bytesPerValue: values > 0 ? Double(bytes) / Double(values) : 0))
+        }
+        let walBytes = FileIO.list(walDirectory).reduce(0) { $0 + (FileIO.fileSize(walDirectory + "/" + $1) ?? 0) }
+        let manifestBytes = FileIO.fileSize(directory + "/" + FileNames.manifest) ?? 0
+        let segmentBytes = out.reduce(0) { $0 + $1.bytes }
+        let values = out.reduce(0) { $0 + $1.values }
+        let total = segmentBytes + walBytes + manifestBytes
+        return .init(name: name, partitions: out, series: max(allSeries.count, headSeries), rows: out.reduce(0) { $0 + $1.rows },
+                     values: values, segmentBytes: segmentBytes, bytes: total,
+                     bytesPerValue: values > 0 ? Double(segmentBytes + manifestBytes) / Double(values) : 0,
+                     headValues: headValues, walBytes: walBytes, measurements: measurements)
+    }
+
+    /// Whether the head should be flushed now (size or age).
+    func needsFlush() -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        if !frozen.isEmpty { return true }
+        if active.isEmpty { return false }
+        if active.memoryBytes >= options.headFlushBytes || !waiting.isEmpty { return true }
+        return FileIO.monotonicNanoseconds() - active.firstWriteAt >= options.headMaxAge
+    }
+}

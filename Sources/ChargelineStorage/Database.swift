@@ -1,0 +1,183 @@
+package import ChargelineCodec
+package import ChargelineCore
+import Foundation
+package import Logging
+
+/// One database: a folder holding a WAL, a head, time partitions of segment files and a
+/// manifest. Writers, reads, flushes and compactions may run concurrently:
+/// - `lock` guards the head, the partition lists, the manifest in memory and the wait queue;
+///   it is held only for in-memory work, never across disk I/O except WAL `append` (a copy);
+/// - `flushMutex` serializes flushes, `compactionMutex` compactions, and `manifestMutex`
+///   manifest writes (a flush and a compaction can overlap; their manifest updates cannot).
+package final class Database: @unchecked Sendable {
+    package let name: String
+    package let directory: String
+    package let options: StorageOptions
+    let logger: Logger
+
+    let lock = NSLock()
+    let flushMutex = NSLock()
+    let compactionMutex = NSLock()
+    let manifestMutex = NSLock()
+
+    var manifest: Manifest
+    var schema: Schema
+    var active = Head()
+    var frozen: [FrozenHead] = []
+    /// Segment readers per partition start, each list ordered by seq (oldest first).
+    var partitions: [Int64: [SegmentReader]] = [:]
+    var waiting: [(batch: WriteBatch, completion: @Sendable (WriteOutcome) -> Void)] = []
+    var closed = false
+    /// Opened by a reader beside a running server: no WAL writer, no repairs, no file removal.
+    let readOnly: Bool
+    var wal: WAL!
+    /// What opening found (for the start-up report).
+    package private(set) var openReport = ""
+
+    var walDirectory: String { directory + "/" + FileNames.walDirectory }
+
+    /// Opens (or creates) the database in `directory`: reads the manifest, removes leftovers of
+    /// interrupted writes, replays the WAL tail into the head and starts a fresh WAL segment.
+    /// No segment file is read.
+    package init(name: String, directory: String, options: StorageOptions, readOnly: Bool = false, logger: Logger) throws {
+        let started = FileIO.monotonicNanoseconds()
+        self.name = name
+        self.directory = directory
+        self.options = options
+        self.logger = logger
+        self.readOnly = readOnly
+        if !readOnly {
+            try FileIO.makeDirectories(directory)
+            try? FileIO.remove(directory + "/" + FileNames.manifestTemp)
+        }
+        let loaded = try Manifest.load(directory: directory)
+        manifest = loaded ?? Manifest(partitionDuration: options.partitionDuration)
+        schema = manifest.typedSchema
+        if loaded == nil && !readOnly { try manifest.store(directory: directory) }
+        try loadPartitions()
+        var replaySchema = schema
+        let head = active
+        var rejectedOnReplay = 0
+        let report = try WALReplayer.replay(directory: walDirectory, fromID: manifest.walReplayFrom, repair: !readOnly, logger: logger) { batch in
+            rejectedOnReplay += head.apply(batch, schema: &replaySchema).count
+        }
+        schema = replaySchema
+        let firstID = max(report.lastSegmentID + 1, manifest.walReplayFrom)
+        if !readOnly {
+            wal = try WAL(directory: walDirectory, firstID: firstID, policy: options.fsync, logger: logger)
+        }
+        let ms = Double(FileIO.monotonicNanoseconds() - started) / 1e6
+        openReport = "database \(name): \(manifest.segments.count) segments in \(partitions.count) partitions (not read), "
+            + "replayed \(report.records) WAL records (\(report.bytes) bytes, \(head.valueCount) values) from \(report.segments) segments in "
+            + String(format: "%.1f ms", ms)
+            + (report.problems.isEmpty ? "" : "; \(report.problems.count) WAL problems (see log)")
+    }
+
+    /// Builds segment readers from the manifest and removes files the manifest does not list
+    /// (leftovers of a flush or compaction that crashed before its manifest swap).
+    private func loadPartitions() throws {
+        var live: [Int64: Set<String>] = [:]
+        for info in manifest.segments {
+            let folder = partitionDirectory(info.partitionStart)
+            let path = folder + "/" + FileNames.segment(info.id)
+            partitions[info.partitionStart, default: []].append(SegmentReader(info: info, path: path))
+            live[info.partitionStart, default: []].insert(FileNames.segment(info.id))
+        }
+        for key in partitions.keys { partitions[key]!.sort { $0.info.seq < $1.info.seq } }
+        let root = directory + "/" + FileNames.partitionsDirectory
+        for folder in FileIO.list(root) where !readOnly {
+            let names = FileIO.list(root + "/" + folder)
+            let start = partitions.keys.first { FileNames.partition(start: $0) == folder }
+            for name in names where start == nil || !(live[start!]?.contains(name) ?? false) {
+                if name.hasSuffix(FileNames.segmentSuffix) || name.hasSuffix(FileNames.tempSuffix) {
+                    logger.info("removing \(folder)/\(name): not in the manifest (left by an interrupted flush or compaction)")
+                    try FileIO.remove(root + "/" + folder + "/" + name)
+                }
+            }
+            if start == nil { FileIO.removeDirectoryIfEmpty(root + "/" + folder) }
+        }
+    }
+
+    func partitionDirectory(_ start: Int64) -> String {
+        directory + "/" + FileNames.partitionsDirectory + "/" + FileNames.partition(start: start)
+    }
+
+    /// The start of the partition holding `t`.
+    func partitionStart(_ t: Int64) -> Int64 {
+        let d = manifest.partitionDuration
+        let q = t / d
+        return (t % d < 0 ? q - 1 : q) * d
+    }
+
+    // MARK: - Writes
+
+    /// Applies `batch` to the head and appends it to the WAL; `completion` runs once the WAL
+    /// record is durable. When the head or the WAL is over its limit the batch waits in a
+    /// queue (first come, first served) until a flush makes room: memory stays bounded.
+    package func write(_ batch: WriteBatch, completion: @escaping @Sendable (WriteOutcome) -> Void) {
+        lock.lock()
+        if closed || readOnly {
+            lock.unlock()
+            completion(WriteOutcome(rejected: [], failure: ChargelineError(.closed, readOnly
+                ? "database \(name) is open read-only (another process owns the data directory)"
+                : "database \(name) is closed; the server is shutting down")))
+            return
+        }
+        if !waiting.isEmpty || isOverloadedLocked() {
+            waiting.append((batch, completion))
+            lock.unlock()
+            requestFlush()
+            return
+        }
+        applyLocked(batch, completion: completion)
+        let needFlush = active.memoryBytes >= options.headFlushBytes
+        lock.unlock()
+        if needFlush { requestFlush() }
+    }
+
+    private func applyLocked(_ batch: WriteBatch, completion: @escaping @Sendable (WriteOutcome) -> Void) {
+        let rejected = active.apply(batch, schema: &schema)
+        wal.append(batch) { error in
+            completion(WriteOutcome(rejected: rejected, failure: error))
+        }
+    }
+
+    private func isOverloadedLocked() -> Bool {
+        active.memoryBytes >= options.headHardLimitBytes || wal.bytesPending >= options.walPendingLimitBytes
+    }
+
+    /// Applies queued writes while there is room (called after a flush).
+    func drainWaiting() {
+        lock.lock()
+        while !waiting.isEmpty && !isOverloadedLocked() {
+            let (batch, completion) = waiting.removeFirst()
+            applyLocked(batch, completion: completion)
+        }
+        let stillWaiting = !waiting.isEmpty
+        lock.unlock()
+        if stillWaiting { requestFlush() }
+    }
+
+    /// Set by the store: asks the maintenance thread to flush soon.
+    var flushRequester: (@Sendable () -> Void)?
+
+    func requestFlush() { flushRequester?() }
+
+    // MARK: - Closing
+
+    /// Flushes the head to segments (so the next start replays nothing), syncs and closes the
+    /// WAL. Writes arriving later fail with `.closed`.
+    package func close() throws {
+        if readOnly { return }
+        lock.lock()
+        closed = true
+        let pending = waiting
+        waiting = []
+        lock.unlock()
+        for w in pending {
+            w.completion(WriteOutcome(rejected: [], failure: ChargelineError(.closed, "database \(name) closed before this write was applied; retry after restart")))
+        }
+        wal.close()
+        try flush(rotateWAL: false)
+    }
+}

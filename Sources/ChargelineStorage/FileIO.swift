@@ -1,0 +1,173 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+package import ChargelineCore
+
+/// Thin, throwing wrappers over POSIX file calls. Every error names the path and the call.
+package enum FileIO {
+    /// Opens `path` with `flags`, creating it with mode 0644 when `O_CREAT` is set.
+    package static func open(_ path: String, _ flags: Int32) throws -> Int32 {
+        let fd = Glibc.open(path, flags | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw error("open", path) }
+        return fd
+    }
+
+    /// Writes all of `bytes` at the current position.
+    package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw error("write", path)
+            }
+            done += n
+        }
+    }
+
+    /// Writes all of `bytes` at the current position.
+    package static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
+        try bytes.withUnsafeBytes { try writeAll(fd, $0, path: path) }
+    }
+
+    /// Reads exactly `count` bytes at `offset` into a new array.
+    package static func pread(_ fd: Int32, offset: Int, count: Int, path: String) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        try out.withUnsafeMutableBytes { buf in
+            var done = 0
+            while done < count {
+                let n = Glibc.pread(fd, buf.baseAddress! + done, count - done, off_t(offset + done))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw error("pread", path)
+                }
+                if n == 0 {
+                    throw ChargelineError(.corruption, "\(path): unexpected end of file at byte \(offset + done) (wanted \(count) bytes at \(offset)); the file is truncated: restore it or remove it from the manifest")
+                }
+                done += n
+            }
+        }
+        return out
+    }
+
+    /// Reads a whole file.
+    package static func readAll(_ path: String) throws -> [UInt8] {
+        let fd = try open(path, O_RDONLY)
+        defer { Glibc.close(fd) }
+        let size = try fileSize(fd, path: path)
+        return try pread(fd, offset: 0, count: size, path: path)
+    }
+
+    /// The size of an open file.
+    package static func fileSize(_ fd: Int32, path: String) throws -> Int {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw error("fstat", path) }
+        return Int(st.st_size)
+    }
+
+    /// The size of a file by path, or nil when it does not exist.
+    package static func fileSize(_ path: String) -> Int? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return Int(st.st_size)
+    }
+
+    /// `fdatasync`: the file's data (and the size) reach the disk.
+    package static func sync(_ fd: Int32, path: String) throws {
+        guard fdatasync(fd) == 0 else { throw error("fdatasync", path) }
+    }
+
+    /// Syncs a directory so that created, renamed and removed names in it are durable.
+    package static func syncDirectory(_ path: String) throws {
+        let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw error("open directory", path) }
+        defer { Glibc.close(fd) }
+        guard fsync(fd) == 0 else { throw error("fsync directory", path) }
+    }
+
+    /// Creates a directory and its parents (like `mkdir -p`).
+    package static func makeDirectories(_ path: String) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw error("mkdir", current)
+            }
+        }
+    }
+
+    /// Names in a directory (not `.`/`..`), or an empty list when it does not exist.
+    package static func list(_ path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// Whether `path` is an existing directory.
+    package static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// Atomically replaces `to` with `from`.
+    package static func rename(_ from: String, _ to: String) throws {
+        guard Glibc.rename(from, to) == 0 else { throw error("rename to \(to)", from) }
+    }
+
+    /// Removes a file; a missing file is not an error.
+    package static func remove(_ path: String) throws {
+        if unlink(path) != 0 && errno != ENOENT { throw error("unlink", path) }
+    }
+
+    /// Removes an empty directory; a missing or non-empty one is left alone.
+    package static func removeDirectoryIfEmpty(_ path: String) {
+        _ = rmdir(path)
+    }
+
+    /// Truncates a file to `size` bytes.
+    package static func truncate(_ fd: Int32, to size: Int, path: String) throws {
+        guard ftruncate(fd, off_t(size)) == 0 else { throw error("ftruncate", path) }
+    }
+
+    /// Closes a descriptor, ignoring errors (used on paths that already failed or are done).
+    package static func close(_ fd: Int32) {
+        _ = Glibc.close(fd)
+    }
+
+    /// Wall-clock time in nanoseconds since the epoch.
+    package static func nowNanoseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+
+    /// Monotonic time in nanoseconds, for durations.
+    package static func monotonicNanoseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+
+    private static func error(_ call: String, _ path: String) -> ChargelineError {
+        let code = errno
+        let reason = String(cString: strerror(code))
+        var hint = ""
+        switch code {
+        case ENOSPC: hint = "; free disk space or move the data directory"
+        case EACCES, EPERM: hint = "; check the permissions of the data directory"
+        case EMFILE, ENFILE: hint = "; too many open files: raise the open-file limit"
+        case EROFS: hint = "; the file system is read-only"
+        default: break
+        }
+        return ChargelineError(.io, "\(call) \(path): \(reason) (errno \(code))\(hint)")
+    }
+}

@@ -1,0 +1,127 @@
+package import ChargelineCore
+
+/// The in-memory part of a database: every point written since the last flush, per series
+/// and field, in arrival order. Not thread-safe: the owning `Database` serializes writers and
+/// reads the active head under its lock; a frozen head is immutable and read without it.
+package final class Head: @unchecked Sendable {
+    private(set) var table = SeriesTable()
+    private(set) var series: [[HeadColumn]] = []
+    /// Field values held.
+    private(set) var valueCount = 0
+    /// Approximate bytes held (values, timestamps, strings, keys).
+    private(set) var memoryBytes = 0
+    private(set) var minTime = Int64.max
+    private(set) var maxTime = Int64.min
+    /// When the first point arrived (monotonic ns), for age-based flushes.
+    private(set) var firstWriteAt: Int64 = 0
+
+    private var resolved: [Int] = []
+
+    package init() {
+        resolved.reserveCapacity(64)
+    }
+
+    package var isEmpty: Bool { valueCount == 0 }
+    package var seriesCount: Int { series.count }
+
+    /// Applies every point of `batch`. Points whose field types disagree with `schema` (or
+    /// with each other) are skipped and reported by index; new fields are added to `schema`.
+    package func apply(_ batch: WriteBatch, schema: inout Schema) -> [(pointIndex: Int, message: String)] {
+        var rejected: [(pointIndex: Int, message: String)] = []
+        var pointIndex = 0
+        if firstWriteAt == 0 && batch.pointCount > 0 { firstWriteAt = FileIO.monotonicNanoseconds() }
+        batch.forEachPoint { point in
+            if let problem = apply(point, schema: &schema) {
+                rejected.append((pointIndex, problem))
+            }
+            pointIndex += 1
+        }
+        return rejected
+    }
+
+    /// Applies one point; returns why it was rejected, or nil.
+    private func apply(_ point: PointView, schema: inout Schema) -> String? {
+        let (si, inserted) = table.indexInserting(point.seriesKey)
+        if inserted {
+            series.append([])
+            memoryBytes += point.seriesKey.count + 48
+        }
+        // Pass 1: find each field's column and check its type before changing anything.
+        resolved.removeAll(keepingCapacity: true)
+        var problem: String?
+        var hint = 0
+        point.forEachField { field in
+            guard problem == nil else { return }
+            let columns = series[si]
+            var found = -1
+            if hint < columns.count && columns[hint].hasName(field.name) {
+                found = hint
+            } else {
+                for (j, c) in columns.enumerated() where c.hasName(field.name) {
+                    found = j
+                    break
+                }
+            }
+            if found >= 0 {
+                if columns[found].type != field.type {
+                    problem = Schema.conflictMessage(
+                        field: field.nameString, measurement: SeriesKey.measurement(of: point.seriesKey),
+                        input: field.type, existing: columns[found].type)
+                }
+                resolved.append(found)
+                hint = found + 1
+            } else {
+                let measurement = SeriesKey.measurement(of: point.seriesKey)
+                let name = field.nameString
+                if let existing = schema.type(of: name, in: measurement), existing != field.type {
+                    problem = Schema.conflictMessage(field: name, measurement: measurement, input: field.type, existing: existing)
+                }
+                resolved.append(-1)
+            }
+        }
+        if let problem { return problem }
+        // Pass 2: create missing columns and append.
+        var k = 0
+        let ts = point.timestamp
+        point.forEachField { field in
+            var j = resolved[k]
+            if j < 0 {
+                // It may have been created by an earlier duplicate of the same name in this point.
+                j = series[si].firstIndex { $0.hasName(field.name) } ?? -1
+                if j < 0 {
+                    let name = Array(field.name)
+                    let measurement = SeriesKey.measurement(of: point.seriesKey)
+                    let nameString = field.nameString
+                    if let existing = schema.type(of: nameString, in: measurement), existing != field.type {
+                        k += 1
+                        return  // a duplicate name with another type in the same point: first wins
+                    }
+                    schema.record(nameString, field.type, in: measurement)
+                    series[si].append(HeadColumn(name: name, type: field.type))
+                    j = series[si].count - 1
+                    memoryBytes += 96 + name.count
+                }
+            }
+            if series[si][j].type == field.type {
+                series[si][j].append(timestamp: ts, field: field)
+                valueCount += 1
+                memoryBytes += 16 + (field.string?.count ?? 0)
+            }
+            k += 1
+        }
+        if ts < minTime { minTime = ts }
+        if ts > maxTime { maxTime = ts }
+        return nil
+    }
+
+    /// The key bytes of series `index`.
+    package func key(of index: Int) -> ArraySlice<UInt8> { table.key(index) }
+
+    /// The columns of series `index`.
+    package func columns(of index: Int) -> [HeadColumn] { series[index] }
+
+    /// The index of the series with `key`, if present.
+    package func seriesIndex(of key: [UInt8]) -> Int? {
+        key.withUnsafeBytes { table.index(of: $0) }
+    }
+}

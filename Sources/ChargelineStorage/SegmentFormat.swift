@@ -1,0 +1,119 @@
+package import ChargelineCore
+
+/// Byte layout of segment files (docs/format.md, "Segment files").
+///
+/// ```
+/// ┌────────────────────── header (32 bytes) ──────────────────────┐
+/// │ magic "CLSG" │ version <u16> │ flags <u16> │ partition start <i64> │ partition end <i64> │ seq <u64> │
+/// ├────────────────────── blocks ─────────────────────────────────┤
+/// │ tsLen <u32> │ timestamp block │ value block │ crc <u32> │  ... one per (series, field, ≤8192 values)
+/// ├────────────────────── index ──────────────────────────────────┤
+/// │ series entries sorted by key; per field: name, type, block metas (offset, stats)
+/// ├────────────────────── footer (32 bytes) ──────────────────────┤
+/// │ index offset <u64> │ index length <u32> │ index crc <u32> │ series <u32> │ blocks <u32> │ version <u16> │ 0 <u16> │ magic "CLSG" │
+/// └────────────────────────────────────────────────────────────────┘
+/// ```
+/// A block's `crc` is CRC-32C over `tsLen` and both encoded blocks; the index `crc` covers the
+/// index bytes. Both encoded blocks begin with the codec's one-byte encoding tag.
+package enum SegmentFormat {
+    package static let magic: UInt32 = 0x4753_4C43  // "CLSG" read little-endian
+    package static let version: UInt16 = 1
+    package static let headerSize = 32
+    package static let footerSize = 32
+    /// Values per block: 8192 keeps a day of 10 s samples (8640) in about one block per field
+    /// while a block's decoded size (64 KiB of timestamps and 64 KiB of values) stays in L2.
+    package static let maxBlockValues = 8192
+    /// Bytes of one block meta in the index.
+    package static let blockMetaSize = 8 + 4 + 4 + 8 + 8 + 8 * 5 + 1
+}
+
+/// Where a block lies and what it holds: enough to prune by time and to answer count, sum,
+/// min, max, first and last without decoding it.
+package struct BlockMeta: Sendable, Equatable {
+    package var offset: UInt64
+    package var length: UInt32
+    package var count: UInt32
+    package var minTime: Int64
+    package var maxTime: Int64
+    /// Type-dependent 64-bit patterns: float bits, two's-complement integer, unsigned, 0/1.
+    package var min: UInt64
+    package var max: UInt64
+    /// Float: f64 bits of the sum. Integer/unsigned: the wrapping sum (see `flags`).
+    /// Boolean: the number of `true`. String: 0.
+    package var sum: UInt64
+    package var first: UInt64
+    package var last: UInt64
+    /// Bit 0: the integer sum overflowed (recompute from values). Bit 1: no numeric stats
+    /// (strings).
+    package var flags: UInt8
+
+    package static let sumOverflowed: UInt8 = 1
+    package static let noStats: UInt8 = 2
+
+    /// Computes the meta of `data[range]` (sorted, unique timestamps).
+    package static func stats(of data: ColumnData, _ range: Range<Int>, offset: UInt64, length: UInt32) -> BlockMeta {
+        var meta = BlockMeta(offset: offset, length: length, count: UInt32(range.count),
+                             minTime: data.timestamps[range.lowerBound], maxTime: data.timestamps[range.upperBound - 1],
+                             min: 0, max: 0, sum: 0, first: 0, last: 0, flags: 0)
+        switch data.type {
+        case .string:
+            meta.flags = noStats
+        case .float:
+            var lo = Double.infinity, hi = -Double.infinity, s = 0.0
+            for i in range {
+                let v = Double(bitPattern: data.bits[i])
+                if v < lo { lo = v }
+                if v > hi { hi = v }
+                s += v
+            }
+            meta.min = lo.bitPattern; meta.max = hi.bitPattern; meta.sum = s.bitPattern
+        case .integer:
+            var lo = Int64.max, hi = Int64.min, s: Int64 = 0, overflow = false
+            for i in range {
+                let v = Int64(bitPattern: data.bits[i])
+                lo = Swift.min(lo, v); hi = Swift.max(hi, v)
+                let (r, o) = s.addingReportingOverflow(v)
+                s = r; overflow = overflow || o
+            }
+            meta.min = UInt64(bitPattern: lo); meta.max = UInt64(bitPattern: hi); meta.sum = UInt64(bitPattern: s)
+            if overflow { meta.flags |= sumOverflowed }
+        case .unsigned:
+            var lo = UInt64.max, hi = UInt64.min, s: UInt64 = 0, overflow = false
+            for i in range {
+                let v = data.bits[i]
+                lo = Swift.min(lo, v); hi = Swift.max(hi, v)
+                let (r, o) = s.addingReportingOverflow(v)
+                s = r; overflow = overflow || o
+            }
+            meta.min = lo; meta.max = hi; meta.sum = s
+            if overflow { meta.flags |= sumOverflowed }
+        case .boolean:
+            var trues: UInt64 = 0
+            for i in range where data.bits[i] != 0 { trues += 1 }
+            meta.min = trues == UInt64(range.count) ? 1 : 0
+            meta.max = trues > 0 ? 1 : 0
+            meta.sum = trues
+        }
+        if data.type != .string {
+            meta.first = data.bits[range.lowerBound]
+            meta.last = data.bits[range.upperBound - 1]
+        }
+        return meta
+    }
+
+    package func encode(into out: inout [UInt8]) {
+        for v in [offset, UInt64(length) | UInt64(count) << 32, UInt64(bitPattern: minTime), UInt64(bitPattern: maxTime),
+                  min, max, sum, first, last] {
+            withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) }
+        }
+        out.append(flags)
+    }
+
+    package static func decode(_ raw: UnsafeRawBufferPointer, at p: Int) -> BlockMeta {
+        func u64(_ k: Int) -> UInt64 { raw.loadLE(UInt64.self, at: p + 8 * k) }
+        let lc = u64(1)
+        return BlockMeta(offset: u64(0), length: UInt32(truncatingIfNeeded: lc), count: UInt32(truncatingIfNeeded: lc >> 32),
+                         minTime: Int64(bitPattern: u64(2)), maxTime: Int64(bitPattern: u64(3)),
+                         min: u64(4), max: u64(5), sum: u64(6), first: u64(7), last: u64(8), flags: raw[p + 72])
+    }
+}

@@ -1,0 +1,176 @@
+package import ChargelineCodec
+package import ChargelineCore
+import Foundation
+
+/// The index of one segment: its series in key order, each with its fields and block metas.
+package struct SegmentIndex: Sendable {
+    package struct Field: Sendable {
+        package var name: String
+        package var type: FieldType
+        package var blocks: [BlockMeta]
+    }
+    package struct Series: Sendable {
+        package var key: [UInt8]
+        package var fields: [Field]
+    }
+    package var series: [Series]
+    package var bytes: Int
+}
+
+/// Reads one immutable segment file. Opens the file and loads its index on first use, so
+/// opening a store touches no segment (lazy per partition). Thread-safe.
+package final class SegmentReader: @unchecked Sendable {
+    package let info: SegmentInfo
+    package let path: String
+    private let lock = NSLock()
+    private var fd: Int32 = -1
+    private var index: SegmentIndex?
+
+    package init(info: SegmentInfo, path: String) {
+        self.info = info
+        self.path = path
+    }
+
+    deinit {
+        if fd >= 0 { FileIO.close(fd) }
+    }
+
+    /// Opens the file descriptor now (before a compaction unlinks the file, so that readers
+    /// holding this object keep working).
+    package func ensureOpen() throws {
+        lock.lock(); defer { lock.unlock() }
+        _ = try openLocked()
+    }
+
+    private func openLocked() throws -> Int32 {
+        if fd < 0 { fd = try FileIO.open(path, O_RDONLY) }
+        return fd
+    }
+
+    /// The segment's index, read and verified on first call.
+    package func loadIndex() throws -> SegmentIndex {
+        lock.lock(); defer { lock.unlock() }
+        if let index { return index }
+        let fd = try openLocked()
+        let size = try FileIO.fileSize(fd, path: path)
+        guard size >= SegmentFormat.headerSize + SegmentFormat.footerSize else {
+            throw corrupt("file is \(size) bytes, shorter than a header and footer", at: 0)
+        }
+        let header = try FileIO.pread(fd, offset: 0, count: SegmentFormat.headerSize, path: path)
+        let footer = try FileIO.pread(fd, offset: size - SegmentFormat.footerSize, count: SegmentFormat.footerSize, path: path)
+        let (indexOffset, indexLength, indexCRC) = try header.withUnsafeBytes { h in
+            try footer.withUnsafeBytes { f in
+                guard h.loadLE(UInt32.self, at: 0) == SegmentFormat.magic, f.loadLE(UInt32.self, at: 28) == SegmentFormat.magic else {
+                    throw corrupt("bad magic (not a Chargeline segment)", at: 0)
+                }
+                let version = h.loadLE(UInt16.self, at: 4)
+                guard version == SegmentFormat.version else {
+                    throw ChargelineError(.corruption, "\(path): segment version \(version) is not supported by this build (expects \(SegmentFormat.version))")
+                }
+                return (Int(f.loadLE(UInt64.self, at: 0)), Int(f.loadLE(UInt32.self, at: 8)), f.loadLE(UInt32.self, at: 12))
+            }
+        }
+        guard indexOffset >= SegmentFormat.headerSize, indexOffset + indexLength + SegmentFormat.footerSize == size else {
+            throw corrupt("footer points at an index outside the file (offset \(indexOffset), length \(indexLength))", at: size - SegmentFormat.footerSize)
+        }
+        let raw = try FileIO.pread(fd, offset: indexOffset, count: indexLength, path: path)
+        guard CRC32C.checksum(raw) == indexCRC else { throw corrupt("index checksum mismatch", at: indexOffset) }
+        let parsed = try raw.withUnsafeBytes { try parseIndex($0, base: indexOffset) }
+        index = parsed
+        return parsed
+    }
+
+    private func parseIndex(_ raw: UnsafeRawBufferPointer, base: Int) throws -> SegmentIndex {
+        var p = 0
+        func need(_ n: Int) throws {
+            guard raw.count - p >= n else { throw corrupt("index truncated", at: base + p) }
+        }
+        try need(4)
+        let seriesCount = Int(raw.loadLE(UInt32.self, at: p)); p += 4
+        var series: [SegmentIndex.Series] = []
+        series.reserveCapacity(seriesCount)
+        for _ in 0..<seriesCount {
+            try need(2)
+            let keyLen = Int(raw.loadLE(UInt16.self, at: p)); p += 2
+            try need(keyLen + 2)
+            let key = Array(raw[p..<(p + keyLen)]); p += keyLen
+            let fieldCount = Int(raw.loadLE(UInt16.self, at: p)); p += 2
+            var fields: [SegmentIndex.Field] = []
+            for _ in 0..<fieldCount {
+                try need(2)
+                let nameLen = Int(raw.loadLE(UInt16.self, at: p)); p += 2
+                try need(nameLen + 5)
+                let name = String(decoding: raw[p..<(p + nameLen)], as: UTF8.self); p += nameLen
+                guard let type = FieldType(rawValue: raw[p]) else { throw corrupt("unknown field type \(raw[p])", at: base + p) }
+                p += 1
+                let blockCount = Int(raw.loadLE(UInt32.self, at: p)); p += 4
+                try need(blockCount * SegmentFormat.blockMetaSize)
+                var blocks: [BlockMeta] = []
+                blocks.reserveCapacity(blockCount)
+                for _ in 0..<blockCount {
+                    blocks.append(BlockMeta.decode(raw, at: p))
+                    p += SegmentFormat.blockMetaSize
+                }
+                fields.append(.init(name: name, type: type, blocks: blocks))
+            }
+            series.append(.init(key: key, fields: fields))
+        }
+        return SegmentIndex(series: series, bytes: raw.count)
+    }
+
+    /// Reads, verifies and decodes one block.
+    package func readBlock(_ meta: BlockMeta, type: FieldType) throws -> ColumnData {
+        let raw: [UInt8]
+        do {
+            lock.lock()
+            defer { lock.unlock() }
+            raw = try FileIO.pread(try openLocked(), offset: Int(meta.offset), count: Int(meta.length), path: path)
+        }
+        return try raw.withUnsafeBytes { r in
+            guard r.count >= 8 else { throw corrupt("block shorter than its framing", at: Int(meta.offset)) }
+            let crc = r.loadLE(UInt32.self, at: r.count - 4)
+            guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: r[..<(r.count - 4)])) == crc else {
+                throw corrupt("block checksum mismatch", at: Int(meta.offset))
+            }
+            let tsLen = Int(r.loadLE(UInt32.self, at: 0))
+            guard 4 + tsLen <= r.count - 4 else { throw corrupt("block timestamp length \(tsLen) too large", at: Int(meta.offset)) }
+            let tsBlock = UnsafeRawBufferPointer(rebasing: r[4..<(4 + tsLen)])
+            let valueBlock = UnsafeRawBufferPointer(rebasing: r[(4 + tsLen)..<(r.count - 4)])
+            let count = Int(meta.count)
+            var data = ColumnData(type: type)
+            do {
+                data.timestamps.reserveCapacity(count)
+                try TimestampCodec.decode(tsBlock, count: count, into: &data.timestamps)
+                switch type {
+                case .float:
+                    var values: [Double] = []
+                    values.reserveCapacity(count)
+                    try FloatCodec.decode(valueBlock, count: count, into: &values)
+                    data.bits = values.map { $0.bitPattern }
+                case .integer, .unsigned:
+                    var values: [Int64] = []
+                    values.reserveCapacity(count)
+                    try IntegerCodec.decode(valueBlock, count: count, into: &values)
+                    data.bits = values.map { UInt64(bitPattern: $0) }
+                case .boolean:
+                    var values: [Bool] = []
+                    try BooleanCodec.decode(valueBlock, count: count, into: &values)
+                    data.bits = values.map { $0 ? 1 : 0 }
+                case .string:
+                    var column = StringColumn()
+                    try StringCodec.decode(valueBlock, count: count, into: &column)
+                    data.stringBytes = column.bytes
+                    data.stringEnds = column.ends
+                }
+            } catch {
+                throw corrupt("block does not decode: \(error)", at: Int(meta.offset))
+            }
+            guard data.timestamps.count == count else { throw corrupt("block decoded to \(data.timestamps.count) values, expected \(count)", at: Int(meta.offset)) }
+            return data
+        }
+    }
+
+    private func corrupt(_ what: String, at offset: Int) -> ChargelineError {
+        ChargelineError(.corruption, "\(path): \(what) at byte \(offset); restore the file from a backup, or remove it from the partition and its MANIFEST entry to drop its data")
+    }
+}

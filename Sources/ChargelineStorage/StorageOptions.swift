@@ -1,0 +1,26 @@
+/// Settings of a `Store`. Defaults suit one server with a few GiB of memory for the head.
+public struct StorageOptions: Sendable {
+    /// WAL sync policy; `.always` (fsync before acknowledging, group commit) by default.
+    public var fsync: FsyncPolicy = .always
+    /// Partition length for new databases: one UTC day, so retention drops a folder a day.
+    public var partitionDuration: Int64 = 86_400_000_000_000
+    /// Flush the head to segments once it holds this many bytes (256 MiB ≈ 16 M values):
+    /// large enough that a day partition gets few level-0 segments, small enough to bound
+    /// memory and WAL replay time (the WAL holds about the same amount).
+    public var headFlushBytes: Int = 256 << 20
+    /// Also flush a head older than this (ns), so a quiet database does not keep a long WAL.
+    public var headMaxAge: Int64 = 600_000_000_000
+    /// Writers wait (back-pressure) while the active head holds more than this because the
+    /// previous flush has not finished: twice the flush size.
+    public var headHardLimitBytes: Int = 512 << 20
+    /// Writers wait while more than this many WAL bytes are not yet written (the disk is
+    /// behind): 256 MiB, about one second of a fast disk.
+    public var walPendingLimitBytes: Int = 256 << 20
+    /// Compact a partition in the background once it has this many segments (8: reads merge
+    /// at most a handful of files, and compaction runs about once per 8 flushes).
+    public var compactionTrigger: Int = 8
+    /// Run background flushes and compactions (off for tools that manage them explicitly).
+    public var backgroundMaintenance: Bool = true
+
+    public init() {}
+}

@@ -1,0 +1,213 @@
+public import ChargelineCore
+import Foundation
+public import Logging
+
+/// The storage engine's facade: a data directory holding one folder per database.
+///
+/// Thread-safe. Databases are created on first write (as InfluxDB 1.x's auto-create does).
+/// Opening reads each database's manifest and replays its WAL tail; no segment file is read
+/// until a query or a report needs it. A store opened for writing holds an exclusive lock on
+/// `DATA/LOCK`; a read-only store (for `inspect`/`query` beside a running server) takes none.
+public final class Store: @unchecked Sendable {
+    /// The data directory.
+    public let directory: String
+    public let options: StorageOptions
+    /// Opened without the lock, for reads only.
+    public let readOnly: Bool
+    /// One line per database saying what opening found and how long it took.
+    public private(set) var openReport: [String] = []
+    /// How long opening took (ms).
+    public private(set) var openMilliseconds: Double = 0
+
+    private let logger: Logger
+    private let lock = NSLock()
+    private var databases: [String: Database] = [:]
+    private var lockFD: Int32 = -1
+    private var maintenance: StoreMaintenance?
+    private var isClosed = false
+
+    /// Opens (creating when absent) the data directory.
+    /// - Throws: `ChargelineError` when another process holds the directory, or a file is damaged
+    ///   beyond what recovery repairs.
+    public init(directory: String, options: StorageOptions = StorageOptions(), readOnly: Bool = false,
+                logger: Logger = Logger(label: "chargeline.storage")) throws {
+        let started = FileIO.monotonicNanoseconds()
+        self.directory = directory
+        self.options = options
+        self.readOnly = readOnly
+        self.logger = logger
+        if !readOnly {
+            try FileIO.makeDirectories(directory)
+            lockFD = try Store.acquireLock(directory)
+        } else if !FileIO.isDirectory(directory) {
+            throw ChargelineError(.notFound, "data directory \(directory) does not exist; pass the folder `chargeline serve --data` uses")
+        }
+        for name in FileIO.list(directory) where FileIO.isDirectory(directory + "/" + name) && !name.hasPrefix(".") {
+            let db = try Database(name: name, directory: directory + "/" + name, options: options, readOnly: readOnly, logger: logger)
+            databases[name] = db
+            openReport.append(db.openReport)
+        }
+        openMilliseconds = Double(FileIO.monotonicNanoseconds() - started) / 1e6
+        if !readOnly && options.backgroundMaintenance {
+            let m = StoreMaintenance(store: self, logger: logger)
+            maintenance = m
+            for db in databases.values { db.flushRequester = { [weak m] in m?.wake() } }
+            m.start()
+        }
+    }
+
+    deinit {
+        if lockFD >= 0 { FileIO.close(lockFD) }
+    }
+
+    /// Names of the databases.
+    public func databaseNames() -> [String] {
+        lock.lock(); defer { lock.unlock() }
+        return databases.keys.sorted()
+    }
+
+    /// Creates a database (no-op when it exists).
+    public func createDatabase(_ name: String) throws {
+        _ = try database(name, create: true)
+    }
+
+    /// Stores `batch` in `database` (created on first write); `completion` runs once the batch
+    /// is durable under the fsync policy, on the WAL committer thread.
+    public func write(database name: String, batch: WriteBatch, completion: @escaping @Sendable (WriteOutcome) -> Void) {
+        let db: Database
+        do {
+            db = try database(name, create: true)!
+        } catch let e as ChargelineError {
+            completion(WriteOutcome(failure: e))
+            return
+        } catch {
+            completion(WriteOutcome(failure: ChargelineError(.io, "cannot open database \(name)", cause: error)))
+            return
+        }
+        db.write(batch, completion: completion)
+    }
+
+    /// Stores `batch` and waits until it is durable.
+    @discardableResult
+    public func write(database name: String, batch: WriteBatch) async -> WriteOutcome {
+        await withCheckedContinuation { cont in
+            write(database: name, batch: batch) { cont.resume(returning: $0) }
+        }
+    }
+
+    /// Stores `batch` and blocks the calling thread until it is durable (tools and tests).
+    @discardableResult
+    public func writeAndWait(database name: String, batch: WriteBatch) -> WriteOutcome {
+        let done = DispatchSemaphore(value: 0)
+        let box = OutcomeBox()
+        write(database: name, batch: batch) { outcome in
+            box.value = outcome
+            done.signal()
+        }
+        done.wait()
+        return box.value!
+    }
+
+    /// Reads raw rows of one measurement (optionally one series, some fields) in `range`.
+    public func read(database name: String, measurement: String, seriesKey: String? = nil,
+                     fields: [String]? = nil, range: TimeRange = .all) throws -> [SeriesReadResult] {
+        guard let db = try database(name, create: false) else {
+            throw ChargelineError(.notFound, "database \(name) not found; existing databases: \(databaseNames().joined(separator: ", "))")
+        }
+        return try db.read(measurement: measurement, seriesKey: seriesKey.map { Array($0.utf8) },
+                           fields: fields.map(Set.init), range: range)
+    }
+
+    /// Measurements of a database.
+    public func measurements(database name: String) throws -> [String] {
+        try database(name, create: false)?.measurements() ?? []
+    }
+
+    /// Flushes every head to segments.
+    public func flush() throws {
+        for db in allDatabases() { try db.flush() }
+    }
+
+    /// Flushes, then merges each partition's segments into one. Returns partitions rewritten.
+    @discardableResult
+    public func compact() throws -> Int {
+        var n = 0
+        for db in allDatabases() {
+            try db.flush()
+            n += try db.compact(minSegments: 1)
+        }
+        return n
+    }
+
+    /// Counts and sizes per database and partition.
+    public func report() throws -> StoreReport {
+        let dbs = try allDatabases().map { try $0.report() }
+        let values = dbs.reduce(0) { $0 + $1.values }
+        let bytes = dbs.reduce(0) { $0 + $1.bytes }
+        return StoreReport(dataDirectory: directory, databases: dbs, totalValues: values, totalBytes: bytes,
+                           bytesPerValue: values > 0 ? Double(dbs.reduce(0) { $0 + $1.segmentBytes }) / Double(values) : 0,
+                           openMilliseconds: openMilliseconds)
+    }
+
+    /// Stops maintenance, flushes every head and closes the WALs. Idempotent.
+    public func close() throws {
+        lock.lock()
+        if isClosed { lock.unlock(); return }
+        isClosed = true
+        lock.unlock()
+        maintenance?.stop()
+        var firstError: (any Error)?
+        for db in allDatabases() {
+            do { try db.close() } catch {
+                logger.error("closing database \(db.name): \(error)")
+                if firstError == nil { firstError = error }
+            }
+        }
+        if lockFD >= 0 { FileIO.close(lockFD); lockFD = -1 }
+        if let firstError { throw firstError }
+    }
+
+    // MARK: - Internals
+
+    func allDatabases() -> [Database] {
+        lock.lock(); defer { lock.unlock() }
+        return databases.keys.sorted().map { databases[$0]! }
+    }
+
+    private func database(_ name: String, create: Bool) throws -> Database? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let db = databases[name] { return db }
+        guard create else { return nil }
+        try Store.validate(databaseName: name)
+        if readOnly { throw ChargelineError(.closed, "the store is open read-only; cannot create database \(name)") }
+        if isClosed { throw ChargelineError(.closed, "the store is closed") }
+        let db = try Database(name: name, directory: directory + "/" + name, options: options, logger: logger)
+        if let m = maintenance { db.flushRequester = { [weak m] in m?.wake() } }
+        databases[name] = db
+        logger.info("created database \(name)")
+        return db
+    }
+
+    /// Database names become folder names: no separators, no dot names, no NUL.
+    public static func validate(databaseName name: String) throws {
+        guard !name.isEmpty, name.utf8.count <= 255, !name.contains("/"), !name.contains("\0"),
+              !name.hasPrefix("."), !name.contains("\\") else {
+            throw ChargelineError(.badInput, "invalid database name \"\(name)\": use 1-255 characters without '/', '\\\\' or NUL, not starting with '.'")
+        }
+    }
+
+    private static func acquireLock(_ directory: String) throws -> Int32 {
+        let path = directory + "/LOCK"
+        let fd = try FileIO.open(path, O_RDWR | O_CREAT)
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            FileIO.close(fd)
+            throw ChargelineError(.closed, "data directory \(directory) is in use by another chargeline process; stop it first, or use `--server` / a read-only command against it")
+        }
+        return fd
+    }
+}
+
+private final class OutcomeBox: @unchecked Sendable {
+    var value: WriteOutcome?
+}

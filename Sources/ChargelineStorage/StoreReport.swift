@@ -1,0 +1,41 @@
+/// What `chargeline inspect` prints: sizes and counts per database and partition.
+public struct StoreReport: Codable, Sendable {
+    public struct Partition: Codable, Sendable {
+        /// Folder name (`20261120T000000Z`).
+        public var name: String
+        public var start: String
+        public var segments: Int
+        /// Distinct series across the partition's segments.
+        public var series: Int
+        /// Rows ((series, timestamp) pairs); exact after `compact`, before it a row written
+        /// to two segments counts twice.
+        public var rows: Int
+        /// Field values (same caveat as rows).
+        public var values: Int
+        public var bytes: Int
+        public var bytesPerValue: Double
+    }
+    public struct Database: Codable, Sendable {
+        public var name: String
+        public var partitions: [Partition]
+        public var series: Int
+        public var rows: Int
+        public var values: Int
+        /// Segment bytes.
+        public var segmentBytes: Int
+        /// Every byte in the database folder: segments, manifest, WAL.
+        public var bytes: Int
+        public var bytesPerValue: Double
+        /// Values in memory not yet flushed (they are in the WAL).
+        public var headValues: Int
+        public var walBytes: Int
+        public var measurements: [String]
+    }
+    public var dataDirectory: String
+    public var databases: [Database]
+    public var totalValues: Int
+    public var totalBytes: Int
+    public var bytesPerValue: Double
+    /// How long opening the store took, in milliseconds.
+    public var openMilliseconds: Double
+}

@@ -1,0 +1,128 @@
+import ChargelineCore
+import Foundation
+import Testing
+@testable import ChargelineStorage
+
+@Suite struct StoreTests {
+    @Test func writeReadAcrossHeadFlushAndReopen() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        var model: Model = [:]
+        do {
+            let store = try Store(directory: dir.path, options: testOptions(), logger: quietLogger)
+            let b1 = telemetryBatch(guns: 0..<20, times: (0..<50).map { Int64($0) * 10_000_000_000 })
+            modelApply(&model, b1)
+            #expect(store.writeAndWait(database: "db", batch: b1).failure == nil)
+            #expect(try storeContent(store, database: "db") == model)
+            try store.flush()
+            #expect(try storeContent(store, database: "db") == model)
+            let b2 = telemetryBatch(guns: 0..<20, times: (50..<80).map { Int64($0) * 10_000_000_000 })
+            modelApply(&model, b2)
+            store.writeAndWait(database: "db", batch: b2)
+            #expect(try storeContent(store, database: "db") == model)
+            try store.close()
+        }
+        let reopened = try Store(directory: dir.path, options: testOptions(), logger: quietLogger)
+        #expect(try storeContent(reopened, database: "db") == model)
+        try reopened.close()
+    }
+
+    @Test func lastWriteWinsAcrossSegmentsAndHead() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let store = try Store(directory: dir.path, options: testOptions(), logger: quietLogger)
+        func write(_ v: Double) {
+            var b = WriteBatchBuilder()
+            b.addPoint(measurement: "m", tags: ["k": "a"], timestamp: 1_000, fields: [("f", .float(v))])
+            store.writeAndWait(database: "db", batch: b.finish())
+        }
+        func value() throws -> FieldValue? {
+            try store.read(database: "db", measurement: "m").first?.columns.first?.value(at: 0)
+        }
+        write(1); try store.flush()
+        write(2); try store.flush()
+        #expect(try value() == .float(2))
+        write(3)
+        write(4)
+        #expect(try value() == .float(4))
+        try store.compact()
+        #expect(try value() == .float(4))
+        #expect(try store.read(database: "db", measurement: "m")[0].columns[0].count == 1)
+        try store.close()
+    }
+
+    @Test func lateAndOutOfOrderRowsMergeAcrossPartitions() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let store = try Store(directory: dir.path, options: testOptions(), logger: quietLogger)
+        var model: Model = [:]
+        var rng = SeededRandom(seed: 42)
+        let day: Int64 = 86_400_000_000_000
+        let now: Int64 = 20_000 * day
+        for round in 0..<6 {
+            // Mostly current data, plus rows up to five days late, in shuffled order.
+            var times = (0..<30).map { now + Int64(round * 30 + $0) * 10_000_000_000 }
+            times += (0..<10).map { _ in now - Int64.random(in: 0..<(5 * day), using: &rng) }
+            times.shuffle(using: &rng)
+            let batch = telemetryBatch(guns: 0..<4, times: times, base: Double(round))
+            modelApply(&model, batch)
+            store.writeAndWait(database: "db", batch: batch)
+            if round % 2 == 1 { try store.flush() }
+        }
+        #expect(try storeContent(store, database: "db") == model)
+        let report = try store.report()
+        #expect(report.databases[0].partitions.count >= 2)
+        try store.compact()
+        #expect(try storeContent(store, database: "db") == model)
+        #expect(try store.report().databases[0].partitions.allSatisfy { $0.segments == 1 })
+        try store.close()
+        let reopened = try Store(directory: dir.path, options: testOptions(), logger: quietLogger)
+        #expect(try storeContent(reopened, database: "db") == model)
+        try reopened.close()
+    }
+
+    @Test func fieldTypeConflictRejectsThePointOnly() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let store = try Store(directory: dir.path, options: testOptions(), logger: quietLogger)
+        var b = WriteBatchBuilder()
+        b.addPoint(measurement: "m", tags: ["k": "a"], timestamp: 1, fields: [("f", .float(1))])
+        b.addPoint(measurement: "m", tags: ["k": "b"], timestamp: 2, fields: [("f", .integer(1)), ("g", .boolean(true))])
+        b.addPoint(measurement: "m", tags: ["k": "a"], timestamp: 3, fields: [("f", .float(2)), ("s", .string("x y"))])
+        let outcome = store.writeAndWait(database: "db", batch: b.finish())
+        #expect(outcome.rejected.map(\.pointIndex) == [1])
+        #expect(outcome.rejected.first?.message.contains("field type conflict") == true)
+        let series = try store.read(database: "db", measurement: "m")
+        #expect(series.count == 1)
+        #expect(series[0].rows().count == 2)
+        #expect(series[0].columns.map(\.name) == ["f", "s"])
+        try store.close()
+    }
+
+    @Test func timeRangeAndSeriesSelection() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let store = try Store(directory: dir.path, options: testOptions(), logger: quietLogger)
+        store.writeAndWait(database: "db", batch: telemetryBatch(guns: 0..<3, times: (0..<100).map { Int64($0) * 1_000 }))
+        try store.flush()
+        let all = try store.read(database: "db", measurement: "telemetry", range: TimeRange(start: 10_000, end: 20_000))
+        #expect(all.count == 3)
+        #expect(all.allSatisfy { $0.columns.allSatisfy { $0.timestamps.first == 10_000 && $0.timestamps.last == 19_000 } })
+        let one = try store.read(database: "db", measurement: "telemetry", seriesKey: all[1].key, fields: ["soc"])
+        #expect(one.count == 1 && one[0].columns.map(\.name) == ["soc"] && one[0].columns[0].count == 100)
+        #expect(try store.read(database: "db", measurement: "other").isEmpty)
+        try store.close()
+    }
+
+    @Test func secondWriterIsRefusedButReadOnlyOpens() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let store = try Store(directory: dir.path, options: testOptions(), logger: quietLogger)
+        store.writeAndWait(database: "db", batch: telemetryBatch(guns: 0..<2, times: [1, 2, 3]))
+        #expect(throws: ChargelineError.self) { try Store(directory: dir.path, options: testOptions(), logger: quietLogger) }
+        let reader = try Store(directory: dir.path, options: testOptions(), readOnly: true, logger: quietLogger)
+        #expect(try storeContent(reader, database: "db").count == 2)
+        try store.close()
+    }
+
+    @Test func invalidDatabaseNamesAreRejected() throws {
+        for bad in ["", "a/b", "..", ".hidden", "x\0y"] {
+            #expect(throws: ChargelineError.self) { try Store.validate(databaseName: bad) }
+        }
+        try Store.validate(databaseName: "telemetry_2026")
+    }
+}
