@@ -1,5 +1,5 @@
-package import ChargelineCodec
-package import ChargelineCore
+import ChargelineCodec
+import ChargelineCore
 
 extension Database {
     /// Partitions with at least `minSegments` segments, oldest first.

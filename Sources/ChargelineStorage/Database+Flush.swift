@@ -1,5 +1,5 @@
-package import ChargelineCodec
-package import ChargelineCore
+import ChargelineCodec
+import ChargelineCore
 
 extension Database {
     /// Writes the head to segment files, one per partition it touches, then swaps the manifest

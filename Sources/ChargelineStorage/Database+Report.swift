@@ -1,4 +1,4 @@
-package import ChargelineCore
+import ChargelineCore
 
 extension Database {
     /// Counts and sizes for `inspect`. Reads segment indexes (not blocks) to count series.
@@ -29,7 +29,7 @@ extension Database {
         let values = out.reduce(0) { $0 + $1.values }
         let total = segmentBytes + walBytes + manifestBytes
         return .init(name: name, partitions: out, series: max(allSeries.count, headSeries), rows: out.reduce(0) { $0 + $1.rows },
-                     values: values, segmentBytes: segmentBytes, bytes: total,
+                     values: values, segmentBytes: segmentBytes, bytes: total, storedBytes: segmentBytes + manifestBytes,
                      bytesPerValue: values > 0 ? Double(segmentBytes + manifestBytes) / Double(values) : 0,
                      headValues: headValues, walBytes: walBytes, measurements: measurements)
     }

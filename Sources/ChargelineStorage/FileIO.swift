@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-package import ChargelineCore
+import ChargelineCore
 
 /// Thin, throwing wrappers over POSIX file calls. Every error names the path and the call.
 package enum FileIO {

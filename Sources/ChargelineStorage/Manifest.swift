@@ -1,4 +1,4 @@
-package import ChargelineCore
+import ChargelineCore
 import Foundation
 
 /// The durable description of a database: which segment files exist, from which WAL segment

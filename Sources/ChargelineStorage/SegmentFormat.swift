@@ -1,4 +1,4 @@
-package import ChargelineCore
+import ChargelineCore
 
 /// Byte layout of segment files (docs/format.md, "Segment files").
 ///

@@ -1,4 +1,4 @@
-package import ChargelineCodec
+import ChargelineCodec
 package import ChargelineCore
 import Foundation
 

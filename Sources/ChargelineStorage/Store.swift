@@ -145,7 +145,7 @@ public final class Store: @unchecked Sendable {
         let values = dbs.reduce(0) { $0 + $1.values }
         let bytes = dbs.reduce(0) { $0 + $1.bytes }
         return StoreReport(dataDirectory: directory, databases: dbs, totalValues: values, totalBytes: bytes,
-                           bytesPerValue: values > 0 ? Double(dbs.reduce(0) { $0 + $1.segmentBytes }) / Double(values) : 0,
+                           bytesPerValue: values > 0 ? Double(dbs.reduce(0) { $0 + $1.storedBytes }) / Double(values) : 0,
                            openMilliseconds: openMilliseconds)
     }
 

@@ -1,5 +1,5 @@
 import Foundation
-package import Logging
+import Logging
 
 /// Background work of a writable store: flushes heads that are large or old (checked every
 /// second and whenever a writer asks), and compacts partitions that collected

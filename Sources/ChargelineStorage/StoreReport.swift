@@ -25,6 +25,10 @@ public struct StoreReport: Codable, Sendable {
         public var segmentBytes: Int
         /// Every byte in the database folder: segments, manifest, WAL.
         public var bytes: Int
+        /// Segments and manifest (what holds `values`); the WAL holds the head.
+        public var storedBytes: Int
+        /// `storedBytes / values`: every byte on disk that holds the values (timestamps,
+        /// blocks, indexes, footers, manifest) divided by the number of field values.
         public var bytesPerValue: Double
         /// Values in memory not yet flushed (they are in the WAL).
         public var headValues: Int

@@ -1,4 +1,4 @@
-package import ChargelineCore
+import ChargelineCore
 
 /// The byte layout of WAL segment files and their records (docs/format.md, "WAL").
 ///

@@ -52,7 +52,7 @@ import Testing
         for cut in WALRecord.segmentHeaderSize...full.count {
             let work = TempDirectory(); defer { work.cleanup() }
             let copy = work.path + "/" + FileNames.walSegment(1)
-            FileManager.default.createFile(atPath: copy, contents: Data(full[..<cut]))
+            _ = FileManager.default.createFile(atPath: copy, contents: Data(full[..<cut]))
             let (got, report) = try replay(work.path)
             let complete = ends.lastIndex { $0 <= cut }!
             #expect(got == batches.prefix(complete).map(\.bytes), "cut at \(cut)")
@@ -71,7 +71,7 @@ import Testing
             var damaged = full
             damaged[offset] ^= 0x5A
             let work = TempDirectory(); defer { work.cleanup() }
-            FileManager.default.createFile(atPath: work.path + "/" + FileNames.walSegment(1), contents: Data(damaged))
+            _ = FileManager.default.createFile(atPath: work.path + "/" + FileNames.walSegment(1), contents: Data(damaged))
             let (got, report) = try replay(work.path)
             // Whatever comes back is original records, in order, and at most one is missing.
             let original = batches.map(\.bytes)

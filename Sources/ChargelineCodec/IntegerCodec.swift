@@ -1,0 +1,145 @@
+/// Encodes and decodes blocks of Int64. Storage also stores UInt64 fields here through their
+/// bit patterns, so all arithmetic wraps and every 64-bit pattern round-trips.
+///
+/// Per block the smallest applicable encoding is chosen (ties go to the faster decoder):
+/// - ``BlockEncoding/integerConstant``: all values equal;
+/// - ``BlockEncoding/integerDelta``: zig-zag varint deltas (counters, slowly moving values);
+/// - ``BlockEncoding/integerRunLength``: (delta of run value, run length) pairs (status codes
+///   that rarely change);
+/// - ``BlockEncoding/integerRaw``: 8 little-endian bytes per value (random 64-bit data).
+public enum IntegerCodec {
+    /// Appends one self-describing block (tag byte first) holding `values` to `out`.
+    /// Allocates nothing beyond the growth of `out` (and the second-stage compressor's own state).
+    public static func encode(_ values: UnsafeBufferPointer<Int64>, options: CodecOptions, into out: inout [UInt8]) {
+        let start = BlockFrame.begin(&out)
+        let encoding = writePayload(values, into: &out)
+        BlockFrame.finish(&out, blockStart: start, encoding: encoding, options: options)
+    }
+
+    /// Decodes a block of exactly `count` values, appending them to `out`.
+    ///
+    /// Throws ``CodecError`` when the block is malformed, belongs to another codec or does not
+    /// hold exactly `count` values; `out` is then left as it was. Never reads outside `block`.
+    public static func decode(_ block: UnsafeRawBufferPointer, count: Int, into out: inout [Int64]) throws(CodecError) {
+        // Worst case: a 10-byte varint per value (deltas), or two per run of one (run length).
+        let maxPayload = 2 * Varint.maxBytes * count
+        try BlockFrame.withPayload(block, family: .integer, count: count, maxPayloadCount: maxPayload) {
+            (encoding, payload) throws(CodecError) -> Void in
+            var reader = ByteReader(payload, encoding: encoding)
+            try out.appendDecoded(count: count, filler: 0) { (dst) throws(CodecError) -> Void in
+                switch encoding {
+                case .integerConstant:
+                    dst.initialize(repeating: Int64(bitPattern: try reader.readUInt64("constant value")))
+                case .integerRaw:
+                    guard payload.count == 8 &* count else {
+                        throw .malformed(
+                            encoding, "payload has \(payload.count) bytes but \(count) values need \(8 * count)")
+                    }
+                    for i in dst.indices {
+                        dst[i] = Int64(littleEndian: payload.loadUnaligned(fromByteOffset: i &* 8, as: Int64.self))
+                    }
+                    return
+                case .integerDelta:
+                    var v: Int64 = 0
+                    for i in dst.indices {
+                        v &+= try reader.readVarint("delta")
+                        dst[i] = v
+                    }
+                case .integerRunLength:
+                    try decodeRuns(&reader, into: dst)
+                default:
+                    preconditionFailure("BUG: \(encoding) passed the integer family check")
+                }
+                try reader.expectEnd()
+            }
+        }
+    }
+
+    // MARK: - Encoding
+
+    private static func writePayload(_ values: UnsafeBufferPointer<Int64>, into out: inout [UInt8]) -> BlockEncoding {
+        let n = values.count
+        if n == 0 { return .empty }
+        // One pass sizes every candidate: deltas from 0 for the first value, runs as
+        // (delta of run value, run length).
+        var deltaSize = Varint.size(Varint.zigzag(values[0]))
+        var runSize = 0
+        var runs = 0
+        var runValue: Int64 = 0
+        var runStart = 0
+        var i = 1
+        while i < n {
+            let d = values[i] &- values[i &- 1]
+            deltaSize &+= Varint.size(Varint.zigzag(d))
+            if d != 0 {
+                runSize &+= Varint.size(Varint.zigzag(values[runStart] &- runValue))
+                    &+ Varint.size(UInt64(i &- runStart))
+                runValue = values[runStart]
+                runStart = i
+                runs &+= 1
+            }
+            i &+= 1
+        }
+        if runs == 0 {
+            out.appendUInt64(UInt64(bitPattern: values[0]))
+            return .integerConstant
+        }
+        runSize &+= Varint.size(Varint.zigzag(values[runStart] &- runValue)) &+ Varint.size(UInt64(n &- runStart))
+        let rawSize = 8 &* n
+        if deltaSize <= runSize && deltaSize <= rawSize {
+            out.appendUnsafe(maxCount: deltaSize) { p in
+                var written = 0
+                var previous: Int64 = 0
+                for v in values {
+                    written &+= Varint.write(Varint.zigzag(v &- previous), to: p + written)
+                    previous = v
+                }
+                return written
+            }
+            return .integerDelta
+        }
+        if runSize <= rawSize {
+            out.appendUnsafe(maxCount: runSize) { p in
+                var written = 0
+                var previous: Int64 = 0
+                var start = 0
+                var i = 1
+                while i <= n {
+                    if i == n || values[i] != values[start] {
+                        written &+= Varint.write(Varint.zigzag(values[start] &- previous), to: p + written)
+                        written &+= Varint.write(UInt64(i &- start), to: p + written)
+                        previous = values[start]
+                        start = i
+                    }
+                    i &+= 1
+                }
+                return written
+            }
+            return .integerRunLength
+        }
+        out.appendUnsafe(maxCount: rawSize) { p in
+            for i in 0..<n {
+                p.storeBytes(of: values[i].littleEndian, toByteOffset: i &* 8, as: Int64.self)
+            }
+            return rawSize
+        }
+        return .integerRaw
+    }
+
+    // MARK: - Decoding
+
+    private static func decodeRuns(_ reader: inout ByteReader, into dst: UnsafeMutableBufferPointer<Int64>) throws(CodecError) {
+        var v: Int64 = 0
+        var filled = 0
+        while filled < dst.count {
+            v &+= try reader.readVarint("run value")
+            let lengthOffset = reader.position
+            let length = try reader.readLength("run length", limit: dst.count &- filled)
+            guard length > 0 else {
+                throw .malformed(reader.encoding, "run length at payload offset \(lengthOffset) is zero")
+            }
+            (dst.baseAddress.unsafelyUnwrapped + filled).initialize(repeating: v, count: length)
+            filled &+= length
+        }
+    }
+}

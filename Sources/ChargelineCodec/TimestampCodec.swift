@@ -1,0 +1,145 @@
+/// Encodes and decodes blocks of Int64 timestamps (nanoseconds; any Int64 sequence round-trips,
+/// sorted or not, with wrapping arithmetic throughout).
+///
+/// Per block the smallest applicable encoding is chosen:
+/// - ``BlockEncoding/timestampConstantStride``: `first + i * stride` (regular sampling, single
+///   values);
+/// - ``BlockEncoding/timestampDeltaOfDelta``: deltas divided by the largest power of ten that
+///   divides them all, then delta-of-delta as zig-zag varints (jittered regular sampling);
+/// - ``BlockEncoding/timestampDelta``: the same scaled deltas without the second difference
+///   (irregular sampling, where delta-of-delta would be larger).
+public enum TimestampCodec {
+    /// Appends one self-describing block (tag byte first) holding `values` to `out`.
+    ///
+    /// Any Int64 sequence round-trips: ascending order is typical, but neither order nor
+    /// uniqueness is assumed. Allocates nothing beyond the growth of `out` (and the second-stage
+    /// compressor's own state, when one is tried).
+    public static func encode(_ values: UnsafeBufferPointer<Int64>, options: CodecOptions, into out: inout [UInt8]) {
+        let start = BlockFrame.begin(&out)
+        let encoding = writePayload(values, into: &out)
+        BlockFrame.finish(&out, blockStart: start, encoding: encoding, options: options)
+    }
+
+    /// Decodes a block of exactly `count` values, appending them to `out`.
+    ///
+    /// Throws ``CodecError`` when the block is malformed, belongs to another codec or does not
+    /// hold exactly `count` values; `out` is then left as it was. Never reads outside `block`.
+    public static func decode(_ block: UnsafeRawBufferPointer, count: Int, into out: inout [Int64]) throws(CodecError) {
+        // Worst case: 8-byte first value, exponent byte, a 10-byte varint per value.
+        let maxPayload = 9 + Varint.maxBytes * count
+        try BlockFrame.withPayload(block, family: .timestamp, count: count, maxPayloadCount: maxPayload) {
+            (encoding, payload) throws(CodecError) -> Void in
+            var reader = ByteReader(payload, encoding: encoding)
+            try out.appendDecoded(count: count, filler: 0) { (dst) throws(CodecError) -> Void in
+                switch encoding {
+                case .timestampConstantStride:
+                    try decodeConstantStride(&reader, into: dst)
+                case .timestampDeltaOfDelta:
+                    try decodeDeltas(&reader, into: dst, secondOrder: true)
+                case .timestampDelta:
+                    try decodeDeltas(&reader, into: dst, secondOrder: false)
+                default:
+                    preconditionFailure("BUG: \(encoding) passed the timestamp family check")
+                }
+                try reader.expectEnd()
+            }
+        }
+    }
+
+    // MARK: - Encoding
+
+    private static func writePayload(_ values: UnsafeBufferPointer<Int64>, into out: inout [UInt8]) -> BlockEncoding {
+        let n = values.count
+        if n == 0 { return .empty }
+        let first = values[0]
+        let stride = n > 1 ? values[1] &- first : 0
+        // One pass: does every delta equal the first one, and which bits do the deltas use?
+        var mismatch: Int64 = 0
+        var deltaBits: Int64 = 0
+        var i = 1
+        while i < n {
+            let d = values[i] &- values[i &- 1]
+            mismatch |= d ^ stride
+            deltaBits |= d
+            i &+= 1
+        }
+        out.appendUInt64(UInt64(bitPattern: first))
+        if mismatch == 0 {
+            out.appendUVarint(Varint.zigzag(stride))
+            return .timestampConstantStride
+        }
+
+        let scale = DecimalScale.largest(dividingDeltasOf: values, deltaBits: deltaBits)
+        // Sizes of both candidates, so the smaller one is written (one cheap pass).
+        var deltaSize = 0
+        var dodSize = 0
+        var previous: Int64 = 0
+        i = 1
+        while i < n {
+            let q = scale.divide(values[i] &- values[i &- 1])
+            deltaSize &+= Varint.size(Varint.zigzag(q))
+            dodSize &+= Varint.size(Varint.zigzag(q &- previous))
+            previous = q
+            i &+= 1
+        }
+        let secondOrder = dodSize < deltaSize
+        out.append(UInt8(scale.exponent))
+        out.appendUnsafe(maxCount: secondOrder ? dodSize : deltaSize) { p in
+            var written = 0
+            var previous: Int64 = 0
+            var i = 1
+            while i < n {
+                let q = scale.divide(values[i] &- values[i &- 1])
+                written &+= Varint.write(Varint.zigzag(secondOrder ? q &- previous : q), to: p + written)
+                previous = q
+                i &+= 1
+            }
+            return written
+        }
+        return secondOrder ? .timestampDeltaOfDelta : .timestampDelta
+    }
+
+    // MARK: - Decoding
+
+    private static func decodeConstantStride(
+        _ reader: inout ByteReader, into dst: UnsafeMutableBufferPointer<Int64>
+    ) throws(CodecError) {
+        var v = Int64(bitPattern: try reader.readUInt64("first timestamp"))
+        let stride = try reader.readVarint("stride")
+        for i in dst.indices {
+            dst[i] = v
+            v &+= stride
+        }
+    }
+
+    private static func decodeDeltas(
+        _ reader: inout ByteReader, into dst: UnsafeMutableBufferPointer<Int64>, secondOrder: Bool
+    ) throws(CodecError) {
+        var v = Int64(bitPattern: try reader.readUInt64("first timestamp"))
+        let offset = reader.position
+        let exponent = Int(try reader.readByte("decimal exponent"))
+        guard exponent <= DecimalScale.maxExponent else {
+            throw .malformed(
+                reader.encoding,
+                "decimal exponent \(exponent) at payload offset \(offset) exceeds \(DecimalScale.maxExponent)")
+        }
+        let unit = DecimalScale(exponent: exponent).unit
+        dst[0] = v
+        var q: Int64 = 0
+        var i = 1
+        if secondOrder {
+            while i < dst.count {
+                q &+= try reader.readVarint("delta-of-delta")
+                v &+= q &* unit
+                dst[i] = v
+                i &+= 1
+            }
+        } else {
+            while i < dst.count {
+                v &+= try reader.readVarint("delta") &* unit
+                dst[i] = v
+                i &+= 1
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writing to stdout/stderr and a progress bar that only draws on a terminal.
+enum Terminal {
+    static var stderrIsTerminal: Bool { isatty(2) != 0 }
+
+    static func error(_ line: String) {
+        write(2, line + "\n")
+    }
+
+    static func out(_ text: String) {
+        write(1, text)
+    }
+
+    /// Writes straight to a descriptor (the C `stdout`/`stderr` globals are not
+    /// concurrency-safe in Swift 6).
+    static func write(_ fd: Int32, _ text: String) {
+        var text = text
+        text.withUTF8 { buf in
+            var done = 0
+            while done < buf.count {
+                let n = Glibc.write(fd, buf.baseAddress! + done, buf.count - done)
+                if n <= 0 { return }
+                done += n
+            }
+        }
+    }
+
+    /// Redraws one progress line on stderr: `[#####.....]  45%  120.5/270.0 MB  1.23 M rows/s`.
+    static func progress(done: Int, total: Int, rows: Int, seconds: Double) {
+        guard stderrIsTerminal else { return }
+        let width = 30
+        let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 0
+        let filled = Int(fraction * Double(width))
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        let rate = seconds > 0 ? Double(rows) / seconds : 0
+        let line = "\r[\(bar)] \(format(fraction * 100, 0))%  \(format(Double(done) / 1e6, 1))/\(format(Double(total) / 1e6, 1)) MB  \(format(rate / 1e6, 2)) M rows/s "
+        write(2, line)
+    }
+
+    static func endProgress() {
+        if stderrIsTerminal { write(2, "\n") }
+    }
+
+    /// Fixed-point formatting without Foundation's String(format:).
+    static func format(_ v: Double, _ decimals: Int) -> String {
+        guard v.isFinite else { return "\(v)" }
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let r = (abs(v) * scale).rounded()
+        let whole = Int(r / scale)
+        let frac = Int(r - Double(whole) * scale)
+        var s = (v < 0 && r != 0 ? "-" : "") + String(whole)
+        if decimals > 0 {
+            let f = String(frac)
+            s += "." + String(repeating: "0", count: decimals - f.count) + f
+        }
+        return s
+    }
+}

@@ -1,0 +1,126 @@
+public import ChargelineCore
+
+/// Parses InfluxDB 1.x line protocol from raw bytes into a `WriteBatchBuilder`.
+///
+/// ```
+/// measurement[,tag=value...] field=value[,field=value...] [timestamp]
+/// ```
+///
+/// Behaviour follows InfluxDB 1.8 (`models/points.go` and the shard's write validation):
+///
+/// - Lines end at `\n` outside quoted string values (`\r\n` is accepted); blank lines and
+///   lines whose first non-blank byte is `#` are skipped. Leading blanks (space, tab, NUL) are
+///   skipped, runs of blanks separate the sections, trailing blanks are tolerated.
+/// - In the measurement, tag keys, tag values and field keys, `\,` `\ ` and `\=` stand for the
+///   escaped byte; a backslash before any other byte is literal.
+/// - The measurement is non-empty; tag keys and values are non-empty; a tag key appears once;
+///   the tag key `time` is rejected; the series key must be printable UTF-8 (InfluxDB drops
+///   such points with "key contains invalid unicode").
+/// - Field values: floats (`1`, `-1.5`, `.5`, `1.`, `1e-3`; no `+` sign, no NaN/Inf, no
+///   overflow to infinity), integers `1i` (int64), unsigned `1u` (uint64), booleans
+///   (`t T true True TRUE f F false False FALSE`) and double-quoted strings (`\"` and `\\`
+///   escapes, newlines allowed, at most 64 KiB).
+/// - A field key repeated in a line: the last value wins (TSM keeps the last write for the
+///   same series, field and time); repeats with different types reject the line. Fields named
+///   `time` are dropped, and a line whose only fields are `time` is rejected, as InfluxDB does.
+/// - The timestamp is an optional signed integer in the configured precision; the result in
+///   nanoseconds must lie in InfluxDB's range `[Int64.min + 2, Int64.max - 1]`.
+///
+/// Differences from InfluxDB, both deliberate: a string value left unterminated rejects only
+/// its own line (parsing resumes after the first newline following the opening quote)
+/// instead of swallowing the rest of the body; tags are ordered by their unescaped keys (the
+/// canonical `SeriesKey` order) rather than their escaped bytes.
+///
+/// The parser keeps scratch buffers between calls, so parsing allocates nothing per line
+/// once they have grown (only the builder's buffer and the caller's arrays grow). A parser is
+/// a value: give each connection or request its own copy.
+public struct LineProtocolParser: Sendable {
+    /// Nanoseconds given to lines that carry no timestamp (the server's receive time).
+    public var defaultTimestamp: Int64
+    /// Nanoseconds per timestamp unit.
+    let precisionMultiplier: Int64
+
+    // MARK: Scratch, reused across lines and calls (never shrinks).
+
+    /// The canonical series key of the current line.
+    var key: [UInt8] = []
+    /// Unescaped tokens of the current line (slow-path tags, escaped field keys and strings).
+    var text: [UInt8] = []
+    /// Tag tokens of the current line, in input order.
+    var tags: [TagToken] = []
+    /// Field tokens of the current line, in input order.
+    var fields: [FieldToken] = []
+    /// Unescaped tag ranges in `text` (slow path).
+    var slowTags: [TagToken] = []
+    /// Tag indices in canonical order (slow path).
+    var slowOrder: [Int] = []
+    /// NUL-terminated copy of a float for the `strtod` fallback.
+    var floatText: [CChar] = []
+
+    /// A parser for one precision.
+    /// - Parameters:
+    ///   - precisionMultiplier: nanoseconds per timestamp unit (1 for ns, 1_000 us,
+    ///     1_000_000 ms, 1_000_000_000 s; 60e9 for m, 3600e9 for h — see `TimePrecision.parse`).
+    ///   - defaultTimestamp: nanosecond timestamp for lines without one (the receive time).
+    public init(precisionMultiplier: Int64 = 1, defaultTimestamp: Int64) {
+        precondition(precisionMultiplier > 0, "BUG: precision multiplier \(precisionMultiplier) must be positive")
+        self.precisionMultiplier = precisionMultiplier
+        self.defaultTimestamp = defaultTimestamp
+    }
+
+    /// Parses every line of `body` (which may or may not end with `\n`).
+    ///
+    /// Each valid line becomes one point in `builder` (`beginPoint`, `add…`, `endPoint`) and its
+    /// line number is appended to `pointLines`. Each invalid line appends a `LineProtocolError`
+    /// to `errors` and leaves nothing in the builder; valid lines around bad ones are kept.
+    /// Line numbers start at `firstLineNumber` (callers streaming TCP input pass a running
+    /// count) and count physical lines, blank lines and comments included. A quoted string
+    /// value may span lines only within one `body`: streaming callers pass whole lines.
+    /// `pointLines` holds `Int32`s: line numbers past `Int32.max` wrap.
+    ///
+    /// - Precondition: `builder` has no open point.
+    public mutating func parse(
+        _ body: UnsafeRawBufferPointer, firstLineNumber: Int = 1,
+        into builder: inout WriteBatchBuilder,
+        pointLines: inout [Int32], errors: inout [LineProtocolError]
+    ) {
+        precondition(!builder.isInPoint, "BUG: parse called with an open point in the builder")
+        guard let raw = body.baseAddress, body.count > 0 else { return }
+        var cursor = LineCursor(base: raw.assumingMemoryBound(to: UInt8.self), count: body.count, line: firstLineNumber)
+        var pos = 0
+        while pos < body.count {
+            cursor.enter(at: pos)
+            let pointLine = cursor.line
+            do throws(LineFailure) {
+                if try parseLine(&cursor, into: &builder) {
+                    pointLines.append(Int32(truncatingIfNeeded: pointLine))
+                }
+            } catch {
+                errors.append(LineProtocolError.locate(
+                    body, offset: error.offset, knownLine: cursor.line, knownLineStart: cursor.lineStart,
+                    message: error.message))
+            }
+            // After a failure the cursor still holds the physical line of the failing byte
+            // (string scans commit line moves only on success), so the next line starts after
+            // its newline: a bad line never takes good ones with it.
+            pos = cursor.rawEnd + 1
+            cursor.line += 1
+        }
+    }
+
+    /// Parses the logical line starting at `cursor.lineStart`; returns false for a blank or
+    /// comment line. On success the point is in `builder` and `cursor` is on the point's last
+    /// physical line.
+    @inline(__always)
+    private mutating func parseLine(_ cursor: inout LineCursor, into builder: inout WriteBatchBuilder) throws(LineFailure) -> Bool {
+        let p = cursor.base
+        var i = cursor.lineStart
+        while i < cursor.end && Bytes.isBlank(p[i]) { i += 1 }
+        if i == cursor.end || p[i] == UInt8(ascii: "#") { return false }
+        i = try scanSeriesKey(cursor, from: i)
+        i = try scanFields(&cursor, from: i)
+        let timestamp = try scanTimestamp(cursor, from: i)
+        try emit(cursor, timestamp: timestamp, into: &builder)
+        return true
+    }
+}

@@ -1,0 +1,168 @@
+import ChargelineCore
+public import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPCompression
+import NIOPosix
+
+/// The network front end: the InfluxDB 1.x compatible HTTP API and the raw line-protocol TCP
+/// listener, both feeding an `IngestSink`. This is the composition root of the server side:
+/// it owns the event loops, the listeners and the connections.
+///
+/// Lifecycle: `start(...)` binds both listeners (or throws, leaving nothing running), and
+/// `shutdown()` stops accepting, lets in-flight writes finish, and closes everything.
+public final class ChargelineServer: Sendable {
+    /// The configuration the server was started with.
+    public let configuration: ServerConfiguration
+    /// The port the HTTP API is bound to (the kernel's choice when configured as 0); `nil` when disabled.
+    public let httpPort: Int?
+    /// The port the line-protocol TCP listener is bound to; `nil` when disabled.
+    public let lineProtocolPort: Int?
+    /// The bound HTTP address for logs, e.g. `[IPv4]127.0.0.1/127.0.0.1:8086`.
+    public let httpAddress: String?
+    /// The bound line-protocol address for logs.
+    public let lineProtocolAddress: String?
+
+    private let group: MultiThreadedEventLoopGroup
+    private let listeners: [any Channel]
+    private let connections: ConnectionRegistry
+    private let recorder: StatsRecorder
+    private let logger: Logger
+    private let shutDown = Locked(false)
+
+    /// The counters since start.
+    public var stats: ServerStats { recorder.snapshot }
+
+    private init(configuration: ServerConfiguration, group: MultiThreadedEventLoopGroup, http: (any Channel)?,
+                 lineProtocol: (any Channel)?, connections: ConnectionRegistry, recorder: StatsRecorder, logger: Logger) {
+        self.configuration = configuration
+        self.group = group
+        self.listeners = [http, lineProtocol].compactMap { $0 }
+        self.httpPort = http?.localAddress?.port
+        self.lineProtocolPort = lineProtocol?.localAddress?.port
+        self.httpAddress = http?.localAddress.map { String(describing: $0) }
+        self.lineProtocolAddress = lineProtocol?.localAddress.map { String(describing: $0) }
+        self.connections = connections
+        self.recorder = recorder
+        self.logger = logger
+    }
+
+    /// Starts the enabled listeners on a new event-loop group (one thread per core unless
+    /// configured).
+    ///
+    /// - Parameters:
+    ///   - sink: where writes go; also lists and creates databases for the basic query handler.
+    ///   - queryHandler: answers `/query`; `nil` uses `BasicQueryHandler` over `sink`.
+    /// - Throws: `ChargelineError` (`.badInput`) for an invalid configuration, or (`.io`) naming
+    ///   the address that could not be bound.
+    public static func start(configuration: ServerConfiguration, sink: any IngestSink,
+                             queryHandler: (any QueryHandler)? = nil,
+                             logger: Logger = Logger(label: "chargeline.server")) async throws -> ChargelineServer {
+        try validate(configuration)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads ?? System.coreCount)
+        let recorder = StatsRecorder()
+        let connections = ConnectionRegistry()
+        let api = HTTPAPI(sink: sink, queryHandler: queryHandler ?? BasicQueryHandler(sink: sink), stats: recorder,
+                          maxBodySize: configuration.maxBodySize, logger: logger)
+        let tcp = LineProtocolTCPHandler.Settings(
+            sink: sink, database: configuration.lineProtocolDatabase, batchLines: configuration.lineProtocolBatchLines,
+            batchBytes: configuration.lineProtocolBatchBytes, maxLineBytes: configuration.maxBodySize,
+            stats: recorder, logger: logger)
+        var bound: [any Channel] = []
+        do {
+            var http: (any Channel)? = nil
+            if let endpoint = configuration.http {
+                http = try await bind(endpoint, what: "HTTP API", group: group, connections: connections,
+                                      halfClosure: false) { channel in
+                    try channel.pipeline.syncOperations.addHandler(ByteCountingHandler(stats: recorder))
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(
+                        NIOHTTPRequestDecompressor(limit: .size(api.maxBodySize)))
+                    try channel.pipeline.syncOperations.addHandler(HTTPAPIHandler(api: api))
+                }
+                bound.append(http!)
+            }
+            var lineProtocol: (any Channel)? = nil
+            if let endpoint = configuration.lineProtocol {
+                lineProtocol = try await bind(endpoint, what: "line-protocol TCP", group: group,
+                                              connections: connections, halfClosure: true) { channel in
+                    try channel.pipeline.syncOperations.addHandler(LineProtocolTCPHandler(settings: tcp))
+                }
+                bound.append(lineProtocol!)
+            }
+            let server = ChargelineServer(configuration: configuration, group: group, http: http,
+                                          lineProtocol: lineProtocol, connections: connections, recorder: recorder,
+                                          logger: logger)
+            logger.info("chargeline server listening", metadata: [
+                "http": "\(server.httpAddress ?? "disabled")", "lineProtocol": "\(server.lineProtocolAddress ?? "disabled")",
+            ])
+            return server
+        } catch {
+            for channel in bound { try? await channel.close() }
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    private static func bind(_ endpoint: ServerConfiguration.Endpoint, what: String,
+                             group: MultiThreadedEventLoopGroup, connections: ConnectionRegistry, halfClosure: Bool,
+                             configure: @escaping @Sendable (any Channel) throws -> Void) async throws -> any Channel {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            // 256 pending connections: enough for a burst of collectors reconnecting at once.
+            .serverChannelOption(.backlog, value: 256)
+            .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: halfClosure)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try configure(channel)
+                    connections.add(channel)
+                }
+            }
+        do {
+            return try await bootstrap.bind(host: endpoint.host, port: endpoint.port).get()
+        } catch {
+            throw ChargelineError(
+                .io, "cannot listen for \(what) on \(endpoint): \(error); choose another host/port or stop the "
+                    + "process that holds it", cause: error)
+        }
+    }
+
+    private static func validate(_ c: ServerConfiguration) throws {
+        func bad(_ message: String) -> ChargelineError { ChargelineError(.badInput, "server configuration: \(message)") }
+        guard c.maxBodySize > 0 else { throw bad("maxBodySize must be positive, got \(c.maxBodySize)") }
+        guard c.lineProtocolBatchLines > 0 else { throw bad("lineProtocolBatchLines must be positive") }
+        guard c.lineProtocolBatchBytes > 0 else { throw bad("lineProtocolBatchBytes must be positive") }
+        if let threads = c.threads, threads <= 0 { throw bad("threads must be positive, got \(threads)") }
+        for endpoint in [c.http, c.lineProtocol].compactMap({ $0 }) where !(0...65535).contains(endpoint.port) {
+            throw bad("port \(endpoint.port) of \(endpoint.host) is outside 0...65535")
+        }
+        if let problem = DatabaseName.problem(with: c.lineProtocolDatabase) {
+            throw bad("lineProtocolDatabase: \(problem)")
+        }
+    }
+
+    /// Stops accepting connections, asks every open connection to finish (HTTP connections
+    /// close after the response in progress; TCP connections flush their complete lines and
+    /// wait for the sink), waits up to `shutdownGracePeriodMilliseconds` for them, closes what
+    /// is left, and stops the event loops. Calling it again does nothing.
+    public func shutdown() async throws {
+        let already = shutDown.withLock { done in
+            defer { done = true }
+            return done
+        }
+        guard !already else { return }
+        for listener in listeners { try? await listener.close() }
+        let open = connections.all
+        for channel in open { channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }
+        let loop = group.next()
+        let deadline = loop.scheduleTask(in: .milliseconds(configuration.shutdownGracePeriodMilliseconds)) {
+            for channel in open { channel.close(promise: nil) }
+        }
+        try? await EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: loop).get()
+        deadline.cancel()
+        try await group.shutdownGracefully()
+        logger.info("chargeline server stopped", metadata: ["stats": "\(stats)"])
+    }
+}

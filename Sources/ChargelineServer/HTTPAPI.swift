@@ -1,0 +1,68 @@
+import ChargelineCore
+import Logging
+
+/// What every HTTP connection's handler shares: the sink, the query handler, limits, counters.
+struct HTTPAPI: Sendable {
+    /// Sent as `X-Influxdb-Version` and by `/ping?verbose=true`. Clients check the major version
+    /// to pick the 1.x API, so it stays `1.8.x` with a suffix saying what we are.
+    static let version = "1.8.10-chargeline"
+
+    let sink: any IngestSink
+    let queryHandler: any QueryHandler
+    let stats: StatsRecorder
+    let maxBodySize: Int
+    let logger: Logger
+}
+
+/// Where an HTTP request goes, decided from its head.
+enum HTTPRoute {
+    /// `POST /write`: parse the body and hand it to the sink.
+    case write(database: String, precisionMultiplier: Int64)
+    /// `GET|POST /query`: the URL parameters (a form body adds more at the end).
+    case query(parameters: [String: String], formBody: Bool)
+    /// Answer with this status and optional JSON once the request body has been discarded.
+    case answer(status: Int, json: String?)
+}
+
+extension HTTPRoute {
+    /// Routes a request by method, path and parameters.
+    static func route(method: String, target: String, contentType: String?) -> HTTPRoute {
+        let (path, params) = URLQuery.split(target: target)
+        switch path {
+        case "/write":
+            guard method == "POST" else {
+                return .answer(status: 405, json: JSON.error("method \(method) not allowed on /write; use POST"))
+            }
+            guard let db = params["db"] else {
+                return .answer(status: 400, json: JSON.error("database is required"))
+            }
+            if let problem = DatabaseName.problem(with: db) {
+                return .answer(status: 400, json: JSON.error("invalid db parameter: \(problem)"))
+            }
+            let precisionText = params["precision"] ?? ""
+            guard let precision = TimePrecision.parse(precisionText) else {
+                return .answer(status: 400, json: JSON.error(
+                    "invalid precision \(JSON.quoteForMessage(precisionText)): use ns, u, ms, s, m or h"))
+            }
+            return .write(database: db, precisionMultiplier: precision.multiplier)
+        case "/query":
+            guard method == "GET" || method == "POST" else {
+                return .answer(status: 405, json: JSON.error("method \(method) not allowed on /query; use GET or POST"))
+            }
+            let isForm = method == "POST"
+                && (contentType?.lowercased().hasPrefix("application/x-www-form-urlencoded") ?? false)
+            return .query(parameters: params, formBody: isForm)
+        case "/ping":
+            guard method == "GET" || method == "HEAD" else {
+                return .answer(status: 405, json: JSON.error("method \(method) not allowed on /ping; use GET or HEAD"))
+            }
+            if params["verbose"].map({ $0 == "true" || $0 == "1" }) ?? false {
+                return .answer(status: 200, json: "{\"version\":\(JSON.string(HTTPAPI.version))}")
+            }
+            return .answer(status: 204, json: nil)
+        default:
+            return .answer(status: 404, json: JSON.error(
+                "not found: \(JSON.quoteForMessage(path)); this server answers /write, /query and /ping"))
+        }
+    }
+}

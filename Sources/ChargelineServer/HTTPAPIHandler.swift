@@ -1,0 +1,227 @@
+import ChargelineCore
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPCompression
+
+/// Serves the InfluxDB 1.x API on one HTTP connection, behind NIO's HTTP/1.1 server pipeline
+/// (which delivers one request at a time) and `NIOHTTPRequestDecompressor` (gzip bodies).
+///
+/// Back-pressure: from the moment a request is handed to the sink or query handler until its
+/// response is written, outbound `read` events are held here, so the connection reads nothing
+/// more. A connection therefore never holds more than one body (at most `maxBodySize` bytes,
+/// plus what one socket read delivered), and memory is bounded by connections x `maxBodySize`.
+final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    enum State {
+        /// Waiting for a request head.
+        case idle
+        /// Collecting the body for `route`; `body` is nil when the route ignores the body.
+        case receiving(route: HTTPRoute, body: ByteBuffer?)
+        /// Handed to the sink or query handler; the response is not written yet.
+        case waiting
+        /// Already answered (413, bad gzip) before the body ended: discard the rest, then close.
+        case discarding(bytes: Int)
+        /// The channel is gone.
+        case closed
+    }
+
+    let api: HTTPAPI
+    var state = State.idle
+    private var readPending = false
+    private var keepAlive = true
+    private var isHeadRequest = false
+    private var requestVersion = HTTPVersion.http1_1
+    private var requestEndSeen = false
+
+    init(api: HTTPAPI) {
+        self.api = api
+    }
+
+    // MARK: Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head): received(head: head, context: context)
+        case .body(var chunk): received(body: &chunk, context: context)
+        case .end: receivedEnd(context: context)
+        }
+    }
+
+    private func received(head: HTTPRequestHead, context: ChannelHandlerContext) {
+        keepAlive = head.isKeepAlive
+        isHeadRequest = head.method == .HEAD
+        requestVersion = head.version
+        requestEndSeen = false
+        let route = HTTPRoute.route(method: head.method.rawValue, target: head.uri,
+                                    contentType: head.headers.first(name: "content-type"))
+        if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > api.maxBodySize {
+            answerEarly(status: 413, json: JSON.error(tooLargeMessage), context: context)
+            return
+        }
+        switch route {
+        case .write, .query:
+            let hint = head.headers.first(name: "content-length").flatMap(Int.init) ?? 0
+            state = .receiving(route: route, body: context.channel.allocator.buffer(capacity: min(hint, api.maxBodySize)))
+        case .answer:
+            state = .receiving(route: route, body: nil)
+        }
+    }
+
+    private func received(body chunk: inout ByteBuffer, context: ChannelHandlerContext) {
+        switch state {
+        case .receiving(let route, var body?):
+            // Drop our reference first so appending does not copy the buffer.
+            state = .waiting
+            if body.readableBytes + chunk.readableBytes > api.maxBodySize {
+                answerEarly(status: 413, json: JSON.error(tooLargeMessage), context: context)
+                return
+            }
+            body.writeBuffer(&chunk)
+            state = .receiving(route: route, body: body)
+        case .receiving(_, nil):
+            break
+        case .discarding(let bytes):
+            // Bound the work spent on a body we already refused.
+            if bytes + chunk.readableBytes > api.maxBodySize {
+                state = .closed
+                context.close(promise: nil)
+            } else {
+                state = .discarding(bytes: bytes + chunk.readableBytes)
+            }
+        case .idle, .waiting, .closed:
+            break
+        }
+    }
+
+    private func receivedEnd(context: ChannelHandlerContext) {
+        requestEndSeen = true
+        switch state {
+        case .receiving(let route, let body):
+            state = .waiting
+            dispatch(route: route, body: body ?? ByteBuffer(), context: context)
+        case .discarding:
+            state = .closed
+            context.close(promise: nil)
+        case .idle, .waiting, .closed:
+            break
+        }
+    }
+
+    private func dispatch(route: HTTPRoute, body: ByteBuffer, context: ChannelHandlerContext) {
+        switch route {
+        case .write(let database, let multiplier):
+            handleWrite(database: database, precisionMultiplier: multiplier, body: body, context: context)
+        case .query(let parameters, let formBody):
+            handleQuery(parameters: parameters, formBody: formBody ? body : nil, context: context)
+        case .answer(let status, let json):
+            respond(status: status, json: json, context: context)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if case .discarding = state { return }
+        let receiving: Bool
+        if case .receiving = state { receiving = true } else { receiving = false }
+        if receiving, let error = error as? NIOHTTPDecompression.DecompressionError, error == .limit {
+            answerEarly(status: 413, json: JSON.error(tooLargeMessage), context: context)
+        } else if receiving,
+            error is NIOHTTPDecompression.DecompressionError || error is NIOHTTPDecompression.ExtraDecompressionError
+        {
+            answerEarly(status: 400, json: JSON.error(
+                "invalid gzip body (\(error)); send gzip data with Content-Encoding: gzip, or drop the header"),
+                context: context)
+        } else if error is HTTPParserError {
+            // NIO's HTTPServerProtocolErrorHandler already answered 400 and closes the connection.
+            state = .closed
+        } else {
+            api.logger.debug("closing HTTP connection after error", metadata: [
+                "peer": "\(context.remoteAddress.map(String.init(describing:)) ?? "?")", "error": "\(error)",
+            ])
+            state = .closed
+            context.close(promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        state = .closed
+        context.fireChannelInactive()
+    }
+
+    // MARK: Outbound: read gating
+
+    func read(context: ChannelHandlerContext) {
+        if case .waiting = state {
+            readPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    // MARK: Responding
+
+    private var tooLargeMessage: String {
+        "request body too large: the limit is \(api.maxBodySize) bytes; split the batch"
+    }
+
+    /// Answers before the request body has ended; the rest of the body is discarded and the
+    /// connection closed when it ends, so a huge body is never buffered.
+    private func answerEarly(status: Int, json: String, context: ChannelHandlerContext) {
+        keepAlive = false
+        state = requestEndSeen ? .closed : .discarding(bytes: 0)
+        api.stats.countRequest()
+        writeResponse(status: status, json: json, context: context)
+    }
+
+    /// Writes the response to the current request and, on keep-alive connections, resumes reading.
+    func respond(status: Int, json: String?, context: ChannelHandlerContext) {
+        guard case .waiting = state else { return }
+        api.stats.countRequest()
+        // Set the state first: writing `.end` lets NIO's pipeline handler deliver the next
+        // pipelined request re-entrantly, which moves the state on from `.idle`.
+        state = keepAlive ? .idle : .closed
+        writeResponse(status: status, json: json, context: context)
+        if case .idle = state, readPending {
+            readPending = false
+            context.read()
+        }
+    }
+
+    private func writeResponse(status: Int, json: String?, context: ChannelHandlerContext) {
+        var headers = HTTPHeaders()
+        headers.add(name: "X-Influxdb-Version", value: HTTPAPI.version)
+        headers.add(name: "X-Influxdb-Build", value: "OSS")
+        headers.add(name: "Request-Id", value: UUID().uuidString.lowercased())
+        var bodyBuffer: ByteBuffer? = nil
+        if let json {
+            let buffer = context.channel.allocator.buffer(string: json)
+            headers.add(name: "Content-Type", value: "application/json")
+            headers.add(name: "Content-Length", value: String(buffer.readableBytes))
+            if !isHeadRequest { bodyBuffer = buffer }
+        } else if status != 204 {
+            headers.add(name: "Content-Length", value: "0")
+        }
+        if !keepAlive {
+            headers.add(name: "Connection", value: "close")
+        } else if requestVersion.major == 1 && requestVersion.minor == 0 {
+            headers.add(name: "Connection", value: "keep-alive")
+        }
+        let head = HTTPResponseHead(version: requestVersion, status: HTTPResponseStatus(statusCode: status),
+                                    headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if let bodyBuffer {
+            context.write(wrapOutboundOut(.body(.byteBuffer(bodyBuffer))), promise: nil)
+        }
+        let closeAfter = !keepAlive && requestEndSeen
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            if closeAfter { context.close(promise: nil) }
+        }
+    }
+}
+
+@available(*, unavailable)
+extension HTTPAPIHandler: Sendable {}

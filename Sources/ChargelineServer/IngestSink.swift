@@ -1,0 +1,18 @@
+public import ChargelineCore
+
+/// Where decoded writes go. Implementations must not block the caller's thread.
+///
+/// The server calls this from NIO event-loop threads; the lead's storage adapter (in the main
+/// package) makes the storage engine conform. The server never imports storage itself.
+/// `WriteOutcome` lives in ChargelineCore so storage can produce it without importing the server.
+public protocol IngestSink: Sendable {
+    /// Stores `batch` in database `database` (created on first write). Calls `completion` exactly once, on any thread,
+    /// after the batch is durable under the fsync policy, or with the failure. Completion may be delayed when the
+    /// store is behind (back-pressure): callers must not send more from the same connection until it is called.
+    func write(database: String, batch: WriteBatch, completion: @escaping @Sendable (WriteOutcome) -> Void)
+    /// Lists existing databases (for SHOW DATABASES).
+    func databases() -> [String]
+    /// Creates database `name` (CREATE DATABASE); succeeds if it already exists.
+    /// - Throws: `ChargelineError` when the database cannot be created.
+    func createDatabase(_ name: String) throws
+}

@@ -1,0 +1,44 @@
+/// One `/query` request as the HTTP layer decoded it (URL parameters merged with a
+/// form-encoded body; URL parameters win).
+public struct QueryRequest: Sendable {
+    /// The `q` parameter: one or more InfluxQL statements separated by `;`.
+    public var statement: String
+    /// The `db` parameter, if given.
+    public var database: String?
+    /// Every decoded parameter (`epoch`, `chunked`, `pretty`, `rp`, ...), `q` and `db` included.
+    public var parameters: [String: String]
+
+    /// A request.
+    public init(statement: String, database: String?, parameters: [String: String] = [:]) {
+        self.statement = statement
+        self.database = database
+        self.parameters = parameters
+    }
+}
+
+/// The answer to a `QueryRequest`: an HTTP status and an InfluxDB 1.x shaped JSON body.
+public struct QueryResponse: Sendable {
+    /// HTTP status code, e.g. 200 or 400.
+    public var status: Int
+    /// The JSON body, e.g. `{"results":[{"statement_id":0}]}`.
+    public var json: String
+
+    /// A response.
+    public init(status: Int, json: String) {
+        self.status = status
+        self.json = json
+    }
+
+    /// InfluxDB's error shape, `{"error":"<message>"}`, with `status` (400 unless told).
+    public static func error(_ message: String, status: Int = 400) -> QueryResponse {
+        QueryResponse(status: status, json: JSON.error(message))
+    }
+}
+
+/// Answers `/query`. The server falls back to `BasicQueryHandler`; the query engine will
+/// plug in its own conforming type.
+public protocol QueryHandler: Sendable {
+    /// Answers `request`, calling `completion` exactly once on any thread. Must not block the
+    /// caller's thread (an event loop): run long queries elsewhere and call back.
+    func handle(_ request: QueryRequest, completion: @escaping @Sendable (QueryResponse) -> Void)
+}

@@ -1,0 +1,68 @@
+/// Everything `ChargelineServer` needs to know about its listeners and limits.
+///
+/// The defaults match InfluxDB 1.x so that existing clients and collectors (Telegraf,
+/// influx CLI, client libraries) work unchanged.
+public struct ServerConfiguration: Sendable {
+    /// A host and port to listen on.
+    public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
+        /// Host name or IP literal to bind, e.g. `127.0.0.1` or `0.0.0.0`.
+        public var host: String
+        /// TCP port; 0 asks the kernel for a free one (see `ChargelineServer.httpPort`).
+        public var port: Int
+
+        /// An endpoint.
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        /// `host:port`.
+        public var description: String { "\(host):\(port)" }
+    }
+
+    /// The InfluxDB 1.x compatible HTTP API (`/write`, `/query`, `/ping`); `nil` disables it.
+    /// Default `127.0.0.1:8086`, InfluxDB's HTTP port.
+    public var http: Endpoint?
+    /// The raw line-protocol TCP listener (newline-delimited points); `nil` disables it.
+    /// Default `127.0.0.1:8089`, the port InfluxDB 1.x uses for its UDP/TCP line-protocol services.
+    public var lineProtocol: Endpoint?
+    /// Largest request body accepted, in bytes, applied both to the bytes on the wire and to a
+    /// gzip body after decompression. Also the longest single line the TCP listener accepts.
+    /// Default 25,000,000, InfluxDB 1.x's `max-body-size`.
+    public var maxBodySize: Int
+    /// The database that line-protocol TCP writes go to. Default `chargeline`.
+    public var lineProtocolDatabase: String
+    /// The TCP listener hands a batch to the sink after this many lines, even if more are
+    /// buffered. Default 5,000, the batch size Telegraf and the InfluxDB client libraries use.
+    public var lineProtocolBatchLines: Int
+    /// The TCP listener hands a batch to the sink once this many bytes of complete lines are
+    /// buffered. Default 1 MiB: large enough to amortise one WAL fsync, small enough that
+    /// pausing a connection on it bounds memory.
+    public var lineProtocolBatchBytes: Int
+    /// Event-loop threads; `nil` means one per core (`System.coreCount`).
+    public var threads: Int?
+    /// How long `shutdown()` waits for connections with in-flight writes to finish before
+    /// closing them anyway. Default 10 seconds.
+    public var shutdownGracePeriodMilliseconds: Int64
+
+    /// A configuration; every parameter defaults to the InfluxDB-compatible value.
+    public init(
+        http: Endpoint? = Endpoint(host: "127.0.0.1", port: 8086),
+        lineProtocol: Endpoint? = Endpoint(host: "127.0.0.1", port: 8089),
+        maxBodySize: Int = 25_000_000,
+        lineProtocolDatabase: String = "chargeline",
+        lineProtocolBatchLines: Int = 5_000,
+        lineProtocolBatchBytes: Int = 1 << 20,
+        threads: Int? = nil,
+        shutdownGracePeriodMilliseconds: Int64 = 10_000
+    ) {
+        self.http = http
+        self.lineProtocol = lineProtocol
+        self.maxBodySize = maxBodySize
+        self.lineProtocolDatabase = lineProtocolDatabase
+        self.lineProtocolBatchLines = lineProtocolBatchLines
+        self.lineProtocolBatchBytes = lineProtocolBatchBytes
+        self.threads = threads
+        self.shutdownGracePeriodMilliseconds = shutdownGracePeriodMilliseconds
+    }
+}

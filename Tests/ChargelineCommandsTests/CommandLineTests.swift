@@ -1,0 +1,59 @@
+import ChargelineCore
+import ChargelineStorage
+import Foundation
+import Testing
+
+/// Drives the `chargeline` binary the way an operator does: import (plain and gzip, with a bad
+/// line), query, inspect, compact; checks outputs and exit codes.
+@Suite(.serialized) struct CommandLineTests {
+    @Test func importQueryInspectCompact() throws {
+        let dir = NSTemporaryDirectory() + "chargeline-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var lines: [String] = []
+        for i in 0..<1_000 {
+            lines.append("telemetry,station=S1,pile=P\(i % 5),gun=1 voltage=\(400 + Double(i % 7) / 10),soc=\(i % 100)i \(1_763_596_800 + i)")
+        }
+        let plain = dir + "/a.lp"
+        try (lines[..<500].joined(separator: "\n") + "\nthis is not line protocol\n").write(toFile: plain, atomically: true, encoding: .utf8)
+        let second = dir + "/b.lp"
+        try lines[500...].joined(separator: "\n").write(toFile: second, atomically: true, encoding: .utf8)
+        let gz = Process()
+        gz.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        gz.arguments = ["gzip", second]
+        try gz.run(); gz.waitUntilExit()
+        let data = dir + "/data"
+
+        let (status, out) = try ChildProcess.run(["import", "--data", data, "--db", "t", "--precision", "s", plain, second + ".gz"])
+        #expect(status == 3, "import with one bad line exits 3: \(out)")
+        #expect(out.contains("a.lp:501:"), "the bad line is named by file and line: \(out)")
+        #expect(out.contains("imported 1000 rows"), "\(out)")
+
+        let (qs, q) = try ChildProcess.run(["query", "--data", data, "--db", "t", "--measurement", "telemetry", "--tag", "pile=P3", "--format", "csv"])
+        #expect(qs == 0, "\(q)")
+        let rows = q.split(separator: "\n")
+        #expect(rows.first == "time,gun,pile,station,soc,voltage")
+        #expect(rows.count == 201)
+        #expect(rows[1] == "2025-11-20T00:00:03Z,1,P3,S1,3,400.3")
+
+        let (cs, c) = try ChildProcess.run(["compact", "--data", data])
+        #expect(cs == 0, "\(c)")
+        let (js, j) = try ChildProcess.run(["inspect", "--data", data, "--json"])
+        #expect(js == 0, "\(j)")
+        let report = try JSONDecoder().decode(StoreReport.self, from: Data(j.utf8))
+        #expect(report.databases.map(\.name) == ["t"])
+        #expect(report.databases[0].values == 2_000)
+        #expect(report.databases[0].rows == 1_000)
+        #expect(report.databases[0].series == 5)
+        #expect(report.databases[0].partitions.count == 1)
+    }
+
+    @Test func badArgumentsExitTwoWithAMessage() throws {
+        let (status, out) = try ChildProcess.run(["query", "--data", "/nonexistent", "--measurement", "m", "--from", "yesterday-ish"])
+        #expect(status != 0)
+        #expect(out.contains("cannot read time"), "\(out)")
+        let (s2, o2) = try ChildProcess.run(["serve", "--http", "nope"])
+        #expect(s2 == 64 || s2 == 2 || s2 == 1, "\(s2)")
+        #expect(o2.contains("--http takes host:port"), "\(o2)")
+    }
+}

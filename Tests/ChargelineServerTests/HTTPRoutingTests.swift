@@ -1,0 +1,93 @@
+import ChargelineServer
+import Testing
+
+@Suite("HTTP /ping, /query and routing")
+struct HTTPRoutingTests {
+    @Test("GET and HEAD /ping answer 204 with InfluxDB headers; verbose answers the version")
+    func ping() async throws {
+        try await withServer { server, _ in
+            try await TestConnection.with(port: server.httpPort!) { c in
+                let get = try await c.request("GET", "/ping")
+                #expect(get.status == 204)
+                #expect(get.header("X-Influxdb-Version") == "1.8.10-chargeline")
+                try await c.send(TestConnection.encode("HEAD", "/ping"))
+                let head = try await c.readResponse(isHead: true)
+                #expect(head.status == 204)
+                #expect(head.header("X-Influxdb-Build") == "OSS")
+                let verbose = try await c.request("GET", "/ping?verbose=true")
+                #expect(verbose.status == 200)
+                #expect(verbose.body == "{\"version\":\"1.8.10-chargeline\"}")
+            }
+        }
+    }
+
+    @Test("CREATE DATABASE then SHOW DATABASES, by GET and by form POST")
+    func databases() async throws {
+        try await withServer { server, sink in
+            try await TestConnection.with(port: server.httpPort!) { c in
+                let create = try await c.request("GET", "/query?q=CREATE+DATABASE+%22piles%22")
+                #expect(create.status == 200)
+                #expect(create.body == "{\"results\":[{\"statement_id\":0}]}")
+                let form = Array("q=create%20database%20stations".utf8)
+                let create2 = try await c.request("POST", "/query", body: form,
+                                                  headers: ["Content-Type": "application/x-www-form-urlencoded"])
+                #expect(create2.status == 200)
+                let show = try await c.request("POST", "/query", body: Array("q=SHOW+DATABASES".utf8),
+                                               headers: ["Content-Type": "application/x-www-form-urlencoded"])
+                #expect(show.status == 200)
+                #expect(show.header("Content-Type") == "application/json")
+                #expect(show.body == """
+                    {"results":[{"statement_id":0,"series":[{"name":"databases","columns":["name"],\
+                    "values":[["piles"],["stations"]]}]}]}
+                    """)
+            }
+            #expect(Set(sink.databases()) == ["piles", "stations"])
+        }
+    }
+
+    @Test("other statements, a missing q and unknown paths are InfluxDB-shaped errors")
+    func errors() async throws {
+        try await withServer { server, _ in
+            try await TestConnection.with(port: server.httpPort!) { c in
+                let select = try await c.request("GET", "/query?db=d&q=SELECT+*+FROM+cpu")
+                #expect(select.status == 400)
+                #expect(select.body.hasPrefix("{\"error\":\"statement not supported yet: SELECT * FROM cpu"))
+                let missing = try await c.request("GET", "/query?db=d")
+                #expect(missing.status == 400)
+                let unknown = try await c.request("GET", "/nope")
+                #expect(unknown.status == 404)
+                #expect(unknown.body.hasPrefix("{\"error\":\"not found"))
+            }
+            #expect(server.stats.requests == 3)
+        }
+    }
+
+    @Test("Connection: close is honoured; keep-alive serves several requests on one connection")
+    func connectionHandling() async throws {
+        try await withServer { server, _ in
+            let tail = try await TestConnection.with(port: server.httpPort!) { c in
+                for _ in 0..<3 { #expect(try await c.request("GET", "/ping").status == 204) }
+                try await c.send(TestConnection.encode("GET", "/ping", headers: ["Connection": "close"]))
+                let last = try await c.readResponse()
+                #expect(last.status == 204)
+                #expect(last.header("Connection") == "close")
+                return try await c.readToEnd()
+            }
+            #expect(tail.isEmpty)
+        }
+    }
+
+    @Test("a chunked body over the limit is refused without buffering it")
+    func chunkedTooLarge() async throws {
+        try await withServer(configure: { $0.maxBodySize = 64 }) { server, sink in
+            let response = try await TestConnection.with(port: server.httpPort!) { c in
+                let chunk = String(repeating: "m v=1 1\n", count: 5)  // 40 bytes
+                let body = "28\r\n\(chunk)\r\n28\r\n\(chunk)\r\n0\r\n\r\n"
+                try await c.send("POST /write?db=d HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n\(body)")
+                return try await c.readResponse()
+            }
+            #expect(response.status == 413)
+            #expect(sink.writeCount == 0)
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import ChargelineCore
+import ChargelineServer
+import Testing
+
+@Suite("HTTP /write")
+struct HTTPWriteTests {
+    @Test("204 after the sink completes, and the points arrive")
+    func writeStores() async throws {
+        try await withServer { server, sink in
+            let port = try #require(server.httpPort)
+            let body = "charge,pile=P1 kw=7.2,on=true 1700000000\ncharge,pile=P2 kw=11i 1700000001\n"
+            let response = try await TestConnection.with(port: port) { c in
+                try await c.request("POST", "/write?db=piles&precision=s&u=x&p=y&rp=autogen", body: Array(body.utf8))
+            }
+            #expect(response.status == 204)
+            #expect(response.header("X-Influxdb-Version") == "1.8.10-chargeline")
+            #expect(response.header("X-Influxdb-Build") == "OSS")
+            #expect(response.header("Request-Id") != nil)
+            #expect(sink.writes.map(\.database) == ["piles"])
+            let points = sink.points
+            #expect(points.map(\.key) == ["charge,pile=P1", "charge,pile=P2"])
+            #expect(points.map(\.timestamp) == [1_700_000_000_000_000_000, 1_700_000_001_000_000_000])
+            #expect(points[0].fields["kw"] == .float(7.2))
+            #expect(points[1].fields["kw"] == .integer(11))
+            #expect(server.stats.pointsWritten == 2)
+            #expect(server.stats.valuesWritten == 3)
+            #expect(server.stats.requests == 1)
+            #expect(server.stats.bytesReceived > body.utf8.count)
+        }
+    }
+
+    @Test("bad lines: 400 naming each line, good points still stored")
+    func partialWrite() async throws {
+        try await withServer { server, sink in
+            let body = "cpu v=1 1\nthis is not a point at all\ncpu v=2 2\ncpu\ncpu v=3 3\n"
+            let response = try await TestConnection.with(port: server.httpPort!) { c in
+                try await c.request("POST", "/write?db=d", body: Array(body.utf8))
+            }
+            #expect(response.status == 400)
+            #expect(response.header("Content-Type") == "application/json")
+            #expect(response.body.hasPrefix("{\"error\":\"partial write: line 2, column"))
+            #expect(response.body.contains("; line 4, column"))
+            #expect(response.body.contains("(2 of 5 lines rejected, 3 points stored)"))
+            #expect(sink.points.count == 3)
+            #expect(server.stats.linesRejected == 2)
+        }
+    }
+
+    @Test("points the sink refuses are reported by line number")
+    func sinkRejects() async throws {
+        let sink = FakeSink()
+        sink.reject = [1: "field type conflict: v is float, got integer"]
+        try await withServer(sink: sink) { server, sink in
+            let body = "# comment\ncpu v=1 1\n\ncpu v=2i 2\ncpu v=3 3"
+            let response = try await TestConnection.with(port: server.httpPort!) { c in
+                try await c.request("POST", "/write?db=d", body: Array(body.utf8))
+            }
+            #expect(response.status == 400)
+            #expect(response.body.contains("partial write: line 4: field type conflict: v is float, got integer"))
+            #expect(response.body.contains("(1 of 3 lines rejected, 2 points stored)"))
+            #expect(server.stats.pointsWritten == 2)
+        }
+    }
+
+    @Test("a gzip body is decompressed")
+    func gzipBody() async throws {
+        try await withServer { server, sink in
+            let compressed = try gzip("m,pile=A v=1 10\nm,pile=B v=2 20\n")
+            let response = try await TestConnection.with(port: server.httpPort!) { c in
+                try await c.request("POST", "/write?db=d&precision=ns", body: compressed,
+                                    headers: ["Content-Encoding": "gzip"])
+            }
+            #expect(response.status == 204)
+            #expect(sink.points.map(\.timestamp) == [10, 20])
+        }
+    }
+
+    @Test("a large body arriving in many segments is stored whole")
+    func largeBody() async throws {
+        try await withServer { server, sink in
+            let body = (0..<20_000).map { "charge,pile=P\($0 % 50) kw=\($0).5,soc=\($0 % 100)i \($0)\n" }.joined()
+            let response = try await TestConnection.with(port: server.httpPort!) { c in
+                try await c.request("POST", "/write?db=d", body: Array(body.utf8))
+            }
+            #expect(response.status == 204)
+            #expect(sink.writeCount == 1)
+            #expect(sink.writes.first?.batch.pointCount == 20_000)
+            #expect(server.stats.valuesWritten == 40_000)
+        }
+    }
+
+    @Test("a body that is not gzip despite Content-Encoding: gzip is 400")
+    func badGzip() async throws {
+        try await withServer { server, sink in
+            let response = try await TestConnection.with(port: server.httpPort!) { c in
+                try await c.request("POST", "/write?db=d", body: Array("m v=1 1\n".utf8),
+                                    headers: ["Content-Encoding": "gzip"])
+            }
+            #expect(response.status == 400)
+            #expect(response.body.contains("invalid gzip body"))
+            #expect(sink.writeCount == 0)
+        }
+    }
+
+    @Test("bodies over the limit get 413, plain or gzip-inflated")
+    func tooLarge() async throws {
+        try await withServer(configure: { $0.maxBodySize = 100 }) { server, sink in
+            let big = String(repeating: "m v=1 1\n", count: 20)  // 160 bytes
+            let plain = try await TestConnection.with(port: server.httpPort!) { c in
+                try await c.request("POST", "/write?db=d", body: Array(big.utf8))
+            }
+            #expect(plain.status == 413)
+            #expect(plain.body == "{\"error\":\"request body too large: the limit is 100 bytes; split the batch\"}")
+            let bomb = try gzip(String(repeating: "m v=1 1\n", count: 1000))
+            #expect(bomb.count < 100)
+            let inflated = try await TestConnection.with(port: server.httpPort!) { c in
+                try await c.request("POST", "/write?db=d", body: bomb, headers: ["Content-Encoding": "gzip"])
+            }
+            #expect(inflated.status == 413)
+            #expect(sink.writeCount == 0)
+        }
+    }
+
+    @Test("missing db, bad db name and bad precision are 400")
+    func badParameters() async throws {
+        try await withServer { server, sink in
+            let body = Array("m v=1\n".utf8)
+            try await TestConnection.with(port: server.httpPort!) { c in
+                let missing = try await c.request("POST", "/write", body: body)
+                #expect(missing.status == 400)
+                #expect(missing.body == "{\"error\":\"database is required\"}")
+                let badName = try await c.request("POST", "/write?db=..%2Fetc", body: body)
+                #expect(badName.status == 400)
+                #expect(badName.body.contains("invalid db parameter"))
+                let precision = try await c.request("POST", "/write?db=d&precision=fortnight", body: body)
+                #expect(precision.status == 400)
+                #expect(precision.body.contains("invalid precision \\\"fortnight\\\""))
+                let get = try await c.request("GET", "/write?db=d")
+                #expect(get.status == 405)
+            }
+            #expect(sink.writeCount == 0)
+        }
+    }
+
+    @Test("sink failures are 500, a closed store 503")
+    func sinkFailure() async throws {
+        let sink = FakeSink()
+        sink.failure = ChargelineError(.io, "disk full on /data/wal")
+        try await withServer(sink: sink) { server, sink in
+            try await TestConnection.with(port: server.httpPort!) { c in
+                let r = try await c.request("POST", "/write?db=d", body: Array("m v=1\n".utf8))
+                #expect(r.status == 500)
+                #expect(r.body.contains("disk full on /data/wal"))
+                sink.failure = ChargelineError(.closed, "store is closed")
+                let r2 = try await c.request("POST", "/write?db=d", body: Array("m v=1\n".utf8))
+                #expect(r2.status == 503)
+            }
+            #expect(server.stats.pointsWritten == 0)
+        }
+    }
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# One-command Chargeline server, for a fresh clone on Debian 12 with the Swift toolchain:
+#
+#   Tools/serve.sh [SERVE OPTIONS...]     e.g. Tools/serve.sh --http 0.0.0.0:8086
+#
+# Installs pkg-config, libzstd-dev and liblz4-dev if absent (Tools/install-deps.sh; sudo when
+# not root), builds the release `chargeline` binary, then replaces itself with
+# `chargeline serve "$@"`. Options pass straight through; without --data the binary's default
+# (./chargeline-data, relative to the directory you run this from) is used.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=Tools/install-deps.sh
+source "$ROOT/Tools/install-deps.sh"
+
+chargeline_install_deps
+swift build --package-path "$ROOT" -c release --product chargeline >&2
+exec "$ROOT/.build/release/chargeline" serve "$@"

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds with the dependency-import check and runs the test suite:
+#
+#   Tools/test.sh [SWIFT TEST OPTIONS...]   e.g. Tools/test.sh --filter ChargelineCodecTests
+#
+# Installs pkg-config, libzstd-dev and liblz4-dev if absent (Tools/install-deps.sh; sudo when
+# not root), runs `swift build --explicit-target-dependency-import-check error` (an import a
+# target does not declare is an error), then `swift test` with the given arguments.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=Tools/install-deps.sh
+source "$ROOT/Tools/install-deps.sh"
+
+chargeline_install_deps
+swift build --package-path "$ROOT" --explicit-target-dependency-import-check error
+swift test --package-path "$ROOT" "$@"
