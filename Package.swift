@@ -156,7 +156,9 @@ if ProcessInfo.processInfo.environment["CHARGELINE_BENCHMARKS"] != nil {
             plugins: benchmarkPlugins),
         .executableTarget(
             name: "StorageBenchmarks",
-            dependencies: benchmarkDeps + ["ChargelineCore", "ChargelineStorage"],
+            dependencies: benchmarkDeps + [
+                "ChargelineCore", "ChargelineStorage", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Benchmarks/StorageBenchmarks",
             plugins: benchmarkPlugins),
     ]
