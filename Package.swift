@@ -95,6 +95,7 @@ var targets: [Target] = [
     .executableTarget(
         name: "chargeline-datagen",
         dependencies: [
+            "ChargelineCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         path: "Tools/chargeline-datagen",

@@ -15,6 +15,8 @@
 #   BATCH=5000 CLIENTS=3    lines per request, concurrent HTTP clients
 #   PORT, LP_PORT           HTTP and line-protocol TCP ports (default: free ports)
 #   COMPACT=1               run `chargeline compact` before `inspect`
+#   VERIFY=1                read every stored value back (chargeline query --format csv) and compare
+#                           it with the generated file, value by value (needs RAM for the file)
 #   KEEP=1                  keep the temp dir (data, telemetry file, logs) and print its path
 #   BIN_DIR=DIR             use prebuilt chargeline + chargeline-datagen from DIR, skip building
 #   ALLOW_MISMATCH=1        do not fail when inspect's stored values differ from values sent
@@ -124,6 +126,14 @@ if [[ "$COMPACT" == 1 ]]; then
     "$BIN/chargeline" compact --data "$TMP/data" >&2 || die "chargeline compact"
 fi
 "$BIN/chargeline" inspect --data "$TMP/data" --json >"$TMP/inspect.json" || die "chargeline inspect"
+
+# 7. Optional read-back of every value.
+if [[ "${VERIFY:-0}" == 1 ]]; then
+    log "reading every value back and comparing with the generated file"
+    "$BIN/chargeline" query --data "$TMP/data" --db "$DB" --measurement telemetry --format csv --epoch-ns >"$TMP/readback.csv" \
+        || die "chargeline query"
+    python3 "$HERE/verify.py" "$TMP/telemetry.lp" "$TMP/readback.csv" || die "read-back differs from what was written"
+fi
 
 # 7. Report.
 python3 - "$TMP/load.json" "$TMP/inspect.json" "$DB" "${ALLOW_MISMATCH:-0}" "$COMPACT" <<'PY'

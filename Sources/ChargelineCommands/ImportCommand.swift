@@ -145,7 +145,7 @@ final class ImportTracker: @unchecked Sendable {
                 if _failure == nil { _failure = f }
             } else {
                 rowsStored += batch.pointCount - outcome.rejected.count
-                valuesStored += batch.valueCount
+                valuesStored += batch.valueCount - ImportTracker.values(of: outcome.rejected.map(\.pointIndex), in: batch)
                 for r in outcome.rejected { _rejections.append("\(where_(r.pointIndex)): \(r.message)") }
             }
             lock.unlock()
@@ -155,4 +155,17 @@ final class ImportTracker: @unchecked Sendable {
     }
 
     func waitAll() { group.wait() }
+
+    /// Field values held by the points at `indexes` (only walked when points were refused).
+    static func values(of indexes: [Int], in batch: WriteBatch) -> Int {
+        guard !indexes.isEmpty else { return 0 }
+        let wanted = Set(indexes)
+        var i = 0
+        var n = 0
+        batch.forEachPoint { p in
+            if wanted.contains(i) { n += p.fieldCount }
+            i += 1
+        }
+        return n
+    }
 }

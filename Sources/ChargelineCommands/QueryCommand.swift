@@ -42,6 +42,9 @@ struct QueryCommand: ParsableCommand {
     @Option(name: .long, help: "At most this many rows (0: no limit).")
     var limit: Int = 0
 
+    @Flag(name: .long, help: "Print times as integer nanoseconds since the epoch instead of RFC 3339.")
+    var epochNs = false
+
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, csv, json }
 
     func run() throws {
@@ -57,7 +60,7 @@ struct QueryCommand: ParsableCommand {
             let store = try Store(directory: dataOptions.data, options: try dataOptions.storageOptions(background: false), readOnly: true)
             let series = try store.read(database: db, measurement: measurement, fields: field.isEmpty ? nil : field, range: range)
                 .filter { s in filters.allSatisfy { f in s.tags.contains { $0.key == f.0 && $0.value == f.1 } } }
-            try RowPrinter(format: format, limit: limit).print(series)
+            try RowPrinter(format: format, limit: limit, epochNanoseconds: epochNs).print(series)
         } catch let e as ValidationError {
             throw e
         } catch {

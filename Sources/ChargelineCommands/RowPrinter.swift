@@ -5,6 +5,7 @@ import ChargelineStorage
 struct RowPrinter {
     let format: QueryCommand.OutputFormat
     let limit: Int
+    var epochNanoseconds = false
 
     func print(_ series: [SeriesReadResult]) throws {
         let tagKeys = Array(Set(series.flatMap { $0.tags.map(\.key) })).sorted()
@@ -12,7 +13,9 @@ struct RowPrinter {
         let headers = ["time"] + tagKeys + fieldNames
         var table = TextTable(headers: headers)
         var emitted = 0
-        if format == .csv { Terminal.out(headers.map(csv).joined(separator: ",") + "\n") }
+        var out = Terminal.BufferedOut()
+        defer { out.flush() }
+        if format == .csv { out.write(headers.map(csv).joined(separator: ",") + "\n") }
         outer: for s in series {
             let tags = Dictionary(s.tags.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
             let positions = fieldNames.map { name in s.columns.firstIndex { $0.name == name } }
@@ -23,24 +26,24 @@ struct RowPrinter {
                     guard let p, let v = row.values[p] else { return "" }
                     return render(v)
                 }
-                let time = CivilTime(nanoseconds: row.timestamp).rfc3339
+                let time = epochNanoseconds ? String(row.timestamp) : CivilTime(nanoseconds: row.timestamp).rfc3339
                 let cells = [time] + tagKeys.map { tags[$0] ?? "" } + values
                 switch format {
                 case .table: table.add(cells)
-                case .csv: Terminal.out(cells.map(csv).joined(separator: ",") + "\n")
+                case .csv: out.write(cells.map(csv).joined(separator: ",") + "\n")
                 case .json:
                     var parts = ["\"time\":\(row.timestamp)", "\"series\":\(json(s.key))"]
                     for k in tagKeys { if let v = tags[k] { parts.append("\(json(k)):\(json(v))") } }
                     for (i, name) in fieldNames.enumerated() {
                         if let p = positions[i], let v = row.values[p] { parts.append("\(json(name)):\(jsonValue(v))") }
                     }
-                    Terminal.out("{" + parts.joined(separator: ",") + "}\n")
+                    out.write("{" + parts.joined(separator: ",") + "}\n")
                 }
             }
         }
         if format == .table {
-            Terminal.out(table.render())
-            Terminal.out("\(emitted) rows from \(series.count) series\n")
+            out.write(table.render())
+            out.write("\(emitted) rows from \(series.count) series\n")
         }
     }
 
@@ -60,19 +63,7 @@ struct RowPrinter {
     }
 
     private func json(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += "\\u00" + (u.value < 16 ? "0" : "") + String(u.value, radix: 16) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
+        JSONText.quote(s)
     }
 
     private func jsonValue(_ v: FieldValue) -> String {

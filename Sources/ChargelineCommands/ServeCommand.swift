@@ -57,6 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
             return h
         }
         let logger = Logger(label: "chargeline")
+        Self.raiseOpenFileLimit(logger)
         let store: Store
         let server: ChargelineServer
         do {
@@ -91,6 +92,21 @@ struct ServeCommand: AsyncParsableCommand {
             throw fail(error)
         }
         logger.info("stopped cleanly; \(server.stats)")
+    }
+
+    /// Raises the soft open-file limit to the hard limit: every connection and every segment
+    /// being read holds a descriptor.
+    static func raiseOpenFileLimit(_ logger: Logger) {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+        if limit.rlim_cur < limit.rlim_max {
+            let before = limit.rlim_cur
+            limit.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 {
+                logger.info("raised the open-file limit from \(before) to \(limit.rlim_max)")
+            }
+        }
+        logger.info("open-file limit: \(limit.rlim_cur) (connections plus open segments must stay below it)")
     }
 
     /// `[IPv4]127.0.0.1/127.0.0.1:8086` -> `127.0.0.1`.

@@ -14,6 +14,31 @@ enum Terminal {
         write(1, text)
     }
 
+    /// Buffers stdout writes into large chunks (row output can be millions of lines).
+    struct BufferedOut {
+        private var buffer: [UInt8] = []
+        /// 1 MiB per write(2).
+        private static let limit = 1 << 20
+
+        mutating func write(_ text: String) {
+            buffer.append(contentsOf: text.utf8)
+            if buffer.count >= Self.limit { flush() }
+        }
+
+        mutating func flush() {
+            guard !buffer.isEmpty else { return }
+            buffer.withUnsafeBytes { raw in
+                var done = 0
+                while done < raw.count {
+                    let n = Glibc.write(1, raw.baseAddress! + done, raw.count - done)
+                    if n <= 0 { return }
+                    done += n
+                }
+            }
+            buffer.removeAll(keepingCapacity: true)
+        }
+    }
+
     /// Writes straight to a descriptor (the C `stdout`/`stderr` globals are not
     /// concurrency-safe in Swift 6).
     static func write(_ fd: Int32, _ text: String) {

@@ -4,7 +4,11 @@
 /// Call order per point: `beginPoint`, one or more `add...`, then `endPoint` (or `abortPoint`
 /// to drop a point that turned out malformed halfway through).
 public struct WriteBatchBuilder: Sendable {
+    /// Storage; only `bytes[..<used]` is meaningful. Growing the array ahead and storing into
+    /// it through a raw pointer avoids the generic `append(contentsOf:)` per field (about a
+    /// fifth of parse time when profiled).
     private var bytes: [UInt8]
+    private var used = 0
     private var pointCount = 0
     private var valueCount = 0
     private var pointStart = -1
@@ -12,8 +16,7 @@ public struct WriteBatchBuilder: Sendable {
 
     /// A builder whose buffer starts with room for `capacity` bytes.
     public init(reservingCapacity capacity: Int = 0) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        bytes = [UInt8](repeating: 0, count: max(capacity, 256))
     }
 
     /// Points completed so far.
@@ -21,7 +24,7 @@ public struct WriteBatchBuilder: Sendable {
     /// Field values in completed points.
     public var values: Int { valueCount }
     /// Bytes used so far.
-    public var byteCount: Int { bytes.count }
+    public var byteCount: Int { used }
     /// Whether a point is open (`beginPoint` called without `endPoint`/`abortPoint`).
     public var isInPoint: Bool { pointStart >= 0 }
 
@@ -29,11 +32,11 @@ public struct WriteBatchBuilder: Sendable {
     public mutating func beginPoint(seriesKey: UnsafeRawBufferPointer) {
         precondition(pointStart < 0, "BUG: beginPoint while a point is open")
         precondition(seriesKey.count > 0 && seriesKey.count <= Int(UInt16.max), "BUG: series key length \(seriesKey.count)")
-        pointStart = bytes.count
+        pointStart = used
         fieldsInPoint = 0
         appendLE(UInt32(0))
         appendLE(UInt16(seriesKey.count))
-        bytes.append(contentsOf: seriesKey)
+        appendBytes(seriesKey)
         appendLE(UInt64(0))  // timestamp, patched in endPoint
         appendLE(UInt16(0))  // field count, patched in endPoint
     }
@@ -59,20 +62,20 @@ public struct WriteBatchBuilder: Sendable {
     /// Adds a boolean field.
     public mutating func addBoolean(name: UnsafeRawBufferPointer, _ value: Bool) {
         addFieldHeader(name, .boolean)
-        bytes.append(value ? 1 : 0)
+        appendLE(UInt8(value ? 1 : 0))
     }
 
     /// Adds a string field (raw, unescaped UTF-8 bytes).
     public mutating func addString(name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) {
         addFieldHeader(name, .string)
         appendLE(UInt32(value.count))
-        bytes.append(contentsOf: value)
+        appendBytes(value)
     }
 
     /// Closes the open point with its timestamp (nanoseconds).
     public mutating func endPoint(timestamp: Int64) {
         precondition(pointStart >= 0 && fieldsInPoint > 0, "BUG: endPoint without an open point with fields")
-        let len = bytes.count - pointStart - 4
+        let len = used - pointStart - 4
         bytes.withUnsafeMutableBytes { raw in
             raw.storeBytes(of: UInt32(len).littleEndian, toByteOffset: pointStart, as: UInt32.self)
             let keyLen = Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: pointStart + 4, as: UInt16.self)))
@@ -88,15 +91,17 @@ public struct WriteBatchBuilder: Sendable {
     /// Drops the open point, if any.
     public mutating func abortPoint() {
         guard pointStart >= 0 else { return }
-        bytes.removeSubrange(pointStart...)
+        used = pointStart
         pointStart = -1
     }
 
     /// Returns the batch and empties the builder, keeping no storage (the batch owns it).
     public mutating func finish() -> WriteBatch {
         precondition(pointStart < 0, "BUG: finish with an open point")
+        bytes.removeLast(bytes.count - used)
         let batch = WriteBatch(bytes: bytes, pointCount: pointCount, valueCount: valueCount)
-        bytes = []
+        bytes = [UInt8](repeating: 0, count: 256)
+        used = 0
         pointCount = 0
         valueCount = 0
         return batch
@@ -107,14 +112,36 @@ public struct WriteBatchBuilder: Sendable {
         precondition(name.count > 0 && name.count <= Int(UInt16.max), "BUG: field name length \(name.count)")
         precondition(fieldsInPoint < Int(UInt16.max), "BUG: too many fields")
         appendLE(UInt16(name.count))
-        bytes.append(contentsOf: name)
-        bytes.append(type.rawValue)
+        appendBytes(name)
+        appendLE(type.rawValue)
         fieldsInPoint += 1
     }
 
     @inline(__always)
+    private mutating func reserve(_ n: Int) {
+        if used + n > bytes.count {
+            bytes.append(contentsOf: repeatElement(0, count: Swift.max(n, bytes.count)))
+        }
+    }
+
+    @inline(__always)
     private mutating func appendLE<T: FixedWidthInteger>(_ v: T) {
-        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+        let n = MemoryLayout<T>.size
+        reserve(n)
+        let at = used
+        bytes.withUnsafeMutableBytes { $0.storeBytes(of: v.littleEndian, toByteOffset: at, as: T.self) }
+        used += n
+    }
+
+    @inline(__always)
+    private mutating func appendBytes(_ src: UnsafeRawBufferPointer) {
+        guard src.count > 0 else { return }
+        reserve(src.count)
+        let at = used
+        bytes.withUnsafeMutableBytes { dst in
+            (dst.baseAddress! + at).copyMemory(from: src.baseAddress!, byteCount: src.count)
+        }
+        used += src.count
     }
 }
 

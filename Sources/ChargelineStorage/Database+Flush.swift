@@ -13,6 +13,14 @@ extension Database {
         if readOnly { return }
         flushMutex.lock()
         defer { flushMutex.unlock() }
+        // Whatever happens, admit writers that waited for room.
+        defer { drainWaiting() }
+        // Heads whose flush failed earlier go first; while they cannot be written, no new head
+        // is frozen (memory stays bounded and back-pressure holds writers).
+        lock.lock()
+        let retry = frozen
+        lock.unlock()
+        for item in retry { try flushFrozen(item) }
         lock.lock()
         if !active.isEmpty {
             let head = active
@@ -21,12 +29,9 @@ extension Database {
             frozen.append(FrozenHead(head: head, replayFrom: replayFrom, seq: manifest.nextSeq))
             manifest.nextSeq += 1
         }
-        // Heads whose flush failed earlier stay first in line, so the WAL is never dropped
-        // past data that is not yet in segments.
         let work = frozen
         lock.unlock()
         for item in work { try flushFrozen(item) }
-        drainWaiting()
     }
 
     private func flushFrozen(_ item: FrozenHead) throws {
@@ -99,14 +104,28 @@ extension Database {
                     if writers[start] == nil {
                         writers[start] = try SegmentWriter(
                             directory: partitionDirectory(start), id: allocateSegmentID(), seq: seq, level: 0,
-                            partition: TimeRange(start: start, end: start &+ manifest.partitionDuration), options: .fast)
+                            partition: TimeRange(start: start, end: start &+ partitionDuration), options: .fast)
                     }
                     try writers[start]!.addSeries(key: key, columns: columns)
                 }
             }
-            return try writers.values.map { try $0.finish() }
         } catch {
             for w in writers.values { w.abort() }
+            throw error
+        }
+        var infos: [SegmentInfo] = []
+        do {
+            for (start, w) in writers {
+                infos.append(try w.finish())
+                writers[start] = nil
+            }
+            return infos
+        } catch {
+            // Not in the manifest yet: remove what was finished so retries do not fill the disk.
+            for w in writers.values { w.abort() }
+            for info in infos {
+                try? FileIO.remove(partitionDirectory(info.partitionStart) + "/" + FileNames.segment(info.id))
+            }
             throw error
         }
     }
@@ -114,7 +133,7 @@ extension Database {
     /// Splits sorted timestamps into runs by partition.
     func partitionRanges(_ ts: [Int64]) -> [(Int64, Range<Int>)] {
         guard let first = ts.first else { return [] }
-        let d = manifest.partitionDuration
+        let d = partitionDuration
         let firstStart = partitionStart(first)
         if ts.last! < firstStart &+ d { return [(firstStart, 0..<ts.count)] }
         var out: [(Int64, Range<Int>)] = []

@@ -17,8 +17,8 @@ extension Database {
         func wanted(_ name: String) -> Bool { fields?.contains(name) ?? true }
 
         // Snapshot under the lock; copy what the active head holds for the range.
+        let d = partitionDuration
         lock.lock()
-        let d = manifest.partitionDuration
         let segments = partitions
             .filter { range.overlaps(minTime: $0.key, maxTime: $0.key &+ (d - 1)) }
             .flatMap { $0.value }

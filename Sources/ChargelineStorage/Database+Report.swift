@@ -37,9 +37,9 @@ extension Database {
     /// Whether the head should be flushed now (size or age).
     func needsFlush() -> Bool {
         lock.lock(); defer { lock.unlock() }
-        if !frozen.isEmpty { return true }
+        if !frozen.isEmpty || !waiting.isEmpty { return true }
         if active.isEmpty { return false }
-        if active.memoryBytes >= options.headFlushBytes || !waiting.isEmpty { return true }
+        if active.memoryBytes >= options.headFlushBytes { return true }
         return FileIO.monotonicNanoseconds() - active.firstWriteAt >= options.headMaxAge
     }
 }

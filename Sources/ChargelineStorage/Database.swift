@@ -21,6 +21,11 @@ package final class Database: @unchecked Sendable {
     let manifestMutex = NSLock()
 
     var manifest: Manifest
+    /// Partition length (ns), fixed when the database was created; a `let` so it is read
+    /// without the lock.
+    let partitionDuration: Int64
+    /// Timestamps whose partition (start and end) is representable in Int64 ns.
+    let storableRange: ClosedRange<Int64>
     var schema: Schema
     var active = Head()
     var frozen: [FrozenHead] = []
@@ -52,6 +57,11 @@ package final class Database: @unchecked Sendable {
         }
         let loaded = try Manifest.load(directory: directory)
         manifest = loaded ?? Manifest(partitionDuration: options.partitionDuration)
+        guard manifest.partitionDuration > 0 else {
+            throw ChargelineError(.corruption, "\(directory)/\(FileNames.manifest): partition duration \(manifest.partitionDuration) is not positive")
+        }
+        partitionDuration = manifest.partitionDuration
+        storableRange = Database.storableRange(partitionDuration)
         schema = manifest.typedSchema
         if loaded == nil && !readOnly { try manifest.store(directory: directory) }
         try loadPartitions()
@@ -59,12 +69,14 @@ package final class Database: @unchecked Sendable {
         let head = active
         var rejectedOnReplay = 0
         let report = try WALReplayer.replay(directory: walDirectory, fromID: manifest.walReplayFrom, repair: !readOnly, logger: logger) { batch in
-            rejectedOnReplay += head.apply(batch, schema: &replaySchema).count
+            rejectedOnReplay += head.apply(batch, schema: &replaySchema, storable: storableRange).count
         }
         schema = replaySchema
         let firstID = max(report.lastSegmentID + 1, manifest.walReplayFrom)
         if !readOnly {
             wal = try WAL(directory: walDirectory, firstID: firstID, policy: options.fsync, logger: logger)
+            // Writers that waited for the WAL to catch up are admitted after each write cycle.
+            wal.onCycle = { [weak self] in self?.drainWaitingIfAny() }
         }
         let ms = Double(FileIO.monotonicNanoseconds() - started) / 1e6
         openReport = "database \(name): \(manifest.segments.count) segments in \(partitions.count) partitions (not read), "
@@ -102,11 +114,20 @@ package final class Database: @unchecked Sendable {
         directory + "/" + FileNames.partitionsDirectory + "/" + FileNames.partition(start: start)
     }
 
-    /// The start of the partition holding `t`.
+    /// The start of the partition holding `t` (`t` within `storableRange`).
     func partitionStart(_ t: Int64) -> Int64 {
-        let d = manifest.partitionDuration
+        let d = partitionDuration
         let q = t / d
         return (t % d < 0 ? q - 1 : q) * d
+    }
+
+    /// The timestamps whose whole partition `[start, start + d)` fits in Int64: about
+    /// 1677-09-22 to 2262-04-10 with day partitions. Points outside are refused at write time
+    /// rather than overflowing partition arithmetic later.
+    static func storableRange(_ d: Int64) -> ClosedRange<Int64> {
+        let low = (Int64.min / d + 1) * d
+        let high = (Int64.max / d) * d - 1
+        return low...high
     }
 
     // MARK: - Writes
@@ -123,6 +144,12 @@ package final class Database: @unchecked Sendable {
                 : "database \(name) is closed; the server is shutting down")))
             return
         }
+        if let failure = wal.failureState {
+            // Nothing may reach the head once the WAL cannot make it durable.
+            lock.unlock()
+            completion(WriteOutcome(rejected: [], failure: failure))
+            return
+        }
         if !waiting.isEmpty || isOverloadedLocked() {
             waiting.append((batch, completion))
             lock.unlock()
@@ -136,14 +163,25 @@ package final class Database: @unchecked Sendable {
     }
 
     private func applyLocked(_ batch: WriteBatch, completion: @escaping @Sendable (WriteOutcome) -> Void) {
-        let rejected = active.apply(batch, schema: &schema)
+        let rejected = active.apply(batch, schema: &schema, storable: storableRange)
         wal.append(batch) { error in
             completion(WriteOutcome(rejected: rejected, failure: error))
         }
     }
 
+    /// Over the memory budget (active plus frozen heads) or the WAL is behind.
     private func isOverloadedLocked() -> Bool {
-        active.memoryBytes >= options.headHardLimitBytes || wal.bytesPending >= options.walPendingLimitBytes
+        let frozenBytes = frozen.reduce(0) { $0 + $1.head.memoryBytes }
+        return active.memoryBytes + frozenBytes >= options.headHardLimitBytes
+            || wal.bytesPending >= options.walPendingLimitBytes
+    }
+
+    /// Admits waiting writers if there are any (cheap when the queue is empty).
+    func drainWaitingIfAny() {
+        lock.lock()
+        let any = !waiting.isEmpty
+        lock.unlock()
+        if any { drainWaiting() }
     }
 
     /// Applies queued writes while there is room (called after a flush).

@@ -87,12 +87,17 @@ package enum FileIO {
         guard fsync(fd) == 0 else { throw error("fsync directory", path) }
     }
 
-    /// Creates a directory and its parents (like `mkdir -p`).
+    /// Creates a directory and its parents (like `mkdir -p`), syncing each parent that gained
+    /// an entry.
     package static func makeDirectories(_ path: String) throws {
         var current = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
+            let parent = current.isEmpty ? "/" : current
             current += "/" + part
-            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+            if mkdir(current, 0o755) == 0 {
+                // A new name is durable only once its parent directory is synced.
+                try syncDirectory(parent)
+            } else if errno != EEXIST {
                 throw error("mkdir", current)
             }
         }

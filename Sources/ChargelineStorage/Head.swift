@@ -26,12 +26,17 @@ package final class Head: @unchecked Sendable {
 
     /// Applies every point of `batch`. Points whose field types disagree with `schema` (or
     /// with each other) are skipped and reported by index; new fields are added to `schema`.
-    package func apply(_ batch: WriteBatch, schema: inout Schema) -> [(pointIndex: Int, message: String)] {
+    /// Points with timestamps outside `storable` are refused too.
+    package func apply(_ batch: WriteBatch, schema: inout Schema,
+                       storable: ClosedRange<Int64> = Int64.min...Int64.max) -> [(pointIndex: Int, message: String)] {
         var rejected: [(pointIndex: Int, message: String)] = []
         var pointIndex = 0
         if firstWriteAt == 0 && batch.pointCount > 0 { firstWriteAt = FileIO.monotonicNanoseconds() }
         batch.forEachPoint { point in
-            if let problem = apply(point, schema: &schema) {
+            if !storable.contains(point.timestamp) {
+                rejected.append((pointIndex, "timestamp \(point.timestamp) is outside the storable range "
+                    + "\(CivilTime(nanoseconds: storable.lowerBound).rfc3339) to \(CivilTime(nanoseconds: storable.upperBound).rfc3339)"))
+            } else if let problem = apply(point, schema: &schema) {
                 rejected.append((pointIndex, problem))
             }
             pointIndex += 1

@@ -67,10 +67,12 @@ package final class SegmentReader: @unchecked Sendable {
                 guard version == SegmentFormat.version else {
                     throw ChargelineError(.corruption, "\(path): segment version \(version) is not supported by this build (expects \(SegmentFormat.version))")
                 }
-                return (Int(f.loadLE(UInt64.self, at: 0)), Int(f.loadLE(UInt32.self, at: 8)), f.loadLE(UInt32.self, at: 12))
+                // Int(exactly:) so a damaged footer cannot trap on conversion.
+                return (Int(exactly: f.loadLE(UInt64.self, at: 0)) ?? -1, Int(f.loadLE(UInt32.self, at: 8)), f.loadLE(UInt32.self, at: 12))
             }
         }
-        guard indexOffset >= SegmentFormat.headerSize, indexOffset + indexLength + SegmentFormat.footerSize == size else {
+        guard indexOffset >= SegmentFormat.headerSize, indexLength <= size - SegmentFormat.footerSize - indexOffset,
+              indexOffset + indexLength + SegmentFormat.footerSize == size else {
             throw corrupt("footer points at an index outside the file (offset \(indexOffset), length \(indexLength))", at: size - SegmentFormat.footerSize)
         }
         let raw = try FileIO.pread(fd, offset: indexOffset, count: indexLength, path: path)
@@ -171,6 +173,6 @@ package final class SegmentReader: @unchecked Sendable {
     }
 
     private func corrupt(_ what: String, at offset: Int) -> ChargelineError {
-        ChargelineError(.corruption, "\(path): \(what) at byte \(offset); restore the file from a backup, or remove it from the partition and its MANIFEST entry to drop its data")
+        ChargelineError(.corruption, "\(path): \(what) at byte \(offset); this segment's data cannot be read: restore the file from a backup")
     }
 }

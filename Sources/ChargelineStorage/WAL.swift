@@ -72,6 +72,16 @@ package final class WAL: @unchecked Sendable {
         return rotations.last?.newID ?? currentID
     }
 
+    /// The error that stopped the log, if any (sticky: every later append fails with it).
+    package var failureState: ChargelineError? {
+        cond.lock(); defer { cond.unlock() }
+        return failure ?? (closing ? ChargelineError(.closed, "the WAL is closed") : nil)
+    }
+
+    /// Called on the committer thread after each write cycle (outside the WAL's lock), so the
+    /// owner can admit writers that waited for the WAL to catch up.
+    package var onCycle: (@Sendable () -> Void)?
+
     /// Bytes appended but not yet written.
     package var bytesPending: Int {
         cond.lock(); defer { cond.unlock() }
@@ -168,6 +178,7 @@ package final class WAL: @unchecked Sendable {
             let result = failure
             cond.unlock()
             for w in done { w.completion(result) }
+            onCycle?()
             cond.lock()
         }
         if currentSizeUnsynced { _ = try? FileIO.sync(fd, path: currentPath) }
@@ -207,11 +218,17 @@ package final class WAL: @unchecked Sendable {
                 break
             }
             if currentSize >= segmentSize {
+                // Only when no rotation is pending: a pending one already holds the next id and
+                // ends this segment, and taking a later id here would put older records in a
+                // higher-numbered segment than newer ones.
                 cond.lock()
-                let id = nextID
-                nextID += 1
+                var id: UInt64?
+                if rotations.isEmpty {
+                    id = nextID
+                    nextID += 1
+                }
                 cond.unlock()
-                try switchSegment(to: id)
+                if let id { try switchSegment(to: id) }
             }
             return nil
         } catch let e as ChargelineError {

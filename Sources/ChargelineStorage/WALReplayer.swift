@@ -90,7 +90,10 @@ package enum WALReplayer {
                         offset = raw.count
                     }
                 case .badChecksum(let end):
-                    if isLast && end == raw.count && resync(raw, from: offset + 1) == raw.count {
+                    // In the newest segment, a bad record with nothing intact after it is a
+                    // torn group-commit write (possibly several records, zero-filled).
+                    _ = end
+                    if isLast && resync(raw, from: offset + 1) == raw.count {
                         truncateAt = offset  // the last write was torn mid-record
                         offset = raw.count
                         break

@@ -37,7 +37,7 @@ import Testing
     }
 
     @Test func civilTimeRoundTrip() {
-        for t: Int64 in [0, -1, 1_763_596_800_123_000_000, -86_400_000_000_001, 253_402_300_799_000_000_000] {
+        for t: Int64 in [0, -1, 1_763_596_800_123_000_000, -86_400_000_000_001, 9_000_000_000_000_000_000] {
             #expect(TimeParser.rfc3339(CivilTime(nanoseconds: t).rfc3339) == t)
         }
     }

@@ -126,3 +126,45 @@ import Testing
         try Store.validate(databaseName: "telemetry_2026")
     }
 }
+
+@Suite struct StoreLimitsTests {
+    @Test func timestampsOutsideStorablePartitionsAreRefusedNotFatal() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let store = try Store(directory: dir.path, options: testOptions(), logger: quietLogger)
+        var b = WriteBatchBuilder()
+        b.addPoint(measurement: "m", tags: [:], timestamp: Int64.min + 2, fields: [("v", .float(1))])
+        b.addPoint(measurement: "m", tags: [:], timestamp: 0, fields: [("v", .float(2))])
+        b.addPoint(measurement: "m", tags: [:], timestamp: Int64.max - 1, fields: [("v", .float(3))])
+        let outcome = store.writeAndWait(database: "db", batch: b.finish())
+        #expect(outcome.rejected.map(\.pointIndex) == [0, 2])
+        #expect(outcome.rejected.first?.message.contains("outside the storable range") == true)
+        try store.flush()
+        #expect(try store.read(database: "db", measurement: "m")[0].columns[0].count == 1)
+        try store.close()
+    }
+
+    @Test func writersWaitForFlushesAndAllArriveUnderTinyMemoryLimits() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        var options = StorageOptions()
+        options.headFlushBytes = 64 << 10
+        options.headHardLimitBytes = 128 << 10
+        let store = try Store(directory: dir.path, options: options, logger: quietLogger)
+        var model: Model = [:]
+        let batches = (0..<40).map { round in
+            telemetryBatch(guns: 0..<50, times: (0..<10).map { Int64(round * 10 + $0) * 1_000_000_000 })
+        }
+        for b in batches { modelApply(&model, b) }
+        let group = DispatchGroup()
+        for b in batches {
+            group.enter()
+            store.write(database: "db", batch: b) { outcome in
+                precondition(outcome.failure == nil && outcome.rejected.isEmpty)
+                group.leave()
+            }
+        }
+        #expect(group.wait(timeout: .now() + 60) == .success, "queued writes were never admitted")
+        #expect(try storeContent(store, database: "db") == model)
+        #expect(try store.report().databases[0].partitions.reduce(0) { $0 + $1.segments } > 1, "the limits forced flushes")
+        try store.close()
+    }
+}
