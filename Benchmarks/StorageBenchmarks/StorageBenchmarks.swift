@@ -54,7 +54,7 @@ let benchmarks: @Sendable () -> Void = {
 
     // One writer waiting for each batch to be durable: the latency floor of a /write.
     Benchmark("WAL append, 1 writer, fsync always (5,000-point batch)",
-              configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal, .syscalls], maxDuration: .seconds(5))) { benchmark in
+              configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal, valuesPerSecond], maxDuration: .seconds(5))) { benchmark in
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let wal = try! WAL(directory: dir, firstID: 1, policy: .always, logger: silent)
@@ -72,7 +72,7 @@ let benchmarks: @Sendable () -> Void = {
 
     // Three writers with 8 batches in flight each: group commit shares one fsync among them.
     Benchmark("WAL append, 24 batches in flight, fsync always (group commit)",
-              configuration: .init(metrics: [.wallClock, .throughput, .syscalls], maxDuration: .seconds(5))) { benchmark in
+              configuration: .init(metrics: [.wallClock, .throughput, valuesPerSecond], maxDuration: .seconds(5))) { benchmark in
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let wal = try! WAL(directory: dir, firstID: 1, policy: .always, logger: silent)
@@ -93,7 +93,7 @@ let benchmarks: @Sendable () -> Void = {
 
     // Applying a batch to the in-memory head (series lookup, type check, column append).
     Benchmark("Head apply (5,000-point batch, 2,000 series)",
-              configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal], maxDuration: .seconds(5))) { benchmark in
+              configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal, valuesPerSecond], maxDuration: .seconds(5))) { benchmark in
         let head = Head()
         var schema = Schema()
         _ = head.apply(batches[0], schema: &schema)
@@ -108,7 +108,7 @@ let benchmarks: @Sendable () -> Void = {
 
     // A whole store: write 40,000 points, then flush them to a segment (sort, encode, lz4, fsync).
     Benchmark("Store flush of 280,000 values (2,000 series)",
-              configuration: .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(10), maxIterations: 20)) { benchmark in
+              configuration: .init(metrics: [.wallClock, .throughput, valuesPerSecond], maxDuration: .seconds(10), maxIterations: 20)) { benchmark in
         for _ in benchmark.scaledIterations {
             let dir = temporaryDirectory()
             defer { try? FileManager.default.removeItem(atPath: dir) }
