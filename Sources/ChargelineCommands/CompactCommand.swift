@@ -11,6 +11,7 @@ struct CompactCommand: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
 
     func run() throws {
+        try dataOptions.bootstrapLogging()
         do {
             let store = try Store(directory: dataOptions.data, options: try dataOptions.storageOptions(background: false))
             let before = try store.report()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChargelineStorage
+import Logging
 
 /// `--data` and storage settings shared by every command that opens a data directory.
 struct DataOptions: ParsableArguments {
@@ -8,6 +9,22 @@ struct DataOptions: ParsableArguments {
 
     @Option(name: .long, help: ArgumentHelp("WAL sync policy: always (fsync before acknowledging, group commit), an interval like 100ms, or never.", valueName: "policy"))
     var fsync: String = "always"
+
+    @Option(name: .customLong("log-level"), help: "Log level on stderr: trace, debug, info, notice, warning, error, critical (default: info for serve, warning otherwise).")
+    var logLevel: String?
+
+    /// Sends logs to stderr at `--log-level`, else `defaultLevel` (one-shot commands default
+    /// to warnings only, so their output stays the answer; serve to info).
+    func bootstrapLogging(default defaultLevel: Logger.Level = .warning) throws {
+        guard let level = logLevel.map({ Logger.Level(rawValue: $0) }) ?? defaultLevel else {
+            throw ValidationError("--log-level: unknown level \(logLevel ?? "")")
+        }
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = level
+            return h
+        }
+    }
 
     func storageOptions(background: Bool) throws -> StorageOptions {
         var o = StorageOptions()

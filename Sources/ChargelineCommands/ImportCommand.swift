@@ -35,6 +35,7 @@ struct ImportCommand: ParsableCommand {
     }
 
     func run() throws {
+        try dataOptions.bootstrapLogging()
         let code: ExitCode
         do {
             code = try importAll()

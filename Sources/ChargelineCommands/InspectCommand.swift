@@ -15,6 +15,7 @@ struct InspectCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        try dataOptions.bootstrapLogging()
         do {
             let store = try Store(directory: dataOptions.data, options: try dataOptions.storageOptions(background: false), readOnly: true)
             let report = try store.report()

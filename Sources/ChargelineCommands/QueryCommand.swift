@@ -48,6 +48,7 @@ struct QueryCommand: ParsableCommand {
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, csv, json }
 
     func run() throws {
+        try dataOptions.bootstrapLogging()
         do {
             let now = Int64(Date().timeIntervalSince1970 * 1e9)
             let range = TimeRange(start: try from.map { try TimeParser.parse($0, now: now) } ?? .min,

@@ -29,14 +29,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-body-size"), help: "Largest /write body accepted, in bytes (after gzip decompression).")
     var maxBodySize: Int = 25_000_000
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "info"
-
     func validate() throws {
         _ = try Self.endpoint(http, "--http")
         _ = try Self.endpoint(lpTCP, "--lp-tcp")
         try Store.validate(databaseName: lpDatabase)
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
+        if let level = dataOptions.logLevel, Logger.Level(rawValue: level) == nil {
+            throw ValidationError("--log-level: unknown level \(level)")
+        }
     }
 
     static func endpoint(_ text: String, _ flag: String) throws -> ServerConfiguration.Endpoint? {
@@ -50,12 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var h = StreamLogHandler.standardError(label: label)
-            h.logLevel = level
-            return h
-        }
+        try dataOptions.bootstrapLogging(default: .info)
         let logger = Logger(label: "chargeline")
         Self.raiseOpenFileLimit(logger)
         let store: Store
