@@ -26,6 +26,7 @@ var dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
 ]
 
 // MARK: - Targets
@@ -83,6 +84,7 @@ var targets: [Target] = [
             "ChargelineCore", "ChargelineIngest", "ChargelineStorage", "ChargelineServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
         ],
         swiftSettings: swiftSettings),
 

@@ -7,8 +7,11 @@ struct DataOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Data directory (one folder per database inside).", valueName: "dir"))
     var data: String = "./chargeline-data"
 
-    @Option(name: .long, help: ArgumentHelp("WAL sync policy: always (fsync before acknowledging, group commit), an interval like 100ms, or never.", valueName: "policy"))
-    var fsync: String = "always"
+    @Option(name: .long, help: ArgumentHelp("WAL sync policy: always (fsync before acknowledging, group commit; the default), an interval like 100ms, or never. Overrides the configuration file.", valueName: "policy"))
+    var fsync: String?
+
+    @Option(name: .long, help: ArgumentHelp("Configuration file (TOML): rollups, retention, storage. See chargeline.example.toml.", valueName: "file"))
+    var config: String?
 
     @Option(name: .customLong("log-level"), help: "Log level on stderr: trace, debug, info, notice, warning, error, critical (default: info for serve, warning otherwise).")
     var logLevel: String?
@@ -27,11 +30,13 @@ struct DataOptions: ParsableArguments {
     }
 
     func storageOptions(background: Bool) throws -> StorageOptions {
-        var o = StorageOptions()
-        guard let policy = FsyncPolicy(parsing: fsync) else {
-            throw ValidationError("--fsync must be always, never, or an interval such as 100ms or 1s (got \(fsync))")
+        var o = try config.map { try Configuration.load($0).options } ?? StorageOptions()
+        if let fsync {
+            guard let policy = FsyncPolicy(parsing: fsync) else {
+                throw ValidationError("--fsync must be always, never, or an interval such as 100ms or 1s (got \(fsync))")
+            }
+            o.fsync = policy
         }
-        o.fsync = policy
         o.backgroundMaintenance = background
         return o
     }

@@ -39,6 +39,16 @@ struct InspectCommand: ParsableCommand {
                 }
             }
             print(table.render(), terminator: "")
+            let rollups = report.databases.compactMap { db in db.rollup.map { (db.name, $0) } }
+            if !rollups.isEmpty {
+                var r = TextTable(headers: ["database", "rollup", "watermark", "stale", "last run", "buckets", "values", "bytes", "dropped rows"])
+                for (name, s) in rollups {
+                    r.add([name, s.name, s.watermark ?? "(not run)", "\(s.staleBuckets)",
+                           s.lastRun.map { "\($0) (\(s.lastRunBuckets) in \(Terminal.format(s.lastRunMilliseconds, 0)) ms)" } ?? "-",
+                           "\(s.bucketsWritten)+\(s.bucketsRecomputed)", "\(s.values)", "\(s.bytes)", "\(s.droppedRows)"])
+                }
+                print(r.render(), terminator: "")
+            }
             print("total: \(report.totalValues) values in segments, \(report.totalBytes) bytes on disk, \(Terminal.format(report.bytesPerValue, 3)) bytes/value")
         } catch {
             throw fail(error)

@@ -58,7 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
             store = try Store(directory: dataOptions.data, options: try dataOptions.storageOptions(background: true),
                               logger: Logger(label: "chargeline.storage"))
             for line in store.openReport { logger.info("\(line)") }
-            logger.info("opened data directory \(dataOptions.data) in \(Terminal.format(store.openMilliseconds, 1)) ms (fsync \(dataOptions.fsync))")
+            logger.info("opened data directory \(dataOptions.data) in \(Terminal.format(store.openMilliseconds, 1)) ms (fsync \(store.options.fsync), rollups \(store.options.rollup.enabled ? "every \(store.options.rollup.interval / 1_000_000_000) s, grace \(store.options.rollup.grace / 1_000_000_000) s" : "off"))")
             let config = ServerConfiguration(
                 http: try Self.endpoint(http, "--http"), lineProtocol: try Self.endpoint(lpTCP, "--lp-tcp"),
                 maxBodySize: maxBodySize, lineProtocolDatabase: lpDatabase)

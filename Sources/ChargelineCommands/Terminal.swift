@@ -54,14 +54,18 @@ enum Terminal {
     }
 
     /// Redraws one progress line on stderr: `[#####.....]  45%  120.5/270.0 MB  1.23 M rows/s`.
-    static func progress(done: Int, total: Int, rows: Int, seconds: Double) {
+    /// With `unit` "MB" (the default) `done`/`total` are bytes; otherwise plain counts.
+    static func progress(done: Int, total: Int, rows: Int, seconds: Double, unit: String = "MB", label: String = "") {
         guard stderrIsTerminal else { return }
         let width = 30
         let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 0
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
         let rate = seconds > 0 ? Double(rows) / seconds : 0
-        let line = "\r[\(bar)] \(format(fraction * 100, 0))%  \(format(Double(done) / 1e6, 1))/\(format(Double(total) / 1e6, 1)) MB  \(format(rate / 1e6, 2)) M rows/s "
+        let amounts = unit == "MB"
+            ? "\(format(Double(done) / 1e6, 1))/\(format(Double(total) / 1e6, 1)) MB  \(format(rate / 1e6, 2)) M rows/s"
+            : "\(done)/\(total) \(unit)"
+        let line = "\r\(label.isEmpty ? "" : label + " ")[\(bar)] \(format(fraction * 100, 0))%  \(amounts) "
         write(2, line)
     }
 

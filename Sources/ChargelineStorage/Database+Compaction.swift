@@ -24,20 +24,23 @@ extension Database {
     /// Rewrites one partition's segments into a single segment. Safe against concurrent
     /// flushes: only the segments present when it starts are replaced, and the output keeps
     /// the highest `seq` of its inputs, so newer flushes still win over it.
+    /// With `excludingMeasurements`, series of those measurements are left out (retention).
     @discardableResult
-    func compactPartition(_ start: Int64) throws -> Bool {
+    func compactPartition(_ start: Int64, excludingMeasurements excluded: Set<String> = [], force: Bool = false) throws -> Bool {
         compactionMutex.lock()
         defer { compactionMutex.unlock() }
         lock.lock()
         let inputs = partitions[start] ?? []
         lock.unlock()
-        guard inputs.count >= 2 || (inputs.count == 1 && inputs[0].info.level == 0) else { return false }
+        guard force || inputs.count >= 2 || (inputs.count == 1 && inputs[0].info.level == 0), !inputs.isEmpty else { return false }
         let started = FileIO.monotonicNanoseconds()
 
         // Every series key in any input, in key order.
         let indexes = try inputs.map { try $0.loadIndex() }
         var keys = Set<[UInt8]>()
-        for index in indexes { for s in index.series { keys.insert(s.key) } }
+        for index in indexes {
+            for s in index.series where excluded.isEmpty || !excluded.contains(SeriesKey.measurement(of: s.key)) { keys.insert(s.key) }
+        }
         let sortedKeys = keys.sorted { $0.lexicographicallyPrecedes($1) }
         let lookups: [[[UInt8]: Int]] = indexes.map { index in
             Dictionary(uniqueKeysWithValues: index.series.enumerated().map { ($1.key, $0) })
@@ -74,27 +77,31 @@ extension Database {
                 }
                 try writer.addSeries(key: key, columns: columns)
             }
-            let info = try writer.finish()
             let inputIDs = Set(inputs.map(\.info.id))
+            // A rewrite that leaves nothing (every series excluded) replaces the inputs with no file.
+            let info: SegmentInfo? = writer.isEmpty ? nil : try writer.finish()
+            if info == nil { writer.abort() }
             try updateManifest { m in
                 m.segments.removeAll { $0.partitionStart == start && inputIDs.contains($0.id) }
-                m.segments.append(info)
+                if let info { m.segments.append(info) }
             } apply: {
-                let reader = SegmentReader(info: info, path: partitionDirectory(start) + "/" + FileNames.segment(info.id))
                 var list = partitions[start] ?? []
                 list.removeAll { inputIDs.contains($0.info.id) }
-                list.append(reader)
+                if let info {
+                    list.append(SegmentReader(info: info, path: partitionDirectory(start) + "/" + FileNames.segment(info.id)))
+                }
                 list.sort { $0.info.seq < $1.info.seq }
-                partitions[start] = list
+                partitions[start] = list.isEmpty ? nil : list
             }
             for input in inputs {
                 // Readers that took a snapshot before the swap keep an open descriptor.
                 try? input.ensureOpen()
                 try? FileIO.remove(input.path)
             }
+            if info == nil { FileIO.removeDirectoryIfEmpty(partitionDirectory(start)) }
             let ms = Double(FileIO.monotonicNanoseconds() - started) / 1e6
             let before = inputs.reduce(0) { $0 + $1.info.bytes }
-            logger.info("compacted \(inputs.count) segments of \(name)/\(FileNames.partition(start: start)) (\(before) bytes) into 1 (\(info.bytes) bytes) in \(Int(ms)) ms")
+            logger.info("compacted \(inputs.count) segments of \(name)/\(FileNames.partition(start: start)) (\(before) bytes) into \(info == nil ? 0 : 1) (\(info?.bytes ?? 0) bytes) in \(Int(ms)) ms")
             return true
         } catch {
             writer.abort()

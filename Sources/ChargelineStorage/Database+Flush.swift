@@ -43,6 +43,9 @@ extension Database {
             logger.error("flush of database \(name) failed: \(error); the data stays in memory and in the WAL, and the flush is retried")
             throw error
         }
+        // Stale rollup marks made by late rows in this head must be durable before the WAL
+        // segments holding those rows are dropped.
+        try storeRollupState()
         try updateManifest { m in
             m.segments += infos
             m.walReplayFrom = max(m.walReplayFrom, item.replayFrom)

@@ -7,6 +7,15 @@ extension Database {
     /// wins. Prunes partitions, segments and blocks by time before reading.
     package func read(measurement: String, seriesKey: [UInt8]? = nil, fields: Set<String>? = nil,
                       range: TimeRange) throws -> [SeriesReadResult] {
+        var out: [SeriesReadResult] = []
+        try forEachSeries(measurement: measurement, seriesKey: seriesKey, fields: fields, range: range) { out.append($0) }
+        return out
+    }
+
+    /// Like `read`, but hands over one series at a time in key order, so memory holds one
+    /// series' data, not the measurement's (rollups and exports stream through this).
+    package func forEachSeries(measurement: String, seriesKey: [UInt8]? = nil, fields: Set<String>? = nil,
+                               range: TimeRange, _ body: (SeriesReadResult) throws -> Void) throws {
         var prefix: [UInt8] = []
         SeriesKey.appendEscaped(Array(measurement.utf8), into: &prefix, isMeasurement: true)
         func matches(_ key: ArraySlice<UInt8>) -> Bool {
@@ -28,40 +37,51 @@ extension Database {
         let activeData = headData(active, matches: matches, wanted: wanted, range: range)
         lock.unlock()
 
-        // key -> field -> sources oldest first
-        var collected: [[UInt8]: [String: [ColumnData]]] = [:]
-        func add(_ key: [UInt8], _ name: String, _ data: ColumnData) {
-            guard data.count > 0 else { return }
-            collected[key, default: [:]][name, default: []].append(data)
-        }
+        // Every matching key in any source, and where each segment holds it.
+        var keys = Set<[UInt8]>(activeData.keys)
+        var located: [(reader: SegmentReader, series: [[UInt8]: SegmentIndex.Series])] = []
         for segment in segments {
-            let index = try segment.loadIndex()
-            for series in index.series where matches(series.key[...]) {
+            var map: [[UInt8]: SegmentIndex.Series] = [:]
+            for series in try segment.loadIndex().series where matches(series.key[...]) {
+                map[series.key] = series
+                keys.insert(series.key)
+            }
+            if !map.isEmpty { located.append((segment, map)) }
+        }
+        for head in frozenHeads {
+            for si in 0..<head.seriesCount where matches(head.key(of: si)) { keys.insert(Array(head.key(of: si))) }
+        }
+
+        for key in keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            // field -> sources oldest first: segments by seq, frozen heads, the active head.
+            var collected: [String: [ColumnData]] = [:]
+            func add(_ name: String, _ data: ColumnData) {
+                if data.count > 0 { collected[name, default: []].append(data) }
+            }
+            for (reader, map) in located {
+                guard let series = map[key] else { continue }
                 for field in series.fields where wanted(field.name) {
                     for block in field.blocks where range.overlaps(minTime: block.minTime, maxTime: block.maxTime) {
-                        var data = try segment.readBlock(block, type: field.type)
+                        var data = try reader.readBlock(block, type: field.type)
                         if block.minTime < range.start || block.maxTime >= range.end { data = clip(data, range) }
-                        add(series.key, field.name, data)
+                        add(field.name, data)
                     }
                 }
             }
-        }
-        for head in frozenHeads {
-            for (key, fields) in headData(head, matches: matches, wanted: wanted, range: range) {
-                for (name, data) in fields { add(key, name, data) }
+            for head in frozenHeads {
+                guard let si = head.seriesIndex(of: key) else { continue }
+                for column in head.columns(of: si) {
+                    let name = String(decoding: column.name, as: UTF8.self)
+                    if wanted(name) { add(name, column.sortedSlice(in: range)) }
+                }
             }
-        }
-        for (key, fields) in activeData {
-            for (name, data) in fields { add(key, name, data) }
-        }
-
-        return collected.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { key in
-            let fields = collected[key]!
-            let columns = fields.keys.sorted().map { name in
-                let sources = fields[name]!
+            for (name, data) in activeData[key] ?? [:] { add(name, data) }
+            guard !collected.isEmpty else { continue }
+            let columns = collected.keys.sorted().map { name in
+                let sources = collected[name]!
                 return FieldColumn(name: name, data: ColumnData.merge(sources, type: sources[0].type))
             }
-            return SeriesReadResult(key: key, columns: columns)
+            try body(SeriesReadResult(key: key, columns: columns))
         }
     }
 

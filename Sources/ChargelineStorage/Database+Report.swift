@@ -28,10 +28,22 @@ extension Database {
         let segmentBytes = out.reduce(0) { $0 + $1.bytes }
         let values = out.reduce(0) { $0 + $1.values }
         let total = segmentBytes + walBytes + manifestBytes
+        var rollup: StoreReport.Rollup?
+        if let child = rollupChild {
+            let c = try child.report()
+            let state = rollupStateSnapshot()
+            rollup = .init(name: options.rollup.name, watermark: state.watermark.map { CivilTime(nanoseconds: $0).rfc3339 },
+                           staleBuckets: state.stale.values.reduce(0) { $0 + $1.count },
+                           lastRun: state.lastRun.map { CivilTime(nanoseconds: $0).rfc3339 },
+                           lastRunBuckets: state.lastRunBuckets, lastRunMilliseconds: state.lastRunMilliseconds,
+                           bucketsWritten: state.bucketsWritten, bucketsRecomputed: state.bucketsRecomputed,
+                           values: c.values + c.headValues, bytes: c.storedBytes + c.walBytes,
+                           droppedPartitions: state.droppedPartitions, droppedRows: state.droppedRows, droppedBytes: state.droppedBytes)
+        }
         return .init(name: name, partitions: out, series: max(allSeries.count, headSeries), rows: out.reduce(0) { $0 + $1.rows },
                      values: values, segmentBytes: segmentBytes, bytes: total, storedBytes: segmentBytes + manifestBytes,
                      bytesPerValue: values > 0 ? Double(segmentBytes + manifestBytes) / Double(values) : 0,
-                     headValues: headValues, walBytes: walBytes, measurements: measurements)
+                     headValues: headValues, walBytes: walBytes, measurements: measurements, rollup: rollup)
     }
 
     /// Whether the head should be flushed now (size or age).

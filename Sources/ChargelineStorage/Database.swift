@@ -33,6 +33,20 @@ package final class Database: @unchecked Sendable {
     var partitions: [Int64: [SegmentReader]] = [:]
     var waiting: [(batch: WriteBatch, completion: @Sendable (WriteOutcome) -> Void)] = []
     var closed = false
+
+    // Rollups (see Database+Rollup.swift). The child database holds the rollup rows.
+    var rollupChild: Database?
+    var rollupState = RollupState()
+    var rollupWatermark: Int64?
+    /// Series key -> bucket start -> generation of the latest late row that marked it.
+    var staleMarks: [[UInt8]: [Int64: UInt64]] = [:]
+    var staleGeneration: UInt64 = 0
+    let rollupStateMutex = NSLock()
+    /// Test hook: called after each day-chunk of a rollup run has been persisted; a throw
+    /// interrupts the run there (as a crash would).
+    package var rollupChunkHook: ((Int) throws -> Void)?
+    let rollupRunMutex = NSLock()
+
     /// Opened by a reader beside a running server: no WAL writer, no repairs, no file removal.
     let readOnly: Bool
     var wal: WAL!
@@ -65,11 +79,26 @@ package final class Database: @unchecked Sendable {
         schema = manifest.typedSchema
         if loaded == nil && !readOnly { try manifest.store(directory: directory) }
         try loadPartitions()
+        if options.rollup.enabled {
+            var childOptions = options
+            childOptions.rollup.enabled = false
+            rollupChild = try Database(name: "\(name).\(options.rollup.name)", directory: directory + "/rollup_" + options.rollup.name,
+                                       options: childOptions, readOnly: readOnly, logger: logger)
+            if let state = try RollupState.load(directory: directory) {
+                rollupState = state
+                rollupWatermark = state.watermark
+                for (key, starts) in state.stale {
+                    staleMarks[Array(key.utf8)] = Dictionary(uniqueKeysWithValues: starts.map { ($0, UInt64(0)) })
+                }
+            }
+        }
         var replaySchema = schema
         let head = active
         var rejectedOnReplay = 0
         let report = try WALReplayer.replay(directory: walDirectory, fromID: manifest.walReplayFrom, repair: !readOnly, logger: logger) { batch in
             rejectedOnReplay += head.apply(batch, schema: &replaySchema, storable: storableRange).count
+            // Late rows in the WAL tail may not have reached a persisted stale mark yet.
+            markLateLocked(batch)
         }
         schema = replaySchema
         let firstID = max(report.lastSegmentID + 1, manifest.walReplayFrom)
@@ -164,6 +193,7 @@ package final class Database: @unchecked Sendable {
 
     private func applyLocked(_ batch: WriteBatch, completion: @escaping @Sendable (WriteOutcome) -> Void) {
         let rejected = active.apply(batch, schema: &schema, storable: storableRange)
+        markLateLocked(batch)
         wal.append(batch) { error in
             completion(WriteOutcome(rejected: rejected, failure: error))
         }
@@ -217,5 +247,7 @@ package final class Database: @unchecked Sendable {
         }
         wal.close()
         try flush(rotateWAL: false)
+        try rollupChild?.close()
+        try storeRollupState()
     }
 }

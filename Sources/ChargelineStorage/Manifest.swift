@@ -2,8 +2,7 @@ import ChargelineCore
 import Foundation
 
 /// The durable description of a database: which segment files exist, from which WAL segment
-/// replay starts, the field schema. Replaced atomically (write `MANIFEST.tmp`, fsync, rename,
-/// fsync the folder), so a crash leaves either the old or the new one.
+/// replay starts, the field schema. Stored as a `ChecksummedJSONFile` (atomic replace).
 ///
 /// ```
 /// ┌───────────────┬───────────────┬─────────────┬──────────────┬──────────────┬──────────────┐
@@ -52,54 +51,15 @@ package struct Manifest: Codable, Sendable, Equatable {
         schema = s.measurements.mapValues { $0.mapValues { $0.description } }
     }
 
+    private static let file = ChecksummedJSONFile(magic: magic, version: version, what: "manifest")
+
     /// Reads `directory/MANIFEST`, or nil when there is none.
     package static func load(directory: String) throws -> Manifest? {
-        let path = directory + "/" + FileNames.manifest
-        guard FileIO.fileSize(path) != nil else { return nil }
-        let bytes = try FileIO.readAll(path)
-        guard bytes.count >= 16, Array(bytes[0..<4]) == magic else {
-            throw ChargelineError(.corruption, "\(path): not a Chargeline manifest (bad magic); restore it from a backup")
-        }
-        let (version, length, crc) = bytes.withUnsafeBytes { ($0.loadLE(UInt16.self, at: 4), Int($0.loadLE(UInt32.self, at: 8)), $0.loadLE(UInt32.self, at: 12)) }
-        guard version == Manifest.version else {
-            throw ChargelineError(.corruption, "\(path): manifest version \(version) is not supported by this build (expects \(Manifest.version))")
-        }
-        guard bytes.count == 16 + length else {
-            throw ChargelineError(.corruption, "\(path): manifest length \(length) does not match the file (\(bytes.count - 16) bytes after the header)")
-        }
-        let json = Array(bytes[16...])
-        guard CRC32C.checksum(json) == crc else {
-            throw ChargelineError(.corruption, "\(path): manifest checksum mismatch; restore it from a backup")
-        }
-        do {
-            return try JSONDecoder().decode(Manifest.self, from: Data(json))
-        } catch {
-            throw ChargelineError(.corruption, "\(path): manifest JSON does not decode", cause: error)
-        }
+        try file.load(Manifest.self, directory: directory, name: FileNames.manifest)
     }
 
     /// Writes the manifest atomically into `directory`.
     package func store(directory: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let json = Array(try encoder.encode(self))
-        var out = Manifest.magic
-        withUnsafeBytes(of: Manifest.version.littleEndian) { out.append(contentsOf: $0) }
-        out += [0, 0]
-        withUnsafeBytes(of: UInt32(json.count).littleEndian) { out.append(contentsOf: $0) }
-        withUnsafeBytes(of: CRC32C.checksum(json).littleEndian) { out.append(contentsOf: $0) }
-        out += json
-        let temp = directory + "/" + FileNames.manifestTemp
-        let fd = try FileIO.open(temp, O_WRONLY | O_CREAT | O_TRUNC)
-        do {
-            try FileIO.writeAll(fd, out, path: temp)
-            try FileIO.sync(fd, path: temp)
-        } catch {
-            FileIO.close(fd)
-            throw error
-        }
-        FileIO.close(fd)
-        try FileIO.rename(temp, directory + "/" + FileNames.manifest)
-        try FileIO.syncDirectory(directory)
+        try Manifest.file.store(self, directory: directory, name: FileNames.manifest)
     }
 }

@@ -21,6 +21,10 @@ public struct StorageOptions: Sendable {
     public var compactionTrigger: Int = 8
     /// Run background flushes and compactions (off for tools that manage them explicitly).
     public var backgroundMaintenance: Bool = true
+    /// Continuous hourly rollups (on by default).
+    public var rollup = RollupOptions()
+    /// Retention (keep everything by default).
+    public var retention = RetentionOptions()
 
     public init() {}
 }

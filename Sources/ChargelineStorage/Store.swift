@@ -51,7 +51,10 @@ public final class Store: @unchecked Sendable {
         if !readOnly && options.backgroundMaintenance {
             let m = StoreMaintenance(store: self, logger: logger)
             maintenance = m
-            for db in databases.values { db.flushRequester = { [weak m] in m?.wake() } }
+            for db in databases.values {
+                db.flushRequester = { [weak m] in m?.wake() }
+                db.rollupChild?.flushRequester = { [weak m] in m?.wake() }
+            }
             m.start()
         }
     }
@@ -123,16 +126,55 @@ public final class Store: @unchecked Sendable {
         try database(name, create: false)?.measurements() ?? []
     }
 
-    /// Flushes every head to segments.
+    /// Flushes every head to segments (rollup databases included).
     public func flush() throws {
-        for db in allDatabases() { try db.flush() }
+        for db in allDatabasesWithRollups() { try db.flush() }
+    }
+
+    /// Runs the rollups of every database (or one): materialises complete buckets, recomputes
+    /// stale ones, and with `backfill` recomputes every bucket in that range. `progress`
+    /// receives (buckets done, buckets to do) per database.
+    public func runRollups(database name: String? = nil, now: Int64? = nil, backfill: TimeRange? = nil,
+                           progress: ((String, Int, Int) -> Void)? = nil) throws -> [(database: String, report: RollupRunReport)] {
+        let t = now ?? FileIO.nowNanoseconds()
+        var out: [(String, RollupRunReport)] = []
+        for db in allDatabases() where name == nil || db.name == name {
+            let r = try db.runRollups(now: t, backfill: backfill) { done, total in progress?(db.name, done, total) }
+            out.append((db.name, r))
+        }
+        return out
+    }
+
+    /// Applies retention to every database (or one); with `dryRun` only reports.
+    public func applyRetention(database name: String? = nil, now: Int64? = nil, dryRun: Bool) throws -> [RetentionAction] {
+        let t = now ?? FileIO.nowNanoseconds()
+        var out: [RetentionAction] = []
+        for db in allDatabases() where name == nil || db.name == name {
+            out += try db.applyRetention(options.retention.policy(for: db.name), now: t, dryRun: dryRun)
+        }
+        return out
+    }
+
+    /// Reads rollup rows: the rollup named `rollup` (e.g. "1h") of `database`. Fields are
+    /// `<field>_count`, `_sum`, `_min`, `_max`, `_first`, `_last`, `_first_time`, `_last_time`,
+    /// `_mean` (time-weighted) and, for counters, `_increase`; timestamps are bucket starts.
+    public func readRollup(database name: String, rollup: String, measurement: String, seriesKey: String? = nil,
+                           fields: [String]? = nil, range: TimeRange = .all) throws -> [SeriesReadResult] {
+        guard let db = try database(name, create: false) else {
+            throw ChargelineError(.notFound, "database \(name) not found")
+        }
+        guard let child = db.rollupChild, options.rollup.name == rollup else {
+            throw ChargelineError(.notFound, "database \(name) has no rollup \(rollup) (rollups: \(options.rollup.enabled ? options.rollup.name : "disabled"))")
+        }
+        return try child.read(measurement: measurement, seriesKey: seriesKey.map { Array($0.utf8) },
+                              fields: fields.map(Set.init), range: range)
     }
 
     /// Flushes, then merges each partition's segments into one. Returns partitions rewritten.
     @discardableResult
     public func compact() throws -> Int {
         var n = 0
-        for db in allDatabases() {
+        for db in allDatabasesWithRollups() {
             try db.flush()
             n += try db.compact(minSegments: 1)
         }
@@ -169,9 +211,20 @@ public final class Store: @unchecked Sendable {
 
     // MARK: - Internals
 
+    /// The open database named `name` (tests and tools).
+    package func openDatabase(_ name: String) -> Database? {
+        lock.lock(); defer { lock.unlock() }
+        return databases[name]
+    }
+
     func allDatabases() -> [Database] {
         lock.lock(); defer { lock.unlock() }
         return databases.keys.sorted().map { databases[$0]! }
+    }
+
+    /// Every database followed by its rollup database, for flushes and compactions.
+    func allDatabasesWithRollups() -> [Database] {
+        allDatabases().flatMap { db in [db] + (db.rollupChild.map { [$0] } ?? []) }
     }
 
     private func database(_ name: String, create: Bool) throws -> Database? {
@@ -183,7 +236,10 @@ public final class Store: @unchecked Sendable {
         if readOnly { throw ChargelineError(.closed, "the store is open read-only; cannot create database \(name)") }
         if isClosed { throw ChargelineError(.closed, "the store is closed") }
         let db = try Database(name: name, directory: directory + "/" + name, options: options, logger: logger)
-        if let m = maintenance { db.flushRequester = { [weak m] in m?.wake() } }
+        if let m = maintenance {
+            db.flushRequester = { [weak m] in m?.wake() }
+            db.rollupChild?.flushRequester = { [weak m] in m?.wake() }
+        }
         databases[name] = db
         logger.info("created database \(name)")
         return db

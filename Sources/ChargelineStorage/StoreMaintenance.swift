@@ -19,10 +19,14 @@ final class StoreMaintenance: @unchecked Sendable {
     }
 
     func start() {
-        for (name, isFlush) in [("chargeline-flush", true), ("chargeline-compact", false)] {
+        for (name, kind) in [("chargeline-flush", 0), ("chargeline-compact", 1), ("chargeline-rollup", 2)] {
             cond.lock(); running += 1; cond.unlock()
             let t = Thread { [self] in
-                if isFlush { flushLoop() } else { compactLoop() }
+                switch kind {
+                case 0: flushLoop()
+                case 1: compactLoop()
+                default: rollupLoop()
+                }
                 cond.lock(); running -= 1; cond.broadcast(); cond.unlock()
             }
             t.name = name
@@ -57,8 +61,36 @@ final class StoreMaintenance: @unchecked Sendable {
     private func flushLoop() {
         while sleep(seconds: 1) {
             guard let store else { return }
-            for db in store.allDatabases() where db.needsFlush() {
+            for db in store.allDatabasesWithRollups() where db.needsFlush() {
                 do { try db.flush() } catch { logger.error("background flush of \(db.name): \(error)") }
+            }
+        }
+    }
+
+    /// Rollups every `rollup.interval`, retention every `retention.interval`.
+    private func rollupLoop() {
+        var lastRetention: Int64 = 0
+        while true {
+            guard let store else { return }
+            let rollupInterval = Double(store.options.rollup.interval) / 1e9
+            cond.lock()
+            if !stopping { _ = cond.wait(until: Date(timeIntervalSinceNow: rollupInterval)) }
+            let stop = stopping
+            cond.unlock()
+            if stop { return }
+            if store.options.rollup.enabled {
+                do {
+                    for (db, r) in try store.runRollups() where r.bucketsWritten + r.bucketsRecomputed > 0 {
+                        logger.info("rollup \(db): \(r.bucketsWritten) new and \(r.bucketsRecomputed) recomputed buckets from \(r.valuesRead) values in \(Int(r.milliseconds)) ms")
+                    }
+                } catch {
+                    logger.error("rollup run failed: \(error); it is retried at the next interval")
+                }
+            }
+            let now = FileIO.monotonicNanoseconds()
+            if now - lastRetention >= store.options.retention.interval {
+                lastRetention = now
+                do { _ = try store.applyRetention(dryRun: false) } catch { logger.error("retention failed: \(error)") }
             }
         }
     }
@@ -71,7 +103,7 @@ final class StoreMaintenance: @unchecked Sendable {
             cond.unlock()
             if stop { return }
             guard let store else { return }
-            for db in store.allDatabases() {
+            for db in store.allDatabasesWithRollups() {
                 for start in db.partitionsToCompact(minSegments: store.options.compactionTrigger) {
                     cond.lock(); let stop = stopping; cond.unlock()
                     if stop { return }

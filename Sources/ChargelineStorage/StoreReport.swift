@@ -34,6 +34,27 @@ public struct StoreReport: Codable, Sendable {
         public var headValues: Int
         public var walBytes: Int
         public var measurements: [String]
+        /// The rollup of this database, when rollups are enabled.
+        public var rollup: Rollup?
+    }
+    public struct Rollup: Codable, Sendable {
+        public var name: String
+        /// Buckets before this time are materialised (RFC 3339), or nil before the first run.
+        public var watermark: String?
+        /// Buckets waiting to be recomputed after late rows.
+        public var staleBuckets: Int
+        public var lastRun: String?
+        public var lastRunBuckets: Int
+        public var lastRunMilliseconds: Double
+        public var bucketsWritten: Int
+        public var bucketsRecomputed: Int
+        /// Rollup rows' field values and bytes on disk (segments + manifest).
+        public var values: Int
+        public var bytes: Int
+        /// Retention totals.
+        public var droppedPartitions: Int
+        public var droppedRows: Int
+        public var droppedBytes: Int
     }
     public var dataDirectory: String
     public var databases: [Database]

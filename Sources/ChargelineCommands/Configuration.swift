@@ -1,0 +1,110 @@
+import ArgumentParser
+import ChargelineCore
+import ChargelineStorage
+import Foundation
+import TOMLKit
+
+/// The optional configuration file (`--config chargeline.toml`). Every key is optional; what
+/// is absent keeps its default (see docs/operations.md and `chargeline.example.toml`):
+///
+/// ```toml
+/// [storage]
+/// fsync = "always"            # always | never | an interval such as "100ms"
+///
+/// [rollup]
+/// enabled = true
+/// grace = "10m"               # materialise an hour once it is complete plus this delay
+/// interval = "1m"             # how often serve runs the scheduler
+/// counters = ["energy"]       # counter fields: also keep increase() with reset handling
+///
+/// [retention]                 # defaults for every database; absent = keep forever
+/// raw = "7d"
+/// rollup = "365d"
+/// interval = "1h"
+///
+/// [retention.databases.telemetry]
+/// raw = "14d"
+/// [retention.databases.telemetry.measurements]
+/// debug = "1d"
+/// ```
+struct Configuration {
+    var options = StorageOptions()
+
+    /// Reads `path`; errors name the key and what is accepted.
+    static func load(_ path: String) throws -> Configuration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ChargelineError(.notFound, "cannot read the configuration file \(path): \(error.localizedDescription)")
+        }
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let e as TOMLParseError {
+            throw ChargelineError(.badInput, "\(path):\(e.source.begin.line):\(e.source.begin.column): \(e.description)")
+        } catch {
+            throw ChargelineError(.badInput, "\(path): \(error)")
+        }
+        var c = Configuration()
+        try c.apply(table, path: path)
+        return c
+    }
+
+    private mutating func apply(_ t: TOMLTable, path: String) throws {
+        func fail(_ key: String, _ what: String) -> ChargelineError {
+            ChargelineError(.badInput, "\(path): \(key): \(what)")
+        }
+        func duration(_ v: TOMLValueConvertible?, _ key: String) throws -> Int64? {
+            guard let v else { return nil }
+            guard let s = v.string else { throw fail(key, "expected a duration string such as \"7d\" or \"10m\"") }
+            if s.isEmpty || s == "inf" || s == "forever" { return nil }
+            do { return try TimeParser.duration(s) } catch { throw fail(key, "\(error)") }
+        }
+        let known = ["storage", "rollup", "retention"]
+        for key in t.keys where !known.contains(key) { throw fail(key, "unknown section (known: \(known.joined(separator: ", ")))") }
+
+        if let s = t["storage"]?.table {
+            if let f = s["fsync"] {
+                guard let text = f.string, let p = FsyncPolicy(parsing: text) else { throw fail("storage.fsync", "always, never or an interval such as \"100ms\"") }
+                options.fsync = p
+            }
+        }
+        if let r = t["rollup"]?.table {
+            if let e = r["enabled"] {
+                guard let b = e.bool else { throw fail("rollup.enabled", "true or false") }
+                options.rollup.enabled = b
+            }
+            if let g = try duration(r["grace"], "rollup.grace") { options.rollup.grace = g }
+            if let i = try duration(r["interval"], "rollup.interval") { options.rollup.interval = i }
+            if let c = r["counters"] {
+                guard let a = c.array else { throw fail("rollup.counters", "an array of field names") }
+                options.rollup.counters = Set(a.compactMap { $0.string })
+            }
+        }
+        if let r = t["retention"]?.table {
+            func policy(_ table: TOMLTable, _ prefix: String) throws -> RetentionPolicy {
+                var p = RetentionPolicy()
+                p.raw = try duration(table["raw"], prefix + ".raw")
+                p.rollup = try duration(table["rollup"], prefix + ".rollup")
+                if let m = table["measurements"]?.table {
+                    for k in m.keys {
+                        if let d = try duration(m[k], "\(prefix).measurements.\(k)") { p.measurements[k] = d }
+                    }
+                }
+                return p
+            }
+            options.retention.defaultPolicy = try policy(r, "retention")
+            if let i = try duration(r["interval"], "retention.interval") { options.retention.interval = i }
+            if let dbs = r["databases"]?.table {
+                for name in dbs.keys {
+                    guard let dt = dbs[name]?.table else { throw fail("retention.databases.\(name)", "expected a table") }
+                    var p = try policy(dt, "retention.databases.\(name)")
+                    if dt["raw"] == nil { p.raw = options.retention.defaultPolicy.raw }
+                    if dt["rollup"] == nil { p.rollup = options.retention.defaultPolicy.rollup }
+                    options.retention.databases[name] = p
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import ChargelineCore
+import Foundation
+
+/// A small JSON document with a magic, a version and a CRC-32C, replaced atomically: the
+/// format of `MANIFEST` and `ROLLUPS` (docs/format.md).
+///
+/// ```
+/// ┌──────────────┬───────────────┬─────────┬──────────────┬───────────┬─────────────────────┐
+/// │ magic <4>    │ version <u16> │ 0 <u16> │ length <u32> │ crc <u32> │ JSON <length bytes> │
+/// └──────────────┴───────────────┴─────────┴──────────────┴───────────┴─────────────────────┘
+/// ```
+/// Written to `<name>.tmp`, `fdatasync`ed, renamed over `<name>`, and the folder synced, so a
+/// crash leaves either the old or the new document.
+struct ChecksummedJSONFile {
+    let magic: [UInt8]
+    let version: UInt16
+    let what: String
+
+    /// Reads and decodes `directory/name`, or nil when the file does not exist.
+    func load<T: Decodable>(_ type: T.Type, directory: String, name: String) throws -> T? {
+        let path = directory + "/" + name
+        guard FileIO.fileSize(path) != nil else { return nil }
+        let bytes = try FileIO.readAll(path)
+        guard bytes.count >= 16, Array(bytes[0..<4]) == magic else {
+            throw ChargelineError(.corruption, "\(path): not a Chargeline \(what) (bad magic); restore it from a backup")
+        }
+        let (v, length, crc) = bytes.withUnsafeBytes { ($0.loadLE(UInt16.self, at: 4), Int($0.loadLE(UInt32.self, at: 8)), $0.loadLE(UInt32.self, at: 12)) }
+        guard v == version else {
+            throw ChargelineError(.corruption, "\(path): \(what) version \(v) is not supported by this build (expects \(version))")
+        }
+        guard bytes.count == 16 + length else {
+            throw ChargelineError(.corruption, "\(path): \(what) length \(length) does not match the file (\(bytes.count - 16) bytes after the header)")
+        }
+        let json = Array(bytes[16...])
+        guard CRC32C.checksum(json) == crc else {
+            throw ChargelineError(.corruption, "\(path): \(what) checksum mismatch; restore it from a backup")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(json))
+        } catch {
+            throw ChargelineError(.corruption, "\(path): \(what) JSON does not decode", cause: error)
+        }
+    }
+
+    /// Encodes `value` and replaces `directory/name` atomically.
+    func store<T: Encodable>(_ value: T, directory: String, name: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = Array(try encoder.encode(value))
+        var out = magic
+        withUnsafeBytes(of: version.littleEndian) { out.append(contentsOf: $0) }
+        out += [0, 0]
+        withUnsafeBytes(of: UInt32(json.count).littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: CRC32C.checksum(json).littleEndian) { out.append(contentsOf: $0) }
+        out += json
+        let temp = directory + "/" + name + FileNames.tempSuffix
+        let fd = try FileIO.open(temp, O_WRONLY | O_CREAT | O_TRUNC)
+        do {
+            try FileIO.writeAll(fd, out, path: temp)
+            try FileIO.sync(fd, path: temp)
+        } catch {
+            FileIO.close(fd)
+            throw error
+        }
+        FileIO.close(fd)
+        try FileIO.rename(temp, directory + "/" + name)
+        try FileIO.syncDirectory(directory)
+    }
+}

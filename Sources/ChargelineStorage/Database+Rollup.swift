@@ -1,0 +1,203 @@
+package import ChargelineCore
+import Foundation
+
+/// What one rollup run did.
+public struct RollupRunReport: Sendable {
+    /// Buckets materialised for the first time (new hours).
+    public var bucketsWritten = 0
+    /// Stale buckets recomputed after late rows.
+    public var bucketsRecomputed = 0
+    /// Raw values read.
+    public var valuesRead = 0
+    /// The watermark after the run (buckets before it are materialised), if any.
+    public var watermark: Int64?
+    public var milliseconds = 0.0
+}
+
+extension Database {
+    // MARK: - Late rows
+
+    /// Marks the buckets that points of `batch` older than the watermark touch: their own and
+    /// the next one (whose previous sample may have changed). Called under `lock`.
+    func markLateLocked(_ batch: WriteBatch) {
+        guard rollupChild != nil, let watermark = rollupWatermark else { return }
+        let b = options.rollup.bucket
+        batch.forEachPoint { p in
+            guard p.timestamp < watermark else { return }
+            let start = RollupBucket.floorDiv(p.timestamp, b) * b
+            staleGeneration &+= 1
+            var marks = staleMarks[Array(p.seriesKey)] ?? [:]
+            marks[start] = staleGeneration
+            if start &+ b < watermark { marks[start &+ b] = staleGeneration }
+            staleMarks[Array(p.seriesKey)] = marks
+        }
+    }
+
+    /// The state to persist: the run's progress plus the current stale marks.
+    func rollupStateSnapshot() -> RollupState {
+        lock.lock(); defer { lock.unlock() }
+        var state = rollupState
+        state.watermark = rollupWatermark
+        state.stale = Dictionary(uniqueKeysWithValues: staleMarks.map { (String(decoding: $0.key, as: UTF8.self), $0.value.keys.sorted()) })
+        return state
+    }
+
+    /// Persists the rollup state (before WAL segments holding late rows are deleted, and after
+    /// each step of a run).
+    func storeRollupState() throws {
+        guard rollupChild != nil, !readOnly else { return }
+        rollupStateMutex.lock(); defer { rollupStateMutex.unlock() }
+        try rollupStateSnapshot().store(directory: directory)
+    }
+
+    // MARK: - Runs
+
+    /// Materialises every complete bucket since the watermark (complete = ends at least
+    /// `grace` before `now`), then recomputes the stale buckets. With `backfill`, recomputes
+    /// every bucket starting in that range as well. Safe to interrupt at any point.
+    package func runRollups(now: Int64, backfill: TimeRange? = nil,
+                            progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> RollupRunReport {
+        guard let child = rollupChild, !readOnly else { return RollupRunReport() }
+        rollupRunMutex.lock(); defer { rollupRunMutex.unlock() }
+        let started = FileIO.monotonicNanoseconds()
+        let b = options.rollup.bucket
+        var report = RollupRunReport()
+        let target = RollupBucket.floorDiv(now &- options.rollup.grace, b) * b
+
+        // 1. New buckets, a day at a time (bounded memory), advancing the watermark after each.
+        lock.lock()
+        var from = rollupWatermark ?? earliestDataLocked().map { RollupBucket.floorDiv($0, b) * b }
+        lock.unlock()
+        if let backfill {
+            let lo = RollupBucket.floorDiv(backfill.start, b) * b
+            from = min(from ?? lo, lo)
+        }
+        let end = max(target, backfill.map { RollupBucket.floorDiv($0.end &- 1, b) * b &+ b } ?? target)
+        if var cursor = from, cursor < end {
+            let step = b * 24
+            let total = Int((end - cursor) / b)
+            var done = 0
+            while cursor < end {
+                let chunkEnd = min(end, cursor &+ step)
+                let n = try rollupBuckets(TimeRange(start: cursor, end: chunkEnd), seriesKey: nil, only: nil, into: child, report: &report)
+                report.bucketsWritten += n
+                lock.lock()
+                if chunkEnd <= target, (rollupWatermark ?? .min) < chunkEnd { rollupWatermark = chunkEnd }
+                lock.unlock()
+                try storeRollupState()
+                try rollupChunkHook?(done)
+                done += Int((chunkEnd - cursor) / b)
+                progress?(done, total)
+                cursor = chunkEnd
+            }
+        } else if from == nil {
+            // No data yet: start the watermark at the target so the first rows are "new".
+            lock.lock()
+            if rollupWatermark == nil && active.isEmpty && partitions.isEmpty { rollupWatermark = target }
+            lock.unlock()
+        }
+
+        // 2. Stale buckets: per series, recompute exactly the marked ones.
+        lock.lock()
+        let stale = staleMarks
+        lock.unlock()
+        for (key, marks) in stale.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+            let starts = marks.keys.sorted()
+            // Contiguous runs of buckets are read together.
+            var runStart = starts[0], runEnd = starts[0]
+            var runs: [(Int64, Int64)] = []
+            for s in starts.dropFirst() {
+                if s == runEnd &+ b { runEnd = s } else { runs.append((runStart, runEnd)); runStart = s; runEnd = s }
+            }
+            runs.append((runStart, runEnd))
+            for (lo, hi) in runs {
+                report.bucketsRecomputed += try rollupBuckets(TimeRange(start: lo, end: hi &+ b), seriesKey: key,
+                                                              only: Set(starts), into: child, report: &report)
+            }
+            lock.lock()
+            // Clear only marks no newer late row has renewed meanwhile.
+            if var current = staleMarks[key] {
+                for (start, generation) in marks where current[start] == generation { current[start] = nil }
+                staleMarks[key] = current.isEmpty ? nil : current
+            }
+            lock.unlock()
+        }
+        report.milliseconds = Double(FileIO.monotonicNanoseconds() - started) / 1e6
+        lock.lock()
+        report.watermark = rollupWatermark
+        rollupState.lastRun = FileIO.nowNanoseconds()
+        rollupState.lastRunBuckets = report.bucketsWritten + report.bucketsRecomputed
+        rollupState.lastRunMilliseconds = report.milliseconds
+        rollupState.bucketsWritten += report.bucketsWritten
+        rollupState.bucketsRecomputed += report.bucketsRecomputed
+        lock.unlock()
+        try storeRollupState()
+        return report
+    }
+
+    /// Computes the buckets starting in `range` (all of them, or `only` those) for every
+    /// series of every measurement (or one series) and writes them to `child`; waits until
+    /// they are durable. Returns how many bucket rows were written.
+    private func rollupBuckets(_ range: TimeRange, seriesKey: [UInt8]?, only: Set<Int64>?, into child: Database,
+                               report: inout RollupRunReport) throws -> Int {
+        let b = options.rollup.bucket
+        let lookback = options.rollup.lookback
+        let bucketRange = range.start...(range.end &- 1)
+        let readRange = TimeRange(start: range.start &- lookback, end: range.end)
+        var builder = WriteBatchBuilder(reservingCapacity: 1 << 20)
+        var written = 0
+        let pending = DispatchGroup()
+        let failure = FailureBox()
+        func send() {
+            guard builder.count > 0 else { return }
+            let batch = builder.finish()
+            pending.enter()
+            child.write(batch) { outcome in
+                if let f = outcome.failure { failure.set(f) }
+                pending.leave()
+            }
+        }
+        let measurements = seriesKey.map { [SeriesKey.measurement(of: $0)] } ?? self.measurements()
+        for measurement in measurements {
+            try forEachSeries(measurement: measurement, seriesKey: seriesKey, range: readRange) { series in
+                var rows: [Int64: [(String, FieldType, RollupBucket)]] = [:]
+                for column in series.columns {
+                    report.valuesRead += column.count
+                    for bucket in RollupBucket.compute(column, length: b, lookback: lookback, buckets: bucketRange)
+                    where only?.contains(bucket.start) ?? true {
+                        rows[bucket.start, default: []].append((column.name, column.type, bucket))
+                    }
+                }
+                let key = Array(series.key.utf8)
+                for start in rows.keys.sorted() {
+                    key.withUnsafeBytes { builder.beginPoint(seriesKey: $0) }
+                    for (name, type, bucket) in rows[start]! {
+                        bucket.addFields(field: name, type: type, counter: options.rollup.counters.contains(name), to: &builder)
+                    }
+                    builder.endPoint(timestamp: start)
+                    written += 1
+                }
+                if builder.byteCount >= 4 << 20 { send() }
+            }
+        }
+        send()
+        pending.wait()
+        if let f = failure.value { throw f }
+        return written
+    }
+
+    /// The earliest timestamp held (segments and heads). Called under `lock`.
+    func earliestDataLocked() -> Int64? {
+        var t = manifest.segments.map(\.minTime).min()
+        if !active.isEmpty { t = min(t ?? .max, active.minTime) }
+        for f in frozen where !f.head.isEmpty { t = min(t ?? .max, f.head.minTime) }
+        return t
+    }
+}
+
+private final class FailureBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _value: ChargelineError?
+    var value: ChargelineError? { lock.lock(); defer { lock.unlock() }; return _value }
+    func set(_ e: ChargelineError) { lock.lock(); if _value == nil { _value = e }; lock.unlock() }
+}

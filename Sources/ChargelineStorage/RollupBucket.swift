@@ -1,0 +1,123 @@
+package import ChargelineCore
+
+/// The aggregates of one numeric field of one series over one bucket `[start, start + length)`.
+///
+/// Definitions (docs/format.md, "Rollups"), all computed from raw samples only:
+/// - `count`, `sum`, `min`, `max`; `first`/`last` with their timestamps;
+/// - `mean`: time-weighted (sample-and-hold): each sample's value holds until the next sample
+///   or the bucket end; the stretch from the bucket start to its first sample holds the
+///   previous sample's value when one exists within the lookback, else it is not covered.
+///   mean = ∫value dt / covered time;
+/// - `increase` (counters): over consecutive samples a -> b with b in the bucket, add b - a
+///   when b >= a, else b (a reset), the first pair using the previous sample within the
+///   lookback, as PromQL's `increase()` treats resets.
+package struct RollupBucket: Equatable, Sendable {
+    package var start: Int64
+    package var count = 0
+    package var sum = 0.0
+    package var intSum: Int64 = 0
+    package var min = Double.infinity
+    package var max = -Double.infinity
+    package var intMin = Int64.max
+    package var intMax = Int64.min
+    package var first = 0.0, firstBits: UInt64 = 0, firstTime: Int64 = 0
+    package var last = 0.0, lastBits: UInt64 = 0, lastTime: Int64 = 0
+    package var weighted = 0.0
+    package var covered: Int64 = 0
+    package var increase = 0.0
+
+    /// Time-weighted mean, or nil when nothing of the bucket is covered.
+    package var mean: Double? { covered > 0 ? weighted / Double(covered) : nil }
+
+    /// Computes every bucket of `length` that holds samples of `column` and whose start lies in
+    /// `buckets` (values outside these buckets are used only as previous samples).
+    package static func compute(_ column: FieldColumn, length: Int64, lookback: Int64,
+                                buckets: ClosedRange<Int64>) -> [RollupBucket] {
+        let ts = column.timestamps
+        guard !ts.isEmpty, column.type == .float || column.type == .integer || column.type == .unsigned else { return [] }
+        var out: [RollupBucket] = []
+        var i = 0
+        let n = ts.count
+        func value(_ k: Int) -> Double {
+            switch column.type {
+            case .float: Double(bitPattern: column.bits(at: k))
+            case .integer: Double(Int64(bitPattern: column.bits(at: k)))
+            default: Double(column.bits(at: k))
+            }
+        }
+        while i < n {
+            let start = floorDiv(ts[i], length) * length
+            var end = start &+ length
+            if end < start { end = .max }
+            var j = i
+            while j < n && ts[j] < end { j += 1 }
+            if buckets.contains(start) {
+                var b = RollupBucket(start: start)
+                let prev = i > 0 && ts[i - 1] >= start - lookback ? i - 1 : nil
+                if let p = prev {
+                    let dt = ts[i] - start
+                    b.weighted += value(p) * Double(dt)
+                    b.covered += dt
+                }
+                for k in i..<j {
+                    let v = value(k)
+                    b.count += 1
+                    b.sum += v
+                    if column.type == .integer {
+                        let iv = Int64(bitPattern: column.bits(at: k))
+                        b.intSum = b.intSum &+ iv
+                        b.intMin = Swift.min(b.intMin, iv)
+                        b.intMax = Swift.max(b.intMax, iv)
+                    }
+                    b.min = Swift.min(b.min, v)
+                    b.max = Swift.max(b.max, v)
+                    let holdEnd = k + 1 < j ? ts[k + 1] : end
+                    b.weighted += v * Double(holdEnd - ts[k])
+                    b.covered += holdEnd - ts[k]
+                    let a: Double? = k > i ? value(k - 1) : prev.map(value)
+                    if let a { b.increase += v >= a ? v - a : v }
+                }
+                b.first = value(i); b.firstBits = column.bits(at: i); b.firstTime = ts[i]
+                b.last = value(j - 1); b.lastBits = column.bits(at: j - 1); b.lastTime = ts[j - 1]
+                out.append(b)
+            }
+            i = j
+        }
+        return out
+    }
+
+    /// Appends this bucket's fields for `field` to an open point of `builder`.
+    /// Integer fields keep integer sum/min/max/first/last (as InfluxQL returns for raw data);
+    /// the mean is always a float.
+    package func addFields(field: String, type: FieldType, counter: Bool, to builder: inout WriteBatchBuilder) {
+        func add(_ suffix: String, _ body: (UnsafeRawBufferPointer, inout WriteBatchBuilder) -> Void) {
+            var name = field + "_" + suffix
+            name.withUTF8 { body(UnsafeRawBufferPointer($0), &builder) }
+        }
+        add("count") { $1.addInteger(name: $0, Int64(count)) }
+        switch type {
+        case .integer:
+            add("sum") { $1.addInteger(name: $0, intSum) }
+            add("min") { $1.addInteger(name: $0, intMin) }
+            add("max") { $1.addInteger(name: $0, intMax) }
+            add("first") { $1.addInteger(name: $0, Int64(bitPattern: firstBits)) }
+            add("last") { $1.addInteger(name: $0, Int64(bitPattern: lastBits)) }
+        default:
+            add("sum") { $1.addFloat(name: $0, sum) }
+            add("min") { $1.addFloat(name: $0, min) }
+            add("max") { $1.addFloat(name: $0, max) }
+            add("first") { $1.addFloat(name: $0, first) }
+            add("last") { $1.addFloat(name: $0, last) }
+        }
+        add("first_time") { $1.addInteger(name: $0, firstTime) }
+        add("last_time") { $1.addInteger(name: $0, lastTime) }
+        if let mean { add("mean") { $1.addFloat(name: $0, mean) } }
+        if counter { add("increase") { $1.addFloat(name: $0, increase) } }
+    }
+
+    @inline(__always)
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+        let q = a / b
+        return (a % b < 0) ? q - 1 : q
+    }
+}

@@ -1,0 +1,264 @@
+import ChargelineCore
+import Foundation
+import Testing
+@testable import ChargelineStorage
+
+/// Rollups equal raw aggregation; late rows change exactly their buckets; retention never
+/// drops what rollups do not cover; an interrupted run resumes to the same result.
+@Suite struct RollupTests {
+    static let hour: Int64 = 3_600_000_000_000
+    static let day: Int64 = 86_400_000_000_000
+    static let t0: Int64 = 20_400 * day  // a UTC midnight
+
+    func options() -> StorageOptions {
+        var o = testOptions()
+        o.rollup.grace = 0
+        return o
+    }
+
+    /// Irregular samples with jitter, gaps and counter resets for a few guns over `hours`.
+    func randomBatch(seed: UInt64, guns: Int, hours: Int, start: Int64 = t0) -> WriteBatch {
+        var rng = SeededRandom(seed: seed)
+        var b = WriteBatchBuilder()
+        for g in 0..<guns {
+            var t = start + Int64.random(in: 0..<60_000_000_000, using: &rng)
+            var energy = Double(Int.random(in: 0..<1000, using: &rng))
+            let end = start + Int64(hours) * Self.hour
+            while t < end {
+                energy += Double(Int.random(in: 0..<50, using: &rng)) / 10
+                if Int.random(in: 0..<200, using: &rng) == 0 { energy = 0 }  // meter reset
+                b.addPoint(measurement: "telemetry", tags: ["gun": "\(g)"], timestamp: t,
+                           fields: [("voltage", .float(Double(Int.random(in: 3800...4100, using: &rng)) / 10)),
+                                    ("energy", .float(energy)), ("status", .integer(Int64.random(in: 0...3, using: &rng)))])
+                // 10 s +- 1 s, with an occasional gap of up to 20 minutes.
+                t += Int.random(in: 0..<100, using: &rng) == 0 ? Int64.random(in: 60...1_200, using: &rng) * 1_000_000_000
+                                                               : Int64.random(in: 9_000...11_000, using: &rng) * 1_000_000
+            }
+        }
+        return b.finish()
+    }
+
+    /// Rollup rows as (series, bucket) -> field -> value.
+    func rollups(_ store: Store) throws -> [String: [String: FieldValue]] {
+        var out: [String: [String: FieldValue]] = [:]
+        for s in try store.readRollup(database: "db", rollup: "1h", measurement: "telemetry") {
+            for row in s.rows() {
+                for (c, v) in zip(s.columns, row.values) where v != nil { out["\(s.key)@\(row.timestamp)", default: [:]][c.name] = v }
+            }
+        }
+        return out
+    }
+
+    /// An independent reference: the definitions in RollupBucket's documentation, from raw rows.
+    func reference(_ store: Store) throws -> [String: [String: FieldValue]] {
+        var out: [String: [String: FieldValue]] = [:]
+        for s in try store.read(database: "db", measurement: "telemetry") {
+            for c in s.columns {
+                let ts = c.timestamps
+                let vs = (0..<c.count).map { c.value(at: $0).doubleValue! }
+                var i = 0
+                while i < ts.count {
+                    let h = ts[i] - ((ts[i] % Self.hour) + Self.hour) % Self.hour
+                    var j = i
+                    while j < ts.count && ts[j] < h + Self.hour { j += 1 }
+                    var row: [String: FieldValue] = [:]
+                    let name = c.name
+                    let slice = Array(vs[i..<j])
+                    row["\(name)_count"] = .integer(Int64(j - i))
+                    if c.type == .integer {
+                        let ints = (i..<j).map { Int64(bitPattern: c.bits(at: $0)) }
+                        row["\(name)_sum"] = .integer(ints.reduce(0, &+))
+                        row["\(name)_min"] = .integer(ints.min()!)
+                        row["\(name)_max"] = .integer(ints.max()!)
+                        row["\(name)_first"] = .integer(ints.first!)
+                        row["\(name)_last"] = .integer(ints.last!)
+                    } else {
+                        row["\(name)_sum"] = .float(slice.reduce(0, +))
+                        row["\(name)_min"] = .float(slice.min()!)
+                        row["\(name)_max"] = .float(slice.max()!)
+                        row["\(name)_first"] = .float(slice.first!)
+                        row["\(name)_last"] = .float(slice.last!)
+                    }
+                    row["\(name)_first_time"] = .integer(ts[i])
+                    row["\(name)_last_time"] = .integer(ts[j - 1])
+                    let prev = i > 0 && ts[i - 1] >= h - Self.hour ? i - 1 : nil
+                    var weighted = 0.0, covered: Int64 = 0, increase = 0.0
+                    if let p = prev { weighted += vs[p] * Double(ts[i] - h); covered += ts[i] - h }
+                    for k in i..<j {
+                        let holdEnd = k + 1 < j ? ts[k + 1] : h + Self.hour
+                        weighted += vs[k] * Double(holdEnd - ts[k]); covered += holdEnd - ts[k]
+                        if let a = k > i ? vs[k - 1] : prev.map({ vs[$0] }) { increase += vs[k] >= a ? vs[k] - a : vs[k] }
+                    }
+                    row["\(name)_mean"] = .float(weighted / Double(covered))
+                    if name == "energy" { row["\(name)_increase"] = .float(increase) }
+                    out["\(s.key)@\(h)", default: [:]].merge(row) { _, b in b }
+                    i = j
+                }
+            }
+        }
+        return out
+    }
+
+    func assertClose(_ a: [String: [String: FieldValue]], _ b: [String: [String: FieldValue]]) {
+        #expect(a.count == b.count, "bucket rows: \(a.count) vs \(b.count)")
+        for (k, row) in b {
+            guard let got = a[k] else { Issue.record("missing rollup row \(k)"); continue }
+            #expect(Set(got.keys) == Set(row.keys), "\(k): fields differ")
+            for (f, v) in row {
+                switch (got[f], v) {
+                case (.float(let x)?, .float(let y)):
+                    #expect(abs(x - y) <= 1e-9 * max(1, abs(y)), "\(k) \(f): \(x) vs \(y)")
+                default:
+                    #expect(got[f] == v, "\(k) \(f)")
+                }
+            }
+        }
+    }
+
+    @Test func rollupsEqualRawAggregationOnRandomData() throws {
+        for seed: UInt64 in [1, 2, 3] {
+            let dir = TempDirectory(); defer { dir.cleanup() }
+            let store = try Store(directory: dir.path, options: options(), logger: quietLogger)
+            store.writeAndWait(database: "db", batch: randomBatch(seed: seed, guns: 3, hours: 30))
+            if seed == 2 { try store.flush() }
+            let report = try store.runRollups(now: Self.t0 + 40 * Self.hour)
+            #expect(report[0].report.bucketsWritten > 80)
+            assertClose(try rollups(store), try reference(store))
+            try store.close()
+        }
+    }
+
+    @Test func rowsThreeDaysLateChangeExactlyTheirBuckets() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let store = try Store(directory: dir.path, options: options(), logger: quietLogger)
+        store.writeAndWait(database: "db", batch: randomBatch(seed: 7, guns: 4, hours: 4 * 24))
+        try store.flush()
+        let now = Self.t0 + 4 * Self.day + Self.hour
+        _ = try store.runRollups(now: now)
+        let before = try rollups(store)
+
+        // Gun 2's pile uploads a buffered minute from 3 days ago (inside hour h).
+        let h = Self.t0 + 25 * Self.hour
+        var late = WriteBatchBuilder()
+        for k in 0..<6 {
+            late.addPoint(measurement: "telemetry", tags: ["gun": "2"], timestamp: h + 30 * 60_000_000_000 + Int64(k) * 10_000_000_000 + 5_000_000,
+                          fields: [("voltage", .float(500)), ("energy", .float(1)), ("status", .integer(1))])
+        }
+        store.writeAndWait(database: "db", batch: late.finish())
+        let report = try store.runRollups(now: now)
+        #expect(report[0].report.bucketsWritten == 0)
+        #expect(report[0].report.bucketsRecomputed == 2, "the late hour and the next one, nothing else")
+        let after = try rollups(store)
+        let changed = Set(after.keys.filter { after[$0] != before[$0] })
+        #expect(changed.isSubset(of: ["telemetry,gun=2@\(h)", "telemetry,gun=2@\(h + Self.hour)"]))
+        #expect(changed.contains("telemetry,gun=2@\(h)"))
+        assertClose(after, try reference(store))
+        // The late marks were consumed.
+        #expect(try store.report().databases[0].rollup?.staleBuckets == 0)
+        try store.close()
+    }
+
+    @Test func lateMarksSurviveARestartBeforeTheRun() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        do {
+            let store = try Store(directory: dir.path, options: options(), logger: quietLogger)
+            store.writeAndWait(database: "db", batch: randomBatch(seed: 9, guns: 2, hours: 10))
+            _ = try store.runRollups(now: Self.t0 + 12 * Self.hour)
+            store.writeAndWait(database: "db", batch: randomBatch(seed: 10, guns: 1, hours: 1, start: Self.t0 + 3 * Self.hour))
+            try store.flush()  // the WAL holding the late rows is gone; the marks must be on disk
+            try store.close()
+        }
+        let store = try Store(directory: dir.path, options: options(), logger: quietLogger)
+        #expect(try store.report().databases[0].rollup?.staleBuckets ?? 0 >= 1)
+        _ = try store.runRollups(now: Self.t0 + 12 * Self.hour)
+        assertClose(try rollups(store), try reference(store))
+        try store.close()
+    }
+
+    @Test func retentionNeverDropsWhatRollupsDoNotCover() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        var o = options()
+        o.retention.defaultPolicy = RetentionPolicy(raw: Self.day)
+        let store = try Store(directory: dir.path, options: o, logger: quietLogger)
+        store.writeAndWait(database: "db", batch: randomBatch(seed: 11, guns: 2, hours: 72))
+        let now = Self.t0 + 3 * Self.day + Self.hour
+        // Before any rollup run: past retention, but nothing is rolled up, so nothing goes.
+        let kept = try store.applyRetention(now: now, dryRun: false)
+        #expect(kept.allSatisfy { $0.kind == .keep } && kept.count == 2)
+        #expect(try store.report().databases[0].partitions.count == 3)
+        _ = try store.runRollups(now: now)
+        let dry = try store.applyRetention(now: now, dryRun: true)
+        #expect(dry.filter { $0.kind == .drop }.count == 2)
+        #expect(try store.report().databases[0].partitions.count == 3, "a dry run changes nothing")
+        let done = try store.applyRetention(now: now, dryRun: false)
+        #expect(done.filter { $0.kind == .drop }.count == 2)
+        #expect(done.allSatisfy { $0.kind != .drop || ($0.rows > 0 && $0.bytes > 0) })
+        let report = try store.report().databases[0]
+        #expect(report.partitions.count == 1)
+        #expect(report.rollup?.droppedPartitions == 2)
+        // The rollups of the dropped days are still there.
+        #expect(try rollups(store).keys.contains { $0.hasSuffix("@\(Self.t0)") })
+        try store.close()
+    }
+
+    @Test func perMeasurementRetentionRewritesThePartition() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        var o = options()
+        o.retention.defaultPolicy = RetentionPolicy(raw: nil, measurements: ["debug": Self.hour])
+        let store = try Store(directory: dir.path, options: o, logger: quietLogger)
+        store.writeAndWait(database: "db", batch: randomBatch(seed: 12, guns: 2, hours: 5))
+        var b = WriteBatchBuilder()
+        b.addPoint(measurement: "debug", tags: [:], timestamp: Self.t0 + 1, fields: [("x", .float(1))])
+        store.writeAndWait(database: "db", batch: b.finish())
+        let now = Self.t0 + 2 * Self.day
+        _ = try store.runRollups(now: now)
+        let actions = try store.applyRetention(now: now, dryRun: false)
+        #expect(actions.map(\.kind) == [.rewrite])
+        #expect(try store.read(database: "db", measurement: "debug").isEmpty)
+        #expect(try store.read(database: "db", measurement: "telemetry").count == 2)
+        try store.close()
+    }
+
+    @Test func anInterruptedRunResumesToTheSameRollups() throws {
+        let source = TempDirectory(); defer { source.cleanup() }
+        do {
+            let store = try Store(directory: source.path, options: options(), logger: quietLogger)
+            store.writeAndWait(database: "db", batch: randomBatch(seed: 21, guns: 3, hours: 4 * 24))
+            try store.close()
+        }
+        let now = Self.t0 + 4 * Self.day
+        // Uninterrupted run on one copy.
+        let clean = TempDirectory(); defer { clean.cleanup() }
+        try FileManager.default.removeItem(atPath: clean.path)
+        try FileManager.default.copyItem(atPath: source.path, toPath: clean.path)
+        let a = try Store(directory: clean.path, options: options(), logger: quietLogger)
+        _ = try a.runRollups(now: now)
+        let expected = try rollups(a)
+        try a.close()
+
+        // Another copy: the run "crashes" after its second day; the directory as it is then is
+        // what a kill -9 leaves. Reopen that image and run again.
+        let work = TempDirectory(); defer { work.cleanup() }
+        let image = TempDirectory(); defer { image.cleanup() }
+        try FileManager.default.removeItem(atPath: work.path)
+        try FileManager.default.copyItem(atPath: source.path, toPath: work.path)
+        let b = try Store(directory: work.path, options: options(), logger: quietLogger)
+        struct Crash: Error {}
+        b.openDatabase("db")!.rollupChunkHook = { done in
+            if done >= 24 {
+                try FileManager.default.removeItem(atPath: image.path)
+                try FileManager.default.copyItem(atPath: work.path, toPath: image.path)
+                throw Crash()
+            }
+        }
+        #expect(throws: Crash.self) { try b.runRollups(now: now) }
+        try? FileManager.default.removeItem(atPath: image.path + "/LOCK")
+        let c = try Store(directory: image.path, options: options(), logger: quietLogger)
+        let state = try c.report().databases[0].rollup
+        #expect(state?.watermark != nil, "progress was persisted before the crash")
+        _ = try c.runRollups(now: now)
+        #expect(try rollups(c) == expected)
+        try c.close()
+        try b.close()
+    }
+}
