@@ -55,7 +55,7 @@ struct Configuration {
         func fail(_ key: String, _ what: String) -> ChargelineError {
             ChargelineError(.badInput, "\(path): \(key): \(what)")
         }
-        func duration(_ v: TOMLValueConvertible?, _ key: String) throws -> Int64? {
+        func duration(_ v: (any TOMLValueConvertible)?, _ key: String) throws -> Int64? {
             guard let v else { return nil }
             guard let s = v.string else { throw fail(key, "expected a duration string such as \"7d\" or \"10m\"") }
             if s.isEmpty || s == "inf" || s == "forever" { return nil }

@@ -41,9 +41,9 @@ struct RollupCommand: ParsableCommand {
                 throw ChargelineError(.badInput, "rollups are disabled in the configuration ([rollup] enabled = false)")
             }
             let started = ContinuousClock.now
-            let reports = try store.runRollups(database: db, now: now, backfill: backfill) { name, done, total in
+            let reports = try store.runRollups(database: db, now: now, backfill: backfill, progress: { name, done, total in
                 Terminal.progress(done: done, total: total, rows: done, seconds: (ContinuousClock.now - started).seconds, unit: "hours", label: name)
-            }
+            })
             Terminal.endProgress()
             try store.close()
             for (name, r) in reports {

@@ -55,7 +55,8 @@ extension Database {
     /// Materialises every complete bucket since the watermark (complete = ends at least
     /// `grace` before `now`), then recomputes the stale buckets. With `backfill`, recomputes
     /// every bucket starting in that range as well. Safe to interrupt at any point.
-    package func runRollups(now: Int64, backfill: TimeRange? = nil,
+    /// `isCancelled` is checked between steps; a cancelled run keeps what it persisted.
+    package func runRollups(now: Int64, backfill: TimeRange? = nil, isCancelled: () -> Bool = { false },
                             progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> RollupRunReport {
         guard let child = rollupChild, !readOnly else { return RollupRunReport() }
         rollupRunMutex.lock(); defer { rollupRunMutex.unlock() }
@@ -77,7 +78,7 @@ extension Database {
             let step = b * 24
             let total = Int((end - cursor) / b)
             var done = 0
-            while cursor < end {
+            while cursor < end && !isCancelled() {
                 let chunkEnd = min(end, cursor &+ step)
                 let n = try rollupBuckets(TimeRange(start: cursor, end: chunkEnd), seriesKey: nil, only: nil, into: child, report: &report)
                 report.bucketsWritten += n
@@ -101,7 +102,7 @@ extension Database {
         lock.lock()
         let stale = staleMarks
         lock.unlock()
-        for (key, marks) in stale.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+        for (key, marks) in stale.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) where !isCancelled() {
             let starts = marks.keys.sorted()
             // Contiguous runs of buckets are read together.
             var runStart = starts[0], runEnd = starts[0]

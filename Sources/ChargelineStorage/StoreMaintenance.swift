@@ -10,6 +10,7 @@ final class StoreMaintenance: @unchecked Sendable {
     private let logger: Logger
     private let cond = NSCondition()
     private var stopping = false
+    private var stoppingWork = false
     private var woken = false
     private var running = 0
 
@@ -42,13 +43,23 @@ final class StoreMaintenance: @unchecked Sendable {
         cond.unlock()
     }
 
-    /// Stops both threads and waits for them.
+    /// Stops the threads and waits for them: rollups and compactions first (a rollup run may
+    /// wait for the flush thread to make room for its writes), the flush thread last.
     func stop() {
         cond.lock()
+        stoppingWork = true
+        cond.broadcast()
+        while running > 1 { cond.wait() }
         stopping = true
         cond.broadcast()
         while running > 0 { cond.wait() }
         cond.unlock()
+    }
+
+    /// Whether long work (rollup runs, compactions) should stop at its next step.
+    var isStoppingWork: Bool {
+        cond.lock(); defer { cond.unlock() }
+        return stoppingWork
     }
 
     private func sleep(seconds: Double) -> Bool {
@@ -74,13 +85,13 @@ final class StoreMaintenance: @unchecked Sendable {
             guard let store else { return }
             let rollupInterval = Double(store.options.rollup.interval) / 1e9
             cond.lock()
-            if !stopping { _ = cond.wait(until: Date(timeIntervalSinceNow: rollupInterval)) }
-            let stop = stopping
+            if !stoppingWork { _ = cond.wait(until: Date(timeIntervalSinceNow: rollupInterval)) }
+            let stop = stoppingWork
             cond.unlock()
             if stop { return }
             if store.options.rollup.enabled {
                 do {
-                    for (db, r) in try store.runRollups() where r.bucketsWritten + r.bucketsRecomputed > 0 {
+                    for (db, r) in try store.runRollups(isCancelled: { [weak self] in self?.isStoppingWork ?? true }) where r.bucketsWritten + r.bucketsRecomputed > 0 {
                         logger.info("rollup \(db): \(r.bucketsWritten) new and \(r.bucketsRecomputed) recomputed buckets from \(r.valuesRead) values in \(Int(r.milliseconds)) ms")
                     }
                 } catch {
@@ -98,15 +109,14 @@ final class StoreMaintenance: @unchecked Sendable {
     private func compactLoop() {
         while true {
             cond.lock()
-            if !stopping { _ = cond.wait(until: Date(timeIntervalSinceNow: 5)) }
-            let stop = stopping
+            if !stoppingWork { _ = cond.wait(until: Date(timeIntervalSinceNow: 5)) }
+            let stop = stoppingWork
             cond.unlock()
             if stop { return }
             guard let store else { return }
             for db in store.allDatabasesWithRollups() {
                 for start in db.partitionsToCompact(minSegments: store.options.compactionTrigger) {
-                    cond.lock(); let stop = stopping; cond.unlock()
-                    if stop { return }
+                    if isStoppingWork { return }
                     do { try db.compactPartition(start) } catch { logger.error("background compaction of \(db.name): \(error)") }
                 }
             }
