@@ -29,7 +29,8 @@ struct Reducer: Sendable {
 
     private var keepsPoints: Bool {
         switch fn {
-        case .median, .mode, .percentile, .stddev, .top, .bottom, .distinct: true
+        case .median, .mode, .percentile, .stddev, .top, .bottom, .distinct, .integral: true
+        case .count: parameter < 0  // count(distinct(x))
         default: false
         }
     }
@@ -132,7 +133,7 @@ struct Reducer: Sendable {
     /// The results: one (time, value) for most functions, several for top/bottom/distinct.
     /// `time` is nil when the bucket start should be used.
     func results() -> [(time: Int64?, value: Value)] {
-        if fn == .count { return [(nil, .integer(Int64(count)))] }
+        if fn == .count { return [(nil, .integer(Int64(parameter < 0 ? Set(points.map(\.v)).count : count)))] }
         guard count > 0 else { return [(nil, .null)] }
         switch fn {
         case .count: return [(nil, .integer(Int64(count)))]

@@ -109,7 +109,12 @@ struct Planner {
         }
         plan.pointTime = aggregateMode && s.interval == nil && s.window == nil && plan.calls.count == 1
             && plan.calls[0].fn.isSelector && plan.columns.count == 1 && plan.columns[0].transform == nil
-        if plan.calls.contains(where: { $0.fn == .top || $0.fn == .bottom }) { plan.pointTime = true }
+        if plan.calls.contains(where: { $0.fn == .top || $0.fn == .bottom || $0.fn == .distinct }) {
+            guard plan.calls.count == 1, plan.columns.count == 1 else {
+                throw QueryError(.semantic, "top(), bottom() and distinct() return several rows and cannot be combined with other functions or fields", offset: s.startOffset)
+            }
+            plan.pointTime = plan.calls[0].fn != .distinct
+        }
         if let having = s.having { plan.having = try compileHaving(having) }
         plan.fill = s.fill
         plan.descending = s.descending
