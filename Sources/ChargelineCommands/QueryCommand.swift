@@ -45,6 +45,9 @@ struct QueryCommand: ParsableCommand {
     @Option(name: .customLong("max-points"), help: "Most values a query may decode (0: no limit).")
     var maxPoints: Int = 500_000_000
 
+    @Option(name: .customLong("repeat"), help: "Benchmark: run the query this many times in the same process and print min/median/max latency to stderr (embedded mode).")
+    var repeats: Int = 1
+
     @Argument(help: "The query (omit with --file).")
     var query: String?
 
@@ -69,11 +72,21 @@ struct QueryCommand: ParsableCommand {
                 let clock = try now.map { try TimeParser.parse($0, now: Int64(Date().timeIntervalSince1970 * 1e9)) }
                 let store = try Store(directory: dataOptions.data, options: try dataOptions.storageOptions(background: false), readOnly: true)
                 let engine = QueryEngine(store: store, limits: QueryLimits(timeoutSeconds: timeout, maxPointsScanned: maxPoints))
-                let results: [StatementResult]
-                do {
-                    results = try engine.execute(text, database: db, now: clock)
-                } catch let e as QueryError {
-                    throw ChargelineError(.badInput, e.message)
+                var results: [StatementResult] = []
+                var times: [Double] = []
+                for _ in 0..<max(1, self.repeats) {
+                    let started = DispatchTime.now().uptimeNanoseconds
+                    do {
+                        results = try engine.execute(text, database: db, now: clock)
+                    } catch let e as QueryError {
+                        throw ChargelineError(.badInput, e.message)
+                    }
+                    times.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
+                }
+                if self.repeats > 1 {
+                    let sorted = times.sorted()
+                    Terminal.error(String(format: "%d runs: first %.3f ms, min %.3f ms, median %.3f ms, max %.3f ms",
+                                          times.count, times[0], sorted[0], sorted[sorted.count / 2], sorted[sorted.count - 1]))
                 }
                 body = InfluxJSON(epoch: epoch, zone: QueryEngine.timezone(of: text)).encode(results)
             }
