@@ -4,8 +4,8 @@
 // Module graph (arrows point at what a module imports; never the other way):
 //
 //   chargeline (exe) -> ChargelineCommands -> ChargelineServer -> ChargelineIngest -> ChargelineCore
-//                                          \-> ChargelineStorage -> ChargelineCodec -> CZstd, CLZ4
-//                                                              \-> ChargelineCore
+//                                          \-> ChargelineQuery -> ChargelineStorage -> ChargelineCodec -> CZstd, CLZ4
+//                                                                                 \-> ChargelineCore
 //
 // Storage never imports networking or ingest; Ingest never imports Storage (it fills a
 // `WriteBatch`, a Core type, that the server hands to storage).
@@ -58,6 +58,12 @@ var targets: [Target] = [
         ],
         swiftSettings: swiftSettings),
 
+    // The query language: lexer -> parser -> planner -> optimizer rules -> operators. No NIO.
+    .target(
+        name: "ChargelineQuery",
+        dependencies: ["ChargelineCore", "ChargelineStorage"],
+        swiftSettings: swiftSettings),
+
     // Protocol decoders over raw bytes (line protocol). No NIO, no storage.
     .target(
         name: "ChargelineIngest",
@@ -68,7 +74,7 @@ var targets: [Target] = [
     .target(
         name: "ChargelineServer",
         dependencies: [
-            "ChargelineCore", "ChargelineIngest", "ChargelineStorage",
+            "ChargelineCore", "ChargelineIngest", "ChargelineStorage", "ChargelineQuery",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -81,7 +87,7 @@ var targets: [Target] = [
     .target(
         name: "ChargelineCommands",
         dependencies: [
-            "ChargelineCore", "ChargelineIngest", "ChargelineStorage", "ChargelineServer",
+            "ChargelineCore", "ChargelineIngest", "ChargelineStorage", "ChargelineServer", "ChargelineQuery",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
@@ -116,6 +122,14 @@ var targets: [Target] = [
     .testTarget(
         name: "ChargelineStorageTests",
         dependencies: ["ChargelineCore", "ChargelineStorage", "ChargelineCodec"],
+        swiftSettings: swiftSettings),
+    .testTarget(
+        name: "ChargelineQueryTests",
+        dependencies: [
+            "ChargelineCore", "ChargelineStorage", "ChargelineQuery", "ChargelineIngest",
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        resources: [.copy("Cases")],
         swiftSettings: swiftSettings),
     .testTarget(
         name: "ChargelineIngestTests",

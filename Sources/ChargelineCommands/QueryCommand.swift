@@ -1,19 +1,22 @@
 import ArgumentParser
 import ChargelineCore
+import ChargelineQuery
 import ChargelineStorage
 import Foundation
 
-/// `chargeline query`: raw rows of one measurement (or one series) over a time range, read
-/// straight from a data directory. The query language (its own issue) will replace this.
+/// `chargeline query`: runs a query (InfluxQL plus Chargeline's fault-detection extensions,
+/// docs/query-language.md) on a data directory, or on a running server with `--server`.
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
-        abstract: "Read raw rows of a measurement or one series over a time range.",
+        abstract: "Run a query on a data directory or a server.",
         discussion: """
-            Opens the data directory read-only, so it works beside a running server.
-            Times: RFC 3339 (2026-11-20T08:00:00Z, 2026-11-20T08:00:00+08:00), epoch with unit \
-            (1763596800s; a plain integer is ns), or now-1h.
-            Example: chargeline query --db telemetry --measurement telemetry --tag pile=P000012 --from now-1h
+            Embedded mode opens the data directory read-only, so it works beside a running server. \
+            Statements separated by ';' run in order. Reference: docs/query-language.md.
+            Examples:
+              chargeline query --data ./data --db chargeline "SELECT mean(voltage) FROM telemetry WHERE pile = 'P000012' AND time > now() - 1h GROUP BY time(10m)"
+              chargeline query --server http://127.0.0.1:8086 --db chargeline "SHOW SILENT SERIES FROM telemetry FOR 10m GROUP BY pile"
+              chargeline query --data ./data --file Queries/overheating-guns
             """)
 
     @OptionGroup var dataOptions: DataOptions
@@ -21,51 +24,88 @@ struct QueryCommand: ParsableCommand {
     @Option(name: .long, help: "Database.")
     var db: String = "chargeline"
 
-    @Option(name: .long, help: "Measurement to read.")
-    var measurement: String
+    @Option(name: .long, help: ArgumentHelp("Send the query to a running server instead of opening --data.", valueName: "http://host:port"))
+    var server: String?
 
-    @Option(name: .long, help: ArgumentHelp("Only series with this tag value (repeatable, all must match).", valueName: "key=value"))
-    var tag: [String] = []
-
-    @Option(name: .long, help: ArgumentHelp("Only these fields (repeatable; default all).", valueName: "name"))
-    var field: [String] = []
-
-    @Option(name: .long, help: "Start of the range (inclusive).")
-    var from: String?
-
-    @Option(name: .long, help: "End of the range (exclusive).")
-    var to: String?
-
-    @Option(name: .long, help: "Output format: table, csv or json.")
+    @Option(name: .long, help: "Output format: table, csv or json (InfluxDB 1.x /query JSON).")
     var format: OutputFormat = .table
 
-    @Option(name: .long, help: "At most this many rows (0: no limit).")
-    var limit: Int = 0
+    @Option(name: .long, help: ArgumentHelp("Run a stored query: a file, or a name in Queries/ (text before a ---- line).", valueName: "path"))
+    var file: String?
 
-    @Flag(name: .long, help: "Print times as integer nanoseconds since the epoch instead of RFC 3339.")
-    var epochNs = false
+    @Option(name: .long, help: "Print times as epoch numbers in this unit (h, m, s, ms, u, ns) instead of RFC 3339.")
+    var epoch: String?
+
+    @Option(name: .long, help: "Evaluate now() at this time (RFC 3339 or epoch with unit); default: the clock.")
+    var now: String?
+
+    @Option(name: .customLong("query-timeout"), help: "Query timeout in seconds (0: none).")
+    var timeout: Double = 30
+
+    @Option(name: .customLong("max-points"), help: "Most values a query may decode (0: no limit).")
+    var maxPoints: Int = 500_000_000
+
+    @Option(name: .customLong("repeat"), help: "Benchmark: run the query this many times in the same process and print min/median/max latency to stderr (embedded mode).")
+    var repeats: Int = 1
+
+    @Argument(help: "The query (omit with --file).")
+    var query: String?
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, csv, json }
+
+    func validate() throws {
+        if query == nil && file == nil { throw ValidationError("give a query, or --file Queries/<name>") }
+        if query != nil && file != nil { throw ValidationError("give either a query or --file, not both") }
+        if let epoch, !["h", "m", "s", "ms", "u", "us", "ns"].contains(epoch) {
+            throw ValidationError("--epoch must be h, m, s, ms, u or ns (got \(epoch))")
+        }
+    }
 
     func run() throws {
         try dataOptions.bootstrapLogging()
         do {
-            let now = Int64(Date().timeIntervalSince1970 * 1e9)
-            let range = TimeRange(start: try from.map { try TimeParser.parse($0, now: now) } ?? .min,
-                                  end: try to.map { try TimeParser.parse($0, now: now) } ?? .max)
-            var filters: [(String, String)] = []
-            for t in tag {
-                guard let eq = t.firstIndex(of: "=") else { throw ValidationError("--tag takes key=value (got \(t))") }
-                filters.append((String(t[..<eq]), String(t[t.index(after: eq)...])))
+            let text = try file.map(Self.load) ?? query!
+            let body: String
+            if let server {
+                body = try HTTPQueryClient(base: server).query(text, database: db, epoch: epoch)
+            } else {
+                let clock = try now.map { try TimeParser.parse($0, now: Int64(Date().timeIntervalSince1970 * 1e9)) }
+                let store = try Store(directory: dataOptions.data, options: try dataOptions.storageOptions(background: false), readOnly: true)
+                let engine = QueryEngine(store: store, limits: QueryLimits(timeoutSeconds: timeout, maxPointsScanned: maxPoints))
+                var results: [StatementResult] = []
+                var times: [Double] = []
+                for _ in 0..<max(1, self.repeats) {
+                    let started = DispatchTime.now().uptimeNanoseconds
+                    do {
+                        results = try engine.execute(text, database: db, now: clock)
+                    } catch let e as QueryError {
+                        throw ChargelineError(.badInput, e.message)
+                    }
+                    times.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
+                }
+                if self.repeats > 1 {
+                    let sorted = times.sorted()
+                    Terminal.error(String(format: "%d runs: first %.3f ms, min %.3f ms, median %.3f ms, max %.3f ms",
+                                          times.count, times[0], sorted[0], sorted[sorted.count / 2], sorted[sorted.count - 1]))
+                }
+                body = InfluxJSON(epoch: epoch, zone: QueryEngine.timezone(of: text)).encode(results)
             }
-            let store = try Store(directory: dataOptions.data, options: try dataOptions.storageOptions(background: false), readOnly: true)
-            let series = try store.read(database: db, measurement: measurement, fields: field.isEmpty ? nil : field, range: range)
-                .filter { s in filters.allSatisfy { f in s.tags.contains { $0.key == f.0 && $0.value == f.1 } } }
-            try RowPrinter(format: format, limit: limit, epochNanoseconds: epochNs).print(series)
-        } catch let e as ValidationError {
+            let failed = try ResultPrinter(format: format).print(body)
+            if failed { throw ExitCode.failure }
+        } catch let e as ExitCode {
             throw e
         } catch {
             throw fail(error)
         }
+    }
+
+    /// The query text of a stored query: the file (or `Queries/<name>.influxql`) up to a `----` line.
+    static func load(_ path: String) throws -> String {
+        let candidates = [path, path + ".influxql", "Queries/" + path, "Queries/" + path + ".influxql"]
+        guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            throw ChargelineError(.notFound, "query file \(path) not found (tried \(candidates.joined(separator: ", ")))")
+        }
+        let text = try String(contentsOfFile: found, encoding: .utf8)
+        return text.components(separatedBy: "\n").prefix { $0.trimmingCharacters(in: .whitespaces) != "----" }.joined(separator: "\n")
     }
 }

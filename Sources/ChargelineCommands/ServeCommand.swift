@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChargelineQuery
 import ChargelineServer
 import ChargelineStorage
 import Dispatch
@@ -28,6 +29,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("max-body-size"), help: "Largest /write body accepted, in bytes (after gzip decompression).")
     var maxBodySize: Int = 25_000_000
+
+    @Option(name: .customLong("query-timeout"), help: "Query timeout in seconds (0: none).")
+    var queryTimeout: Double = 30
+
+    @Option(name: .customLong("max-points"), help: "Most values one query may decode (0: no limit).")
+    var maxPoints: Int = 500_000_000
 
     func validate() throws {
         _ = try Self.endpoint(http, "--http")
@@ -62,7 +69,9 @@ struct ServeCommand: AsyncParsableCommand {
             let config = ServerConfiguration(
                 http: try Self.endpoint(http, "--http"), lineProtocol: try Self.endpoint(lpTCP, "--lp-tcp"),
                 maxBodySize: maxBodySize, lineProtocolDatabase: lpDatabase)
+            let engine = QueryEngine(store: store, limits: QueryLimits(timeoutSeconds: queryTimeout, maxPointsScanned: maxPoints))
             server = try await ChargelineServer.start(configuration: config, sink: StorageSink(store: store),
+                                                      queryHandler: EngineQueryHandler(engine: engine),
                                                       logger: Logger(label: "chargeline.server"))
         } catch {
             throw fail(error)

@@ -25,6 +25,8 @@ public final class Store: @unchecked Sendable {
     private var lockFD: Int32 = -1
     private var maintenance: StoreMaintenance?
     private var isClosed = false
+    /// Query catalogs (series, tags, fields per measurement), see `Store+Query.swift`.
+    let catalogCache = CatalogCache()
 
     /// Opens (creating when absent) the data directory.
     /// - Throws: `ChargelineError` when another process holds the directory, or a file is damaged

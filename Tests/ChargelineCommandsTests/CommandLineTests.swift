@@ -29,12 +29,16 @@ import Testing
         #expect(out.contains("a.lp:501:"), "the bad line is named by file and line: \(out)")
         #expect(out.contains("imported 1000 rows"), "\(out)")
 
-        let (qs, q) = try ChildProcess.run(["query", "--data", data, "--db", "t", "--measurement", "telemetry", "--tag", "pile=P3", "--format", "csv"])
+        let (qs, q) = try ChildProcess.run(["query", "--data", data, "--db", "t", "--format", "csv", "SELECT * FROM telemetry WHERE pile = 'P3'"])
         #expect(qs == 0, "\(q)")
         let rows = q.split(separator: "\n")
-        #expect(rows.first == "time,gun,pile,station,soc,voltage")
+        #expect(rows.first == "name,tags,time,gun,pile,soc,station,voltage")
         #expect(rows.count == 201)
-        #expect(rows[1] == "2025-11-20T00:00:03Z,1,P3,S1,3,400.3")
+        #expect(rows[1] == "telemetry,,2025-11-20T00:00:03Z,1,P3,3,S1,400.3")
+
+        let (es, e) = try ChildProcess.run(["query", "--data", data, "--db", "t", "SELECT mean(voltage) FROM telemetry GROUP BY pile LIMIT x"])
+        #expect(es == 1, "\(e)")
+        #expect(e.contains("line 1, column 57") && e.contains("^"), "a syntax error points at the column: \(e)")
 
         let (cs, c) = try ChildProcess.run(["compact", "--data", data])
         #expect(cs == 0, "\(c)")
@@ -49,9 +53,9 @@ import Testing
     }
 
     @Test func badArgumentsExitTwoWithAMessage() throws {
-        let (status, out) = try ChildProcess.run(["query", "--data", "/nonexistent", "--measurement", "m", "--from", "yesterday-ish"])
+        let (status, out) = try ChildProcess.run(["query", "--data", "/nonexistent", "SELECT * FROM m"])
         #expect(status != 0)
-        #expect(out.contains("cannot read time"), "\(out)")
+        #expect(out.contains("does not exist"), "\(out)")
         let (s2, o2) = try ChildProcess.run(["serve", "--http", "nope"])
         #expect(s2 == 64 || s2 == 2 || s2 == 1, "\(s2)")
         #expect(o2.contains("--http takes host:port"), "\(o2)")

@@ -1,0 +1,85 @@
+import ChargelineCore
+import Foundation
+
+/// Prints a `/query` JSON body as a table per series, CSV (`name,tags,time,...` as the influx
+/// CLI does), or the JSON itself. Returns whether any statement failed (errors go to stderr).
+struct ResultPrinter {
+    let format: QueryCommand.OutputFormat
+
+    func print(_ body: String) throws -> Bool {
+        if format == .json {
+            Terminal.out(body + "\n")
+            return body.contains("\"error\"")
+        }
+        guard let root = try? JSONDecoder().decode(Body.self, from: Data(body.utf8)) else {
+            throw ChargelineError(.badInput, "the answer is not InfluxDB JSON: \(body.prefix(200))")
+        }
+        if let e = root.error {
+            Terminal.error("error: " + e)
+            return true
+        }
+        var failed = false
+        var out = ""
+        var csvHeader: [String]? = nil
+        for result in root.results ?? [] {
+            if let e = result.error {
+                Terminal.error("error: " + e)
+                failed = true
+                continue
+            }
+            for series in result.series ?? [] {
+                let name = series.name ?? ""
+                let tags = (series.tags ?? [:]).sorted { $0.key < $1.key }
+                let columns = series.columns
+                let values = (series.values ?? []).map { $0.map(\.text) }
+                switch format {
+                case .table:
+                    if !name.isEmpty { out += "name: \(name)\n" }
+                    if !tags.isEmpty { out += "tags: " + tags.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") + "\n" }
+                    var table = TextTable(headers: columns)
+                    for row in values { table.add(row) }
+                    out += table.render() + "\n"
+                case .csv:
+                    let header = ["name", "tags"] + columns
+                    if csvHeader != header { out += header.map(Self.csv).joined(separator: ",") + "\n"; csvHeader = header }
+                    let tagText = tags.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+                    for row in values { out += ([name, tagText] + row).map(Self.csv).joined(separator: ",") + "\n" }
+                case .json:
+                    break
+                }
+            }
+        }
+        Terminal.out(out)
+        return failed
+    }
+
+    static func csv(_ s: String) -> String {
+        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return s }
+        return "\"" + s.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+    }
+}
+
+/// The `/query` JSON shape.
+private struct Body: Decodable {
+    var results: [Result]?
+    var error: String?
+    struct Result: Decodable {
+        var error: String?
+        var series: [Series]?
+    }
+    struct Series: Decodable {
+        var name: String?
+        var tags: [String: String]?
+        var columns: [String]
+        var values: [[Cell]]?
+    }
+    struct Cell: Decodable {
+        var text: String
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if c.decodeNil() { text = "" } else if let b = try? c.decode(Bool.self) { text = b ? "true" : "false" } else if let i = try? c.decode(Int64.self) {
+                text = String(i)
+            } else if let d = try? c.decode(Double.self) { text = "\(d)" } else { text = try c.decode(String.self) }
+        }
+    }
+}

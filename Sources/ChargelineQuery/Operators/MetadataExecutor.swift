@@ -1,0 +1,149 @@
+import ChargelineCore
+import ChargelineStorage
+
+/// SHOW statements, answered from catalogs (segment indexes and heads), in InfluxDB 1.x's
+/// shapes so Grafana's query editor and InfluxDB clients read them unchanged.
+struct MetadataExecutor {
+    let engine: QueryEngine
+    let context: QueryContext
+
+    func run(_ statement: Statement, database: String?) throws -> [ResultSeries] {
+        switch statement {
+        case .showDatabases:
+            return [ResultSeries(name: "databases", columns: ["name"], values: engine.store.databaseNames().map { [.string($0)] })]
+        case .showRetentionPolicies(let on):
+            _ = try engine.requireDatabase(on ?? database)
+            return [ResultSeries(name: "", columns: ["name", "duration", "shardGroupDuration", "replicaN", "default"],
+                                 values: [[.string("autogen"), .string("0s"), .string("168h0m0s"), .integer(1), .boolean(true)]])]
+        case .showMeasurements(let f):
+            let db = try engine.requireDatabase(f.database ?? database)
+            var names = (try? engine.store.measurements(database: db)) ?? []
+            if let n = f.measurementName { names = names.filter { $0 == n } }
+            if let r = f.measurementRegex {
+                let p = try Pattern(r, offset: 0)
+                names = names.filter { p.matches($0) }
+            }
+            if let condition = f.condition {
+                names = try names.filter { try !matching(db, $0, condition).isEmpty }
+            }
+            names = page(names, f)
+            return names.isEmpty ? [] : [ResultSeries(name: "measurements", columns: ["name"], values: names.map { [.string($0)] })]
+        case .showTagKeys(let f):
+            let db = try engine.requireDatabase(f.database ?? database)
+            return try sources(db, f).compactMap { m in
+                let c = try engine.catalog(db, m)
+                var keys = c.tagKeys
+                if let condition = f.condition {
+                    let series = try matching(db, m, condition)
+                    keys = keys.filter { k in series.contains { c.series[$0].tags.contains { $0.key == k } } }
+                }
+                keys = page(keys, f)
+                return keys.isEmpty ? nil : ResultSeries(name: m, columns: ["tagKey"], values: keys.map { [.string($0)] })
+            }
+        case .showTagValues(let f, let op, let keys, let keyRegex):
+            let db = try engine.requireDatabase(f.database ?? database)
+            let pattern = try keyRegex.map { try Pattern($0, offset: 0) }
+            return try sources(db, f).compactMap { m in
+                let c = try engine.catalog(db, m)
+                let wanted = c.tagKeys.filter { k in
+                    switch op {
+                    case "=", "IN": keys.contains(k)
+                    case "!=": !keys.contains(k)
+                    case "=~": pattern!.matches(k)
+                    default: !pattern!.matches(k)
+                    }
+                }
+                var pairs: [(String, String)] = []
+                if let condition = f.condition {
+                    let series = try matching(db, m, condition)
+                    var seen = Set<String>()
+                    for k in wanted {
+                        for i in series {
+                            let v = c.series[i].tag(k)
+                            if c.series[i].tags.contains(where: { $0.key == k }), seen.insert(k + "\u{0}" + v).inserted { pairs.append((k, v)) }
+                        }
+                    }
+                    pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+                } else {
+                    for k in wanted { for v in (c.postings[k] ?? [:]).keys.sorted() { pairs.append((k, v)) } }
+                }
+                pairs = page(pairs, f)
+                return pairs.isEmpty ? nil : ResultSeries(name: m, columns: ["key", "value"], values: pairs.map { [.string($0.0), .string($0.1)] })
+            }
+        case .showFieldKeys(let f):
+            let db = try engine.requireDatabase(f.database ?? database)
+            return try sources(db, f).compactMap { m in
+                let c = try engine.catalog(db, m)
+                let names = page(c.fields.keys.sorted(), f)
+                return names.isEmpty ? nil : ResultSeries(name: m, columns: ["fieldKey", "fieldType"],
+                                                          values: names.map { [.string($0), .string(c.fields[$0]!.description)] })
+            }
+        case .showSeries(let f):
+            let db = try engine.requireDatabase(f.database ?? database)
+            var keys: [String] = []
+            for m in try sources(db, f) {
+                let c = try engine.catalog(db, m)
+                let selected = try f.condition.map { try matching(db, m, $0) } ?? Array(c.series.indices)
+                keys += selected.map { String(decoding: c.series[$0].key, as: UTF8.self) }
+            }
+            keys = page(keys.sorted(), f)
+            return keys.isEmpty ? [] : [ResultSeries(name: "", columns: ["key"], values: keys.map { [.string($0)] })]
+        case .showSilent(let f, let threshold, let groupBy):
+            let db = try engine.requireDatabase(f.database ?? database)
+            return try sources(db, f).compactMap { m in try silent(db, m, f, threshold: threshold, groupBy: groupBy) }
+        case .select, .createDatabase:
+            preconditionFailure("BUG: not a metadata statement")
+        }
+    }
+
+    /// Groups (or series) whose newest point, in any field, is older than `now - threshold`.
+    /// Times come from block and head metadata: nothing is decoded.
+    private func silent(_ db: String, _ m: String, _ f: ShowFilter, threshold: Int64, groupBy: [String]) throws -> ResultSeries? {
+        let c = try engine.catalog(db, m)
+        let selected = try f.condition.map { try matching(db, m, $0) } ?? Array(c.series.indices)
+        let fields = c.fields.keys.sorted()
+        let scans = try engine.store.scan(database: db, keys: selected.map { c.series[$0].key }, fields: fields, range: .all)
+        var latest: [[String]: Int64] = [:]
+        for (k, i) in selected.enumerated() {
+            let last = scans[k].fields.compactMap { $0?.chunks.last?.maxTime }.max() ?? Int64.min
+            let key = groupBy.isEmpty ? [String(decoding: c.series[i].key, as: UTF8.self)] : groupBy.map { c.series[i].tag($0) }
+            latest[key] = max(latest[key] ?? Int64.min, last)
+        }
+        let cutoff = context.now &- threshold
+        var rows = latest.filter { $0.value < cutoff && $0.value > Int64.min }
+            .sorted { $0.key.lexicographicallyPrecedes($1.key) }
+            .map { entry -> [Value] in
+                [.time(entry.value)] + entry.key.map { .string($0) } + [.float(Double(context.now - entry.value) / 1e9)]
+            }
+        if f.limit > 0 { rows = Array(rows.prefix(f.limit)) }
+        guard !rows.isEmpty else { return nil }
+        return ResultSeries(name: m, columns: ["time"] + (groupBy.isEmpty ? ["key"] : groupBy) + ["silent_for"], values: rows)
+    }
+
+    private func sources(_ db: String, _ f: ShowFilter) throws -> [String] {
+        if f.sources.isEmpty { return (try? engine.store.measurements(database: db)) ?? [] }
+        return try engine.measurements(f.sources, database: db)
+    }
+
+    /// Series of `m` whose tags satisfy `condition` (tags only; time conditions are ignored
+    /// as InfluxDB 1.x's SHOW statements do without TSI time bounds).
+    private func matching(_ db: String, _ m: String, _ condition: Expr) throws -> [Int] {
+        let c = try engine.catalog(db, m)
+        let tagOnly = condition.conjuncts.filter { !$0.references.contains { $0.lowercased() == "time" } }
+        guard !tagOnly.isEmpty else { return Array(c.series.indices) }
+        var s = SelectStatement()
+        s.fields = [SelectField(expr: Expr(.wildcard, at: 0))]
+        var planner = try Planner(statement: s, catalog: c, now: context.now, maxBuckets: 1)
+        let exprs = try tagOnly.map { try planner.compileRow($0) }
+        return c.series.indices.filter { i in
+            let row = RExpr.Row(tags: c.series[i].tags)
+            return exprs.allSatisfy { $0.eval(row).truthy }
+        }
+    }
+
+    private func page<T>(_ items: [T], _ f: ShowFilter) -> [T] {
+        var out = Array(items.dropFirst(f.offset))
+        if f.limit > 0 { out = Array(out.prefix(f.limit)) }
+        return out
+    }
+}

@@ -1,0 +1,101 @@
+import ChargelineCore
+import ChargelineStorage
+import Foundation
+
+/// Limits a query runs under. Defaults suit an operator's console and Grafana panels.
+public struct QueryLimits: Sendable {
+    /// Wall-clock time per query (all statements), in seconds; 0 disables.
+    public var timeoutSeconds: Double = 30
+    /// Values decoded from storage per query; 0 disables. Values answered from block
+    /// statistics are not decoded and do not count.
+    public var maxPointsScanned: Int = 500_000_000
+    /// GROUP BY time() buckets per series.
+    public var maxBuckets: Int = 1_000_000
+
+    public init(timeoutSeconds: Double = 30, maxPointsScanned: Int = 500_000_000, maxBuckets: Int = 1_000_000) {
+        self.timeoutSeconds = timeoutSeconds
+        self.maxPointsScanned = maxPointsScanned
+        self.maxBuckets = maxBuckets
+    }
+}
+
+/// Per-query state shared by the operators (on several threads): the deadline and the count
+/// of points decoded.
+final class QueryContext: @unchecked Sendable {
+    let now: Int64
+    let limits: QueryLimits
+    private let deadline: UInt64
+    private let lock = NSLock()
+    private var scanned = 0
+
+    init(now: Int64, limits: QueryLimits) {
+        self.now = now
+        self.limits = limits
+        deadline = limits.timeoutSeconds > 0 ? DispatchTime.now().uptimeNanoseconds + UInt64(limits.timeoutSeconds * 1e9) : .max
+    }
+
+    /// Points decoded so far.
+    var pointsScanned: Int { lock.lock(); defer { lock.unlock() }; return scanned }
+
+    /// Throws when the deadline passed.
+    func checkTime() throws {
+        if DispatchTime.now().uptimeNanoseconds > deadline {
+            throw QueryError(.limit, "query timed out after \(limits.timeoutSeconds) s (query timeout); narrow the time range or the series, or raise the timeout (--query-timeout)")
+        }
+    }
+
+    /// Records `n` decoded points; throws past the limit.
+    func didScan(_ n: Int) throws {
+        lock.lock()
+        scanned += n
+        let total = scanned
+        lock.unlock()
+        if limits.maxPointsScanned > 0 && total > limits.maxPointsScanned {
+            throw QueryError(.limit, "query scanned more than \(limits.maxPointsScanned) points (max points scanned); narrow the time range or the series, or raise the limit (--max-points)")
+        }
+        try checkTime()
+    }
+
+    /// Runs `body(i)` for i in 0..<count on all cores; rethrows the first error.
+    func parallel(_ count: Int, _ body: @Sendable (Int) throws -> Void) throws {
+        if count <= 1 {
+            for i in 0..<count { try body(i) }
+            return
+        }
+        let failure = Box<(any Error)?>(nil)
+        DispatchQueue.concurrentPerform(iterations: count) { i in
+            if failure.get() != nil { return }
+            do { try body(i) } catch { failure.setIfNil(error) }
+        }
+        if let e = failure.get() { throw e }
+    }
+}
+
+/// A value guarded by a lock.
+final class Box<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: T
+    init(_ v: T) { value = v }
+    func get() -> T { lock.lock(); defer { lock.unlock() }; return value }
+    func set(_ v: T) { lock.lock(); value = v; lock.unlock() }
+    func update(_ f: (inout T) -> Void) { lock.lock(); f(&value); lock.unlock() }
+    func setIfNil<U>(_ v: U) where T == U? { lock.lock(); if value == nil { value = v }; lock.unlock() }
+}
+
+/// Where a SELECT reads series from: the store, or the rows of a subquery.
+protocol DataSource: Sendable {
+    func scan(keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [SeriesScan]
+}
+
+/// The store as a data source.
+struct StoreSource: DataSource {
+    let store: Store
+    let database: String
+    func scan(keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [SeriesScan] {
+        do {
+            return try store.scan(database: database, keys: keys, fields: fields, range: range)
+        } catch let e as ChargelineError {
+            throw QueryError(.storage, e.description)
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import ChargelineCore
+import ChargelineStorage
+
+/// Raw rows: each series' rows joined on time, filtered, projected; rows whose selected values
+/// are all null are dropped; series of a group are merged in time order.
+struct RawOperator {
+    let plan: SelectPlan
+    let context: QueryContext
+
+    func rows(_ g: SelectPlan.Group, scans: [SeriesScan]) throws -> [(time: Int64, values: [Value])] {
+        var out: [(time: Int64, values: [Value])] = []
+        for (k, scan) in scans.enumerated() {
+            if !plan.bounds.isEmpty, BoundPruning.seriesIsDead(scan, bounds: plan.bounds, types: plan.fieldTypes) { continue }
+            let data = try scan.fields.map { f -> ColumnData? in
+                guard let f else { return nil }
+                let d = try f.decodeAll()
+                try context.didScan(d.count)
+                return d
+            }
+            let frame = Frame(data)
+            let tags = plan.catalog.series[g.series[k]].tags
+            for i in 0..<frame.count {
+                let row = frame.row(i, tags: tags)
+                if let filter = plan.filter, !filter.eval(row).truthy { continue }
+                let values = plan.columns.map { $0.expr.eval(row) }
+                // A row counts when at least one selected field (not only tags) has a value.
+                var any = false
+                for (c, v) in values.enumerated() where !v.isNull {
+                    if case .tag = plan.columns[c].expr { continue }
+                    any = true
+                    break
+                }
+                if any { out.append((frame.times[i], values)) }
+            }
+        }
+        if scans.count > 1 {
+            out = out.enumerated().sorted { a, b in a.element.time != b.element.time ? a.element.time < b.element.time : a.offset < b.offset }.map(\.element)
+        }
+        return out
+    }
+}

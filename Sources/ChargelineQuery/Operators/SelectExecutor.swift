@@ -1,0 +1,97 @@
+import ChargelineCore
+import ChargelineStorage
+
+/// Runs a `SelectPlan`: scans the groups' series, feeds the operators (raw rows, bucketed
+/// reducers, windows, latest values) on all cores, then shapes rows per group: fill,
+/// transforms, HAVING, order, offset and limit.
+struct SelectExecutor {
+    let plan: SelectPlan
+    let source: any DataSource
+    let context: QueryContext
+
+    /// One result series per non-empty group.
+    func run() throws -> [ResultSeries] {
+        let groups = plan.groups
+        guard !groups.isEmpty, !plan.fields.isEmpty, plan.range.start < plan.range.end else { return [] }
+        let out = Box<[ResultSeries?]>(Array(repeating: nil, count: groups.count))
+        // Scan every series once (index lookups only; blocks decode lazily in the operators).
+        let order = groups.flatMap(\.series)
+        let keys = order.map { plan.catalog.series[$0].key }
+        let scans = try source.scan(keys: keys, fields: plan.fields, range: plan.range)
+        var byIndex: [Int: SeriesScan] = [:]
+        for (k, i) in order.enumerated() { byIndex[i] = scans[k] }
+        let perGroup = groups.map { g in g.series.map { byIndex[$0]! } }
+        let tasks = min(groups.count, 64)
+        try context.parallel(tasks) { task in
+            var g = task
+            while g < groups.count {
+                let series = try self.group(groups[g], scans: perGroup[g])
+                if let series { out.update { $0[g] = series } }
+                g += tasks
+            }
+        }
+        return out.get().compactMap { $0 }
+    }
+
+    private func group(_ g: SelectPlan.Group, scans: [SeriesScan]) throws -> ResultSeries? {
+        try context.checkTime()
+        var rows: [(time: Int64, values: [Value])]
+        var columns = plan.columns.map(\.name)
+        switch plan.kind {
+        case .raw:
+            rows = try RawOperator(plan: plan, context: context).rows(g, scans: scans)
+        case .aggregate:
+            rows = try AggregateOperator(plan: plan, context: context).rows(g, scans: scans)
+        case .window(let spec):
+            rows = try WindowOperator(plan: plan, spec: spec, context: context).rows(g, scans: scans)
+            if case .state = spec { columns = ["end", "duration", "state"] + columns } else { columns = ["end", "duration"] + columns }
+        case .latest:
+            rows = try LatestOperator(plan: plan, context: context).rows(g, scans: scans)
+            columns = ["field", "value"]
+        }
+        if plan.columns.contains(where: { $0.transform != nil }) { rows = Transformer(plan: plan).apply(rows) }
+        if let having = plan.having {
+            let skip = columns.count - plan.columns.count
+            rows = rows.filter { r in having.eval(RExpr.Row(time: r.time, slots: Array(r.values.dropFirst(skip)))).truthy }
+        }
+        if plan.descending { rows.reverse() }
+        if plan.offset > 0 { rows = Array(rows.dropFirst(plan.offset)) }
+        if plan.limit > 0 { rows = Array(rows.prefix(plan.limit)) }
+        guard !rows.isEmpty else { return nil }
+        return ResultSeries(name: plan.measurement, tags: g.tags, columns: ["time"] + columns,
+                            values: rows.map { [.time($0.time)] + $0.values })
+    }
+}
+
+/// Whether block statistics prove that no row of the series can pass the WHERE row filter.
+enum BoundPruning {
+    /// True when some bound's field has only stat-carrying chunks and none can satisfy it.
+    static func seriesIsDead(_ scan: SeriesScan, bounds: [SelectPlan.Bound], types: [FieldType]) -> Bool {
+        for b in bounds {
+            guard let f = scan.fields[b.field] else { return true }  // field absent: comparison false on every row
+            var dead = true
+            for c in f.chunks {
+                guard let s = c.stats, s.flags & BlockMeta.noStats == 0 else { dead = false; break }
+                let lo = key(s.min, types[b.field]), hi = key(s.max, types[b.field])
+                let possible: Bool = switch b.op {
+                case ">": hi > b.value
+                case ">=": hi >= b.value
+                case "<": lo < b.value
+                case "<=": lo <= b.value
+                default: lo <= b.value && b.value <= hi
+                }
+                if possible { dead = false; break }
+            }
+            if dead { return true }
+        }
+        return false
+    }
+
+    static func key(_ bits: UInt64, _ type: FieldType) -> Double {
+        switch type {
+        case .float: Double(bitPattern: bits)
+        case .integer: Double(Int64(bitPattern: bits))
+        default: Double(bits)
+        }
+    }
+}

@@ -1,0 +1,79 @@
+/// One parsed statement (names unresolved).
+enum Statement: Sendable {
+    case select(SelectStatement)
+    case showDatabases
+    case createDatabase(String)
+    case showRetentionPolicies(database: String?)
+    case showMeasurements(ShowFilter)
+    case showTagKeys(ShowFilter)
+    /// `SHOW TAG VALUES [FROM ...] WITH KEY (= | != | =~ | !~ | IN) ...`.
+    case showTagValues(ShowFilter, keyOp: String, keys: [String], keyRegex: String?)
+    case showFieldKeys(ShowFilter)
+    case showSeries(ShowFilter)
+    /// `SHOW SILENT SERIES [FROM ...] [WHERE tags] FOR <d> [GROUP BY tags]` (Chargeline).
+    case showSilent(ShowFilter, threshold: Int64, groupBy: [String])
+}
+
+/// The common tail of SHOW statements.
+struct ShowFilter: Sendable {
+    var database: String?
+    var sources: [Source] = []
+    var condition: Expr?
+    /// `WITH MEASUREMENT =~ /re/` or `= name` (SHOW MEASUREMENTS).
+    var measurementName: String?
+    var measurementRegex: String?
+    var limit = 0
+    var offset = 0
+}
+
+/// A FROM source.
+enum Source: Sendable {
+    case measurement(String, offset: Int)
+    case regex(String, offset: Int)
+    indirect case subquery(SelectStatement)
+}
+
+/// One SELECT item: an expression and its alias.
+struct SelectField: Sendable {
+    var expr: Expr
+    var alias: String?
+}
+
+/// How GROUP BY time() fills empty buckets.
+enum Fill: Sendable, Equatable {
+    case null, none, previous, linear
+    case number(Double)
+}
+
+/// Chargeline's windows beside GROUP BY time(): consecutive rows grouped by a field's value,
+/// or runs where a condition held for at least a duration.
+enum WindowSpec: Sendable {
+    /// `GROUP BY state(field)`.
+    case state(field: String, offset: Int)
+    /// `GROUP BY episode(condition, minDuration)`.
+    case episode(condition: Expr, minDuration: Int64)
+}
+
+/// A SELECT statement as written.
+struct SelectStatement: Sendable {
+    var fields: [SelectField] = []
+    var sources: [Source] = []
+    var condition: Expr?
+    /// `GROUP BY time(interval, offset)`.
+    var interval: Int64?
+    var intervalOffset: Int64 = 0
+    var groupByTags: [String] = []
+    var groupByAll = false
+    var groupByRegex: [String] = []
+    var window: WindowSpec?
+    var fill: Fill = .null
+    var having: Expr?
+    var descending = false
+    var limit = 0
+    var offset = 0
+    var slimit = 0
+    var soffset = 0
+    var timezone: String?
+    /// Where SELECT begins (for messages about the whole statement).
+    var startOffset = 0
+}

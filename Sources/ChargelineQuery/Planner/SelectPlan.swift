@@ -1,0 +1,92 @@
+import ChargelineCore
+import ChargelineStorage
+import Foundation
+
+/// A SELECT bound to one measurement: what to scan, how to group, what to compute per row or
+/// bucket, and how to shape the output. Built by `Planner`, adjusted by the optimizer rules,
+/// run by `SelectExecutor`.
+struct SelectPlan: Sendable {
+    enum Kind: Sendable {
+        /// Rows as stored (optionally with math and transforms).
+        case raw
+        /// Aggregates per group (and per bucket with GROUP BY time).
+        case aggregate
+        /// Aggregates per state window or condition episode.
+        case window(WindowSpecPlan)
+        /// `latest(*)`: the last value of each field with its own time.
+        case latest
+    }
+
+    /// One aggregate call, answered into slot `index` of a bucket row.
+    struct Call: Sendable {
+        var fn: AggregateFunction
+        /// Scan slot of the field.
+        var field: Int
+        var type: FieldType
+        var parameter: Double
+        /// Unit for integral (ns).
+        var unit: Int64 = 1_000_000_000
+        /// Whether block statistics may answer it (set by `StatAggregateRule`).
+        var useStats = false
+    }
+
+    /// One output column.
+    struct Column: Sendable {
+        var name: String
+        /// Per row (raw) or per bucket over call slots (aggregate).
+        var expr: RExpr
+        var transform: Transform?
+    }
+
+    struct Transform: Sendable {
+        var fn: TransformFunction
+        /// derivative/elapsed unit (ns), moving_average N.
+        var unit: Int64
+        var n: Int
+    }
+
+    struct Group: Sendable {
+        var tags: [ResultSeries.Tag]
+        /// Indices into `catalog.series`.
+        var series: [Int]
+    }
+
+    /// A comparison `field op constant` from the WHERE clause, usable against block min/max.
+    struct Bound: Sendable {
+        var field: Int
+        var op: String
+        var value: Double
+    }
+
+    var measurement: String
+    var catalog: SeriesCatalog
+    var range: TimeRange
+    var hasLowerBound: Bool
+    var windowing: Windowing?
+    var zone: TimeZone?
+    /// Field names to scan (a call's or an expression's `field` indexes this list).
+    var fields: [String] = []
+    var fieldTypes: [FieldType] = []
+    /// Row filter over field slots and tags (WHERE conditions that touch fields).
+    var filter: RExpr?
+    var bounds: [Bound] = []
+    var groups: [Group] = []
+    var kind: Kind = .raw
+    var calls: [Call] = []
+    var columns: [Column] = []
+    /// A lone selector without GROUP BY time: rows carry the selected point's time.
+    var pointTime = false
+    var fill: Fill = .null
+    var having: RExpr?
+    var descending = false
+    var limit = 0
+    var offset = 0
+    /// GROUP BY tag keys, in output order.
+    var groupKeys: [String] = []
+}
+
+/// A resolved state() or episode() window.
+enum WindowSpecPlan: Sendable {
+    case state(field: Int)
+    case episode(condition: RExpr, minDuration: Int64)
+}

@@ -1,0 +1,117 @@
+import ChargelineCore
+public import Foundation
+
+/// Renders results in InfluxDB 1.x's `/query` JSON: `{"results":[{"statement_id":0,"series":[
+/// {"name":..,"tags":{..},"columns":[..],"values":[[..]]}]}]}`, errors as
+/// `{"statement_id":0,"error":".."}`. Numbers are written as Go's encoding/json writes them, so
+/// byte-for-byte comparisons with InfluxDB hold.
+public struct InfluxJSON: Sendable {
+    /// `epoch=` unit: h, m, s, ms, u (or µ), ns; nil for RFC 3339 strings.
+    public var epoch: String?
+    /// The zone for RFC 3339 times (from tz()); nil for UTC.
+    public var zone: TimeZone?
+
+    public init(epoch: String? = nil, zone: TimeZone? = nil) {
+        self.epoch = epoch
+        self.zone = zone
+    }
+
+    /// The whole response body.
+    public func encode(_ results: [StatementResult]) -> String {
+        "{\"results\":[" + results.map(statement).joined(separator: ",") + "]}"
+    }
+
+    /// One statement's object.
+    public func statement(_ r: StatementResult) -> String {
+        var out = "{\"statement_id\":\(r.statementID)"
+        if let e = r.error {
+            out += ",\"error\":" + JSONText.quote(e)
+        } else if !r.series.isEmpty {
+            out += ",\"series\":[" + r.series.map(series).joined(separator: ",") + "]"
+        }
+        return out + "}"
+    }
+
+    func series(_ s: ResultSeries) -> String {
+        var out = "{"
+        var parts: [String] = []
+        if !s.name.isEmpty { parts.append("\"name\":" + JSONText.quote(s.name)) }
+        if !s.tags.isEmpty {
+            parts.append("\"tags\":{" + s.tags.map { JSONText.quote($0.key) + ":" + JSONText.quote($0.value) }.joined(separator: ",") + "}")
+        }
+        parts.append("\"columns\":[" + s.columns.map(JSONText.quote).joined(separator: ",") + "]")
+        if !s.values.isEmpty {
+            parts.append("\"values\":[" + s.values.map { "[" + $0.map(value).joined(separator: ",") + "]" }.joined(separator: ",") + "]")
+        }
+        out += parts.joined(separator: ",")
+        return out + "}"
+    }
+
+    /// One cell.
+    public func value(_ v: Value) -> String {
+        switch v {
+        case .null: return "null"
+        case .float(let d): return InfluxJSON.number(d)
+        case .integer(let i): return String(i)
+        case .unsigned(let u): return String(u)
+        case .boolean(let b): return b ? "true" : "false"
+        case .string(let s): return JSONText.quote(s)
+        case .time(let t): return epoch.map { String(InfluxJSON.epoch(t, unit: $0)) } ?? JSONText.quote(InfluxJSON.rfc3339(t, zone: zone))
+        }
+    }
+
+    /// `t` in `unit` (truncating toward zero, as InfluxDB does).
+    public static func epoch(_ t: Int64, unit: String) -> Int64 {
+        switch unit {
+        case "h": t / 3_600_000_000_000
+        case "m": t / 60_000_000_000
+        case "s": t / 1_000_000_000
+        case "ms": t / 1_000_000
+        case "u", "µ", "us": t / 1_000
+        default: t
+        }
+    }
+
+    /// RFC 3339 with trailing zero fractions trimmed (Go's RFC3339Nano), in `zone` if given.
+    public static func rfc3339(_ t: Int64, zone: TimeZone?) -> String {
+        guard let zone else { return CivilTime(nanoseconds: t).rfc3339 }
+        let offset = zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(t) / 1e9))
+        var s = CivilTime(nanoseconds: t + Int64(offset) * 1_000_000_000).rfc3339
+        s.removeLast()  // Z
+        if offset == 0 { return s + "Z" }
+        let a = abs(offset)
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return s + (offset < 0 ? "-" : "+") + two(a / 3600) + ":" + two(a % 3600 / 60)
+    }
+
+    /// A float as Go's encoding/json writes it: shortest round-trip digits, plain notation for
+    /// 1e-6 <= |x| < 1e21, exponent otherwise; NaN and infinities as null.
+    public static func number(_ d: Double) -> String {
+        if !d.isFinite { return "null" }
+        if d == 0 { return d.sign == .minus ? "-0" : "0" }
+        let a = Swift.abs(d)
+        if d == d.rounded(), a < 1e15 { return String(Int64(d)) }
+        // Digits and exponent of the shortest representation.
+        let s = "\(a)"
+        var mantissa = Substring(s)
+        var exp = 0
+        if let e = s.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            mantissa = s[..<e]
+            exp = Int(s[s.index(after: e)...].replacingOccurrences(of: "+", with: "")) ?? 0
+        }
+        var digits = mantissa.replacingOccurrences(of: ".", with: "")
+        var point = (mantissa.firstIndex(of: ".").map { mantissa.distance(from: mantissa.startIndex, to: $0) } ?? mantissa.count) + exp
+        while digits.hasPrefix("0") && digits.count > 1 { digits.removeFirst(); point -= 1 }
+        while digits.hasSuffix("0") && digits.count > 1 { digits.removeLast() }
+        let sign = d < 0 ? "-" : ""
+        if a < 1e-6 || a >= 1e21 {
+            let first = digits.prefix(1), rest = digits.dropFirst()
+            let e = point - 1
+            return sign + first + (rest.isEmpty ? "" : "." + rest) + "e" + (e < 0 ? "-" : "+") + (abs(e) < 10 ? "0" : "") + String(abs(e))
+        }
+        if point <= 0 { return sign + "0." + String(repeating: "0", count: -point) + digits }
+        if point >= digits.count { return sign + digits + String(repeating: "0", count: point - digits.count) }
+        let idx = digits.index(digits.startIndex, offsetBy: point)
+        return sign + digits[..<idx] + "." + digits[idx...]
+    }
+}

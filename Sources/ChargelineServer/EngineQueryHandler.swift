@@ -1,0 +1,43 @@
+public import ChargelineQuery
+import Dispatch
+import Foundation
+
+/// Answers `/query` with the query engine: InfluxDB 1.x JSON (`results`, `statement_id`,
+/// `series`, errors in its shape), `epoch=` for numeric times, `chunked=true` for one JSON
+/// object per statement on its own line. Queries run on a global dispatch queue, never on the
+/// event loop.
+public struct EngineQueryHandler: QueryHandler {
+    public let engine: QueryEngine
+
+    public init(engine: QueryEngine) {
+        self.engine = engine
+    }
+
+    public func handle(_ request: QueryRequest, completion: @escaping @Sendable (QueryResponse) -> Void) {
+        let engine = engine
+        DispatchQueue.global(qos: .userInitiated).async {
+            completion(Self.answer(request, engine: engine))
+        }
+    }
+
+    static func answer(_ request: QueryRequest, engine: QueryEngine) -> QueryResponse {
+        var epoch = request.parameters["epoch"]
+        if let e = epoch, e.isEmpty { epoch = nil }
+        if let e = epoch, !["h", "m", "s", "ms", "u", "µ", "ns"].contains(e) {
+            return .error("invalid epoch \"\(e)\": use h, m, s, ms, u or ns")
+        }
+        let results: [StatementResult]
+        do {
+            results = try engine.execute(request.statement, database: request.database)
+        } catch let e as QueryError {
+            return .error(e.message)
+        } catch {
+            return .error("\(error)", status: 500)
+        }
+        let json = InfluxJSON(epoch: epoch, zone: QueryEngine.timezone(of: request.statement))
+        if request.parameters["chunked"] == "true" {
+            return QueryResponse(status: 200, json: results.map { "{\"results\":[" + json.statement($0) + "]}" }.joined(separator: "\n"))
+        }
+        return QueryResponse(status: 200, json: json.encode(results))
+    }
+}

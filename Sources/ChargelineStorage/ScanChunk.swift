@@ -1,0 +1,129 @@
+package import ChargelineCore
+
+/// One stretch of one (series, field) as a query scan sees it: a segment block that can be
+/// answered from its statistics without decoding, or values already in memory (the head, or
+/// several sources that overlap in time merged with last-write-wins).
+///
+/// Chunks of one `FieldScan` are in ascending time order and never overlap, so per-chunk
+/// statistics are exact for the values a read would return.
+package struct ScanChunk: @unchecked Sendable {
+    /// Earliest and latest timestamp the chunk holds (before clipping to the scan range).
+    package let minTime: Int64
+    package let maxTime: Int64
+    /// Values held (before clipping).
+    package let count: Int
+    /// Block statistics; present only for an undecoded segment block.
+    package let stats: BlockMeta?
+    package let type: FieldType
+    /// The scan's range: `decode()` clips to it.
+    package let range: TimeRange
+    private let reader: SegmentReader?
+    private let data: ColumnData?
+
+    init(block: BlockMeta, type: FieldType, reader: SegmentReader, range: TimeRange) {
+        minTime = block.minTime
+        maxTime = block.maxTime
+        count = Int(block.count)
+        stats = block
+        self.type = type
+        self.range = range
+        self.reader = reader
+        data = nil
+    }
+
+    package init(data: ColumnData, range: TimeRange) {
+        minTime = data.timestamps.first ?? 0
+        maxTime = data.timestamps.last ?? 0
+        count = data.count
+        stats = nil
+        type = data.type
+        self.range = range
+        reader = nil
+        self.data = data
+    }
+
+    /// Whether every value of the chunk lies inside the scan range (so statistics apply).
+    package var isInsideRange: Bool { minTime >= range.start && maxTime < range.end }
+
+    /// Statistics usable for aggregates: a block wholly inside the range whose stats are
+    /// present (not strings) and exact (integer sums did not overflow).
+    package var exactStats: BlockMeta? {
+        guard let s = stats, isInsideRange, s.flags & (BlockMeta.noStats | BlockMeta.sumOverflowed) == 0 else { return nil }
+        return s
+    }
+
+    /// The values, clipped to the scan range. Reads and verifies the block when needed.
+    package func decode() throws -> ColumnData {
+        var d: ColumnData
+        if let data { d = data } else { d = try reader!.readBlock(stats!, type: type) }
+        if minTime < range.start || maxTime >= range.end {
+            let lo = ScanChunk.lowerBound(d.timestamps, range.start)
+            let hi = ScanChunk.lowerBound(d.timestamps, range.end)
+            d = ScanChunk.slice(d, lo..<max(lo, hi))
+        }
+        return d
+    }
+
+    static func lowerBound(_ a: [Int64], _ t: Int64) -> Int {
+        var lo = 0, hi = a.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if a[mid] < t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    static func slice(_ data: ColumnData, _ range: Range<Int>) -> ColumnData {
+        if range.count == data.count { return data }
+        var out = ColumnData(type: data.type)
+        out.timestamps = Array(data.timestamps[range])
+        if data.type == .string {
+            for i in range { out.appendString(data.stringSlice(i)) }
+        } else {
+            out.bits = Array(data.bits[range])
+        }
+        return out
+    }
+}
+
+/// The chunks of one field of one series, ascending and non-overlapping.
+package struct FieldScan: Sendable {
+    package let name: String
+    package let type: FieldType
+    package let chunks: [ScanChunk]
+
+    package init(name: String, type: FieldType, chunks: [ScanChunk]) {
+        self.name = name
+        self.type = type
+        self.chunks = chunks
+    }
+
+    /// All values in the range, decoded and concatenated.
+    package func decodeAll() throws -> ColumnData {
+        if chunks.count == 1 { return try chunks[0].decode() }
+        var out = ColumnData(type: type)
+        out.timestamps.reserveCapacity(chunks.reduce(0) { $0 + $1.count })
+        for c in chunks {
+            let d = try c.decode()
+            out.timestamps.append(contentsOf: d.timestamps)
+            if type == .string {
+                for i in 0..<d.count { out.appendString(d.stringSlice(i)) }
+            } else {
+                out.bits.append(contentsOf: d.bits)
+            }
+        }
+        return out
+    }
+}
+
+/// What a scan found for one series: its fields in the order asked (nil where the series has
+/// no value of that field in the range).
+package struct SeriesScan: Sendable {
+    package let key: [UInt8]
+    package let fields: [FieldScan?]
+
+    package init(key: [UInt8], fields: [FieldScan?]) {
+        self.key = key
+        self.fields = fields
+    }
+}

@@ -1,0 +1,46 @@
+public import ChargelineCore
+import Foundation
+
+extension Store {
+    /// The catalog (series, tags, fields) of `measurement` in `database`, cached until the
+    /// database gains series or its segments change. Nil when the database does not exist.
+    package func catalog(database name: String, measurement: String) throws -> SeriesCatalog? {
+        guard let db = existingDatabase(name) else { return nil }
+        let generation = db.catalogGeneration()
+        let cacheKey = name + "\u{0}" + measurement
+        if let hit = catalogCache.get(cacheKey, generation: generation) { return hit }
+        let built = try db.buildCatalog(measurement: measurement)
+        catalogCache.put(cacheKey, generation: generation, catalog: built)
+        return built
+    }
+
+    /// Scans `fields` of the series `keys` of `database` over `range` (see `Database.scan`).
+    package func scan(database name: String, keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [SeriesScan] {
+        guard let db = existingDatabase(name) else { throw ChargelineError(.notFound, "database \(name) not found") }
+        return try db.scan(keys: keys, fields: fields, range: range)
+    }
+
+    /// Whether `database` exists.
+    package func hasDatabase(_ name: String) -> Bool { existingDatabase(name) != nil }
+
+    private func existingDatabase(_ name: String) -> Database? {
+        allDatabases().first { $0.name == name }
+    }
+}
+
+/// Catalogs keyed by database and measurement, each with the generation it was built at.
+final class CatalogCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [String: (generation: [Int64], catalog: SeriesCatalog)] = [:]
+
+    func get(_ key: String, generation: [Int64]) -> SeriesCatalog? {
+        lock.lock(); defer { lock.unlock() }
+        guard let e = entries[key], e.generation == generation else { return nil }
+        return e.catalog
+    }
+
+    func put(_ key: String, generation: [Int64], catalog: SeriesCatalog) {
+        lock.lock(); defer { lock.unlock() }
+        entries[key] = (generation, catalog)
+    }
+}

@@ -1,0 +1,48 @@
+import ChargelineCore
+import ChargelineIngest
+import ChargelineQuery
+import ChargelineStorage
+import Foundation
+import Logging
+
+/// A temporary store loaded with line protocol, and a query engine on it.
+final class QueryFixture {
+    let path: String
+    let store: Store
+    let engine: QueryEngine
+
+    init(lines: [String], database: String = "fleet", limits: QueryLimits = QueryLimits()) throws {
+        path = NSTemporaryDirectory() + "chargeline-query-" + UUID().uuidString
+        var options = StorageOptions()
+        options.backgroundMaintenance = false
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        store = try Store(directory: path, options: options, logger: logger)
+        try store.createDatabase(database)
+        let body = Array(lines.joined(separator: "\n").utf8)
+        var parser = LineProtocolParser(defaultTimestamp: 0)
+        var builder = WriteBatchBuilder()
+        var pointLines: [Int32] = []
+        var errors: [LineProtocolError] = []
+        body.withUnsafeBytes { parser.parse($0, into: &builder, pointLines: &pointLines, errors: &errors) }
+        if let e = errors.first { throw NSError(domain: "fixture", code: 1, userInfo: [NSLocalizedDescriptionKey: "\(e)"]) }
+        let outcome = store.writeAndWait(database: database, batch: builder.finish())
+        if let f = outcome.failure { throw f }
+        engine = QueryEngine(store: store, limits: limits)
+    }
+
+    /// The `/query` body for `query`.
+    func answer(_ query: String, database: String = "fleet", now: Int64, epoch: String? = nil) -> String {
+        do {
+            let results = try engine.execute(query, database: database, now: now)
+            return InfluxJSON(epoch: epoch, zone: QueryEngine.timezone(of: query)).encode(results)
+        } catch {
+            return "{\"error\":\(JSONText.quote("\(error)"))}"
+        }
+    }
+
+    deinit {
+        try? store.close()
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
