@@ -130,7 +130,8 @@ fi
 # 7. Optional read-back of every value.
 if [[ "${VERIFY:-0}" == 1 ]]; then
     log "reading every value back and comparing with the generated file"
-    "$BIN/chargeline" query --data "$TMP/data" --db "$DB" --measurement telemetry --format csv --epoch-ns >"$TMP/readback.csv" \
+    "$BIN/chargeline" query --data "$TMP/data" --db "$DB" --format csv --epoch ns --max-points 0 --query-timeout 0 \
+        "SELECT * FROM telemetry" >"$TMP/readback.csv" \
         || die "chargeline query"
     python3 "$HERE/verify.py" "$TMP/telemetry.lp" "$TMP/readback.csv" || die "read-back differs from what was written"
 fi

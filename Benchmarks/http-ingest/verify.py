@@ -4,8 +4,8 @@
     verify.py TELEMETRY.lp READBACK.csv
 
 TELEMETRY.lp is chargeline-datagen output (measurement telemetry, tags station/pile/gun,
-ns timestamps); READBACK.csv is `chargeline query --format csv --epoch-ns` of the same
-measurement. Floats must match exactly (same binary64 after parsing both texts), integers
+ns timestamps); READBACK.csv is `chargeline query --format csv --epoch ns "SELECT * FROM
+telemetry"` (columns name, tags, time, then fields and tags by name). Floats must match exactly (same binary64 after parsing both texts), integers
 exactly; every sent row must be present once and nothing else. Malformed lines in the file
 (--bad-every) are skipped, as the server rejected them. Exit 1 on any difference.
 """

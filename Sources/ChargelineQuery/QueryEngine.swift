@@ -1,4 +1,4 @@
-public import ChargelineCore
+import ChargelineCore
 public import ChargelineStorage
 public import Foundation
 

@@ -1,4 +1,4 @@
-public import ChargelineCore
+package import ChargelineCore
 import Foundation
 
 extension Store {
