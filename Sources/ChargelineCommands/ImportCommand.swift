@@ -46,7 +46,11 @@ struct ImportCommand: ParsableCommand {
     }
 
     private func importAll() throws -> ExitCode {
-        let store = try Store(directory: dataOptions.data, options: try dataOptions.storageOptions(background: true))
+        var options = try dataOptions.storageOptions(background: true)
+        // Loading history: rollups run afterwards (`chargeline rollup` or the server), not
+        // midway, which would turn the rest of the file into late rows.
+        options.scheduleRollups = false
+        let store = try Store(directory: dataOptions.data, options: options)
         let multiplier = TimePrecision.parse(precision)!.multiplier
         let tracker = ImportTracker(maxInFlight: 4)
         let started = ContinuousClock.now

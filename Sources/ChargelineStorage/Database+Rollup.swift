@@ -22,14 +22,27 @@ extension Database {
     func markLateLocked(_ batch: WriteBatch) {
         guard rollupChild != nil, let watermark = rollupWatermark else { return }
         let b = options.rollup.bucket
+        var touched = false
         batch.forEachPoint { p in
             guard p.timestamp < watermark else { return }
             let start = RollupBucket.floorDiv(p.timestamp, b) * b
+            let (i, inserted) = staleKeys.indexInserting(p.seriesKey)
+            if inserted { staleByIndex.append([:]) }
             staleGeneration &+= 1
-            var marks = staleMarks[Array(p.seriesKey)] ?? [:]
-            marks[start] = staleGeneration
-            if start &+ b < watermark { marks[start &+ b] = staleGeneration }
-            staleMarks[Array(p.seriesKey)] = marks
+            staleByIndex[i][start] = staleGeneration
+            if start &+ b < watermark { staleByIndex[i][start &+ b] = staleGeneration }
+            touched = true
+        }
+        if touched { publishStaleLocked() }
+    }
+
+    /// Folds the interned marks into `staleMarks` (keyed by key bytes) and empties them. Called
+    /// under `lock` once per batch that had late rows.
+    func publishStaleLocked() {
+        for i in 0..<staleByIndex.count where !staleByIndex[i].isEmpty {
+            let key = Array(staleKeys.key(i))
+            staleMarks[key, default: [:]].merge(staleByIndex[i]) { _, new in new }
+            staleByIndex[i].removeAll(keepingCapacity: true)
         }
     }
 

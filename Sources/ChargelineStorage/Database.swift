@@ -40,6 +40,10 @@ package final class Database: @unchecked Sendable {
     var rollupWatermark: Int64?
     /// Series key -> bucket start -> generation of the latest late row that marked it.
     var staleMarks: [[UInt8]: [Int64: UInt64]] = [:]
+    /// Interns series keys for marking, so a late row of a known series allocates nothing.
+    var staleKeys = SeriesTable()
+    /// Per interned key: bucket start -> generation (mirrors `staleMarks`, which it feeds).
+    var staleByIndex: [[Int64: UInt64]] = []
     var staleGeneration: UInt64 = 0
     let rollupStateMutex = NSLock()
     /// Test hook: called after each day-chunk of a rollup run has been persisted; a throw

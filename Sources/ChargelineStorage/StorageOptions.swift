@@ -23,6 +23,10 @@ public struct StorageOptions: Sendable {
     public var backgroundMaintenance: Bool = true
     /// Continuous hourly rollups (on by default).
     public var rollup = RollupOptions()
+    /// Run the rollup and retention scheduler in the background (serve). Bulk tools turn it
+    /// off: while history is being loaded, a scheduled run would move the watermark past the
+    /// rows still to come and turn all of them into late rows.
+    public var scheduleRollups: Bool = true
     /// Retention (keep everything by default).
     public var retention = RetentionOptions()
 

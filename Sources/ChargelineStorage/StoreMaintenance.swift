@@ -89,7 +89,7 @@ final class StoreMaintenance: @unchecked Sendable {
             let stop = stoppingWork
             cond.unlock()
             if stop { return }
-            if store.options.rollup.enabled {
+            if store.options.rollup.enabled && store.options.scheduleRollups {
                 do {
                     for (db, r) in try store.runRollups(isCancelled: { [weak self] in self?.isStoppingWork ?? true }) where r.bucketsWritten + r.bucketsRecomputed > 0 {
                         logger.info("rollup \(db): \(r.bucketsWritten) new and \(r.bucketsRecomputed) recomputed buckets from \(r.valuesRead) values in \(Int(r.milliseconds)) ms")
@@ -99,7 +99,7 @@ final class StoreMaintenance: @unchecked Sendable {
                 }
             }
             let now = FileIO.monotonicNanoseconds()
-            if now - lastRetention >= store.options.retention.interval {
+            if store.options.scheduleRollups && now - lastRetention >= store.options.retention.interval {
                 lastRetention = now
                 do { _ = try store.applyRetention(dryRun: false) } catch { logger.error("retention failed: \(error)") }
             }
