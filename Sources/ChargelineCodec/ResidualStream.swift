@@ -20,14 +20,15 @@ import Darwin
 /// delta-of-delta) and `coding` (0 bit-packed, 1 rANS). See docs/format.md for the bodies.
 /// The encoder sizes all three orders under both codings exactly (one histogram pass per order)
 /// and writes the smallest; rANS must save ``entropySavingsPercent`` over bit-packing, since it
-/// decodes about half as fast.
+/// decodes about half as fast. Coding 2 is rANS with zero-run symbols (``ResidualBins``), chosen
+/// when runs of zero residuals make it smaller than plain rANS.
 enum ResidualStream {
     /// rANS is chosen only when it is at least this much smaller than bit-packing: below that
     /// the slower decode is not worth the bytes.
     static let entropySavingsPercent = 3
 
     /// The bytes ``encode(_:to:)`` may write for `n` values (it needs room for its own scratch).
-    static func maxEncodedCount(_ n: Int) -> Int { 10 &* n &+ 600 }
+    static func maxEncodedCount(_ n: Int) -> Int { 12 &* n &+ 700 }
 
     /// Residual `j` (value index `j + p`) of order `p`, wrapping.
     @inline(__always)
@@ -64,28 +65,25 @@ enum ResidualStream {
         precondition(n > 0, "BUG: ResidualStream.encode needs at least one value")
         let v = values.baseAddress.unsafelyUnwrapped
         let symbols = ResidualBins.symbolCount
-        return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * symbols) { tables in
+        return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 3 * symbols) { tables in
             let counts = tables.baseAddress.unsafelyUnwrapped
-            let freq = counts + symbols
+            let freq = counts + 2 * symbols
             // Best candidate so far: (order, rANS?, center, size in bits).
-            var best = (order: 0, rans: false, center: Int64(0), bits: Int.max, width: 0)
+            var best = (order: 0, coding: 0, center: Int64(0), bits: Int.max, width: 0)
             for p in 0...min(2, n - 1) {
                 let m = n - p
                 let c = sampledMedian(v, residuals: m, order: p)
                 counts.initialize(repeating: 0, count: symbols)
                 var lo = Int64.max
                 var hi = Int64.min
-                var extra = 0
-                var maxSymbol = 0
                 for j in 0..<m {
                     let r = residual(v, j, order: p)
                     lo = min(lo, r)
                     hi = max(hi, r)
-                    let (s, e) = ResidualBins.symbol(Varint.zigzag(r &- c))
-                    counts[s] &+= 1
-                    extra &+= e
-                    maxSymbol = max(maxSymbol, s)
                 }
+                let u = { (j: Int) in Varint.zigzag(residual(v, j, order: p) &- c) }
+                let plain = tokenStatistics(count: m, runs: false, u, counts: counts)
+                let packedRuns = tokenStatistics(count: m, runs: true, u, counts: counts + symbols)
                 // Sizes in bits; rANS is scored as if it were entropySavingsPercent larger, so it
                 // wins only when it saves at least that much.
                 let header = 8 * (1 + Varint.size(UInt64(n)) + (p >= 1 ? Varint.size(Varint.zigzag(v[0])) : 0)
@@ -94,28 +92,24 @@ enum ResidualStream {
                 let width = 64 - span.leadingZeroBitCount
                 let packedBits = header + 8 * (1 + Varint.size(Varint.zigzag(lo))) + m * width
                 if packedBits < best.bits {
-                    best = (p, false, lo, packedBits, width)
+                    best = (p, 0, lo, packedBits, width)
                 }
-                RANS.normalize(counts, symbols: maxSymbol + 1, count: m, into: freq)
-                var entropyBits = Double(extra)
-                for s in 0...maxSymbol where counts[s] > 0 {
-                    entropyBits += Double(counts[s]) * (Double(RANS.scaleBits) - log2(Double(freq[s])))
-                }
-                var tableBytes = 1 + 8 + Varint.size(UInt64(m))
-                for s in 0...maxSymbol { tableBytes += Varint.size(UInt64(freq[s])) }
-                let ransBits = header + 8 * (Varint.size(Varint.zigzag(c)) + tableBytes) + Int(entropyBits.rounded(.up))
-                if ransBits * 100 / (100 - entropySavingsPercent) < best.bits {
-                    best = (p, true, c, ransBits * 100 / (100 - entropySavingsPercent), 0)
+                for (runs, stats) in [(false, plain), (true, packedRuns)] {
+                    let ransBits = header + 8 * Varint.size(Varint.zigzag(c))
+                        + entropyBits(counts + (runs ? symbols : 0), stats, freq: freq)
+                    if ransBits * 100 / (100 - entropySavingsPercent) < best.bits {
+                        best = (p, runs ? 2 : 1, c, ransBits * 100 / (100 - entropySavingsPercent), 0)
+                    }
                 }
             }
             var o = 0
-            dst.storeBytes(of: UInt8(best.order | (best.rans ? 4 : 0)), toByteOffset: 0, as: UInt8.self)
+            dst.storeBytes(of: UInt8(best.order | best.coding << 2), toByteOffset: 0, as: UInt8.self)
             o = 1 &+ Varint.write(UInt64(n), to: dst + 1)
             if best.order >= 1 { o &+= Varint.write(Varint.zigzag(v[0]), to: dst + o) }
             if best.order == 2 { o &+= Varint.write(Varint.zigzag(v[1] &- v[0]), to: dst + o) }
             o &+= Varint.write(Varint.zigzag(best.center), to: dst + o)
             let m = n - best.order
-            if !best.rans {
+            if best.coding == 0 {
                 dst.storeBytes(of: UInt8(best.width), toByteOffset: o, as: UInt8.self)
                 o &+= 1
                 var w = BitWriter(dst + o)
@@ -126,30 +120,70 @@ enum ResidualStream {
                 return o &+ w.finish()
             }
             return o &+ encodeRANS(
-                v, order: best.order, center: best.center, residuals: m, counts: counts, freq: freq,
+                v, order: best.order, center: best.center, runs: best.coding == 2, residuals: m, counts: counts, freq: freq,
                 to: dst + o, capacity: maxEncodedCount(n) &- o)
         }
     }
 
     /// Writes the rANS body for residuals of `order` around `center`.
+    /// Token histogram of `u(0..<m)` into `counts` (zeroed here).
+    @inline(__always)
+    private static func tokenStatistics(
+        count m: Int, runs: Bool, _ u: (Int) -> UInt64, counts: UnsafeMutablePointer<UInt32>
+    ) -> (tokens: Int, extraBits: Int, maxSymbol: Int) {
+        counts.initialize(repeating: 0, count: ResidualBins.symbolCount)
+        var stats = (tokens: 0, extraBits: 0, maxSymbol: 0)
+        ResidualBins.forEachToken(count: m, runs: runs, u) { s, e, _ in
+            counts[s] &+= 1
+            stats.extraBits &+= e
+            stats.maxSymbol = max(stats.maxSymbol, s)
+            stats.tokens &+= 1
+        }
+        return stats
+    }
+
+    /// The bits of a rANS body for a token histogram: table, states, counts, coded symbols at
+    /// their quantized probabilities, extra bits.
+    private static func entropyBits(
+        _ counts: UnsafeMutablePointer<UInt32>, _ stats: (tokens: Int, extraBits: Int, maxSymbol: Int),
+        freq: UnsafeMutablePointer<UInt32>
+    ) -> Int {
+        RANS.normalize(counts, symbols: stats.maxSymbol + 1, count: stats.tokens, into: freq)
+        var bits = Double(stats.extraBits)
+        for s in 0...stats.maxSymbol where counts[s] > 0 {
+            bits += Double(counts[s]) * (Double(RANS.scaleBits) - log2(Double(freq[s])))
+        }
+        var tableBytes = 1 + 8 + 2 * Varint.size(UInt64(stats.tokens))
+        for s in 0...stats.maxSymbol { tableBytes += Varint.size(UInt64(freq[s])) }
+        return 8 * tableBytes + Int(bits.rounded(.up))
+    }
+
     private static func encodeRANS(
-        _ v: UnsafePointer<Int64>, order p: Int, center c: Int64, residuals m: Int,
+        _ v: UnsafePointer<Int64>, order p: Int, center c: Int64, runs: Bool, residuals m: Int,
         counts: UnsafeMutablePointer<UInt32>, freq: UnsafeMutablePointer<UInt32>,
         to dst: UnsafeMutableRawPointer, capacity: Int
     ) -> Int {
         counts.initialize(repeating: 0, count: ResidualBins.symbolCount)
+        // Token symbols go to the end of the region (at most one per residual); the rANS words
+        // are written downwards below them.
+        let tokenBytes = (dst + capacity - m).assumingMemoryBound(to: UInt8.self)
         var maxSymbol = 0
-        for j in 0..<m {
-            let s = ResidualBins.symbol(Varint.zigzag(residual(v, j, order: p) &- c)).symbol
+        var t = 0
+        let u = { (j: Int) in Varint.zigzag(residual(v, j, order: p) &- c) }
+        ResidualBins.forEachToken(count: m, runs: runs, u) { s, _, _ in
             counts[s] &+= 1
             maxSymbol = max(maxSymbol, s)
+            tokenBytes[t] = UInt8(truncatingIfNeeded: s)
+            t &+= 1
         }
+        let tokens = t
         let k = maxSymbol + 1
-        RANS.normalize(counts, symbols: k, count: m, into: freq)
+        RANS.normalize(counts, symbols: k, count: tokens, into: freq)
         var o = 0
         dst.storeBytes(of: UInt8(k), toByteOffset: 0, as: UInt8.self)
         o = 1
         for s in 0..<k { o &+= Varint.write(UInt64(freq[s]), to: dst + o) }
+        o &+= Varint.write(UInt64(tokens), to: dst + o)
         return withUnsafeTemporaryAllocation(of: RANS.EncoderSymbol.self, capacity: k) { enc in
             var start: UInt32 = 0
             for s in 0..<k {
@@ -157,14 +191,13 @@ enum ResidualStream {
                 start &+= freq[s]
             }
             let e = enc.baseAddress.unsafelyUnwrapped
-            // Words go downwards from the end of the region, then move up behind the header.
-            var words = dst + capacity
+            var words = UnsafeMutableRawPointer(tokenBytes)
             let wordsEnd = words
             var x0 = RANS.lowerBound
             var x1 = RANS.lowerBound
-            var j = m - 1
+            var j = tokens - 1
             while j >= 0 {
-                let s = ResidualBins.symbol(Varint.zigzag(residual(v, j, order: p) &- c)).symbol
+                let s = Int(tokenBytes[j])
                 if j & 1 == 0 { e[s].put(&x0, &words) } else { e[s].put(&x1, &words) }
                 j -= 1
             }
@@ -177,10 +210,8 @@ enum ResidualStream {
             o &+= 2 * wordCount
             if maxSymbol < ResidualBins.literalCount { return o }
             var w = BitWriter(dst + o)
-            for j in 0..<m {
-                let u = Varint.zigzag(residual(v, j, order: p) &- c)
-                let (s, eb) = ResidualBins.symbol(u)
-                if eb > 0 { w.write(u &- ResidualBins.base(s), count: eb) }
+            ResidualBins.forEachToken(count: m, runs: runs, u) { _, eb, extra in
+                if eb > 0 { w.write(extra, count: eb) }
             }
             return o &+ w.finish()
         }
@@ -196,8 +227,8 @@ enum ResidualStream {
         var reader = ByteReader(payload, encoding: encoding)
         let mode = try reader.readByte("residual mode")
         let p = Int(mode & 3)
-        let rans = mode >> 2
-        guard p <= 2, rans <= 1, p < n else {
+        let coding = mode >> 2
+        guard p <= 2, coding <= 2, p < n else {
             throw .malformed(
                 encoding, "residual mode byte 0x\(String(mode, radix: 16)) is not a predictor order 0...2 below the "
                     + "value count \(n) with coding 0 or 1")
@@ -218,11 +249,11 @@ enum ResidualStream {
         let m = n - p
         let residuals = UnsafeMutableBufferPointer(start: o + p, count: m)
         let body = UnsafeRawBufferPointer(rebasing: payload[reader.position...])
-        if rans == 0 {
+        if coding == 0 {
             try unpack(body, encoding: encoding, into: residuals)
             for j in 0..<m { residuals[j] = residuals[j] &+ c }
         } else {
-            try decodeRANS(body, encoding: encoding, into: residuals)
+            try decodeRANS(body, encoding: encoding, runs: coding == 2, into: residuals)
             for j in 0..<m { residuals[j] = Varint.unzigzag(UInt64(bitPattern: residuals[j])) &+ c }
         }
         switch p {
@@ -298,12 +329,13 @@ enum ResidualStream {
 
     /// Decodes `out.count` zig-zagged residuals (as bit patterns) from a rANS body.
     private static func decodeRANS(
-        _ body: UnsafeRawBufferPointer, encoding: BlockEncoding, into out: UnsafeMutableBufferPointer<Int64>
+        _ body: UnsafeRawBufferPointer, encoding: BlockEncoding, runs: Bool, into out: UnsafeMutableBufferPointer<Int64>
     ) throws(CodecError) {
         var reader = ByteReader(body, encoding: encoding)
         let k = Int(try reader.readByte("symbol count"))
-        guard k >= 1 && k <= ResidualBins.symbolCount else {
-            throw .malformed(encoding, "rANS symbol count \(k) is not in 1...\(ResidualBins.symbolCount)")
+        let limit = runs ? ResidualBins.symbolCount : ResidualBins.runBase
+        guard k >= 1 && k <= limit else {
+            throw .malformed(encoding, "rANS symbol count \(k) is not in 1...\(limit)")
         }
         try withUnsafeTemporaryAllocation(of: UInt32.self, capacity: Int(RANS.total) + ResidualBins.symbolCount) {
             (table) throws(CodecError) -> Void in
@@ -333,29 +365,34 @@ enum ResidualStream {
                     }
                     start &+= f
                 }
+                let tokens = try reader.readLength("rANS token count", limit: out.count)
                 var x0 = try reader.readUInt32("rANS state 0")
                 var x1 = try reader.readUInt32("rANS state 1")
-                let wordCount = try reader.readLength("rANS word count", limit: out.count)
+                let wordCount = try reader.readLength("rANS word count", limit: tokens)
                 let wordBytes = try reader.readBytes(2 &* wordCount, "rANS words")
                 let extra = UnsafeRawBufferPointer(rebasing: body[reader.position...])
                 let sym = symbolOf.baseAddress.unsafelyUnwrapped
                 let words = wordBytes.baseAddress ?? UnsafeRawPointer(bitPattern: 2).unsafelyUnwrapped
                 var w = 0
                 let m = out.count
-                let o = out.baseAddress.unsafelyUnwrapped
+                // Token symbols land in the last `tokens` bytes of the output, which the
+                // expansion below overwrites only behind its reading position (every token
+                // yields at least one 8-byte value).
+                let tokenBase = UnsafeMutableRawPointer(out.baseAddress.unsafelyUnwrapped) + (8 &* m &- tokens)
+                let o = tokenBase
                 let mask = RANS.total &- 1
                 var j = 0
                 var overrun = false
                 // Pairs of symbols, one per state: the two dependency chains interleave.
-                while j &+ 1 < m {
+                while j &+ 1 < tokens {
                     let e0 = slots[Int(x0 & mask)]
                     let s0 = sym[Int(x0 & mask)]
                     x0 = (e0 &>> 16) &* (x0 &>> 12) &+ (e0 & 0xFFFF)
                     let e1 = slots[Int(x1 & mask)]
                     let s1 = sym[Int(x1 & mask)]
                     x1 = (e1 &>> 16) &* (x1 &>> 12) &+ (e1 & 0xFFFF)
-                    o[j] = Int64(s0)
-                    o[j &+ 1] = Int64(s1)
+                    o.storeBytes(of: s0, toByteOffset: j, as: UInt8.self)
+                    o.storeBytes(of: s1, toByteOffset: j &+ 1, as: UInt8.self)
                     if x0 < RANS.lowerBound {
                         if w < wordCount {
                             x0 = x0 &<< 16 | UInt32(UInt16(littleEndian: words.loadUnaligned(fromByteOffset: 2 &* w, as: UInt16.self)))
@@ -370,9 +407,9 @@ enum ResidualStream {
                     }
                     j &+= 2
                 }
-                if j < m {
+                if j < tokens {
                     let e0 = slots[Int(x0 & mask)]
-                    o[j] = Int64(sym[Int(x0 & mask)])
+                    o.storeBytes(of: sym[Int(x0 & mask)], toByteOffset: j, as: UInt8.self)
                     x0 = (e0 &>> 16) &* (x0 &>> 12) &+ (e0 & 0xFFFF)
                     if x0 < RANS.lowerBound {
                         if w < wordCount {
@@ -386,20 +423,42 @@ enum ResidualStream {
                         encoding, "rANS stream does not end cleanly (read \(w) of \(wordCount) words, final states "
                             + "\(x0), \(x1), expected \(RANS.lowerBound)); the stream or the value count is wrong")
                 }
-                // Bin symbols to residuals: literals are done; larger bins add their extra bits.
+                // Tokens to residuals: literals directly, bins and runs with their extra bits.
+                let values = out.baseAddress.unsafelyUnwrapped
                 if k <= ResidualBins.literalCount {
-                    guard extra.isEmpty else {
-                        throw .malformed(encoding, "\(extra.count) unexpected trailing byte(s) after the rANS words")
+                    guard extra.isEmpty, tokens == m else {
+                        throw .malformed(
+                            encoding, "\(tokens) literal tokens for \(m) values, \(extra.count) trailing byte(s)")
                     }
+                    for i in 0..<m { values[i] = Int64(o.load(fromByteOffset: i, as: UInt8.self)) }
                     return
                 }
                 var bits = BitReader(extra, encoding: encoding)
-                for i in 0..<m {
-                    let s = Int(o[i])
-                    if s >= ResidualBins.literalCount {
-                        let eb = ResidualBins.extraBits(s)
-                        o[i] = Int64(bitPattern: ResidualBins.base(s) &+ (try bits.read(eb)))
+                var filled = 0
+                for t in 0..<tokens {
+                    let s = Int(o.load(fromByteOffset: t, as: UInt8.self))
+                    guard filled < m else {
+                        throw .malformed(encoding, "rANS tokens produce more than \(m) values")
                     }
+                    if s < ResidualBins.literalCount {
+                        values[filled] = Int64(s)
+                        filled &+= 1
+                    } else if s < ResidualBins.runBase {
+                        let eb = ResidualBins.extraBits(s)
+                        values[filled] = Int64(bitPattern: ResidualBins.base(s) &+ (try bits.read(eb)))
+                        filled &+= 1
+                    } else {
+                        let eb = s &- ResidualBins.runBase &+ 1
+                        let length = (1 &<< eb) &+ Int(try bits.read(eb))
+                        guard length <= m &- filled else {
+                            throw .malformed(encoding, "a run of \(length) zeros overflows the \(m) values at value \(filled)")
+                        }
+                        (values + filled).initialize(repeating: 0, count: length)
+                        filled &+= length
+                    }
+                }
+                guard filled == m else {
+                    throw .malformed(encoding, "rANS tokens produce \(filled) values, not \(m)")
                 }
                 try bits.expectEnd()
             }

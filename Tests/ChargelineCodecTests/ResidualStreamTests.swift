@@ -38,6 +38,14 @@ import Testing
         var slope: Int64 = 160
         x = 0
         try roundTrip((0..<8192).map { _ in slope += Int64.random(in: -1...1, using: &rng); x += slope; return x }, mode: 2 | 4)
+        // Idle stretches (a current of 0) between noisy sessions: rANS with zero runs (coding 2).
+        var level: Int64 = 0
+        try roundTrip((0..<8192).map { i in
+            if i % 1000 == 0 { level = level == 0 ? 1500 : 0 }
+            return level == 0 ? 0 : level + Int64.random(in: -2...2, using: &rng)
+        }, mode: 1 | 8)
+        // Runs longer than any bin, at the start and the end of a block.
+        try roundTrip([Int64](repeating: 7, count: 5000) + [8, 9, 7] + [Int64](repeating: 7, count: 3000))
         // Uniform values: nothing to gain over bit-packing.
         try roundTrip((0..<8192).map { _ in Int64.random(in: 0..<2048, using: &rng) }, mode: 0)
     }
