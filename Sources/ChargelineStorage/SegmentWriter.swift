@@ -152,7 +152,8 @@ package final class SegmentWriter {
         if fd >= 0 { FileIO.close(fd) }
     }
 
-    /// Appends `scratchValues` and its CRC-32C; returns where they lie (length includes the CRC).
+    /// Appends an encoded column block and its CRC-32C; returns where they lie (length includes
+    /// the CRC).
     private func appendChecksummed(_ block: [UInt8]) throws -> (offset: UInt64, length: UInt32) {
         let offset = UInt64(written + buffer.count)
         buffer.append(contentsOf: block)
