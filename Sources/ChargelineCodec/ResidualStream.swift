@@ -73,17 +73,14 @@ enum ResidualStream {
             for p in 0...min(2, n - 1) {
                 let m = n - p
                 let c = sampledMedian(v, residuals: m, order: p)
-                counts.initialize(repeating: 0, count: symbols)
-                var lo = Int64.max
-                var hi = Int64.min
-                for j in 0..<m {
-                    let r = residual(v, j, order: p)
-                    lo = min(lo, r)
-                    hi = max(hi, r)
+                // One pass per order (unswitched, so each loop has a fixed predictor).
+                let stats: OrderStatistics
+                switch p {
+                case 0: stats = orderStatistics(count: m, center: c, counts: counts) { v[$0] }
+                case 1: stats = orderStatistics(count: m, center: c, counts: counts) { v[$0 &+ 1] &- v[$0] }
+                default: stats = orderStatistics(count: m, center: c, counts: counts) { v[$0 &+ 2] &- (v[$0 &+ 1] &<< 1) &+ v[$0] }
                 }
-                let u = { (j: Int) in Varint.zigzag(residual(v, j, order: p) &- c) }
-                let plain = tokenStatistics(count: m, runs: false, u, counts: counts)
-                let packedRuns = tokenStatistics(count: m, runs: true, u, counts: counts + symbols)
+                let (lo, hi) = (stats.lo, stats.hi)
                 // Sizes in bits; rANS is scored as if it were entropySavingsPercent larger, so it
                 // wins only when it saves at least that much.
                 let header = 8 * (1 + Varint.size(UInt64(n)) + (p >= 1 ? Varint.size(Varint.zigzag(v[0])) : 0)
@@ -94,11 +91,12 @@ enum ResidualStream {
                 if packedBits < best.bits {
                     best = (p, 0, lo, packedBits, width)
                 }
-                for (runs, stats) in [(false, plain), (true, packedRuns)] {
+                for coding in 1...2 {
+                    let tokenStats = coding == 1 ? stats.plain : stats.runs
                     let ransBits = header + 8 * Varint.size(Varint.zigzag(c))
-                        + entropyBits(counts + (runs ? symbols : 0), stats, freq: freq)
+                        + entropyBits(counts + (coding == 2 ? symbols : 0), tokenStats, freq: freq)
                     if ransBits * 100 / (100 - entropySavingsPercent) < best.bits {
-                        best = (p, runs ? 2 : 1, c, ransBits * 100 / (100 - entropySavingsPercent), 0)
+                        best = (p, coding, c, ransBits * 100 / (100 - entropySavingsPercent), 0)
                     }
                 }
             }
@@ -126,26 +124,70 @@ enum ResidualStream {
     }
 
     /// Writes the rANS body for residuals of `order` around `center`.
-    /// Token histogram of `u(0..<m)` into `counts` (zeroed here).
+    typealias TokenStatistics = (tokens: Int, extraBits: Int, maxSymbol: Int)
+
+    /// What one predictor order leaves: residual range and the token histograms without
+    /// (`counts[0..<167]`) and with zero runs (`counts[167..<334]`).
+    struct OrderStatistics {
+        var lo = Int64.max
+        var hi = Int64.min
+        var plain: TokenStatistics = (0, 0, 0)
+        var runs: TokenStatistics = (0, 0, 0)
+    }
+
+    /// Sizes one order in a single pass over `residual(0..<m)`; `counts` holds two zeroed
+    /// histograms afterwards filled.
     @inline(__always)
-    private static func tokenStatistics(
-        count m: Int, runs: Bool, _ u: (Int) -> UInt64, counts: UnsafeMutablePointer<UInt32>
-    ) -> (tokens: Int, extraBits: Int, maxSymbol: Int) {
-        counts.initialize(repeating: 0, count: ResidualBins.symbolCount)
-        var stats = (tokens: 0, extraBits: 0, maxSymbol: 0)
-        ResidualBins.forEachToken(count: m, runs: runs, u) { s, e, _ in
-            counts[s] &+= 1
-            stats.extraBits &+= e
-            stats.maxSymbol = max(stats.maxSymbol, s)
-            stats.tokens &+= 1
+    private static func orderStatistics(
+        count m: Int, center c: Int64, counts: UnsafeMutablePointer<UInt32>, _ residual: (Int) -> Int64
+    ) -> OrderStatistics {
+        let symbols = ResidualBins.symbolCount
+        counts.initialize(repeating: 0, count: 2 * symbols)
+        let runCounts = counts + symbols
+        var st = OrderStatistics()
+        var run = 0
+        @inline(__always) func flushRun() {
+            if run == 1 {
+                runCounts[0] &+= 1
+                st.runs.tokens &+= 1
+            } else if run > 1 {
+                let (s, e) = ResidualBins.runSymbol(run)
+                runCounts[s] &+= 1
+                st.runs.tokens &+= 1
+                st.runs.extraBits &+= e
+                st.runs.maxSymbol = max(st.runs.maxSymbol, s)
+            }
+            run = 0
         }
-        return stats
+        for j in 0..<m {
+            let r = residual(j)
+            st.lo = min(st.lo, r)
+            st.hi = max(st.hi, r)
+            let u = Varint.zigzag(r &- c)
+            let (s, e) = ResidualBins.symbol(u)
+            counts[s] &+= 1
+            st.plain.extraBits &+= e
+            st.plain.maxSymbol = max(st.plain.maxSymbol, s)
+            if u == 0 {
+                run &+= 1
+                if run == ResidualBins.maxRun { flushRun() }
+                continue
+            }
+            flushRun()
+            runCounts[s] &+= 1
+            st.runs.tokens &+= 1
+            st.runs.extraBits &+= e
+            st.runs.maxSymbol = max(st.runs.maxSymbol, s)
+        }
+        flushRun()
+        st.plain.tokens = m
+        return st
     }
 
     /// The bits of a rANS body for a token histogram: table, states, counts, coded symbols at
     /// their quantized probabilities, extra bits.
     private static func entropyBits(
-        _ counts: UnsafeMutablePointer<UInt32>, _ stats: (tokens: Int, extraBits: Int, maxSymbol: Int),
+        _ counts: UnsafeMutablePointer<UInt32>, _ stats: TokenStatistics,
         freq: UnsafeMutablePointer<UInt32>
     ) -> Int {
         RANS.normalize(counts, symbols: stats.maxSymbol + 1, count: stats.tokens, into: freq)
