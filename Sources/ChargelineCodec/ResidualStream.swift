@@ -196,7 +196,11 @@ enum ResidualStream {
             bits += Double(counts[s]) * (Double(RANS.scaleBits) - log2(Double(freq[s])))
         }
         var tableBytes = 1 + 8 + 2 * Varint.size(UInt64(stats.tokens))
-        for s in 0...stats.maxSymbol { tableBytes += Varint.size(UInt64(freq[s])) }
+        var previous = -1
+        for s in 0...stats.maxSymbol where freq[s] > 0 {
+            tableBytes += Varint.size(UInt64(s - previous - 1)) + Varint.size(UInt64(freq[s] - 1))
+            previous = s
+        }
         return 8 * tableBytes + Int(bits.rounded(.up))
     }
 
@@ -222,9 +226,17 @@ enum ResidualStream {
         let k = maxSymbol + 1
         RANS.normalize(counts, symbols: k, count: tokens, into: freq)
         var o = 0
-        dst.storeBytes(of: UInt8(k), toByteOffset: 0, as: UInt8.self)
+        // Table: D present symbols as (gap to the previous one − 1, freq − 1) pairs.
+        var present = 0
+        for s in 0..<k where freq[s] > 0 { present &+= 1 }
+        dst.storeBytes(of: UInt8(present), toByteOffset: 0, as: UInt8.self)
         o = 1
-        for s in 0..<k { o &+= Varint.write(UInt64(freq[s]), to: dst + o) }
+        var previous = -1
+        for s in 0..<k where freq[s] > 0 {
+            o &+= Varint.write(UInt64(s &- previous &- 1), to: dst + o)
+            o &+= Varint.write(UInt64(freq[s] &- 1), to: dst + o)
+            previous = s
+        }
         o &+= Varint.write(UInt64(tokens), to: dst + o)
         return withUnsafeTemporaryAllocation(of: RANS.EncoderSymbol.self, capacity: k) { enc in
             var start: UInt32 = 0
@@ -374,24 +386,31 @@ enum ResidualStream {
         _ body: UnsafeRawBufferPointer, encoding: BlockEncoding, runs: Bool, into out: UnsafeMutableBufferPointer<Int64>
     ) throws(CodecError) {
         var reader = ByteReader(body, encoding: encoding)
-        let k = Int(try reader.readByte("symbol count"))
+        let present = Int(try reader.readByte("present symbol count"))
         let limit = runs ? ResidualBins.symbolCount : ResidualBins.runBase
-        guard k >= 1 && k <= limit else {
-            throw .malformed(encoding, "rANS symbol count \(k) is not in 1...\(limit)")
+        guard present >= 1 && present <= limit else {
+            throw .malformed(encoding, "rANS table lists \(present) symbols, not 1...\(limit)")
         }
         try withUnsafeTemporaryAllocation(of: UInt32.self, capacity: Int(RANS.total) + ResidualBins.symbolCount) {
             (table) throws(CodecError) -> Void in
             let slots = table.baseAddress.unsafelyUnwrapped
             let freq = slots + Int(RANS.total)
+            freq.initialize(repeating: 0, count: ResidualBins.symbolCount)
             var sum: UInt64 = 0
-            for s in 0..<k {
-                let f = try reader.readUVarint("symbol frequency")
-                guard f <= UInt64(RANS.total) else {
-                    throw .malformed(encoding, "rANS frequency \(f) of symbol \(s) exceeds \(RANS.total)")
+            var s = -1
+            for _ in 0..<present {
+                let gap = try reader.readUVarint("symbol gap")
+                let f = try reader.readUVarint("symbol frequency") &+ 1
+                guard gap < UInt64(limit), s &+ Int(gap) &+ 1 < limit, f <= UInt64(RANS.total) else {
+                    throw .malformed(
+                        encoding, "rANS table entry (gap \(gap), frequency \(f)) after symbol \(s) leaves the \(limit) "
+                            + "symbols or exceeds \(RANS.total)")
                 }
+                s &+= Int(gap) &+ 1
                 freq[s] = UInt32(f)
                 sum &+= f
             }
+            let k = s &+ 1
             guard sum == UInt64(RANS.total) else {
                 throw .malformed(encoding, "rANS frequencies sum to \(sum), not \(RANS.total)")
             }

@@ -123,11 +123,34 @@ import Testing
         #expect(throws: CodecError.self) { try decode(good, count: v.count + 1) }
     }
 
-    @Test func formatPins() {
+    /// The whole sparse rANS block of `formatPins`, as written by the first version.
+    static let sparsePin =
+        "088020000202ff0f8901ff0f800100000100ff0f0100080000ffff0000ffff0000fffb000000f8ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
+    /// The zero-run block of `formatPins`.
+    static let runsPin =
+        "09801000000302b71c0cc3038001038108fe3f661e50ca13d31fb15d36359d5d0542ee5c3225596a83381bcc428b20d213f17017c33036353e52aa210027376a54dd8bd780d3771215c06d6220d4c2106119ddc0f0f0ac06ff01"
+
+    @Test func formatPins() throws {
         // Order 0, bit-packed: mode 00, n 4, center zigzag(10) = 0x14, width 2, values 0,1,2,3 -> 0b11100100.
         #expect(Support.hex(encode([10, 11, 12, 13])) == "00" + "04" + "14" + "02" + "e4")
         // Order 1 (a ramp), bit-packed width 0: mode 01, n 5, v0 = zigzag(5), center zigzag(3),
         // width 0.
         #expect(Support.hex(encode([5, 8, 11, 14, 17])) == "01" + "05" + "0a" + "06" + "00")
+        // rANS with zero runs (coding 2): 4096 values, every 64th is 1, the rest 0. Order 0
+        // (mode 0x08), n 4096 (0x80 0x20), center 0; table of D = 2 symbols: gap 2 -> symbol 2
+        // (residual 1, zigzag 2), freq − 1 = 2047 (0xff 0x0f); gap 137 (0x89 0x01) -> symbol 140
+        // (runs of 63: bit length 6, 136 + 6 − 2), freq − 1 = 2047; then T = 128 (0x80 0x01),
+        // states, words, extra bits (5 per run: 63 − 32 = 31).
+        let sparse = (0..<4096).map { Int64($0 % 64 == 0 ? 1 : 0) }
+        let block = encode(sparse)
+        #expect(Support.hex(Array(block[..<14])) == "08" + "8020" + "00" + "02" + "02ff0f" + "8901ff0f" + "8001")
+        #expect(Support.hex(block) == Self.sparsePin, "\(Support.hex(block))")
+        #expect(try decode(block, count: 4096) == sparse)
+        // 1024 zeros then 1024 values cycling 1...9: order 1 with runs (mode 0x09).
+        let idleThenBusy = [Int64](repeating: 0, count: 1024) + (0..<1024).map { Int64($0 % 9 + 1) }
+        let runs = encode(idleThenBusy)
+        #expect(runs[0] == 0x09)
+        #expect(Support.hex(runs) == Self.runsPin, "\(Support.hex(runs))")
+        #expect(try decode(runs, count: 2048) == idleThenBusy)
     }
 }
