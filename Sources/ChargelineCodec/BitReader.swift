@@ -40,6 +40,13 @@ struct BitReader {
         return count == 64 ? v : v & ((1 &<< UInt64(count)) &- 1)
     }
 
+    /// Moves past `count` bits the caller has already read by other means (`count` must not
+    /// exceed ``remainingBits``).
+    mutating func skip(_ count: Int) {
+        precondition(count >= 0 && count <= remainingBits, "BUG: skipping \(count) of \(remainingBits) bits")
+        bitOffset &+= count
+    }
+
     /// Reads one bit.
     @inline(__always)
     mutating func readBit() throws(CodecError) -> Bool {

@@ -14,12 +14,17 @@ public enum BlockEncoding: UInt8, Sendable, CaseIterable, CustomStringConvertibl
     case timestampDeltaOfDelta = 0x02
     /// Timestamps as decimal-scaled deltas, zig-zag varints (irregular sampling).
     case timestampDelta = 0x03
+    /// Timestamps in decimal units minus a constant stride, through ``ResidualStream``
+    /// (jittered regular sampling: the jitter, bit-packed or entropy coded).
+    case timestampResidual = 0x04
     /// Floats that all share one bit pattern.
     case floatConstant = 0x10
     /// Floats as a Gorilla XOR bit stream.
     case floatXOR = 0x11
     /// Floats as raw little-endian bit patterns.
     case floatRaw = 0x12
+    /// Decimal floats `d / 10^e` with `d` through ``ResidualStream``, plus exceptions (ALP-style).
+    case floatDecimal = 0x13
     /// Integers that are all equal.
     case integerConstant = 0x20
     /// Integers as zig-zag varint deltas (wrapping).
@@ -28,6 +33,8 @@ public enum BlockEncoding: UInt8, Sendable, CaseIterable, CustomStringConvertibl
     case integerRaw = 0x22
     /// Integers as runs: (zig-zag varint delta of the run value, uvarint run length).
     case integerRunLength = 0x23
+    /// Integers through ``ResidualStream`` (predictor order 0-2, bit-packed or rANS).
+    case integerResidual = 0x24
     /// Booleans as a bitmap, least significant bit first.
     case booleanBitmap = 0x30
     /// Booleans that are all equal.
@@ -71,6 +78,9 @@ public enum BlockEncoding: UInt8, Sendable, CaseIterable, CustomStringConvertibl
         case .timestampConstantStride: "ts-constant-stride"
         case .timestampDeltaOfDelta: "ts-delta-of-delta"
         case .timestampDelta: "ts-delta"
+        case .timestampResidual: "ts-residual"
+        case .floatDecimal: "float-decimal"
+        case .integerResidual: "int-residual"
         case .floatConstant: "float-constant"
         case .floatXOR: "float-xor"
         case .floatRaw: "float-raw"

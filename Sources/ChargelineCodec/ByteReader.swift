@@ -52,6 +52,15 @@ struct ByteReader {
         return UInt64(littleEndian: v)
     }
 
+    /// Reads a little-endian 32-bit word.
+    @inline(__always)
+    mutating func readUInt32(_ field: StaticString) throws(CodecError) -> UInt32 {
+        try need(4, field)
+        let v = buffer.loadUnaligned(fromByteOffset: position, as: UInt32.self)
+        position &+= 4
+        return UInt32(littleEndian: v)
+    }
+
     /// Reads `n` bytes in place.
     mutating func readBytes(_ n: Int, _ field: StaticString) throws(CodecError) -> UnsafeRawBufferPointer {
         if n < 0 {

@@ -3,7 +3,9 @@
 ///
 /// Per block the smallest applicable encoding is chosen:
 /// - ``BlockEncoding/floatConstant``: every value has the same bit pattern;
-/// - ``BlockEncoding/floatXOR``: the Gorilla XOR bit stream (slowly varying telemetry);
+/// - ``BlockEncoding/floatDecimal``: decimals `d / 10^e` (ALP-style, with exceptions), the
+///   integers predicted and bit-packed or entropy coded (telemetry at a fixed resolution);
+/// - ``BlockEncoding/floatXOR``: the Gorilla XOR bit stream (non-decimal, slowly varying);
 /// - ``BlockEncoding/floatRaw``: 8 little-endian bytes per value, when XOR would be larger.
 public enum FloatCodec {
     /// Appends one self-describing block (tag byte first) holding `values` to `out`.
@@ -21,9 +23,10 @@ public enum FloatCodec {
     /// Throws ``CodecError`` when the block is malformed, belongs to another codec or does not
     /// hold exactly `count` values; `out` is then left as it was. Never reads outside `block`.
     public static func decode(_ block: UnsafeRawBufferPointer, count: Int, into out: inout [Double]) throws(CodecError) {
-        // Worst case is XOR: 64 bits for the first value, 2 + 12 + 64 bits for each other one
-        // (under 10 bytes), plus the final partial byte.
-        let maxPayload = 8 + 10 * count
+        // Worst case is decimal: header, up to count / 8 exceptions of 18 bytes, the residual
+        // stream; XOR needs under 10 bytes per value.
+        let maxPayload = 1 + Varint.maxBytes + 18 * (count / DecimalFloat.exceptionDivisor)
+            + ResidualStream.maxEncodedCount(count)
         try BlockFrame.withPayload(block, family: .float, count: count, maxPayloadCount: maxPayload) {
             (encoding, payload) throws(CodecError) -> Void in
             try out.appendDecoded(count: count, filler: 0) { (dst) throws(CodecError) -> Void in
@@ -54,6 +57,8 @@ public enum FloatCodec {
             }
         case .floatXOR:
             try GorillaXOR.decode(payload, into: bits)
+        case .floatDecimal:
+            try DecimalFloat.decode(payload, into: bits)
         default:
             preconditionFailure("BUG: \(encoding) passed the float family check")
         }
@@ -72,9 +77,24 @@ public enum FloatCodec {
             return .floatConstant
         }
         let rawCount = 8 &* n
+        var decimalCount = Int.max
+        if DecimalFloat.encode(bits, into: &out) {
+            decimalCount = out.count - payloadStart
+            // XOR cannot get below ~2 bits per changing value plus window headers; a decimal
+            // block under a byte per value is not worth the XOR attempt.
+            if decimalCount <= n { return .floatDecimal }
+        }
+        // XOR is sized by writing it after the decimal payload (if any); the loser is removed.
+        let xorStart = out.count
         GorillaXOR.encode(bits, into: &out)
-        if out.count - payloadStart <= rawCount { return .floatXOR }
-        // XOR did not pay (noise, random data): replace it by the raw words.
+        let xorCount = out.count - xorStart
+        if decimalCount <= xorCount && decimalCount <= rawCount {
+            out.removeLast(xorCount)
+            return .floatDecimal
+        }
+        out.removeSubrange(payloadStart..<xorStart)
+        if xorCount <= rawCount { return .floatXOR }
+        // Neither paid (noise, random data): replace them by the raw words.
         out.removeLast(out.count - payloadStart)
         out.appendUnsafe(maxCount: rawCount) { p in
             for i in 0..<n {

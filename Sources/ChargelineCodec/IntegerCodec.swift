@@ -6,6 +6,8 @@
 /// - ``BlockEncoding/integerDelta``: zig-zag varint deltas (counters, slowly moving values);
 /// - ``BlockEncoding/integerRunLength``: (delta of run value, run length) pairs (status codes
 ///   that rarely change);
+/// - ``BlockEncoding/integerResidual``: predicted (value, delta or delta-of-delta) residuals,
+///   bit-packed or entropy coded (noisy measurements, meters);
 /// - ``BlockEncoding/integerRaw``: 8 little-endian bytes per value (random 64-bit data).
 public enum IntegerCodec {
     /// Appends one self-describing block (tag byte first) holding `values` to `out`.
@@ -22,7 +24,7 @@ public enum IntegerCodec {
     /// hold exactly `count` values; `out` is then left as it was. Never reads outside `block`.
     public static func decode(_ block: UnsafeRawBufferPointer, count: Int, into out: inout [Int64]) throws(CodecError) {
         // Worst case: a 10-byte varint per value (deltas), or two per run of one (run length).
-        let maxPayload = 2 * Varint.maxBytes * count
+        let maxPayload = max(2 * Varint.maxBytes * count, ResidualStream.maxEncodedCount(count))
         try BlockFrame.withPayload(block, family: .integer, count: count, maxPayloadCount: maxPayload) {
             (encoding, payload) throws(CodecError) -> Void in
             var reader = ByteReader(payload, encoding: encoding)
@@ -47,6 +49,9 @@ public enum IntegerCodec {
                     }
                 case .integerRunLength:
                     try decodeRuns(&reader, into: dst)
+                case .integerResidual:
+                    try ResidualStream.decode(payload, encoding: encoding, into: dst)
+                    return
                 default:
                     preconditionFailure("BUG: \(encoding) passed the integer family check")
                 }
@@ -86,6 +91,16 @@ public enum IntegerCodec {
         }
         runSize &+= Varint.size(Varint.zigzag(values[runStart] &- runValue)) &+ Varint.size(UInt64(n &- runStart))
         let rawSize = 8 &* n
+        // The residual stream, unless runs already take under a bit per value (status codes):
+        // it cannot save much there and costs a full encode.
+        if runSize &* 8 > n {
+            let start = out.count
+            out.appendUnsafe(maxCount: ResidualStream.maxEncodedCount(n)) { p in
+                ResidualStream.encode(values, to: p)
+            }
+            if out.count - start < min(deltaSize, runSize, rawSize) { return .integerResidual }
+            out.removeLast(out.count - start)
+        }
         if deltaSize <= runSize && deltaSize <= rawSize {
             out.appendUnsafe(maxCount: deltaSize) { p in
                 var written = 0

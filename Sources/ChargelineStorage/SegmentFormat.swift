@@ -1,6 +1,9 @@
 import ChargelineCore
 
-/// Byte layout of segment files (docs/format.md, "Segment files").
+/// Byte layout of segment files (docs/format.md, "Segment files"). Version 2 (written today)
+/// stores one timestamp block per (series, group of fields with identical timestamps, ≤ 8192
+/// rows) and one value block per field, each followed by its own CRC, and may compress the
+/// index; version 1 (read only) paired a timestamp block with every value block:
 ///
 /// ```
 /// ┌────────────────────── header (32 bytes) ──────────────────────┐
@@ -17,14 +20,29 @@ import ChargelineCore
 /// index bytes. Both encoded blocks begin with the codec's one-byte encoding tag.
 package enum SegmentFormat {
     package static let magic: UInt32 = 0x4753_4C43  // "CLSG" read little-endian
-    package static let version: UInt16 = 1
+    /// The version written.
+    package static let version: UInt16 = 2
+    /// Versions this build reads.
+    package static let readableVersions: ClosedRange<UInt16> = 1...2
+    /// Footer flag (version 2): the index section is `uncompressed length <u32>` + one zstd frame.
+    package static let indexCompressed: UInt16 = 1
+    /// Largest uncompressed index a reader accepts (a corrupt length must not allocate more).
+    package static let maxIndexBytes = 1 << 30
     package static let headerSize = 32
     package static let footerSize = 32
     /// Values per block: 8192 keeps a day of 10 s samples (8640) in about one block per field
     /// while a block's decoded size (64 KiB of timestamps and 64 KiB of values) stays in L2.
     package static let maxBlockValues = 8192
-    /// Bytes of one block meta in the index.
-    package static let blockMetaSize = 8 + 4 + 4 + 8 + 8 + 8 * 5 + 1
+    /// Bytes of one block meta in a version-1 index.
+    package static let blockMetaSizeV1 = 8 + 4 + 4 + 8 + 8 + 8 * 5 + 1
+    /// Bytes of one block meta in a version-2 index: the version-1 fields, then the timestamp
+    /// block's offset <u64> and length <u32>.
+    package static let blockMetaSizeV2 = blockMetaSizeV1 + 8 + 4
+
+    /// The block meta size of an index of `version`.
+    package static func blockMetaSize(version: UInt16) -> Int {
+        version == 1 ? blockMetaSizeV1 : blockMetaSizeV2
+    }
 }
 
 /// Where a block lies and what it holds: enough to prune by time and to answer count, sum,
@@ -46,6 +64,11 @@ package struct BlockMeta: Sendable, Equatable {
     /// Bit 0: the integer sum overflowed (recompute from values). Bit 1: no numeric stats
     /// (strings).
     package var flags: UInt8
+
+    /// Version 2: where the block's (shared) timestamp block lies, including its CRC.
+    /// Version 1 (0, 0): the timestamps are inside the block itself (`tsLen` prefix).
+    package var timestampOffset: UInt64 = 0
+    package var timestampLength: UInt32 = 0
 
     package static let sumOverflowed: UInt8 = 1
     package static let noStats: UInt8 = 2
@@ -101,19 +124,28 @@ package struct BlockMeta: Sendable, Equatable {
         return meta
     }
 
+    /// Appends the version-2 meta (85 bytes).
     package func encode(into out: inout [UInt8]) {
         for v in [offset, UInt64(length) | UInt64(count) << 32, UInt64(bitPattern: minTime), UInt64(bitPattern: maxTime),
                   min, max, sum, first, last] {
             withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) }
         }
         out.append(flags)
+        withUnsafeBytes(of: timestampOffset.littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: timestampLength.littleEndian) { out.append(contentsOf: $0) }
     }
 
-    package static func decode(_ raw: UnsafeRawBufferPointer, at p: Int) -> BlockMeta {
+    /// Reads a meta of `version` at `p` (the caller checked the size).
+    package static func decode(_ raw: UnsafeRawBufferPointer, at p: Int, version: UInt16) -> BlockMeta {
         func u64(_ k: Int) -> UInt64 { raw.loadLE(UInt64.self, at: p + 8 * k) }
         let lc = u64(1)
-        return BlockMeta(offset: u64(0), length: UInt32(truncatingIfNeeded: lc), count: UInt32(truncatingIfNeeded: lc >> 32),
-                         minTime: Int64(bitPattern: u64(2)), maxTime: Int64(bitPattern: u64(3)),
-                         min: u64(4), max: u64(5), sum: u64(6), first: u64(7), last: u64(8), flags: raw[p + 72])
+        var meta = BlockMeta(offset: u64(0), length: UInt32(truncatingIfNeeded: lc), count: UInt32(truncatingIfNeeded: lc >> 32),
+                             minTime: Int64(bitPattern: u64(2)), maxTime: Int64(bitPattern: u64(3)),
+                             min: u64(4), max: u64(5), sum: u64(6), first: u64(7), last: u64(8), flags: raw[p + 72])
+        if version >= 2 {
+            meta.timestampOffset = raw.loadLE(UInt64.self, at: p + 73)
+            meta.timestampLength = raw.loadLE(UInt32.self, at: p + 81)
+        }
+        return meta
     }
 }

@@ -58,31 +58,59 @@ package final class SegmentReader: @unchecked Sendable {
         }
         let header = try FileIO.pread(fd, offset: 0, count: SegmentFormat.headerSize, path: path)
         let footer = try FileIO.pread(fd, offset: size - SegmentFormat.footerSize, count: SegmentFormat.footerSize, path: path)
-        let (indexOffset, indexLength, indexCRC) = try header.withUnsafeBytes { h in
+        let (indexOffset, indexLength, indexCRC, version, flags) = try header.withUnsafeBytes { h in
             try footer.withUnsafeBytes { f in
                 guard h.loadLE(UInt32.self, at: 0) == SegmentFormat.magic, f.loadLE(UInt32.self, at: 28) == SegmentFormat.magic else {
                     throw corrupt("bad magic (not a Chargeline segment)", at: 0)
                 }
                 let version = h.loadLE(UInt16.self, at: 4)
-                guard version == SegmentFormat.version else {
-                    throw ChargelineError(.corruption, "\(path): segment version \(version) is not supported by this build (expects \(SegmentFormat.version))")
+                guard SegmentFormat.readableVersions.contains(version), f.loadLE(UInt16.self, at: 24) == version else {
+                    throw ChargelineError(.corruption, "\(path): segment version \(version) (footer \(f.loadLE(UInt16.self, at: 24))) is not supported by this build (reads \(SegmentFormat.readableVersions)); upgrade Chargeline or restore the file")
                 }
                 // Int(exactly:) so a damaged footer cannot trap on conversion.
-                return (Int(exactly: f.loadLE(UInt64.self, at: 0)) ?? -1, Int(f.loadLE(UInt32.self, at: 8)), f.loadLE(UInt32.self, at: 12))
+                return (Int(exactly: f.loadLE(UInt64.self, at: 0)) ?? -1, Int(f.loadLE(UInt32.self, at: 8)), f.loadLE(UInt32.self, at: 12),
+                        version, f.loadLE(UInt16.self, at: 26))
             }
         }
         guard indexOffset >= SegmentFormat.headerSize, indexLength <= size - SegmentFormat.footerSize - indexOffset,
               indexOffset + indexLength + SegmentFormat.footerSize == size else {
             throw corrupt("footer points at an index outside the file (offset \(indexOffset), length \(indexLength))", at: size - SegmentFormat.footerSize)
         }
-        let raw = try FileIO.pread(fd, offset: indexOffset, count: indexLength, path: path)
+        guard flags & ~SegmentFormat.indexCompressed == 0, version >= 2 || flags == 0 else {
+            throw corrupt("unknown footer flags 0x\(String(flags, radix: 16)) for version \(version)", at: size - 6)
+        }
+        var raw = try FileIO.pread(fd, offset: indexOffset, count: indexLength, path: path)
         guard CRC32C.checksum(raw) == indexCRC else { throw corrupt("index checksum mismatch", at: indexOffset) }
-        let parsed = try raw.withUnsafeBytes { try parseIndex($0, base: indexOffset) }
+        if flags & SegmentFormat.indexCompressed != 0 {
+            raw = try decompressIndex(raw, at: indexOffset)
+        }
+        let parsed = try raw.withUnsafeBytes { try parseIndex($0, base: indexOffset, version: version) }
         index = parsed
         return parsed
     }
 
-    private func parseIndex(_ raw: UnsafeRawBufferPointer, base: Int) throws -> SegmentIndex {
+    /// `uncompressed length <u32>` + one zstd frame -> the index bytes.
+    private func decompressIndex(_ stored: [UInt8], at offset: Int) throws -> [UInt8] {
+        guard stored.count >= 4 else { throw corrupt("compressed index shorter than its length prefix", at: offset) }
+        let length = Int(stored.withUnsafeBytes { $0.loadLE(UInt32.self, at: 0) })
+        guard length <= SegmentFormat.maxIndexBytes else {
+            throw corrupt("compressed index declares \(length) bytes, above the \(SegmentFormat.maxIndexBytes) limit", at: offset)
+        }
+        var out = [UInt8](repeating: 0, count: length)
+        do {
+            try stored.withUnsafeBytes { s in
+                try out.withUnsafeMutableBytes { d in
+                    try Compressor.decompress(UnsafeRawBufferPointer(rebasing: s[4...]), stage: .zstd, into: d)
+                }
+            }
+        } catch {
+            throw corrupt("compressed index does not decompress: \(error)", at: offset)
+        }
+        return out
+    }
+
+    private func parseIndex(_ raw: UnsafeRawBufferPointer, base: Int, version: UInt16) throws -> SegmentIndex {
+        let metaSize = SegmentFormat.blockMetaSize(version: version)
         var p = 0
         func need(_ n: Int) throws {
             guard raw.count - p >= n else { throw corrupt("index truncated", at: base + p) }
@@ -106,12 +134,12 @@ package final class SegmentReader: @unchecked Sendable {
                 guard let type = FieldType(rawValue: raw[p]) else { throw corrupt("unknown field type \(raw[p])", at: base + p) }
                 p += 1
                 let blockCount = Int(raw.loadLE(UInt32.self, at: p)); p += 4
-                try need(blockCount * SegmentFormat.blockMetaSize)
+                try need(blockCount * metaSize)
                 var blocks: [BlockMeta] = []
                 blocks.reserveCapacity(blockCount)
                 for _ in 0..<blockCount {
-                    blocks.append(BlockMeta.decode(raw, at: p))
-                    p += SegmentFormat.blockMetaSize
+                    blocks.append(BlockMeta.decode(raw, at: p, version: version))
+                    p += metaSize
                 }
                 fields.append(.init(name: name, type: type, blocks: blocks))
             }
@@ -120,8 +148,41 @@ package final class SegmentReader: @unchecked Sendable {
         return SegmentIndex(series: series, bytes: raw.count)
     }
 
-    /// Reads, verifies and decodes one block.
+    /// Reads, verifies and decodes one block (with its timestamps).
     package func readBlock(_ meta: BlockMeta, type: FieldType) throws -> ColumnData {
+        if meta.timestampLength == 0 { return try readBlockV1(meta, type: type) }
+        // Version 2: the timestamp block precedes the value block (other fields' value blocks
+        // may lie between); one read covers both.
+        let start = Int(meta.timestampOffset)
+        let end = Int(meta.offset) + Int(meta.length)
+        guard start + Int(meta.timestampLength) <= Int(meta.offset), end <= info.bytes || info.bytes == 0 else {
+            throw corrupt("block meta places timestamps (\(start), \(meta.timestampLength) bytes) after the values (\(meta.offset))", at: Int(meta.offset))
+        }
+        let raw: [UInt8]
+        do {
+            lock.lock()
+            defer { lock.unlock() }
+            raw = try FileIO.pread(try openLocked(), offset: start, count: end - start, path: path)
+        }
+        return try raw.withUnsafeBytes { r in
+            let tsBlock = try verified(UnsafeRawBufferPointer(rebasing: r[0..<Int(meta.timestampLength)]), at: start, what: "timestamp block")
+            let valueBlock = try verified(UnsafeRawBufferPointer(rebasing: r[(Int(meta.offset) - start)...]), at: Int(meta.offset), what: "value block")
+            return try decode(tsBlock, valueBlock, meta: meta, type: type)
+        }
+    }
+
+    /// The bytes of a block without its trailing CRC-32C, after checking it.
+    private func verified(_ r: UnsafeRawBufferPointer, at offset: Int, what: String) throws -> UnsafeRawBufferPointer {
+        guard r.count >= 4 + 2 else { throw corrupt("\(what) of \(r.count) bytes is shorter than its framing", at: offset) }
+        let body = UnsafeRawBufferPointer(rebasing: r[..<(r.count - 4)])
+        guard CRC32C.checksum(body) == r.loadLE(UInt32.self, at: r.count - 4) else {
+            throw corrupt("\(what) checksum mismatch", at: offset)
+        }
+        return body
+    }
+
+    /// Version 1: `tsLen <u32>`, timestamp block, value block, CRC over all three.
+    private func readBlockV1(_ meta: BlockMeta, type: FieldType) throws -> ColumnData {
         let raw: [UInt8]
         do {
             lock.lock()
@@ -138,38 +199,42 @@ package final class SegmentReader: @unchecked Sendable {
             guard 4 + tsLen <= r.count - 4 else { throw corrupt("block timestamp length \(tsLen) too large", at: Int(meta.offset)) }
             let tsBlock = UnsafeRawBufferPointer(rebasing: r[4..<(4 + tsLen)])
             let valueBlock = UnsafeRawBufferPointer(rebasing: r[(4 + tsLen)..<(r.count - 4)])
-            let count = Int(meta.count)
-            var data = ColumnData(type: type)
-            do {
-                data.timestamps.reserveCapacity(count)
-                try TimestampCodec.decode(tsBlock, count: count, into: &data.timestamps)
-                switch type {
-                case .float:
-                    var values: [Double] = []
-                    values.reserveCapacity(count)
-                    try FloatCodec.decode(valueBlock, count: count, into: &values)
-                    data.bits = values.map { $0.bitPattern }
-                case .integer, .unsigned:
-                    var values: [Int64] = []
-                    values.reserveCapacity(count)
-                    try IntegerCodec.decode(valueBlock, count: count, into: &values)
-                    data.bits = values.map { UInt64(bitPattern: $0) }
-                case .boolean:
-                    var values: [Bool] = []
-                    try BooleanCodec.decode(valueBlock, count: count, into: &values)
-                    data.bits = values.map { $0 ? 1 : 0 }
-                case .string:
-                    var column = StringColumn()
-                    try StringCodec.decode(valueBlock, count: count, into: &column)
-                    data.stringBytes = column.bytes
-                    data.stringEnds = column.ends
-                }
-            } catch {
-                throw corrupt("block does not decode: \(error)", at: Int(meta.offset))
-            }
-            guard data.timestamps.count == count else { throw corrupt("block decoded to \(data.timestamps.count) values, expected \(count)", at: Int(meta.offset)) }
-            return data
+            return try decode(tsBlock, valueBlock, meta: meta, type: type)
         }
+    }
+
+    private func decode(_ tsBlock: UnsafeRawBufferPointer, _ valueBlock: UnsafeRawBufferPointer, meta: BlockMeta, type: FieldType) throws -> ColumnData {
+        let count = Int(meta.count)
+        var data = ColumnData(type: type)
+        do {
+            data.timestamps.reserveCapacity(count)
+            try TimestampCodec.decode(tsBlock, count: count, into: &data.timestamps)
+            switch type {
+            case .float:
+                var values: [Double] = []
+                values.reserveCapacity(count)
+                try FloatCodec.decode(valueBlock, count: count, into: &values)
+                data.bits = values.map { $0.bitPattern }
+            case .integer, .unsigned:
+                var values: [Int64] = []
+                values.reserveCapacity(count)
+                try IntegerCodec.decode(valueBlock, count: count, into: &values)
+                data.bits = values.map { UInt64(bitPattern: $0) }
+            case .boolean:
+                var values: [Bool] = []
+                try BooleanCodec.decode(valueBlock, count: count, into: &values)
+                data.bits = values.map { $0 ? 1 : 0 }
+            case .string:
+                var column = StringColumn()
+                try StringCodec.decode(valueBlock, count: count, into: &column)
+                data.stringBytes = column.bytes
+                data.stringEnds = column.ends
+            }
+        } catch {
+            throw corrupt("block does not decode: \(error)", at: Int(meta.offset))
+        }
+        guard data.timestamps.count == count else { throw corrupt("block decoded to \(data.timestamps.count) values, expected \(count)", at: Int(meta.offset)) }
+        return data
     }
 
     private func corrupt(_ what: String, at offset: Int) -> ChargelineError {

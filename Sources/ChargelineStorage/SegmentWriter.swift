@@ -52,23 +52,44 @@ package final class SegmentWriter {
 
     /// Adds one series with its columns (each sorted, unique timestamps, inside the partition).
     /// Keys must be unique within the segment.
+    ///
+    /// Fields with identical timestamps (every field of a line-protocol row, the normal case)
+    /// share one timestamp block per chunk of ≤ 8192 rows; the others get their own.
     package func addSeries(key: [UInt8], columns: [(name: [UInt8], data: ColumnData)]) throws {
-        var fields: [(name: [UInt8], type: FieldType, blocks: [BlockMeta])] = []
-        for (name, data) in columns.sorted(by: { $0.name.lexicographicallyPrecedes($1.name) }) where data.count > 0 {
-            var blocks: [BlockMeta] = []
+        let sorted = columns.filter { $0.data.count > 0 }.sorted { $0.name.lexicographicallyPrecedes($1.name) }
+        guard !sorted.isEmpty else { return }
+        var groups: [[Int]] = []
+        for (i, column) in sorted.enumerated() {
+            if let g = groups.firstIndex(where: { sorted[$0[0]].data.timestamps == column.data.timestamps }) {
+                groups[g].append(i)
+            } else {
+                groups.append([i])
+            }
+        }
+        var blocks = [[BlockMeta]](repeating: [], count: sorted.count)
+        for group in groups {
+            let timestamps = sorted[group[0]].data.timestamps
             var start = 0
-            while start < data.count {
-                let end = Swift.min(start + SegmentFormat.maxBlockValues, data.count)
-                blocks.append(try writeBlock(data, start..<end))
+            while start < timestamps.count {
+                let end = Swift.min(start + SegmentFormat.maxBlockValues, timestamps.count)
+                let (tsOffset, tsLength) = try writeTimestampBlock(timestamps, start..<end)
+                for i in group {
+                    var meta = try writeValueBlock(sorted[i].data, start..<end)
+                    meta.timestampOffset = tsOffset
+                    meta.timestampLength = tsLength
+                    blocks[i].append(meta)
+                }
                 start = end
             }
-            fields.append((name, data.type, blocks))
-            values += data.count
-            minTime = Swift.min(minTime, data.timestamps.first!)
-            maxTime = Swift.max(maxTime, data.timestamps.last!)
+            minTime = Swift.min(minTime, timestamps.first!)
+            maxTime = Swift.max(maxTime, timestamps.last!)
         }
-        guard !fields.isEmpty else { return }
-        rows += SegmentWriter.distinctTimestamps(columns.map { $0.data })
+        var fields: [(name: [UInt8], type: FieldType, blocks: [BlockMeta])] = []
+        for (i, column) in sorted.enumerated() {
+            fields.append((column.name, column.data.type, blocks[i]))
+            values += column.data.count
+        }
+        rows += SegmentWriter.distinctTimestamps(sorted.map { $0.data })
         entries.append((key, fields))
     }
 
@@ -89,15 +110,26 @@ package final class SegmentWriter {
                 for b in field.blocks { b.encode(into: &index) }
             }
         }
+        // Keys share prefixes and field names repeat per series: zstd usually shrinks the index
+        // severalfold. Kept only when it saves 10% (the codecs' second-stage rule).
+        var flags: UInt16 = 0
+        var stored = index
+        var compressed: [UInt8] = []
+        append(&compressed, UInt32(index.count))
+        let packed = index.withUnsafeBytes { try? Compressor.compress($0, using: .zstd(level: 3), appendingTo: &compressed) }
+        if packed != nil, compressed.count * 10 <= index.count * 9 {
+            stored = compressed
+            flags |= SegmentFormat.indexCompressed
+        }
         let indexOffset = UInt64(written + buffer.count)
-        buffer.append(contentsOf: index)
+        buffer.append(contentsOf: stored)
         append(indexOffset)
-        append(UInt32(index.count))
-        append(CRC32C.checksum(index))
+        append(UInt32(stored.count))
+        append(CRC32C.checksum(stored))
         append(UInt32(entries.count))
         append(UInt32(blockCount))
         append(SegmentFormat.version)
-        append(UInt16(0))
+        append(flags)
         append(SegmentFormat.magic)
         try flushBuffer()
         try FileIO.sync(fd, path: tempPath)
@@ -120,12 +152,26 @@ package final class SegmentWriter {
         if fd >= 0 { FileIO.close(fd) }
     }
 
-    private func writeBlock(_ data: ColumnData, _ range: Range<Int>) throws -> BlockMeta {
+    /// Appends an encoded column block and its CRC-32C; returns where they lie (length includes
+    /// the CRC).
+    private func appendChecksummed(_ block: [UInt8]) throws -> (offset: UInt64, length: UInt32) {
+        let offset = UInt64(written + buffer.count)
+        buffer.append(contentsOf: block)
+        append(CRC32C.checksum(block))
+        if buffer.count >= SegmentWriter.bufferLimit { try flushBuffer() }
+        return (offset, UInt32(block.count + 4))
+    }
+
+    private func writeTimestampBlock(_ timestamps: [Int64], _ range: Range<Int>) throws -> (offset: UInt64, length: UInt32) {
         scratchTS.removeAll(keepingCapacity: true)
-        scratchValues.removeAll(keepingCapacity: true)
-        data.timestamps.withUnsafeBufferPointer { ts in
+        timestamps.withUnsafeBufferPointer { ts in
             TimestampCodec.encode(UnsafeBufferPointer(rebasing: ts[range]), options: options, into: &scratchTS)
         }
+        return try appendChecksummed(scratchTS)
+    }
+
+    private func writeValueBlock(_ data: ColumnData, _ range: Range<Int>) throws -> BlockMeta {
+        scratchValues.removeAll(keepingCapacity: true)
         switch data.type {
         case .float:
             data.bits.withUnsafeBufferPointer { b in
@@ -150,16 +196,8 @@ package final class SegmentWriter {
             column.ends = data.stringEnds[range].map { $0 - UInt32(base) }
             StringCodec.encode(column, options: options, into: &scratchValues)
         }
-        let offset = UInt64(written + buffer.count)
-        let start = buffer.count
-        append(UInt32(scratchTS.count))
-        buffer.append(contentsOf: scratchTS)
-        buffer.append(contentsOf: scratchValues)
-        let crc = buffer.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start...])) }
-        append(crc)
-        let length = UInt32(buffer.count - start)
+        let (offset, length) = try appendChecksummed(scratchValues)
         blockCount += 1
-        if buffer.count >= SegmentWriter.bufferLimit { try flushBuffer() }
         return BlockMeta.stats(of: data, range, offset: offset, length: length)
     }
 

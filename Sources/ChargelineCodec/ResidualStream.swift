@@ -1,0 +1,528 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The integer core shared by the decimal-float, integer and timestamp codecs: predicts each
+/// value from its predecessors, then stores the prediction errors (residuals) either
+/// bit-packed at one width or entropy coded with ``RANS``.
+///
+/// ```
+/// ┌───────────┬───────────────┬───────────────────────────────┬────────────────┬──────────────────────────┐
+/// │ mode <u8> │ n <uvarint>   │ p ≥ 1: zigzag(v_0) <uvarint>  │ c <zz uvarint> │ bit-packed or rANS body  │
+/// │           │               │ p = 2: zigzag(v_1−v_0) <uv.>  │                │ (runs to the payload end)│
+/// └───────────┴───────────────┴───────────────────────────────┴────────────────┴──────────────────────────┘
+/// ```
+///
+/// `n` is the value count, so a caller's wrong count is always detected (bit-packing alone
+/// could not tell 4 two-bit values from 3 in one byte). `mode` = `p | coding << 2`: predictor order `p` (0: the value itself, 1: delta, 2:
+/// delta-of-delta) and `coding` (0 bit-packed, 1 rANS). See docs/format.md for the bodies.
+/// The encoder sizes all three orders under both codings exactly (one histogram pass per order)
+/// and writes the smallest; rANS must save ``entropySavingsPercent`` over bit-packing, since it
+/// decodes about half as fast. Coding 2 is rANS with zero-run symbols (``ResidualBins``), chosen
+/// when runs of zero residuals make it smaller than plain rANS.
+enum ResidualStream {
+    /// rANS is chosen only when it is at least this much smaller than bit-packing: below that
+    /// the slower decode is not worth the bytes.
+    static let entropySavingsPercent = 3
+
+    /// The bytes ``encode(_:to:)`` may write for `n` values (it needs room for its own scratch).
+    static func maxEncodedCount(_ n: Int) -> Int { 12 &* n &+ 700 }
+
+    /// Residual `j` (value index `j + p`) of order `p`, wrapping.
+    @inline(__always)
+    static func residual(_ v: UnsafePointer<Int64>, _ j: Int, order p: Int) -> Int64 {
+        switch p {
+        case 0: return v[j]
+        case 1: return v[j &+ 1] &- v[j]
+        default: return v[j &+ 2] &- (v[j &+ 1] &<< 1) &+ v[j]
+        }
+    }
+
+    /// The median of up to 31 evenly spaced residuals: a center that outliers cannot drag.
+    static func sampledMedian(_ v: UnsafePointer<Int64>, residuals m: Int, order p: Int) -> Int64 {
+        let s = min(m, 31)
+        return withUnsafeTemporaryAllocation(of: Int64.self, capacity: 31) { sample in
+            for k in 0..<s {
+                let j = s == 1 ? 0 : k * (m - 1) / (s - 1)
+                var x = residual(v, j, order: p)
+                var i = k
+                while i > 0 && sample[i - 1] > x {
+                    sample[i] = sample[i - 1]
+                    i -= 1
+                }
+                swap(&x, &sample[i])
+            }
+            return sample[s / 2]
+        }
+    }
+
+    /// Encodes `values` (non-empty) at `dst`, which must have ``maxEncodedCount(_:)`` bytes;
+    /// returns the bytes used.
+    static func encode(_ values: UnsafeBufferPointer<Int64>, to dst: UnsafeMutableRawPointer) -> Int {
+        let n = values.count
+        precondition(n > 0, "BUG: ResidualStream.encode needs at least one value")
+        let v = values.baseAddress.unsafelyUnwrapped
+        let symbols = ResidualBins.symbolCount
+        return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 3 * symbols) { tables in
+            let counts = tables.baseAddress.unsafelyUnwrapped
+            let freq = counts + 2 * symbols
+            // Best candidate so far: (order, rANS?, center, size in bits).
+            var best = (order: 0, coding: 0, center: Int64(0), bits: Int.max, width: 0)
+            for p in 0...min(2, n - 1) {
+                let m = n - p
+                let c = sampledMedian(v, residuals: m, order: p)
+                // One pass per order (unswitched, so each loop has a fixed predictor).
+                let stats: OrderStatistics
+                switch p {
+                case 0: stats = orderStatistics(count: m, center: c, counts: counts) { v[$0] }
+                case 1: stats = orderStatistics(count: m, center: c, counts: counts) { v[$0 &+ 1] &- v[$0] }
+                default: stats = orderStatistics(count: m, center: c, counts: counts) { v[$0 &+ 2] &- (v[$0 &+ 1] &<< 1) &+ v[$0] }
+                }
+                let (lo, hi) = (stats.lo, stats.hi)
+                // Sizes in bits; rANS is scored as if it were entropySavingsPercent larger, so it
+                // wins only when it saves at least that much.
+                let header = 8 * (1 + Varint.size(UInt64(n)) + (p >= 1 ? Varint.size(Varint.zigzag(v[0])) : 0)
+                    + (p == 2 ? Varint.size(Varint.zigzag(v[1] &- v[0])) : 0))
+                let span = UInt64(bitPattern: hi &- lo)
+                let width = 64 - span.leadingZeroBitCount
+                let packedBits = header + 8 * (1 + Varint.size(Varint.zigzag(lo))) + m * width
+                if packedBits < best.bits {
+                    best = (p, 0, lo, packedBits, width)
+                }
+                for coding in 1...2 {
+                    let tokenStats = coding == 1 ? stats.plain : stats.runs
+                    let ransBits = header + 8 * Varint.size(Varint.zigzag(c))
+                        + entropyBits(counts + (coding == 2 ? symbols : 0), tokenStats, freq: freq)
+                    if ransBits * 100 / (100 - entropySavingsPercent) < best.bits {
+                        best = (p, coding, c, ransBits * 100 / (100 - entropySavingsPercent), 0)
+                    }
+                }
+            }
+            var o = 0
+            dst.storeBytes(of: UInt8(best.order | best.coding << 2), toByteOffset: 0, as: UInt8.self)
+            o = 1 &+ Varint.write(UInt64(n), to: dst + 1)
+            if best.order >= 1 { o &+= Varint.write(Varint.zigzag(v[0]), to: dst + o) }
+            if best.order == 2 { o &+= Varint.write(Varint.zigzag(v[1] &- v[0]), to: dst + o) }
+            o &+= Varint.write(Varint.zigzag(best.center), to: dst + o)
+            let m = n - best.order
+            if best.coding == 0 {
+                dst.storeBytes(of: UInt8(best.width), toByteOffset: o, as: UInt8.self)
+                o &+= 1
+                var w = BitWriter(dst + o)
+                let c = best.center
+                for j in 0..<m {
+                    w.write(UInt64(bitPattern: residual(v, j, order: best.order) &- c), count: best.width)
+                }
+                return o &+ w.finish()
+            }
+            return o &+ encodeRANS(
+                v, order: best.order, center: best.center, runs: best.coding == 2, residuals: m, counts: counts, freq: freq,
+                to: dst + o, capacity: maxEncodedCount(n) &- o)
+        }
+    }
+
+    /// Writes the rANS body for residuals of `order` around `center`.
+    typealias TokenStatistics = (tokens: Int, extraBits: Int, maxSymbol: Int)
+
+    /// What one predictor order leaves: residual range and the token histograms without
+    /// (`counts[0..<167]`) and with zero runs (`counts[167..<334]`).
+    struct OrderStatistics {
+        var lo = Int64.max
+        var hi = Int64.min
+        var plain: TokenStatistics = (0, 0, 0)
+        var runs: TokenStatistics = (0, 0, 0)
+    }
+
+    /// Sizes one order in a single pass over `residual(0..<m)`; `counts` holds two zeroed
+    /// histograms afterwards filled.
+    @inline(__always)
+    private static func orderStatistics(
+        count m: Int, center c: Int64, counts: UnsafeMutablePointer<UInt32>, _ residual: (Int) -> Int64
+    ) -> OrderStatistics {
+        let symbols = ResidualBins.symbolCount
+        counts.initialize(repeating: 0, count: 2 * symbols)
+        let runCounts = counts + symbols
+        var st = OrderStatistics()
+        var run = 0
+        @inline(__always) func flushRun() {
+            if run == 1 {
+                runCounts[0] &+= 1
+                st.runs.tokens &+= 1
+            } else if run > 1 {
+                let (s, e) = ResidualBins.runSymbol(run)
+                runCounts[s] &+= 1
+                st.runs.tokens &+= 1
+                st.runs.extraBits &+= e
+                st.runs.maxSymbol = max(st.runs.maxSymbol, s)
+            }
+            run = 0
+        }
+        for j in 0..<m {
+            let r = residual(j)
+            st.lo = min(st.lo, r)
+            st.hi = max(st.hi, r)
+            let u = Varint.zigzag(r &- c)
+            let (s, e) = ResidualBins.symbol(u)
+            counts[s] &+= 1
+            st.plain.extraBits &+= e
+            st.plain.maxSymbol = max(st.plain.maxSymbol, s)
+            if u == 0 {
+                run &+= 1
+                if run == ResidualBins.maxRun { flushRun() }
+                continue
+            }
+            flushRun()
+            runCounts[s] &+= 1
+            st.runs.tokens &+= 1
+            st.runs.extraBits &+= e
+            st.runs.maxSymbol = max(st.runs.maxSymbol, s)
+        }
+        flushRun()
+        st.plain.tokens = m
+        return st
+    }
+
+    /// The bits of a rANS body for a token histogram: table, states, counts, coded symbols at
+    /// their quantized probabilities, extra bits.
+    private static func entropyBits(
+        _ counts: UnsafeMutablePointer<UInt32>, _ stats: TokenStatistics,
+        freq: UnsafeMutablePointer<UInt32>
+    ) -> Int {
+        RANS.normalize(counts, symbols: stats.maxSymbol + 1, count: stats.tokens, into: freq)
+        var bits = Double(stats.extraBits)
+        for s in 0...stats.maxSymbol where counts[s] > 0 {
+            bits += Double(counts[s]) * (Double(RANS.scaleBits) - log2(Double(freq[s])))
+        }
+        var tableBytes = 1 + 8 + 2 * Varint.size(UInt64(stats.tokens))
+        var previous = -1
+        for s in 0...stats.maxSymbol where freq[s] > 0 {
+            tableBytes += Varint.size(UInt64(s - previous - 1)) + Varint.size(UInt64(freq[s] - 1))
+            previous = s
+        }
+        return 8 * tableBytes + Int(bits.rounded(.up))
+    }
+
+    private static func encodeRANS(
+        _ v: UnsafePointer<Int64>, order p: Int, center c: Int64, runs: Bool, residuals m: Int,
+        counts: UnsafeMutablePointer<UInt32>, freq: UnsafeMutablePointer<UInt32>,
+        to dst: UnsafeMutableRawPointer, capacity: Int
+    ) -> Int {
+        counts.initialize(repeating: 0, count: ResidualBins.symbolCount)
+        // Token symbols go to the end of the region (at most one per residual); the rANS words
+        // are written downwards below them.
+        let tokenBytes = (dst + capacity - m).assumingMemoryBound(to: UInt8.self)
+        var maxSymbol = 0
+        var t = 0
+        let u = { (j: Int) in Varint.zigzag(residual(v, j, order: p) &- c) }
+        ResidualBins.forEachToken(count: m, runs: runs, u) { s, _, _ in
+            counts[s] &+= 1
+            maxSymbol = max(maxSymbol, s)
+            tokenBytes[t] = UInt8(truncatingIfNeeded: s)
+            t &+= 1
+        }
+        let tokens = t
+        let k = maxSymbol + 1
+        RANS.normalize(counts, symbols: k, count: tokens, into: freq)
+        var o = 0
+        // Table: D present symbols as (gap to the previous one − 1, freq − 1) pairs.
+        var present = 0
+        for s in 0..<k where freq[s] > 0 { present &+= 1 }
+        dst.storeBytes(of: UInt8(present), toByteOffset: 0, as: UInt8.self)
+        o = 1
+        var previous = -1
+        for s in 0..<k where freq[s] > 0 {
+            o &+= Varint.write(UInt64(s &- previous &- 1), to: dst + o)
+            o &+= Varint.write(UInt64(freq[s] &- 1), to: dst + o)
+            previous = s
+        }
+        o &+= Varint.write(UInt64(tokens), to: dst + o)
+        return withUnsafeTemporaryAllocation(of: RANS.EncoderSymbol.self, capacity: k) { enc in
+            var start: UInt32 = 0
+            for s in 0..<k {
+                enc[s] = RANS.EncoderSymbol(freq: freq[s], start: start)
+                start &+= freq[s]
+            }
+            let e = enc.baseAddress.unsafelyUnwrapped
+            var words = UnsafeMutableRawPointer(tokenBytes)
+            let wordsEnd = words
+            var x0 = RANS.lowerBound
+            var x1 = RANS.lowerBound
+            var j = tokens - 1
+            while j >= 0 {
+                let s = Int(tokenBytes[j])
+                if j & 1 == 0 { e[s].put(&x0, &words) } else { e[s].put(&x1, &words) }
+                j -= 1
+            }
+            let wordCount = (wordsEnd - words) / 2
+            dst.storeBytes(of: x0.littleEndian, toByteOffset: o, as: UInt32.self)
+            dst.storeBytes(of: x1.littleEndian, toByteOffset: o + 4, as: UInt32.self)
+            o &+= 8
+            o &+= Varint.write(UInt64(wordCount), to: dst + o)
+            (dst + o).copyMemory(from: UnsafeRawPointer(words), byteCount: 2 * wordCount)
+            o &+= 2 * wordCount
+            if maxSymbol < ResidualBins.literalCount { return o }
+            var w = BitWriter(dst + o)
+            ResidualBins.forEachToken(count: m, runs: runs, u) { _, eb, extra in
+                if eb > 0 { w.write(extra, count: eb) }
+            }
+            return o &+ w.finish()
+        }
+    }
+
+    // MARK: - Decoding
+
+    /// Decodes exactly `out.count` (≥ 1) values from `payload`, which must end with the stream.
+    static func decode(
+        _ payload: UnsafeRawBufferPointer, encoding: BlockEncoding, into out: UnsafeMutableBufferPointer<Int64>
+    ) throws(CodecError) {
+        let n = out.count
+        var reader = ByteReader(payload, encoding: encoding)
+        let mode = try reader.readByte("residual mode")
+        let p = Int(mode & 3)
+        let coding = mode >> 2
+        guard p <= 2, coding <= 2, p < n else {
+            throw .malformed(
+                encoding, "residual mode byte 0x\(String(mode, radix: 16)) is not a predictor order 0...2 below the "
+                    + "value count \(n) with coding 0 or 1")
+        }
+        let countOffset = reader.position
+        let declared = try reader.readUVarint("value count")
+        guard declared == UInt64(n) else {
+            throw .malformed(
+                encoding, "residual stream holds \(declared) value(s) (payload offset \(countOffset)) but \(n) were "
+                    + "requested; the caller's count or the block is wrong")
+        }
+        let o = out.baseAddress.unsafelyUnwrapped
+        var first: Int64 = 0
+        var firstDelta: Int64 = 0
+        if p >= 1 { first = try reader.readVarint("first value") }
+        if p == 2 { firstDelta = try reader.readVarint("first delta") }
+        let c = try reader.readVarint("residual center")
+        let m = n - p
+        let residuals = UnsafeMutableBufferPointer(start: o + p, count: m)
+        let body = UnsafeRawBufferPointer(rebasing: payload[reader.position...])
+        if coding == 0 {
+            try unpack(body, encoding: encoding, into: residuals)
+            for j in 0..<m { residuals[j] = residuals[j] &+ c }
+        } else {
+            try decodeRANS(body, encoding: encoding, runs: coding == 2, into: residuals)
+            for j in 0..<m { residuals[j] = Varint.unzigzag(UInt64(bitPattern: residuals[j])) &+ c }
+        }
+        switch p {
+        case 0:
+            break
+        case 1:
+            o[0] = first
+            var x = first
+            for i in 1..<n {
+                x &+= o[i]
+                o[i] = x
+            }
+        default:
+            o[0] = first
+            var x = first &+ firstDelta
+            o[1] = x
+            var d = firstDelta
+            var i = 2
+            while i < n {
+                d &+= o[i]
+                x &+= d
+                o[i] = x
+                i &+= 1
+            }
+        }
+    }
+
+    /// Unpacks `width <u8>` then `out.count` fields of that width (least significant bit first,
+    /// zero padding) that must fill `body` exactly.
+    private static func unpack(
+        _ body: UnsafeRawBufferPointer, encoding: BlockEncoding, into out: UnsafeMutableBufferPointer<Int64>
+    ) throws(CodecError) {
+        guard body.count >= 1 else {
+            throw .malformed(encoding, "bit-packed residuals lack their width byte")
+        }
+        let width = Int(body[0])
+        let m = out.count
+        let needed = (m &* width &+ 7) / 8
+        guard width <= 64, body.count &- 1 == needed else {
+            throw .malformed(
+                encoding, "bit-packed residuals of width \(width) need \(needed) byte(s) for \(m) value(s), "
+                    + "the payload has \(body.count - 1)")
+        }
+        let bits = UnsafeRawBufferPointer(rebasing: body[1...])
+        if width == 0 {
+            out.initialize(repeating: 0)
+            return
+        }
+        if (m &* width) & 7 != 0 && bits[needed - 1] &>> UInt8((m &* width) & 7) != 0 {
+            throw .malformed(encoding, "padding bits after residual \(m) are not zero")
+        }
+        let o = out.baseAddress.unsafelyUnwrapped
+        var j = 0
+        if width <= 56 {
+            let mask: UInt64 = (1 &<< UInt64(width)) &- 1
+            let base = bits.baseAddress.unsafelyUnwrapped
+            // Whole-word loads while 8 bytes remain at the field's first byte.
+            var pos = 0
+            while j < m && (pos &>> 3) &+ 8 <= needed {
+                let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: pos &>> 3, as: UInt64.self))
+                o[j] = Int64(bitPattern: (word &>> UInt64(pos & 7)) & mask)
+                pos &+= width
+                j &+= 1
+            }
+        }
+        var r = BitReader(bits, encoding: encoding)
+        r.skip(j &* width)
+        while j < m {
+            o[j] = Int64(bitPattern: try r.read(width))
+            j &+= 1
+        }
+    }
+
+    /// Decodes `out.count` zig-zagged residuals (as bit patterns) from a rANS body.
+    private static func decodeRANS(
+        _ body: UnsafeRawBufferPointer, encoding: BlockEncoding, runs: Bool, into out: UnsafeMutableBufferPointer<Int64>
+    ) throws(CodecError) {
+        var reader = ByteReader(body, encoding: encoding)
+        let present = Int(try reader.readByte("present symbol count"))
+        let limit = runs ? ResidualBins.symbolCount : ResidualBins.runBase
+        guard present >= 1 && present <= limit else {
+            throw .malformed(encoding, "rANS table lists \(present) symbols, not 1...\(limit)")
+        }
+        try withUnsafeTemporaryAllocation(of: UInt32.self, capacity: Int(RANS.total) + ResidualBins.symbolCount) {
+            (table) throws(CodecError) -> Void in
+            let slots = table.baseAddress.unsafelyUnwrapped
+            let freq = slots + Int(RANS.total)
+            freq.initialize(repeating: 0, count: ResidualBins.symbolCount)
+            var sum: UInt64 = 0
+            var s = -1
+            for _ in 0..<present {
+                let gap = try reader.readUVarint("symbol gap")
+                let f = try reader.readUVarint("symbol frequency") &+ 1
+                guard gap < UInt64(limit), s &+ Int(gap) &+ 1 < limit, f <= UInt64(RANS.total) else {
+                    throw .malformed(
+                        encoding, "rANS table entry (gap \(gap), frequency \(f)) after symbol \(s) leaves the \(limit) "
+                            + "symbols or exceeds \(RANS.total)")
+                }
+                s &+= Int(gap) &+ 1
+                freq[s] = UInt32(f)
+                sum &+= f
+            }
+            let k = s &+ 1
+            guard sum == UInt64(RANS.total) else {
+                throw .malformed(encoding, "rANS frequencies sum to \(sum), not \(RANS.total)")
+            }
+            try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Int(RANS.total)) {
+                (symbolOf) throws(CodecError) -> Void in
+                // Slot -> (freq << 16 | slot - start) and slot -> symbol.
+                var start = 0
+                for s in 0..<k {
+                    let f = Int(freq[s])
+                    for i in 0..<f {
+                        slots[start &+ i] = UInt32(f) &<< 16 | UInt32(i)
+                        symbolOf[start &+ i] = UInt8(s)
+                    }
+                    start &+= f
+                }
+                let tokens = try reader.readLength("rANS token count", limit: out.count)
+                var x0 = try reader.readUInt32("rANS state 0")
+                var x1 = try reader.readUInt32("rANS state 1")
+                let wordCount = try reader.readLength("rANS word count", limit: tokens)
+                let wordBytes = try reader.readBytes(2 &* wordCount, "rANS words")
+                let extra = UnsafeRawBufferPointer(rebasing: body[reader.position...])
+                let sym = symbolOf.baseAddress.unsafelyUnwrapped
+                let words = wordBytes.baseAddress ?? UnsafeRawPointer(bitPattern: 2).unsafelyUnwrapped
+                var w = 0
+                let m = out.count
+                // Token symbols land in the last `tokens` bytes of the output, which the
+                // expansion below overwrites only behind its reading position (every token
+                // yields at least one 8-byte value).
+                let tokenBase = UnsafeMutableRawPointer(out.baseAddress.unsafelyUnwrapped) + (8 &* m &- tokens)
+                let o = tokenBase
+                let mask = RANS.total &- 1
+                var j = 0
+                var overrun = false
+                // Pairs of symbols, one per state: the two dependency chains interleave.
+                while j &+ 1 < tokens {
+                    let e0 = slots[Int(x0 & mask)]
+                    let s0 = sym[Int(x0 & mask)]
+                    x0 = (e0 &>> 16) &* (x0 &>> 12) &+ (e0 & 0xFFFF)
+                    let e1 = slots[Int(x1 & mask)]
+                    let s1 = sym[Int(x1 & mask)]
+                    x1 = (e1 &>> 16) &* (x1 &>> 12) &+ (e1 & 0xFFFF)
+                    o.storeBytes(of: s0, toByteOffset: j, as: UInt8.self)
+                    o.storeBytes(of: s1, toByteOffset: j &+ 1, as: UInt8.self)
+                    if x0 < RANS.lowerBound {
+                        if w < wordCount {
+                            x0 = x0 &<< 16 | UInt32(UInt16(littleEndian: words.loadUnaligned(fromByteOffset: 2 &* w, as: UInt16.self)))
+                        } else { overrun = true }
+                        w &+= 1
+                    }
+                    if x1 < RANS.lowerBound {
+                        if w < wordCount {
+                            x1 = x1 &<< 16 | UInt32(UInt16(littleEndian: words.loadUnaligned(fromByteOffset: 2 &* w, as: UInt16.self)))
+                        } else { overrun = true }
+                        w &+= 1
+                    }
+                    j &+= 2
+                }
+                if j < tokens {
+                    let e0 = slots[Int(x0 & mask)]
+                    o.storeBytes(of: sym[Int(x0 & mask)], toByteOffset: j, as: UInt8.self)
+                    x0 = (e0 &>> 16) &* (x0 &>> 12) &+ (e0 & 0xFFFF)
+                    if x0 < RANS.lowerBound {
+                        if w < wordCount {
+                            x0 = x0 &<< 16 | UInt32(UInt16(littleEndian: words.loadUnaligned(fromByteOffset: 2 &* w, as: UInt16.self)))
+                        } else { overrun = true }
+                        w &+= 1
+                    }
+                }
+                guard !overrun, w == wordCount, x0 == RANS.lowerBound, x1 == RANS.lowerBound else {
+                    throw .malformed(
+                        encoding, "rANS stream does not end cleanly (read \(w) of \(wordCount) words, final states "
+                            + "\(x0), \(x1), expected \(RANS.lowerBound)); the stream or the value count is wrong")
+                }
+                // Tokens to residuals: literals directly, bins and runs with their extra bits.
+                let values = out.baseAddress.unsafelyUnwrapped
+                if k <= ResidualBins.literalCount {
+                    guard extra.isEmpty, tokens == m else {
+                        throw .malformed(
+                            encoding, "\(tokens) literal tokens for \(m) values, \(extra.count) trailing byte(s)")
+                    }
+                    for i in 0..<m { values[i] = Int64(o.load(fromByteOffset: i, as: UInt8.self)) }
+                    return
+                }
+                var bits = BitReader(extra, encoding: encoding)
+                var filled = 0
+                for t in 0..<tokens {
+                    let s = Int(o.load(fromByteOffset: t, as: UInt8.self))
+                    guard filled < m else {
+                        throw .malformed(encoding, "rANS tokens produce more than \(m) values")
+                    }
+                    if s < ResidualBins.literalCount {
+                        values[filled] = Int64(s)
+                        filled &+= 1
+                    } else if s < ResidualBins.runBase {
+                        let eb = ResidualBins.extraBits(s)
+                        values[filled] = Int64(bitPattern: ResidualBins.base(s) &+ (try bits.read(eb)))
+                        filled &+= 1
+                    } else {
+                        let eb = s &- ResidualBins.runBase &+ 1
+                        let length = (1 &<< eb) &+ Int(try bits.read(eb))
+                        guard length <= m &- filled else {
+                            throw .malformed(encoding, "a run of \(length) zeros overflows the \(m) values at value \(filled)")
+                        }
+                        (values + filled).initialize(repeating: 0, count: length)
+                        filled &+= length
+                    }
+                }
+                guard filled == m else {
+                    throw .malformed(encoding, "rANS tokens produce \(filled) values, not \(m)")
+                }
+                try bits.expectEnd()
+            }
+        }
+    }
+}

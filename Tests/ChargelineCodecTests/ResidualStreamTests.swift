@@ -1,0 +1,156 @@
+import Testing
+
+@testable import ChargelineCodec
+
+/// The shared integer core: every order and coding round-trips any Int64 sequence, the choice
+/// follows the data, and corrupt streams are rejected.
+@Suite struct ResidualStreamTests {
+    func encode(_ v: [Int64]) -> [UInt8] {
+        var out: [UInt8] = []
+        v.withUnsafeBufferPointer { values in
+            out.appendUnsafe(maxCount: ResidualStream.maxEncodedCount(values.count)) { ResidualStream.encode(values, to: $0) }
+        }
+        return out
+    }
+
+    func decode(_ bytes: [UInt8], count: Int) throws -> [Int64] {
+        var out = [Int64](repeating: 0, count: count)
+        try bytes.withUnsafeBytes { raw in
+            try out.withUnsafeMutableBufferPointer { try ResidualStream.decode(raw, encoding: .integerResidual, into: $0) }
+        }
+        return out
+    }
+
+    func roundTrip(_ v: [Int64], mode: UInt8? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let bytes = encode(v)
+        if let mode { #expect(bytes[0] == mode, "mode", sourceLocation: sourceLocation) }
+        #expect(try decode(bytes, count: v.count) == v, sourceLocation: sourceLocation)
+    }
+
+    @Test func ordersAndCodingsFollowTheData() throws {
+        var rng = SplitMix64(seed: 11)
+        // i.i.d. noise around a level: the value itself (order 0), entropy coded.
+        try roundTrip((0..<8192).map { _ in 4000 + Int64.random(in: -2...2, using: &rng) }, mode: 0 | 4)
+        // A random walk: deltas (order 1).
+        var x: Int64 = 0
+        try roundTrip((0..<8192).map { _ in x += Int64.random(in: -1...1, using: &rng); return x }, mode: 1 | 4)
+        // A meter with a steady slope and noise: delta-of-delta (order 2).
+        var slope: Int64 = 160
+        x = 0
+        try roundTrip((0..<8192).map { _ in slope += Int64.random(in: -1...1, using: &rng); x += slope; return x }, mode: 2 | 4)
+        // Idle stretches (a current of 0) between noisy sessions: rANS with zero runs (coding 2).
+        var level: Int64 = 0
+        try roundTrip((0..<8192).map { i in
+            if i % 1000 == 0 { level = level == 0 ? 1500 : 0 }
+            return level == 0 ? 0 : level + Int64.random(in: -2...2, using: &rng)
+        }, mode: 1 | 8)
+        // Runs longer than any bin, at the start and the end of a block.
+        try roundTrip([Int64](repeating: 7, count: 5000) + [8, 9, 7] + [Int64](repeating: 7, count: 3000))
+        // Uniform values: nothing to gain over bit-packing.
+        try roundTrip((0..<8192).map { _ in Int64.random(in: 0..<2048, using: &rng) }, mode: 0)
+    }
+
+    @Test func extremesAndWrapping() throws {
+        try roundTrip([0])
+        try roundTrip([Int64.min])
+        try roundTrip([Int64.min, Int64.max])
+        try roundTrip([Int64.max, Int64.min, Int64.max, 0, -1, 1])
+        try roundTrip((0..<1000).map { $0 % 2 == 0 ? Int64.min : Int64.max })
+        // Outliers among small residuals go to large bins with extra bits.
+        var rng = SplitMix64(seed: 12)
+        try roundTrip((0..<5000).map { i in i % 777 == 0 ? Int64(bitPattern: rng.next()) : Int64.random(in: -3...3, using: &rng) })
+    }
+
+    @Test(arguments: [1, 2, 3, 7, 8, 9, 63, 64, 65, 1000, 8191, 8192])
+    func randomBlocksOfEverySize(n: Int) throws {
+        var rng = SplitMix64(seed: UInt64(n) &* 7919)
+        for shift in [0, 1, 5, 13, 31, 55, 63] {
+            let v = (0..<n).map { _ in Int64(bitPattern: rng.next()) >> UInt64(shift) }
+            try roundTrip(v)
+        }
+    }
+
+    @Test func binsCoverEveryValue() {
+        var rng = SplitMix64(seed: 13)
+        var samples: [UInt64] = [0, 1, 15, 16, 17, 31, 32, 47, 48, 63, 64, UInt64.max, UInt64.max >> 1, 1 << 63]
+        for _ in 0..<10_000 { samples.append(rng.next() >> (rng.next() % 64)) }
+        for u in samples {
+            let (s, e) = ResidualBins.symbol(u)
+            #expect(s < ResidualBins.symbolCount)
+            #expect(e == ResidualBins.extraBits(s))
+            let base = ResidualBins.base(s)
+            #expect(u >= base && (e == 64 || u - base < (1 << UInt64(e))), "\(u) in bin \(s)")
+        }
+    }
+
+    @Test func normalizedFrequenciesSumToTotal() {
+        var rng = SplitMix64(seed: 14)
+        for _ in 0..<200 {
+            let k = Int.random(in: 1...ResidualBins.symbolCount, using: &rng)
+            var counts = (0..<k).map { _ in rng.next() % 3 == 0 ? 0 : UInt32.random(in: 1...5000, using: &rng) }
+            counts[k - 1] = max(counts[k - 1], 1)
+            let total = counts.reduce(0) { $0 + Int($1) }
+            var freq = [UInt32](repeating: 0, count: k)
+            counts.withUnsafeMutableBufferPointer { c in
+                freq.withUnsafeMutableBufferPointer { RANS.normalize(c.baseAddress!, symbols: k, count: total, into: $0.baseAddress!) }
+            }
+            #expect(freq.reduce(0, +) == RANS.total)
+            for s in 0..<k { #expect((counts[s] == 0) == (freq[s] == 0)) }
+        }
+    }
+
+    @Test func corruptStreamsThrowOrDecodeToTheCount() throws {
+        var rng = SplitMix64(seed: 15)
+        let v = (0..<3000).map { _ in 500 + Int64.random(in: -4...4, using: &rng) }
+        let good = encode(v)
+        #expect(good[0] == 4)
+        // Every truncation, and a flipped bit at every byte, must throw or decode exactly
+        // `count` values; rANS end-state checks catch nearly all of them.
+        var caught = 0
+        for cut in 0..<good.count {
+            if (try? decode(Array(good[..<cut]), count: v.count)) == nil { caught += 1 }
+        }
+        #expect(caught == good.count)
+        var flipsCaught = 0
+        for i in 0..<good.count {
+            var bad = good
+            bad[i] ^= 1 << UInt8(i % 8)
+            if let decoded = try? decode(bad, count: v.count) { #expect(decoded.count == v.count) } else { flipsCaught += 1 }
+        }
+        #expect(flipsCaught > good.count * 9 / 10)
+        // A wrong count leaves words or states over.
+        #expect(throws: CodecError.self) { try decode(good, count: v.count - 1) }
+        #expect(throws: CodecError.self) { try decode(good, count: v.count + 1) }
+    }
+
+    /// The whole sparse rANS block of `formatPins`, as written by the first version.
+    static let sparsePin =
+        "088020000202ff0f8901ff0f800100000100ff0f0100080000ffff0000ffff0000fffb000000f8ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
+    /// The zero-run block of `formatPins`.
+    static let runsPin =
+        "09801000000302b71c0cc3038001038108fe3f661e50ca13d31fb15d36359d5d0542ee5c3225596a83381bcc428b20d213f17017c33036353e52aa210027376a54dd8bd780d3771215c06d6220d4c2106119ddc0f0f0ac06ff01"
+
+    @Test func formatPins() throws {
+        // Order 0, bit-packed: mode 00, n 4, center zigzag(10) = 0x14, width 2, values 0,1,2,3 -> 0b11100100.
+        #expect(Support.hex(encode([10, 11, 12, 13])) == "00" + "04" + "14" + "02" + "e4")
+        // Order 1 (a ramp), bit-packed width 0: mode 01, n 5, v0 = zigzag(5), center zigzag(3),
+        // width 0.
+        #expect(Support.hex(encode([5, 8, 11, 14, 17])) == "01" + "05" + "0a" + "06" + "00")
+        // rANS with zero runs (coding 2): 4096 values, every 64th is 1, the rest 0. Order 0
+        // (mode 0x08), n 4096 (0x80 0x20), center 0; table of D = 2 symbols: gap 2 -> symbol 2
+        // (residual 1, zigzag 2), freq − 1 = 2047 (0xff 0x0f); gap 137 (0x89 0x01) -> symbol 140
+        // (runs of 63: bit length 6, 136 + 6 − 2), freq − 1 = 2047; then T = 128 (0x80 0x01),
+        // states, words, extra bits (5 per run: 63 − 32 = 31).
+        let sparse = (0..<4096).map { Int64($0 % 64 == 0 ? 1 : 0) }
+        let block = encode(sparse)
+        #expect(Support.hex(Array(block[..<14])) == "08" + "8020" + "00" + "02" + "02ff0f" + "8901ff0f" + "8001")
+        #expect(Support.hex(block) == Self.sparsePin, "\(Support.hex(block))")
+        #expect(try decode(block, count: 4096) == sparse)
+        // 1024 zeros then 1024 values cycling 1...9: order 1 with runs (mode 0x09).
+        let idleThenBusy = [Int64](repeating: 0, count: 1024) + (0..<1024).map { Int64($0 % 9 + 1) }
+        let runs = encode(idleThenBusy)
+        #expect(runs[0] == 0x09)
+        #expect(Support.hex(runs) == Self.runsPin, "\(Support.hex(runs))")
+        #expect(try decode(runs, count: 2048) == idleThenBusy)
+    }
+}

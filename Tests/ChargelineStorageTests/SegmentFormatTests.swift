@@ -1,0 +1,147 @@
+import ChargelineCore
+import ChargelineCodec
+import Foundation
+import Testing
+@testable import ChargelineStorage
+
+/// Segment files: version 2 round trips with shared timestamp blocks, and a version-1 file
+/// written by the first release (before the residual codecs) must stay readable.
+@Suite struct SegmentFormatTests {
+    /// `00000000000000000007.seg`, written by commit cb8fb50 (segment version 1, codecs of that
+    /// release: ts-delta-of-delta, float-xor, int-delta, ...) from `SegmentV1Fixture.columns()`
+    /// with `CodecOptions.compact`. Never regenerate it: a failure here means old files no longer
+    /// read.
+    static let goldenV1Base64 =
+        "Q0xTRwEAAAAAAKdExZfpGAAA9tVZ5ukYAwAAAAAAAABYAAAAAgAAAKdExZfpGAaGjgHKDLwDJ/oLtQzdBIsLugKgFDHPEeEE" +
+        "zhTIAesTiBenC/sKiBjvBv8G+Q2IGc8TiQHoDKAK7Q3hBJ8I9hKOAagH+Re2A/oFxg2pAkEAAggEY2hhcmdpbmdpZGxlAAAA" +
+        "wP9obcciWAAAAAIAAACnRMWX6RgGho4Bygy8Ayf6C7UM3QSLC7oCoBQxzxHhBM4UyAHrE4gXpwv7CogY7wb/BvkNiBnPE4kB" +
+        "6AygCu0N4QSfCPYSjgGoB/kXtgP6BcYNqQIwAH6/3+/3j7p8fFgAAAACAAAAp0TFl+kYBoaOAcoMvAMn+gu1DN0Eiwu6AqAU" +
+        "Mc8R4QTOFMgB6xOIF6cL+wqIGO8G/wb5DYgZzxOJAegMoArtDeEEnwj2Eo4BqAf5F7YD+gXGDakCIwAoBAIEAgQCBAIEAgQC" +
+        "BAIEAgQCBLKy7mBYAAAAAgAAAKdExZfpGAaGjgHKDLwDJ/oLtQzdBIsLugKgFDHPEeEEzhTIAesTiBenC/sKiBjvBv8G+Q2I" +
+        "Gc8TiQHoDKAK7Q3hBJ8I9hKOAagH+Re2A/oFxg2pAiMABh4BCvMeV85YAAAAAgAAAKdExZfpGAaGjgHKDLwDJ/oLtQzdBIsL" +
+        "ugKgFDHPEeEEzhTIAesTiBenC/sKiBjvBv8G+Q2IGc8TiQHoDKAK7Q3hBJ8I9hKOAagH+Re2A/oFxg2pAhECwAEotS/9IMBN" +
+        "BAC0BJqZmZmZAXlAW2mq+eedt5Wu6uf9/99KU1VVVVUt1WZu5p/3//8Hr5kBNDOgmQGlCpBmgAYoVUABMvPfqoCu+iuq/uL/" +
+        "n2ZmZmZmgBoAcIjhCQDhDFAlGKqxyo6kFj9dmA7BSgiccliq4SUYBoZxRl/ZK3NGUDEocXGBUYLjguCMoXIjs8EKvERBGLwP" +
+        "AAAAAQAAAKdExZfpGICo1rkHEQAAAAAAABh5QAPUyAMO4P8f+CvmcItoEvj/VszhFtEk4P9r8GckAgAAAA8AdGVsZW1ldHJ5" +
+        "LGd1bj0xBQAEAG5vdGUEAQAAACAAAAAAAAAAdgAAACgAAAAAAKdExZfpGAD9NHgfmOkYAAAAAAAAAAAAAAAAAAAAAAAAAAAA" +
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAICAG9rAwEAAACWAAAAAAAAAGcAAAAoAAAAAACnRMWX6RgA/TR4H5jpGAAAAAAAAAAAAQAA" +
+        "AAAAAAAiAAAAAAAAAAAAAAAAAAAAAQAAAAAAAAAAAwBzb2MBAQAAAP0AAAAAAAAAdgAAACgAAAAAAKdExZfpGAD9NHgfmOkY" +
+        "FAAAAAAAAAAdAAAAAAAAANQDAAAAAAAAFAAAAAAAAAAdAAAAAAAAAAAGAHN0YXR1cwIBAAAAcwEAAAAAAABmAAAAKAAAAAAA" +
+        "p0TFl+kYAP00eB+Y6RgCAAAAAAAAAAMAAAAAAAAAbgAAAAAAAAADAAAAAAAAAAIAAAAAAAAAAAcAdm9sdGFnZQABAAAA2QEA" +
+        "AAAAAAD2AAAAKAAAAAAAp0TFl+kYAP00eB+Y6RjNzMzMzPx4QDMzMzMzA3lAaWZmZiZBz0CamZmZmQF5QAAAAAAAAHlAAA8A" +
+        "dGVsZW1ldHJ5LGd1bj0yAQAHAHZvbHRhZ2UAAQAAAM8CAAAAAAAAOgAAAAUAAAAAAKdExZfpGAAoEjPGl+kYAAAAAAAAAIAA" +
+        "AAAAAADwfwAAAAAAAPh/AAAAAAAYeUAAAAAAAADwfwAJAwAAAAAAACcCAAAlS7UVAgAAAAYAAAABAAAAQ0xTRw=="
+
+    static func writeSegment(_ series: [(key: [UInt8], columns: [(name: [UInt8], data: ColumnData)])], in dir: String,
+                             options: CodecOptions = .compact) throws -> SegmentReader {
+        let w = try SegmentWriter(directory: dir, id: 1, seq: 1, level: 1, partition: SegmentV1Fixture.partition, options: options)
+        for s in series { try w.addSeries(key: s.key, columns: s.columns) }
+        let info = try w.finish()
+        return SegmentReader(info: info, path: dir + "/" + FileNames.segment(1))
+    }
+
+    /// Every column of `series` reads back bit for bit through `reader`.
+    static func expectContent(_ reader: SegmentReader, _ series: [(key: [UInt8], columns: [(name: [UInt8], data: ColumnData)])],
+                              sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let index = try reader.loadIndex()
+        #expect(index.series.map(\.key) == series.map(\.key).sorted { $0.lexicographicallyPrecedes($1) }, sourceLocation: sourceLocation)
+        for s in series {
+            let entry = try #require(index.series.first { $0.key == s.key })
+            #expect(entry.fields.count == s.columns.count, sourceLocation: sourceLocation)
+            for (name, data) in s.columns {
+                let field = try #require(entry.fields.first { $0.name == String(decoding: name, as: UTF8.self) })
+                #expect(field.type == data.type, sourceLocation: sourceLocation)
+                let read = ColumnData.merge(try field.blocks.map { try reader.readBlock($0, type: field.type) }, type: field.type)
+                #expect(read.timestamps == data.timestamps, "\(field.name)", sourceLocation: sourceLocation)
+                #expect(read.bits == data.bits, "\(field.name)", sourceLocation: sourceLocation)
+                #expect(read.stringBytes == data.stringBytes && read.stringEnds == data.stringEnds, sourceLocation: sourceLocation)
+            }
+        }
+    }
+
+    @Test func versionOneGoldenSegmentStillReads() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let bytes = try #require(Data(base64Encoded: Self.goldenV1Base64))
+        #expect(bytes.count == 1360)
+        #expect(bytes[4] == 1 && bytes[5] == 0, "the fixture is a version-1 file")
+        let path = dir.path + "/" + FileNames.segment(7)
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let info = SegmentInfo(id: 7, seq: 3, level: 1, partitionStart: SegmentV1Fixture.partition.start,
+                               minTime: 1_795_132_800_000_000_000, maxTime: 1_795_133_187_412_000_000,
+                               series: 2, rows: 45, values: 205, bytes: 1360)
+        try Self.expectContent(SegmentReader(info: info, path: path), SegmentV1Fixture.columns())
+    }
+
+    @Test func versionTwoRoundTripsAndSharesTimestamps() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let series = SegmentV1Fixture.columns()
+        let reader = try Self.writeSegment(series, in: dir.path)
+        try Self.expectContent(reader, series)
+        let index = try reader.loadIndex()
+        // gun=1's five fields share one timestamp block; gun=2 has its own.
+        let gun1 = index.series[0].fields.map { $0.blocks[0].timestampOffset }
+        #expect(Set(gun1).count == 1)
+        #expect(index.series[1].fields[0].blocks[0].timestampOffset != gun1[0])
+        let header = try FileIO.pread(try FileIO.open(reader.path, O_RDONLY), offset: 4, count: 2, path: reader.path)
+        #expect(header == [2, 0])
+        // Smaller than the version-1 file of the same columns (1360 bytes).
+        #expect(reader.info.bytes < 1360, "\(reader.info.bytes) bytes")
+    }
+
+    @Test func fieldsWithDifferentTimestampsAndLongSeries() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        var rng = SeededRandom(seed: 7)
+        let base = SegmentV1Fixture.partition.start
+        var a = ColumnData(type: .float)
+        var b = ColumnData(type: .integer)
+        var c = ColumnData(type: .float)
+        // 20,000 rows: three blocks per field; `c` misses every third row.
+        for i in 0..<20_000 {
+            let t = base + Int64(i) * 1_000_000_000 + Int64(rng.next() % 100) * 1_000_000
+            a.timestamps.append(t)
+            a.bits.append((Double(Int(rng.next() % 2000)) / 10).bitPattern)
+            b.timestamps.append(t)
+            b.bits.append(UInt64(bitPattern: Int64(i / 100)))
+            if i % 3 != 0 {
+                c.timestamps.append(t)
+                c.bits.append(rng.next())
+            }
+        }
+        let series: [(key: [UInt8], columns: [(name: [UInt8], data: ColumnData)])] = [
+            (Array("m,k=v".utf8), [(Array("a".utf8), a), (Array("b".utf8), b), (Array("c".utf8), c)]),
+        ]
+        let reader = try Self.writeSegment(series, in: dir.path)
+        try Self.expectContent(reader, series)
+        let fields = try reader.loadIndex().series[0].fields
+        #expect(fields.map { $0.blocks.count } == [3, 3, 2])
+        #expect(fields[0].blocks.map(\.timestampOffset) == fields[1].blocks.map(\.timestampOffset))
+        #expect(Set(fields[2].blocks.map(\.timestampOffset)).isDisjoint(with: fields[0].blocks.map(\.timestampOffset)))
+    }
+
+    @Test func corruptBlocksAndIndexAreReportedWithTheirOffset() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let reader = try Self.writeSegment(SegmentV1Fixture.columns(), in: dir.path)
+        let meta = try reader.loadIndex().series[0].fields[0].blocks[0]
+        for (offset, what) in [(Int(meta.timestampOffset) + 3, "timestamp block"), (Int(meta.offset) + 3, "value block")] {
+            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: reader.path)))
+            bytes[offset] ^= 0x40
+            let path = dir.path + "/bad.seg"
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let bad = SegmentReader(info: reader.info, path: path)
+            let error = #expect(throws: ChargelineError.self) { try bad.readBlock(meta, type: .voltageType) }
+            #expect("\(error!)".contains(what + " checksum mismatch"), "\(error!)")
+            #expect("\(error!)".contains("bad.seg"))
+        }
+        // A flipped index byte fails the index checksum.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: reader.path)))
+        bytes[bytes.count - 40] ^= 1
+        let path = dir.path + "/bad-index.seg"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(throws: ChargelineError.self) { try SegmentReader(info: reader.info, path: path).loadIndex() }
+    }
+}
+
+private extension FieldType {
+    /// The type of the fixture's first field of gun=1 (`note`, a string, sorts first).
+    static var voltageType: FieldType { .string }
+}
