@@ -26,10 +26,14 @@ struct RollupCommand: ParsableCommand {
     @Option(name: .long, help: "Backfill up to this time (exclusive; default now).")
     var to: String?
 
+    @Option(name: .long, help: "Evaluate as if the current time were this (RFC 3339 or epoch with unit); for reproducible runs.")
+    var now: String?
+
     func run() throws {
         try dataOptions.bootstrapLogging()
         do {
-            let now = Int64(Date().timeIntervalSince1970 * 1e9)
+            let wall = Int64(Date().timeIntervalSince1970 * 1e9)
+            let now = try self.now.map { try TimeParser.parse($0, now: wall) } ?? wall
             var backfill: TimeRange?
             if let from {
                 backfill = TimeRange(start: try TimeParser.parse(from, now: now), end: try to.map { try TimeParser.parse($0, now: now) } ?? now)

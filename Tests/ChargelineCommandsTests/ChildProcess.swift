@@ -54,9 +54,15 @@ final class ChildProcess: @unchecked Sendable {
         Foundation.kill(process.processIdentifier, signal)
     }
 
+    /// Waits for exit, then drains whatever output the handler has not delivered yet, so
+    /// `text` is complete afterwards however loaded the machine is.
     func wait() -> Int32 {
         process.waitUntilExit()
         outPipe.fileHandleForReading.readabilityHandler = nil
+        let rest = (try? outPipe.fileHandleForReading.readToEnd()) ?? nil
+        if let rest, !rest.isEmpty {
+            lock.lock(); output.append(rest); lock.unlock()
+        }
         return process.terminationStatus
     }
 
@@ -64,7 +70,6 @@ final class ChildProcess: @unchecked Sendable {
     static func run(_ arguments: [String]) throws -> (Int32, String) {
         let p = try ChildProcess(arguments)
         let status = p.wait()
-        Thread.sleep(forTimeInterval: 0.05)
         return (status, p.text)
     }
 }

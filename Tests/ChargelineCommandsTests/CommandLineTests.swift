@@ -60,4 +60,39 @@ import Testing
         #expect(s2 == 64 || s2 == 2 || s2 == 1, "\(s2)")
         #expect(o2.contains("--http takes host:port"), "\(o2)")
     }
+
+    @Test func rollupRetentionAndConfiguration() throws {
+        let dir = NSTemporaryDirectory() + "chargeline-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // Two days of one gun every 10 minutes, and a configuration that keeps raw data 1 day.
+        let start = 1_763_596_800  // 2025-11-20T00:00:00Z
+        let lines = (0..<288).map { "telemetry,pile=P1,gun=1 voltage=\(400 + $0 % 10),energy=\(Double($0) / 4) \(start + $0 * 600)" }
+        try lines.joined(separator: "\n").write(toFile: dir + "/a.lp", atomically: true, encoding: .utf8)
+        try "[retention]\nraw = \"1d\"\n[rollup]\ncounters = [\"energy\"]\n".write(toFile: dir + "/c.toml", atomically: true, encoding: .utf8)
+        try "[retention]\nraw = 5\n".write(toFile: dir + "/bad.toml", atomically: true, encoding: .utf8)
+        let data = dir + "/data"
+        #expect(try ChildProcess.run(["import", "--data", data, "--db", "t", "--precision", "s", dir + "/a.lp"]).0 == 0)
+
+        let (ds, dry0) = try ChildProcess.run(["retention", "--data", data, "--config", dir + "/c.toml", "--dry-run"])
+        #expect(ds == 0 && dry0.contains("keep") && dry0.contains("not yet covered by rollups"), "\(dry0)")
+
+        let (rs, r) = try ChildProcess.run(["rollup", "--data", data, "--now", "2025-11-23T00:00:00Z"])
+        #expect(rs == 0 && r.contains("t: 48 new and 0 recomputed buckets"), "\(r)")
+
+        let (ws, w) = try ChildProcess.run(["retention", "--data", data, "--config", dir + "/c.toml", "--dry-run"])
+        #expect(ws == 0 && w.contains("would drop"), "\(w)")
+        let (xs, x) = try ChildProcess.run(["retention", "--data", data, "--config", dir + "/c.toml"])
+        #expect(xs == 0 && x.contains("removed 288 rows"), "\(x)")
+
+        let (js, j) = try ChildProcess.run(["inspect", "--data", data, "--json"])
+        #expect(js == 0, "\(j)")
+        let report = try JSONDecoder().decode(StoreReport.self, from: Data(j.utf8))
+        #expect(report.databases[0].partitions.isEmpty)
+        #expect(report.databases[0].rollup?.droppedPartitions == 2)
+        #expect(report.databases[0].rollup?.watermark == "2025-11-22T23:00:00Z")
+
+        let (bs, b) = try ChildProcess.run(["retention", "--data", data, "--config", dir + "/bad.toml", "--dry-run"])
+        #expect(bs != 0 && b.contains("retention.raw") && b.contains("duration"), "\(b)")
+    }
 }

@@ -23,6 +23,9 @@ struct Datagen: ParsableCommand {
     @Option(help: "Number of charging guns (2 per pile, 10 piles per station).")
     var guns: Int = 2000
 
+    @Option(help: "Index of the first gun (0-based); e.g. --guns 1980 and then --first-gun 1980 --guns 20 split one fleet.")
+    var firstGun: Int = 0
+
     @Option(help: "Random seed; the same options and seed give byte-identical output.")
     var seed: UInt64 = 1
 
@@ -68,6 +71,7 @@ struct Datagen: ParsableCommand {
     func run() throws {
         let config = TelemetryWriter.Config(
             guns: guns,
+            firstGun: firstGun,
             seed: seed,
             startNanos: start.nanoseconds,
             intervalNanos: interval.nanoseconds,

@@ -24,6 +24,8 @@ struct TelemetryWriter {
 
     struct Config {
         var guns: Int
+        /// Index of the first gun (0-based), so separate runs can produce disjoint guns.
+        var firstGun = 0
         var seed: UInt64
         var startNanos: Int64
         var intervalNanos: Int64
@@ -45,7 +47,7 @@ struct TelemetryWriter {
         var bytes: [UInt8] = []
         var starts: [Int] = []
         bytes.reserveCapacity(config.guns * 48)
-        for gun in 0..<config.guns {
+        for gun in config.firstGun..<(config.firstGun + config.guns) {
             starts.append(bytes.count)
             // 2 guns per pile, 10 piles per station; numbering from 1.
             let pile = gun / 2 + 1
@@ -66,7 +68,7 @@ struct TelemetryWriter {
     /// Writes all rows into `out` (and flushes it). Allocation-free per row.
     func run(into out: OutputBuffer) throws -> GenerationSummary {
         var summary = GenerationSummary()
-        var guns = (0..<config.guns).map { GunSimulator(seed: config.seed, index: $0) }
+        var guns = (config.firstGun..<(config.firstGun + config.guns)).map { GunSimulator(seed: config.seed, index: $0) }
         let dt = Double(config.intervalNanos) / 1e9
         let rates = TransitionRates(intervalSeconds: dt)
         let divisor = config.precision.divisor
