@@ -93,7 +93,9 @@ extension Database {
             var done = 0
             while cursor < end && !isCancelled() {
                 let chunkEnd = min(end, cursor &+ step)
-                let n = try rollupBuckets(TimeRange(start: cursor, end: chunkEnd), seriesKey: nil, only: nil, into: child, report: &report)
+                let sink = RollupSink(child: child)
+                let n = try rollupBuckets(TimeRange(start: cursor, end: chunkEnd), seriesKey: nil, only: nil, sink: sink, report: &report)
+                try sink.finish()
                 report.bucketsWritten += n
                 lock.lock()
                 if chunkEnd <= target, (rollupWatermark ?? .min) < chunkEnd { rollupWatermark = chunkEnd }
@@ -111,10 +113,14 @@ extension Database {
             lock.unlock()
         }
 
-        // 2. Stale buckets: per series, recompute exactly the marked ones.
+        // 2. Stale buckets: per series, recompute exactly the marked ones. Rows of all series
+        // share batched writes (one sync for the lot, not one per series); marks are cleared
+        // once those writes are durable.
         lock.lock()
         let stale = staleMarks
         lock.unlock()
+        let sink = RollupSink(child: child)
+        var processed: [([UInt8], [Int64: UInt64])] = []
         for (key, marks) in stale.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) where !isCancelled() {
             let starts = marks.keys.sorted()
             // Contiguous runs of buckets are read together.
@@ -126,16 +132,20 @@ extension Database {
             runs.append((runStart, runEnd))
             for (lo, hi) in runs {
                 report.bucketsRecomputed += try rollupBuckets(TimeRange(start: lo, end: hi &+ b), seriesKey: key,
-                                                              only: Set(starts), into: child, report: &report)
+                                                              only: Set(starts), sink: sink, report: &report)
             }
-            lock.lock()
+            processed.append((key, marks))
+        }
+        try sink.finish()
+        lock.lock()
+        for (key, marks) in processed {
             // Clear only marks no newer late row has renewed meanwhile.
             if var current = staleMarks[key] {
                 for (start, generation) in marks where current[start] == generation { current[start] = nil }
                 staleMarks[key] = current.isEmpty ? nil : current
             }
-            lock.unlock()
         }
+        lock.unlock()
         report.milliseconds = Double(FileIO.monotonicNanoseconds() - started) / 1e6
         lock.lock()
         report.watermark = rollupWatermark
@@ -150,27 +160,15 @@ extension Database {
     }
 
     /// Computes the buckets starting in `range` (all of them, or `only` those) for every
-    /// series of every measurement (or one series) and writes them to `child`; waits until
-    /// they are durable. Returns how many bucket rows were written.
-    private func rollupBuckets(_ range: TimeRange, seriesKey: [UInt8]?, only: Set<Int64>?, into child: Database,
+    /// series of every measurement (or one series) and hands the rows to `sink`. Returns how
+    /// many bucket rows were produced; they are durable once `sink.finish()` returns.
+    private func rollupBuckets(_ range: TimeRange, seriesKey: [UInt8]?, only: Set<Int64>?, sink: RollupSink,
                                report: inout RollupRunReport) throws -> Int {
         let b = options.rollup.bucket
         let lookback = options.rollup.lookback
         let bucketRange = range.start...(range.end &- 1)
         let readRange = TimeRange(start: range.start &- lookback, end: range.end)
-        var builder = WriteBatchBuilder(reservingCapacity: 1 << 20)
         var written = 0
-        let pending = DispatchGroup()
-        let failure = FailureBox()
-        func send() {
-            guard builder.count > 0 else { return }
-            let batch = builder.finish()
-            pending.enter()
-            child.write(batch) { outcome in
-                if let f = outcome.failure { failure.set(f) }
-                pending.leave()
-            }
-        }
         let measurements = seriesKey.map { [SeriesKey.measurement(of: $0)] } ?? self.measurements()
         for measurement in measurements {
             try forEachSeries(measurement: measurement, seriesKey: seriesKey, range: readRange) { series in
@@ -184,19 +182,16 @@ extension Database {
                 }
                 let key = Array(series.key.utf8)
                 for start in rows.keys.sorted() {
-                    key.withUnsafeBytes { builder.beginPoint(seriesKey: $0) }
+                    key.withUnsafeBytes { sink.builder.beginPoint(seriesKey: $0) }
                     for (name, type, bucket) in rows[start]! {
-                        bucket.addFields(field: name, type: type, counter: options.rollup.counters.contains(name), to: &builder)
+                        bucket.addFields(field: name, type: type, counter: options.rollup.counters.contains(name), to: &sink.builder)
                     }
-                    builder.endPoint(timestamp: start)
+                    sink.builder.endPoint(timestamp: start)
                     written += 1
                 }
-                if builder.byteCount >= 4 << 20 { send() }
+                sink.sendIfLarge()
             }
         }
-        send()
-        pending.wait()
-        if let f = failure.value { throw f }
         return written
     }
 
@@ -209,9 +204,41 @@ extension Database {
     }
 }
 
-private final class FailureBox: @unchecked Sendable {
+/// Collects rollup rows into batches, writes them to the rollup database without waiting,
+/// and `finish()` waits until every batch is durable (or throws the first failure).
+private final class RollupSink: @unchecked Sendable {
+    var builder = WriteBatchBuilder(reservingCapacity: 1 << 20)
+    private let child: Database
+    private let pending = DispatchGroup()
     private let lock = NSLock()
-    private var _value: ChargelineError?
-    var value: ChargelineError? { lock.lock(); defer { lock.unlock() }; return _value }
-    func set(_ e: ChargelineError) { lock.lock(); if _value == nil { _value = e }; lock.unlock() }
+    private var failure: ChargelineError?
+    /// Send at 4 MiB: large enough to share syncs, small enough to bound memory.
+    private static let batchBytes = 4 << 20
+
+    init(child: Database) { self.child = child }
+
+    func sendIfLarge() {
+        if builder.byteCount >= RollupSink.batchBytes { send() }
+    }
+
+    private func send() {
+        guard builder.count > 0 else { return }
+        let batch = builder.finish()
+        pending.enter()
+        child.write(batch) { [self] outcome in
+            if let f = outcome.failure {
+                lock.lock()
+                if failure == nil { failure = f }
+                lock.unlock()
+            }
+            pending.leave()
+        }
+    }
+
+    func finish() throws {
+        send()
+        pending.wait()
+        lock.lock(); defer { lock.unlock() }
+        if let failure { throw failure }
+    }
 }
