@@ -20,7 +20,9 @@ extension Database {
     /// Marks the buckets that points of `batch` older than the watermark touch: their own and
     /// the next one (whose previous sample may have changed). Called under `lock`.
     func markLateLocked(_ batch: WriteBatch) {
-        guard rollupChild != nil, let watermark = rollupWatermark else { return }
+        guard rollupChild != nil else { return }
+        let marking = [rollupWatermark, rollupReadingUpTo].compactMap { $0 }.max()
+        guard let watermark = marking else { return }
         let b = options.rollup.bucket
         var touched = false
         batch.forEachPoint { p in
@@ -93,6 +95,9 @@ extension Database {
             var done = 0
             while cursor < end && !isCancelled() {
                 let chunkEnd = min(end, cursor &+ step)
+                lock.lock()
+                rollupReadingUpTo = max(rollupReadingUpTo ?? .min, chunkEnd)
+                lock.unlock()
                 let sink = RollupSink(child: child)
                 let n = try rollupBuckets(TimeRange(start: cursor, end: chunkEnd), seriesKey: nil, only: nil, sink: sink, report: &report)
                 try sink.finish()
@@ -148,6 +153,7 @@ extension Database {
         lock.unlock()
         report.milliseconds = Double(FileIO.monotonicNanoseconds() - started) / 1e6
         lock.lock()
+        rollupReadingUpTo = nil
         report.watermark = rollupWatermark
         rollupState.lastRun = FileIO.nowNanoseconds()
         rollupState.lastRunBuckets = report.bucketsWritten + report.bucketsRecomputed

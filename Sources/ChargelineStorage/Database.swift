@@ -38,6 +38,10 @@ package final class Database: @unchecked Sendable {
     var rollupChild: Database?
     var rollupState = RollupState()
     var rollupWatermark: Int64?
+    /// End of the chunk a run is reading now: rows older than this are marked stale even
+    /// before the watermark passes them, so a row that arrives after its hour was read but
+    /// before the watermark moves is not missed.
+    var rollupReadingUpTo: Int64?
     /// Series key -> bucket start -> generation of the latest late row that marked it.
     var staleMarks: [[UInt8]: [Int64: UInt64]] = [:]
     /// Interns series keys for marking, so a late row of a known series allocates nothing.
