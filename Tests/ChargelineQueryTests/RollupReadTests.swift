@@ -190,6 +190,11 @@ import Testing
             #expect(a[0].statistics.rollupRows == 0, "\(q): \(a[0].statistics)")
             Self.expectSame(a, try f.raw.execute(q, database: "db", now: Self.t0 + 31 * Self.hour), q)
         }
+        // Without a lower time bound, buckets start at the first point, rollups or raw.
+        let unbounded = "SELECT max(temperature), count(soc) FROM telemetry WHERE time < \(Self.rfc(Self.t0 + 30 * Self.hour)) GROUP BY time(1h), gun"
+        let u = try f.rollups.execute(unbounded, database: "db", now: Self.t0 + 31 * Self.hour)
+        #expect(u[0].statistics.rollupRows > 0, "\(u[0].statistics)")
+        Self.expectSame(u, try f.raw.execute(unbounded, database: "db", now: Self.t0 + 31 * Self.hour), unbounded)
         let q = "SELECT max(temperature) FROM telemetry WHERE \(range) GROUP BY time(1h)"
         let r = try f.rollups.execute(q, database: "db", now: Self.t0 + 31 * Self.hour)[0].statistics
         // At most 3 guns x 30 hours (fewer where a gap spans an hour), one field, nothing decoded.

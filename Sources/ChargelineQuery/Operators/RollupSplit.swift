@@ -38,8 +38,9 @@ struct RollupSplit: Sendable {
     init?(plan: SelectPlan, coverage: RollupCoverage) {
         guard let watermark = coverage.watermark, let w = plan.windowing else { return nil }
         let b = coverage.bucket
-        // Rollup data before 1970 is not expected; starting there keeps zone checks finite.
-        let lo = Swift.max(RollupSplit.ceil(plan.range.start, b), 0)
+        // Rollup data before 1970 is not expected; starting there keeps zone checks finite
+        // (and an unbounded start from overflowing).
+        let lo = plan.range.start <= 0 ? 0 : RollupSplit.ceil(plan.range.start, b)
         let hi = Swift.min(RollupSplit.floor(plan.range.end, b), watermark)
         guard lo < hi else { return nil }
         guard RollupSplit.zoneKeepsEdges(w, bucket: b, from: lo &- w.interval, to: hi &+ w.interval) else { return nil }
@@ -47,9 +48,38 @@ struct RollupSplit: Sendable {
         span = TimeRange(start: lo, end: hi)
     }
 
-    /// Rollup field names to scan: `suffixes` for each of the plan's field slots.
-    func fieldNames(_ plan: SelectPlan) -> [String] {
-        plan.fields.flatMap { f in RollupSplit.suffixes.map { "\(f)_\($0)" } }
+    /// Which of `suffixes` the plan's calls need, per field slot (count always: it says
+    /// whether a row holds the field at all). Reading only these keeps a query for max()
+    /// from decoding seven columns it does not use.
+    static func needed(_ plan: SelectPlan) -> [[Bool]] {
+        var out = Array(repeating: [true] + Array(repeating: false, count: suffixes.count - 1), count: plan.fields.count)
+        for c in plan.calls {
+            let names: [String] = switch c.fn {
+            case .sum, .mean: ["sum"]
+            case .min: ["min"]
+            case .max: ["max"]
+            case .spread: ["min", "max"]
+            case .first: ["first", "first_time"]
+            case .last: ["last", "last_time"]
+            default: []
+            }
+            for n in names { out[c.field][suffixes.firstIndex(of: n)!] = true }
+        }
+        return out
+    }
+
+    /// Rollup field names to scan, and per field slot and suffix the index of its column in
+    /// that list (nil when not needed).
+    func fields(_ plan: SelectPlan) -> (names: [String], index: [[Int?]]) {
+        var names: [String] = []
+        let index = zip(plan.fields, RollupSplit.needed(plan)).map { field, needed in
+            RollupSplit.suffixes.indices.map { k -> Int? in
+                guard needed[k] else { return nil }
+                names.append("\(field)_\(RollupSplit.suffixes[k])")
+                return names.count - 1
+            }
+        }
+        return (names, index)
     }
 
     /// The stretches of `span` whose rollup rows of series `key` are current, ascending.
@@ -67,28 +97,30 @@ struct RollupSplit: Sendable {
         return out
     }
 
-    /// Rollup rows of `scan` (fields as `fieldNames`) inside `covered`, per plan field slot.
+    /// Rollup rows of `scan` (fields as `fields(plan)`) inside `covered`, per plan field slot.
+    /// Only the aggregates `index` names are filled; the others are neutral (zero, and times
+    /// that never win first/last) and must not be read.
     /// - Throws: `QueryError(.storage)` when a row lacks one of its aggregates (a damaged rollup).
-    func rows(_ scan: SeriesScan, covered: [Range<Int64>], slots: Int) throws -> [[RollupRow]] {
-        let n = RollupSplit.suffixes.count
-        return try (0..<slots).map { slot in
-            guard let countScan = scan.fields[slot * n] else { return [] }
-            let columns = try (0..<n).map { k in try scan.fields[slot * n + k]?.decodeAll() }
+    func rows(_ scan: SeriesScan, covered: [Range<Int64>], index: [[Int?]]) throws -> [[RollupRow]] {
+        try index.map { slot in
+            guard let countScan = scan.fields[slot[0]!] else { return [] }
+            let columns = try slot.map { i in try i.flatMap { scan.fields[$0] }?.decodeAll() }
             let counts = columns[0]!
             var out: [RollupRow] = []
             out.reserveCapacity(counts.count)
             for i in 0..<counts.count {
                 let t = counts.timestamps[i]
                 guard RollupSplit.contains(covered, t) else { continue }
-                func bits(_ k: Int) throws -> UInt64 {
+                func bits(_ k: Int, _ neutral: UInt64 = 0) throws -> UInt64 {
+                    guard slot[k] != nil else { return neutral }
                     guard let c = columns[k], i < c.count, c.timestamps[i] == t else {
                         throw QueryError(.storage, "rollup row of \(countScan.name.dropLast(6)) at \(t) in series \(String(decoding: scan.key, as: UTF8.self)) lacks \(RollupSplit.suffixes[k]); rebuild it with `chargeline rollup --from ... --to ...`")
                     }
                     return c.bits[i]
                 }
                 out.append(RollupRow(time: t, count: Int(Int64(bitPattern: counts.bits[i])), sum: try bits(1), min: try bits(2), max: try bits(3),
-                                     first: try bits(4), firstTime: Int64(bitPattern: try bits(5)),
-                                     last: try bits(6), lastTime: Int64(bitPattern: try bits(7))))
+                                     first: try bits(4), firstTime: Int64(bitPattern: try bits(5, UInt64(bitPattern: .max))),
+                                     last: try bits(6), lastTime: Int64(bitPattern: try bits(7, UInt64(bitPattern: .min)))))
             }
             return out
         }
