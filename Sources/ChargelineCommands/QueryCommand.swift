@@ -48,6 +48,12 @@ struct QueryCommand: ParsableCommand {
     @Option(name: .customLong("repeat"), help: "Benchmark: run the query this many times in the same process and print min/median/max latency to stderr (embedded mode).")
     var repeats: Int = 1
 
+    @Flag(name: .long, help: "Print to stderr how each statement was answered: rollup rows read (transparent reads) and raw values decoded (embedded mode).")
+    var explain = false
+
+    @Flag(name: .customLong("no-rollups"), help: "Read raw data only, never rollup rows (to compare; embedded mode).")
+    var noRollups = false
+
     @Argument(help: "The query (omit with --file).")
     var query: String?
 
@@ -71,7 +77,8 @@ struct QueryCommand: ParsableCommand {
             } else {
                 let clock = try now.map { try TimeParser.parse($0, now: Int64(Date().timeIntervalSince1970 * 1e9)) }
                 let store = try Store(directory: dataOptions.data, options: try dataOptions.storageOptions(background: false), readOnly: true)
-                let engine = QueryEngine(store: store, limits: QueryLimits(timeoutSeconds: timeout, maxPointsScanned: maxPoints))
+                let engine = QueryEngine(store: store, limits: QueryLimits(timeoutSeconds: timeout, maxPointsScanned: maxPoints),
+                                         useRollups: !noRollups)
                 var results: [StatementResult] = []
                 var times: [Double] = []
                 for _ in 0..<max(1, self.repeats) {
@@ -87,6 +94,9 @@ struct QueryCommand: ParsableCommand {
                     let sorted = times.sorted()
                     Terminal.error(String(format: "%d runs: first %.3f ms, min %.3f ms, median %.3f ms, max %.3f ms",
                                           times.count, times[0], sorted[0], sorted[sorted.count / 2], sorted[sorted.count - 1]))
+                }
+                if explain {
+                    for r in results { Terminal.error("statement \(r.statementID): \(r.statistics)") }
                 }
                 body = InfluxJSON(epoch: epoch, zone: QueryEngine.timezone(of: text)).encode(results)
             }

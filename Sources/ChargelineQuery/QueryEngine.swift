@@ -9,10 +9,14 @@ public import Foundation
 public final class QueryEngine: Sendable {
     public let store: Store
     public let limits: QueryLimits
+    /// Whether aggregates read rollup rows where they answer exactly (transparent reads,
+    /// `RollupReadRule`); false reads raw data only (benchmarks, and tests that compare both).
+    public let useRollups: Bool
 
-    public init(store: Store, limits: QueryLimits = QueryLimits()) {
+    public init(store: Store, limits: QueryLimits = QueryLimits(), useRollups: Bool = true) {
         self.store = store
         self.limits = limits
+        self.useRollups = useRollups
     }
 
     /// Runs `query` against `database` at time `now` (ns; the wall clock when nil).
@@ -29,13 +33,17 @@ public final class QueryEngine: Sendable {
         let context = QueryContext(now: clock, limits: limits)
         var out: [StatementResult] = []
         for (id, statement) in statements.enumerated() {
+            let before = (context.pointsScanned, context.rollupRows)
+            var result: StatementResult
             do {
-                out.append(StatementResult(statementID: id, series: try run(statement, database: database, context: context)))
+                result = StatementResult(statementID: id, series: try run(statement, database: database, context: context))
             } catch let e as QueryError {
-                out.append(StatementResult(statementID: id, error: e.describe(in: query)))
+                result = StatementResult(statementID: id, error: e.describe(in: query))
             } catch {
-                out.append(StatementResult(statementID: id, error: "\(error)"))
+                result = StatementResult(statementID: id, error: "\(error)")
             }
+            result.statistics = QueryStatistics(pointsDecoded: context.pointsScanned - before.0, rollupRows: context.rollupRows - before.1)
+            out.append(result)
         }
         return out
     }
@@ -51,7 +59,7 @@ public final class QueryEngine: Sendable {
         switch statement {
         case .select(let s):
             let db = try requireDatabase(database)
-            return try select(s, source: StoreSource(store: store, database: db), database: db, context: context)
+            return try select(s, database: db, context: context)
         case .createDatabase(let name):
             do { try store.createDatabase(name) } catch let e as ChargelineError { throw QueryError(.semantic, e.message) }
             return []
@@ -70,31 +78,49 @@ public final class QueryEngine: Sendable {
         return db
     }
 
-    /// Measurements a FROM list names (explicit names must exist).
-    func measurements(_ sources: [Source], database: String) throws -> [String] {
-        let all = (try? store.measurements(database: database)) ?? []
-        var out: [String] = []
+    /// Measurements a FROM list names (explicit names must exist), each with the tier its
+    /// retention policy names: `autogen` (or none) the raw data, the rollup's name its rows.
+    func measurements(_ sources: [Source], database: String) throws -> [MeasurementRef] {
+        var out: [MeasurementRef] = []
         for s in sources {
             switch s {
-            case .measurement(let name, let offset):
+            case .measurement(let name, let rp, let offset):
+                let rollup = try isRollup(rp, database: database, offset: offset)
+                let all = names(database, rollup: rollup)
                 guard all.contains(name) else {
-                    throw QueryError(.semantic, "measurement \"\(name)\" not found in database \"\(database)\" (measurements: \(all.joined(separator: ", ")))", offset: offset)
+                    let where_ = rollup ? "retention policy \"\(rp!)\" of database \"\(database)\"" : "database \"\(database)\""
+                    throw QueryError(.semantic, "measurement \"\(name)\" not found in \(where_) (measurements: \(all.joined(separator: ", ")))", offset: offset)
                 }
-                out.append(name)
-            case .regex(let r, let offset):
+                out.append(MeasurementRef(name: name, rollup: rollup))
+            case .regex(let r, let rp, let offset):
+                let rollup = try isRollup(rp, database: database, offset: offset)
                 let p = try Pattern(r, offset: offset)
-                out += all.filter { p.matches($0) }
+                out += names(database, rollup: rollup).filter { p.matches($0) }.map { MeasurementRef(name: $0, rollup: rollup) }
             case .subquery:
                 break
             }
         }
-        var seen = Set<String>()
-        return out.filter { seen.insert($0).inserted }.sorted()
+        var seen = Set<MeasurementRef>()
+        return out.filter { seen.insert($0).inserted }.sorted { $0.name != $1.name ? $0.name < $1.name : !$0.rollup }
     }
 
-    func catalog(_ database: String, _ measurement: String) throws -> SeriesCatalog {
+    private func names(_ database: String, rollup: Bool) -> [String] {
+        rollup ? store.rollupMeasurements(database: database) : ((try? store.measurements(database: database)) ?? [])
+    }
+
+    /// Whether retention policy `rp` names the rollup (nil and `autogen`: raw data).
+    private func isRollup(_ rp: String?, database: String, offset: Int) throws -> Bool {
+        guard let rp, rp != "autogen" else { return false }
+        if let name = store.rollupName, rp == name { return true }
+        let known = ["autogen"] + (store.rollupName.map { [$0] } ?? [])
+        throw QueryError(.semantic, "retention policy \"\(rp)\" not found in database \"\(database)\" (retention policies: \(known.joined(separator: ", ")))", offset: offset)
+    }
+
+    func catalog(_ database: String, _ m: MeasurementRef) throws -> SeriesCatalog {
         do {
-            guard let c = try store.catalog(database: database, measurement: measurement) else {
+            let found = m.rollup ? try store.rollupCatalog(database: database, measurement: m.name)
+                                 : try store.catalog(database: database, measurement: m.name)
+            guard let c = found else {
                 throw QueryError(.semantic, "database not found: \(database)")
             }
             return c
@@ -103,7 +129,17 @@ public final class QueryEngine: Sendable {
         }
     }
 
-    func select(_ s: SelectStatement, source: any DataSource, database: String, context: QueryContext) throws -> [ResultSeries] {
+    /// The series of `m`'s raw catalog plus those only rollup rows still hold (their raw
+    /// partitions were dropped by retention), for transparent reads.
+    private func catalogWithRollupSeries(_ database: String, _ raw: SeriesCatalog) throws -> SeriesCatalog? {
+        let rollup = try catalog(database, MeasurementRef(name: raw.measurement, rollup: true))
+        let known = Set(raw.series.map(\.key))
+        let extra = rollup.series.map(\.key).filter { !known.contains($0) }
+        guard !extra.isEmpty else { return nil }
+        return SeriesCatalog(measurement: raw.measurement, keys: raw.series.map(\.key) + extra, fields: raw.fields)
+    }
+
+    func select(_ s: SelectStatement, database: String, context: QueryContext) throws -> [ResultSeries] {
         var series: [ResultSeries] = []
         for src in s.sources {
             if case .subquery(let inner) = src {
@@ -111,9 +147,20 @@ public final class QueryEngine: Sendable {
             }
         }
         for m in try measurements(s.sources, database: database) {
-            var planner = try Planner(statement: s, catalog: try catalog(database, m), now: context.now, maxBuckets: limits.maxBuckets)
-            let plan = Optimizer.optimize(try planner.build())
-            series += try SelectExecutor(plan: plan, source: source, context: context).run()
+            let source: any DataSource = m.rollup ? RollupTierSource(store: store, database: database)
+                                                  : StoreSource(store: store, database: database, useRollups: useRollups)
+            let rollupBucket = !m.rollup && useRollups && store.rollupName != nil ? store.options.rollup.bucket : nil
+            func plan(_ catalog: SeriesCatalog) throws -> SelectPlan {
+                var planner = try Planner(statement: s, catalog: catalog, now: context.now, maxBuckets: limits.maxBuckets)
+                var p = try planner.build()
+                p.rollupBucket = rollupBucket
+                return Optimizer.optimize(p)
+            }
+            let rawCatalog = try catalog(database, m)
+            var p = try plan(rawCatalog)
+            // Series whose raw data retention dropped still answer from their rollup rows.
+            if p.readsRollups, let wider = try catalogWithRollupSeries(database, rawCatalog) { p = try plan(wider) }
+            series += try SelectExecutor(plan: p, source: source, context: context).run()
         }
         series.sort { a, b in a.name != b.name ? a.name < b.name : a.tags.map(\.value).lexicographicallyPrecedes(b.tags.map(\.value)) }
         if s.soffset > 0 { series = Array(series.dropFirst(s.soffset)) }
@@ -124,7 +171,7 @@ public final class QueryEngine: Sendable {
     /// `FROM (SELECT ...)`: the inner result becomes an in-memory measurement whose series
     /// are the inner groups (tags) and whose fields are the inner columns.
     private func subquery(outer: SelectStatement, inner: SelectStatement, database: String, context: QueryContext) throws -> [ResultSeries] {
-        let rows = try select(inner, source: StoreSource(store: store, database: database), database: database, context: context)
+        let rows = try select(inner, database: database, context: context)
         let memory = MemorySource(rows)
         var outerStatement = outer
         outerStatement.sources = []
@@ -144,4 +191,10 @@ public final class QueryEngine: Sendable {
         }
         return out
     }
+}
+
+/// A measurement of one tier of a database: its raw data, or its rollup rows.
+struct MeasurementRef: Hashable, Sendable {
+    var name: String
+    var rollup: Bool
 }

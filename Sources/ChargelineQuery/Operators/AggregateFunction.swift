@@ -20,6 +20,15 @@ enum AggregateFunction: String, Sendable, CaseIterable {
         }
     }
 
+    /// Whether hourly rollup rows (count, sum, min, max, first and last with their times)
+    /// answer it exactly: mean is Σsum / Σcount, spread max - min.
+    var answerableFromRollups: Bool {
+        switch self {
+        case .count, .sum, .mean, .min, .max, .first, .last, .spread: true
+        default: false
+        }
+    }
+
     /// Whether the function accepts strings and booleans (others need numbers).
     var acceptsNonNumeric: Bool {
         switch self {

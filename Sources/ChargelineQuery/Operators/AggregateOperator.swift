@@ -4,12 +4,16 @@ import ChargelineStorage
 /// Aggregates per group and bucket. Per series: blocks wholly inside one bucket are answered
 /// from their statistics when the call allows it; other blocks are decoded once per field and
 /// fed to every call on that field slice by slice. Rows with a WHERE row filter go through a
-/// joined frame. Then fill and the SELECT expressions per bucket.
+/// joined frame. Rollup rows (per series and field slot, from `RollupSplit`) are folded in
+/// beside the raw data, which then holds only the hours they do not cover. Then fill and the
+/// SELECT expressions per bucket.
 struct AggregateOperator {
     let plan: SelectPlan
     let context: QueryContext
 
-    func rows(_ g: SelectPlan.Group, scans: [SeriesScan]) throws -> [(time: Int64, values: [Value])] {
+    /// - Parameter rollups: per series of `scans`, per field slot, rollup rows to add; the raw
+    ///   scans must not hold values of the buckets these rows cover.
+    func rows(_ g: SelectPlan.Group, scans: [SeriesScan], rollups: [[[RollupRow]]]? = nil) throws -> [(time: Int64, values: [Value])] {
         // Buckets: `starts` assign points; `shown` is the time each bucket reports.
         var starts: [Int64]
         var shown: [Int64]
@@ -17,6 +21,7 @@ struct AggregateOperator {
             var first = plan.range.start
             if !plan.hasLowerBound {
                 first = scans.flatMap { $0.fields.compactMap { $0?.chunks.first?.minTime } }.min() ?? plan.range.end
+                if let rollups, let r = rollups.flatMap({ $0.compactMap { $0.first?.time } }).min() { first = min(first, r) }
             }
             guard first < plan.range.end else { return [] }
             starts = try w.buckets(from: first, through: plan.range.end &- 1, limit: context.limits.maxBuckets)
@@ -37,6 +42,7 @@ struct AggregateOperator {
             var s = task
             while s < scans.count {
                 try self.feed(scans[s], tags: plan.catalog.series[g.series[s]].tags, starts: bucketStarts, into: &acc)
+                if let rollups { self.feed(rollups[s], starts: bucketStarts, into: &acc) }
                 s += tasks
             }
             partials.update { $0.append(acc) }
@@ -142,6 +148,16 @@ struct AggregateOperator {
                 Self.slices(data, starts: starts) { b, r in
                     for c in decodeFor { acc[c][b].add(data, r) }
                 }
+            }
+        }
+    }
+
+    /// Feeds one series' rollup rows (per field slot) into the reducers.
+    private func feed(_ rollups: [[RollupRow]], starts: [Int64], into acc: inout [[Reducer]]) {
+        for (c, call) in plan.calls.enumerated() where call.field < rollups.count {
+            for row in rollups[call.field] {
+                let b = Self.bucket(of: row.time, starts)
+                if b >= 0 { acc[c][b].add(rollup: row) }
             }
         }
     }

@@ -12,9 +12,9 @@ struct MetadataExecutor {
         case .showDatabases:
             return [ResultSeries(name: "databases", columns: ["name"], values: engine.store.databaseNames().map { [.string($0)] })]
         case .showRetentionPolicies(let on):
-            _ = try engine.requireDatabase(on ?? database)
+            let db = try engine.requireDatabase(on ?? database)
             return [ResultSeries(name: "", columns: ["name", "duration", "shardGroupDuration", "replicaN", "default"],
-                                 values: [[.string("autogen"), .string("0s"), .string("168h0m0s"), .integer(1), .boolean(true)]])]
+                                 values: retentionPolicies(db))]
         case .showMeasurements(let f):
             let db = try engine.requireDatabase(f.database ?? database)
             var names = (try? engine.store.measurements(database: db)) ?? []
@@ -24,7 +24,7 @@ struct MetadataExecutor {
                 names = names.filter { p.matches($0) }
             }
             if let condition = f.condition {
-                names = try names.filter { try !matching(db, $0, condition).isEmpty }
+                names = try names.filter { try !matching(db, MeasurementRef(name: $0, rollup: false), condition).isEmpty }
             }
             names = page(names, f)
             return names.isEmpty ? [] : [ResultSeries(name: "measurements", columns: ["name"], values: names.map { [.string($0)] })]
@@ -38,7 +38,7 @@ struct MetadataExecutor {
                     keys = keys.filter { k in series.contains { c.series[$0].tags.contains { $0.key == k } } }
                 }
                 keys = page(keys, f)
-                return keys.isEmpty ? nil : ResultSeries(name: m, columns: ["tagKey"], values: keys.map { [.string($0)] })
+                return keys.isEmpty ? nil : ResultSeries(name: m.name, columns: ["tagKey"], values: keys.map { [.string($0)] })
             }
         case .showTagValues(let f, let op, let keys, let keyRegex):
             let db = try engine.requireDatabase(f.database ?? database)
@@ -68,14 +68,14 @@ struct MetadataExecutor {
                     for k in wanted { for v in (c.postings[k] ?? [:]).keys.sorted() { pairs.append((k, v)) } }
                 }
                 pairs = page(pairs, f)
-                return pairs.isEmpty ? nil : ResultSeries(name: m, columns: ["key", "value"], values: pairs.map { [.string($0.0), .string($0.1)] })
+                return pairs.isEmpty ? nil : ResultSeries(name: m.name, columns: ["key", "value"], values: pairs.map { [.string($0.0), .string($0.1)] })
             }
         case .showFieldKeys(let f):
             let db = try engine.requireDatabase(f.database ?? database)
             return try sources(db, f).compactMap { m in
                 let c = try engine.catalog(db, m)
                 let names = page(c.fields.keys.sorted(), f)
-                return names.isEmpty ? nil : ResultSeries(name: m, columns: ["fieldKey", "fieldType"],
+                return names.isEmpty ? nil : ResultSeries(name: m.name, columns: ["fieldKey", "fieldType"],
                                                           values: names.map { [.string($0), .string(c.fields[$0]!.description)] })
             }
         case .showSeries(let f):
@@ -98,11 +98,13 @@ struct MetadataExecutor {
 
     /// Groups (or series) whose newest point, in any field, is older than `now - threshold`.
     /// Times come from block and head metadata: nothing is decoded.
-    private func silent(_ db: String, _ m: String, _ f: ShowFilter, threshold: Int64, groupBy: [String]) throws -> ResultSeries? {
+    private func silent(_ db: String, _ m: MeasurementRef, _ f: ShowFilter, threshold: Int64, groupBy: [String]) throws -> ResultSeries? {
         let c = try engine.catalog(db, m)
         let selected = try f.condition.map { try matching(db, m, $0) } ?? Array(c.series.indices)
         let fields = c.fields.keys.sorted()
-        let scans = try engine.store.scan(database: db, keys: selected.map { c.series[$0].key }, fields: fields, range: .all)
+        let keys = selected.map { c.series[$0].key }
+        let scans = m.rollup ? try engine.store.scanRollup(database: db, keys: keys, fields: fields, range: .all)
+                             : try engine.store.scan(database: db, keys: keys, fields: fields, range: .all)
         var latest: [[String]: Int64] = [:]
         for (k, i) in selected.enumerated() {
             let last = scans[k].fields.compactMap { $0?.chunks.last?.maxTime }.max() ?? Int64.min
@@ -117,17 +119,39 @@ struct MetadataExecutor {
             }
         if f.limit > 0 { rows = Array(rows.prefix(f.limit)) }
         guard !rows.isEmpty else { return nil }
-        return ResultSeries(name: m, columns: ["time"] + (groupBy.isEmpty ? ["key"] : groupBy) + ["silent_for"], values: rows)
+        return ResultSeries(name: m.name, columns: ["time"] + (groupBy.isEmpty ? ["key"] : groupBy) + ["silent_for"], values: rows)
     }
 
-    private func sources(_ db: String, _ f: ShowFilter) throws -> [String] {
-        if f.sources.isEmpty { return (try? engine.store.measurements(database: db)) ?? [] }
+    /// autogen (raw data, the default) and the rollup, with their retention (`0s`: forever)
+    /// and partition length, in InfluxDB's columns.
+    private func retentionPolicies(_ db: String) -> [[Value]] {
+        let store = engine.store
+        let policy = store.options.retention.policy(for: db)
+        let partition = store.options.partitionDuration
+        var rows: [[Value]] = [[.string("autogen"), .string(Self.goDuration(policy.raw ?? 0)), .string(Self.goDuration(partition)), .integer(1), .boolean(true)]]
+        if let name = store.rollupName {
+            rows.append([.string(name), .string(Self.goDuration(policy.rollup ?? 0)), .string(Self.goDuration(partition)), .integer(1), .boolean(false)])
+        }
+        return rows
+    }
+
+    /// A duration as Go's `time.Duration.String()` prints whole seconds: `168h0m0s`, `0s`.
+    static func goDuration(_ ns: Int64) -> String {
+        let s = ns / 1_000_000_000
+        if s == 0 { return "0s" }
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m\(s % 60)s" }
+        return "\(s / 3600)h\(s % 3600 / 60)m\(s % 60)s"
+    }
+
+    private func sources(_ db: String, _ f: ShowFilter) throws -> [MeasurementRef] {
+        if f.sources.isEmpty { return ((try? engine.store.measurements(database: db)) ?? []).map { MeasurementRef(name: $0, rollup: false) } }
         return try engine.measurements(f.sources, database: db)
     }
 
     /// Series of `m` whose tags satisfy `condition` (tags only; time conditions are ignored
     /// as InfluxDB 1.x's SHOW statements do without TSI time bounds).
-    private func matching(_ db: String, _ m: String, _ condition: Expr) throws -> [Int] {
+    private func matching(_ db: String, _ m: MeasurementRef, _ condition: Expr) throws -> [Int] {
         let c = try engine.catalog(db, m)
         let tagOnly = condition.conjuncts.filter { !$0.references.contains { $0.lowercased() == "time" } }
         guard !tagOnly.isEmpty else { return Array(c.series.indices) }

@@ -27,6 +27,7 @@ final class QueryContext: @unchecked Sendable {
     private let deadline: UInt64
     private let lock = NSLock()
     private var scanned = 0
+    private var rollupRowCount = 0
 
     init(now: Int64, limits: QueryLimits) {
         self.now = now
@@ -42,6 +43,16 @@ final class QueryContext: @unchecked Sendable {
         if DispatchTime.now().uptimeNanoseconds > deadline {
             throw QueryError(.limit, "query timed out after \(limits.timeoutSeconds) s (query timeout); narrow the time range or the series, or raise the timeout (--query-timeout)")
         }
+    }
+
+    /// Rollup rows (one field of one series over one bucket) read in place of raw data so far.
+    var rollupRows: Int { lock.lock(); defer { lock.unlock() }; return rollupRowCount }
+
+    /// Records `n` rollup rows read (they do not count towards the points limit).
+    func didReadRollups(_ n: Int) {
+        lock.lock()
+        rollupRowCount += n
+        lock.unlock()
     }
 
     /// Records `n` decoded points; throws past the limit.
@@ -82,18 +93,57 @@ final class Box<T>: @unchecked Sendable {
     func setIfNil<U>(_ v: U) where T == U? { lock.lock(); if value == nil { value = v }; lock.unlock() }
 }
 
-/// Where a SELECT reads series from: the store, or the rows of a subquery.
+/// Where a SELECT reads series from: the store (raw data or rollup rows), or the rows of a
+/// subquery.
 protocol DataSource: Sendable {
     func scan(keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [SeriesScan]
+    /// Which rollup buckets answer exactly, for sources with rollups (nil by default).
+    func rollupCoverage() -> RollupCoverage?
+    /// Rollup rows (fields `<field>_<aggregate>`); only called when `rollupCoverage()` is not nil.
+    func scanRollup(keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [SeriesScan]
 }
 
-/// The store as a data source.
+extension DataSource {
+    func rollupCoverage() -> RollupCoverage? { nil }
+    func scanRollup(keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [SeriesScan] {
+        preconditionFailure("BUG: scanRollup on a source without rollups")
+    }
+}
+
+/// The store's raw data as a data source (with its rollups for transparent reads when
+/// `useRollups`).
 struct StoreSource: DataSource {
     let store: Store
     let database: String
+    var useRollups = true
+
     func scan(keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [SeriesScan] {
         do {
             return try store.scan(database: database, keys: keys, fields: fields, range: range)
+        } catch let e as ChargelineError {
+            throw QueryError(.storage, e.description)
+        }
+    }
+
+    func rollupCoverage() -> RollupCoverage? { useRollups ? store.rollupCoverage(database: database) : nil }
+
+    func scanRollup(keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [SeriesScan] {
+        do {
+            return try store.scanRollup(database: database, keys: keys, fields: fields, range: range)
+        } catch let e as ChargelineError {
+            throw QueryError(.storage, e.description)
+        }
+    }
+}
+
+/// A database's rollup rows as a data source of their own (`FROM "1h"."telemetry"`).
+struct RollupTierSource: DataSource {
+    let store: Store
+    let database: String
+
+    func scan(keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [SeriesScan] {
+        do {
+            return try store.scanRollup(database: database, keys: keys, fields: fields, range: range)
         } catch let e as ChargelineError {
             throw QueryError(.storage, e.description)
         }

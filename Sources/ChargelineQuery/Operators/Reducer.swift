@@ -117,6 +117,20 @@ struct Reducer: Sendable {
         if m.maxTime > lastT { lastT = m.maxTime; lastV = Value(type: type, bits: m.last) }
     }
 
+    /// Adds a rollup row (the caller checked `answerableFromRollups`). Min and max carry the
+    /// bucket start as their time: rollups keep none, and it orders ties as the points would
+    /// (no raw point read beside a rollup row lies in its bucket).
+    mutating func add(rollup r: RollupRow) {
+        guard r.count > 0 else { return }
+        count += r.count
+        if type == .float { sumF += Double(bitPattern: r.sum) } else { sumI = sumI &+ Int64(bitPattern: r.sum) }
+        let lo = key(r.min), hi = key(r.max)
+        if lo < minKey || (lo == minKey && r.time < minT) { minKey = lo; minBits = r.min; minT = r.time }
+        if hi > maxKey || (hi == maxKey && r.time < maxT) { maxKey = hi; maxBits = r.max; maxT = r.time }
+        if r.firstTime < firstT { firstT = r.firstTime; firstV = Value(type: type, bits: r.first) }
+        if r.lastTime > lastT { lastT = r.lastTime; lastV = Value(type: type, bits: r.last) }
+    }
+
     /// Folds in a partial reducer of the same call.
     mutating func merge(_ o: Reducer) {
         guard o.count > 0 else { return }

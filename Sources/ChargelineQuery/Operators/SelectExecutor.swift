@@ -21,11 +21,23 @@ struct SelectExecutor {
         var byIndex: [Int: SeriesScan] = [:]
         for (k, i) in order.enumerated() { byIndex[i] = scans[k] }
         let perGroup = groups.map { g in g.series.map { byIndex[$0]! } }
+        // Transparent reads: rollup rows for the hours they answer, per series.
+        var rollupsFound: [[SeriesScan]]? = nil
+        var splitFound: (RollupSplit, [[Int?]])? = nil
+        if plan.readsRollups, let coverage = source.rollupCoverage(), let s = RollupSplit(plan: plan, coverage: coverage) {
+            let wanted = s.fields(plan)
+            let rollupScans = try source.scanRollup(keys: keys, fields: wanted.names, range: s.span)
+            var rollupByIndex: [Int: SeriesScan] = [:]
+            for (k, i) in order.enumerated() { rollupByIndex[i] = rollupScans[k] }
+            rollupsFound = groups.map { g in g.series.map { rollupByIndex[$0]! } }
+            splitFound = (s, wanted.index)
+        }
+        let rollupsPerGroup = rollupsFound, split = splitFound
         let tasks = min(groups.count, 64)
         try context.parallel(tasks) { task in
             var g = task
             while g < groups.count {
-                let series = try self.group(groups[g], scans: perGroup[g])
+                let series = try self.group(groups[g], scans: perGroup[g], rollups: rollupsPerGroup?[g], split: split)
                 if let series { out.update { $0[g] = series } }
                 g += tasks
             }
@@ -33,7 +45,7 @@ struct SelectExecutor {
         return out.get().compactMap { $0 }
     }
 
-    private func group(_ g: SelectPlan.Group, scans: [SeriesScan]) throws -> ResultSeries? {
+    private func group(_ g: SelectPlan.Group, scans: [SeriesScan], rollups: [SeriesScan]?, split: (RollupSplit, [[Int?]])?) throws -> ResultSeries? {
         try context.checkTime()
         var rows: [(time: Int64, values: [Value])]
         var columns = plan.columns.map(\.name)
@@ -41,7 +53,20 @@ struct SelectExecutor {
         case .raw:
             rows = try RawOperator(plan: plan, context: context).rows(g, scans: scans)
         case .aggregate:
-            rows = try AggregateOperator(plan: plan, context: context).rows(g, scans: scans)
+            if let (split, index) = split, let rollups {
+                var raw: [SeriesScan] = []
+                var rollupRows: [[[RollupRow]]] = []
+                for (s, scan) in scans.enumerated() {
+                    let covered = split.covered(scan.key)
+                    raw.append(try split.rawRemainder(scan, covered: covered, context: context))
+                    let r = try split.rows(rollups[s], covered: covered, index: index)
+                    context.didReadRollups(r.reduce(0) { $0 + $1.count })
+                    rollupRows.append(r)
+                }
+                rows = try AggregateOperator(plan: plan, context: context).rows(g, scans: raw, rollups: rollupRows)
+            } else {
+                rows = try AggregateOperator(plan: plan, context: context).rows(g, scans: scans)
+            }
         case .window(let spec):
             rows = try WindowOperator(plan: plan, spec: spec, context: context).rows(g, scans: scans)
             if case .state = spec { columns = ["end", "duration", "state"] + columns } else { columns = ["end", "duration"] + columns }

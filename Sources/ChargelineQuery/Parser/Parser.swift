@@ -176,20 +176,28 @@ struct Parser {
         repeat {
             let at = token.offset
             if isSymbol("/") {
-                out.append(.regex(try regex("a measurement regex"), offset: at))
+                out.append(.regex(try regex("a measurement regex"), retentionPolicy: nil, offset: at))
             } else if try acceptSymbol("(") {
                 guard isKeyword("SELECT") else { throw unexpected("SELECT in a subquery") }
                 out.append(.subquery(try select()))
                 try expectSymbol(")", "to close the subquery")
             } else {
-                // db.rp.measurement, rp.measurement or measurement: the last part names it.
-                var name = try identifier("a measurement name, /regex/ or (subquery) after FROM")
+                // db.rp.measurement, rp.measurement or measurement (db..measurement: default rp).
+                var parts = [try identifier("a measurement name, /regex/ or (subquery) after FROM")]
+                var regexName: String?
                 while try acceptSymbol(".") {
-                    if isSymbol(".") { continue }
-                    if isSymbol("/") { out.append(.regex(try regex("a measurement regex"), offset: at)); name = ""; break }
-                    name = try identifier("a measurement name after .")
+                    if isSymbol(".") { parts.append(""); continue }
+                    if isSymbol("/") { regexName = try regex("a measurement regex"); break }
+                    parts.append(try identifier("a measurement name after ."))
                 }
-                if !name.isEmpty { out.append(.measurement(name, offset: at)) }
+                // The qualifiers before the measurement: [rp] or [db, rp].
+                let qualifiers = regexName == nil ? Array(parts.dropLast()) : parts
+                let rp = qualifiers.count >= 1 ? qualifiers[qualifiers.count - 1] : nil
+                if let regexName {
+                    out.append(.regex(regexName, retentionPolicy: rp?.isEmpty == false ? rp : nil, offset: at))
+                } else {
+                    out.append(.measurement(parts.last!, retentionPolicy: rp?.isEmpty == false ? rp : nil, offset: at))
+                }
             }
         } while try acceptSymbol(",")
         return out

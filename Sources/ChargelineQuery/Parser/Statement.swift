@@ -26,10 +26,11 @@ struct ShowFilter: Sendable {
     var offset = 0
 }
 
-/// A FROM source.
+/// A FROM source. `retentionPolicy` is the `rp` of `"rp"."m"` / `"db"."rp"."m"` (nil when not
+/// written): `autogen` is the raw data, the rollup's name (`"1h"`) its rollup rows.
 enum Source: Sendable {
-    case measurement(String, offset: Int)
-    case regex(String, offset: Int)
+    case measurement(String, retentionPolicy: String?, offset: Int)
+    case regex(String, retentionPolicy: String?, offset: Int)
     indirect case subquery(SelectStatement)
 }
 

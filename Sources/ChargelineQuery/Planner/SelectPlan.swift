@@ -83,6 +83,11 @@ struct SelectPlan: Sendable {
     var offset = 0
     /// GROUP BY tag keys, in output order.
     var groupKeys: [String] = []
+    /// Bucket length (ns) of the rollup the measurement's database keeps, when the plan reads
+    /// raw data of a store with rollups (set by `QueryEngine`; nil otherwise).
+    var rollupBucket: Int64?
+    /// Read rollup rows for the buckets they answer exactly (set by `RollupReadRule`).
+    var readsRollups = false
 }
 
 /// A resolved state() or episode() window.

@@ -1,0 +1,67 @@
+package import ChargelineCore
+import Foundation
+
+/// Which hourly buckets of a database's rollup answer exactly, at one instant: every bucket
+/// starting before `watermark` is materialised, except the `stale` ones late rows touched
+/// (their rollup rows, if any, are outdated until the next run recomputes them).
+///
+/// A snapshot: a run or a late row after it is taken is not reflected. Reading rollup rows
+/// for the buckets it calls covered, and raw data for the rest, answers as of the snapshot
+/// (a bucket recomputed meanwhile is read from raw, which is what the recomputation read).
+package struct RollupCoverage: Sendable {
+    /// The rollup's name, its retention-policy name in queries (`"1h"`).
+    package let name: String
+    /// Bucket length (ns).
+    package let bucket: Int64
+    /// Buckets with start < watermark are materialised (bucket-aligned); nil before any run.
+    package let watermark: Int64?
+    /// Series key -> starts of buckets to recompute.
+    package let stale: [[UInt8]: Set<Int64>]
+
+    /// Whether the bucket starting at `start` of series `key` is materialised and current.
+    package func covers(_ key: [UInt8], bucketStart start: Int64) -> Bool {
+        guard let watermark, start < watermark else { return false }
+        return !(stale[key]?.contains(start) ?? false)
+    }
+}
+
+extension Store {
+    /// The name rollups are queried under (`FROM "1h"."telemetry"`), or nil when rollups are
+    /// disabled.
+    package var rollupName: String? { options.rollup.enabled ? options.rollup.name : nil }
+
+    /// A snapshot of `database`'s rollup coverage; nil when it has no rollup.
+    package func rollupCoverage(database name: String) -> RollupCoverage? {
+        guard let db = allDatabases().first(where: { $0.name == name }), db.rollupChild != nil else { return nil }
+        db.lock.lock(); defer { db.lock.unlock() }
+        return RollupCoverage(name: options.rollup.name, bucket: options.rollup.bucket, watermark: db.rollupWatermark,
+                              stale: db.staleMarks.mapValues { Set($0.keys) })
+    }
+
+    /// Measurements that have rollup rows in `database`.
+    package func rollupMeasurements(database name: String) -> [String] {
+        allDatabases().first { $0.name == name }?.rollupChild?.measurements() ?? []
+    }
+
+    /// The catalog of `measurement` in `database`'s rollup: the raw series keys, with fields
+    /// `<field>_count`, `_sum`, ... (see `readRollup`). Nil when there is no rollup.
+    package func rollupCatalog(database name: String, measurement: String) throws -> SeriesCatalog? {
+        guard let child = allDatabases().first(where: { $0.name == name })?.rollupChild else { return nil }
+        let generation = child.catalogGeneration()
+        // "\u{1}" cannot occur in a database name that passed `validate`, so no clash with raw keys.
+        let cacheKey = name + "\u{1}" + measurement
+        if let hit = catalogCache.get(cacheKey, generation: generation) { return hit }
+        let built = try child.buildCatalog(measurement: measurement)
+        catalogCache.put(cacheKey, generation: generation, catalog: built)
+        return built
+    }
+
+    /// Scans rollup rows (fields `<field>_<aggregate>`) of the series `keys` over `range` (see
+    /// `Database.scan`; rollup timestamps are bucket starts).
+    package func scanRollup(database name: String, keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [SeriesScan] {
+        guard let child = allDatabases().first(where: { $0.name == name })?.rollupChild else {
+            throw ChargelineError(.notFound, "database \(name) has no rollup (rollups are disabled)")
+        }
+        return try child.scan(keys: keys, fields: fields, range: range)
+    }
+}
