@@ -31,6 +31,33 @@ package struct ColumnData: Sendable {
         return FieldValue(type: type, bits: bits[i])
     }
 
+    /// Values `range` as a new column (the column itself when the range covers it).
+    package func slice(_ range: Range<Int>) -> ColumnData {
+        if range.count == count { return self }
+        var out = ColumnData(type: type)
+        out.timestamps = Array(timestamps[range])
+        if type == .string {
+            for i in range { out.appendString(stringSlice(i)) }
+        } else {
+            out.bits = Array(bits[range])
+        }
+        return out
+    }
+
+    /// The values with timestamps in `range` (timestamps are sorted: binary search).
+    package func clipped(to range: TimeRange) -> ColumnData {
+        func lowerBound(_ t: Int64) -> Int {
+            var lo = 0, hi = timestamps.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if timestamps[mid] < t { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
+        }
+        let lo = lowerBound(range.start)
+        return slice(lo..<max(lo, lowerBound(range.end)))
+    }
+
     /// Appends value `i` of `other` (same type).
     package mutating func append(from other: ColumnData, at i: Int) {
         timestamps.append(other.timestamps[i])

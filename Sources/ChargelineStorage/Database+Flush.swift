@@ -100,7 +100,7 @@ extension Database {
                 for column in head.columns(of: si) {
                     let sorted = column.sortedSlice(in: .all)
                     for (start, range) in partitionRanges(sorted.timestamps) {
-                        perPartition[start, default: []].append((column.name, slice(sorted, range)))
+                        perPartition[start, default: []].append((column.name, sorted.slice(range)))
                     }
                 }
                 for (start, columns) in perPartition {
@@ -148,18 +148,6 @@ extension Database {
             start = partitionStart(ts[i])
         }
         out.append((start, begin..<ts.count))
-        return out
-    }
-
-    func slice(_ data: ColumnData, _ range: Range<Int>) -> ColumnData {
-        if range.count == data.count { return data }
-        var out = ColumnData(type: data.type)
-        out.timestamps = Array(data.timestamps[range])
-        if data.type == .string {
-            for i in range { out.appendString(data.stringSlice(i)) }
-        } else {
-            out.bits = Array(data.bits[range])
-        }
         return out
     }
 }

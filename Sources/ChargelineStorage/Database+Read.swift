@@ -26,13 +26,8 @@ extension Database {
         func wanted(_ name: String) -> Bool { fields?.contains(name) ?? true }
 
         // Snapshot under the lock; copy what the active head holds for the range.
-        let d = partitionDuration
         lock.lock()
-        let segments = partitions
-            .filter { range.overlaps(minTime: $0.key, maxTime: $0.key &+ (d - 1)) }
-            .flatMap { $0.value }
-            .filter { range.overlaps(minTime: $0.info.minTime, maxTime: $0.info.maxTime) }
-            .sorted { $0.info.seq < $1.info.seq }
+        let segments = segmentsOverlappingLocked(range)
         let frozenHeads = frozen.map(\.head)
         let activeData = headData(active, matches: matches, wanted: wanted, range: range)
         lock.unlock()
@@ -63,7 +58,7 @@ extension Database {
                 for field in series.fields where wanted(field.name) {
                     for block in field.blocks where range.overlaps(minTime: block.minTime, maxTime: block.maxTime) {
                         var data = try reader.readBlock(block, type: field.type)
-                        if block.minTime < range.start || block.maxTime >= range.end { data = clip(data, range) }
+                        if block.minTime < range.start || block.maxTime >= range.end { data = data.clipped(to: range) }
                         add(field.name, data)
                     }
                 }
@@ -85,6 +80,17 @@ extension Database {
         }
     }
 
+    /// Segments whose partition and time span overlap `range`, oldest data first. Called
+    /// under `lock`.
+    func segmentsOverlappingLocked(_ range: TimeRange) -> [SegmentReader] {
+        let d = partitionDuration
+        return partitions
+            .filter { range.overlaps(minTime: $0.key, maxTime: $0.key &+ (d - 1)) }
+            .flatMap { $0.value }
+            .filter { range.overlaps(minTime: $0.info.minTime, maxTime: $0.info.maxTime) }
+            .sorted { $0.info.seq < $1.info.seq }
+    }
+
     private func headData(_ head: Head, matches: (ArraySlice<UInt8>) -> Bool, wanted: (String) -> Bool,
                           range: TimeRange) -> [[UInt8]: [String: ColumnData]] {
         var out: [[UInt8]: [String: ColumnData]] = [:]
@@ -101,11 +107,6 @@ extension Database {
         return out
     }
 
-    private func clip(_ data: ColumnData, _ range: TimeRange) -> ColumnData {
-        let lo = data.timestamps.firstIndex { $0 >= range.start } ?? data.count
-        let hi = data.timestamps.lastIndex { $0 < range.end }.map { $0 + 1 } ?? lo
-        return slice(data, lo..<max(lo, hi))
-    }
 
     /// Measurement names present in the database (every measurement with a field in the
     /// schema, which covers the head and all segments).

@@ -39,13 +39,8 @@ extension Database {
     /// blocks that no other source overlaps come back undecoded with their statistics;
     /// overlapping sources are merged (newest write wins) into one in-memory chunk.
     package func scan(keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [SeriesScan] {
-        let d = partitionDuration
         lock.lock()
-        let segments = partitions
-            .filter { range.overlaps(minTime: $0.key, maxTime: $0.key &+ (d - 1)) }
-            .flatMap { $0.value }
-            .filter { range.overlaps(minTime: $0.info.minTime, maxTime: $0.info.maxTime) }
-            .sorted { $0.info.seq < $1.info.seq }
+        let segments = segmentsOverlappingLocked(range)
         let frozenHeads = frozen.map(\.head)
         let activeData = keys.map { headColumns(active, key: $0, fields: fields, range: range) }
         lock.unlock()

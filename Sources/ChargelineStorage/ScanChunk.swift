@@ -56,33 +56,8 @@ package struct ScanChunk: @unchecked Sendable {
     package func decode() throws -> ColumnData {
         var d: ColumnData
         if let data { d = data } else { d = try reader!.readBlock(stats!, type: type) }
-        if minTime < range.start || maxTime >= range.end {
-            let lo = ScanChunk.lowerBound(d.timestamps, range.start)
-            let hi = ScanChunk.lowerBound(d.timestamps, range.end)
-            d = ScanChunk.slice(d, lo..<max(lo, hi))
-        }
+        if minTime < range.start || maxTime >= range.end { d = d.clipped(to: range) }
         return d
-    }
-
-    static func lowerBound(_ a: [Int64], _ t: Int64) -> Int {
-        var lo = 0, hi = a.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if a[mid] < t { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
-    }
-
-    static func slice(_ data: ColumnData, _ range: Range<Int>) -> ColumnData {
-        if range.count == data.count { return data }
-        var out = ColumnData(type: data.type)
-        out.timestamps = Array(data.timestamps[range])
-        if data.type == .string {
-            for i in range { out.appendString(data.stringSlice(i)) }
-        } else {
-            out.bits = Array(data.bits[range])
-        }
-        return out
     }
 }
 

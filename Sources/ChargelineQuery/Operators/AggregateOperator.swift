@@ -94,12 +94,7 @@ struct AggregateOperator {
         try context.checkTime()
         if let filter = plan.filter {
             if !plan.bounds.isEmpty, BoundPruning.seriesIsDead(scan, bounds: plan.bounds, types: plan.fieldTypes) { return }
-            let data = try scan.fields.map { f -> ColumnData? in
-                guard let f else { return nil }
-                let d = try f.decodeAll()
-                try context.didScan(d.count)
-                return d
-            }
+            let data = try context.decodeFields(scan)
             let frame = Frame(data)
             var keep: [Int] = []
             for i in 0..<frame.count where filter.eval(frame.row(i, tags: tags)).truthy { keep.append(i) }

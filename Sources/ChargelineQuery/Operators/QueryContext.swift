@@ -149,3 +149,16 @@ struct RollupTierSource: DataSource {
         }
     }
 }
+
+extension QueryContext {
+    /// Decodes every field of `scan` (nil where the series lacks it), counting the values
+    /// against the points-scanned limit.
+    func decodeFields(_ scan: SeriesScan) throws -> [ColumnData?] {
+        try scan.fields.map { f -> ColumnData? in
+            guard let f else { return nil }
+            let d = try f.decodeAll()
+            try didScan(d.count)
+            return d
+        }
+    }
+}

@@ -17,12 +17,7 @@ struct WindowOperator {
         var merged: [(t: Int64, row: RExpr.Row)] = []
         for (k, scan) in scans.enumerated() {
             if !plan.bounds.isEmpty, BoundPruning.seriesIsDead(scan, bounds: plan.bounds, types: plan.fieldTypes) { continue }
-            let data = try scan.fields.map { f -> ColumnData? in
-                guard let f else { return nil }
-                let d = try f.decodeAll()
-                try context.didScan(d.count)
-                return d
-            }
+            let data = try context.decodeFields(scan)
             let frame = Frame(data)
             let tags = plan.catalog.series[g.series[k]].tags
             for i in 0..<frame.count {
