@@ -165,7 +165,19 @@ public final class QueryEngine: Sendable {
         series.sort { a, b in a.name != b.name ? a.name < b.name : a.tags.map(\.value).lexicographicallyPrecedes(b.tags.map(\.value)) }
         if s.soffset > 0 { series = Array(series.dropFirst(s.soffset)) }
         if s.slimit > 0 { series = Array(series.prefix(s.slimit)) }
+        // InfluxDB 1.x picks SLIMIT/SOFFSET series in ascending order and, under ORDER BY time
+        // DESC, emits them in descending order.
+        if s.descending { series.reverse() }
         return series
+    }
+
+    /// `time < x`, `time <= x` (or `x > time`, `x >= time`).
+    static func isUpperTimeBound(_ c: Expr) -> Bool {
+        guard case .binary(let op, let l, let r) = c.kind else { return false }
+        let isTime = { (e: Expr) -> Bool in if case .reference(let n, _) = e.kind { return n.lowercased() == "time" }; return false }
+        if isTime(l) { return op == "<" || op == "<=" }
+        if isTime(r) { return op == ">" || op == ">=" }
+        return false
     }
 
     /// `FROM (SELECT ...)`: the inner result becomes an in-memory measurement whose series
@@ -175,10 +187,15 @@ public final class QueryEngine: Sendable {
         let memory = MemorySource(rows)
         var outerStatement = outer
         outerStatement.sources = []
-        // The outer query sees the inner time range when it gives none itself.
+        // The outer query sees the inner lower time bound when it gives no time condition
+        // itself. Not the upper bound: as in InfluxDB 1.x, an outer GROUP BY time() without
+        // one runs to now(), with empty buckets up to it.
         let hasTime = outer.condition?.conjuncts.contains { $0.references.contains { $0.lowercased() == "time" } } ?? false
         if !hasTime {
-            let innerTime = inner.condition?.conjuncts.filter { $0.references.contains { $0.lowercased() == "time" } } ?? []
+            let innerTime = inner.condition?.conjuncts.filter { c in
+                guard c.references.contains(where: { $0.lowercased() == "time" }) else { return false }
+                return !(outer.interval != nil && Self.isUpperTimeBound(c))
+            } ?? []
             for c in innerTime {
                 outerStatement.condition = outerStatement.condition.map { Expr(.binary("AND", $0, c), at: c.offset) } ?? c
             }

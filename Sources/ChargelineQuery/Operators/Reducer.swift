@@ -76,8 +76,8 @@ struct Reducer: Sendable {
                 break
             }
         }
-        if ts[range.lowerBound] < firstT { firstT = ts[range.lowerBound]; firstV = data.value(at: range.lowerBound).queryValue }
-        if ts[range.upperBound - 1] > lastT { lastT = ts[range.upperBound - 1]; lastV = data.value(at: range.upperBound - 1).queryValue }
+        if ts[range.lowerBound] <= firstT { offerFirst(ts[range.lowerBound], data.value(at: range.lowerBound).queryValue) }
+        if ts[range.upperBound - 1] >= lastT { offerLast(ts[range.upperBound - 1], data.value(at: range.upperBound - 1).queryValue) }
     }
 
     /// Adds one value (`bits` is its 64-bit pattern for numbers and booleans).
@@ -91,8 +91,32 @@ struct Reducer: Sendable {
             if k < minKey || (k == minKey && t < minT) { minKey = k; minBits = bits; minT = t }
             if k > maxKey || (k == maxKey && t < maxT) { maxKey = k; maxBits = bits; maxT = t }
         }
-        if t < firstT { firstT = t; firstV = v }
-        if t > lastT { lastT = t; lastV = v }
+        if t <= firstT { offerFirst(t, v) }
+        if t >= lastT { offerLast(t, v) }
+    }
+
+    /// first/last: an earlier (later) point wins; at the same time (points of different series
+    /// in one group) the larger value wins, as InfluxDB 1.x's First/Last reducers decide, so the
+    /// answer does not depend on which series or core reported first.
+    private mutating func offerFirst(_ t: Int64, _ v: Value) {
+        if t < firstT || Reducer.greater(v, firstV) { firstT = t; firstV = v }
+    }
+
+    private mutating func offerLast(_ t: Int64, _ v: Value) {
+        if t > lastT || Reducer.greater(v, lastV) { lastT = t; lastV = v }
+    }
+
+    /// InfluxDB's tie order: numbers by value, strings bytewise, true above false; null lowest.
+    static func greater(_ a: Value, _ b: Value) -> Bool {
+        switch (a, b) {
+        case (.null, _): return false
+        case (_, .null): return true
+        case (.string(let x), .string(let y)): return x > y
+        case (.boolean(let x), .boolean(let y)): return x && !y
+        default:
+            if case .integer(let x) = a, case .integer(let y) = b { return x > y }
+            return (a.number ?? -.infinity) > (b.number ?? -.infinity)
+        }
     }
 
     /// Adds a value given as a `Value` (window operator, subqueries).
@@ -113,8 +137,8 @@ struct Reducer: Sendable {
         let lo = key(m.min), hi = key(m.max)
         if lo < minKey { minKey = lo; minBits = m.min; minT = m.minTime }
         if hi > maxKey { maxKey = hi; maxBits = m.max; maxT = m.minTime }
-        if m.minTime < firstT { firstT = m.minTime; firstV = Value(type: type, bits: m.first) }
-        if m.maxTime > lastT { lastT = m.maxTime; lastV = Value(type: type, bits: m.last) }
+        if m.minTime <= firstT { offerFirst(m.minTime, Value(type: type, bits: m.first)) }
+        if m.maxTime >= lastT { offerLast(m.maxTime, Value(type: type, bits: m.last)) }
     }
 
     /// Adds a rollup row (the caller checked `answerableFromRollups`). Min and max carry the
@@ -127,8 +151,8 @@ struct Reducer: Sendable {
         let lo = key(r.min), hi = key(r.max)
         if lo < minKey || (lo == minKey && r.time < minT) { minKey = lo; minBits = r.min; minT = r.time }
         if hi > maxKey || (hi == maxKey && r.time < maxT) { maxKey = hi; maxBits = r.max; maxT = r.time }
-        if r.firstTime < firstT { firstT = r.firstTime; firstV = Value(type: type, bits: r.first) }
-        if r.lastTime > lastT { lastT = r.lastTime; lastV = Value(type: type, bits: r.last) }
+        if r.firstTime <= firstT { offerFirst(r.firstTime, Value(type: type, bits: r.first)) }
+        if r.lastTime >= lastT { offerLast(r.lastTime, Value(type: type, bits: r.last)) }
     }
 
     /// Folds in a partial reducer of the same call.
@@ -139,8 +163,8 @@ struct Reducer: Sendable {
         sumI = sumI &+ o.sumI
         if o.minKey < minKey || (o.minKey == minKey && o.minT < minT) { minKey = o.minKey; minBits = o.minBits; minT = o.minT }
         if o.maxKey > maxKey || (o.maxKey == maxKey && o.maxT < maxT) { maxKey = o.maxKey; maxBits = o.maxBits; maxT = o.maxT }
-        if o.firstT < firstT { firstT = o.firstT; firstV = o.firstV }
-        if o.lastT > lastT { lastT = o.lastT; lastV = o.lastV }
+        if o.firstT <= firstT { offerFirst(o.firstT, o.firstV) }
+        if o.lastT >= lastT { offerLast(o.lastT, o.lastV) }
         points += o.points
     }
 

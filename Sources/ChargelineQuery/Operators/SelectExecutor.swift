@@ -75,6 +75,7 @@ struct SelectExecutor {
             columns = ["field", "value"]
         }
         if plan.columns.contains(where: { $0.transform != nil }) { rows = Transformer(plan: plan).apply(rows) }
+        if let start = plan.outputStart { rows.removeAll { $0.time < start } }
         if let having = plan.having {
             let skip = columns.count - plan.columns.count
             rows = rows.filter { r in having.eval(RExpr.Row(time: r.time, slots: Array(r.values.dropFirst(skip)))).truthy }

@@ -1,6 +1,7 @@
 /// derivative, non_negative_derivative, difference, non_negative_difference, moving_average,
 /// cumulative_sum and elapsed over a result's rows: each transformed column is computed over
-/// the column's non-null values in time order; rows are then the union of the output times.
+/// the column's non-null values in output order (descending under ORDER BY time DESC, as
+/// InfluxDB 1.x iterates them); rows are then the union of the output times, ascending.
 struct Transformer {
     let plan: SelectPlan
 
@@ -9,8 +10,9 @@ struct Transformer {
         var order = Set<Int64>()
         for (c, col) in plan.columns.enumerated() {
             var m: [Int64: Value] = [:]
-            let seq = rows.compactMap { r -> (Int64, Value)? in r.values[c].isNull ? nil : (r.time, r.values[c]) }
+            var seq = rows.compactMap { r -> (Int64, Value)? in r.values[c].isNull ? nil : (r.time, r.values[c]) }
             if let t = col.transform {
+                if plan.descending { seq.reverse() }
                 for (time, v) in Transformer.run(t, seq) { m[time] = v }
             } else {
                 for (time, v) in seq { m[time] = v }
@@ -21,14 +23,30 @@ struct Transformer {
         return order.sorted().map { t in (t, outputs.map { $0[t] ?? .null }) }
     }
 
-    static func run(_ t: SelectPlan.Transform, _ seq: [(Int64, Value)]) -> [(Int64, Value)] {
+    /// `seq` is in iteration order (time ascending, or descending under ORDER BY time DESC).
+    static func run(_ t: SelectPlan.Transform, _ input: [(Int64, Value)]) -> [(Int64, Value)] {
         var out: [(Int64, Value)] = []
+        var seq = input
+        switch t.fn {
+        case .derivative, .non_negative_derivative, .difference, .non_negative_difference:
+            // Points of several series in one group can share a time; InfluxDB 1.x's
+            // derivative and difference reducers keep the first point at each time and
+            // skip the rest ("a point that does not advance the stream").
+            var kept: [(Int64, Value)] = []
+            kept.reserveCapacity(seq.count)
+            for p in seq where kept.last?.0 != p.0 { kept.append(p) }
+            seq = kept
+        default:
+            break
+        }
         switch t.fn {
         case .derivative, .non_negative_derivative:
             for i in seq.indices.dropFirst() {
                 guard let a = seq[i - 1].1.number, let b = seq[i].1.number else { continue }
-                let dt = Double(seq[i].0 - seq[i - 1].0)
-                guard dt > 0 else { continue }
+                // Under ORDER BY time DESC the rate is taken walking backwards in time (the
+                // sign flips), as InfluxDB 1.x's derivative reducer does.
+                let dt = Double(abs(seq[i].0 - seq[i - 1].0))
+                guard dt != 0 else { continue }
                 let d = (b - a) / (dt / Double(t.unit))
                 if t.fn == .non_negative_derivative && d < 0 { continue }
                 out.append((seq[i].0, .float(d)))

@@ -116,11 +116,35 @@ struct Planner {
             plan.pointTime = plan.calls[0].fn != .distinct
         }
         if let having = s.having { plan.having = try compileHaving(having) }
+        extendForTransforms()
         plan.fill = s.fill
         plan.descending = s.descending
         plan.limit = s.limit
         plan.offset = s.offset
         return plan
+    }
+
+    /// InfluxDB 1.x reads `ExtraIntervals` buckets before the range for transforms over
+    /// GROUP BY time() aggregates (derivative, difference, elapsed, moving_average: one
+    /// bucket; 1.6 reads one for moving_average too, whatever its N, so its first output is
+    /// the range's first bucket only for N = 2), so the range's first bucket gets a value
+    /// from the one before it.
+    private mutating func extendForTransforms() {
+        guard case .aggregate = plan.kind, let w = plan.windowing, plan.hasLowerBound else { return }
+        var extra: Int64 = 0
+        for c in plan.columns {
+            guard let t = c.transform else { continue }
+            switch t.fn {
+            case .derivative, .non_negative_derivative, .difference, .non_negative_difference, .elapsed, .moving_average: extra = 1
+            case .cumulative_sum: break
+            }
+        }
+        guard extra > 0 else { return }
+        let first = w.start(of: plan.range.start)
+        let (back, overflow) = extra.multipliedReportingOverflow(by: w.interval)
+        guard !overflow, first > Int64.min &+ back else { return }
+        plan.outputStart = first
+        plan.range = TimeRange(start: w.start(of: first &- back), end: plan.range.end)
     }
 
     // MARK: - Names

@@ -79,6 +79,10 @@ struct SelectPlan: Sendable {
     var fill: Fill = .null
     var having: RExpr?
     var descending = false
+    /// Transforms over GROUP BY time() buckets read one extra bucket before the range (as
+    /// InfluxDB 1.6's ExtraIntervals), so the first bucket of the range has an output; rows before this
+    /// time are dropped after the transform. nil when no bucket was added.
+    var outputStart: Int64?
     var limit = 0
     var offset = 0
     /// GROUP BY tag keys, in output order.
