@@ -118,6 +118,7 @@ var targets: [Target] = [
     .testTarget(
         name: "ChargelineIngestTests",
         dependencies: ["ChargelineCore", "ChargelineIngest"],
+        resources: [.copy("Fixtures")],
         swiftSettings: swiftSettings),
     .testTarget(
         name: "ChargelineServerTests",
