@@ -59,7 +59,7 @@ public struct YKCBMSDemand: Sendable, Equatable {
     /// magnitude. Sources disagree whether YKC piles apply the offset (protocol notes 1.8), so
     /// the raw value is stored beside it.
     @inlinable
-    public static func gbtAmperes(_ raw: UInt16) -> Double { abs(Double(raw) / 10 - 400) }
+    public static func gbtAmperes(_ raw: UInt16) -> Double { Double(abs(Int(raw) - 4000)) / 10 }
 
     /// Highest cell voltage, V.
     public var cellVoltageMax: Double { Double(cellVoltageWord & 0x0FFF) / 100 }

@@ -17,6 +17,7 @@ public struct YKCFrameEncoder: Sendable {
     public var frame: ArraySlice<UInt8> { storage[0..<count] }
 
     /// Calls `body` with the last frame's bytes.
+    @discardableResult
     public func withFrame<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
         try storage.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
     }

@@ -42,6 +42,31 @@ public struct YKCRealtimeData: Sendable, Equatable {
     /// Hardware fault word, bit 0 = the document's "Bit1" (emergency stop).
     public var faultBits: UInt16
 
+    /// A record from raw values (simulator, tests).
+    public init(trade: YKCTradeNumber, pileCode: UInt64, gun: Int, status: UInt8, holstered: UInt8 = 0, plugged: UInt8 = 0,
+                decivolts: UInt16 = 0, deciamps: UInt16 = 0, gunTemperatureRaw: UInt8 = 0, cableCode: UInt64 = 0,
+                soc: UInt8 = 0, batteryTemperatureRaw: UInt8 = 0, chargingMinutes: UInt16 = 0, remainingMinutes: UInt16 = 0,
+                energyRaw: UInt32 = 0, energyWithLossRaw: UInt32 = 0, amountRaw: UInt32 = 0, faultBits: UInt16 = 0) {
+        self.trade = trade
+        self.pileCode = pileCode
+        self.gun = gun
+        self.status = status
+        self.holstered = holstered
+        self.plugged = plugged
+        self.decivolts = decivolts
+        self.deciamps = deciamps
+        self.gunTemperatureRaw = gunTemperatureRaw
+        self.cableCode = cableCode
+        self.soc = soc
+        self.batteryTemperatureRaw = batteryTemperatureRaw
+        self.chargingMinutes = chargingMinutes
+        self.remainingMinutes = remainingMinutes
+        self.energyRaw = energyRaw
+        self.energyWithLossRaw = energyWithLossRaw
+        self.amountRaw = amountRaw
+        self.faultBits = faultBits
+    }
+
     /// Decodes a 0x13 payload.
     @inlinable
     public init(payload p: UnsafeRawBufferPointer) throws(YKCDecodeError) {

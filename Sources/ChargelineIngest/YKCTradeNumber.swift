@@ -13,6 +13,12 @@ public struct YKCTradeNumber: Sendable, Hashable {
         low = YKCBytes.bcdPacked(p, offset + 8, 8)
     }
 
+    /// A trade number from its two packed halves.
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
     /// All zeros: a 0x13 outside a charging session.
     public var isZero: Bool { high == 0 && low == 0 }
 

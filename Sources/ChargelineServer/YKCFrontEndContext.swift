@@ -1,0 +1,12 @@
+import ChargelineIngest
+import Logging
+
+/// What every YKC connection of one front-end shares.
+struct YKCFrontEndContext: Sendable {
+    let configuration: YKCConfiguration
+    let directory: YKCPileDirectory
+    let sessions: YKCSessionTable
+    let batcher: YKCTelemetryBatcher
+    let stats: YKCStatsRecorder
+    let logger: Logger
+}
