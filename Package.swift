@@ -26,6 +26,8 @@ var dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    // HdrHistogram for the pile simulator's latency report (Tools/chargeline-pilesim only).
+    .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
 ]
 
 // MARK: - Targets
@@ -101,6 +103,19 @@ var targets: [Target] = [
         path: "Tools/chargeline-datagen",
         swiftSettings: swiftSettings),
 
+    // The YKC pile simulator / load generator (Benchmarks/ykc-piles, README).
+    .executableTarget(
+        name: "chargeline-pilesim",
+        dependencies: [
+            "ChargelineIngest",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ],
+        path: "Tools/chargeline-pilesim",
+        swiftSettings: swiftSettings),
+
     // MARK: Tests (mirror Sources)
     .testTarget(
         name: "ChargelineCoreTests",
@@ -172,6 +187,7 @@ let package = Package(
     products: [
         .executable(name: "chargeline", targets: ["chargeline"]),
         .executable(name: "chargeline-datagen", targets: ["chargeline-datagen"]),
+        .executable(name: "chargeline-pilesim", targets: ["chargeline-pilesim"]),
     ],
     dependencies: dependencies,
     targets: targets

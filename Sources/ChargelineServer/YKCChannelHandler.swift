@@ -144,18 +144,24 @@ final class YKCChannelHandler: ChannelInboundHandler {
     }
 
     private func process(_ buffer: inout ByteBuffer, context: ChannelHandlerContext) {
+        // The bytes skipped while resyncing after a bad frame belong to that frame: not
+        // counted again.
+        var resyncing = false
         while !closing {
             let step = buffer.withUnsafeReadableBytes { raw -> YKCFramer.Step in
                 let step = YKCFramer.next(in: raw)
                 switch step {
                 case .frame(let n, _):
+                    resyncing = false
                     handle(YKCFrame(UnsafeRawBufferPointer(rebasing: raw[0..<n])), context: context)
                 case .badCRC(let n):
-                    reportBad(context, kind: "bad CRC", bytes: Array(raw[0..<n]), detail: nil)
+                    if !resyncing { reportBad(context, kind: "bad CRC", bytes: Array(raw[0..<n]), detail: nil) }
+                    resyncing = true
                 case .badLength(let length):
-                    reportBad(context, kind: "bad length byte", bytes: Array(raw.prefix(16)), detail: "L=\(length)")
+                    if !resyncing { reportBad(context, kind: "bad length byte", bytes: Array(raw.prefix(16)), detail: "L=\(length)") }
+                    resyncing = true
                 case .garbage(let n):
-                    reportBad(context, kind: "bytes outside a frame", bytes: Array(raw[0..<min(n, 64)]), detail: "\(n) bytes")
+                    if !resyncing { reportBad(context, kind: "bytes outside a frame", bytes: Array(raw[0..<min(n, 64)]), detail: "\(n) bytes") }
                 case .needMore:
                     break
                 }
