@@ -11,7 +11,7 @@ import NIOCore
 /// - Nothing but a login is accepted before login; bad input before login closes the
 ///   connection, after login it is counted and logged (pile code + frame hex) and the
 ///   connection stays.
-/// - A repeating check closes the connection after `heartbeatTimeoutSeconds` without a frame
+/// - The event loop's sweeper closes the connection after `heartbeatTimeoutSeconds` without a frame
 ///   (three missed heartbeats), or `loginTimeoutSeconds` without a login.
 /// - Bytes are framed in place: a read holding whole frames is not copied; only a partial
 ///   frame's bytes are kept until the rest arrives.
@@ -33,7 +33,7 @@ final class YKCChannelHandler: ChannelInboundHandler {
     private var connectionKey: [UInt8] = []
     private var heartbeatStates: [Int: UInt8] = [:]
     private var lastFrame = NIODeadline.now()
-    private var timer: RepeatedTask?
+    private var context: ChannelHandlerContext?
     private var badFrames = 0
     private var closeReason = "closed"
     private var closing = false
@@ -48,21 +48,14 @@ final class YKCChannelHandler: ChannelInboundHandler {
         peer = context.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
         shared.stats.connectionOpened()
         lastFrame = .now()
-        let loop = context.eventLoop
-        let bound = NIOLoopBound((self, context), eventLoop: loop)
-        // Check a third of the timeout: a dead pile is closed within 4/3 of it.
-        let period = TimeAmount.seconds(Int64(max(1, min(shared.configuration.heartbeatTimeoutSeconds,
-                                                         shared.configuration.loginTimeoutSeconds) / 3)))
-        timer = loop.scheduleRepeatedTask(initialDelay: period, delay: period) { _ in
-            let (handler, context) = bound.value
-            handler.checkTimeout(context: context)
-        }
+        self.context = context
+        shared.sweepers.sweeper(for: context.eventLoop).add(self)
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
+        shared.sweepers.sweeper(for: context.eventLoop).remove(self)
+        self.context = nil
         shared.stats.update { $0.connections -= 1 }
         if loggedIn {
             shared.sessions.remove(pileCode, context.channel)
@@ -95,9 +88,11 @@ final class YKCChannelHandler: ChannelInboundHandler {
         close(context, reason: "error")
     }
 
-    private func checkTimeout(context: ChannelHandlerContext) {
+    /// Called by the loop's sweeper: closes the connection after the heartbeat (or login) timeout.
+    func checkTimeout(now: NIODeadline) {
+        guard let context else { return }
         let limit = loggedIn ? shared.configuration.heartbeatTimeoutSeconds : shared.configuration.loginTimeoutSeconds
-        guard NIODeadline.now() - lastFrame > .seconds(Int64(limit)) else { return }
+        guard now - lastFrame > .seconds(Int64(limit)) else { return }
         shared.stats.update { $0.timeouts += 1 }
         shared.logger.info(loggedIn ? "pile silent, closing (missed heartbeats)" : "no login, closing", metadata: [
             "pile": "\(pileText)", "peer": "\(peer)", "seconds": "\(limit)",

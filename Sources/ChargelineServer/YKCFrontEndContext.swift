@@ -8,5 +8,6 @@ struct YKCFrontEndContext: Sendable {
     let sessions: YKCSessionTable
     let batcher: YKCTelemetryBatcher
     let stats: YKCStatsRecorder
+    let sweepers: YKCSweepers
     let logger: Logger
 }

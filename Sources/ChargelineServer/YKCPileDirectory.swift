@@ -103,7 +103,13 @@ public final class YKCPileDirectory: Sendable {
     func reloadIfModified() {
         guard let path else { return }
         let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
-        let known = state.withLock { $0.modified }
-        if modified != nil && modified != known { reload() }
+        // Remember the time even if the reload fails, so a broken file is reported once,
+        // not every poll; the next save retries.
+        let changed = state.withLock { s -> Bool in
+            guard modified != nil && modified != s.modified else { return false }
+            s.modified = modified
+            return true
+        }
+        if changed { reload() }
     }
 }

@@ -49,6 +49,6 @@ struct LineProtocolLoad {
         return WorkerResult(login: LatencyHistogram(), heartbeat: LatencyHistogram(), heartbeatSteady: LatencyHistogram(),
                             framesSent: sent, steadyFrames: sent, steadySeconds: seconds, repliesReceived: 0, connects: 4,
                             connectFailures: 0, logins: 0, loginsRejected: 0, disconnects: 0, transactionsSent: 0,
-                            transactionsAcked: 0, badFramesSent: 0, rampSeconds: 0, rssKB: SimWorker.rssKB())
+                            transactionsAcked: 0, badFramesSent: 0, realtimeSent: 0, bmsSent: 0, rampSeconds: 0, rssKB: SimWorker.rssKB())
     }
 }

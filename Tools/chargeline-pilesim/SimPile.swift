@@ -21,7 +21,8 @@ final class SimPile {
     var heartbeatSentAt: NIODeadline?
     var heartbeatSeq: (UInt8, UInt8) = (0, 0)
     var loggedIn = false
-    var timers: [RepeatedTask] = []
+    /// Bumped at every login, so wheel entries of an old connection are dropped.
+    var epoch = 0
     var session: ChargingSession?
     var sessions = 0
     var meter: UInt64 = 1_000_000
@@ -64,6 +65,10 @@ final class SimStats {
     var transactionsAcked = 0
     var transactionsSent = 0
     var badFramesSent = 0
+    /// 0x13 frames sent (one `telemetry` point each).
+    var realtimeSent = 0
+    /// 0x23 + 0x25 frames sent (one `bms` point each).
+    var bmsSent = 0
     var steady = false
     var steadyFrames = 0
     var steadyStart: NIODeadline?
@@ -93,8 +98,6 @@ final class SimPileHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        for t in pile.timers { t.cancel() }
-        pile.timers = []
         pile.channel = nil
         if pile.loggedIn { worker.stats.disconnects += 1 }
         pile.loggedIn = false
@@ -139,10 +142,11 @@ final class SimPileHandler: ChannelInboundHandler {
             }
             stats.logins += 1
             pile.loggedIn = true
+            pile.epoch += 1
             worker.loggedIn(pile)
             worker.encoder.billingModelCheck(sequence: pile.nextSequence(), pileCode: pile.code, modelNumber: 0)
             send(context.channel)
-            startTimers(context)
+            if !pile.silent { worker.schedule(pile) }
         case YKCFrameType.billingModelCheckReply:
             // Byte 15 is the result: 1 = differs -> request the model.
             worker.encoder.billingModelRequest(sequence: pile.nextSequence(), pileCode: pile.code)
@@ -160,31 +164,20 @@ final class SimPileHandler: ChannelInboundHandler {
         }
     }
 
-    private func startTimers(_ context: ChannelHandlerContext) {
-        guard !pile.silent else { return }
-        let loop = context.eventLoop
-        let config = worker.config
-        let channel = context.channel
-        let hbPhase = TimeAmount.nanoseconds(Int64(pile.random.nextDouble() * config.heartbeatSeconds * 1e9))
-        pile.timers.append(loop.scheduleRepeatedTask(initialDelay: hbPhase,
-                                                     delay: .nanoseconds(Int64(config.heartbeatSeconds * 1e9))) { [pile, worker] _ in
-            worker.encoder.heartbeat(sequence: pile.nextSequence(), pileCode: pile.code, gun: 1,
-                                     gunState: pile.session?.overheating == true && (pile.session?.gunTemperature ?? 0) > 90 ? 1 : 0,
-                                     crcOrder: pile.crcOrder)
-            pile.heartbeatSeq = (worker.encoder.frame[2], worker.encoder.frame[3])
-            pile.heartbeatSentAt = .now()
-            SimPileHandler.send(channel, pile: pile, worker: worker)
-        })
-        let interval = pile.charging ? config.realtimeSeconds : config.idleRealtimeSeconds
-        let rtPhase = TimeAmount.nanoseconds(Int64(pile.random.nextDouble() * interval * 1e9))
-        pile.timers.append(loop.scheduleRepeatedTask(initialDelay: rtPhase, delay: .nanoseconds(Int64(interval * 1e9))) {
-            [pile, worker] _ in
-            SimPileHandler.report(pile, worker: worker, channel: channel, seconds: interval)
-        })
+    /// One heartbeat (reply timed by `handleReply`).
+    static func heartbeat(_ pile: SimPile, worker: SimWorker) {
+        guard let channel = pile.channel else { return }
+        let fault = pile.session?.overheating == true && (pile.session?.gunTemperature ?? 0) > 90
+        worker.encoder.heartbeat(sequence: pile.nextSequence(), pileCode: pile.code, gun: 1, gunState: fault ? 1 : 0,
+                                 crcOrder: pile.crcOrder)
+        pile.heartbeatSeq = (worker.encoder.frame[2], worker.encoder.frame[3])
+        pile.heartbeatSentAt = .now()
+        send(channel, pile: pile, worker: worker)
     }
 
     /// One realtime report: 0x13 (+ 0x23 and 0x25 while charging; 0x3B when a session ends).
-    static func report(_ pile: SimPile, worker: SimWorker, channel: any Channel, seconds: Double) {
+    static func report(_ pile: SimPile, worker: SimWorker, seconds: Double) {
+        guard let channel = pile.channel else { return }
         let e = worker
         let now = Int64(NIODeadline.now().uptimeNanoseconds)
         if pile.charging && pile.session == nil {
@@ -200,6 +193,7 @@ final class SimPileHandler: ChannelInboundHandler {
                                    YKCRealtimeData(trade: YKCTradeNumber(high: 0, low: 0), pileCode: pile.code, gun: 1, status: 2,
                                                    holstered: 1), crcOrder: pile.crcOrder)
             send(channel, pile: pile, worker: worker)
+            worker.stats.realtimeSent += 1
             return
         }
         if pile.sag && pile.random.nextDouble() < 0.05 { s.sagRemaining = 3 }
@@ -216,6 +210,8 @@ final class SimPileHandler: ChannelInboundHandler {
             amountRaw: UInt32(s.energy * 14_000), faultBits: fault ? 0b100 : 0)
         e.encoder.realtimeData(sequence: pile.nextSequence(), data, crcOrder: pile.crcOrder)
         send(channel, pile: pile, worker: worker)
+        worker.stats.realtimeSent += 1
+        worker.stats.bmsSent += 2
         e.encoder.bmsDemand(sequence: pile.nextSequence(), trade: trade, pileCode: pile.code, gun: 1, voltageDemand: v + 5,
                             currentDemand: a + 2, bmsVoltage: v - 1, bmsCurrent: a, soc: UInt8(min(100, s.soc)),
                             remainingMinutes: UInt16(max(0, (100 - s.soc) * 0.8)), chargingMinutes: UInt16(s.minutes))

@@ -35,6 +35,7 @@ struct SimReport {
             "  heartbeat reply: \(merged(\.heartbeatSteady).summary)  (after the ramp)",
             "  heartbeat reply: \(merged(\.heartbeat).summary)  (whole run)",
             "  frames sent: \(sum(\.framesSent)) (\(String(format: "%.0f", steadyRate)) frames/s after the ramp); replies received: \(sum(\.repliesReceived)); bad frames injected: \(sum(\.badFramesSent))",
+            "  telemetry frames sent: \(sum(\.realtimeSent)) realtime (0x13), \(sum(\.bmsSent)) BMS (0x23/0x25)",
             "  transaction records: \(sum(\.transactionsSent)) sent, \(sum(\.transactionsAcked)) acknowledged",
             "  simulator RSS: \(results.map(\.rssKB).reduce(0, +) / 1024) MiB",
         ]
@@ -52,7 +53,7 @@ struct SimReport {
             "disconnects": sum(\.disconnects), "framesSent": sum(\.framesSent),
             "framesPerSecond": steadySeconds > 0 ? Double(sum(\.steadyFrames)) / steadySeconds : 0,
             "login": h(merged(\.login)), "heartbeat": h(merged(\.heartbeatSteady)),
-            "transactionsSent": sum(\.transactionsSent), "transactionsAcked": sum(\.transactionsAcked),
+            "realtimeSent": sum(\.realtimeSent), "bmsSent": sum(\.bmsSent), "transactionsSent": sum(\.transactionsSent), "transactionsAcked": sum(\.transactionsAcked),
         ]
         return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
     }

@@ -20,6 +20,8 @@ struct WorkerResult: Codable {
     var transactionsSent: Int
     var transactionsAcked: Int
     var badFramesSent: Int
+    var realtimeSent: Int
+    var bmsSent: Int
     var rampSeconds: Double
     var rssKB: Int
 }
@@ -37,6 +39,17 @@ final class SimWorker: @unchecked Sendable {
     private var loggedInCount = 0
     private var stopping = false
     private let started = NIODeadline.now()
+    /// 20 ms ticks: heartbeats leave within 20 ms of their phase.
+    private static let tick = 0.02
+    private lazy var heartbeats = SimWheel(interval: config.heartbeatSeconds, tick: Self.tick)
+    private lazy var chargingReports = SimWheel(interval: config.realtimeSeconds, tick: Self.tick)
+    private lazy var idleReports = SimWheel(interval: config.idleRealtimeSeconds, tick: Self.tick)
+
+    /// Puts a logged-in pile on the heartbeat and report wheels.
+    func schedule(_ pile: SimPile) {
+        heartbeats.add(pile, epoch: pile.epoch)
+        (pile.charging ? chargingReports : idleReports).add(pile, epoch: pile.epoch)
+    }
     private var rampDone: NIODeadline?
 
     init(config: SimConfig) {
@@ -49,6 +62,11 @@ final class SimWorker: @unchecked Sendable {
         let done = loop.makePromise(of: Void.self)
         try loop.submit { [self] in
             piles = (config.first..<config.end).map { SimPile(index: $0, config: config) }
+            loop.scheduleRepeatedTask(initialDelay: .zero, delay: .nanoseconds(Int64(Self.tick * 1e9))) { [self] _ in
+                heartbeats.advance { SimPileHandler.heartbeat($0, worker: self) }
+                chargingReports.advance { SimPileHandler.report($0, worker: self, seconds: config.realtimeSeconds) }
+                idleReports.advance { SimPileHandler.report($0, worker: self, seconds: config.idleRealtimeSeconds) }
+            }
             // Ramp: every 10 ms connect the piles due by now.
             var credit = 0.0
             loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(10)) { [self] task in
@@ -91,7 +109,7 @@ final class SimWorker: @unchecked Sendable {
                 repliesReceived: stats.repliesReceived, connects: stats.connects, connectFailures: stats.connectFailures,
                 logins: stats.logins, loginsRejected: stats.loginsRejected, disconnects: stats.disconnects,
                 transactionsSent: stats.transactionsSent, transactionsAcked: stats.transactionsAcked,
-                badFramesSent: stats.badFramesSent,
+                badFramesSent: stats.badFramesSent, realtimeSent: stats.realtimeSent, bmsSent: stats.bmsSent,
                 rampSeconds: rampDone.map { Double(($0 - started).nanoseconds) / 1e9 } ?? -1, rssKB: Self.rssKB())
         }.wait()
         try? group.syncShutdownGracefully()
