@@ -67,7 +67,7 @@ final class YKCChannelHandler: ChannelInboundHandler {
                 YKCTelemetryWriter.addDisconnect(reason: reason, connectionKey: connectionKey, timestamp: now, to: &b)
                 for k in guns { YKCTelemetryWriter.addOffline(keys: k, timestamp: now, to: &b) }
             }
-            shared.logger.info("pile disconnected", metadata: ["pile": "\(pileText)", "peer": "\(peer)", "reason": "\(reason)"])
+            shared.logger.debug("pile disconnected", metadata: ["pile": "\(pileText)", "peer": "\(peer)", "reason": "\(reason)"])
         }
         context.fireChannelInactive()
     }
