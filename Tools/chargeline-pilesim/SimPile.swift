@@ -4,7 +4,7 @@ import NIOPosix
 
 /// One simulated pile: its connection, its charging sessions and faults. Lives on its
 /// worker's single event loop (no locks).
-final class SimPile {
+final class SimPile: @unchecked Sendable {  // confined to its worker's one event loop
     let index: Int
     let code: UInt64
     let charging: Bool

@@ -41,6 +41,8 @@ final class SimWorker: @unchecked Sendable {
     private let started = NIODeadline.now()
     /// 20 ms ticks: heartbeats leave within 20 ms of their phase.
     private static let tick = 0.02
+    /// Wheel slots advanced so far.
+    private var ticks = 0
     private lazy var heartbeats = SimWheel(interval: config.heartbeatSeconds, tick: Self.tick)
     private lazy var chargingReports = SimWheel(interval: config.realtimeSeconds, tick: Self.tick)
     private lazy var idleReports = SimWheel(interval: config.idleRealtimeSeconds, tick: Self.tick)
@@ -65,7 +67,6 @@ final class SimWorker: @unchecked Sendable {
             // The wheels turn by elapsed time: a tick that runs late advances several slots, so
             // a busy loop never stretches the 10 s heartbeat period.
             let wheelStart = NIODeadline.now()
-            var ticks = 0
             loop.scheduleRepeatedTask(initialDelay: .zero, delay: .nanoseconds(Int64(Self.tick * 1e9))) { [self] _ in
                 let due = Int(Double((NIODeadline.now() - wheelStart).nanoseconds) / 1e9 / Self.tick)
                 while ticks < due {
