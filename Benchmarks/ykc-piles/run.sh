@@ -82,7 +82,7 @@ outage)
     start_node
     for i in $(seq 0 $((PROCESSES - 1))); do
         "$BIN/chargeline" gateway --ykc "127.0.0.1:$YKC_PORT" --upstream "127.0.0.1:$HTTP_PORT" \
-            --spool "$WORK/spool/$i" --status-seconds 5 >>"$WORK/gateway-$i.log" 2>&1 &
+            --spool "$WORK/spool/$i" --status-seconds 5 --threads $(( $(nproc) / PROCESSES > 0 ? $(nproc) / PROCESSES : 1 )) >>"$WORK/gateway-$i.log" 2>&1 &
         PIDS+=("$!")
     done
     sleep 2

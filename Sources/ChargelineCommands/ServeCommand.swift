@@ -162,9 +162,12 @@ struct ServeCommand: AsyncParsableCommand {
         let pid = getpid()
         let level = dataOptions.logLevel ?? "info"
         let spoolMax = ykcSpoolMaxBytes
+        // Share the cores: N processes x 1 event loop when N >= cores. More loops than cores
+        // only add context switches and cross-loop wake-ups (accepted sockets handed over).
+        let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / ykcProcesses)
         let supervisor = GatewaySupervisor(executable: executable, count: ykcProcesses, arguments: { i in
             ["gateway"] + base + ["--upstream", upstream, "--spool", "\(data)/ykc-spool/\(i)", "--parent-pid", "\(pid)",
-                                  "--log-level", level, "--spool-max-bytes", "\(spoolMax)"]
+                                  "--log-level", level, "--spool-max-bytes", "\(spoolMax)", "--threads", "\(threads)"]
         }, logger: logger)
         try supervisor.start()
         return supervisor
