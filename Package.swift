@@ -27,6 +27,8 @@ var dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    // HdrHistogram for the pile simulator's latency report (Tools/chargeline-pilesim only).
+    .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
 ]
 
 // MARK: - Targets
@@ -109,6 +111,19 @@ var targets: [Target] = [
         path: "Tools/chargeline-datagen",
         swiftSettings: swiftSettings),
 
+    // The YKC pile simulator / load generator (Benchmarks/ykc-piles, README).
+    .executableTarget(
+        name: "chargeline-pilesim",
+        dependencies: [
+            "ChargelineIngest",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ],
+        path: "Tools/chargeline-pilesim",
+        swiftSettings: swiftSettings),
+
     // MARK: Tests (mirror Sources)
     .testTarget(
         name: "ChargelineCoreTests",
@@ -134,6 +149,7 @@ var targets: [Target] = [
     .testTarget(
         name: "ChargelineIngestTests",
         dependencies: ["ChargelineCore", "ChargelineIngest"],
+        resources: [.copy("Fixtures")],
         swiftSettings: swiftSettings),
     .testTarget(
         name: "ChargelineServerTests",
@@ -187,6 +203,7 @@ let package = Package(
     products: [
         .executable(name: "chargeline", targets: ["chargeline"]),
         .executable(name: "chargeline-datagen", targets: ["chargeline-datagen"]),
+        .executable(name: "chargeline-pilesim", targets: ["chargeline-pilesim"]),
     ],
     dependencies: dependencies,
     targets: targets

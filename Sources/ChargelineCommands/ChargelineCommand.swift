@@ -10,8 +10,8 @@ public struct ChargelineCommand: AsyncParsableCommand {
             3 partial success (some input lines were rejected, everything valid was stored).
             """,
         version: ChargelineVersion.string,
-        subcommands: [ServeCommand.self, ImportCommand.self, QueryCommand.self, InspectCommand.self, CompactCommand.self,
-                      RollupCommand.self, RetentionCommand.self])
+        subcommands: [ServeCommand.self, GatewayCommand.self, ImportCommand.self, QueryCommand.self, InspectCommand.self,
+                      CompactCommand.self, RollupCommand.self, RetentionCommand.self])
 
     public init() {}
 }

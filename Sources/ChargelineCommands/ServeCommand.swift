@@ -36,12 +36,52 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-points"), help: "Most values one query may decode (0: no limit).")
     var maxPoints: Int = 500_000_000
 
+    // MARK: YKC piles
+
+    @Option(name: .long, help: ArgumentHelp("YKC (云快充) pile front-end address, e.g. 0.0.0.0:8768; 'off' disables it.", valueName: "host:port"))
+    var ykc: String = "off"
+
+    @Option(name: .customLong("ykc-processes"), help: "Run the YKC front-end as this many supervised gateway processes sharing the port (0 = inside this process). Each process holds up to its open-file limit of piles.")
+    var ykcProcesses: Int = 0
+
+    @Option(name: .customLong("ykc-registry"), help: ArgumentHelp("Pile registry CSV (pile,station,operator,model,rated_kw); SIGHUP or a change reloads it.", valueName: "file"))
+    var ykcRegistry: String?
+
+    @Option(name: .customLong("ykc-unknown-piles"), help: "accept or reject piles missing from the registry (default: reject with a registry, accept without).")
+    var ykcUnknownPiles: String?
+
+    @Option(name: .customLong("ykc-billing"), help: ArgumentHelp("Billing model file answered to 0x05/0x09.", valueName: "file"))
+    var ykcBilling: String?
+
+    @Option(name: .customLong("ykc-db"), help: "Database YKC telemetry goes to (default: the --lp-db database).")
+    var ykcDatabase: String?
+
+    @Option(name: .customLong("ykc-spool-max-bytes"), help: "Spool size per gateway process (with --ykc-processes).")
+    var ykcSpoolMaxBytes: Int = 1 << 30
+
+    /// The YKC options as `gateway` takes them.
+    func ykcOptions() throws -> YKCOptions? {
+        guard ykc != "off" else { return nil }
+        var args = ["--ykc", ykc, "--db", ykcDatabase ?? lpDatabase]
+        if let ykcRegistry { args += ["--registry", ykcRegistry] }
+        if let ykcUnknownPiles { args += ["--unknown-piles", ykcUnknownPiles] }
+        if let ykcBilling { args += ["--billing", ykcBilling] }
+        return try YKCOptions.parse(args)
+    }
+
     func validate() throws {
         _ = try Self.endpoint(http, "--http")
         _ = try Self.endpoint(lpTCP, "--lp-tcp")
         try Store.validate(databaseName: lpDatabase)
         if let level = dataOptions.logLevel, Logger.Level(rawValue: level) == nil {
             throw ValidationError("--log-level: unknown level \(level)")
+        }
+        if let options = try ykcOptions() {
+            _ = try options.configuration()
+            guard (0...64).contains(ykcProcesses) else { throw ValidationError("--ykc-processes must be 0...64") }
+            if ykcProcesses > 0 && http == "off" {
+                throw ValidationError("--ykc-processes needs the HTTP API (--http): gateways forward to its /write")
+            }
         }
     }
 
@@ -61,6 +101,8 @@ struct ServeCommand: AsyncParsableCommand {
         Self.raiseOpenFileLimit(logger)
         let store: Store
         let server: ChargelineServer
+        var frontEnd: YKCFrontEnd?
+        var supervisor: GatewaySupervisor?
         do {
             store = try Store(directory: dataOptions.data, options: try dataOptions.storageOptions(background: true),
                               logger: Logger(label: "chargeline.storage"))
@@ -73,6 +115,14 @@ struct ServeCommand: AsyncParsableCommand {
             server = try await ChargelineServer.start(configuration: config, sink: StorageSink(store: store),
                                                       queryHandler: EngineQueryHandler(engine: engine),
                                                       logger: Logger(label: "chargeline.server"))
+            if let options = try ykcOptions() {
+                if ykcProcesses == 0 {
+                    frontEnd = try await YKCFrontEnd.start(configuration: try options.configuration(), sink: StorageSink(store: store),
+                                                           logger: Logger(label: "chargeline.ykc"))
+                } else {
+                    supervisor = try startGateways(options, httpPort: server.httpPort ?? 8086, logger: logger)
+                }
+            }
         } catch {
             throw fail(error)
         }
@@ -83,11 +133,24 @@ struct ServeCommand: AsyncParsableCommand {
         if let a = server.lineProtocolAddress, let p = server.lineProtocolPort {
             banner += "  line protocol over TCP: \(Self.hostPart(a)):\(p)  (database \(lpDatabase))\n"
         }
+        if let frontEnd {
+            banner += "  YKC piles: \(Self.hostOf(ykc)):\(frontEnd.port)  (database \(ykcDatabase ?? lpDatabase))\n"
+        } else if supervisor != nil {
+            banner += "  YKC piles: \(ykc)  (\(ykcProcesses) gateway processes, database \(ykcDatabase ?? lpDatabase))\n"
+        }
         banner += "  stop with Ctrl-C (SIGINT) or SIGTERM"
         Terminal.out(banner + "\n")
 
+        let hup = SignalWatcher(SIGHUP) { [frontEnd, supervisor] in
+            frontEnd?.reloadRegistry()
+            for pid in supervisor?.pids ?? [] { kill(pid, SIGHUP) }
+        }
         let signal = await ShutdownSignal.wait()
+        hup.cancel()
         logger.info("\(signal) received: shutting down (finishing in-flight writes, flushing the head)")
+        // Piles first: gateways forward their spools to the still-running HTTP API.
+        supervisor?.stop(graceSeconds: 15)
+        await frontEnd?.shutdown()
         do {
             try await server.shutdown()
             try store.close()
@@ -95,6 +158,34 @@ struct ServeCommand: AsyncParsableCommand {
             throw fail(error)
         }
         logger.info("stopped cleanly; \(server.stats)")
+    }
+
+    /// Starts `ykcProcesses` gateway children of this executable on the YKC port, each with
+    /// its own spool under the data directory, forwarding to this server's HTTP API.
+    private func startGateways(_ options: YKCOptions, httpPort: Int, logger: Logger) throws -> GatewaySupervisor {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let httpHost = Self.hostOf(http)
+        let upstream = "\(httpHost == "0.0.0.0" || httpHost == "::" ? "127.0.0.1" : httpHost):\(httpPort)"
+        let base = options.arguments
+        let data = dataOptions.data
+        let pid = getpid()
+        let level = dataOptions.logLevel ?? "info"
+        let spoolMax = ykcSpoolMaxBytes
+        // Share the cores: N processes x 1 event loop when N >= cores. More loops than cores
+        // only add context switches and cross-loop wake-ups (accepted sockets handed over).
+        let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / ykcProcesses)
+        let supervisor = GatewaySupervisor(executable: executable, count: ykcProcesses, arguments: { i in
+            ["gateway"] + base + ["--upstream", upstream, "--spool", "\(data)/.ykc-spool/\(i)", "--parent-pid", "\(pid)",
+                                  "--log-level", level, "--spool-max-bytes", "\(spoolMax)", "--threads", "\(threads)"]
+        }, logger: logger)
+        try supervisor.start()
+        return supervisor
+    }
+
+    /// `host` of `host:port`.
+    static func hostOf(_ text: String) -> String {
+        guard let colon = text.lastIndex(of: ":") else { return text }
+        return String(text[..<colon])
     }
 
     /// Raises the soft open-file limit to the hard limit: every connection and every segment

@@ -1,0 +1,120 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A minimal blocking HTTP/1.1 client for the gateway's forwarder thread: keep-alive POSTs
+/// of line protocol to a storage node's `/write`, with send/receive timeouts so a hung node
+/// is detected. One request at a time; not thread-safe (one forwarder owns it).
+final class UpstreamHTTPClient {
+    /// What came back.
+    struct Response {
+        var status: Int
+        var body: String
+    }
+
+    let host: String
+    let port: Int
+    /// Send and receive timeout. 30 s: a storage node under fsync load answers in
+    /// milliseconds; 30 s without progress means it is hung, not slow.
+    let timeoutSeconds: Int
+    private var fd: Int32 = -1
+
+    init(host: String, port: Int, timeoutSeconds: Int = 30) {
+        self.host = host
+        self.port = port
+        self.timeoutSeconds = timeoutSeconds
+    }
+
+    deinit { disconnect() }
+
+    func disconnect() {
+        if fd >= 0 { Glibc.close(fd); fd = -1 }
+    }
+
+    private func connectIfNeeded() throws {
+        guard fd < 0 else { return }
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &result) == 0, let info = result else {
+            throw POSIXError(.EHOSTUNREACH)
+        }
+        defer { freeaddrinfo(result) }
+        let s = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
+        guard s >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var one: Int32 = 1
+        setsockopt(s, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        guard Glibc.connect(s, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else {
+            let code = errno
+            Glibc.close(s)
+            throw POSIXError(POSIXErrorCode(rawValue: code) ?? .ECONNREFUSED)
+        }
+        fd = s
+    }
+
+    /// POSTs `body` to `path`. Throws on connection errors and timeouts (the connection is
+    /// dropped; the next call reconnects).
+    func post(path: String, body: [UInt8]) throws -> Response {
+        try connectIfNeeded()
+        do {
+            let head = "POST \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                + "Content-Length: \(body.count)\r\n\r\n"
+            try send(Array(head.utf8))
+            try send(body)
+            return try readResponse()
+        } catch {
+            disconnect()
+            throw error
+        }
+    }
+
+    private func send(_ bytes: [UInt8]) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes[done...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EPIPE) }
+            done += n
+        }
+    }
+
+    private func readResponse() throws -> Response {
+        var buffer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 << 10)
+        let separator = Array("\r\n\r\n".utf8)
+        while true {
+            if let end = buffer.firstRange(of: separator)?.lowerBound {
+                let header = String(decoding: buffer[..<end], as: UTF8.self)
+                let lines = header.split(separator: "\r\n")
+                guard let statusLine = lines.first, statusLine.split(separator: " ").count >= 2,
+                      let status = Int(statusLine.split(separator: " ")[1]) else { throw POSIXError(.EBADMSG) }
+                var length = 0
+                var close = false
+                for line in lines.dropFirst() {
+                    let parts = line.split(separator: ":", maxSplits: 1)
+                    guard parts.count == 2 else { continue }
+                    let name = parts[0].lowercased()
+                    let value = parts[1].trimmingCharacters(in: .whitespaces)
+                    if name == "content-length" { length = Int(value) ?? 0 }
+                    if name == "connection" && value.lowercased() == "close" { close = true }
+                }
+                let bodyStart = end + 4
+                while buffer.count < bodyStart + length {
+                    let n = recv(fd, &chunk, chunk.count, 0)
+                    if n <= 0 { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .ECONNRESET) }
+                    buffer += chunk[0..<n]
+                }
+                if close { disconnect() }
+                return Response(status: status, body: String(decoding: buffer[bodyStart..<(bodyStart + length)], as: UTF8.self))
+            }
+            let n = recv(fd, &chunk, chunk.count, 0)
+            if n <= 0 { throw POSIXError(POSIXErrorCode(rawValue: errno == 0 ? ECONNRESET : errno) ?? .ECONNRESET) }
+            buffer += chunk[0..<n]
+        }
+    }
+}

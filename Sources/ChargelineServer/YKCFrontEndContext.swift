@@ -1,0 +1,13 @@
+import ChargelineIngest
+import Logging
+
+/// What every YKC connection of one front-end shares.
+struct YKCFrontEndContext: Sendable {
+    let configuration: YKCConfiguration
+    let directory: YKCPileDirectory
+    let sessions: YKCSessionTable
+    let batcher: YKCTelemetryBatcher
+    let stats: YKCStatsRecorder
+    let sweepers: YKCSweepers
+    let logger: Logger
+}

@@ -1,0 +1,55 @@
+import ChargelineCore
+public import Logging
+
+/// A YKC gateway: the front-end with no storage of its own. Decoded telemetry goes to an
+/// on-disk spool (`GatewaySpool`) and from there, in order, to a storage node's HTTP `/write`
+/// (`GatewayForwarder`). Piles are answered whatever the node is doing; nothing is lost while
+/// the node is slow, down or restarting, up to the spool's size.
+public final class YKCGateway: Sendable {
+    /// The pile front-end.
+    public let frontEnd: YKCFrontEnd
+    private let spool: GatewaySpool
+    private let forwarder: GatewayForwarder
+
+    private init(frontEnd: YKCFrontEnd, spool: GatewaySpool, forwarder: GatewayForwarder) {
+        self.frontEnd = frontEnd
+        self.spool = spool
+        self.forwarder = forwarder
+    }
+
+    /// Opens the spool, starts forwarding it to `upstream` and starts the front-end.
+    /// - Throws: `ChargelineError` when the spool directory is unusable or in use, the
+    ///   registry cannot be read, or the address cannot be bound.
+    public static func start(configuration: YKCConfiguration, upstream: ServerConfiguration.Endpoint,
+                             spoolDirectory: String, spoolMaxBytes: Int,
+                             logger: Logger = Logger(label: "chargeline.gateway")) async throws -> YKCGateway {
+        let spool = try GatewaySpool(directory: spoolDirectory, maxBytes: spoolMaxBytes, logger: logger)
+        let forwarder = GatewayForwarder(spool: spool, host: upstream.host, port: upstream.port, logger: logger)
+        forwarder.start()
+        do {
+            let frontEnd = try await YKCFrontEnd.start(configuration: configuration, sink: SpoolSink(spool: spool), logger: logger)
+            logger.info("gateway forwarding to storage node", metadata: [
+                "upstream": "http://\(upstream)/write", "spool": "\(spoolDirectory)", "spoolMaxBytes": "\(spoolMaxBytes)",
+            ])
+            return YKCGateway(frontEnd: frontEnd, spool: spool, forwarder: forwarder)
+        } catch {
+            forwarder.stop(graceSeconds: 0)
+            spool.close()
+            throw error
+        }
+    }
+
+    /// Bytes spooled and not yet acknowledged by the storage node.
+    public var spooledBytes: Int { spool.pendingBytes }
+
+    /// One line of counters for logs.
+    public var statusLine: String { "\(frontEnd.stats) spooledBytes=\(spool.pendingBytes) \(forwarder.stats)" }
+
+    /// Stops the front-end (piles recorded offline), forwards what the node takes within
+    /// `graceSeconds`, and closes the spool; the rest is forwarded by the next start.
+    public func shutdown(graceSeconds: Double = 5) async {
+        await frontEnd.shutdown()
+        forwarder.stop(graceSeconds: graceSeconds)
+        spool.close()
+    }
+}

@@ -1,0 +1,138 @@
+import ChargelineCore
+import Logging
+import NIOCore
+
+/// Collects the points every connection decodes and hands them to the sink in batches, at
+/// least every `flushMilliseconds`, so pile replies never wait for storage.
+///
+/// - Connections add points under one lock (one acquisition per frame, none per field).
+/// - At most `maxInFlight` batches are at the sink; while the sink is slower than the piles,
+///   points accumulate up to `maxBufferedBytes`, then new points are dropped and counted
+///   (logged at most every 10 s). A gateway's sink is its spool, which answers at disk speed.
+/// - `add(_:onDurable:)` flushes at once and calls back when the batch holding the point is
+///   confirmed (or failed): the 0x40 transaction acknowledgement waits for that.
+final class YKCTelemetryBatcher: Sendable {
+    private struct State {
+        var builder = WriteBatchBuilder(reservingCapacity: 64 << 10)
+        var callbacks: [@Sendable (Bool) -> Void] = []
+        var inFlight = 0
+        var dropped = 0
+        var lastDropLog: NIODeadline = .distantPast
+        var closed = false
+    }
+
+    /// Two batches at the sink: one being made durable while the next gathers (group commit).
+    private static let maxInFlight = 2
+
+    private let state = Locked(State())
+    private let sink: any IngestSink
+    private let database: String
+    private let maxBufferedBytes: Int
+    private let stats: YKCStatsRecorder
+    private let logger: Logger
+    private let idle = Locked<[@Sendable () -> Void]>([])
+
+    init(sink: any IngestSink, database: String, maxBufferedBytes: Int, stats: YKCStatsRecorder, logger: Logger) {
+        self.sink = sink
+        self.database = database
+        self.maxBufferedBytes = maxBufferedBytes
+        self.stats = stats
+        self.logger = logger
+    }
+
+    /// Adds the points `body` writes (it must complete every point it begins).
+    /// - Returns: false when they were dropped because the buffer is full.
+    @discardableResult
+    func add(_ body: (inout WriteBatchBuilder) -> Void) -> Bool {
+        let dropped = state.withLock { s -> Int in
+            guard s.builder.byteCount < maxBufferedBytes else {
+                var scratch = WriteBatchBuilder()
+                body(&scratch)
+                s.dropped += scratch.count
+                return scratch.count
+            }
+            body(&s.builder)
+            return 0
+        }
+        guard dropped == 0 else {
+            stats.update { $0.pointsDropped += dropped }
+            reportDrops()
+            return false
+        }
+        return true
+    }
+
+    /// Adds points and flushes now; `onDurable(true)` once the sink confirmed them,
+    /// `onDurable(false)` if they were dropped or the sink failed.
+    func add(_ body: (inout WriteBatchBuilder) -> Void, onDurable: @escaping @Sendable (Bool) -> Void) {
+        let accepted = state.withLock { s -> Bool in
+            guard s.builder.byteCount < maxBufferedBytes else { return false }
+            body(&s.builder)
+            s.callbacks.append(onDurable)
+            return true
+        }
+        if accepted { flush() } else { onDurable(false) }
+    }
+
+    /// Hands what has gathered to the sink unless `maxInFlight` batches are already there.
+    func flush() {
+        let taken = state.withLock { s -> (WriteBatch, [@Sendable (Bool) -> Void])? in
+            guard s.builder.count > 0, s.inFlight < Self.maxInFlight else { return nil }
+            s.inFlight += 1
+            let batch = s.builder.finish()
+            let callbacks = s.callbacks
+            s.callbacks = []
+            return (batch, callbacks)
+        }
+        guard let (batch, callbacks) = taken else { return }
+        sink.write(database: database, batch: batch) { [self] outcome in
+            let ok = outcome.failure == nil
+            if let failure = outcome.failure {
+                logger.error("YKC telemetry: sink failed, batch lost", metadata: [
+                    "points": "\(batch.pointCount)", "error": "\(failure)",
+                ])
+                stats.update { $0.pointsDropped += batch.pointCount }
+            } else {
+                for (index, message) in outcome.rejected.prefix(10) {
+                    logger.warning("YKC telemetry: store refused point", metadata: ["index": "\(index)", "error": "\(message)"])
+                }
+                stats.update {
+                    $0.pointsStored += batch.pointCount - outcome.rejected.count
+                    $0.pointsDropped += outcome.rejected.count
+                }
+            }
+            for callback in callbacks { callback(ok) }
+            let (more, waiters) = state.withLock { s -> (Bool, [@Sendable () -> Void]) in
+                s.inFlight -= 1
+                let drained = s.inFlight == 0 && s.builder.count == 0
+                return (s.builder.count > 0 && s.inFlight == 0, drained ? idle.withLock { w in defer { w = [] }; return w } : [])
+            }
+            for waiter in waiters { waiter() }
+            if more { flush() }
+        }
+    }
+
+    /// Flushes everything and calls `done` once nothing is buffered or in flight.
+    func drain(_ done: @escaping @Sendable () -> Void) {
+        let empty = state.withLock { s -> Bool in
+            if s.inFlight == 0 && s.builder.count == 0 { return true }
+            idle.withLock { $0.append(done) }
+            return false
+        }
+        if empty { done() } else { flush() }
+    }
+
+    private func reportDrops() {
+        let report = state.withLock { s -> Int? in
+            let now = NIODeadline.now()
+            guard now - s.lastDropLog > .seconds(10) else { return nil }
+            s.lastDropLog = now
+            defer { s.dropped = 0 }
+            return s.dropped
+        }
+        guard let count = report else { return }
+        logger.error("YKC telemetry: the sink is behind and the buffer is full; dropping points", metadata: [
+            "dropped": "\(count)", "limitBytes": "\(maxBufferedBytes)",
+        ])
+    }
+}

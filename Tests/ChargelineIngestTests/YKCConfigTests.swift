@@ -1,0 +1,52 @@
+import ChargelineIngest
+import Testing
+
+/// Pile registry and billing-model files.
+@Suite struct YKCConfigTests {
+    @Test func registryParsesWithOrWithoutHeader() throws {
+        let text = """
+            pile,station,operator,model,rated_kw
+            # a comment
+            32010600395600, S0001 ,GreenCharge,DC120,120
+            20231212000010,S0002
+
+            """
+        let r = try YKCPileRegistry.parse(text, source: "piles.csv")
+        #expect(r.count == 2)
+        #expect(r[0x32010600395600] == YKCPileInfo(station: "S0001", operatorName: "GreenCharge", model: "DC120", ratedKilowatts: "120"))
+        #expect(r[0x20231212000010]?.tags == ["station": "S0002"])
+    }
+
+    @Test(arguments: [
+        ("3201060039560,S1", "piles.csv:1: pile code 3201060039560 is not 14 hex digits"),
+        ("32010600395600", "piles.csv:1: pile 32010600395600 has no station"),
+        ("32010600395600,S1\n32010600395600,S2", "piles.csv:2: pile 32010600395600 is already listed on line 1"),
+        ("32010600395600,S1,o,m,lots", "piles.csv:1: rated_kw lots is not a number"),
+    ])
+    func registryErrorsNameTheLine(text: String, message: String) {
+        #expect {
+            try YKCPileRegistry.parse(text, source: "piles.csv")
+        } throws: { error in
+            "\(error)".hasPrefix(message)
+        }
+    }
+
+    @Test func billingModelParses() throws {
+        let m = try YKCBillingModel.parse("""
+            model = "0100"
+            sharp = [1.20000, 0.80000]
+            valley = [0.3, 0.4]  # night
+            slots = "333333333333333322222222111100002222000011112222"
+            """, source: "billing.toml")
+        #expect(m.modelNumber == 0x0100)
+        #expect(m.prices[0] == 120_000 && m.prices[1] == 80_000 && m.prices[6] == 30_000 && m.prices[7] == 40_000)
+        #expect(m.prices[2] == 100_000)
+        #expect(m.slots.first == 3 && m.slots[16] == 2)
+    }
+
+    @Test func billingModelErrors() {
+        #expect(throws: YKCConfigError.self) { try YKCBillingModel.parse("sharp = [1, 2]", source: "b") }
+        #expect(throws: YKCConfigError.self) { try YKCBillingModel.parse("model = \"01\"", source: "b") }
+        #expect(throws: YKCConfigError.self) { try YKCBillingModel.parse("model = \"0100\"\nslots = \"12\"", source: "b") }
+    }
+}
