@@ -4,7 +4,7 @@ import Logging
 
 /// `--data` and storage settings shared by every command that opens a data directory.
 struct DataOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Data directory (one folder per database inside; names starting with "." are not databases).", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Data directory (one folder per database inside; names starting with a dot are not databases).", valueName: "dir"))
     var data: String = "./chargeline-data"
 
     @Option(name: .long, help: ArgumentHelp("WAL sync policy: always (fsync before acknowledging, group commit; the default), an interval like 100ms, or never. Overrides the configuration file.", valueName: "policy"))
