@@ -8,6 +8,18 @@ extension Database {
         return partitions.filter { $0.value.count >= minSegments }.keys.sorted()
     }
 
+    /// Partitions the background compactor should merge now: quiet ones with several
+    /// segments, or any past `trigger` segments (see `StorageOptions.compactionTrigger`).
+    func partitionsDueForCompaction(trigger: Int, quietPeriod: Int64) -> [Int64] {
+        let now = FileIO.monotonicNanoseconds()
+        lock.lock(); defer { lock.unlock() }
+        return partitions.filter { start, readers in
+            guard readers.count >= 2 else { return false }
+            if readers.count >= trigger { return true }
+            return now - (lastSegmentAdded[start] ?? 0) >= quietPeriod
+        }.keys.sorted()
+    }
+
     /// Merges every segment of each partition into one (zstd second stage, duplicates
     /// resolved to the newest write). `minSegments` 2 compacts anything with more than one.
     /// Returns how many partitions were rewritten.

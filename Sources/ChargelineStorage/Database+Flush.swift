@@ -54,6 +54,7 @@ extension Database {
                 let reader = SegmentReader(info: info, path: partitionDirectory(info.partitionStart) + "/" + FileNames.segment(info.id))
                 partitions[info.partitionStart, default: []].append(reader)
                 partitions[info.partitionStart]!.sort { $0.info.seq < $1.info.seq }
+                lastSegmentAdded[info.partitionStart] = FileIO.monotonicNanoseconds()
             }
             frozen.removeAll { $0.head === item.head }
         }

@@ -30,7 +30,9 @@ extension Database {
             let start = RollupBucket.floorDiv(p.timestamp, b) * b
             let (i, inserted) = staleKeys.indexInserting(p.seriesKey)
             if inserted { staleByIndex.append([:]) }
-            staleGeneration &+= 1
+            // Generations are monotonic nanoseconds (kept strictly increasing), so a mark also
+            // says when it was made: scheduled runs leave buckets that are still receiving rows.
+            staleGeneration = max(staleGeneration &+ 1, UInt64(FileIO.monotonicNanoseconds()))
             staleByIndex[i][start] = staleGeneration
             if start &+ b < watermark { staleByIndex[i][start &+ b] = staleGeneration }
             touched = true
@@ -71,7 +73,10 @@ extension Database {
     /// `grace` before `now`), then recomputes the stale buckets. With `backfill`, recomputes
     /// every bucket starting in that range as well. Safe to interrupt at any point.
     /// `isCancelled` is checked between steps; a cancelled run keeps what it persisted.
-    package func runRollups(now: Int64, backfill: TimeRange? = nil, isCancelled: () -> Bool = { false },
+    /// `settle` > 0 skips stale buckets marked less than that long ago (ns): while late rows
+    /// keep arriving for a bucket (a pile uploading its buffer), a scheduled run waits and
+    /// recomputes it once, after they stop. Manual runs pass 0 and take everything.
+    package func runRollups(now: Int64, backfill: TimeRange? = nil, settle: Int64 = 0, isCancelled: () -> Bool = { false },
                             progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> RollupRunReport {
         guard let child = rollupChild, !readOnly else { return RollupRunReport() }
         rollupRunMutex.lock(); defer { rollupRunMutex.unlock() }
@@ -122,8 +127,15 @@ extension Database {
         // share batched writes (one sync for the lot, not one per series); marks are cleared
         // once those writes are durable.
         lock.lock()
-        let stale = staleMarks
+        var stale = staleMarks
         lock.unlock()
+        if settle > 0 {
+            let cutoff = UInt64(max(0, FileIO.monotonicNanoseconds() - settle))
+            stale = stale.compactMapValues { marks in
+                let settled = marks.filter { $0.value <= cutoff }
+                return settled.isEmpty ? nil : settled
+            }
+        }
         let sink = RollupSink(child: child)
         var processed: [([UInt8], [Int64: UInt64])] = []
         for (key, marks) in stale.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) where !isCancelled() {

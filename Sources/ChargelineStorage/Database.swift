@@ -31,6 +31,8 @@ package final class Database: @unchecked Sendable {
     var frozen: [FrozenHead] = []
     /// Segment readers per partition start, each list ordered by seq (oldest first).
     var partitions: [Int64: [SegmentReader]] = [:]
+    /// When a flush last added a segment to each partition (monotonic ns), for compaction.
+    var lastSegmentAdded: [Int64: Int64] = [:]
     var waiting: [(batch: WriteBatch, completion: @Sendable (WriteOutcome) -> Void)] = []
     var closed = false
 

@@ -55,9 +55,11 @@ package final class Head: @unchecked Sendable {
         resolved.removeAll(keepingCapacity: true)
         var problem: String?
         var hint = 0
+        // One reference to the series' columns per point, not one per field (each copy of the
+        // array reference costs a retain/release pair on the hot path).
+        let columns = series[si]
         point.forEachField { field in
             guard problem == nil else { return }
-            let columns = series[si]
             var found = -1
             if hint < columns.count && columns[hint].hasName(field.name) {
                 found = hint

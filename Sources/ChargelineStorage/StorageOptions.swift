@@ -16,9 +16,14 @@ public struct StorageOptions: Sendable {
     /// Writers wait while more than this many WAL bytes are not yet written (the disk is
     /// behind): 256 MiB, about one second of a fast disk.
     public var walPendingLimitBytes: Int = 256 << 20
-    /// Compact a partition in the background once it has this many segments (8: reads merge
-    /// at most a handful of files, and compaction runs about once per 8 flushes).
-    public var compactionTrigger: Int = 8
+    /// Background compaction merges a partition's segments once the partition has gone quiet
+    /// (no flush added a segment for `compactionQuietPeriod`), so a partition still being
+    /// written is not rewritten again and again (write amplification, and CPU taken from
+    /// ingest); a partition that passes `compactionTrigger` segments is compacted anyway, to
+    /// bound how many files a read merges.
+    public var compactionTrigger: Int = 32
+    /// See `compactionTrigger` (ns; 10 minutes).
+    public var compactionQuietPeriod: Int64 = 600_000_000_000
     /// Run background flushes and compactions (off for tools that manage them explicitly).
     public var backgroundMaintenance: Bool = true
     /// Continuous hourly rollups (on by default).

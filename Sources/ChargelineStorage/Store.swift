@@ -137,13 +137,13 @@ public final class Store: @unchecked Sendable {
     /// stale ones, and with `backfill` recomputes every bucket in that range. `progress`
     /// receives (buckets done, buckets to do) per database.
     public func runRollups(database name: String? = nil, now: Int64? = nil, backfill: TimeRange? = nil,
-                           isCancelled: @escaping () -> Bool = { false },
+                           settle: Int64 = 0, isCancelled: @escaping () -> Bool = { false },
                            progress: ((String, Int, Int) -> Void)? = nil) throws -> [(database: String, report: RollupRunReport)] {
         let t = now ?? FileIO.nowNanoseconds()
         var out: [(String, RollupRunReport)] = []
         for db in allDatabases() where name == nil || db.name == name {
             if isCancelled() { break }
-            let r = try db.runRollups(now: t, backfill: backfill, isCancelled: isCancelled) { done, total in progress?(db.name, done, total) }
+            let r = try db.runRollups(now: t, backfill: backfill, settle: settle, isCancelled: isCancelled) { done, total in progress?(db.name, done, total) }
             out.append((db.name, r))
         }
         return out

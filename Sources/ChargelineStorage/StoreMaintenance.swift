@@ -3,7 +3,7 @@ import Logging
 
 /// Background work of a writable store: flushes heads that are large or old (checked every
 /// second and whenever a writer asks), and compacts partitions that collected
-/// `compactionTrigger` segments. Flushes and compactions run on separate threads so a long
+/// several segments and went quiet (or passed `compactionTrigger` segments). Flushes and compactions run on separate threads so a long
 /// compaction never delays a flush (and so never stalls writers).
 final class StoreMaintenance: @unchecked Sendable {
     private weak var store: Store?
@@ -91,7 +91,10 @@ final class StoreMaintenance: @unchecked Sendable {
             if stop { return }
             if store.options.rollup.enabled && store.options.scheduleRollups {
                 do {
-                    for (db, r) in try store.runRollups(isCancelled: { [weak self] in self?.isStoppingWork ?? true }) where r.bucketsWritten + r.bucketsRecomputed > 0 {
+                    // Buckets still receiving late rows wait one interval, so a bulk upload is
+                    // recomputed once, after it ends, not every minute while it runs.
+                    for (db, r) in try store.runRollups(settle: store.options.rollup.interval,
+                                                        isCancelled: { [weak self] in self?.isStoppingWork ?? true }) where r.bucketsWritten + r.bucketsRecomputed > 0 {
                         logger.info("rollup \(db): \(r.bucketsWritten) new and \(r.bucketsRecomputed) recomputed buckets from \(r.valuesRead) values in \(Int(r.milliseconds)) ms")
                     }
                 } catch {
@@ -115,7 +118,8 @@ final class StoreMaintenance: @unchecked Sendable {
             if stop { return }
             guard let store else { return }
             for db in store.allDatabasesWithRollups() {
-                for start in db.partitionsToCompact(minSegments: store.options.compactionTrigger) {
+                for start in db.partitionsDueForCompaction(trigger: store.options.compactionTrigger,
+                                                            quietPeriod: store.options.compactionQuietPeriod) {
                     if isStoppingWork { return }
                     do { try db.compactPartition(start) } catch { logger.error("background compaction of \(db.name): \(error)") }
                 }
