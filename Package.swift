@@ -4,6 +4,7 @@
 // Module graph (arrows point at what a module imports; never the other way):
 //
 //   chargeline (exe) -> ChargelineCommands -> ChargelineServer -> ChargelineIngest -> ChargelineCore
+//                                          |-> ChargelineReports -> ChargelineStorage
 //                                          \-> ChargelineQuery -> ChargelineStorage -> ChargelineCodec -> CZstd, CLZ4
 //                                                                                 \-> ChargelineCore
 //
@@ -66,6 +67,12 @@ var targets: [Target] = [
         dependencies: ["ChargelineCore", "ChargelineStorage"],
         swiftSettings: swiftSettings),
 
+    // Daily usage reports: per gun, pile and station; CSV, JSON and HTML. No NIO.
+    .target(
+        name: "ChargelineReports",
+        dependencies: ["ChargelineCore", "ChargelineStorage"],
+        swiftSettings: swiftSettings),
+
     // Protocol decoders over raw bytes (line protocol). No NIO, no storage.
     .target(
         name: "ChargelineIngest",
@@ -90,6 +97,7 @@ var targets: [Target] = [
         name: "ChargelineCommands",
         dependencies: [
             "ChargelineCore", "ChargelineIngest", "ChargelineStorage", "ChargelineServer", "ChargelineQuery",
+            "ChargelineReports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
@@ -145,6 +153,10 @@ var targets: [Target] = [
             .product(name: "Logging", package: "swift-log"),
         ],
         resources: [.copy("Cases")],
+        swiftSettings: swiftSettings),
+    .testTarget(
+        name: "ChargelineReportsTests",
+        dependencies: ["ChargelineCore", "ChargelineStorage", "ChargelineReports"],
         swiftSettings: swiftSettings),
     .testTarget(
         name: "ChargelineIngestTests",

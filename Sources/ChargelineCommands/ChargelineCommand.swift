@@ -11,7 +11,7 @@ public struct ChargelineCommand: AsyncParsableCommand {
             """,
         version: ChargelineVersion.string,
         subcommands: [ServeCommand.self, GatewayCommand.self, ImportCommand.self, QueryCommand.self, InspectCommand.self,
-                      CompactCommand.self, RollupCommand.self, RetentionCommand.self])
+                      CompactCommand.self, RollupCommand.self, RetentionCommand.self, ReportCommand.self])
 
     public init() {}
 }

@@ -1,0 +1,66 @@
+public import Foundation
+
+/// One local calendar day: its label and its `[start, end)` in ns, in a given time zone.
+/// Days are 23 or 25 hours long across daylight-saving changes; `hourCount` follows.
+public struct ReportDay: Sendable, Equatable {
+    /// `YYYY-MM-DD`.
+    public let date: String
+    public let start: Int64
+    public let end: Int64
+
+    /// Number of (possibly partial) hour buckets from `start`.
+    public var hourCount: Int { Int((end - start + 3_599_999_999_999) / 3_600_000_000_000) }
+
+    public init(date: String, start: Int64, end: Int64) {
+        self.date = date
+        self.start = start
+        self.end = end
+    }
+
+    /// The days from `from` through `to` (inclusive, `YYYY-MM-DD`) in `timeZone`.
+    /// - Throws: `ReportError` when a date does not parse or `to` precedes `from`.
+    public static func days(from: String, to: String? = nil, timeZone: TimeZone) throws -> [ReportDay] {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let first = try parse(from, calendar)
+        let last = try parse(to ?? from, calendar)
+        guard last >= first else {
+            throw ReportError("--to \(to ?? "") is before --date \(from); give the first day with --date and the last with --to")
+        }
+        var out: [ReportDay] = []
+        var day = first
+        let formatter = DateFormatter()
+        formatter.calendar = calendar
+        formatter.timeZone = timeZone
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd"
+        while day <= last {
+            guard let next = calendar.date(byAdding: .day, value: 1, to: day) else {
+                preconditionFailure("BUG: calendar cannot add a day to \(day)")
+            }
+            out.append(ReportDay(date: formatter.string(from: day), start: nanoseconds(day), end: nanoseconds(next)))
+            day = next
+        }
+        return out
+    }
+
+    private static func parse(_ text: String, _ calendar: Calendar) throws -> Date {
+        let parts = text.split(separator: "-")
+        guard parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
+              (1...12).contains(m), (1...31).contains(d),
+              let date = calendar.date(from: DateComponents(year: y, month: m, day: d)) else {
+            throw ReportError("cannot read date \"\(text)\": use YYYY-MM-DD, e.g. 2026-11-20")
+        }
+        return calendar.startOfDay(for: date)
+    }
+
+    private static func nanoseconds(_ d: Date) -> Int64 {
+        Int64((d.timeIntervalSince1970 * 1000).rounded()) * 1_000_000
+    }
+}
+
+/// A report failure with a message that says what to do.
+public struct ReportError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ message: String) { description = message }
+}
