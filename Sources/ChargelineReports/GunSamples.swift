@@ -1,4 +1,4 @@
-public import ChargelineStorage
+import ChargelineStorage
 
 /// One field of one gun as parallel arrays, timestamps ascending and unique.
 public struct SampleColumn: Sendable {
