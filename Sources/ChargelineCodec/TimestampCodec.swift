@@ -172,14 +172,7 @@ public enum TimestampCodec {
         _ reader: inout ByteReader, into dst: UnsafeMutableBufferPointer<Int64>
     ) throws(CodecError) {
         let first = Int64(bitPattern: try reader.readUInt64("first timestamp"))
-        let offset = reader.position
-        let exponent = Int(try reader.readByte("decimal exponent"))
-        guard exponent <= DecimalScale.maxExponent else {
-            throw .malformed(
-                reader.encoding,
-                "decimal exponent \(exponent) at payload offset \(offset) exceeds \(DecimalScale.maxExponent)")
-        }
-        let unit = DecimalScale(exponent: exponent).unit
+        let unit = try readUnit(&reader)
         let stride = try reader.readVarint("stride")
         guard dst.count >= 2 else {
             throw .malformed(reader.encoding, "a residual timestamp block holds at least 2 values, not \(dst.count)")
@@ -192,6 +185,18 @@ public enum TimestampCodec {
             q &+= stride
             dst[i] = first &+ (dst[i] &+ q) &* unit
         }
+    }
+
+    /// Reads the one-byte decimal exponent that scales deltas and returns its unit (10^e).
+    private static func readUnit(_ reader: inout ByteReader) throws(CodecError) -> Int64 {
+        let offset = reader.position
+        let exponent = Int(try reader.readByte("decimal exponent"))
+        guard exponent <= DecimalScale.maxExponent else {
+            throw .malformed(
+                reader.encoding,
+                "decimal exponent \(exponent) at payload offset \(offset) exceeds \(DecimalScale.maxExponent)")
+        }
+        return DecimalScale(exponent: exponent).unit
     }
 
     private static func decodeConstantStride(
@@ -209,14 +214,7 @@ public enum TimestampCodec {
         _ reader: inout ByteReader, into dst: UnsafeMutableBufferPointer<Int64>, secondOrder: Bool
     ) throws(CodecError) {
         var v = Int64(bitPattern: try reader.readUInt64("first timestamp"))
-        let offset = reader.position
-        let exponent = Int(try reader.readByte("decimal exponent"))
-        guard exponent <= DecimalScale.maxExponent else {
-            throw .malformed(
-                reader.encoding,
-                "decimal exponent \(exponent) at payload offset \(offset) exceeds \(DecimalScale.maxExponent)")
-        }
-        let unit = DecimalScale(exponent: exponent).unit
+        let unit = try readUnit(&reader)
         dst[0] = v
         var q: Int64 = 0
         var i = 1
