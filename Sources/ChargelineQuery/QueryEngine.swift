@@ -174,7 +174,7 @@ public final class QueryEngine: Sendable {
             if p.readsRollups, let wider = try catalogWithRollupSeries(database, rawCatalog) { p = try plan(wider) }
             series += try SelectExecutor(plan: p, source: source, context: context).run()
         }
-        series.sort { a, b in a.name != b.name ? a.name < b.name : a.tags.map(\.value).lexicographicallyPrecedes(b.tags.map(\.value)) }
+        series.sort { a, b in a.name != b.name ? a.name < b.name : a.tags.lexicographicallyPrecedes(b.tags) { $0.value < $1.value } }
         if s.soffset > 0 { series = Array(series.dropFirst(s.soffset)) }
         if s.slimit > 0 { series = Array(series.prefix(s.slimit)) }
         // InfluxDB 1.x picks SLIMIT/SOFFSET series in ascending order and, under ORDER BY time

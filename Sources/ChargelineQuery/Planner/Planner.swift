@@ -88,14 +88,7 @@ struct Planner {
         var seen = Set<String>()
         keys = keys.filter { seen.insert($0).inserted }.sorted()
         plan.groupKeys = keys
-        var byKey: [[String]: [Int]] = [:]
-        for i in selected {
-            let entry = catalog.series[i]
-            byKey[keys.map { entry.tag($0) }, default: []].append(i)
-        }
-        plan.groups = byKey.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { values in
-            SelectPlan.Group(tags: zip(keys, values).map { ResultSeries.Tag($0, $1) }, series: byKey[values]!)
-        }
+        plan.groups = groups(of: selected, by: keys)
 
         // SELECT list.
         try compileSelectList(groupKeys: Set(keys))
@@ -233,6 +226,30 @@ struct Planner {
     }
 
     /// Series of the measurement passing the tag conjuncts (postings for `=` and `=~`).
+    /// The series grouped by their values of `keys`, groups in ascending order of those values
+    /// (compared key by key), series ascending within a group. Sorts by the catalog's integer
+    /// value ranks, so no tag string is compared or hashed per series.
+    private func groups(of selected: [Int], by keys: [String]) -> [SelectPlan.Group] {
+        let ranks = keys.map { catalog.valueRanks(of: $0) }
+        var order = selected
+        if !ranks.isEmpty {
+            order.sort { a, b in
+                for r in ranks where r[a] != r[b] { return r[a] < r[b] }
+                return a < b
+            }
+        }
+        var out: [SelectPlan.Group] = []
+        var i = 0
+        while i < order.count {
+            var j = i + 1
+            while j < order.count, ranks.allSatisfy({ $0[order[j]] == $0[order[i]] }) { j += 1 }
+            let entry = catalog.series[order[i]]
+            out.append(SelectPlan.Group(tags: keys.map { ResultSeries.Tag($0, entry.tag($0)) }, series: Array(order[i..<j])))
+            i = j
+        }
+        return out
+    }
+
     private mutating func selectSeries(_ conjuncts: [Expr]) throws -> [Int] {
         var candidates: [Int]? = nil
         var leftover: [Expr] = []
