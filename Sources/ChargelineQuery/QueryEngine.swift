@@ -146,12 +146,24 @@ public final class QueryEngine: Sendable {
                 series += try subquery(outer: s, inner: inner, database: database, context: context)
             }
         }
-        for m in try measurements(s.sources, database: database) {
+        let matched = try measurements(s.sources, database: database)
+        // `SELECT *` over several measurements: every one gets the union of their columns.
+        var union: (fields: Set<String>, tags: Set<String>)? = nil
+        if matched.count > 1, s.fields.contains(where: { if case .wildcard = $0.expr.kind { true } else { false } }) {
+            var u = (fields: Set<String>(), tags: Set<String>())
+            for m in matched {
+                let c = try catalog(database, m)
+                u.fields.formUnion(c.fields.keys)
+                u.tags.formUnion(c.tagKeys)
+            }
+            union = u
+        }
+        for m in matched {
             let source: any DataSource = m.rollup ? RollupTierSource(store: store, database: database)
                                                   : StoreSource(store: store, database: database, useRollups: useRollups)
             let rollupBucket = !m.rollup && useRollups && store.rollupName != nil ? store.options.rollup.bucket : nil
             func plan(_ catalog: SeriesCatalog) throws -> SelectPlan {
-                var planner = try Planner(statement: s, catalog: catalog, now: context.now, maxBuckets: limits.maxBuckets)
+                var planner = try Planner(statement: s, catalog: catalog, now: context.now, maxBuckets: limits.maxBuckets, wildcardUnion: union)
                 var p = try planner.build()
                 p.rollupBucket = rollupBucket
                 return Optimizer.optimize(p)
@@ -162,7 +174,7 @@ public final class QueryEngine: Sendable {
             if p.readsRollups, let wider = try catalogWithRollupSeries(database, rawCatalog) { p = try plan(wider) }
             series += try SelectExecutor(plan: p, source: source, context: context).run()
         }
-        series.sort { a, b in a.name != b.name ? a.name < b.name : a.tags.map(\.value).lexicographicallyPrecedes(b.tags.map(\.value)) }
+        series.sort { a, b in a.name != b.name ? a.name < b.name : a.tags.lexicographicallyPrecedes(b.tags) { $0.value < $1.value } }
         if s.soffset > 0 { series = Array(series.dropFirst(s.soffset)) }
         if s.slimit > 0 { series = Array(series.prefix(s.slimit)) }
         // InfluxDB 1.x picks SLIMIT/SOFFSET series in ascending order and, under ORDER BY time

@@ -110,12 +110,17 @@ extension Database {
     }
 
     private static func find(_ key: [UInt8], in index: SegmentIndex) -> SegmentIndex.Series? {
+        position(of: key, in: index).map { index.series[$0] }
+    }
+
+    /// Where the series `key` is in `index.series` (sorted by key), if there.
+    static func position(of key: [UInt8], in index: SegmentIndex) -> Int? {
         var lo = 0, hi = index.series.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if index.series[mid].key.lexicographicallyPrecedes(key) { lo = mid + 1 } else { hi = mid }
         }
-        if lo < index.series.count, index.series[lo].key == key { return index.series[lo] }
+        if lo < index.series.count, index.series[lo].key == key { return lo }
         return nil
     }
 

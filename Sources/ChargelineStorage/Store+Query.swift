@@ -20,6 +20,13 @@ extension Store {
         return try db.scan(keys: keys, fields: fields, range: range)
     }
 
+    /// The newest point of each of `fields` of each series of `keys` in `range`, flat (see
+    /// `Database.latest`).
+    package func latest(database name: String, keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [LatestPoint?] {
+        guard let db = existingDatabase(name) else { throw ChargelineError(.notFound, "database \(name) not found") }
+        return try db.latest(keys: keys, fields: fields, range: range)
+    }
+
     /// Whether `database` exists.
     package func hasDatabase(_ name: String) -> Bool { existingDatabase(name) != nil }
 

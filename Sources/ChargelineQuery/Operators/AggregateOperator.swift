@@ -31,6 +31,9 @@ struct AggregateOperator {
             shown = [plan.hasLowerBound ? plan.range.start : 0]
         }
         let bucketCount = starts.count
+        if plan.calls.count == 1, !plan.calls[0].tags.isEmpty {
+            return try topByTag(g, scans: scans, starts: starts, shown: shown)
+        }
         let blankRow = plan.calls.map { c in Array(repeating: Reducer(c.fn, type: c.type, parameter: c.parameter), count: bucketCount) }
         let bucketStarts = starts
         // Per series partials (in parallel when the group is the whole query), then merged.
@@ -41,7 +44,7 @@ struct AggregateOperator {
             var acc = blankRow
             var s = task
             while s < scans.count {
-                try self.feed(scans[s], tags: plan.catalog.series[g.series[s]].tags, starts: bucketStarts, into: &acc)
+                try self.feed(scans[s], tags: plan.catalog.series[g.series[s]].tags, calls: plan.calls, starts: bucketStarts, into: &acc)
                 if let rollups { self.feed(rollups[s], starts: bucketStarts, into: &acc) }
                 s += tasks
             }
@@ -89,8 +92,8 @@ struct AggregateOperator {
         return out
     }
 
-    /// Feeds one series into the reducers.
-    private func feed(_ scan: SeriesScan, tags: [(key: String, value: String)], starts: [Int64], into acc: inout [[Reducer]]) throws {
+    /// Feeds one series into the reducers of `calls` (the plan's, or a stand-in for them).
+    func feed(_ scan: SeriesScan, tags: [(key: String, value: String)], calls: [SelectPlan.Call], starts: [Int64], into acc: inout [[Reducer]]) throws {
         try context.checkTime()
         if let filter = plan.filter {
             if !plan.bounds.isEmpty, BoundPruning.seriesIsDead(scan, bounds: plan.bounds, types: plan.fieldTypes) { return }
@@ -100,7 +103,7 @@ struct AggregateOperator {
             for i in 0..<frame.count where filter.eval(frame.row(i, tags: tags)).truthy { keep.append(i) }
             // Filtered columns per field slot used by calls.
             var filtered: [Int: ColumnData] = [:]
-            for c in plan.calls where filtered[c.field] == nil {
+            for c in calls where filtered[c.field] == nil {
                 var col = ColumnData(type: plan.fieldTypes[c.field])
                 for i in keep {
                     let v = frame.values[c.field][i]
@@ -117,25 +120,25 @@ struct AggregateOperator {
                 }
                 filtered[c.field] = col
             }
-            for (c, call) in plan.calls.enumerated() {
+            for (c, call) in calls.enumerated() {
                 Self.slices(filtered[call.field]!, starts: starts) { b, r in acc[c][b].add(filtered[call.field]!, r) }
             }
             return
         }
         // Calls grouped by field: decode each chunk at most once.
         var byField: [Int: [Int]] = [:]
-        for (c, call) in plan.calls.enumerated() { byField[call.field, default: []].append(c) }
-        for (field, calls) in byField {
+        for (c, call) in calls.enumerated() { byField[call.field, default: []].append(c) }
+        for (field, callsOfField) in byField {
             guard let f = scan.fields[field] else { continue }
             for chunk in f.chunks {
                 var decodeFor: [Int] = []
                 if let stats = chunk.exactStats {
                     let b0 = Self.bucket(of: chunk.minTime, starts), b1 = Self.bucket(of: chunk.maxTime, starts)
-                    for c in calls {
-                        if plan.calls[c].useStats && b0 == b1 && b0 >= 0 { acc[c][b0].add(stats: stats) } else { decodeFor.append(c) }
+                    for c in callsOfField {
+                        if calls[c].useStats && b0 == b1 && b0 >= 0 { acc[c][b0].add(stats: stats) } else { decodeFor.append(c) }
                     }
                 } else {
-                    decodeFor = calls
+                    decodeFor = callsOfField
                 }
                 guard !decodeFor.isEmpty else { continue }
                 let data = try chunk.decode()

@@ -103,11 +103,19 @@ struct MetadataExecutor {
         let selected = try f.condition.map { try matching(db, m, $0) } ?? Array(c.series.indices)
         let fields = c.fields.keys.sorted()
         let keys = selected.map { c.series[$0].key }
-        let scans = m.rollup ? try engine.store.scanRollup(database: db, keys: keys, fields: fields, range: .all)
-                             : try engine.store.scan(database: db, keys: keys, fields: fields, range: .all)
+        // Per series the newest time of any field: from index metadata for raw data (no scan).
+        var newest: [Int64]
+        if m.rollup {
+            let scans = try engine.store.scanRollup(database: db, keys: keys, fields: fields, range: .all)
+            newest = scans.map { s in s.fields.compactMap { $0?.chunks.last?.maxTime }.max() ?? Int64.min }
+        } else {
+            let points = try engine.store.latest(database: db, keys: keys, fields: fields, range: .all)
+            let n = fields.count
+            newest = keys.indices.map { k in points[(k * n)..<(k * n + n)].reduce(Int64.min) { max($0, $1?.time ?? .min) } }
+        }
         var latest: [[String]: Int64] = [:]
         for (k, i) in selected.enumerated() {
-            let last = scans[k].fields.compactMap { $0?.chunks.last?.maxTime }.max() ?? Int64.min
+            let last = newest[k]
             let key = groupBy.isEmpty ? [String(decoding: c.series[i].key, as: UTF8.self)] : groupBy.map { c.series[i].tag($0) }
             latest[key] = max(latest[key] ?? Int64.min, last)
         }

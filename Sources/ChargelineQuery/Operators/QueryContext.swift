@@ -101,10 +101,15 @@ protocol DataSource: Sendable {
     func rollupCoverage() -> RollupCoverage?
     /// Rollup rows (fields `<field>_<aggregate>`); only called when `rollupCoverage()` is not nil.
     func scanRollup(keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [SeriesScan]
+    /// The newest point of each field of each series in `range` (key `k`, field `f` at
+    /// `k * fields.count + f`), for sources that answer it from metadata; nil (the default)
+    /// when the caller should scan instead.
+    func latest(keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [LatestPoint?]?
 }
 
 extension DataSource {
     func rollupCoverage() -> RollupCoverage? { nil }
+    func latest(keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [LatestPoint?]? { nil }
     func scanRollup(keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [SeriesScan] {
         preconditionFailure("BUG: scanRollup on a source without rollups")
     }
@@ -126,6 +131,14 @@ struct StoreSource: DataSource {
     }
 
     func rollupCoverage() -> RollupCoverage? { useRollups ? store.rollupCoverage(database: database) : nil }
+
+    func latest(keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [LatestPoint?]? {
+        do {
+            return try store.latest(database: database, keys: keys, fields: fields, range: range)
+        } catch let e as ChargelineError {
+            throw QueryError(.storage, e.description)
+        }
+    }
 
     func scanRollup(keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [SeriesScan] {
         do {

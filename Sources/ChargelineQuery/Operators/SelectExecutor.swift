@@ -14,9 +14,14 @@ struct SelectExecutor {
         let groups = plan.groups
         guard !groups.isEmpty, !plan.fields.isEmpty, plan.range.start < plan.range.end else { return [] }
         let out = Box<[ResultSeries?]>(Array(repeating: nil, count: groups.count))
-        // Scan every series once (index lookups only; blocks decode lazily in the operators).
         let order = groups.flatMap(\.series)
         let keys = order.map { plan.catalog.series[$0].key }
+        // latest(*): the newest points straight from storage metadata, no scan.
+        if case .latest = plan.kind, plan.filter == nil,
+           let points = try source.latest(keys: keys, fields: plan.fields, range: plan.range) {
+            return latestSeries(points)
+        }
+        // Scan every series once (index lookups only; blocks decode lazily in the operators).
         let scans = try source.scan(keys: keys, fields: plan.fields, range: plan.range)
         var byIndex: [Int: SeriesScan] = [:]
         for (k, i) in order.enumerated() { byIndex[i] = scans[k] }
@@ -43,6 +48,32 @@ struct SelectExecutor {
             }
         }
         return out.get().compactMap { $0 }
+    }
+
+    /// latest(*) from `DataSource.latest`'s points (in the order of `groups.flatMap(\.series)`).
+    private func latestSeries(_ points: [LatestPoint?]) -> [ResultSeries] {
+        let op = LatestOperator(plan: plan, context: context)
+        let fieldOrder = op.fieldOrder
+        // Without HAVING, order or limits the rows are final: no reshaping per group.
+        let final = plan.having == nil && !plan.descending && plan.offset == 0 && plan.limit == 0
+        let columns = ["time", "field", "value"]
+        var out: [ResultSeries] = []
+        out.reserveCapacity(plan.groups.count)
+        var k = 0
+        for g in plan.groups {
+            let rows = op.rows(points, series: k..<(k + g.series.count), order: fieldOrder)
+            k += g.series.count
+            if final {
+                if !rows.isEmpty { out.append(ResultSeries(name: plan.measurement, tags: g.tags, columns: columns, values: rows)) }
+            } else {
+                let timed = rows.map { r -> (time: Int64, values: [Value]) in
+                    guard case .time(let t) = r[0] else { preconditionFailure("BUG: a latest row starts with its time") }
+                    return (t, Array(r.dropFirst()))
+                }
+                if let s = shape(g, rows: timed, columns: ["field", "value"]) { out.append(s) }
+            }
+        }
+        return out
     }
 
     private func group(_ g: SelectPlan.Group, scans: [SeriesScan], rollups: [SeriesScan]?, split: (RollupSplit, [[Int?]])?) throws -> ResultSeries? {
@@ -74,6 +105,12 @@ struct SelectExecutor {
             rows = try LatestOperator(plan: plan, context: context).rows(g, scans: scans)
             columns = ["field", "value"]
         }
+        return shape(g, rows: rows, columns: columns)
+    }
+
+    /// Transforms, HAVING, order, offset and limit over one group's rows; nil when none is left.
+    private func shape(_ g: SelectPlan.Group, rows: [(time: Int64, values: [Value])], columns: [String]) -> ResultSeries? {
+        var rows = rows
         if plan.columns.contains(where: { $0.transform != nil }) { rows = Transformer(plan: plan).apply(rows) }
         if let start = plan.outputStart { rows.removeAll { $0.time < start } }
         if let having = plan.having {

@@ -10,10 +10,20 @@ extension Planner {
                 guard !aggregateMode else {
                     throw QueryError(.semantic, "SELECT * cannot be mixed with aggregate functions", offset: e.offset)
                 }
-                let names = (catalog.fields.keys.map { ($0, true) } + catalog.tagKeys.filter { !groupKeys.contains($0) && catalog.fields[$0] == nil }.map { ($0, false) })
-                    .sorted { $0.0 < $1.0 }
-                for (name, isField) in names {
-                    columns.append(.init(name: name, expr: isField ? .field(slotFor(name)) : .tag(name)))
+                var fieldNames = Set(catalog.fields.keys)
+                var tagNames = Set(catalog.tagKeys)
+                if let union = wildcardUnion {
+                    fieldNames.formUnion(union.fields)
+                    tagNames.formUnion(union.tags)
+                    if statement.groupByAll { tagNames.subtract(union.tags) }
+                }
+                tagNames.subtract(groupKeys)
+                tagNames.subtract(fieldNames)
+                for name in fieldNames.union(tagNames).sorted() {
+                    // A name only another measurement of the FROM clause has is null here.
+                    let expr: RExpr = catalog.fields[name] != nil ? .field(slotFor(name))
+                        : catalog.postings[name] != nil ? .tag(name) : .literal(.null)
+                    columns.append(.init(name: name, expr: expr))
                 }
                 continue
             }
@@ -59,6 +69,11 @@ extension Planner {
             let (rexpr, transform) = try compileItem(e)
             if case .time = rexpr { continue }  // `SELECT time, ...`: time is always the first column
             columns.append(.init(name: item.alias ?? e.columnName, expr: rexpr, transform: transform))
+            // top(field, tag..., N) adds a column per tag, after the value (as InfluxDB 1.x);
+            // the aggregate operator puts the tag values in the slots after the value's.
+            if case .slot(let c) = rexpr, transform == nil, !currentCalls[c].tags.isEmpty {
+                for (k, tag) in currentCalls[c].tags.enumerated() { columns.append(.init(name: tag, expr: .slot(c + 1 + k))) }
+            }
         }
         guard !columns.isEmpty else {
             throw QueryError(.semantic, "the SELECT list selects no field (only time or tags); name at least one field", offset: statement.startOffset)
@@ -184,10 +199,21 @@ extension Planner {
             }
             call.parameter = n
         case .top, .bottom:
-            guard args.count == 2, case .integer(let n) = args[1].kind, n >= 1 else {
-                throw QueryError(.semantic, "\(fn.rawValue)() takes a field and a count, e.g. \(fn.rawValue)(temperature, 5)", offset: offset)
+            guard args.count >= 2, case .integer(let n) = args[args.count - 1].kind, n >= 1 else {
+                throw QueryError(.semantic, "\(fn.rawValue)() takes a field, optional tags and a count, e.g. \(fn.rawValue)(temperature, 5) or \(fn.rawValue)(temperature, pile, 5)", offset: offset)
             }
             call.parameter = Double(n)
+            // top(field, tag..., N): InfluxDB 1.x picks the max (min) point per distinct
+            // combination of the tags, then the N largest (smallest) of those.
+            for a in args.dropFirst().dropLast() {
+                guard case .reference(let tag, _) = a.kind else {
+                    throw QueryError(.semantic, "\(fn.rawValue)() takes tag names between the field and the count, e.g. \(fn.rawValue)(temperature, pile, 5)", offset: a.offset)
+                }
+                if catalog.fields[tag] != nil {
+                    throw QueryError(.semantic, "\(tag) is a field; \(fn.rawValue)() takes tag names between the field and the count", offset: a.offset)
+                }
+                call.tags.append(tag)
+            }
         case .integral:
             if args.count == 2 {
                 guard case .duration(let d) = args[1].kind, d > 0 else {

@@ -11,12 +11,19 @@ struct Planner {
     let now: Int64
     let maxBuckets: Int
 
+    /// Field and tag names of every measurement the FROM clause matched, when it matched
+    /// several: `SELECT *` then expands to their union (null where this measurement lacks
+    /// the name), as InfluxDB 1.x does.
+    let wildcardUnion: (fields: Set<String>, tags: Set<String>)?
+
     var plan: SelectPlan
     var aggregateMode = false
 
-    init(statement: SelectStatement, catalog: SeriesCatalog, now: Int64, maxBuckets: Int) throws {
+    init(statement: SelectStatement, catalog: SeriesCatalog, now: Int64, maxBuckets: Int,
+         wildcardUnion: (fields: Set<String>, tags: Set<String>)? = nil) throws {
         self.statement = statement
         self.catalog = catalog
+        self.wildcardUnion = wildcardUnion
         self.now = now
         self.maxBuckets = maxBuckets
         var zone: TimeZone?
@@ -81,17 +88,14 @@ struct Planner {
         var seen = Set<String>()
         keys = keys.filter { seen.insert($0).inserted }.sorted()
         plan.groupKeys = keys
-        var byKey: [[String]: [Int]] = [:]
-        for i in selected {
-            let entry = catalog.series[i]
-            byKey[keys.map { entry.tag($0) }, default: []].append(i)
-        }
-        plan.groups = byKey.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { values in
-            SelectPlan.Group(tags: zip(keys, values).map { ResultSeries.Tag($0, $1) }, series: byKey[values]!)
-        }
+        plan.groups = groups(of: selected, by: keys)
 
         // SELECT list.
         try compileSelectList(groupKeys: Set(keys))
+        if case .latest = plan.kind, plan.filter != nil {
+            // The operators would read each field's newest point regardless of the condition.
+            throw QueryError(.semantic, "latest() takes tag and time conditions only; for the newest value among rows that meet a field condition use last(field) with that condition", offset: s.startOffset)
+        }
         if let window = s.window {
             guard aggregateMode else {
                 throw QueryError(.semantic, "GROUP BY state()/episode() needs aggregate functions in the SELECT list, e.g. SELECT max(temperature)", offset: s.startOffset)
@@ -110,7 +114,7 @@ struct Planner {
         plan.pointTime = aggregateMode && s.interval == nil && s.window == nil && plan.calls.count == 1
             && plan.calls[0].fn.isSelector && plan.columns.count == 1 && plan.columns[0].transform == nil
         if plan.calls.contains(where: { $0.fn == .top || $0.fn == .bottom || $0.fn == .distinct }) {
-            guard plan.calls.count == 1, plan.columns.count == 1 else {
+            guard plan.calls.count == 1, plan.columns.count == 1 + plan.calls[0].tags.count else {
                 throw QueryError(.semantic, "top(), bottom() and distinct() return several rows and cannot be combined with other functions or fields", offset: s.startOffset)
             }
             plan.pointTime = plan.calls[0].fn != .distinct
@@ -222,6 +226,30 @@ struct Planner {
     }
 
     /// Series of the measurement passing the tag conjuncts (postings for `=` and `=~`).
+    /// The series grouped by their values of `keys`, groups in ascending order of those values
+    /// (compared key by key), series ascending within a group. Sorts by the catalog's integer
+    /// value ranks, so no tag string is compared or hashed per series.
+    private func groups(of selected: [Int], by keys: [String]) -> [SelectPlan.Group] {
+        let ranks = keys.map { catalog.valueRanks(of: $0) }
+        var order = selected
+        if !ranks.isEmpty {
+            order.sort { a, b in
+                for r in ranks where r[a] != r[b] { return r[a] < r[b] }
+                return a < b
+            }
+        }
+        var out: [SelectPlan.Group] = []
+        var i = 0
+        while i < order.count {
+            var j = i + 1
+            while j < order.count, ranks.allSatisfy({ $0[order[j]] == $0[order[i]] }) { j += 1 }
+            let entry = catalog.series[order[i]]
+            out.append(SelectPlan.Group(tags: keys.map { ResultSeries.Tag($0, entry.tag($0)) }, series: Array(order[i..<j])))
+            i = j
+        }
+        return out
+    }
+
     private mutating func selectSeries(_ conjuncts: [Expr]) throws -> [Int] {
         var candidates: [Int]? = nil
         var leftover: [Expr] = []
@@ -316,6 +344,7 @@ struct Planner {
     mutating func setColumns(_ c: [SelectPlan.Column]) { plan.columns = c }
     var currentColumns: [SelectPlan.Column] { plan.columns }
     var currentKind: SelectPlan.Kind { plan.kind }
+    var currentCalls: [SelectPlan.Call] { plan.calls }
     mutating func addCall(_ c: SelectPlan.Call) -> Int {
         plan.calls.append(c)
         return plan.calls.count - 1

@@ -28,6 +28,9 @@ struct SelectPlan: Sendable {
         var unit: Int64 = 1_000_000_000
         /// Whether block statistics may answer it (set by `StatAggregateRule`).
         var useStats = false
+        /// top/bottom's tag arguments (`top(temperature, pile, 3)`): the N points with
+        /// distinct values of these tags, each the max (min) of its tag values' series.
+        var tags: [String] = []
     }
 
     /// One output column.

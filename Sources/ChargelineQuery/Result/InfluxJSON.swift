@@ -18,45 +18,115 @@ public struct InfluxJSON: Sendable {
 
     /// The whole response body.
     public func encode(_ results: [StatementResult]) -> String {
-        "{\"results\":[" + results.map(statement).joined(separator: ",") + "]}"
+        var out = JSONBuffer(capacity: 1024)
+        out.raw("{\"results\":[")
+        for (i, r) in results.enumerated() {
+            if i > 0 { out.byte(UInt8(ascii: ",")) }
+            write(r, into: &out)
+        }
+        out.raw("]}")
+        return out.string
     }
 
     /// One statement's object.
     public func statement(_ r: StatementResult) -> String {
-        var out = "{\"statement_id\":\(r.statementID)"
+        var out = JSONBuffer(capacity: 256)
+        write(r, into: &out)
+        return out.string
+    }
+
+    func write(_ r: StatementResult, into out: inout JSONBuffer) {
+        out.raw("{\"statement_id\":")
+        out.integer(Int64(r.statementID))
         if let e = r.error {
-            out += ",\"error\":" + JSONText.quote(e)
+            out.raw(",\"error\":")
+            out.quoted(e)
         } else if !r.series.isEmpty {
-            out += ",\"series\":[" + r.series.map(series).joined(separator: ",") + "]"
+            out.raw(",\"series\":[")
+            for (i, s) in r.series.enumerated() {
+                if i > 0 { out.byte(UInt8(ascii: ",")) }
+                write(s, into: &out)
+            }
+            out.byte(UInt8(ascii: "]"))
         }
-        return out + "}"
+        out.byte(UInt8(ascii: "}"))
     }
 
     func series(_ s: ResultSeries) -> String {
-        var out = "{"
-        var parts: [String] = []
-        if !s.name.isEmpty { parts.append("\"name\":" + JSONText.quote(s.name)) }
+        var out = JSONBuffer(capacity: 256)
+        write(s, into: &out)
+        return out.string
+    }
+
+    func write(_ s: ResultSeries, into out: inout JSONBuffer) {
+        out.byte(UInt8(ascii: "{"))
+        var first = true
+        if !s.name.isEmpty {
+            out.raw("\"name\":")
+            out.quoted(s.name)
+            first = false
+        }
         if !s.tags.isEmpty {
-            parts.append("\"tags\":{" + s.tags.map { JSONText.quote($0.key) + ":" + JSONText.quote($0.value) }.joined(separator: ",") + "}")
+            out.raw(first ? "\"tags\":{" : ",\"tags\":{")
+            for (i, t) in s.tags.enumerated() {
+                if i > 0 { out.byte(UInt8(ascii: ",")) }
+                out.quoted(t.key)
+                out.byte(UInt8(ascii: ":"))
+                out.quoted(t.value)
+            }
+            out.byte(UInt8(ascii: "}"))
+            first = false
         }
-        parts.append("\"columns\":[" + s.columns.map(JSONText.quote).joined(separator: ",") + "]")
+        out.raw(first ? "\"columns\":[" : ",\"columns\":[")
+        for (i, c) in s.columns.enumerated() {
+            if i > 0 { out.byte(UInt8(ascii: ",")) }
+            out.quoted(c)
+        }
+        out.byte(UInt8(ascii: "]"))
         if !s.values.isEmpty {
-            parts.append("\"values\":[" + s.values.map { "[" + $0.map(value).joined(separator: ",") + "]" }.joined(separator: ",") + "]")
+            out.raw(",\"values\":[")
+            for (i, row) in s.values.enumerated() {
+                out.raw(i > 0 ? ",[" : "[")
+                for (j, v) in row.enumerated() {
+                    if j > 0 { out.byte(UInt8(ascii: ",")) }
+                    write(v, into: &out)
+                }
+                out.byte(UInt8(ascii: "]"))
+            }
+            out.byte(UInt8(ascii: "]"))
         }
-        out += parts.joined(separator: ",")
-        return out + "}"
+        out.byte(UInt8(ascii: "}"))
     }
 
     /// One cell.
     public func value(_ v: Value) -> String {
+        var out = JSONBuffer(capacity: 32)
+        write(v, into: &out)
+        return out.string
+    }
+
+    func write(_ v: Value, into out: inout JSONBuffer) {
         switch v {
-        case .null: return "null"
-        case .float(let d): return InfluxJSON.number(d)
-        case .integer(let i): return String(i)
-        case .unsigned(let u): return String(u)
-        case .boolean(let b): return b ? "true" : "false"
-        case .string(let s): return JSONText.quote(s)
-        case .time(let t): return epoch.map { String(InfluxJSON.epoch(t, unit: $0)) } ?? JSONText.quote(InfluxJSON.rfc3339(t, zone: zone))
+        case .null: out.raw("null")
+        case .float(let d):
+            // Integral values and the plain-notation range take the fast paths.
+            if d.isFinite, d == d.rounded(), Swift.abs(d) < 1e15, d != 0 || d.sign == .plus {
+                out.integer(Int64(d))
+            } else {
+                out.raw(InfluxJSON.number(d))
+            }
+        case .integer(let i): out.integer(i)
+        case .unsigned(let u): out.unsigned(u)
+        case .boolean(let b): out.raw(b ? "true" : "false")
+        case .string(let s): out.quoted(s)
+        case .time(let t):
+            if let unit = epoch {
+                out.integer(InfluxJSON.epoch(t, unit: unit))
+            } else if zone == nil {
+                out.rfc3339(t)
+            } else {
+                out.quoted(InfluxJSON.rfc3339(t, zone: zone))
+            }
         }
     }
 
@@ -91,8 +161,11 @@ public struct InfluxJSON: Sendable {
         if d == 0 { return d.sign == .minus ? "-0" : "0" }
         let a = Swift.abs(d)
         if d == d.rounded(), a < 1e15 { return String(Int64(d)) }
-        // Digits and exponent of the shortest representation.
+        // Digits and exponent of the shortest representation. For a non-integer, Swift writes
+        // plain notation (no exponent) only inside Go's plain range, with the same shortest
+        // digits, so that is the answer (an integer there would end in ".0").
         let s = "\(a)"
+        if d != d.rounded(), !s.contains("e") { return d < 0 ? "-" + s : s }
         var mantissa = Substring(s)
         var exp = 0
         if let e = s.firstIndex(where: { $0 == "e" || $0 == "E" }) {
