@@ -169,6 +169,7 @@ var targets: [Target] = [
             "ChargelineCore", "ChargelineServer", "ChargelineStorage", "ChargelineIngest",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
         ],
         swiftSettings: swiftSettings),
     .testTarget(

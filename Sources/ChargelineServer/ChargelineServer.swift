@@ -33,9 +33,14 @@ public final class ChargelineServer: Sendable {
     /// The counters since start.
     public var stats: ServerStats { recorder.snapshot }
 
+    /// Which gateway each YKC pile last logged in on, as gateways report it.
+    public let ykcSessions: YKCSessionDirectory
+
     private init(configuration: ServerConfiguration, group: MultiThreadedEventLoopGroup, http: (any Channel)?,
-                 lineProtocol: (any Channel)?, connections: ConnectionRegistry, recorder: StatsRecorder, logger: Logger) {
+                 lineProtocol: (any Channel)?, connections: ConnectionRegistry, recorder: StatsRecorder, logger: Logger,
+                 ykcSessions: YKCSessionDirectory) {
         self.configuration = configuration
+        self.ykcSessions = ykcSessions
         self.group = group
         self.listeners = [http, lineProtocol].compactMap { $0 }
         self.httpPort = http?.localAddress?.port
@@ -63,7 +68,8 @@ public final class ChargelineServer: Sendable {
         let recorder = StatsRecorder()
         let connections = ConnectionRegistry()
         let api = HTTPAPI(sink: sink, queryHandler: queryHandler ?? BasicQueryHandler(sink: sink), stats: recorder,
-                          maxBodySize: configuration.maxBodySize, logger: logger)
+                          maxBodySize: configuration.maxBodySize, logger: logger,
+                          ykcSessions: YKCSessionDirectory())
         let tcp = LineProtocolTCPHandler.Settings(
             sink: sink, database: configuration.lineProtocolDatabase, batchLines: configuration.lineProtocolBatchLines,
             batchBytes: configuration.lineProtocolBatchBytes, maxLineBytes: configuration.maxBodySize,
@@ -92,7 +98,7 @@ public final class ChargelineServer: Sendable {
             }
             let server = ChargelineServer(configuration: configuration, group: group, http: http,
                                           lineProtocol: lineProtocol, connections: connections, recorder: recorder,
-                                          logger: logger)
+                                          logger: logger, ykcSessions: api.ykcSessions)
             logger.info("chargeline server listening", metadata: [
                 "http": "\(server.httpAddress ?? "disabled")", "lineProtocol": "\(server.lineProtocolAddress ?? "disabled")",
             ])

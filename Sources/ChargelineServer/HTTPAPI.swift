@@ -12,6 +12,8 @@ struct HTTPAPI: Sendable {
     let stats: StatsRecorder
     let maxBodySize: Int
     let logger: Logger
+    /// Which gateway each YKC pile last logged in on (`POST /ykc/sessions`).
+    let ykcSessions: YKCSessionDirectory
 }
 
 /// Where an HTTP request goes, decided from its head.
@@ -20,6 +22,8 @@ enum HTTPRoute {
     case write(database: String, precisionMultiplier: Int64)
     /// `GET|POST /query`: the URL parameters (a form body adds more at the end).
     case query(parameters: [String: String], formBody: Bool)
+    /// `POST /ykc/sessions`: a gateway's pile logins; answered with the piles it must close.
+    case ykcSessions(gateway: String)
     /// Answer with this status and optional JSON once the request body has been discarded.
     case answer(status: Int, json: String?)
 }
@@ -52,6 +56,14 @@ extension HTTPRoute {
             let isForm = method == "POST"
                 && (contentType?.lowercased().hasPrefix("application/x-www-form-urlencoded") ?? false)
             return .query(parameters: params, formBody: isForm)
+        case "/ykc/sessions":
+            guard method == "POST" else {
+                return .answer(status: 405, json: JSON.error("method \(method) not allowed on /ykc/sessions; use POST"))
+            }
+            guard let gateway = params["gateway"], !gateway.isEmpty, gateway.utf8.count <= 200 else {
+                return .answer(status: 400, json: JSON.error("gateway is required: /ykc/sessions?gateway=<name of the gateway process>"))
+            }
+            return .ykcSessions(gateway: gateway)
         case "/ping":
             guard method == "GET" || method == "HEAD" else {
                 return .answer(status: 405, json: JSON.error("method \(method) not allowed on /ping; use GET or HEAD"))
@@ -62,7 +74,7 @@ extension HTTPRoute {
             return .answer(status: 204, json: nil)
         default:
             return .answer(status: 404, json: JSON.error(
-                "not found: \(JSON.quoteForMessage(path)); this server answers /write, /query and /ping"))
+                "not found: \(JSON.quoteForMessage(path)); this server answers /write, /query, /ping and /ykc/sessions"))
         }
     }
 }

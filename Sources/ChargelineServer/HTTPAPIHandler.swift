@@ -64,7 +64,7 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         switch route {
-        case .write, .query:
+        case .write, .query, .ykcSessions:
             let hint = head.headers.first(name: "content-length").flatMap(Int.init) ?? 0
             state = .receiving(route: route, body: context.channel.allocator.buffer(capacity: min(hint, api.maxBodySize)))
         case .answer:
@@ -118,6 +118,8 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
             handleWrite(database: database, precisionMultiplier: multiplier, body: body, context: context)
         case .query(let parameters, let formBody):
             handleQuery(parameters: parameters, formBody: formBody ? body : nil, context: context)
+        case .ykcSessions(let gateway):
+            handleYKCSessions(gateway: gateway, body: body, context: context)
         case .answer(let status, let json):
             respond(status: status, json: json, context: context)
         }

@@ -63,9 +63,22 @@ public final class YKCFrontEnd: Sendable {
         return try await start(configuration: configuration, directory: directory, sink: sink, logger: logger)
     }
 
+    /// Starts with a session table shared with a `YKCSessionAnnouncer` (gateway processes).
+    static func start(configuration: YKCConfiguration, sink: any IngestSink, sessions: YKCSessionTable,
+                      logger: Logger) async throws -> YKCFrontEnd {
+        let directory = try YKCPileDirectory(path: configuration.registryPath, unknownPiles: configuration.unknownPiles,
+                                             logger: logger)
+        return try await start(configuration: configuration, directory: directory, sink: sink, sessions: sessions, logger: logger)
+    }
+
     /// Starts with an existing directory (tests give an in-memory registry).
     public static func start(configuration: YKCConfiguration, directory: YKCPileDirectory, sink: any IngestSink,
                              logger: Logger) async throws -> YKCFrontEnd {
+        try await start(configuration: configuration, directory: directory, sink: sink, sessions: YKCSessionTable(), logger: logger)
+    }
+
+    static func start(configuration: YKCConfiguration, directory: YKCPileDirectory, sink: any IngestSink,
+                      sessions: YKCSessionTable, logger: Logger) async throws -> YKCFrontEnd {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads ?? System.coreCount)
         let recorder = YKCStatsRecorder()
         let connections = ConnectionRegistry()
@@ -76,7 +89,7 @@ public final class YKCFrontEnd: Sendable {
         let sweep = TimeAmount.seconds(Int64(max(1, min(configuration.heartbeatTimeoutSeconds,
                                                         configuration.loginTimeoutSeconds) / 3)))
         for s in sweepers.all { s.start(period: sweep) }
-        let shared = YKCFrontEndContext(configuration: configuration, directory: directory, sessions: YKCSessionTable(),
+        let shared = YKCFrontEndContext(configuration: configuration, directory: directory, sessions: sessions,
                                         batcher: batcher, stats: recorder, sweepers: sweepers, logger: logger)
         let fileLimit = OpenFileLimit.current
         let capLog = Locked(NIODeadline.distantPast)

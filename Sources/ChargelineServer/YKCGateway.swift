@@ -4,17 +4,21 @@ public import Logging
 /// A YKC gateway: the front-end with no storage of its own. Decoded telemetry goes to an
 /// on-disk spool (`GatewaySpool`) and from there, in order, to a storage node's HTTP `/write`
 /// (`GatewayForwarder`). Piles are answered whatever the node is doing; nothing is lost while
-/// the node is slow, down or restarting, up to the spool's size.
+/// the node is slow, down or restarting, up to the spool's size. Logins are announced to the
+/// node (`YKCSessionAnnouncer`) so a pile that moves to another gateway loses its old
+/// connection here within a second.
 public final class YKCGateway: Sendable {
     /// The pile front-end.
     public let frontEnd: YKCFrontEnd
     private let spool: GatewaySpool
     private let forwarder: GatewayForwarder
+    private let announcer: YKCSessionAnnouncer
 
-    private init(frontEnd: YKCFrontEnd, spool: GatewaySpool, forwarder: GatewayForwarder) {
+    private init(frontEnd: YKCFrontEnd, spool: GatewaySpool, forwarder: GatewayForwarder, announcer: YKCSessionAnnouncer) {
         self.frontEnd = frontEnd
         self.spool = spool
         self.forwarder = forwarder
+        self.announcer = announcer
     }
 
     /// Opens the spool, starts forwarding it to `upstream` and starts the front-end.
@@ -26,12 +30,16 @@ public final class YKCGateway: Sendable {
         let spool = try GatewaySpool(directory: spoolDirectory, maxBytes: spoolMaxBytes, logger: logger)
         let forwarder = GatewayForwarder(spool: spool, host: upstream.host, port: upstream.port, logger: logger)
         forwarder.start()
+        let sessions = YKCSessionTable(announcing: true)
+        let announcer = YKCSessionAnnouncer(sessions: sessions, host: upstream.host, port: upstream.port, logger: logger)
         do {
-            let frontEnd = try await YKCFrontEnd.start(configuration: configuration, sink: SpoolSink(spool: spool), logger: logger)
+            let frontEnd = try await YKCFrontEnd.start(configuration: configuration, sink: SpoolSink(spool: spool),
+                                                       sessions: sessions, logger: logger)
+            announcer.start()
             logger.info("gateway forwarding to storage node", metadata: [
                 "upstream": "http://\(upstream)/write", "spool": "\(spoolDirectory)", "spoolMaxBytes": "\(spoolMaxBytes)",
             ])
-            return YKCGateway(frontEnd: frontEnd, spool: spool, forwarder: forwarder)
+            return YKCGateway(frontEnd: frontEnd, spool: spool, forwarder: forwarder, announcer: announcer)
         } catch {
             forwarder.stop(graceSeconds: 0)
             spool.close()
@@ -43,11 +51,20 @@ public final class YKCGateway: Sendable {
     public var spooledBytes: Int { spool.pendingBytes }
 
     /// One line of counters for logs.
-    public var statusLine: String { "\(frontEnd.stats) spooledBytes=\(spool.pendingBytes) \(forwarder.stats)" }
+    public var statusLine: String {
+        "\(frontEnd.stats) spooledBytes=\(spool.pendingBytes) \(forwarder.stats) movedToOtherGateway=\(movedToOtherGateway)"
+    }
+
+    /// Connections closed because their pile logged in on another gateway.
+    public var movedToOtherGateway: Int { announcer.evicted.withLock { $0 } }
+
+    /// This gateway's name at the storage node (`/ykc/sessions?gateway=`).
+    public var name: String { announcer.name }
 
     /// Stops the front-end (piles recorded offline), forwards what the node takes within
     /// `graceSeconds`, and closes the spool; the rest is forwarded by the next start.
     public func shutdown(graceSeconds: Double = 5) async {
+        announcer.stop()
         await frontEnd.shutdown()
         forwarder.stop(graceSeconds: graceSeconds)
         spool.close()

@@ -62,6 +62,29 @@ struct HTTPRoutingTests {
         }
     }
 
+    @Test("/ykc/sessions records gateway claims, answers evictions, and names a bad line")
+    func ykcSessions() async throws {
+        try await withServer { server, _ in
+            try await TestConnection.with(port: server.httpPort!) { c in
+                let a = try await c.request("POST", "/ykc/sessions?gateway=a", body: Array("32010200000001\n32010200000002\n".utf8))
+                #expect(a.status == 200)
+                #expect(a.body.hasPrefix("{\"boot\":\"\(server.ykcSessions.boot)\",\"evict\":[]}"))
+                let b = try await c.request("POST", "/ykc/sessions?gateway=b", body: Array("32010200000002\r\n".utf8))
+                #expect(b.body.hasSuffix("\"evict\":[]}"))
+                let again = try await c.request("POST", "/ykc/sessions?gateway=a")
+                #expect(again.body.hasSuffix("\"evict\":[\"32010200000002\"]}"))
+                let bad = try await c.request("POST", "/ykc/sessions?gateway=a", body: Array("32010200000003\nnot-a-pile\n".utf8))
+                #expect(bad.status == 400)
+                #expect(bad.body.contains("line 2"))
+                let anonymous = try await c.request("POST", "/ykc/sessions", body: [])
+                #expect(anonymous.status == 400)
+                let get = try await c.request("GET", "/ykc/sessions?gateway=a")
+                #expect(get.status == 405)
+            }
+            #expect(server.ykcSessions.count == 2, "the bad request stored nothing")
+        }
+    }
+
     @Test("Connection: close is honoured; keep-alive serves several requests on one connection")
     func connectionHandling() async throws {
         try await withServer { server, _ in

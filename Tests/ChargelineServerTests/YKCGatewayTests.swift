@@ -90,4 +90,54 @@ import Testing
         #expect(logs.lines.contains { $0.contains("storage node reachable again") })
         try store.close()
     }
+
+    /// A pile that logs in again on another gateway process has its old connection closed by
+    /// the first gateway within about a second (the node tells it), not at the 30 s heartbeat
+    /// timeout.
+    @Test func reloginOnAnotherGatewayClosesTheOldConnection() async throws {
+        let root = NSTemporaryDirectory() + "ykc-gateway-move-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let (store, node) = try await Self.startNode(root + "/data", port: 0)
+        let nodePort = try #require(node.httpPort)
+        var config = YKCConfiguration(endpoint: .init(host: "127.0.0.1", port: 0), reusePort: false, flushMilliseconds: 20,
+                                      threads: 1)
+        config.heartbeatTimeoutSeconds = 30
+        let logger = Logger(label: "gateway", factory: { _ in LogCapture() })
+        let a = try await YKCGateway.start(configuration: config, upstream: .init(host: "127.0.0.1", port: nodePort),
+                                           spoolDirectory: root + "/spool-a", spoolMaxBytes: 64 << 20, logger: logger)
+        let b = try await YKCGateway.start(configuration: config, upstream: .init(host: "127.0.0.1", port: nodePort),
+                                           spoolDirectory: root + "/spool-b", spoolMaxBytes: 64 << 20, logger: logger)
+        let moving = YKCRegistryCodes.code(1)
+        let staying = YKCRegistryCodes.code(2)
+        let old = try YKCTestPile(code: moving, port: a.frontEnd.port)
+        #expect(old.login()?[13] == 0)
+        let other = try YKCTestPile(code: staying, port: a.frontEnd.port)
+        #expect(other.login()?[13] == 0)
+        // Let gateway A's claims reach the node before the pile moves.
+        #expect(try await Self.eventually(seconds: 5) { node.ykcSessions.count == 2 })
+
+        let moved = try YKCTestPile(code: moving, port: b.frontEnd.port)
+        #expect(moved.login()?[13] == 0)
+        let started = Date()
+        #expect(old.isClosedByPeer(), "gateway A closes the pile's old connection")
+        let seconds = Date().timeIntervalSince(started)
+        #expect(seconds < 3, "closed after \(seconds) s; the heartbeat timeout would take 30 s")
+        #expect(try await Self.eventually(seconds: 2) { a.movedToOtherGateway == 1 })
+        // The new connection and the other pile on A are untouched.
+        #expect(moved.heartbeat() != nil)
+        #expect(other.heartbeat() != nil)
+        #expect(a.frontEnd.stats.replaced == 1)
+        #expect(b.movedToOtherGateway == 0)
+
+        // And back: the pile returns to A; B lets go of it.
+        let back = try YKCTestPile(code: moving, port: a.frontEnd.port)
+        #expect(back.login()?[13] == 0)
+        #expect(moved.isClosedByPeer(), "gateway B closes the connection the pile left")
+        #expect(back.heartbeat() != nil)
+        for p in [old, other, moved, back] { p.close() }
+        await a.shutdown()
+        await b.shutdown()
+        try await node.shutdown()
+        try store.close()
+    }
 }
