@@ -195,7 +195,9 @@ final class Report {
 
 // MARK: - Generated telemetry (the chargeline-datagen gun model)
 
-func generated(guns: Int, hours: Int, intervalSeconds: Double, jitterMillis: Int64) -> Report {
+/// `jitterSteps` whole units of `jitterUnitNanos` either side of the nominal time, as
+/// `chargeline-datagen --jitter --jitter-unit` draws them.
+func generated(guns: Int, hours: Int, intervalSeconds: Double, jitterSteps: Int64, jitterUnitNanos: Int64 = 1_000_000) -> Report {
     let report = Report()
     let dt = intervalSeconds
     let rates = TransitionRates(intervalSeconds: dt)
@@ -212,7 +214,7 @@ func generated(guns: Int, hours: Int, intervalSeconds: Double, jitterMillis: Int
             let secondOfDay = Double(nominal / 1_000_000_000 % 86_400)
             let ambient = 4 * sin(2 * Double.pi * (secondOfDay - 9 * 3600) / 86_400)
             let r = gun.step(dt: dt, rates: rates, ambientOffset: ambient)
-            let t = max(0, nominal + gun.jitterMillis(jitterMillis) * 1_000_000)
+            let t = max(0, nominal + gun.jitterSteps(jitterSteps) * jitterUnitNanos)
             let values: [UInt64] = [
                 (Double(r.decivolts) / 10).bitPattern, (Double(r.deciamps) / 10).bitPattern,
                 (Double(r.decidegrees) / 10).bitPattern, UInt64(bitPattern: r.soc),
@@ -277,9 +279,11 @@ let guns1 = args.count > 2 ? Int(args[2])! : 50
 let csvs = Array(args.dropFirst(3))
 print("# Chargeline codec report")
 print("\nGenerated: chargeline-datagen gun model, seed 1; measured: TRI-AMDD/beep cycler files. All sizes with CodecOptions.compact; timings single-threaded, one block (≤ 8192 values) at a time, best of 3; encode is the first stage alone (CodecOptions.uncompressed, candidate choice included), decode includes the second stage where the compact block has one.")
-generated(guns: guns10, hours: 24, intervalSeconds: 10, jitterMillis: 1000)
-    .print("Generated telemetry, 10 s cadence (±1 s jitter): \(guns10) guns x 24 h")
-generated(guns: guns1, hours: 2, intervalSeconds: 1, jitterMillis: 100)
+generated(guns: guns10, hours: 24, intervalSeconds: 10, jitterSteps: 1000)
+    .print("Generated telemetry, 10 s cadence (±1 s jitter in whole ms): \(guns10) guns x 24 h")
+generated(guns: guns10, hours: 24, intervalSeconds: 10, jitterSteps: 1, jitterUnitNanos: 1_000_000_000)
+    .print("Generated telemetry, 10 s cadence (±1 s jitter in whole seconds): \(guns10) guns x 24 h")
+generated(guns: guns1, hours: 2, intervalSeconds: 1, jitterSteps: 100)
     .print("Generated telemetry, 1 s cadence (±100 ms jitter): \(guns1) guns x 2 h")
 for path in csvs {
     cycler(path).print("Measured battery-cycler data: \((path as NSString).lastPathComponent)")
