@@ -23,7 +23,8 @@
 #   KEEP=1                  keep the temp dir (data, telemetry file, logs) and print its path
 #   BIN_DIR=DIR             use prebuilt chargeline + chargeline-datagen from DIR, skip building
 #   ALLOW_MISMATCH=1        do not fail when inspect's stored values differ from values sent
-# Prints a final line:
+# Prints breakdown.py's split of the bytes on disk (timestamps, each field, CRCs, indexes,
+# other files) on stderr, then a final line:
 #   ingest: N values in S s = X values/s; on disk B bytes = Y bytes/value
 # and exits non-zero on any failure (build, non-204 response, unclean shutdown, inspect).
 set -euo pipefail
@@ -130,6 +131,8 @@ if [[ "$COMPACT" == 1 ]]; then
     "$BIN/chargeline" compact --data "$TMP/data" >&2 || die "chargeline compact"
 fi
 "$BIN/chargeline" inspect --data "$TMP/data" --json >"$TMP/inspect.json" || die "chargeline inspect"
+# Where the bytes go: timestamps, each field, CRCs, indexes, other files (stderr, informational).
+python3 "$HERE/breakdown.py" "$TMP/data" >&2 || log "breakdown.py could not read the segments (see above)"
 
 # 7. Optional read-back of every value.
 if [[ "${VERIFY:-0}" == 1 ]]; then
