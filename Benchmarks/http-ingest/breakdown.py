@@ -3,13 +3,17 @@
 timestamp blocks, value blocks per field and per encoding, block CRCs, segment indexes,
 segment headers/footers and everything else (manifests, WAL, catalogs, ...).
 
-Usage: breakdown.py DATA_DIR [--values N]
+Usage: breakdown.py DATA_DIR
 
-Reads segment files as docs/format.md ("Segment files", version 2) lays them out: header and
+Every folder holding a MANIFEST is a store (a database, or a rollup target inside one, e.g.
+bench/rollup_1h); each file counts for its nearest store, and each store is reported apart,
+so a database's figures match `chargeline inspect`, which does not count its rollups.
+
+Reads segment files as docs/format.md ("Segment files", versions 2 and 3) lays them out: header and
 footer, the index (decompressed with the `zstd` command when footer flag bit 0 is set), the
 block metas, and the first two bytes of every block (encoding tag and second stage). Divides
-by N field values (default: the sum of the block metas' counts) so the figures add up to
-`chargeline inspect`'s bytes/value. Standard library only, plus the zstd CLI.
+by the store's field values (the sum of its block metas' counts). Standard library only, plus
+the zstd CLI.
 """
 import collections
 import os
@@ -39,8 +43,8 @@ def segment(path, acc):
     with open(path, "rb") as f:
         header = f.read(32)
         magic, version, _ = struct.unpack_from("<IHH", header)
-        if magic != MAGIC or version != 2:
-            raise SystemExit(f"{path}: not a version-2 segment (magic {magic:#x}, version {version})")
+        if magic != MAGIC or version not in (2, 3):
+            raise SystemExit(f"{path}: not a version-2 or -3 segment (magic {magic:#x}, version {version})")
         f.seek(size - 32)
         index_offset, index_length, _, _, _, _, flags, _ = struct.unpack("<QIIIIHHI", f.read(32))
         f.seek(index_offset)
@@ -88,23 +92,36 @@ def segment(path, acc):
 
 def main():
     args = sys.argv[1:]
-    if not args:
+    if len(args) != 1:
         raise SystemExit(__doc__)
-    root = args[0]
-    values = int(args[args.index("--values") + 1]) if "--values" in args else None
-    acc = collections.Counter()
-    other = collections.Counter()
-    for dirpath, _, files in os.walk(root):
-        for name in files:
+    root = os.path.abspath(args[0])
+    stores = {}  # store folder -> (acc, other)
+    loose = collections.Counter()
+    for dirpath, _, files in sorted(os.walk(root)):
+        for name in sorted(files):
             path = os.path.join(dirpath, name)
+            store = dirpath
+            while store.startswith(root) and not os.path.exists(os.path.join(store, "MANIFEST")):
+                store = os.path.dirname(store)
+            if not store.startswith(root) or store == root and not os.path.exists(os.path.join(root, "MANIFEST")):
+                loose[os.path.relpath(path, root)] += os.path.getsize(path)
+                continue
+            acc, other = stores.setdefault(store, (collections.Counter(), collections.Counter()))
             if name.endswith(".seg"):
                 segment(path, acc)
             else:
-                other[os.path.relpath(path, root)] += os.path.getsize(path)
+                other[os.path.relpath(path, store)] += os.path.getsize(path)
+    for store, (acc, other) in sorted(stores.items(), key=lambda kv: -kv[1][0]["_segment_bytes"]):
+        report(os.path.relpath(store, root), acc, other)
+    if loose:
+        print(f"outside any store: {sum(loose.values())} B ({', '.join(sorted(loose))})")
+
+
+def report(name, acc, other):
     total = acc["_segment_bytes"] + sum(other.values())
-    n = values or acc["_values"]
+    n = max(acc["_values"], 1)
     rows = acc["_rows"]
-    print(f"bytes on disk: {total} for {n} field values = {total / n:.4f} bytes/value "
+    print(f"{name}: {total} bytes on disk for {acc['_values']} field values = {total / n:.4f} bytes/value "
           f"({acc['_blocks']} value blocks, {acc['_ts_blocks']} timestamp blocks, {rows} rows)")
 
     def line(label, b, extra=""):
@@ -122,7 +139,7 @@ def main():
          f"  ({acc['_index_raw']} B before zstd)")
     line("segment headers + footers", acc["segment headers + footers"])
     line("other files", sum(other.values()))
-    for path, b in sorted(other.items(), key=lambda kv: -kv[1])[:8]:
+    for path, b in sorted(other.items(), key=lambda kv: -kv[1])[:5]:
         line(f"  {path}", b)
     print("  by encoding (blocks' bytes / the values or rows they hold):")
     encs = sorted((k[1] for k in acc if isinstance(k, tuple) and k[0] == "encoding"), key=lambda e: -acc[("encoding", e)])
