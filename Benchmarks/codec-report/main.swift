@@ -4,14 +4,17 @@
 // data/README.md). Built by run.sh with `swiftc -O` from the codec sources, so it measures the
 // same code as a release build without the benchmark package.
 //
-// Layout as storage writes it (segment version 2): per series, chunks of ≤ 8192 rows, one
+// Layout as compaction writes it (segment version 2): per series, near-equal chunks of ≤ 16384
+// rows (CODEC_REPORT_BLOCK overrides), one
 // timestamp block per chunk shared by the fields with identical timestamps, one value block
 // per field; sizes with CodecOptions.compact (what `chargeline compact` writes). Index,
 // footer and manifest are not counted here (run Benchmarks/http-ingest/run.sh for the
 // end-to-end figure); this report isolates the codecs.
 import Foundation
 
-let blockSize = 8192
+/// Rows per block as `chargeline compact` cuts them (SegmentFormat.maxCompactedBlockValues,
+/// near-equal chunks); `CODEC_REPORT_BLOCK=8192` shows what head flushes write.
+let blockSize = Int(ProcessInfo.processInfo.environment["CODEC_REPORT_BLOCK"] ?? "") ?? 16_384
 
 @inline(__always) func now() -> UInt64 {
     var ts = timespec()
@@ -143,9 +146,10 @@ final class Report {
         }
         for group in groups {
             let ts = columns[group[0]].timestamps
-            var lo = 0
-            while lo < ts.count {
-                let hi = min(lo + blockSize, ts.count)
+            let chunks = (ts.count + blockSize - 1) / blockSize
+            for chunk in 0..<chunks {
+                let lo = ts.count * chunk / chunks
+                let hi = ts.count * (chunk + 1) / chunks
                 ts.withUnsafeBufferPointer { integers("timestamps", UnsafeBufferPointer(rebasing: $0[lo..<hi]), timestamps: true) }
                 for i in group {
                     let c = columns[i]
@@ -165,7 +169,6 @@ final class Report {
                         strings(c.name, part)
                     }
                 }
-                lo = hi
             }
         }
     }
@@ -195,7 +198,9 @@ final class Report {
 
 // MARK: - Generated telemetry (the chargeline-datagen gun model)
 
-func generated(guns: Int, hours: Int, intervalSeconds: Double, jitterMillis: Int64) -> Report {
+/// `jitterSteps` whole units of `jitterUnitNanos` either side of the nominal time, as
+/// `chargeline-datagen --jitter --jitter-unit` draws them.
+func generated(guns: Int, hours: Int, intervalSeconds: Double, jitterSteps: Int64, jitterUnitNanos: Int64 = 1_000_000) -> Report {
     let report = Report()
     let dt = intervalSeconds
     let rates = TransitionRates(intervalSeconds: dt)
@@ -212,7 +217,7 @@ func generated(guns: Int, hours: Int, intervalSeconds: Double, jitterMillis: Int
             let secondOfDay = Double(nominal / 1_000_000_000 % 86_400)
             let ambient = 4 * sin(2 * Double.pi * (secondOfDay - 9 * 3600) / 86_400)
             let r = gun.step(dt: dt, rates: rates, ambientOffset: ambient)
-            let t = max(0, nominal + gun.jitterMillis(jitterMillis) * 1_000_000)
+            let t = max(0, nominal + gun.jitterSteps(jitterSteps) * jitterUnitNanos)
             let values: [UInt64] = [
                 (Double(r.decivolts) / 10).bitPattern, (Double(r.deciamps) / 10).bitPattern,
                 (Double(r.decidegrees) / 10).bitPattern, UInt64(bitPattern: r.soc),
@@ -276,10 +281,12 @@ let guns10 = args.count > 1 ? Int(args[1])! : 200
 let guns1 = args.count > 2 ? Int(args[2])! : 50
 let csvs = Array(args.dropFirst(3))
 print("# Chargeline codec report")
-print("\nGenerated: chargeline-datagen gun model, seed 1; measured: TRI-AMDD/beep cycler files. All sizes with CodecOptions.compact; timings single-threaded, one block (≤ 8192 values) at a time, best of 3; encode is the first stage alone (CodecOptions.uncompressed, candidate choice included), decode includes the second stage where the compact block has one.")
-generated(guns: guns10, hours: 24, intervalSeconds: 10, jitterMillis: 1000)
-    .print("Generated telemetry, 10 s cadence (±1 s jitter): \(guns10) guns x 24 h")
-generated(guns: guns1, hours: 2, intervalSeconds: 1, jitterMillis: 100)
+print("\nGenerated: chargeline-datagen gun model, seed 1; measured: TRI-AMDD/beep cycler files. All sizes with CodecOptions.compact; timings single-threaded, one block (≤ \(blockSize) values) at a time, best of 3; encode is the first stage alone (CodecOptions.uncompressed, candidate choice included), decode includes the second stage where the compact block has one.")
+generated(guns: guns10, hours: 24, intervalSeconds: 10, jitterSteps: 1000)
+    .print("Generated telemetry, 10 s cadence (±1 s jitter in whole ms): \(guns10) guns x 24 h")
+generated(guns: guns10, hours: 24, intervalSeconds: 10, jitterSteps: 1, jitterUnitNanos: 1_000_000_000)
+    .print("Generated telemetry, 10 s cadence (±1 s jitter in whole seconds): \(guns10) guns x 24 h")
+generated(guns: guns1, hours: 2, intervalSeconds: 1, jitterSteps: 100)
     .print("Generated telemetry, 1 s cadence (±100 ms jitter): \(guns1) guns x 2 h")
 for path in csvs {
     cycler(path).print("Measured battery-cycler data: \((path as NSString).lastPathComponent)")

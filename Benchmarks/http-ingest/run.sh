@@ -11,6 +11,9 @@
 #   GUNS=2000 DURATION=2h   data set size (2000 guns x 2h at 10 s = 1.44 M lines = ~10 M values;
 #                           the full check is DURATION=24h, ~17 M lines = ~121 M values)
 #   INTERVAL=10s SEED=1     generator sampling interval and seed
+#   JITTER_UNIT=1ms          grain of the generator's ±1 s timestamp jitter: 1ms (default, whole
+#                           milliseconds: ~11 bits of noise per row) or 1s (whole seconds, as
+#                           piles that stamp in seconds send)
 #   DATAGEN_ARGS="..."       extra chargeline-datagen options (word-split), e.g. "--bad-every 1000"
 #   BATCH=5000 CLIENTS=3    lines per request, concurrent HTTP clients
 #   PORT, LP_PORT           HTTP and line-protocol TCP ports (default: free ports)
@@ -20,7 +23,8 @@
 #   KEEP=1                  keep the temp dir (data, telemetry file, logs) and print its path
 #   BIN_DIR=DIR             use prebuilt chargeline + chargeline-datagen from DIR, skip building
 #   ALLOW_MISMATCH=1        do not fail when inspect's stored values differ from values sent
-# Prints a final line:
+# Prints breakdown.py's split of the bytes on disk (timestamps, each field, CRCs, indexes,
+# other files) on stderr, then a final line:
 #   ingest: N values in S s = X values/s; on disk B bytes = Y bytes/value
 # and exits non-zero on any failure (build, non-204 response, unclean shutdown, inspect).
 set -euo pipefail
@@ -31,6 +35,7 @@ GUNS="${GUNS:-2000}"
 DURATION="${DURATION:-2h}"
 INTERVAL="${INTERVAL:-10s}"
 SEED="${SEED:-1}"
+JITTER_UNIT="${JITTER_UNIT:-1ms}"
 BATCH="${BATCH:-5000}"
 CLIENTS="${CLIENTS:-3}"
 COMPACT="${COMPACT:-0}"
@@ -75,9 +80,9 @@ fi
 [[ -x "$BIN/chargeline" && -x "$BIN/chargeline-datagen" ]] || die "no chargeline / chargeline-datagen in $BIN"
 
 # 2. Generate the telemetry file.
-log "generating $GUNS guns x $DURATION every $INTERVAL (seed $SEED)"
+log "generating $GUNS guns x $DURATION every $INTERVAL (seed $SEED, jitter in whole $JITTER_UNIT)"
 "$BIN/chargeline-datagen" --guns "$GUNS" --duration "$DURATION" --interval "$INTERVAL" \
-    --seed "$SEED" ${DATAGEN_ARGS:-} --out "$TMP/telemetry.lp" || die "chargeline-datagen"
+    --seed "$SEED" --jitter-unit "$JITTER_UNIT" ${DATAGEN_ARGS:-} --out "$TMP/telemetry.lp" || die "chargeline-datagen"
 
 # 3. Start the server and wait for /ping.
 PORT="${PORT:-$(free_port)}"
@@ -126,6 +131,8 @@ if [[ "$COMPACT" == 1 ]]; then
     "$BIN/chargeline" compact --data "$TMP/data" >&2 || die "chargeline compact"
 fi
 "$BIN/chargeline" inspect --data "$TMP/data" --json >"$TMP/inspect.json" || die "chargeline inspect"
+# Where the bytes go: timestamps, each field, CRCs, indexes, other files (stderr, informational).
+python3 "$HERE/breakdown.py" "$TMP/data" >&2 || log "breakdown.py could not read the segments (see above)"
 
 # 7. Optional read-back of every value.
 if [[ "${VERIFY:-0}" == 1 ]]; then

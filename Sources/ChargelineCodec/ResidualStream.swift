@@ -10,16 +10,18 @@ import Darwin
 ///
 /// ```
 /// ┌───────────┬───────────────┬───────────────────────────────┬────────────────┬──────────────────────────┐
-/// │ mode <u8> │ n <uvarint>   │ p ≥ 1: zigzag(v_0) <uvarint>  │ c <zz uvarint> │ bit-packed or rANS body  │
+/// │ mode <u8> │ n <uvarint>   │ h ≥ 1: zigzag(v_0) <uvarint>  │ c <zz uvarint> │ bit-packed or rANS body  │
 /// │           │               │ p = 2: zigzag(v_1−v_0) <uv.>  │                │ (runs to the payload end)│
 /// └───────────┴───────────────┴───────────────────────────────┴────────────────┴──────────────────────────┘
 /// ```
 ///
+/// `h` is how many leading values predictor `p` keeps in the header (``headerValues(_:)``).
 /// `n` is the value count, so a caller's wrong count is always detected (bit-packing alone
-/// could not tell 4 two-bit values from 3 in one byte). `mode` = `p | coding << 2`: predictor order `p` (0: the value itself, 1: delta, 2:
-/// delta-of-delta) and `coding` (0 bit-packed, 1 rANS). See docs/format.md for the bodies.
-/// The encoder sizes all three orders under both codings exactly (one histogram pass per order)
-/// and writes the smallest; rANS must save ``entropySavingsPercent`` over bit-packing, since it
+/// could not tell 4 two-bit values from 3 in one byte). `mode` = `p | coding << 2`: predictor `p` (0: the value itself, 1: delta, 2:
+/// delta-of-delta, 3: the least-squares line through the last four values, see ``linePrediction(_:_:)``)
+/// and `coding` (0 bit-packed, 1 rANS). See docs/format.md for the bodies.
+/// The encoder screens the four predictors on a few stretches of the block, sizes the two best
+/// under every coding exactly (one histogram pass each) and writes the smallest; rANS must save ``entropySavingsPercent`` over bit-packing, since it
 /// decodes about half as fast. Coding 2 is rANS with zero-run symbols (``ResidualBins``), chosen
 /// when runs of zero residuals make it smaller than plain rANS.
 enum ResidualStream {
@@ -30,13 +32,35 @@ enum ResidualStream {
     /// The bytes ``encode(_:to:)`` may write for `n` values (it needs room for its own scratch).
     static func maxEncodedCount(_ n: Int) -> Int { 12 &* n &+ 700 }
 
-    /// Residual `j` (value index `j + p`) of order `p`, wrapping.
+    /// The highest predictor: 3, the four-point line (``linePrediction(_:_:)``).
+    static let maxOrder = 3
+
+    /// How many leading values predictor `p` stores in the header instead of as residuals:
+    /// `v_0` for delta and line, `v_0` and `v_1 − v_0` for delta-of-delta.
+    @inline(__always)
+    static func headerValues(_ p: Int) -> Int { p == 3 ? 1 : p }
+
+    /// Predictor 3 for value `i ≥ 1`: `v_(i−1) + ⌊(v_(i−2) − v_(i−4)) / 2⌋` (wrapping, arithmetic
+    /// shift), with `v_k = v_0` for `k < 0`. That is the least-squares line through the last
+    /// four values, extrapolated one step (weights −1/2, 0, 1/2, 1). It sits between delta and
+    /// delta-of-delta: delta leaves the local slope in every residual (a connector heating up
+    /// at 1 °C per sample, then cooling), delta-of-delta removes the slope but multiplies the
+    /// noise variance by 6; the line removes a slowly changing slope at 2.5 times the noise
+    /// variance. Two adds and a shift, so decoding stays a short dependency chain.
+    @inline(__always)
+    static func linePrediction(_ v: UnsafePointer<Int64>, _ i: Int) -> Int64 {
+        if i >= 4 { return v[i &- 1] &+ ((v[i &- 2] &- v[i &- 4]) &>> 1) }
+        return v[i &- 1] &+ ((v[Swift.max(i &- 2, 0)] &- v[0]) &>> 1)
+    }
+
+    /// Residual `j` (value index `j + headerValues(p)`) of predictor `p`, wrapping.
     @inline(__always)
     static func residual(_ v: UnsafePointer<Int64>, _ j: Int, order p: Int) -> Int64 {
         switch p {
         case 0: return v[j]
         case 1: return v[j &+ 1] &- v[j]
-        default: return v[j &+ 2] &- (v[j &+ 1] &<< 1) &+ v[j]
+        case 2: return v[j &+ 2] &- (v[j &+ 1] &<< 1) &+ v[j]
+        default: return v[j &+ 1] &- linePrediction(v, j &+ 1)
         }
     }
 
@@ -58,6 +82,76 @@ enum ResidualStream {
         }
     }
 
+    /// Blocks up to this many values size every predictor exactly; longer ones first screen.
+    static let screeningThreshold = 1024
+    /// Screening sizes each predictor on this many stretches of ``screeningStretch``
+    /// consecutive residuals, evenly spaced over the block (1024 of 16,384 residuals).
+    static let screeningStretches = 4
+    static let screeningStretch = 256
+
+    /// The predictors worth sizing exactly, as a bit set (bit `p`): all of them for blocks of
+    /// up to ``screeningThreshold`` values; otherwise the two that come out smallest when
+    /// sized exactly (same histograms and codings as the full sizing) on a few stretches of
+    /// consecutive residuals. Stretches, not scattered samples, so zero runs and local
+    /// correlation count as they will in the block. Four full histogram passes would cost a
+    /// third of the encode speed; this costs a quarter of one.
+    static func screenOrders(
+        _ v: UnsafePointer<Int64>, count n: Int, counts: UnsafeMutablePointer<UInt32>, freq: UnsafeMutablePointer<UInt32>
+    ) -> Int {
+        guard n > screeningThreshold else { return (1 << (maxOrder + 1)) - 1 }
+        var first = (order: 0, bits: Int.max)
+        var second = (order: 0, bits: Int.max)
+        let length = screeningStretch
+        let stretches = screeningStretches
+        for p in 0...maxOrder {
+            let m = n - headerValues(p)
+            let c = sampledMedian(v, residuals: m, order: p)
+            // Sample index k -> residual index: stretch k / length starts at s · (m − length) / (stretches − 1).
+            let span = m - length
+            let at = { (k: Int) -> Int in (k / length) * span / (stretches - 1) + k % length }
+            let stats: OrderStatistics
+            switch p {
+            case 0: stats = orderStatistics(count: stretches * length, center: c, counts: counts) { v[at($0)] }
+            case 1: stats = orderStatistics(count: stretches * length, center: c, counts: counts) { k in
+                let j = at(k); return v[j &+ 1] &- v[j] }
+            case 2: stats = orderStatistics(count: stretches * length, center: c, counts: counts) { k in
+                let j = at(k); return v[j &+ 2] &- (v[j &+ 1] &<< 1) &+ v[j] }
+            default: stats = orderStatistics(count: stretches * length, center: c, counts: counts) { k in
+                let j = at(k); return v[j &+ 1] &- linePrediction(v, j &+ 1) }
+            }
+            let bits = size(stats, count: stretches * length, center: c, header: 0, counts: counts, freq: freq).bits
+            if bits < first.bits {
+                second = first
+                first = (p, bits)
+            } else if bits < second.bits {
+                second = (p, bits)
+            }
+        }
+        return 1 << first.order | 1 << second.order
+    }
+
+    /// The smallest coding for residuals with `stats` (histograms in `counts`): bit-packed
+    /// (coding 0, from the smallest residual at `width` bits) or rANS without or with zero runs
+    /// (codings 1, 2, around `center`), in bits including `header` bits. rANS is scored
+    /// ``entropySavingsPercent`` larger than it is, so it wins only when it saves that much.
+    private static func size(
+        _ stats: OrderStatistics, count m: Int, center c: Int64, header: Int,
+        counts: UnsafeMutablePointer<UInt32>, freq: UnsafeMutablePointer<UInt32>
+    ) -> (bits: Int, coding: Int, center: Int64, width: Int) {
+        let span = UInt64(bitPattern: stats.hi &- stats.lo)
+        let width = 64 - span.leadingZeroBitCount
+        var best = (bits: header + 8 * (1 + Varint.size(Varint.zigzag(stats.lo))) + m * width,
+                    coding: 0, center: stats.lo, width: width)
+        for coding in 1...2 {
+            let tokenStats = coding == 1 ? stats.plain : stats.runs
+            let ransBits = header + 8 * Varint.size(Varint.zigzag(c))
+                + entropyBits(counts + (coding == 2 ? ResidualBins.symbolCount : 0), tokenStats, freq: freq)
+            let scored = ransBits * 100 / (100 - entropySavingsPercent)
+            if scored < best.bits { best = (scored, coding, c, 0) }
+        }
+        return best
+    }
+
     /// Encodes `values` (non-empty) at `dst`, which must have ``maxEncodedCount(_:)`` bytes;
     /// returns the bytes used.
     static func encode(_ values: UnsafeBufferPointer<Int64>, to dst: UnsafeMutableRawPointer) -> Int {
@@ -70,34 +164,23 @@ enum ResidualStream {
             let freq = counts + 2 * symbols
             // Best candidate so far: (order, rANS?, center, size in bits).
             var best = (order: 0, coding: 0, center: Int64(0), bits: Int.max, width: 0)
-            for p in 0...min(2, n - 1) {
-                let m = n - p
+            let finalists = screenOrders(v, count: n, counts: counts, freq: freq)
+            for p in 0...maxOrder where headerValues(p) < n && finalists & (1 << p) != 0 {
+                let m = n - headerValues(p)
                 let c = sampledMedian(v, residuals: m, order: p)
                 // One pass per order (unswitched, so each loop has a fixed predictor).
                 let stats: OrderStatistics
                 switch p {
                 case 0: stats = orderStatistics(count: m, center: c, counts: counts) { v[$0] }
                 case 1: stats = orderStatistics(count: m, center: c, counts: counts) { v[$0 &+ 1] &- v[$0] }
-                default: stats = orderStatistics(count: m, center: c, counts: counts) { v[$0 &+ 2] &- (v[$0 &+ 1] &<< 1) &+ v[$0] }
+                case 2: stats = orderStatistics(count: m, center: c, counts: counts) { v[$0 &+ 2] &- (v[$0 &+ 1] &<< 1) &+ v[$0] }
+                default: stats = orderStatistics(count: m, center: c, counts: counts) { v[$0 &+ 1] &- linePrediction(v, $0 &+ 1) }
                 }
-                let (lo, hi) = (stats.lo, stats.hi)
-                // Sizes in bits; rANS is scored as if it were entropySavingsPercent larger, so it
-                // wins only when it saves at least that much.
                 let header = 8 * (1 + Varint.size(UInt64(n)) + (p >= 1 ? Varint.size(Varint.zigzag(v[0])) : 0)
                     + (p == 2 ? Varint.size(Varint.zigzag(v[1] &- v[0])) : 0))
-                let span = UInt64(bitPattern: hi &- lo)
-                let width = 64 - span.leadingZeroBitCount
-                let packedBits = header + 8 * (1 + Varint.size(Varint.zigzag(lo))) + m * width
-                if packedBits < best.bits {
-                    best = (p, 0, lo, packedBits, width)
-                }
-                for coding in 1...2 {
-                    let tokenStats = coding == 1 ? stats.plain : stats.runs
-                    let ransBits = header + 8 * Varint.size(Varint.zigzag(c))
-                        + entropyBits(counts + (coding == 2 ? symbols : 0), tokenStats, freq: freq)
-                    if ransBits * 100 / (100 - entropySavingsPercent) < best.bits {
-                        best = (p, coding, c, ransBits * 100 / (100 - entropySavingsPercent), 0)
-                    }
+                let sized = size(stats, count: m, center: c, header: header, counts: counts, freq: freq)
+                if sized.bits < best.bits {
+                    best = (p, sized.coding, sized.center, sized.bits, sized.width)
                 }
             }
             var o = 0
@@ -106,7 +189,7 @@ enum ResidualStream {
             if best.order >= 1 { o &+= Varint.write(Varint.zigzag(v[0]), to: dst + o) }
             if best.order == 2 { o &+= Varint.write(Varint.zigzag(v[1] &- v[0]), to: dst + o) }
             o &+= Varint.write(Varint.zigzag(best.center), to: dst + o)
-            let m = n - best.order
+            let m = n - headerValues(best.order)
             if best.coding == 0 {
                 dst.storeBytes(of: UInt8(best.width), toByteOffset: o, as: UInt8.self)
                 o &+= 1
@@ -282,10 +365,11 @@ enum ResidualStream {
         let mode = try reader.readByte("residual mode")
         let p = Int(mode & 3)
         let coding = mode >> 2
-        guard p <= 2, coding <= 2, p < n else {
+        guard coding <= 2, headerValues(p) < n else {
             throw .malformed(
-                encoding, "residual mode byte 0x\(String(mode, radix: 16)) is not a predictor order 0...2 below the "
-                    + "value count \(n) with coding 0 or 1")
+                encoding, "residual mode byte 0x\(String(mode, radix: 16)) is not a predictor 0...3 that leaves at least "
+                    + "one residual of the \(n) value(s) with coding 0...2 (coding 3 and predictor 3 need a newer reader "
+                    + "only if this build is older than the file)")
         }
         let countOffset = reader.position
         let declared = try reader.readUVarint("value count")
@@ -300,8 +384,9 @@ enum ResidualStream {
         if p >= 1 { first = try reader.readVarint("first value") }
         if p == 2 { firstDelta = try reader.readVarint("first delta") }
         let c = try reader.readVarint("residual center")
-        let m = n - p
-        let residuals = UnsafeMutableBufferPointer(start: o + p, count: m)
+        let h = headerValues(p)
+        let m = n - h
+        let residuals = UnsafeMutableBufferPointer(start: o + h, count: m)
         let body = UnsafeRawBufferPointer(rebasing: payload[reader.position...])
         if coding == 0 {
             try unpack(body, encoding: encoding, into: residuals)
@@ -319,6 +404,22 @@ enum ResidualStream {
             for i in 1..<n {
                 x &+= o[i]
                 o[i] = x
+            }
+        case 3:
+            o[0] = first
+            var i = 1
+            while i < Swift.min(n, 4) {
+                o[i] = o[i] &+ linePrediction(o, i)
+                i &+= 1
+            }
+            guard n > 4 else { return }
+            // The last four values ride in registers: one add chain per value.
+            var (v4, v3, v2, v1) = (o[0], o[1], o[2], o[3])  // v_(i−4) ... v_(i−1)
+            while i < n {
+                let x = o[i] &+ v1 &+ ((v2 &- v4) &>> 1)
+                o[i] = x
+                (v4, v3, v2, v1) = (v3, v2, v1, x)
+                i &+= 1
             }
         default:
             o[0] = first

@@ -1,15 +1,16 @@
 import ChargelineCore
 
-/// Byte layout of segment files (docs/format.md, "Segment files"). Version 2 (written today)
-/// stores one timestamp block per (series, group of fields with identical timestamps, ≤ 8192
-/// rows) and one value block per field, each followed by its own CRC, and may compress the
+/// Byte layout of segment files (docs/format.md, "Segment files"). Version 3 (written today)
+/// has the layout of version 2 but its column blocks may use residual predictor 3 (the
+/// four-point line), which version-2 readers do not know. Version 2 stores one timestamp block per (series, group of fields with identical timestamps, ≤ 8192
+/// rows, ≤ 16,384 when compacted) and one value block per field, each followed by its own CRC, and may compress the
 /// index; version 1 (read only) paired a timestamp block with every value block:
 ///
 /// ```
 /// ┌────────────────────── header (32 bytes) ──────────────────────┐
 /// │ magic "CLSG" │ version <u16> │ flags <u16> │ partition start <i64> │ partition end <i64> │ seq <u64> │
 /// ├────────────────────── blocks ─────────────────────────────────┤
-/// │ tsLen <u32> │ timestamp block │ value block │ crc <u32> │  ... one per (series, field, ≤8192 values)
+/// │ tsLen <u32> │ timestamp block │ value block │ crc <u32> │  ... one per (series, field, ≤8192 / 16384 values)
 /// ├────────────────────── index ──────────────────────────────────┤
 /// │ series entries sorted by key; per field: name, type, block metas (offset, stats)
 /// ├────────────────────── footer (32 bytes) ──────────────────────┤
@@ -20,19 +21,34 @@ import ChargelineCore
 /// index bytes. Both encoded blocks begin with the codec's one-byte encoding tag.
 package enum SegmentFormat {
     package static let magic: UInt32 = 0x4753_4C43  // "CLSG" read little-endian
-    /// The version written.
-    package static let version: UInt16 = 2
+    /// The version written: 3, the layout of 2 with blocks that may use residual predictor 3.
+    package static let version: UInt16 = 3
     /// Versions this build reads.
-    package static let readableVersions: ClosedRange<UInt16> = 1...2
+    package static let readableVersions: ClosedRange<UInt16> = 1...3
     /// Footer flag (version 2): the index section is `uncompressed length <u32>` + one zstd frame.
     package static let indexCompressed: UInt16 = 1
     /// Largest uncompressed index a reader accepts (a corrupt length must not allocate more).
     package static let maxIndexBytes = 1 << 30
     package static let headerSize = 32
     package static let footerSize = 32
-    /// Values per block: 8192 keeps a day of 10 s samples (8640) in about one block per field
-    /// while a block's decoded size (64 KiB of timestamps and 64 KiB of values) stays in L2.
+    /// Values per block in segments written by a head flush: a block's decoded size (64 KiB of
+    /// timestamps and 64 KiB of values) stays in L2.
     package static let maxBlockValues = 8192
+    /// Values per block in compacted segments: a day partition of 10 s samples (8640 rows) fits
+    /// one block per field instead of 8192 + 448, so the frequency tables, headers, CRCs and
+    /// index metas of the short tail block go away and the entropy coder sees one day's
+    /// statistics. Still 128 KiB decoded per column. Readers take any block size (the count is
+    /// in the index), so this is not a format change.
+    package static let maxCompactedBlockValues = 16_384
+
+    /// How `rows` rows are cut into blocks of at most `limit`: as few blocks as possible, of
+    /// near-equal size (8640 rows at a limit of 8192 become 4320 + 4320, not 8192 + 448, so no
+    /// block is too short for its tables to pay).
+    package static func blockBoundaries(rows: Int, limit: Int) -> [Range<Int>] {
+        guard rows > 0 else { return [] }
+        let blocks = (rows + limit - 1) / limit
+        return (0..<blocks).map { b in (rows * b / blocks)..<(rows * (b + 1) / blocks) }
+    }
     /// Bytes of one block meta in a version-1 index.
     package static let blockMetaSizeV1 = 8 + 4 + 4 + 8 + 8 + 8 * 5 + 1
     /// Bytes of one block meta in a version-2 index: the version-1 fields, then the timestamp

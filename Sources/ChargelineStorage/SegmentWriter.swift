@@ -10,6 +10,7 @@ package final class SegmentWriter {
     private let level: Int
     private let partition: TimeRange
     private let options: CodecOptions
+    private let maxBlockRows: Int
     private let tempPath: String
     private let finalPath: String
     private var fd: Int32
@@ -28,7 +29,14 @@ package final class SegmentWriter {
     /// Flushes the buffer to the file once it holds this much (1 MiB: few syscalls, little memory).
     private static let bufferLimit = 1 << 20
 
-    package init(directory: String, id: UInt64, seq: UInt64, level: Int, partition: TimeRange, options: CodecOptions) throws {
+    /// `maxBlockRows` caps the rows per block (``SegmentFormat/maxBlockValues`` for flushes,
+    /// ``SegmentFormat/maxCompactedBlockValues`` for compaction).
+    package init(
+        directory: String, id: UInt64, seq: UInt64, level: Int, partition: TimeRange, options: CodecOptions,
+        maxBlockRows: Int = SegmentFormat.maxBlockValues
+    ) throws {
+        precondition(maxBlockRows > 0, "BUG: SegmentWriter needs a positive block size")
+        self.maxBlockRows = maxBlockRows
         self.directory = directory
         self.id = id
         self.seq = seq
@@ -54,7 +62,8 @@ package final class SegmentWriter {
     /// Keys must be unique within the segment.
     ///
     /// Fields with identical timestamps (every field of a line-protocol row, the normal case)
-    /// share one timestamp block per chunk of ≤ 8192 rows; the others get their own.
+    /// share one timestamp block per chunk of ≤ `maxBlockRows` rows (near-equal chunks); the others
+    /// get their own.
     package func addSeries(key: [UInt8], columns: [(name: [UInt8], data: ColumnData)]) throws {
         let sorted = columns.filter { $0.data.count > 0 }.sorted { $0.name.lexicographicallyPrecedes($1.name) }
         guard !sorted.isEmpty else { return }
@@ -69,17 +78,14 @@ package final class SegmentWriter {
         var blocks = [[BlockMeta]](repeating: [], count: sorted.count)
         for group in groups {
             let timestamps = sorted[group[0]].data.timestamps
-            var start = 0
-            while start < timestamps.count {
-                let end = Swift.min(start + SegmentFormat.maxBlockValues, timestamps.count)
-                let (tsOffset, tsLength) = try writeTimestampBlock(timestamps, start..<end)
+            for range in SegmentFormat.blockBoundaries(rows: timestamps.count, limit: maxBlockRows) {
+                let (tsOffset, tsLength) = try writeTimestampBlock(timestamps, range)
                 for i in group {
-                    var meta = try writeValueBlock(sorted[i].data, start..<end)
+                    var meta = try writeValueBlock(sorted[i].data, range)
                     meta.timestampOffset = tsOffset
                     meta.timestampLength = tsLength
                     blocks[i].append(meta)
                 }
-                start = end
             }
             minTime = Swift.min(minTime, timestamps.first!)
             maxTime = Swift.max(maxTime, timestamps.last!)

@@ -38,6 +38,13 @@ import Testing
         var slope: Int64 = 160
         x = 0
         try roundTrip((0..<8192).map { _ in slope += Int64.random(in: -1...1, using: &rng); x += slope; return x }, mode: 2 | 4)
+        // A slope that keeps changing (a connector heating up and cooling down) under noise:
+        // delta carries the slope, delta-of-delta triples the noise, the four-point line
+        // (predictor 3) follows the slope at 2.5 times the noise variance.
+        try roundTrip((0..<8192).map { i in
+            let x = Int64(i % 400) - 200
+            return 2000 + x * x / 40 + Int64.random(in: -2...2, using: &rng)
+        }, mode: 3 | 4)
         // Idle stretches (a current of 0) between noisy sessions: rANS with zero runs (coding 2).
         var level: Int64 = 0
         try roundTrip((0..<8192).map { i in
@@ -48,6 +55,36 @@ import Testing
         try roundTrip([Int64](repeating: 7, count: 5000) + [8, 9, 7] + [Int64](repeating: 7, count: 3000))
         // Uniform values: nothing to gain over bit-packing.
         try roundTrip((0..<8192).map { _ in Int64.random(in: 0..<2048, using: &rng) }, mode: 0)
+    }
+
+    /// Predictor 3 on its own: the clamped start (values 1...3 see `v_0` for missing history),
+    /// the register loop from value 4, and wrapping at the Int64 limits.
+    @Test func linePredictorMatchesItsDefinition() throws {
+        func predicted(_ v: [Int64], _ i: Int) -> Int64 {
+            let at = { (k: Int) in v[max(k, 0)] }
+            return at(i - 1) &+ ((at(i - 2) &- at(i - 4)) >> 1)
+        }
+        var rng = SplitMix64(seed: 16)
+        for n in [2, 3, 4, 5, 6, 100] {
+            for shift: UInt64 in [0, 40, 60] {
+                let v = (0..<n).map { _ in Int64(bitPattern: rng.next()) >> shift }
+                v.withUnsafeBufferPointer { p in
+                    for i in 1..<n { #expect(ResidualStream.linePrediction(p.baseAddress!, i) == predicted(v, i)) }
+                }
+                // Force predictor 3 by hand: header, then its residuals bit-packed at width 64.
+                var bytes: [UInt8] = [3, UInt8(n)]
+                bytes.appendUVarint(Varint.zigzag(v[0]))
+                bytes.append(0)  // center 0
+                bytes.append(64)
+                var words: [UInt64] = []
+                for i in 1..<n { words.append(UInt64(bitPattern: v[i] &- predicted(v, i))) }
+                for w in words { withUnsafeBytes(of: w.littleEndian) { bytes.append(contentsOf: $0) } }
+                #expect(try decode(bytes, count: n) == v, "n \(n) shift \(shift)")
+                try roundTrip(v)
+            }
+        }
+        // One value has no residual for predictor 3 to hold.
+        #expect(throws: CodecError.self) { try decode([3, 1, 0, 0, 0], count: 1) }
     }
 
     @Test func extremesAndWrapping() throws {
@@ -123,12 +160,21 @@ import Testing
         #expect(throws: CodecError.self) { try decode(good, count: v.count + 1) }
     }
 
-    /// The whole sparse rANS block of `formatPins`, as written by the first version.
+    /// The whole sparse rANS block of `formatPins`, as written by the first version (and still).
     static let sparsePin =
         "088020000202ff0f8901ff0f800100000100ff0f0100080000ffff0000ffff0000fffb000000f8ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
-    /// The zero-run block of `formatPins`.
+    /// The zero-run block of `formatPins` (unchanged since the first version: screening keeps
+    /// predictor 1 here).
     static let runsPin =
         "09801000000302b71c0cc3038001038108fe3f661e50ca13d31fb15d36359d5d0542ee5c3225596a83381bcc428b20d213f17017c33036353e52aa210027376a54dd8bd780d3771215c06d6220d4c2106119ddc0f0f0ac06ff01"
+
+    /// The predictor-3 block of `formatPins`.
+    static let linePin =
+        "07d804d00f020c00c40400800400cb08003d00ed0400ef05003d00d5020106060d000d001ad704cc6f9400dcef390066c85faa0b53e3a64ea4e39953" +
+        "59d77d8aeaf004c5af4915d82d2cc622e1f1c367e3f25a65e09db3fece39864a1cdd9d2d7062d4bd58fa28d4d9848c28b410a05a4b1843d9e51fad8d" +
+        "e4e2e4e6f3692457fd57b728afb0a8bcc4b41aa4fe95c9b599e5aa0b9666a64ec6789953d58c7d8a2bd304c52baa15d833c5e1f1a1c7e53601b5771d" +
+        "b87d88ae70a20e5a0be9ad0d15d87e23e1f1c367a6420cf0e09d11b7b3fee02c1cdd7ead7062594358fa3183d984ae01d9100f264ac7944bbb473f9d" +
+        "43ac20b379fe1343fa73a170d954bf02"
 
     @Test func formatPins() throws {
         // Order 0, bit-packed: mode 00, n 4, center zigzag(10) = 0x14, width 2, values 0,1,2,3 -> 0b11100100.
@@ -152,5 +198,16 @@ import Testing
         #expect(runs[0] == 0x09)
         #expect(Support.hex(runs) == Self.runsPin, "\(Support.hex(runs))")
         #expect(try decode(runs, count: 2048) == idleThenBusy)
+        // Parabolic arcs under a repeating noise pattern: predictor 3, rANS (mode 0x07), n 600
+        // (0xd8 0x04), v0 = 1000 (zigzag 2000 = 0xd0 0x0f), then the center.
+        let noise: [Int64] = [0, 2, -1, 1, -2, 0, 1]
+        let ramp = (0..<600).map { i in
+            let x = Int64(i % 200) - 100
+            return 500 + x * x / 20 + noise[i % 7]
+        }
+        let line = encode(ramp)
+        #expect(Support.hex(Array(line[..<5])) == "07" + "d804" + "d00f")
+        #expect(Support.hex(line) == Self.linePin, "\(Support.hex(line))")
+        #expect(try decode(line, count: 600) == ramp)
     }
 }

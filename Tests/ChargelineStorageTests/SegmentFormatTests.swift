@@ -4,8 +4,8 @@ import Foundation
 import Testing
 @testable import ChargelineStorage
 
-/// Segment files: version 2 round trips with shared timestamp blocks, and a version-1 file
-/// written by the first release (before the residual codecs) must stay readable.
+/// Segment files: version 3 round trips with shared timestamp blocks, and version-1 and
+/// version-2 files written by earlier releases must stay readable.
 @Suite struct SegmentFormatTests {
     /// `00000000000000000007.seg`, written by commit cb8fb50 (segment version 1, codecs of that
     /// release: ts-delta-of-delta, float-xor, int-delta, ...) from `SegmentV1Fixture.columns()`
@@ -33,8 +33,10 @@ import Testing
         "AAAAAADwfwAAAAAAAPh/AAAAAAAYeUAAAAAAAADwfwAJAwAAAAAAACcCAAAlS7UVAgAAAAYAAAABAAAAQ0xTRw=="
 
     static func writeSegment(_ series: [(key: [UInt8], columns: [(name: [UInt8], data: ColumnData)])], in dir: String,
-                             options: CodecOptions = .compact) throws -> SegmentReader {
-        let w = try SegmentWriter(directory: dir, id: 1, seq: 1, level: 1, partition: SegmentV1Fixture.partition, options: options)
+                             options: CodecOptions = .compact,
+                             maxBlockRows: Int = SegmentFormat.maxBlockValues) throws -> SegmentReader {
+        let w = try SegmentWriter(directory: dir, id: 1, seq: 1, level: 1, partition: SegmentV1Fixture.partition, options: options,
+                                  maxBlockRows: maxBlockRows)
         for s in series { try w.addSeries(key: s.key, columns: s.columns) }
         let info = try w.finish()
         return SegmentReader(info: info, path: dir + "/" + FileNames.segment(1))
@@ -72,7 +74,29 @@ import Testing
         try Self.expectContent(SegmentReader(info: info, path: path), SegmentV1Fixture.columns())
     }
 
-    @Test func versionTwoRoundTripsAndSharesTimestamps() throws {
+    @Test func versionTwoGoldenSegmentStillReads() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let bytes = try #require(Data(base64Encoded: SegmentV2Fixture.base64))
+        #expect(bytes.count == SegmentV2Fixture.bytes)
+        #expect(bytes[4] == 2 && bytes[5] == 0, "the fixture is a version-2 file")
+        let path = dir.path + "/" + FileNames.segment(2)
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let info = SegmentInfo(id: 2, seq: 1, level: 1, partitionStart: SegmentV1Fixture.partition.start,
+                               minTime: SegmentV2Fixture.minTime, maxTime: SegmentV2Fixture.maxTime,
+                               series: 2, rows: 1200, values: 7200, bytes: SegmentV2Fixture.bytes)
+        try Self.expectContent(SegmentReader(info: info, path: path), SegmentV2Fixture.columns())
+    }
+
+    /// What this build writes is version 3 and reads back.
+    @Test func versionThreeIsWritten() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let reader = try Self.writeSegment(SegmentV2Fixture.columns(), in: dir.path)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: reader.path))
+        #expect(bytes[4] == 3 && bytes[5] == 0)
+        try Self.expectContent(reader, SegmentV2Fixture.columns())
+    }
+
+    @Test func currentVersionRoundTripsAndSharesTimestamps() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
         let series = SegmentV1Fixture.columns()
         let reader = try Self.writeSegment(series, in: dir.path)
@@ -83,7 +107,7 @@ import Testing
         #expect(Set(gun1).count == 1)
         #expect(index.series[1].fields[0].blocks[0].timestampOffset != gun1[0])
         let header = try FileIO.pread(try FileIO.open(reader.path, O_RDONLY), offset: 4, count: 2, path: reader.path)
-        #expect(header == [2, 0])
+        #expect(header == [UInt8(SegmentFormat.version), 0])
         // Smaller than the version-1 file of the same columns (1360 bytes).
         #expect(reader.info.bytes < 1360, "\(reader.info.bytes) bytes")
     }
@@ -116,6 +140,52 @@ import Testing
         #expect(fields.map { $0.blocks.count } == [3, 3, 2])
         #expect(fields[0].blocks.map(\.timestampOffset) == fields[1].blocks.map(\.timestampOffset))
         #expect(Set(fields[2].blocks.map(\.timestampOffset)).isDisjoint(with: fields[0].blocks.map(\.timestampOffset)))
+    }
+
+    @Test func blocksAreCutIntoNearEqualChunks() {
+        #expect(SegmentFormat.blockBoundaries(rows: 0, limit: 8192).isEmpty)
+        #expect(SegmentFormat.blockBoundaries(rows: 1, limit: 8192) == [0..<1])
+        #expect(SegmentFormat.blockBoundaries(rows: 8192, limit: 8192) == [0..<8192])
+        #expect(SegmentFormat.blockBoundaries(rows: 8640, limit: 8192) == [0..<4320, 4320..<8640])
+        #expect(SegmentFormat.blockBoundaries(rows: 8640, limit: 16_384) == [0..<8640])
+        #expect(SegmentFormat.blockBoundaries(rows: 7, limit: 3) == [0..<2, 2..<4, 4..<7])
+        for rows in [1, 2, 99, 8193, 16_385, 86_400] {
+            let cuts = SegmentFormat.blockBoundaries(rows: rows, limit: 8192)
+            #expect(cuts.count == (rows + 8191) / 8192)
+            #expect(cuts.first?.lowerBound == 0 && cuts.last?.upperBound == rows)
+            #expect(zip(cuts, cuts.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+            #expect(cuts.allSatisfy { $0.count <= 8192 && $0.count >= rows / cuts.count })
+        }
+    }
+
+    /// A day of 10 s rows is one block per field in a compacted segment, two of 4320 in a flushed
+    /// one, and both read back the same.
+    @Test func compactedSegmentsUseLargerBlocks() throws {
+        var rng = SeededRandom(seed: 11)
+        let base = SegmentV1Fixture.partition.start
+        var v = ColumnData(type: .float)
+        var s = ColumnData(type: .integer)
+        for i in 0..<8640 {
+            let t = base + Int64(i) * 10_000_000_000 + Int64(rng.next() % 3) * 1_000_000_000
+            v.timestamps.append(t)
+            v.bits.append((Double(4000 + Int(rng.next() % 5)) / 10).bitPattern)
+            s.timestamps.append(t)
+            s.bits.append(UInt64(i / 1000))
+        }
+        let series: [(key: [UInt8], columns: [(name: [UInt8], data: ColumnData)])] = [
+            (Array("m,k=v".utf8), [(Array("v".utf8), v), (Array("s".utf8), s)]),
+        ]
+        var sizes: [Int] = []
+        for (limit, blocks) in [(SegmentFormat.maxBlockValues, [4320, 4320]), (SegmentFormat.maxCompactedBlockValues, [8640])] {
+            let dir = TempDirectory(); defer { dir.cleanup() }
+            let reader = try Self.writeSegment(series, in: dir.path, maxBlockRows: limit)
+            try Self.expectContent(reader, series)
+            for field in try reader.loadIndex().series[0].fields {
+                #expect(field.blocks.map { Int($0.count) } == blocks, "\(field.name) at \(limit)")
+            }
+            sizes.append(reader.info.bytes)
+        }
+        #expect(sizes[1] < sizes[0], "one block per field is smaller: \(sizes)")
     }
 
     @Test func corruptBlocksAndIndexAreReportedWithTheirOffset() throws {

@@ -18,6 +18,7 @@ struct Datagen: ParsableCommand {
               chargeline-datagen --guns 20 --duration 10m | head
               chargeline-datagen --duration 24h --out day.lp.gz
               chargeline-datagen --guns 100 --bad-every 1000 --precision ms --out bad.lp
+              chargeline-datagen --jitter 1s --jitter-unit 1s --out whole-seconds.lp
             """)
 
     @Option(help: "Number of charging guns (2 per pile, 10 piles per station).")
@@ -38,8 +39,13 @@ struct Datagen: ParsableCommand {
     @Option(help: "Sampling interval per gun, e.g. 10s, 1s, 500ms.")
     var interval = DurationArgument(nanoseconds: 10_000_000_000)
 
-    @Option(help: "Maximum timestamp jitter around each nominal sample time (uniform, whole milliseconds).")
+    @Option(help: "Maximum timestamp jitter around each nominal sample time (uniform, in whole --jitter-unit steps).")
     var jitter = DurationArgument(nanoseconds: 1_000_000_000)
+
+    @Option(help: ArgumentHelp(
+        "Grain of the jitter: 1ms (default) draws whole milliseconds; 1s draws whole seconds, as piles that stamp in seconds do.",
+        discussion: "The jitter is a uniform whole number of units in [-jitter, +jitter]; --jitter must be a multiple of it."))
+    var jitterUnit = DurationArgument(nanoseconds: 1_000_000)
 
     @Option(help: "Unit of the printed timestamps (match the server's precision= parameter).")
     var precision: TimestampPrecision = .ns
@@ -62,6 +68,9 @@ struct Datagen: ParsableCommand {
         guard jitter.nanoseconds * 2 < interval.nanoseconds else {
             throw ValidationError("--jitter must be less than half of --interval, so sample k of every gun stays before sample k+1")
         }
+        guard jitterUnit.nanoseconds > 0, jitter.nanoseconds % jitterUnit.nanoseconds == 0 else {
+            throw ValidationError("--jitter (\(jitter)) must be a whole multiple of a positive --jitter-unit (\(jitterUnit)), e.g. --jitter 1s --jitter-unit 1s")
+        }
         guard badEvery == 0 || badEvery >= 2 else {
             throw ValidationError("--bad-every must be 0 (none) or at least 2")
         }
@@ -76,7 +85,8 @@ struct Datagen: ParsableCommand {
             startNanos: start.nanoseconds,
             intervalNanos: interval.nanoseconds,
             samples: duration.nanoseconds / interval.nanoseconds,
-            jitterMillis: jitter.nanoseconds / 1_000_000,
+            jitterSteps: jitter.nanoseconds / jitterUnit.nanoseconds,
+            jitterUnitNanos: jitterUnit.nanoseconds,
             precision: precision,
             badEvery: badEvery)
         let sink = try OutputSink(path: out, gzipLevel: gzipLevel)

@@ -122,10 +122,11 @@ struct GunSimulator {
         vLow + (vFull - vLow) * soc * 0.01
     }
 
-    /// Uniform jitter in whole milliseconds, in [-maxMillis, maxMillis].
+    /// Uniform jitter in whole steps (milliseconds or seconds, the caller scales), in
+    /// [-maxSteps, maxSteps].
     @inline(__always)
-    mutating func jitterMillis(_ maxMillis: Int64) -> Int64 {
-        maxMillis == 0 ? 0 : rng.integer(-maxMillis, maxMillis)
+    mutating func jitterSteps(_ maxSteps: Int64) -> Int64 {
+        maxSteps == 0 ? 0 : rng.integer(-maxSteps, maxSteps)
     }
 
     /// Advances by one interval of `dt` seconds and returns the reading at the new instant.

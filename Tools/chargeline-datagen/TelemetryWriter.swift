@@ -30,7 +30,11 @@ struct TelemetryWriter {
         var startNanos: Int64
         var intervalNanos: Int64
         var samples: Int64
-        var jitterMillis: Int64
+        /// Jitter is uniform in [-jitterSteps, jitterSteps] whole units of `jitterUnitNanos`
+        /// (1 ms by default, so the historical output is unchanged; 1 s for piles that stamp in
+        /// whole seconds).
+        var jitterSteps: Int64
+        var jitterUnitNanos: Int64 = 1_000_000
         var precision: TimestampPrecision
         /// Every N-th output line is malformed; 0 = none.
         var badEvery: Int64
@@ -83,7 +87,7 @@ struct TelemetryWriter {
                     let ambientOffset = 4 * sin(2 * Double.pi * (secondOfDay - 9 * 3600) / 86_400)
                     for g in 0..<guns.count {
                         let reading = guns[g].step(dt: dt, rates: rates, ambientOffset: ambientOffset)
-                        let jitter = guns[g].jitterMillis(config.jitterMillis) * 1_000_000
+                        let jitter = guns[g].jitterSteps(config.jitterSteps) * config.jitterUnitNanos
                         let stamp = max(0, nominal + jitter) / divisor
                         let prefix = UnsafeBufferPointer(rebasing: prefixes[prefixStart[g]..<prefixStart[g + 1]])
                         try out.reserve(2 * (prefix.count + TelemetryWriter.maxFieldBytes))
