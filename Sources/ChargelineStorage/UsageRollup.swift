@@ -1,0 +1,150 @@
+package import ChargelineCore
+
+/// Which series get the per-hour usage aggregates and how they measure (see `UsageBucket`).
+/// The defaults match the daily report's (docs/reports.md): measurement `telemetry`, gun status
+/// codes 3 charging and 1 fault, a 5-minute maximum gap.
+public struct UsageRollupOptions: Sendable, Equatable {
+    /// Measurement whose series get the aggregates.
+    public var measurement = "telemetry"
+    /// The gun-status field (docs/schema.md codes).
+    public var statusField = "status"
+    public var chargingCode = 3.0
+    public var faultCode = 1.0
+    /// Fields whose timestamps say "the gun reported" (online time), and the power inputs.
+    public var reportFields: Set<String> = ["current", "energy", "power", "status", "temperature", "voltage"]
+    /// Longest sample gap that counts in full (ns). Must not exceed the bucket length, so a
+    /// sample's interval spills at most into the next bucket.
+    public var maxGap: Int64 = 300_000_000_000
+
+    public init() {}
+}
+
+/// The per-hour aggregates a daily usage report needs beyond the per-field ones, computed when
+/// a bucket is materialised from the bucket's raw samples plus those up to `maxGap` after it.
+///
+/// Every duration is attributed to the bucket of the sample that starts it: a sample `a` with
+/// successor `b` (none: +inf) holds `[a, min(b, a + maxGap))`; the part inside the bucket is
+/// `*Ns`, the part past its end (at most `maxGap`, so inside the next bucket) `*SpillNs`. A day
+/// (hour-aligned) is then exactly: its buckets' `*Ns` + the spill of the bucket before it +
+/// the spills of its buckets but the last. Stored as fields `usage_<name>` (docs/format.md).
+package struct UsageBucket: Equatable, Sendable {
+    package var start: Int64
+    /// Status samples = charging: held time in / past the bucket.
+    package var chargingNs: Int64 = 0, chargingSpillNs: Int64 = 0
+    /// Status samples = fault.
+    package var faultNs: Int64 = 0, faultSpillNs: Int64 = 0
+    /// Consecutive report times no more than `maxGap` apart: `[a, b)` in / past the bucket.
+    package var onlineNs: Int64 = 0, onlineSpillNs: Int64 = 0
+    /// Status samples = charging whose previous status sample, in the same bucket, is not
+    /// (the bucket's first sample is judged by the reader against the previous bucket's last).
+    package var sessionStarts: Int64 = 0
+    /// Highest voltage x current / 1000 at report times with voltage and current but no power.
+    package var vcPeakKW: Double?
+
+    /// The field names, in write order.
+    package static let fieldNames = ["usage_charging_ns", "usage_charging_spill_ns", "usage_fault_ns", "usage_fault_spill_ns",
+                                     "usage_online_ns", "usage_online_spill_ns", "usage_session_starts", "usage_max_gap",
+                                     "usage_vc_peak_kw"]
+
+    /// The usage buckets of one series whose start lies in `buckets`, from its columns read
+    /// over at least `[first bucket start - maxGap, last bucket end + maxGap)`. Buckets without
+    /// a report-field sample get none.
+    package static func compute(_ columns: [FieldColumn], options: UsageRollupOptions, length: Int64,
+                                buckets: ClosedRange<Int64>) -> [UsageBucket] {
+        precondition(options.maxGap > 0 && options.maxGap <= length, "BUG: usage maxGap must be in (0, bucket length]")
+        var out: [Int64: UsageBucket] = [:]
+        func bucket(_ t: Int64) -> Int64 { RollupBucket.floorDiv(t, length) * length }
+        func numeric(_ c: FieldColumn, _ k: Int) -> Double {
+            switch c.type {
+            case .float: Double(bitPattern: c.bits(at: k))
+            case .integer: Double(Int64(bitPattern: c.bits(at: k)))
+            case .unsigned: Double(c.bits(at: k))
+            case .boolean: c.bits(at: k) != 0 ? 1 : 0
+            case .string: .nan
+            }
+        }
+        /// Adds `[lo, hi)` (lo in bucket `s`) to own / spill.
+        func hold(_ lo: Int64, _ hi: Int64, _ own: WritableKeyPath<UsageBucket, Int64>, _ spill: WritableKeyPath<UsageBucket, Int64>) {
+            let s = bucket(lo)
+            guard buckets.contains(s), hi > lo else { return }
+            let end = s &+ length
+            out[s, default: UsageBucket(start: s)][keyPath: own] += min(hi, end) - lo
+            if hi > end { out[s, default: UsageBucket(start: s)][keyPath: spill] += hi - end }
+        }
+        let gap = options.maxGap
+        var times: [Int64] = []
+        var power: FieldColumn?, voltage: FieldColumn?, current: FieldColumn?
+        for c in columns where options.reportFields.contains(c.name) && c.type != .string && c.type != .boolean {
+            times += c.timestamps
+            switch c.name {
+            case "power": power = c
+            case "voltage": voltage = c
+            case "current": current = c
+            default: break
+            }
+            if c.name == options.statusField {
+                let ts = c.timestamps
+                for k in 0..<ts.count {
+                    let v = numeric(c, k)
+                    let a = ts[k]
+                    // No successor (or one past the gap): the sample holds for maxGap.
+                    let hi = k + 1 < ts.count && ts[k + 1] - a < gap ? ts[k + 1] : a &+ gap
+                    if v == options.chargingCode { hold(a, hi, \.chargingNs, \.chargingSpillNs) }
+                    if v == options.faultCode { hold(a, hi, \.faultNs, \.faultSpillNs) }
+                    if v == options.chargingCode, k > 0, bucket(ts[k - 1]) == bucket(a), numeric(c, k - 1) != options.chargingCode {
+                        let s = bucket(a)
+                        if buckets.contains(s) { out[s, default: UsageBucket(start: s)].sessionStarts += 1 }
+                    }
+                }
+            }
+        }
+        times.sort()
+        var prev: Int64?
+        var j = 0
+        while j < times.count {
+            let a = times[j]
+            if a != prev {
+                out[bucket(a)] = buckets.contains(bucket(a)) ? out[bucket(a)] ?? UsageBucket(start: bucket(a)) : nil
+                var k = j + 1
+                while k < times.count && times[k] == a { k += 1 }
+                if k < times.count && times[k] - a <= gap { hold(a, times[k], \.onlineNs, \.onlineSpillNs) }
+                prev = a
+                j = k
+            } else {
+                j += 1
+            }
+        }
+        if let voltage, let current {
+            var v = 0, c = 0, p = 0
+            let pt = power?.timestamps ?? []
+            let vt = voltage.timestamps, ct = current.timestamps
+            while v < vt.count && c < ct.count {
+                if vt[v] < ct[c] { v += 1; continue }
+                if ct[c] < vt[v] { c += 1; continue }
+                let t = vt[v]
+                while p < pt.count && pt[p] < t { p += 1 }
+                let s = bucket(t)
+                if buckets.contains(s), !(p < pt.count && pt[p] == t) {
+                    let kw = numeric(voltage, v) * numeric(current, c) / 1000
+                    out[s, default: UsageBucket(start: s)].vcPeakKW = max(out[s]?.vcPeakKW ?? kw, kw)
+                }
+                v += 1
+                c += 1
+            }
+        }
+        return out.values.sorted { $0.start < $1.start }
+    }
+
+    /// Appends this bucket's `usage_*` fields to an open point of `builder`.
+    package func addFields(maxGap: Int64, to builder: inout WriteBatchBuilder) {
+        let ints: [Int64] = [chargingNs, chargingSpillNs, faultNs, faultSpillNs, onlineNs, onlineSpillNs, sessionStarts, maxGap]
+        for (name, value) in zip(Self.fieldNames, ints) {
+            var n = name
+            n.withUTF8 { builder.addInteger(name: UnsafeRawBufferPointer($0), value) }
+        }
+        if let vcPeakKW {
+            var n = Self.fieldNames[8]
+            n.withUTF8 { builder.addFloat(name: UnsafeRawBufferPointer($0), vcPeakKW) }
+        }
+    }
+}
