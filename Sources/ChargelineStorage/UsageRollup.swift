@@ -52,8 +52,18 @@ package struct UsageBucket: Equatable, Sendable {
     package static func compute(_ columns: [FieldColumn], options: UsageRollupOptions, length: Int64,
                                 buckets: ClosedRange<Int64>) -> [UsageBucket] {
         precondition(options.maxGap > 0 && options.maxGap <= length, "BUG: usage maxGap must be in (0, bucket length]")
-        var out: [Int64: UsageBucket] = [:]
-        func bucket(_ t: Int64) -> Int64 { RollupBucket.floorDiv(t, length) * length }
+        // Buckets of the range by index (the range is a run's chunk: a day, or a few stale hours).
+        let first = buckets.lowerBound
+        let count = Int((buckets.upperBound - first) / length) + 1
+        var out = [UsageBucket?](repeating: nil, count: count)
+        @inline(__always) func index(_ t: Int64) -> Int? {
+            guard t >= first else { return nil }
+            let i = (t - first) / length
+            return i < count ? Int(i) : nil
+        }
+        @inline(__always) func touch(_ i: Int) {
+            if out[i] == nil { out[i] = UsageBucket(start: first + Int64(i) * length) }
+        }
         func numeric(_ c: FieldColumn, _ k: Int) -> Double {
             switch c.type {
             case .float: Double(bitPattern: c.bits(at: k))
@@ -63,19 +73,19 @@ package struct UsageBucket: Equatable, Sendable {
             case .string: .nan
             }
         }
-        /// Adds `[lo, hi)` (lo in bucket `s`) to own / spill.
-        func hold(_ lo: Int64, _ hi: Int64, _ own: WritableKeyPath<UsageBucket, Int64>, _ spill: WritableKeyPath<UsageBucket, Int64>) {
-            let s = bucket(lo)
-            guard buckets.contains(s), hi > lo else { return }
-            let end = s &+ length
-            out[s, default: UsageBucket(start: s)][keyPath: own] += min(hi, end) - lo
-            if hi > end { out[s, default: UsageBucket(start: s)][keyPath: spill] += hi - end }
+        /// Adds `[lo, hi)` (lo in bucket `i`) to own / spill.
+        func hold(_ i: Int, _ lo: Int64, _ hi: Int64, _ own: WritableKeyPath<UsageBucket, Int64>, _ spill: WritableKeyPath<UsageBucket, Int64>) {
+            guard hi > lo else { return }
+            touch(i)
+            let end = out[i]!.start &+ length
+            out[i]![keyPath: own] += min(hi, end) - lo
+            if hi > end { out[i]![keyPath: spill] += hi - end }
         }
         let gap = options.maxGap
-        var times: [Int64] = []
+        var report: [[Int64]] = []
         var power: FieldColumn?, voltage: FieldColumn?, current: FieldColumn?
         for c in columns where options.reportFields.contains(c.name) && c.type != .string && c.type != .boolean {
-            times += c.timestamps
+            report.append(c.timestamps)
             switch c.name {
             case "power": power = c
             case "voltage": voltage = c
@@ -85,34 +95,33 @@ package struct UsageBucket: Equatable, Sendable {
             if c.name == options.statusField {
                 let ts = c.timestamps
                 for k in 0..<ts.count {
-                    let v = numeric(c, k)
                     let a = ts[k]
+                    guard let i = index(a) else { continue }
+                    let v = numeric(c, k)
                     // No successor (or one past the gap): the sample holds for maxGap.
                     let hi = k + 1 < ts.count && ts[k + 1] - a < gap ? ts[k + 1] : a &+ gap
-                    if v == options.chargingCode { hold(a, hi, \.chargingNs, \.chargingSpillNs) }
-                    if v == options.faultCode { hold(a, hi, \.faultNs, \.faultSpillNs) }
-                    if v == options.chargingCode, k > 0, bucket(ts[k - 1]) == bucket(a), numeric(c, k - 1) != options.chargingCode {
-                        let s = bucket(a)
-                        if buckets.contains(s) { out[s, default: UsageBucket(start: s)].sessionStarts += 1 }
+                    if v == options.chargingCode { hold(i, a, hi, \.chargingNs, \.chargingSpillNs) }
+                    if v == options.faultCode { hold(i, a, hi, \.faultNs, \.faultSpillNs) }
+                    if v == options.chargingCode, k > 0, index(ts[k - 1]) == i, numeric(c, k - 1) != options.chargingCode {
+                        out[i]!.sessionStarts += 1  // touched by hold above
                     }
                 }
             }
         }
-        times.sort()
-        var prev: Int64?
-        var j = 0
-        while j < times.count {
-            let a = times[j]
-            if a != prev {
-                out[bucket(a)] = buckets.contains(bucket(a)) ? out[bucket(a)] ?? UsageBucket(start: bucket(a)) : nil
-                var k = j + 1
-                while k < times.count && times[k] == a { k += 1 }
-                if k < times.count && times[k] - a <= gap { hold(a, times[k], \.onlineNs, \.onlineSpillNs) }
-                prev = a
-                j = k
-            } else {
-                j += 1
+        // Report times: a k-way merge of the fields' sorted timestamps, duplicates once.
+        var cursors = [Int](repeating: 0, count: report.count)
+        var previous: Int64?
+        while true {
+            var t = Int64.max, found = false
+            for f in 0..<report.count where cursors[f] < report[f].count {
+                let v = report[f][cursors[f]]
+                if !found || v < t { t = v; found = true }
             }
+            guard found else { break }
+            for f in 0..<report.count where cursors[f] < report[f].count && report[f][cursors[f]] == t { cursors[f] += 1 }
+            if let a = previous, t - a <= gap, let i = index(a) { hold(i, a, t, \.onlineNs, \.onlineSpillNs) }
+            if let i = index(t) { touch(i) }
+            previous = t
         }
         if let voltage, let current {
             var v = 0, c = 0, p = 0
@@ -123,16 +132,16 @@ package struct UsageBucket: Equatable, Sendable {
                 if ct[c] < vt[v] { c += 1; continue }
                 let t = vt[v]
                 while p < pt.count && pt[p] < t { p += 1 }
-                let s = bucket(t)
-                if buckets.contains(s), !(p < pt.count && pt[p] == t) {
+                if let i = index(t), !(p < pt.count && pt[p] == t) {
                     let kw = numeric(voltage, v) * numeric(current, c) / 1000
-                    out[s, default: UsageBucket(start: s)].vcPeakKW = max(out[s]?.vcPeakKW ?? kw, kw)
+                    touch(i)
+                    out[i]!.vcPeakKW = max(out[i]!.vcPeakKW ?? kw, kw)
                 }
                 v += 1
                 c += 1
             }
         }
-        return out.values.sorted { $0.start < $1.start }
+        return out.compactMap { $0 }
     }
 
     /// Appends this bucket's `usage_*` fields to an open point of `builder`.
