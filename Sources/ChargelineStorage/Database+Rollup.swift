@@ -241,10 +241,16 @@ extension Database {
                     sink.builder.endPoint(timestamp: start)
                     written += 1
                 }
-                sink.sendIfLarge()
+                try sink.sendIfLarge()
             }
         }
         return written
+    }
+
+    /// Whether the active head passed the flush size (for writers without a maintenance thread).
+    func headOverFlushSize() -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        return active.memoryBytes >= options.headFlushBytes
     }
 
     /// The earliest timestamp held (segments and heads). Called under `lock`.
@@ -269,12 +275,19 @@ private final class RollupSink: @unchecked Sendable {
 
     init(child: Database) { self.child = child }
 
-    func sendIfLarge() {
-        if builder.byteCount >= RollupSink.batchBytes { send() }
+    func sendIfLarge() throws {
+        if builder.byteCount >= RollupSink.batchBytes { try send() }
     }
 
-    private func send() {
+    private func send() throws {
         guard builder.count > 0 else { return }
+        // Without a maintenance thread (`chargeline rollup`) nothing else flushes the rollup
+        // database, and writes past its head's hard limit would wait forever (seen with a day of
+        // 20,000 guns): flush here once the head passes the flush size.
+        if child.flushRequester == nil && child.headOverFlushSize() {
+            pending.wait()
+            try child.flush()
+        }
         let batch = builder.finish()
         pending.enter()
         child.write(batch) { [self] outcome in
@@ -288,7 +301,7 @@ private final class RollupSink: @unchecked Sendable {
     }
 
     func finish() throws {
-        send()
+        try send()
         pending.wait()
         lock.lock(); defer { lock.unlock() }
         if let failure { throw failure }
