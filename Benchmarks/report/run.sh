@@ -7,7 +7,7 @@
 #   BIN_DIR=.build/release KEEP=1 ...            # prebuilt binaries; keep the temp dir
 #
 # Steps: chargeline-datagen --guns $GUNS for 2026-11-20 (UTC) plus the hour before, import,
-# compact, `chargeline rollup` (as of a day later, so every hour is materialised), then
+# compact, `chargeline rollup` (as of a day later, so every hour is materialised), compact, then
 # `chargeline report daily --date 2026-11-20 --tz UTC --format csv` RUNS times from rollups
 # and RUNS times with --no-rollups (raw). Prints each wall time (whole process: start-up,
 # store open, read, compute, CSV) and the medians, with the load average.
@@ -36,6 +36,8 @@ log "generating $GUNS guns, 25 h at $INTERVAL"
 rm -f "$TMP/day.lp"
 "$BIN/chargeline" compact --data "$TMP/data" >&2
 "$BIN/chargeline" rollup --data "$TMP/data" --db bench --now 2026-11-22T00:00:00Z >&2
+# As serve's background compaction leaves a quiet day: one segment per partition.
+"$BIN/chargeline" compact --data "$TMP/data" >&2
 
 run() {  # $1 = label, rest = extra flags
     local label="$1"; shift
