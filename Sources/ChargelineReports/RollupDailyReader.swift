@@ -103,8 +103,12 @@ struct RollupDailyReader {
                 }
             }
             let keyBytes = Array(s.key.utf8)
+            // Late rows not rolled up yet: raw decides everything, membership included.
+            if let stale = coverage.stale[keyBytes], stale.contains(where: { $0 >= rangeStart && $0 < last }) {
+                fallback.insert(s.key)
+                continue
+            }
             var ok = true
-            if let stale = coverage.stale[keyBytes] { ok = !stale.contains { $0 >= rangeStart && $0 < last } }
             // As raw: the gun belongs when it has a report-field sample in the days, or an
             // energy/status sample before them (a `usage_*` row means some report field).
             var belongs = priorEnergy[s.key] != nil || priorStatus[s.key] != nil
