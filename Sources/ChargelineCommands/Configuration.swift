@@ -26,9 +26,30 @@ import TOMLKit
 /// raw = "14d"
 /// [retention.databases.telemetry.measurements]
 /// debug = "1d"
+///
+/// [report]                    # scheduled daily reports in serve (off without folder)
+/// folder = "/var/lib/chargeline/reports"
+/// formats = ["csv"]           # csv, json, html
+/// time_zone = "Asia/Shanghai" # default: the machine's
+/// level = "gun"               # gun, pile or station
+/// database = "chargeline"
+/// max_gap = "5m"
+/// interval = "1m"             # how often serve checks for closed days and late data
 /// ```
 struct Configuration {
     var options = StorageOptions()
+    var report = ReportSection()
+
+    /// The `[report]` section (every key optional).
+    struct ReportSection {
+        var folder: String?
+        var formats: [String]?
+        var timeZone: String?
+        var level: String?
+        var database: String?
+        var maxGap: String?
+        var interval: Int64?
+    }
 
     /// Reads `path`; errors name the key and what is accepted.
     static func load(_ path: String) throws -> Configuration {
@@ -61,7 +82,7 @@ struct Configuration {
             if s.isEmpty || s == "inf" || s == "forever" { return nil }
             do { return try TimeParser.duration(s) } catch { throw fail(key, "\(error)") }
         }
-        let known = ["storage", "rollup", "retention"]
+        let known = ["storage", "rollup", "retention", "report"]
         for key in t.keys where !known.contains(key) { throw fail(key, "unknown section (known: \(known.joined(separator: ", ")))") }
 
         if let s = t["storage"]?.table {
@@ -81,6 +102,25 @@ struct Configuration {
                 guard let a = c.array else { throw fail("rollup.counters", "an array of field names") }
                 options.rollup.counters = Set(a.compactMap { $0.string })
             }
+        }
+        if let r = t["report"]?.table {
+            let keys = ["folder", "formats", "time_zone", "level", "database", "max_gap", "interval"]
+            for k in r.keys where !keys.contains(k) { throw fail("report.\(k)", "unknown key (known: \(keys.joined(separator: ", ")))") }
+            func text(_ k: String) throws -> String? {
+                guard let v = r[k] else { return nil }
+                guard let s = v.string else { throw fail("report.\(k)", "expected a string") }
+                return s
+            }
+            report.folder = try text("folder")
+            report.timeZone = try text("time_zone")
+            report.level = try text("level")
+            report.database = try text("database")
+            report.maxGap = try text("max_gap")
+            if let f = r["formats"] {
+                guard let a = f.array else { throw fail("report.formats", "an array such as [\"csv\", \"html\"]") }
+                report.formats = a.compactMap { $0.string }
+            }
+            report.interval = try duration(r["interval"], "report.interval")
         }
         if let r = t["retention"]?.table {
             func policy(_ table: TOMLTable, _ prefix: String) throws -> RetentionPolicy {

@@ -1,4 +1,5 @@
 import ChargelineCore
+import ChargelineReports
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -33,6 +34,35 @@ struct HTTPQueryClient {
         return String(decoding: box.data ?? Data(), as: UTF8.self)
     }
 
+    /// `GET /report/daily` with the query's parameters; the body on 200.
+    /// - Throws: the server's error message on any other status.
+    func report(_ query: DailyReportQuery) throws -> [UInt8] {
+        let trimmed = base.hasSuffix("/") ? String(base.dropLast()) : base
+        let params = query.parameters.sorted { $0.key < $1.key }.map { Self.encode($0.key) + "=" + Self.encode($0.value) }
+        guard let url = URL(string: trimmed + "/report/daily?" + params.joined(separator: "&")) else {
+            throw ChargelineError(.badInput, "--server \(base) is not a URL; use http://host:port")
+        }
+        let done = DispatchSemaphore(value: 0)
+        let box = ResultBox()
+        URLSession.shared.dataTask(with: URLRequest(url: url)) { data, response, error in
+            box.data = data
+            box.error = error
+            box.status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            done.signal()
+        }.resume()
+        done.wait()
+        if let error = box.error {
+            throw ChargelineError(.io, "cannot reach \(trimmed)/report/daily: \(error.localizedDescription); is `chargeline serve` running there?")
+        }
+        let body = box.data ?? Data()
+        guard box.status == 200 else {
+            let text = String(decoding: body, as: UTF8.self)
+            let message = (try? JSONSerialization.jsonObject(with: body) as? [String: Any])?["error"] as? String ?? text
+            throw ChargelineError(.badInput, "\(trimmed)/report/daily answered \(box.status): \(message)")
+        }
+        return Array(body)
+    }
+
     static func encode(_ s: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
@@ -43,4 +73,5 @@ struct HTTPQueryClient {
 private final class ResultBox: @unchecked Sendable {
     var data: Data?
     var error: (any Error)?
+    var status = 0
 }

@@ -18,7 +18,9 @@ struct DailyReportCommand: ParsableCommand {
         commandName: "daily",
         abstract: "Daily energy, charging hours, sessions, peaks, faults and online ratio per gun, pile or station.",
         discussion: """
-            Opens the data directory read-only, so it runs beside a server on the same directory.
+            Opens the data directory read-only, so it runs beside a server on the same directory; \
+            with --server it asks a running server instead (same figures). Reads the hourly \
+            rollups where they cover the days and raw data elsewhere (docs/reports.md).
             Example: chargeline report daily --data ./data --date 2026-11-20 --tz Asia/Shanghai --level pile --format html --out day.html
             """)
 
@@ -53,31 +55,39 @@ struct DailyReportCommand: ParsableCommand {
     @Option(name: .customLong("max-gap"), help: ArgumentHelp("Longest sample gap that counts in full (charging, fault and online time).", valueName: "duration"))
     var maxGap: String = "5m"
 
+    @Flag(name: .customLong("no-rollups"), help: "Read raw data only, not the hourly rollups (same figures, slower; for checking).")
+    var noRollups = false
+
+    @Option(name: .long, help: ArgumentHelp("Ask a running server (GET /report/daily) instead of opening --data; --tz defaults to the server's zone.", valueName: "http://host:port"))
+    var server: String?
+
     func run() throws {
         try dataOptions.bootstrapLogging()
         guard let level = ReportLevel(rawValue: level) else {
             throw ValidationError("--level must be gun, pile or station (got \(level))")
         }
-        var options = DailyReportOptions()
-        options.database = db
-        options.station = station
-        if let tz {
-            guard let zone = TimeZone(identifier: tz) else {
-                throw ValidationError("--tz: unknown time zone \(tz); use an IANA name such as Asia/Shanghai or UTC")
-            }
-            options.timeZone = zone
-        }
+        var query = DailyReportQuery(date: date)
+        query.database = db
+        query.to = to
+        query.timeZone = tz
+        query.station = station
+        query.level = level
+        query.format = ReportFormat(rawValue: format.rawValue)!
+        query.maxGap = maxGap
+        query.useRollups = !noRollups
         do {
-            options.maxGap = try TimeParser.duration(maxGap)
-            guard options.maxGap > 0 else { throw ValidationError("--max-gap must be positive") }
-            let days = try ReportDay.days(from: date, to: to, timeZone: options.timeZone)
-            let store = try Store(directory: dataOptions.data, options: try dataOptions.storageOptions(background: false), readOnly: true)
-            let report = try DailyReport.compute(store: store, days: days, options: options)
-            try store.close()
-            let bytes: [UInt8] = switch format {
-            case .csv: CSVReportWriter.write(report.rows(level: level))
-            case .json: JSONReportWriter.write(report.rows(level: level), level: level, timeZone: options.timeZone.identifier)
-            case .html: HTMLReportWriter(report: report, timeZone: options.timeZone).write()
+            do {
+                _ = try query.options()
+            } catch let e as ReportError {
+                throw ValidationError(e.description)
+            }
+            let bytes: [UInt8]
+            if let server {
+                bytes = try HTTPQueryClient(base: server).report(query)
+            } else {
+                let store = try Store(directory: dataOptions.data, options: try dataOptions.storageOptions(background: false), readOnly: true)
+                bytes = try query.run(store: store)
+                try store.close()
             }
             if out == "-" {
                 FileHandle.standardOutput.write(Data(bytes))

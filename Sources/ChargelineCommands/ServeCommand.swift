@@ -1,5 +1,7 @@
 import ArgumentParser
+import ChargelineCore
 import ChargelineQuery
+import ChargelineReports
 import ChargelineServer
 import ChargelineStorage
 import Dispatch
@@ -35,6 +37,50 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("max-points"), help: "Most values one query may decode (0: no limit).")
     var maxPoints: Int = 500_000_000
+
+    // MARK: Scheduled reports
+
+    @Option(name: .customLong("report-dir"), help: ArgumentHelp("Write each local day's report here once the day is closed and rolled up; late data re-issues the day (overrides [report] folder).", valueName: "dir"))
+    var reportDir: String?
+
+    @Option(name: .customLong("report-format"), help: ArgumentHelp("Formats of the scheduled reports, comma-separated: csv, json, html (default csv).", valueName: "list"))
+    var reportFormat: String?
+
+    @Option(name: .customLong("report-tz"), help: ArgumentHelp("Time zone of the scheduled reports' days (default: the machine's).", valueName: "zone"))
+    var reportTZ: String?
+
+    @Option(name: .customLong("report-level"), help: ArgumentHelp("Row level of the scheduled CSV/JSON reports: gun, pile or station (default gun).", valueName: "level"))
+    var reportLevel: String?
+
+    @Option(name: .customLong("report-db"), help: "Database of the scheduled reports (default: the --lp-db database).")
+    var reportDatabase: String?
+
+    /// The scheduled export's options from the flags over the `[report]` section; nil when no
+    /// folder is configured.
+    func reportExport() throws -> (ReportExportOptions, interval: Int64)? {
+        let section = try dataOptions.config.map { try Configuration.load($0).report } ?? Configuration.ReportSection()
+        guard let folder = reportDir ?? section.folder else { return nil }
+        var o = ReportExportOptions(folder: folder)
+        if let list = reportFormat.map({ $0.split(separator: ",").map(String.init) }) ?? section.formats {
+            o.formats = try list.map { f in
+                guard let format = ReportFormat(rawValue: f.trimmingCharacters(in: .whitespaces)) else {
+                    throw ValidationError("report format \(f): use csv, json or html")
+                }
+                return format
+            }
+        }
+        if let l = reportLevel ?? section.level {
+            guard let level = ReportLevel(rawValue: l) else { throw ValidationError("report level \(l): use gun, pile or station") }
+            o.level = level
+        }
+        o.report.database = reportDatabase ?? section.database ?? lpDatabase
+        if let z = reportTZ ?? section.timeZone {
+            guard let zone = TimeZone(identifier: z) else { throw ValidationError("report time zone \(z): use an IANA name such as Asia/Shanghai") }
+            o.report.timeZone = zone
+        }
+        if let g = section.maxGap { o.report.maxGap = try TimeParser.duration(g) }
+        return (o, section.interval ?? 60_000_000_000)
+    }
 
     // MARK: YKC piles
 
@@ -103,6 +149,7 @@ struct ServeCommand: AsyncParsableCommand {
         let server: ChargelineServer
         var frontEnd: YKCFrontEnd?
         var supervisor: GatewaySupervisor?
+        var exportService: ReportExportService?
         do {
             store = try Store(directory: dataOptions.data, options: try dataOptions.storageOptions(background: true),
                               logger: Logger(label: "chargeline.storage"))
@@ -112,8 +159,21 @@ struct ServeCommand: AsyncParsableCommand {
                 http: try Self.endpoint(http, "--http"), lineProtocol: try Self.endpoint(lpTCP, "--lp-tcp"),
                 maxBodySize: maxBodySize, lineProtocolDatabase: lpDatabase)
             let engine = QueryEngine(store: store, limits: QueryLimits(timeoutSeconds: queryTimeout, maxPointsScanned: maxPoints))
+            if let (options, interval) = try reportExport() {
+                guard store.options.rollup.enabled else {
+                    throw ValidationError("scheduled reports (--report-dir / [report] folder) follow the rollups: enable them ([rollup] enabled = true)")
+                }
+                let exporter = try DailyReportExporter(store: store, options: options)
+                let reportLogger = Logger(label: "chargeline.report")
+                exportService = ReportExportService(exporter: exporter, intervalSeconds: Double(interval) / 1e9) { message, isError in
+                    if isError { reportLogger.error("\(message)") } else { reportLogger.info("\(message)") }
+                }
+                exportService?.start()
+                logger.info("scheduled daily reports (\(options.formats.map(\.rawValue).joined(separator: ","))) of \(options.report.database) in \(options.report.timeZone.identifier) to \(options.folder)")
+            }
             server = try await ChargelineServer.start(configuration: config, sink: StorageSink(store: store),
                                                       queryHandler: EngineQueryHandler(engine: engine),
+                                                      reportHandler: StoreReportHandler(store: store),
                                                       logger: Logger(label: "chargeline.server"))
             if let options = try ykcOptions() {
                 if ykcProcesses == 0 {
@@ -128,7 +188,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var banner = "Chargeline \(ChargelineVersion.string) serving \(dataOptions.data)\n"
         if let a = server.httpAddress, let p = server.httpPort {
-            banner += "  InfluxDB 1.x HTTP API: http://\(Self.hostPart(a)):\(p)  (POST /write?db=NAME, GET /ping, /query)\n"
+            banner += "  InfluxDB 1.x HTTP API: http://\(Self.hostPart(a)):\(p)  (POST /write?db=NAME, GET /ping, /query, /report/daily)\n"
         }
         if let a = server.lineProtocolAddress, let p = server.lineProtocolPort {
             banner += "  line protocol over TCP: \(Self.hostPart(a)):\(p)  (database \(lpDatabase))\n"
@@ -151,6 +211,7 @@ struct ServeCommand: AsyncParsableCommand {
         // Piles first: gateways forward their spools to the still-running HTTP API.
         supervisor?.stop(graceSeconds: 15)
         await frontEnd?.shutdown()
+        exportService?.stop()
         do {
             try await server.shutdown()
             try store.close()

@@ -17,6 +17,11 @@ public struct DailyReportOptions: Sendable {
     public var station: String?
     /// Day boundaries; default the machine's zone.
     public var timeZone: TimeZone = .current
+    /// Read the hourly rollups where they cover the days (default); false reads raw only.
+    public var useRollups = true
+    /// Whether fault spans (the HTML's fault list) are needed: rollups hold fault minutes but
+    /// not spans, so guns with faults are then read from raw data.
+    public var faultSpans = true
 
     public init() {}
 }
@@ -26,6 +31,8 @@ public struct DailyReport: Sendable {
     public let days: [ReportDay]
     /// Per day (same order as `days`), every gun sorted by station, pile, gun.
     public let guns: [[GunDay]]
+    /// How many guns were computed from raw data (the rest from rollups).
+    public internal(set) var gunsFromRaw = 0
 
     public init(days: [ReportDay], guns: [[GunDay]]) {
         self.days = days
@@ -36,38 +43,63 @@ public struct DailyReport: Sendable {
     public static func compute(samples: [GunSamples], days: [ReportDay], maxGap: Int64) -> DailyReport {
         let calc = DailyUsageCalculator(maxGap: maxGap)
         let sorted = samples.sorted { ($0.station, $0.pile, $0.gun) < ($1.station, $1.pile, $1.gun) }
-        return DailyReport(days: days, guns: days.map { day in sorted.map { calc.compute($0, day: day) } })
+        var r = DailyReport(days: days, guns: days.map { day in sorted.map { calc.compute($0, day: day) } })
+        r.gunsFromRaw = sorted.count
+        return r
     }
 
-    /// Reads the raw telemetry the days need from `store` and computes the report.
-    ///
-    /// Reads every report field over `[first day start - maxGap, last day end + maxGap)` and
-    /// `energy` back to `energyLookback` before the first day.
+    /// Computes the report for `days` from `store`: from the hourly rollups (and their
+    /// `usage_*` aggregates) for every gun whose hours they cover, from raw telemetry for the
+    /// rest (see `RollupDailyReader`); both give the same figures.
     public static func compute(store: Store, days: [ReportDay], options: DailyReportOptions) throws -> DailyReport {
-        guard let first = days.first, let last = days.last else { return DailyReport(days: [], guns: []) }
+        guard !days.isEmpty else { return DailyReport(days: [], guns: []) }
+        if options.useRollups, let reader = RollupDailyReader(store: store, days: days, options: options) {
+            return try reader.compute()
+        }
+        return compute(samples: Array(try rawSamples(store: store, days: days, options: options, keys: nil).values),
+                       days: days, maxGap: options.maxGap)
+    }
+
+    /// Reads the raw telemetry the days need, per series key (all series, or only `keys`).
+    ///
+    /// Reads every report field over `[first day start - maxGap, last day end + maxGap)`, and
+    /// `energy` and `status` back to `energyLookback` before the first day (only their last
+    /// sample before the window is kept). A gun is in the report when it has a report-field
+    /// sample in the days or an `energy`/`status` sample before them within the lookback.
+    static func rawSamples(store: Store, days: [ReportDay], options: DailyReportOptions,
+                           keys: Set<String>?) throws -> [String: GunSamples] {
+        guard let first = days.first, let last = days.last else { return [:] }
         let window = TimeRange(start: first.start - options.maxGap, end: last.end + options.maxGap)
+        func read(_ fields: [String], _ range: TimeRange) throws -> [SeriesReadResult] {
+            guard let keys else {
+                return try store.read(database: options.database, measurement: options.measurement, fields: fields, range: range)
+            }
+            return try keys.sorted().flatMap {
+                try store.read(database: options.database, measurement: options.measurement, seriesKey: $0, fields: fields, range: range)
+            }
+        }
         var byKey: [String: GunSamples] = [:]
-        for series in try store.read(database: options.database, measurement: options.measurement,
-                                     fields: GunSamples.fieldNames, range: window) {
+        for series in try read(GunSamples.fieldNames, window) {
             let g = GunSamples(series)
             if let s = options.station, g.station != s { continue }
             byKey[series.key] = g
         }
         let before = TimeRange(start: first.start - options.energyLookback, end: window.start)
         if before.end > before.start {
-            for series in try store.read(database: options.database, measurement: options.measurement,
-                                         fields: ["energy"], range: before) {
-                guard let col = series.columns.first(where: { $0.name == "energy" }), col.count > 0 else { continue }
-                var g = byKey[series.key] ?? GunSamples(series)
+            for series in try read(["energy", "status"], before) {
+                var g = byKey[series.key] ?? GunSamples(tags: series.tags)
                 if let s = options.station, g.station != s { continue }
-                // Only the last sample before the window matters.
-                let prior = SampleColumn(col)
-                guard let t = prior.times.last, let v = prior.values.last else { continue }
-                g.energy = SampleColumn(times: [t] + g.energy.times, values: [v] + g.energy.values)
+                for col in series.columns where col.count > 0 && (col.name == "energy" || col.name == "status") {
+                    // Only the last sample before the window matters.
+                    let prior = SampleColumn(col)
+                    guard let t = prior.times.last, let v = prior.values.last else { continue }
+                    let current = col.name == "energy" ? g.energy : g.status
+                    g.set(col.name, SampleColumn(times: [t] + current.times, values: [v] + current.values))
+                }
                 byKey[series.key] = g
             }
         }
-        return compute(samples: Array(byKey.values), days: days, maxGap: options.maxGap)
+        return byKey.filter { $0.value.belongs(from: first.start, to: last.end) }
     }
 
     /// All rows at `level`, day by day.

@@ -26,16 +26,16 @@ public struct DailyUsageCalculator: Sendable {
         var hourlyEnergy = [Double](repeating: 0, count: day.hourCount)
         var hourlyCharging = [Double](repeating: 0, count: day.hourCount)
 
-        // energy: increase() over pairs whose later sample lies in the day.
+        // energy: increase() over pairs whose later sample lies in the day, summed per hour
+        // first (as the hourly rollups do, so both give the same floating-point sums).
         let e = samples.energy
         var j = max(e.lowerBound(day.start), 1)
         while j < e.times.count && e.times[j] < day.end {
             let a = e.values[j - 1], b = e.values[j]
-            let inc = b >= a ? b - a : b
-            usage.energyKWh += inc
-            hourlyEnergy[Int((e.times[j] - day.start) / Self.hour)] += inc
+            hourlyEnergy[Int((e.times[j] - day.start) / Self.hour)] += b >= a ? b - a : b
             j += 1
         }
+        for h in hourlyEnergy { usage.energyKWh += h }
 
         // charging hours and sessions.
         let s = samples.status
@@ -71,14 +71,16 @@ public struct DailyUsageCalculator: Sendable {
                       faults: faults)
     }
 
-    /// Calls `body(lo, hi)` for each pair `a -> b` with `a`'s status `code`: the interval
-    /// `[a, min(b, a + maxGap))` clipped to the day, when not empty.
+    /// Calls `body(lo, hi)` for each sample `a` with status `code`: the interval
+    /// `[a, min(b, a + maxGap))` clipped to the day, when not empty, where `b` is the next
+    /// sample; with none (the gun stopped reporting), `a` holds for `maxGap`.
     private func accrue(_ s: SampleColumn, code: Double, day: ReportDay, _ body: (Int64, Int64) -> Void) {
         var j = s.lowerBound(day.start - maxGap)
-        while j + 1 < s.times.count && s.times[j] < day.end {
+        while j < s.times.count && s.times[j] < day.end {
             if s.values[j] == code {
                 let a = s.times[j]
-                let lo = max(a, day.start), hi = min(min(s.times[j + 1], a + maxGap), day.end)
+                let b = j + 1 < s.times.count && s.times[j + 1] - a < maxGap ? s.times[j + 1] : a + maxGap
+                let lo = max(a, day.start), hi = min(b, day.end)
                 if hi > lo { body(lo, hi) }
             }
             j += 1

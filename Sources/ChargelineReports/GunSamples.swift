@@ -75,8 +75,14 @@ public struct GunSamples: Sendable {
     /// Builds the samples of one series read from the store; tags missing from the key are
     /// empty strings.
     init(_ series: SeriesReadResult) {
+        self.init(tags: series.tags)
+        for c in series.columns { set(c.name, SampleColumn(c)) }
+    }
+
+    /// A gun with no samples yet, named by its series tags.
+    init(tags: [(key: String, value: String)]) {
         var station = "", pile = "", gun = ""
-        for (k, v) in series.tags {
+        for (k, v) in tags {
             switch k {
             case "station": station = v
             case "pile": pile = v
@@ -85,7 +91,16 @@ public struct GunSamples: Sendable {
             }
         }
         self.init(station: station, pile: pile, gun: gun)
-        for c in series.columns { set(c.name, SampleColumn(c)) }
+    }
+
+    /// Whether the gun belongs in a report of `[start, end)`: a report-field sample in it, or
+    /// an `energy`/`status` sample before it (the read's lookback).
+    func belongs(from start: Int64, to end: Int64) -> Bool {
+        for c in [energy, status, power, voltage, current, temperature] {
+            let i = c.lowerBound(start)
+            if i < c.times.count && c.times[i] < end { return true }
+        }
+        return (energy.times.first ?? .max) < start || (status.times.first ?? .max) < start
     }
 
     mutating func set(_ name: String, _ column: SampleColumn) {

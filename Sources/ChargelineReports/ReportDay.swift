@@ -1,3 +1,4 @@
+public import ChargelineCore
 public import Foundation
 
 /// One local calendar day: its label and its `[start, end)` in ns, in a given time zone.
@@ -29,11 +30,7 @@ public struct ReportDay: Sendable, Equatable {
         }
         var out: [ReportDay] = []
         var day = first
-        let formatter = DateFormatter()
-        formatter.calendar = calendar
-        formatter.timeZone = timeZone
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "yyyy-MM-dd"
+        let formatter = formatter(calendar)
         while day <= last {
             guard let next = calendar.date(byAdding: .day, value: 1, to: day) else {
                 preconditionFailure("BUG: calendar cannot add a day to \(day)")
@@ -42,6 +39,40 @@ public struct ReportDay: Sendable, Equatable {
             day = next
         }
         return out
+    }
+
+    /// The local days that overlap `range` (ns), in order.
+    public static func covering(_ range: TimeRange, timeZone: TimeZone) throws -> [ReportDay] {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        // Whole milliseconds (floored): a Double of seconds cannot hold nanoseconds exactly.
+        func date(_ ns: Int64) -> Date {
+            let ms = ns >= 0 ? ns / 1_000_000 : (ns + 1) / 1_000_000 - 1
+            return Date(timeIntervalSince1970: Double(ms) / 1000)
+        }
+        let first = calendar.startOfDay(for: date(range.start))
+        let last = calendar.startOfDay(for: date(range.end - 1))
+        let f = formatter(calendar)
+        return try days(from: f.string(from: first), to: f.string(from: last), timeZone: timeZone)
+    }
+
+    /// The next local day.
+    public func following(timeZone: TimeZone) throws -> ReportDay {
+        try Self.covering(TimeRange(start: end, end: end + 1), timeZone: timeZone)[0]
+    }
+
+    /// The previous local day.
+    public func previous(timeZone: TimeZone) throws -> ReportDay {
+        try Self.covering(TimeRange(start: start - 1, end: start), timeZone: timeZone)[0]
+    }
+
+    private static func formatter(_ calendar: Calendar) -> DateFormatter {
+        let formatter = DateFormatter()
+        formatter.calendar = calendar
+        formatter.timeZone = calendar.timeZone
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd"
+        return formatter
     }
 
     private static func parse(_ text: String, _ calendar: Calendar) throws -> Date {

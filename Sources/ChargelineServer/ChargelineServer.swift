@@ -58,16 +58,19 @@ public final class ChargelineServer: Sendable {
     /// - Parameters:
     ///   - sink: where writes go; also lists and creates databases for the basic query handler.
     ///   - queryHandler: answers `/query`; `nil` uses `BasicQueryHandler` over `sink`.
+    ///   - reportHandler: answers `GET /report/...`; `nil` answers 404 there.
     /// - Throws: `ChargelineError` (`.badInput`) for an invalid configuration, or (`.io`) naming
     ///   the address that could not be bound.
     public static func start(configuration: ServerConfiguration, sink: any IngestSink,
                              queryHandler: (any QueryHandler)? = nil,
+                             reportHandler: (any ReportHandler)? = nil,
                              logger: Logger = Logger(label: "chargeline.server")) async throws -> ChargelineServer {
         try validate(configuration)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads ?? System.coreCount)
         let recorder = StatsRecorder()
         let connections = ConnectionRegistry()
-        let api = HTTPAPI(sink: sink, queryHandler: queryHandler ?? BasicQueryHandler(sink: sink), stats: recorder,
+        let api = HTTPAPI(sink: sink, queryHandler: queryHandler ?? BasicQueryHandler(sink: sink),
+                          reportHandler: reportHandler, stats: recorder,
                           maxBodySize: configuration.maxBodySize, logger: logger,
                           ykcSessions: YKCSessionDirectory())
         let tcp = LineProtocolTCPHandler.Settings(

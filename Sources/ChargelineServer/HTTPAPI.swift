@@ -9,6 +9,8 @@ struct HTTPAPI: Sendable {
 
     let sink: any IngestSink
     let queryHandler: any QueryHandler
+    /// Answers `/report/...`; nil: 404.
+    let reportHandler: (any ReportHandler)?
     let stats: StatsRecorder
     let maxBodySize: Int
     let logger: Logger
@@ -24,6 +26,8 @@ enum HTTPRoute {
     case query(parameters: [String: String], formBody: Bool)
     /// `POST /ykc/sessions`: a gateway's pile logins; answered with the piles it must close.
     case ykcSessions(gateway: String)
+    /// `GET /report/<kind>`: a report (CSV, JSON or HTML) from the report handler.
+    case report(kind: String, parameters: [String: String])
     /// Answer with this status and optional JSON once the request body has been discarded.
     case answer(status: Int, json: String?)
 }
@@ -72,9 +76,14 @@ extension HTTPRoute {
                 return .answer(status: 200, json: "{\"version\":\(JSON.string(HTTPAPI.version))}")
             }
             return .answer(status: 204, json: nil)
+        case _ where path.hasPrefix("/report/"):
+            guard method == "GET" else {
+                return .answer(status: 405, json: JSON.error("method \(method) not allowed on \(path); use GET"))
+            }
+            return .report(kind: String(path.dropFirst("/report/".count)), parameters: params)
         default:
             return .answer(status: 404, json: JSON.error(
-                "not found: \(JSON.quoteForMessage(path)); this server answers /write, /query, /ping and /ykc/sessions"))
+                "not found: \(JSON.quoteForMessage(path)); this server answers /write, /query, /ping, /report/daily and /ykc/sessions"))
         }
     }
 }

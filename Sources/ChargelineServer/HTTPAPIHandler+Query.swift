@@ -23,4 +23,21 @@ extension HTTPAPIHandler {
             }
         }
     }
+
+    /// `GET /report/<kind>`: hands the URL parameters to the configured `ReportHandler`.
+    func handleReport(kind: String, parameters: [String: String], context: ChannelHandlerContext) {
+        guard let reports = api.reportHandler else {
+            respond(status: 404, json: JSON.error("reports are not served here (serve answers /report/daily)"), context: context)
+            return
+        }
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((self, context), eventLoop: loop)
+        reports.handle(kind: kind, parameters: parameters) { response in
+            loop.execute {
+                let (handler, context) = bound.value
+                let buffer = context.channel.allocator.buffer(bytes: response.body)
+                handler.respond(status: response.status, body: (response.contentType, buffer), context: context)
+            }
+        }
+    }
 }

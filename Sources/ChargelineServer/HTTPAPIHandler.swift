@@ -67,7 +67,7 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .write, .query, .ykcSessions:
             let hint = head.headers.first(name: "content-length").flatMap(Int.init) ?? 0
             state = .receiving(route: route, body: context.channel.allocator.buffer(capacity: min(hint, api.maxBodySize)))
-        case .answer:
+        case .answer, .report:
             state = .receiving(route: route, body: nil)
         }
     }
@@ -122,6 +122,8 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
             handleYKCSessions(gateway: gateway, body: body, context: context)
         case .answer(let status, let json):
             respond(status: status, json: json, context: context)
+        case .report(let kind, let parameters):
+            handleReport(kind: kind, parameters: parameters, context: context)
         }
     }
 
@@ -176,32 +178,37 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
         keepAlive = false
         state = requestEndSeen ? .closed : .discarding(bytes: 0)
         api.stats.countRequest()
-        writeResponse(status: status, json: json, context: context)
+        writeResponse(status: status, body: ("application/json", context.channel.allocator.buffer(string: json)), context: context)
     }
 
     /// Writes the response to the current request and, on keep-alive connections, resumes reading.
     func respond(status: Int, json: String?, context: ChannelHandlerContext) {
+        respond(status: status, body: json.map { ("application/json", context.channel.allocator.buffer(string: $0)) }, context: context)
+    }
+
+    /// Writes the response (any content type) to the current request and, on keep-alive
+    /// connections, resumes reading.
+    func respond(status: Int, body: (contentType: String, bytes: ByteBuffer)?, context: ChannelHandlerContext) {
         guard case .waiting = state else { return }
         api.stats.countRequest()
         // Set the state first: writing `.end` lets NIO's pipeline handler deliver the next
         // pipelined request re-entrantly, which moves the state on from `.idle`.
         state = keepAlive ? .idle : .closed
-        writeResponse(status: status, json: json, context: context)
+        writeResponse(status: status, body: body, context: context)
         if case .idle = state, readPending {
             readPending = false
             context.read()
         }
     }
 
-    private func writeResponse(status: Int, json: String?, context: ChannelHandlerContext) {
+    private func writeResponse(status: Int, body: (contentType: String, bytes: ByteBuffer)?, context: ChannelHandlerContext) {
         var headers = HTTPHeaders()
         headers.add(name: "X-Influxdb-Version", value: HTTPAPI.version)
         headers.add(name: "X-Influxdb-Build", value: "OSS")
         headers.add(name: "Request-Id", value: UUID().uuidString.lowercased())
         var bodyBuffer: ByteBuffer? = nil
-        if let json {
-            let buffer = context.channel.allocator.buffer(string: json)
-            headers.add(name: "Content-Type", value: "application/json")
+        if let (contentType, buffer) = body {
+            headers.add(name: "Content-Type", value: contentType)
             headers.add(name: "Content-Length", value: String(buffer.readableBytes))
             if !isHeadRequest { bodyBuffer = buffer }
         } else if status != 204 {

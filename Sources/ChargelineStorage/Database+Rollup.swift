@@ -17,28 +17,53 @@ public struct RollupRunReport: Sendable {
 extension Database {
     // MARK: - Late rows
 
-    /// Marks the buckets that points of `batch` older than the watermark touch: their own and
-    /// the next one (whose previous sample may have changed). Called under `lock`.
+    /// Marks the buckets that points of `batch` older than the watermark (plus the late reach,
+    /// `usage.maxGap`) touch: their own, the next one (whose previous sample may have changed)
+    /// and the one `reach` before (whose last sample's held time the point may cut short).
+    /// Each marked bucket also enters the late log (`lateBuckets`) with a new sequence number,
+    /// which the scheduled report export follows. Called under `lock`.
     func markLateLocked(_ batch: WriteBatch) {
         guard rollupChild != nil else { return }
         let marking = [rollupWatermark, rollupReadingUpTo].compactMap { $0 }.max()
         guard let watermark = marking else { return }
         let b = options.rollup.bucket
+        let reach = options.rollup.lateReach
         var touched = false
+        var sequence: UInt64 = 0
         batch.forEachPoint { p in
-            guard p.timestamp < watermark else { return }
+            guard p.timestamp < watermark &+ reach else { return }
             let start = RollupBucket.floorDiv(p.timestamp, b) * b
+            let before = RollupBucket.floorDiv(p.timestamp &- reach, b) * b
             let (i, inserted) = staleKeys.indexInserting(p.seriesKey)
             if inserted { staleByIndex.append([:]) }
             // Generations are monotonic nanoseconds (kept strictly increasing), so a mark also
             // says when it was made: scheduled runs leave buckets that are still receiving rows.
             staleGeneration = max(staleGeneration &+ 1, UInt64(FileIO.monotonicNanoseconds()))
-            staleByIndex[i][start] = staleGeneration
-            if start &+ b < watermark { staleByIndex[i][start &+ b] = staleGeneration }
+            if sequence == 0 {
+                lateSequence &+= 1
+                sequence = lateSequence
+            }
+            for s in [before, start, start &+ b] where s < watermark {
+                staleByIndex[i][s] = staleGeneration
+                if lateBuckets[s] != sequence { lateBuckets[s] = sequence }
+            }
             touched = true
         }
-        if touched { publishStaleLocked() }
+        if touched {
+            publishStaleLocked()
+            trimLateLogLocked()
+        }
     }
+
+    /// Keeps the late log to `lateLogLimit` buckets, dropping the oldest bucket starts (a
+    /// consumer that far behind re-reads whole days anyway). Called under `lock`.
+    func trimLateLogLocked() {
+        guard lateBuckets.count > Self.lateLogLimit else { return }
+        for s in lateBuckets.keys.sorted().prefix(lateBuckets.count - Self.lateLogLimit) { lateBuckets[s] = nil }
+    }
+
+    /// 10,000 hourly buckets: over a year of hours that received late rows.
+    static let lateLogLimit = 10_000
 
     /// Folds the interned marks into `staleMarks` (keyed by key bytes) and empties them. Called
     /// under `lock` once per batch that had late rows.
@@ -56,6 +81,8 @@ extension Database {
         var state = rollupState
         state.watermark = rollupWatermark
         state.stale = Dictionary(uniqueKeysWithValues: staleMarks.map { (String(decoding: $0.key, as: UTF8.self), $0.value.keys.sorted()) })
+        state.lateSequence = lateSequence
+        state.lateBuckets = lateBuckets.keys.sorted().map { [$0, Int64(bitPattern: lateBuckets[$0]!)] }
         return state
     }
 
@@ -185,10 +212,12 @@ extension Database {
         let b = options.rollup.bucket
         let lookback = options.rollup.lookback
         let bucketRange = range.start...(range.end &- 1)
-        let readRange = TimeRange(start: range.start &- lookback, end: range.end)
         var written = 0
         let measurements = seriesKey.map { [SeriesKey.measurement(of: $0)] } ?? self.measurements()
         for measurement in measurements {
+            // Usage aggregates also need the samples up to maxGap past the range (successors).
+            let usage = options.rollup.usage.flatMap { $0.measurement == measurement ? $0 : nil }
+            let readRange = TimeRange(start: range.start &- lookback, end: range.end &+ (usage?.maxGap ?? 0))
             try forEachSeries(measurement: measurement, seriesKey: seriesKey, range: readRange) { series in
                 var rows: [Int64: [(String, FieldType, RollupBucket)]] = [:]
                 for column in series.columns {
@@ -198,19 +227,30 @@ extension Database {
                         rows[bucket.start, default: []].append((column.name, column.type, bucket))
                     }
                 }
+                var usageRows: [Int64: UsageBucket] = [:]
+                if let usage {
+                    for u in UsageBucket.compute(series.columns, options: usage, length: b, buckets: bucketRange) { usageRows[u.start] = u }
+                }
                 let key = Array(series.key.utf8)
                 for start in rows.keys.sorted() {
                     key.withUnsafeBytes { sink.builder.beginPoint(seriesKey: $0) }
                     for (name, type, bucket) in rows[start]! {
                         bucket.addFields(field: name, type: type, counter: options.rollup.counters.contains(name), to: &sink.builder)
                     }
+                    if let usage, let u = usageRows[start] { u.addFields(maxGap: usage.maxGap, to: &sink.builder) }
                     sink.builder.endPoint(timestamp: start)
                     written += 1
                 }
-                sink.sendIfLarge()
+                try sink.sendIfLarge()
             }
         }
         return written
+    }
+
+    /// Whether the active head passed the flush size (for writers without a maintenance thread).
+    func headOverFlushSize() -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        return active.memoryBytes >= options.headFlushBytes
     }
 
     /// The earliest timestamp held (segments and heads). Called under `lock`.
@@ -235,12 +275,19 @@ private final class RollupSink: @unchecked Sendable {
 
     init(child: Database) { self.child = child }
 
-    func sendIfLarge() {
-        if builder.byteCount >= RollupSink.batchBytes { send() }
+    func sendIfLarge() throws {
+        if builder.byteCount >= RollupSink.batchBytes { try send() }
     }
 
-    private func send() {
+    private func send() throws {
         guard builder.count > 0 else { return }
+        // Without a maintenance thread (`chargeline rollup`) nothing else flushes the rollup
+        // database, and writes past its head's hard limit would wait forever (seen with a day of
+        // 20,000 guns): flush here once the head passes the flush size.
+        if child.flushRequester == nil && child.headOverFlushSize() {
+            pending.wait()
+            try child.flush()
+        }
         let batch = builder.finish()
         pending.enter()
         child.write(batch) { [self] outcome in
@@ -254,7 +301,7 @@ private final class RollupSink: @unchecked Sendable {
     }
 
     func finish() throws {
-        send()
+        try send()
         pending.wait()
         lock.lock(); defer { lock.unlock() }
         if let failure { throw failure }

@@ -51,6 +51,10 @@ package final class Database: @unchecked Sendable {
     /// Per interned key: bucket start -> generation (mirrors `staleMarks`, which it feeds).
     var staleByIndex: [[Int64: UInt64]] = []
     var staleGeneration: UInt64 = 0
+    /// The late log: bucket start -> sequence of the latest batch whose late rows marked it
+    /// (persisted in `ROLLUPS`; sequences only grow, across restarts too).
+    var lateBuckets: [Int64: UInt64] = [:]
+    var lateSequence: UInt64 = 0
     let rollupStateMutex = NSLock()
     /// Test hook: called after each day-chunk of a rollup run has been persisted; a throw
     /// interrupts the run there (as a crash would).
@@ -97,6 +101,8 @@ package final class Database: @unchecked Sendable {
             if let state = try RollupState.load(directory: directory) {
                 rollupState = state
                 rollupWatermark = state.watermark
+                lateSequence = state.lateSequence ?? 0
+                for pair in state.lateBuckets ?? [] where pair.count == 2 { lateBuckets[pair[0]] = UInt64(bitPattern: pair[1]) }
                 for (key, starts) in state.stale {
                     staleMarks[Array(key.utf8)] = Dictionary(uniqueKeysWithValues: starts.map { ($0, UInt64(0)) })
                 }

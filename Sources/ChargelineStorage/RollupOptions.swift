@@ -21,6 +21,13 @@ public struct RollupOptions: Sendable, Equatable {
     public var lookback: Int64 { bucket }
     /// How often the scheduler in `serve` runs (ns; one minute).
     public var interval: Int64 = 60_000_000_000
+    /// Per-hour usage aggregates for daily reports (`usage_*` fields, see `UsageBucket`); nil
+    /// turns them off (reports then read raw data).
+    public var usage: UsageRollupOptions? = UsageRollupOptions()
+    /// How far past a late row the buckets it affects reach: usage durations hold a sample
+    /// until its successor, up to `usage.maxGap`, so a row also changes its predecessor's
+    /// bucket up to that far back.
+    var lateReach: Int64 { usage?.maxGap ?? 0 }
 
     public init() {}
 }

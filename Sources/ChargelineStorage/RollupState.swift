@@ -19,6 +19,11 @@ package struct RollupState: Codable, Sendable, Equatable {
     package var droppedPartitions = 0
     package var droppedRows = 0
     package var droppedBytes = 0
+    /// The late log (optional: absent in files written before it existed): the sequence number
+    /// of the latest batch with late rows, and per bucket start the sequence of the latest one
+    /// that marked it, as `[start, sequence]` pairs sorted by start.
+    package var lateSequence: UInt64?
+    package var lateBuckets: [[Int64]]?
 
     package init() {}
 

@@ -80,7 +80,9 @@ import Testing
         let next = report.rows(level: .gun).filter { $0.date == "2026-11-21" && $0.gun == "1" && $0.station == "S1" }
         #expect(next.count == 1)
         #expect(close(next[0].energyKWh, 6))  // 4 -> 10 at 00:02
-        #expect(close(next[0].chargingHours, 1.0 / 60))  // 23:56 + 5 min cap = 00:01
+        // 23:56 + 5 min cap = 00:01, and the last sample (00:02, charging, no successor)
+        // holds for the cap: 00:02-00:07.
+        #expect(close(next[0].chargingHours, 6.0 / 60))
         #expect(next[0].sessions == 0)  // started the day before
     }
 

@@ -1,0 +1,217 @@
+import ChargelineCore
+import ChargelineStorage
+
+/// Computes a daily report from the hourly rollups, falling back to raw data per gun.
+///
+/// Each figure from the rollup rows of the day's hours (`B` = bucket length, days hour-aligned):
+/// - `energy_kwh`: the hours' `energy_increase`, plus, for an hour whose first sample's
+///   predecessor (the previous non-empty hour's `energy_last`) lies more than `B` before it
+///   (beyond the rollup's lookback), that pair `first - last` (or `first` on a reset);
+/// - `sessions`: the hours' `usage_session_starts`, plus each hour whose `status_first` is 3
+///   and whose previous status sample (previous non-empty hour's `status_last`) is not;
+/// - `charging_hours`, `fault_minutes`, `online_ratio`: `usage_*_ns` of the day's hours, plus
+///   the `_spill_ns` of the hour before the day and of every hour of the day but the last;
+/// - `peak_power_kw`: max of `power_max` and `usage_vc_peak_kw`; `max_temperature`:
+///   max of `temperature_max`.
+/// A gun is read from raw data instead when any of its hours from one before the first day to
+/// the last day is not covered (past the watermark or stale), when a row lacks the usage
+/// aggregates (written before they existed, or for another max gap), or, with `faultSpans`,
+/// when it has fault time (spans are not in the rollup).
+struct RollupDailyReader {
+    let store: Store
+    let days: [ReportDay]
+    let options: DailyReportOptions
+    let coverage: RollupCoverage
+    let bucket: Int64
+
+    /// Nil when the rollups cannot answer this report at all: no rollup or usage aggregates,
+    /// another measurement, max gap or status codes, energy not a counter, or day boundaries
+    /// not on bucket boundaries (a time zone with a half-hour offset).
+    init?(store: Store, days: [ReportDay], options: DailyReportOptions) {
+        let rollup = store.options.rollup
+        guard let usage = rollup.usage, let coverage = store.rollupCoverage(database: options.database),
+              usage.measurement == options.measurement, usage.maxGap == options.maxGap, usage.statusField == "status",
+              usage.chargingCode == DailyUsageCalculator.charging, usage.faultCode == DailyUsageCalculator.fault,
+              usage.reportFields == Set(GunSamples.fieldNames), rollup.counters.contains("energy"),
+              options.maxGap <= rollup.bucket, options.energyLookback % rollup.bucket == 0,
+              days.allSatisfy({ $0.start % rollup.bucket == 0 && $0.end % rollup.bucket == 0 }),
+              let last = days.last, (coverage.watermark ?? .min) >= last.end else { return nil }
+        self.store = store
+        self.days = days
+        self.options = options
+        self.coverage = coverage
+        self.bucket = rollup.bucket
+    }
+
+    /// Rollup fields read, in the order of `Column`.
+    static let fields = ["energy_count", "energy_first", "energy_last", "energy_last_time", "energy_increase",
+                         "status_count", "status_first", "status_last", "power_max", "temperature_max"] + UsageBucket.fieldNames
+    enum Column: Int {
+        case energyCount, energyFirst, energyLast, energyLastTime, energyIncrease
+        case statusCount, statusFirst, statusLast, powerMax, temperatureMax
+        case chargingNs, chargingSpillNs, faultNs, faultSpillNs, onlineNs, onlineSpillNs, sessionStarts, maxGap, vcPeak
+    }
+
+    func compute() throws -> DailyReport {
+        let first = days[0].start, last = days[days.count - 1].end
+        let rangeStart = first - bucket
+        let nb = Int((last - rangeStart) / bucket)
+        let nf = Self.fields.count
+        let name = coverage.name
+
+        // Previous energy/status before the read range, for guns that need it (lookback).
+        var priorEnergy: [String: (value: Double, time: Int64)] = [:]
+        var priorStatus: [String: Double] = [:]
+        var known: [String: [(key: String, value: String)]] = [:]
+        if options.energyLookback > bucket {
+            let before = TimeRange(start: first - options.energyLookback, end: rangeStart)
+            for s in try store.readRollup(database: options.database, rollup: name, measurement: options.measurement,
+                                          fields: ["energy_count", "energy_last", "energy_last_time", "status_count", "status_last"],
+                                          range: before) {
+                var e: (Double, Int64)?, st: Double?
+                let cols = Dictionary(s.columns.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+                if let c = cols["energy_last"], let t = cols["energy_last_time"], c.count > 0, t.count == c.count,
+                   let v = c.value(at: c.count - 1).doubleValue, case .integer(let time) = t.value(at: t.count - 1) {
+                    e = (v, time)
+                }
+                if let c = cols["status_last"], c.count > 0 { st = c.value(at: c.count - 1).doubleValue }
+                guard e != nil || st != nil else { continue }
+                if let e { priorEnergy[s.key] = e }
+                if let st { priorStatus[s.key] = st }
+                known[s.key] = s.tags
+            }
+        }
+
+        var guns: [String: [GunDay]] = [:]
+        var tags: [String: GunSamples] = [:]
+        var fallback: Set<String> = []
+        var seen: Set<String> = []
+        var grid = [Double](repeating: .nan, count: nb * nf)
+        for s in try store.readRollup(database: options.database, rollup: name, measurement: options.measurement,
+                                      fields: Self.fields, range: TimeRange(start: rangeStart, end: last)) {
+            seen.insert(s.key)
+            let g = GunSamples(tags: s.tags)
+            if let st = options.station, g.station != st { continue }
+            // The gun's rows as a bucket x field grid (NaN = absent).
+            for i in grid.indices { grid[i] = .nan }
+            for c in s.columns {
+                guard let f = Self.fields.firstIndex(of: c.name) else { continue }
+                let ts = c.timestamps
+                for i in 0..<c.count {
+                    let b = Int((ts[i] - rangeStart) / bucket)
+                    grid[b * nf + f] = c.value(at: i).doubleValue ?? .nan
+                }
+            }
+            let keyBytes = Array(s.key.utf8)
+            // Late rows not rolled up yet: raw decides everything, membership included.
+            if let stale = coverage.stale[keyBytes], stale.contains(where: { $0 >= rangeStart && $0 < last }) {
+                fallback.insert(s.key)
+                continue
+            }
+            var ok = true
+            // As raw: the gun belongs when it has a report-field sample in the days, or an
+            // energy/status sample before them (a `usage_*` row means some report field).
+            var belongs = priorEnergy[s.key] != nil || priorStatus[s.key] != nil
+                || grid[Column.energyCount.rawValue] > 0 || grid[Column.statusCount.rawValue] > 0
+            for b in 0..<nb {
+                let hasReport = grid[b * nf + Column.energyCount.rawValue] > 0 || grid[b * nf + Column.statusCount.rawValue] > 0
+                    || !grid[b * nf + Column.powerMax.rawValue].isNaN || !grid[b * nf + Column.temperatureMax.rawValue].isNaN
+                if b > 0 && (hasReport || !grid[b * nf + Column.maxGap.rawValue].isNaN) { belongs = true }
+                if hasReport && grid[b * nf + Column.maxGap.rawValue] != Double(options.maxGap) { ok = false }
+            }
+            guard belongs else { continue }
+            guard ok, let gunDays = gunDays(grid, nf: nf, tags: g, priorEnergy: priorEnergy[s.key], priorStatus: priorStatus[s.key])
+            else { fallback.insert(s.key); continue }
+            guns[s.key] = gunDays
+            tags[s.key] = g
+        }
+        // Guns with only lookback samples: zero rows (nothing in the days), like raw.
+        for (key, t) in known where !seen.contains(key) {
+            let g = GunSamples(tags: t)
+            if let st = options.station, g.station != st { continue }
+            let grid = [Double](repeating: .nan, count: nb * nf)
+            guard let d = gunDays(grid, nf: nf, tags: g, priorEnergy: priorEnergy[key], priorStatus: priorStatus[key]) else { continue }
+            guns[key] = d
+        }
+        // Series whose only rows in the range are late (not rolled up yet) have no rollup rows.
+        for (key, starts) in coverage.stale where starts.contains(where: { $0 >= rangeStart && $0 < last }) {
+            let k = String(decoding: key, as: UTF8.self)
+            if !seen.contains(k) && SeriesKey.measurement(of: key) == options.measurement { fallback.insert(k) }
+        }
+        var fromRaw = 0
+        if !fallback.isEmpty {
+            let raw = try DailyReport.rawSamples(store: store, days: days, options: options,
+                                                 keys: fallback.count <= 256 ? fallback : nil)
+            let calc = DailyUsageCalculator(maxGap: options.maxGap)
+            for (key, samples) in raw where fallback.contains(key) {
+                guns[key] = days.map { calc.compute(samples, day: $0) }
+                fromRaw += 1
+            }
+        }
+        let ordered = guns.values.sorted { ($0[0].usage.station, $0[0].usage.pile, $0[0].usage.gun) < ($1[0].usage.station, $1[0].usage.pile, $1[0].usage.gun) }
+        var report = DailyReport(days: days, guns: (0..<days.count).map { d in ordered.map { $0[d] } })
+        report.gunsFromRaw = fromRaw
+        return report
+    }
+
+    /// The gun's days from its grid; nil when it must be read from raw (fault spans wanted).
+    private func gunDays(_ grid: [Double], nf: Int, tags g: GunSamples, priorEnergy: (value: Double, time: Int64)?,
+                         priorStatus: Double?) -> [GunDay]? {
+        func at(_ b: Int, _ c: Column) -> Double { grid[b * nf + c.rawValue] }
+        func ns(_ b: Int, _ c: Column) -> Int64 { let v = at(b, c); return v.isNaN ? 0 : Int64(v) }
+        let first = days[0].start
+        var prevEnergy = priorEnergy
+        var prevStatus = priorStatus
+        // Bucket 0 is the hour before the first day: it only feeds the previous samples and spills.
+        if at(0, .energyCount) > 0 { prevEnergy = (at(0, .energyLast), Int64(at(0, .energyLastTime))) }
+        if at(0, .statusCount) > 0 { prevStatus = at(0, .statusLast) }
+        var out: [GunDay] = []
+        for day in days {
+            let b0 = Int((day.start - first) / bucket) + 1
+            let hours = day.hourCount
+            var usage = DailyUsage(date: day.date, station: g.station, pile: g.pile, gun: g.gun)
+            var hourlyEnergy = [Double](repeating: 0, count: hours)
+            var hourlyCharging = [Double](repeating: 0, count: hours)
+            var charging: Int64 = 0, fault: Int64 = 0, online: Int64 = 0
+            var peak: Double?, temperature: Double?
+            for h in 0..<hours {
+                let b = b0 + h
+                let start = day.start + Int64(h) * bucket
+                if at(b, .energyCount) > 0 {
+                    var inc = at(b, .energyIncrease)
+                    if inc.isNaN { return nil }
+                    if let p = prevEnergy, p.time < start - bucket {
+                        let v = at(b, .energyFirst)
+                        inc += v >= p.value ? v - p.value : v
+                    }
+                    hourlyEnergy[h] = inc
+                    prevEnergy = (at(b, .energyLast), Int64(at(b, .energyLastTime)))
+                }
+                if at(b, .statusCount) > 0 {
+                    usage.sessions += Int(ns(b, .sessionStarts))
+                    if at(b, .statusFirst) == DailyUsageCalculator.charging && prevStatus != DailyUsageCalculator.charging {
+                        usage.sessions += 1
+                    }
+                    prevStatus = at(b, .statusLast)
+                }
+                let c = ns(b, .chargingNs) + ns(b - 1, .chargingSpillNs)
+                charging += c
+                hourlyCharging[h] = Double(c) / 1e9
+                fault += ns(b, .faultNs) + ns(b - 1, .faultSpillNs)
+                online += ns(b, .onlineNs) + ns(b - 1, .onlineSpillNs)
+                if !at(b, .powerMax).isNaN { peak = max(peak ?? at(b, .powerMax), at(b, .powerMax)) }
+                if !at(b, .vcPeak).isNaN { peak = max(peak ?? at(b, .vcPeak), at(b, .vcPeak)) }
+                if !at(b, .temperatureMax).isNaN { temperature = max(temperature ?? at(b, .temperatureMax), at(b, .temperatureMax)) }
+            }
+            if options.faultSpans && fault > 0 { return nil }
+            for e in hourlyEnergy { usage.energyKWh += e }
+            usage.chargingHours = Double(charging) / 3.6e12
+            usage.faultMinutes = Double(fault) / 6e10
+            usage.onlineRatio = Double(online) / Double(day.end - day.start)
+            usage.peakPowerKW = peak
+            usage.maxTemperature = temperature
+            out.append(GunDay(usage: usage, hourlyEnergyKWh: hourlyEnergy, hourlyChargingSeconds: hourlyCharging, faults: []))
+        }
+        return out
+    }
+}
