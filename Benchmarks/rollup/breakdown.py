@@ -22,7 +22,7 @@ def unzstd(data, size):
     return out.raw
 
 def suffix(name):
-    for s in ("first_time", "last_time", "count", "sum", "min", "max", "first", "last", "mean", "increase"):
+    for s in ("first_time", "last_time", "own_times", "count", "sum", "min", "max", "first", "last", "mean", "increase", "integral", "covered"):
         if name.endswith("_" + s):
             return s
     return name

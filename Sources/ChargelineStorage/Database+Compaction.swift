@@ -61,7 +61,8 @@ extension Database {
         let writer = try SegmentWriter(
             directory: partitionDirectory(start), id: allocateSegmentID(),
             seq: inputs.map(\.info.seq).max()!, level: (inputs.map(\.info.level).max() ?? 0) + 1,
-            partition: TimeRange(start: start, end: start &+ partitionDuration), options: .compact)
+            partition: TimeRange(start: start, end: start &+ partitionDuration), options: .compact,
+            statistics: options.blockStatistics)
         do {
             for key in sortedKeys {
                 // field name -> (type, sources oldest first)

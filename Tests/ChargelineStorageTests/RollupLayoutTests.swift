@@ -103,6 +103,13 @@ import Testing
         #expect(s["_own_times"] == .integer(0) && s["b_last_time"] == time(10) && s["b_count"] == .integer(1))
         let l = try logical(store, at: Self.t0)
         #expect(l["b_last_time"] == time(20) && l["b_count"] == .integer(2) && l["b_sum"] == .float(5))
+        // The rollup database keeps no block statistics (StorageOptions.blockStatistics).
+        let child = try #require(store.allDatabases().first { $0.name == "db" }?.rollupChild)
+        child.lock.lock()
+        let segments = child.segmentsOverlappingLocked(.all)
+        child.lock.unlock()
+        let metas = try segments.flatMap { try $0.loadIndex().series.flatMap { $0.fields.flatMap(\.blocks) } }
+        #expect(!metas.isEmpty && metas.allSatisfy { $0.flags == BlockMeta.noStats && $0.min == 0 && $0.sum == 0 && $0.last == 0 })
         try store.close()
     }
 
