@@ -61,19 +61,18 @@ package struct RollupBucket: Equatable, Sendable {
             while j < n && ts[j] < end { j += 1 }
             if buckets.contains(start) {
                 var b = RollupBucket(start: start)
-                var decimal = DecimalSum(), weightedDecimal = DecimalSum()
+                var decimal = DecimalSum()
                 let prev = i > 0 && ts[i - 1] >= start - lookback ? i - 1 : nil
                 if let p = prev {
                     let dt = ts[i] - start
                     b.weighted += value(p) * Double(dt)
-                    weightedDecimal.add(value(p), weight: dt)
+                    decimal.add(value(p), weight: dt, counted: false)
                     b.covered += dt
                 }
                 for k in i..<j {
                     let v = value(k)
                     b.count += 1
                     b.sum += v
-                    if column.type == .float { decimal.add(v) }
                     if column.type == .integer {
                         let iv = Int64(bitPattern: column.bits(at: k))
                         b.intSum = b.intSum &+ iv
@@ -84,14 +83,14 @@ package struct RollupBucket: Equatable, Sendable {
                     b.max = Swift.max(b.max, v)
                     let holdEnd = k + 1 < j ? ts[k + 1] : end
                     b.weighted += v * Double(holdEnd - ts[k])
-                    weightedDecimal.add(v, weight: holdEnd - ts[k])
+                    decimal.add(v, weight: holdEnd - ts[k])
                     b.covered += holdEnd - ts[k]
                     let a: Double? = k > i ? value(k - 1) : prev.map(value)
                     if let a { b.increase += v >= a ? v - a : v }
                 }
                 if column.type == .float, let exact = decimal.value { b.sum = exact }
                 // 9: value·ns to value·s.
-                b.integral = weightedDecimal.value(extraExponent: 9) ?? b.weighted / 1e9
+                b.integral = decimal.weightedValue(extraExponent: 9) ?? b.weighted / 1e9
                 b.first = value(i); b.firstBits = column.bits(at: i); b.firstTime = ts[i]
                 b.last = value(j - 1); b.lastBits = column.bits(at: j - 1); b.lastTime = ts[j - 1]
                 out.append(b)

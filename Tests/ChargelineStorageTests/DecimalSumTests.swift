@@ -23,6 +23,18 @@ import Testing
         #expect(s.value == 12746.178)
     }
 
+    @Test func weightsRepeatsAndExponentGrowthAgree() {
+        var s = DecimalSum()
+        s.add(400, weight: 10)
+        s.add(400, weight: 10)  // a repeat: the cached d
+        s.add(0.5, weight: 1)   // e = 0 -> 1 rescales both totals and the cached d
+        s.add(400, weight: 2)
+        s.add(7.5, weight: 4, counted: false)  // a previous sample: integral only
+        #expect(s.exponent == 1 && s.total == 12_005 && s.weighted == 88_005 + 300)
+        #expect(s.value == 1200.5 && s.weightedValue(extraExponent: 0) == 8830.5)
+        #expect(s.weightedValue(extraExponent: 9) == 8830.5e-9)
+    }
+
     @Test func equalsTheDoubleSumWhereThatIsExact() {
         var rng = SeededRandom(seed: 11)
         for _ in 0..<200 {
