@@ -58,8 +58,9 @@ extension Store {
     }
 
     /// Scans rollup rows (fields `<field>_<aggregate>`) of the series `keys` over `range` (see
-    /// `Database.scan`; rollup timestamps are bucket starts). Time fields are rebuilt from the
-    /// row's shared times where it has them (`RollupLayout`), as decoded chunks.
+    /// `Database.scan`; rollup timestamps are bucket starts). `_count`, `_first_time`,
+    /// `_last_time` and `_mean` are rebuilt from the row's shared columns and the stored
+    /// integral (`RollupLayout`) and come back as decoded chunks; the others as stored.
     package func scanRollup(database name: String, keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [SeriesScan] {
         guard let child = allDatabases().first(where: { $0.name == name })?.rollupChild else {
             throw ChargelineError(.notFound, "database \(name) has no rollup (rollups are disabled)")
