@@ -62,6 +62,10 @@ package struct RollupBucket: Equatable, Sendable {
             if buckets.contains(start) {
                 var b = RollupBucket(start: start)
                 var decimal = DecimalSum()
+                // The increase telescopes: Σ over pairs a -> b of (b - a), or b at a reset,
+                // is last - start + Σ a over resets (start: the previous sample, else the
+                // first). Summed as decimals it is exact, like the sum.
+                var increaseDecimal = DecimalSum()
                 let prev = i > 0 && ts[i - 1] >= start - lookback ? i - 1 : nil
                 if let p = prev {
                     let dt = ts[i] - start
@@ -86,9 +90,14 @@ package struct RollupBucket: Equatable, Sendable {
                     decimal.add(v, weight: holdEnd - ts[k])
                     b.covered += holdEnd - ts[k]
                     let a: Double? = k > i ? value(k - 1) : prev.map(value)
-                    if let a { b.increase += v >= a ? v - a : v }
+                    if let a {
+                        if v >= a { b.increase += v - a } else { b.increase += v; increaseDecimal.add(a, weight: 1, counted: false) }
+                    }
                 }
                 if column.type == .float, let exact = decimal.value { b.sum = exact }
+                increaseDecimal.add(value(j - 1), weight: 1, counted: false)
+                increaseDecimal.add(prev.map(value) ?? value(i), weight: -1, counted: false)
+                if let exact = increaseDecimal.weightedValue(extraExponent: 0) { b.increase = exact }
                 // 9: value·ns to value·s.
                 b.integral = decimal.weightedValue(extraExponent: 9) ?? b.weighted / 1e9
                 b.first = value(i); b.firstBits = column.bits(at: i); b.firstTime = ts[i]

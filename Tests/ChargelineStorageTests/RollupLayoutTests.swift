@@ -73,6 +73,21 @@ import Testing
         try store.close()
     }
 
+    @Test func sumsAndCounterIncreasesAreExactDecimals() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let store = try open(dir)
+        // 0.1 -> 0.3 -> 0.1 (a meter reset) -> 0.7: increase 0.2 + 0.1 + 0.6 = 0.9 (a running
+        // double sum gives 0.8999999999999999), sum 1.2.
+        store.writeAndWait(database: "db", batch: batch([(10, [("energy", 0.1)]), (20, [("energy", 0.3)]),
+                                                         (30, [("energy", 0.1)]), (40, [("energy", 0.7)])]))
+        _ = try store.runRollups(now: Self.t0 + Self.hour)
+        let s = try stored(store, at: Self.t0)
+        #expect(s["energy_increase"] == .float(0.9) && s["energy_sum"] == .float(1.2))
+        // Held 0.1 for 10 s, 0.3 for 10 s, 0.1 for 10 s, 0.7 for the 3560 s to the end.
+        #expect(s["energy_integral"] == .float(2497))
+        try store.close()
+    }
+
     @Test func fieldsThatDisagreeStoreEveryFieldsTimes() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
         let store = try open(dir)
