@@ -8,10 +8,17 @@ package import ChargelineCore
 /// **Shared columns.** Every field of a line-protocol row shares its timestamps, so in almost
 /// every bucket each field has the same sample count, first and last sample times and covered
 /// time. Layout 1 stored these per field (seven copies of two ~31-bit time columns: a quarter
-/// of the rollup bytes); layout 2 stores them once per row (`_count`, `_first_time`,
-/// `_last_time`, `_covered`) with `_own_times` = 0. When the fields of a row disagree,
+/// of the rollup bytes); layout 2 stores them once per row (`_count`, `_first_offset`,
+/// `_last_offset`, `_covered`) with `_own_times` = 0. When the fields of a row disagree,
 /// `_own_times` holds how many fields the row has and **every** field stores its own
 /// `<field>_count`, `_first_time`, `_last_time` and `_covered`.
+///
+/// **Offsets.** The shared times are stored as float seconds after the bucket start
+/// (`offset(_:start:)`): samples are millisecond-aligned, so 9.579 s is a decimal with three
+/// digits that the `float-decimal` codec keeps as the integer 9579 (~12 bits from hour to
+/// hour), where the nanosecond integers cost ~31 bits (the integer codecs have no decimal
+/// unit). Exact for every nanosecond offset below 2^51 ns (26 days; checked per row, else the
+/// row stores own integer times).
 ///
 /// **Mean.** Layout 2 stores the sample-and-hold integral `<field>_integral` (value·s; exact
 /// for decimal values, so the `float-decimal` codec keeps it as a small integer) instead of
@@ -26,9 +33,12 @@ package import ChargelineCore
 package enum RollupLayout {
     /// 0: the shared columns apply to every field; n > 0: every field stores its own.
     package static let ownTimes = "_own_times"
-    /// Aggregates stored once per row when the fields agree (each as `_<name>` shared, or
-    /// `<field>_<name>` own).
-    static let sharedAggregates = ["count", "first_time", "last_time", "covered"]
+    /// The shared column of each aggregate stored once per row when the fields agree (own:
+    /// `<field>_<aggregate>`).
+    static let sharedColumn = ["count": "_count", "first_time": "_first_offset", "last_time": "_last_offset", "covered": "_covered"]
+    /// Stored columns that are not per-field (no raw field has an empty name, so
+    /// `<field>_<aggregate>` never takes these names).
+    static let internalNames: Set<String> = ["_count", "_first_offset", "_last_offset", "_covered", ownTimes]
     /// Stored per field, not logical fields: read to rebuild `_mean`.
     static let hiddenSuffixes = ["_integral", "_covered"]
 
@@ -37,7 +47,8 @@ package enum RollupLayout {
     package static func addRow(_ fields: [(name: String, type: FieldType, bucket: RollupBucket)], counters: Set<String>,
                                to builder: inout WriteBatchBuilder) {
         guard let lead = fields.first?.bucket else { return }
-        let shared = fields.allSatisfy {
+        let firstOffset = offset(lead.firstTime, start: lead.start), lastOffset = offset(lead.lastTime, start: lead.start)
+        let shared = firstOffset != nil && lastOffset != nil && fields.allSatisfy {
             $0.bucket.count == lead.count && $0.bucket.firstTime == lead.firstTime && $0.bucket.lastTime == lead.lastTime
                 && $0.bucket.covered == lead.covered
         }
@@ -45,10 +56,12 @@ package enum RollupLayout {
             var name = name
             name.withUTF8 { builder.addInteger(name: UnsafeRawBufferPointer($0), v) }
         }
-        if shared {
+        if shared, let firstOffset, let lastOffset {
             add("_count", Int64(lead.count))
-            add("_first_time", lead.firstTime)
-            add("_last_time", lead.lastTime)
+            for (name, v) in [("_first_offset", firstOffset), ("_last_offset", lastOffset)] {
+                var name = name
+                name.withUTF8 { builder.addFloat(name: UnsafeRawBufferPointer($0), v) }
+            }
             add("_covered", lead.covered)
             add(ownTimes, 0)
         } else {
@@ -57,6 +70,23 @@ package enum RollupLayout {
         for (name, type, bucket) in fields {
             bucket.addFields(field: name, type: type, counter: counters.contains(name), own: !shared, to: &builder)
         }
+    }
+
+    /// `t - start` in seconds, if the nanoseconds come back exactly from it (`time`): always
+    /// for offsets below 2^51 ns, 26 days (`Double(ns) / 1e9` and `x · 1e9` are each off by at
+    /// most 2^-53 relative, so `x · 1e9` is within 0.5 of `ns`); checked anyway, and never
+    /// tried at 2^52 ns or more.
+    static func offset(_ t: Int64, start: Int64) -> Double? {
+        let (ns, o) = t.subtractingReportingOverflow(start)
+        guard !o, ns.magnitude < 1 << 52 else { return nil }
+        let x = Double(ns) / 1e9
+        return time(offset: x, start: start) == t ? x : nil
+    }
+
+    /// The time `x` seconds after `start`; nil for values no writer stores (damage).
+    static func time(offset x: Double, start: Int64) -> Int64? {
+        guard x.isFinite, x.magnitude < 4_503_599.627370496 else { return nil }  // 2^52 ns
+        return start.addingReportingOverflow(Int64((x * 1e9).rounded())).partialValue
     }
 
     /// The time-weighted mean from a row's integral (value·s) and covered time (ns); nil when
@@ -69,14 +99,13 @@ package enum RollupLayout {
 
     /// Whether a stored column is not a logical field.
     static func isHidden(_ name: String) -> Bool {
-        name.hasPrefix("_") && sharedAggregates.contains(String(name.dropFirst())) || name == ownTimes
-            || hiddenSuffixes.contains { name.hasSuffix($0) }
+        internalNames.contains(name) || hiddenSuffixes.contains { name.hasSuffix($0) }
     }
 
     /// A logical column rebuilt from stored ones: `<field>_<aggregate>` for the shared
     /// aggregates and the mean.
     static func derived(_ name: String) -> (field: String, aggregate: String)? {
-        guard !name.hasPrefix("_") else { return nil }
+        guard !internalNames.contains(name) else { return nil }
         for a in ["count", "first_time", "last_time", "mean"] where name.hasSuffix("_" + a) {
             return (String(name.dropLast(a.count + 1)), a)
         }
@@ -88,7 +117,7 @@ package enum RollupLayout {
     /// integral or a stored mean; hidden columns dropped.
     package static func logicalFields(_ stored: [String: FieldType]) -> [String: FieldType] {
         var out = stored.filter { !isHidden($0.key) }
-        for name in stored.keys where name.hasSuffix("_min") && !name.hasPrefix("_") {
+        for name in stored.keys where name.hasSuffix("_min") && !internalNames.contains(name) {
             let field = name.dropLast(4)
             out[field + "_count"] = .integer
             out[field + "_first_time"] = .integer
@@ -103,7 +132,7 @@ package enum RollupLayout {
     static func sources(_ field: String, _ aggregate: String) -> [String] {
         let parts = aggregate == "mean" ? ["covered"] : [aggregate]
         var out = [field + "_min", ownTimes]
-        for p in parts { out += ["_" + p, field + "_" + p] }
+        for p in parts { out += [sharedColumn[p]!, field + "_" + p] }
         if aggregate == "mean" { out += [field + "_integral", field + "_mean"] }
         return out
     }
@@ -143,7 +172,8 @@ package enum RollupLayout {
             }
         }
         let part = aggregate == "mean" ? "covered" : aggregate
-        var ownC = Cursor(data: own), sharedC = Cursor(data: try column("_" + part)), fieldC = Cursor(data: try column(field + "_" + part))
+        let sharedName = sharedColumn[part]!
+        var ownC = Cursor(data: own), sharedC = Cursor(data: try column(sharedName)), fieldC = Cursor(data: try column(field + "_" + part))
         var integralC = Cursor(data: aggregate == "mean" ? try column(field + "_integral") : nil)
         var storedMeanC = Cursor(data: aggregate == "mean" ? try column(field + "_mean") : nil)
         var out = ColumnData(type: aggregate == "mean" ? .float : .integer)
@@ -157,14 +187,18 @@ package enum RollupLayout {
                     if let m = storedMeanC.at(t) { out.timestamps.append(t); out.bits.append(m) }
                     continue
                 }
-                guard let covered = o == 0 ? sharedC.at(t) : fieldC.at(t) else { throw damaged(t, key, o == 0 ? "_covered" : field + "_covered") }
+                guard let covered = o == 0 ? sharedC.at(t) : fieldC.at(t) else { throw damaged(t, key, o == 0 ? sharedName : field + "_covered") }
                 if let m = mean(integral: Double(bitPattern: integral), covered: Int64(bitPattern: covered)) {
                     out.timestamps.append(t); out.bits.append(m.bitPattern)
                 }
                 continue
             }
             // Layout 1 rows (no `_own_times`) and rows whose fields disagree: own columns.
-            guard let v = o == 0 ? sharedC.at(t) : fieldC.at(t) else { throw damaged(t, key, o == 0 ? "_" + part : field + "_" + part) }
+            guard var v = o == 0 ? sharedC.at(t) : fieldC.at(t) else { throw damaged(t, key, o == 0 ? sharedName : field + "_" + part) }
+            if o == 0 && part != "count" && part != "covered" {
+                guard let time = time(offset: Double(bitPattern: v), start: t) else { throw damaged(t, key, sharedName + " (not an offset)") }
+                v = UInt64(bitPattern: time)
+            }
             out.timestamps.append(t)
             out.bits.append(v)
         }
@@ -204,7 +238,7 @@ package enum RollupLayout {
         let byName = Dictionary(columns.map { ($0.name, $0.data) }, uniquingKeysWith: { a, _ in a })
         var out: [String: ColumnData] = [:]
         for c in columns where !isHidden(c.name) && derived(c.name) == nil { out[c.name] = c.data }
-        for c in columns where c.name.hasSuffix("_min") && !c.name.hasPrefix("_") {
+        for c in columns where c.name.hasSuffix("_min") && !internalNames.contains(c.name) {
             let field = String(c.name.dropLast(4))
             for aggregate in ["count", "first_time", "last_time", "mean"] where wanted?.contains(field + "_" + aggregate) ?? true {
                 if let data = try rebuild(field: field, aggregate: aggregate, key: key, column: { byName[$0] }) {

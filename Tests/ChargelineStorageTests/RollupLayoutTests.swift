@@ -60,7 +60,8 @@ import Testing
         store.writeAndWait(database: "db", batch: batch([(10, [("a", 1.5), ("b", 2)]), (20, [("a", 2.5), ("b", 3)])]))
         _ = try store.runRollups(now: Self.t0 + Self.hour)
         let s = try stored(store, at: Self.t0)
-        #expect(s["_first_time"] == time(10) && s["_last_time"] == time(20) && s["_own_times"] == .integer(0))
+        // Shared times as seconds after the bucket start (float-decimal keeps 10.0 as 10).
+        #expect(s["_first_offset"] == .float(10) && s["_last_offset"] == .float(20) && s["_own_times"] == .integer(0))
         #expect(s["_count"] == .integer(2) && s["_covered"] == .integer(3590 * 1_000_000_000))
         #expect(s["a_first_time"] == nil && s["b_last_time"] == nil && s["a_count"] == nil && s["a_covered"] == nil)
         // Held 1.5 for 10 s and 2.5 for the remaining 3580 s; no earlier sample, so the
@@ -68,9 +69,24 @@ import Testing
         #expect(s["a_integral"] == .float(8965) && s["a_mean"] == nil)
         let l = try logical(store, at: Self.t0)
         #expect(l["a_first_time"] == time(10) && l["b_first_time"] == time(10) && l["a_last_time"] == time(20))
-        #expect(l["a_sum"] == .float(4) && l["a_count"] == .integer(2) && l["_own_times"] == nil && l["_first_time"] == nil)
+        #expect(l["a_sum"] == .float(4) && l["a_count"] == .integer(2) && l["_own_times"] == nil && l["_first_offset"] == nil)
         #expect(l["a_mean"] == .float(8965 * 1e9 / 3.59e12) && l["a_integral"] == nil && l["_covered"] == nil)
         try store.close()
+    }
+
+    @Test func offsetsGiveBackEveryNanosecond() {
+        var rng = SeededRandom(seed: 5)
+        let start = Self.t0 + 7 * Self.hour
+        for _ in 0..<100_000 {
+            let t = start + Int64.random(in: 0..<Self.hour, using: &rng)
+            let x = RollupLayout.offset(t, start: start)
+            #expect(x != nil && RollupLayout.time(offset: x!, start: start) == t)
+        }
+        // Millisecond-aligned offsets are short decimals (what the codec stores cheaply).
+        #expect(RollupLayout.offset(start + 9_579_000_000, start: start) == 9.579)
+        #expect(RollupLayout.offset(start + (1 << 51) - 1, start: start) != nil)
+        #expect(RollupLayout.offset(start + (1 << 52), start: start) == nil)
+        #expect(RollupLayout.time(offset: .nan, start: start) == nil && RollupLayout.time(offset: 1e300, start: start) == nil)
     }
 
     @Test func sumsAndCounterIncreasesAreExactDecimals() throws {
@@ -94,7 +110,7 @@ import Testing
         store.writeAndWait(database: "db", batch: batch([(10, [("a", 1), ("b", 2)]), (20, [("a", 2)])]))
         _ = try store.runRollups(now: Self.t0 + Self.hour)
         let s = try stored(store, at: Self.t0)
-        #expect(s["_own_times"] == .integer(2) && s["_first_time"] == nil && s["_count"] == nil)
+        #expect(s["_own_times"] == .integer(2) && s["_first_offset"] == nil && s["_count"] == nil)
         #expect(s["a_count"] == .integer(2) && s["b_count"] == .integer(1) && s["b_covered"] == .integer(3590 * 1_000_000_000))
         #expect(s["a_last_time"] == time(20) && s["b_last_time"] == time(10) && s["b_first_time"] == time(10))
         let l = try logical(store, at: Self.t0)
@@ -148,7 +164,7 @@ import Testing
         let new = try logical(store, at: Self.t0)
         #expect(new["a_first_time"] == time(10))
         let catalog = try #require(try store.rollupCatalog(database: "db", measurement: "telemetry"))
-        #expect(catalog.fields["a_first_time"] == .integer && catalog.fields["_own_times"] == nil && catalog.fields["_first_time"] == nil)
+        #expect(catalog.fields["a_first_time"] == .integer && catalog.fields["_own_times"] == nil && catalog.fields["_first_offset"] == nil)
         try store.close()
     }
 }
