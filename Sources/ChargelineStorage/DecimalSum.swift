@@ -26,6 +26,8 @@ package struct DecimalSum: Sendable, Equatable {
     private var lastBits: UInt64 = 0
     private var lastD: Int64 = 0
     private var hasLast = false
+    /// 10^exponent, kept here so the per-value check reads no global table.
+    private var power = 1.0
 
     /// 9 decimals: beyond nanounits telemetry is not printed decimals, and 10^9 keeps
     /// `d` of values up to 2 · 10^6 below 2^51.
@@ -54,6 +56,12 @@ package struct DecimalSum: Sendable, Equatable {
         let d: Int64
         if hasLast && v.bitPattern == lastBits {
             d = lastD
+        } else if let atCurrent = DecimalSum.integer(v, power: power) {
+            // The common case: the value is a decimal at the exponent reached so far.
+            d = atCurrent
+            lastBits = v.bitPattern
+            lastD = d
+            hasLast = true
         } else {
             guard let found = digits(v) else { return }
             d = found
@@ -70,6 +78,15 @@ package struct DecimalSum: Sendable, Equatable {
             let (s, o2) = weighted.addingReportingOverflow(m)
             if o1 || o2 { weightedExact = false } else { weighted = s }
         }
+    }
+
+    /// `round(v · p)` if `Double(that) / p` is exactly `v` (and |v · p| < 2^51).
+    @inline(__always)
+    static func integer(_ v: Double, power p: Double) -> Int64? {
+        let x = v * p
+        guard x.magnitude < limit else { return nil }
+        let d = Int64((x + roundingMagic) - roundingMagic)
+        return (Double(d) / p).bitPattern == v.bitPattern ? d : nil
     }
 
     /// `d` with `v = Double(d) / 10^exponent` exactly, raising the exponent when needed; nil
@@ -89,6 +106,7 @@ package struct DecimalSum: Sendable, Equatable {
                         if o1 { sumExact = false } else { total = t }
                         if o2 { weightedExact = false } else { weighted = w }
                         exponent = e
+                        power = p
                         let (ld, o3) = lastD.multipliedReportingOverflow(by: k)
                         if o3 { hasLast = false } else { lastD = ld }  // the cached d was at the old exponent
                     }
