@@ -53,7 +53,7 @@ struct RollupCommand: ParsableCommand {
             for (name, r) in reports {
                 let rate = r.milliseconds > 0 ? Double(r.valuesRead) / (r.milliseconds / 1_000) : 0
                 print("\(name): \(r.bucketsWritten) new and \(r.bucketsRecomputed) recomputed buckets from \(r.valuesRead) raw values in "
-                      + "\(Terminal.format(r.milliseconds / 1_000, 2)) s (\(Terminal.format(rate / 1e6, 1)) M values/s); watermark "
+                      + "\(Terminal.format(r.milliseconds / 1_000, 3)) s (\(Terminal.format(rate / 1e6, 1)) M values/s); watermark "
                       + (r.watermark.map { CivilTime(nanoseconds: $0).rfc3339 } ?? "none"))
             }
         } catch let e as ValidationError {

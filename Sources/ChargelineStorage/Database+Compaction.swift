@@ -62,7 +62,7 @@ extension Database {
             directory: partitionDirectory(start), id: allocateSegmentID(),
             seq: inputs.map(\.info.seq).max()!, level: (inputs.map(\.info.level).max() ?? 0) + 1,
             partition: TimeRange(start: start, end: start &+ partitionDuration), options: .compact,
-            maxBlockRows: SegmentFormat.maxCompactedBlockValues)
+            maxBlockRows: SegmentFormat.maxCompactedBlockValues, statistics: options.blockStatistics)
         do {
             for key in sortedKeys {
                 // field name -> (type, sources oldest first)

@@ -108,7 +108,8 @@ extension Database {
                     if writers[start] == nil {
                         writers[start] = try SegmentWriter(
                             directory: partitionDirectory(start), id: allocateSegmentID(), seq: seq, level: 0,
-                            partition: TimeRange(start: start, end: start &+ partitionDuration), options: .fast)
+                            partition: TimeRange(start: start, end: start &+ partitionDuration), options: .fast,
+                            statistics: options.blockStatistics)
                     }
                     try writers[start]!.addSeries(key: key, columns: columns)
                 }

@@ -234,9 +234,7 @@ extension Database {
                 let key = Array(series.key.utf8)
                 for start in rows.keys.sorted() {
                     key.withUnsafeBytes { sink.builder.beginPoint(seriesKey: $0) }
-                    for (name, type, bucket) in rows[start]! {
-                        bucket.addFields(field: name, type: type, counter: options.rollup.counters.contains(name), to: &sink.builder)
-                    }
+                    RollupLayout.addRow(rows[start]!, counters: options.rollup.counters, to: &sink.builder)
                     if let usage, let u = usageRows[start] { u.addFields(maxGap: usage.maxGap, to: &sink.builder) }
                     sink.builder.endPoint(timestamp: start)
                     written += 1

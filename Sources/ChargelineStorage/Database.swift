@@ -96,6 +96,7 @@ package final class Database: @unchecked Sendable {
         if options.rollup.enabled {
             var childOptions = options
             childOptions.rollup.enabled = false
+            childOptions.blockStatistics = false
             rollupChild = try Database(name: "\(name).\(options.rollup.name)", directory: directory + "/rollup_" + options.rollup.name,
                                        options: childOptions, readOnly: readOnly, logger: logger)
             if let state = try RollupState.load(directory: directory) {

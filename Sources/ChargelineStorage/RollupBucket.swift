@@ -14,6 +14,8 @@ package import ChargelineCore
 package struct RollupBucket: Equatable, Sendable {
     package var start: Int64
     package var count = 0
+    /// Float fields: the exact decimal sum when every value is a decimal (`DecimalSum`),
+    /// else the running double sum.
     package var sum = 0.0
     package var intSum: Int64 = 0
     package var min = Double.infinity
@@ -22,12 +24,18 @@ package struct RollupBucket: Equatable, Sendable {
     package var intMax = Int64.min
     package var first = 0.0, firstBits: UInt64 = 0, firstTime: Int64 = 0
     package var last = 0.0, lastBits: UInt64 = 0, lastTime: Int64 = 0
+    /// ∫value dt over the covered time, in value·ns (running double sum).
     package var weighted = 0.0
+    /// The same integral in value·s, exact when the values are decimals and the integral
+    /// fits (`DecimalSum`), else `weighted / 1e9`: what the rollup stores (`_integral`).
+    package var integral = 0.0
+    /// Covered time (ns).
     package var covered: Int64 = 0
     package var increase = 0.0
 
-    /// Time-weighted mean, or nil when nothing of the bucket is covered.
-    package var mean: Double? { covered > 0 ? weighted / Double(covered) : nil }
+    /// Time-weighted mean, or nil when nothing of the bucket is covered. Computed as a read
+    /// computes it from the stored row (`RollupLayout.mean`).
+    package var mean: Double? { RollupLayout.mean(integral: integral, covered: covered) }
 
     /// Computes every bucket of `length` that holds samples of `column` and whose start lies in
     /// `buckets` (values outside these buckets are used only as previous samples).
@@ -53,10 +61,16 @@ package struct RollupBucket: Equatable, Sendable {
             while j < n && ts[j] < end { j += 1 }
             if buckets.contains(start) {
                 var b = RollupBucket(start: start)
+                var decimal = DecimalSum()
+                // The increase telescopes: Σ over pairs a -> b of (b - a), or b at a reset,
+                // is last - start + Σ a over resets (start: the previous sample, else the
+                // first). Summed as decimals it is exact, like the sum.
+                var increaseDecimal = DecimalSum()
                 let prev = i > 0 && ts[i - 1] >= start - lookback ? i - 1 : nil
                 if let p = prev {
                     let dt = ts[i] - start
                     b.weighted += value(p) * Double(dt)
+                    decimal.add(value(p), weight: dt, counted: false)
                     b.covered += dt
                 }
                 for k in i..<j {
@@ -73,10 +87,19 @@ package struct RollupBucket: Equatable, Sendable {
                     b.max = Swift.max(b.max, v)
                     let holdEnd = k + 1 < j ? ts[k + 1] : end
                     b.weighted += v * Double(holdEnd - ts[k])
+                    decimal.add(v, weight: holdEnd - ts[k])
                     b.covered += holdEnd - ts[k]
                     let a: Double? = k > i ? value(k - 1) : prev.map(value)
-                    if let a { b.increase += v >= a ? v - a : v }
+                    if let a {
+                        if v >= a { b.increase += v - a } else { b.increase += v; increaseDecimal.add(a, weight: 1, counted: false) }
+                    }
                 }
+                if column.type == .float, let exact = decimal.value { b.sum = exact }
+                increaseDecimal.add(value(j - 1), weight: 1, counted: false)
+                increaseDecimal.add(prev.map(value) ?? value(i), weight: -1, counted: false)
+                if let exact = increaseDecimal.weightedValue(extraExponent: 0) { b.increase = exact }
+                // 9: value·ns to value·s.
+                b.integral = decimal.weightedValue(extraExponent: 9) ?? b.weighted / 1e9
                 b.first = value(i); b.firstBits = column.bits(at: i); b.firstTime = ts[i]
                 b.last = value(j - 1); b.lastBits = column.bits(at: j - 1); b.lastTime = ts[j - 1]
                 out.append(b)
@@ -86,15 +109,18 @@ package struct RollupBucket: Equatable, Sendable {
         return out
     }
 
-    /// Appends this bucket's fields for `field` to an open point of `builder`.
-    /// Integer fields keep integer sum/min/max/first/last (as InfluxQL returns for raw data);
-    /// the mean is always a float.
-    package func addFields(field: String, type: FieldType, counter: Bool, to builder: inout WriteBatchBuilder) {
+    /// Appends this bucket's aggregates of `field` to an open point of `builder`: sum, min,
+    /// max, first, last, integral and (counters) increase; with `own` also count,
+    /// `_first_time`, `_last_time` and `_covered` (otherwise the row's shared columns hold
+    /// them, see `RollupLayout`). Integer fields keep integer sum/min/max/first/last (as InfluxQL returns
+    /// for raw data); the mean is always a float. A new aggregate is one more `add` here, one
+    /// line in docs/format.md ("Rollup rows") and, if queries fold it, a suffix in
+    /// `RollupSplit`.
+    package func addFields(field: String, type: FieldType, counter: Bool, own: Bool, to builder: inout WriteBatchBuilder) {
         func add(_ suffix: String, _ body: (UnsafeRawBufferPointer, inout WriteBatchBuilder) -> Void) {
             var name = field + "_" + suffix
             name.withUTF8 { body(UnsafeRawBufferPointer($0), &builder) }
         }
-        add("count") { $1.addInteger(name: $0, Int64(count)) }
         switch type {
         case .integer:
             add("sum") { $1.addInteger(name: $0, intSum) }
@@ -109,9 +135,13 @@ package struct RollupBucket: Equatable, Sendable {
             add("first") { $1.addFloat(name: $0, first) }
             add("last") { $1.addFloat(name: $0, last) }
         }
-        add("first_time") { $1.addInteger(name: $0, firstTime) }
-        add("last_time") { $1.addInteger(name: $0, lastTime) }
-        if let mean { add("mean") { $1.addFloat(name: $0, mean) } }
+        if own {
+            add("count") { $1.addInteger(name: $0, Int64(count)) }
+            add("first_time") { $1.addInteger(name: $0, firstTime) }
+            add("last_time") { $1.addInteger(name: $0, lastTime) }
+            add("covered") { $1.addInteger(name: $0, covered) }
+        }
+        add("integral") { $1.addFloat(name: $0, integral) }
         if counter { add("increase") { $1.addFloat(name: $0, increase) } }
     }
 

@@ -28,15 +28,19 @@ package final class SegmentWriter {
 
     /// Flushes the buffer to the file once it holds this much (1 MiB: few syscalls, little memory).
     private static let bufferLimit = 1 << 20
+    private let statistics: Bool
 
     /// `maxBlockRows` caps the rows per block (``SegmentFormat/maxBlockValues`` for flushes,
     /// ``SegmentFormat/maxCompactedBlockValues`` for compaction).
+    /// - Parameter statistics: store each numeric block's min, max, sum, first and last in its
+    ///   meta (false: zeros and the `noStats` flag, as for strings; see `StorageOptions`).
     package init(
         directory: String, id: UInt64, seq: UInt64, level: Int, partition: TimeRange, options: CodecOptions,
-        maxBlockRows: Int = SegmentFormat.maxBlockValues
+        maxBlockRows: Int = SegmentFormat.maxBlockValues, statistics: Bool = true
     ) throws {
         precondition(maxBlockRows > 0, "BUG: SegmentWriter needs a positive block size")
         self.maxBlockRows = maxBlockRows
+        self.statistics = statistics
         self.directory = directory
         self.id = id
         self.seq = seq
@@ -204,6 +208,11 @@ package final class SegmentWriter {
         }
         let (offset, length) = try appendChecksummed(scratchValues)
         blockCount += 1
+        guard statistics else {
+            return BlockMeta(offset: offset, length: length, count: UInt32(range.count), minTime: data.timestamps[range.lowerBound],
+                             maxTime: data.timestamps[range.upperBound - 1], min: 0, max: 0, sum: 0, first: 0, last: 0,
+                             flags: BlockMeta.noStats)
+        }
         return BlockMeta.stats(of: data, range, offset: offset, length: length)
     }
 

@@ -51,17 +51,20 @@ extension Store {
         // "\u{1}" cannot occur in a database name that passed `validate`, so no clash with raw keys.
         let cacheKey = name + "\u{1}" + measurement
         if let hit = catalogCache.get(cacheKey, generation: generation) { return hit }
-        let built = try child.buildCatalog(measurement: measurement)
+        let stored = try child.buildCatalog(measurement: measurement)
+        let built = SeriesCatalog(measurement: measurement, keys: stored.series.map(\.key), fields: RollupLayout.logicalFields(stored.fields))
         catalogCache.put(cacheKey, generation: generation, catalog: built)
         return built
     }
 
     /// Scans rollup rows (fields `<field>_<aggregate>`) of the series `keys` over `range` (see
-    /// `Database.scan`; rollup timestamps are bucket starts).
+    /// `Database.scan`; rollup timestamps are bucket starts). `_count`, `_first_time`,
+    /// `_last_time` and `_mean` are rebuilt from the row's shared columns and the stored
+    /// integral (`RollupLayout`) and come back as decoded chunks; the others as stored.
     package func scanRollup(database name: String, keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [SeriesScan] {
         guard let child = allDatabases().first(where: { $0.name == name })?.rollupChild else {
             throw ChargelineError(.notFound, "database \(name) has no rollup (rollups are disabled)")
         }
-        return try child.scan(keys: keys, fields: fields, range: range)
+        return try RollupLayout.logicalScans(child.scan(keys: keys, fields: RollupLayout.storedNames(for: fields), range: range), fields: fields)
     }
 }

@@ -170,8 +170,12 @@ public final class Store: @unchecked Sendable {
         guard let child = db.rollupChild, options.rollup.name == rollup else {
             throw ChargelineError(.notFound, "database \(name) has no rollup \(rollup) (rollups: \(options.rollup.enabled ? options.rollup.name : "disabled"))")
         }
+        let wanted = fields.map(Set.init)
         return try child.read(measurement: measurement, seriesKey: seriesKey.map { Array($0.utf8) },
-                              fields: fields.map(Set.init), range: range)
+                              fields: RollupLayout.storedNames(for: wanted), range: range).map { s in
+            let key = Array(s.key.utf8)
+            return SeriesReadResult(key: key, columns: try RollupLayout.logicalColumns(s.columns, wanted: wanted, key: key))
+        }
     }
 
     /// Flushes, then merges each partition's segments into one. Returns partitions rewritten.

@@ -1,0 +1,251 @@
+package import ChargelineCore
+
+/// How a series-hour's rollup row is stored in the rollup database (docs/format.md, "Rollup
+/// rows", row layout 2), and how reads turn the stored columns back into the logical fields
+/// `<field>_count`, `_sum`, `_min`, `_max`, `_first`, `_last`, `_first_time`, `_last_time`,
+/// `_mean` and `_increase` that queries see.
+///
+/// **Shared columns.** Every field of a line-protocol row shares its timestamps, so in almost
+/// every bucket each field has the same sample count, first and last sample times and covered
+/// time. Layout 1 stored these per field (seven copies of two ~31-bit time columns: a quarter
+/// of the rollup bytes); layout 2 stores them once per row (`_count`, `_first_offset`,
+/// `_last_offset`, `_covered`) with `_own_times` = 0. When the fields of a row disagree,
+/// `_own_times` holds how many fields the row has and **every** field stores its own
+/// `<field>_count`, `_first_time`, `_last_time` and `_covered`.
+///
+/// **Offsets.** The shared times are stored as float seconds after the bucket start
+/// (`offset(_:start:)`): samples are millisecond-aligned, so 9.579 s is a decimal with three
+/// digits that the `float-decimal` codec keeps as the integer 9579 (~12 bits from hour to
+/// hour), where the nanosecond integers cost ~31 bits (the integer codecs have no decimal
+/// unit). Exact for every nanosecond offset below 2^51 ns (26 days; checked per row, else the
+/// row stores own integer times).
+///
+/// **Mean.** Layout 2 stores the sample-and-hold integral `<field>_integral` (value·s; exact
+/// for decimal values, so the `float-decimal` codec keeps it as a small integer) instead of
+/// the mean (a quotient: 64 noisy bits); a read divides by the covered time.
+///
+/// **Rewrites.** Rewriting a bucket (late rows, backfill) writes a whole new row, but the
+/// rollup database never deletes a column value: a field's own columns from an older version
+/// of the row stay on disk. "`_own_times` = 0: shared; otherwise own" reads only what the
+/// newest version wrote, since every version writes `_own_times` and own columns for all
+/// fields or none. Rows of layout 1 have no `_own_times` and no `_integral` and are read from
+/// their own columns (`<field>_mean` as stored).
+package enum RollupLayout {
+    /// 0: the shared columns apply to every field; n > 0: every field stores its own.
+    package static let ownTimes = "_own_times"
+    /// The shared column of each aggregate stored once per row when the fields agree (own:
+    /// `<field>_<aggregate>`).
+    static let sharedColumn = ["count": "_count", "first_time": "_first_offset", "last_time": "_last_offset", "covered": "_covered"]
+    /// Stored columns that are not per-field (no raw field has an empty name, so
+    /// `<field>_<aggregate>` never takes these names).
+    static let internalNames: Set<String> = ["_count", "_first_offset", "_last_offset", "_covered", ownTimes]
+    /// Stored per field, not logical fields: read to rebuild `_mean`.
+    static let hiddenSuffixes = ["_integral", "_covered"]
+
+    /// Appends the fields of one row (an open point of `builder`): per raw field its
+    /// aggregates, plus the row's shared columns.
+    package static func addRow(_ fields: [(name: String, type: FieldType, bucket: RollupBucket)], counters: Set<String>,
+                               to builder: inout WriteBatchBuilder) {
+        guard let lead = fields.first?.bucket else { return }
+        let firstOffset = offset(lead.firstTime, start: lead.start), lastOffset = offset(lead.lastTime, start: lead.start)
+        let shared = firstOffset != nil && lastOffset != nil && fields.allSatisfy {
+            $0.bucket.count == lead.count && $0.bucket.firstTime == lead.firstTime && $0.bucket.lastTime == lead.lastTime
+                && $0.bucket.covered == lead.covered
+        }
+        func add(_ name: String, _ v: Int64) {
+            var name = name
+            name.withUTF8 { builder.addInteger(name: UnsafeRawBufferPointer($0), v) }
+        }
+        if shared, let firstOffset, let lastOffset {
+            add("_count", Int64(lead.count))
+            for (name, v) in [("_first_offset", firstOffset), ("_last_offset", lastOffset)] {
+                var name = name
+                name.withUTF8 { builder.addFloat(name: UnsafeRawBufferPointer($0), v) }
+            }
+            add("_covered", lead.covered)
+            add(ownTimes, 0)
+        } else {
+            add(ownTimes, Int64(fields.count))
+        }
+        for (name, type, bucket) in fields {
+            bucket.addFields(field: name, type: type, counter: counters.contains(name), own: !shared, to: &builder)
+        }
+    }
+
+    /// `t - start` in seconds, if the nanoseconds come back exactly from it (`time`): always
+    /// for offsets below 2^51 ns, 26 days (`Double(ns) / 1e9` and `x · 1e9` are each off by at
+    /// most 2^-53 relative, so `x · 1e9` is within 0.5 of `ns`); checked anyway, and never
+    /// tried at 2^52 ns or more.
+    static func offset(_ t: Int64, start: Int64) -> Double? {
+        let (ns, o) = t.subtractingReportingOverflow(start)
+        guard !o, ns.magnitude < 1 << 52 else { return nil }
+        let x = Double(ns) / 1e9
+        return time(offset: x, start: start) == t ? x : nil
+    }
+
+    /// The time `x` seconds after `start`; nil for values no writer stores (damage).
+    static func time(offset x: Double, start: Int64) -> Int64? {
+        guard x.isFinite, x.magnitude < 4_503_599.627370496 else { return nil }  // 2^52 ns
+        return start.addingReportingOverflow(Int64((x * 1e9).rounded())).partialValue
+    }
+
+    /// The time-weighted mean from a row's integral (value·s) and covered time (ns); nil when
+    /// nothing is covered. The writer's `RollupBucket.mean` uses this too, so both agree.
+    package static func mean(integral: Double, covered: Int64) -> Double? {
+        covered > 0 ? integral * 1e9 / Double(covered) : nil
+    }
+
+    // MARK: - Names
+
+    /// Whether a stored column is not a logical field.
+    static func isHidden(_ name: String) -> Bool {
+        internalNames.contains(name) || hiddenSuffixes.contains { name.hasSuffix($0) }
+    }
+
+    /// A logical column rebuilt from stored ones: `<field>_<aggregate>` for the shared
+    /// aggregates and the mean.
+    static func derived(_ name: String) -> (field: String, aggregate: String)? {
+        guard !internalNames.contains(name) else { return nil }
+        for a in ["count", "first_time", "last_time", "mean"] where name.hasSuffix("_" + a) {
+            return (String(name.dropLast(a.count + 1)), a)
+        }
+        return nil
+    }
+
+    /// Logical fields from the stored ones (for catalogs): per field (a `<field>_min` column)
+    /// `_count`, `_first_time`, `_last_time` (integer) and `_mean` (float) where it has an
+    /// integral or a stored mean; hidden columns dropped.
+    package static func logicalFields(_ stored: [String: FieldType]) -> [String: FieldType] {
+        var out = stored.filter { !isHidden($0.key) }
+        for name in stored.keys where name.hasSuffix("_min") && !internalNames.contains(name) {
+            let field = name.dropLast(4)
+            out[field + "_count"] = .integer
+            out[field + "_first_time"] = .integer
+            out[field + "_last_time"] = .integer
+            if stored[field + "_integral"] != nil || stored[field + "_mean"] != nil { out[field + "_mean"] = .float }
+        }
+        return out
+    }
+
+    /// Stored columns a derived logical column reads: the row set (`<field>_min`, present for
+    /// every numeric field in every layout), `_own_times`, and the shared and own columns.
+    static func sources(_ field: String, _ aggregate: String) -> [String] {
+        let parts = aggregate == "mean" ? ["covered"] : [aggregate]
+        var out = [field + "_min", ownTimes]
+        for p in parts { out += [sharedColumn[p]!, field + "_" + p] }
+        if aggregate == "mean" { out += [field + "_integral", field + "_mean"] }
+        return out
+    }
+
+    /// The stored columns to read for the logical `fields`: themselves (so position i of the
+    /// result is field i), then what derived ones need.
+    package static func storedNames(for fields: [String]) -> [String] {
+        var out = fields
+        var seen = Set(fields)
+        for name in fields {
+            guard let (field, aggregate) = derived(name) else { continue }
+            for n in sources(field, aggregate) where seen.insert(n).inserted { out.append(n) }
+        }
+        return out
+    }
+
+    /// The stored columns to read for the logical `wanted` set (nil: all).
+    static func storedNames(for wanted: Set<String>?) -> Set<String>? {
+        wanted.map { Set(storedNames(for: Array($0))) }
+    }
+
+    // MARK: - Rebuilding
+
+    /// Logical column `field_aggregate` of one series, one value per row of `<field>_min`
+    /// where it has one. `column(name)` returns stored columns (nil when absent).
+    /// - Throws: `.corruption` when a row lacks a column it needs (a damaged rollup).
+    static func rebuild(field: String, aggregate: String, key: [UInt8], column: (String) throws -> ColumnData?) throws -> ColumnData? {
+        guard let rows = try column(field + "_min") else { return nil }
+        let own = try column(ownTimes)
+        struct Cursor {
+            let data: ColumnData?
+            var i = 0
+            mutating func at(_ t: Int64) -> UInt64? {
+                guard let data else { return nil }
+                while i < data.count && data.timestamps[i] < t { i += 1 }
+                return i < data.count && data.timestamps[i] == t ? data.bits[i] : nil
+            }
+        }
+        let part = aggregate == "mean" ? "covered" : aggregate
+        let sharedName = sharedColumn[part]!
+        var ownC = Cursor(data: own), sharedC = Cursor(data: try column(sharedName)), fieldC = Cursor(data: try column(field + "_" + part))
+        var integralC = Cursor(data: aggregate == "mean" ? try column(field + "_integral") : nil)
+        var storedMeanC = Cursor(data: aggregate == "mean" ? try column(field + "_mean") : nil)
+        var out = ColumnData(type: aggregate == "mean" ? .float : .integer)
+        out.timestamps.reserveCapacity(rows.count)
+        out.bits.reserveCapacity(rows.count)
+        for t in rows.timestamps {
+            let o = ownC.at(t)
+            if aggregate == "mean" {
+                guard let integral = integralC.at(t) else {
+                    // Layout 1: the mean as stored (absent where nothing was covered).
+                    if let m = storedMeanC.at(t) { out.timestamps.append(t); out.bits.append(m) }
+                    continue
+                }
+                guard let covered = o == 0 ? sharedC.at(t) : fieldC.at(t) else { throw damaged(t, key, o == 0 ? sharedName : field + "_covered") }
+                if let m = mean(integral: Double(bitPattern: integral), covered: Int64(bitPattern: covered)) {
+                    out.timestamps.append(t); out.bits.append(m.bitPattern)
+                }
+                continue
+            }
+            // Layout 1 rows (no `_own_times`) and rows whose fields disagree: own columns.
+            guard var v = o == 0 ? sharedC.at(t) : fieldC.at(t) else { throw damaged(t, key, o == 0 ? sharedName : field + "_" + part) }
+            if o == 0 && part != "count" && part != "covered" {
+                guard let time = time(offset: Double(bitPattern: v), start: t) else { throw damaged(t, key, sharedName + " (not an offset)") }
+                v = UInt64(bitPattern: time)
+            }
+            out.timestamps.append(t)
+            out.bits.append(v)
+        }
+        return out.count > 0 ? out : nil
+    }
+
+    static func damaged(_ t: Int64, _ key: [UInt8], _ name: String) -> ChargelineError {
+        ChargelineError(.corruption, "rollup row at \(t) of series \(String(decoding: key, as: UTF8.self)) lacks \(name); rebuild it with `chargeline rollup --from ... --to ...`")
+    }
+
+    /// `scans` (of `storedNames(for: fields)`) as scans of the logical `fields`.
+    static func logicalScans(_ scans: [SeriesScan], fields: [String]) throws -> [SeriesScan] {
+        guard fields.contains(where: { derived($0) != nil }) else { return scans }
+        let stored = storedNames(for: fields)
+        let position = Dictionary(stored.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        return try scans.map { scan in
+            var cache: [String: ColumnData?] = [:]
+            func column(_ n: String) throws -> ColumnData? {
+                if let hit = cache[n] { return hit }
+                let c = try position[n].flatMap { scan.fields[$0] }?.decodeAll()
+                cache[n] = .some(c)
+                return c
+            }
+            let out = try fields.enumerated().map { i, name -> FieldScan? in
+                guard let (field, aggregate) = derived(name) else { return scan.fields[i] }
+                guard let data = try rebuild(field: field, aggregate: aggregate, key: scan.key, column: column),
+                      let range = scan.fields[position[field + "_min"]!]?.chunks.first?.range else { return nil }
+                return FieldScan(name: name, type: data.type, chunks: [ScanChunk(data: data, range: range)])
+            }
+            return SeriesScan(key: scan.key, fields: out)
+        }
+    }
+
+    /// `columns` of one series (stored, read with `storedNames(for: wanted)`) as the logical
+    /// columns in name order; `wanted` nil: all.
+    static func logicalColumns(_ columns: [FieldColumn], wanted: Set<String>?, key: [UInt8]) throws -> [FieldColumn] {
+        let byName = Dictionary(columns.map { ($0.name, $0.data) }, uniquingKeysWith: { a, _ in a })
+        var out: [String: ColumnData] = [:]
+        for c in columns where !isHidden(c.name) && derived(c.name) == nil { out[c.name] = c.data }
+        for c in columns where c.name.hasSuffix("_min") && !internalNames.contains(c.name) {
+            let field = String(c.name.dropLast(4))
+            for aggregate in ["count", "first_time", "last_time", "mean"] where wanted?.contains(field + "_" + aggregate) ?? true {
+                if let data = try rebuild(field: field, aggregate: aggregate, key: key, column: { byName[$0] }) {
+                    out[field + "_" + aggregate] = data
+                }
+            }
+        }
+        return out.filter { wanted?.contains($0.key) ?? true }.sorted { $0.key < $1.key }.map { FieldColumn(name: $0.key, data: $0.value) }
+    }
+}
