@@ -104,10 +104,12 @@ outage)
     NODE2=$(cat "$WORK/node2.pid"); PIDS+=("$NODE2")
     kill -TERM "$NODE2"; while kill -0 "$NODE2" 2>/dev/null; do sleep 0.2; done
     grep -h "gateway stopped" "$WORK"/gateway-*.log | sed 's/.*gateway stopped: /gateway: /' | cut -c1-400
-    TELEMETRY=$("$BIN/chargeline" query --data "$WORK/data" --db chargeline --measurement telemetry --field voltage \
-        --from 2000-01-01T00:00:00Z --to 2100-01-01T00:00:00Z --format csv | tail -n +2 | wc -l)
-    BMS=$("$BIN/chargeline" query --data "$WORK/data" --db chargeline --measurement bms \
-        --from 2000-01-01T00:00:00Z --to 2100-01-01T00:00:00Z --format csv | tail -n +2 | wc -l)
+    count() {  # sums the count columns of one InfluxQL count query's CSV answer
+        "$BIN/chargeline" query --data "$WORK/data" --db chargeline --format csv "$1" |
+            python3 -c "import csv,sys; rows=list(csv.reader(sys.stdin)); print(sum(int(float(v)) for r in rows[1:] for v in r[3:] if v))"
+    }
+    TELEMETRY=$(count "SELECT count(voltage) FROM telemetry")
+    BMS=$(count "SELECT count(voltage_demand), count(battery_temperature_max) FROM bms")
     SENT_RT=$(python3 -c "import json; print(json.load(open('$WORK/sim.json'))['realtimeSent'])")
     SENT_BMS=$(python3 -c "import json; print(json.load(open('$WORK/sim.json'))['bmsSent'])")
     echo "stored: $TELEMETRY realtime points of $SENT_RT 0x13 frames sent; $BMS bms points of $SENT_BMS 0x23/0x25 frames sent"
