@@ -133,34 +133,36 @@ var targets: [Target] = [
         swiftSettings: swiftSettings),
 
     // MARK: Tests (mirror Sources)
+    // Test helpers shared by the test targets (a fixed-seed generator); never linked into the product.
+    .target(name: "ChargelineTestSupport", path: "Tests/ChargelineTestSupport", swiftSettings: swiftSettings),
     .testTarget(
         name: "ChargelineCoreTests",
         dependencies: ["ChargelineCore"],
         swiftSettings: swiftSettings),
     .testTarget(
         name: "ChargelineCodecTests",
-        dependencies: ["ChargelineCodec"],
+        dependencies: ["ChargelineTestSupport", "ChargelineCodec"],
         resources: [.copy("Fixtures")],
         swiftSettings: swiftSettings),
     .testTarget(
         name: "ChargelineStorageTests",
-        dependencies: ["ChargelineCore", "ChargelineStorage", "ChargelineCodec"],
+        dependencies: ["ChargelineTestSupport", "ChargelineCore", "ChargelineStorage", "ChargelineCodec"],
         swiftSettings: swiftSettings),
     .testTarget(
         name: "ChargelineQueryTests",
         dependencies: [
-            "ChargelineCore", "ChargelineStorage", "ChargelineQuery", "ChargelineIngest",
+            "ChargelineTestSupport", "ChargelineCore", "ChargelineStorage", "ChargelineQuery", "ChargelineIngest",
             .product(name: "Logging", package: "swift-log"),
         ],
         resources: [.copy("Cases")],
         swiftSettings: swiftSettings),
     .testTarget(
         name: "ChargelineReportsTests",
-        dependencies: ["ChargelineCore", "ChargelineStorage", "ChargelineReports"],
+        dependencies: ["ChargelineTestSupport", "ChargelineCore", "ChargelineStorage", "ChargelineReports"],
         swiftSettings: swiftSettings),
     .testTarget(
         name: "ChargelineIngestTests",
-        dependencies: ["ChargelineCore", "ChargelineIngest"],
+        dependencies: ["ChargelineTestSupport", "ChargelineCore", "ChargelineIngest"],
         resources: [.copy("Fixtures")],
         swiftSettings: swiftSettings),
     .testTarget(

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import ChargelineCodec
+import ChargelineTestSupport
 
 /// The shared framing: second-stage rules, header validation, garbage input.
 @Suite struct BlockFrameTests {

@@ -1,4 +1,5 @@
 @testable import ChargelineCodec
+import ChargelineTestSupport
 
 /// Shared helpers: encode into a fresh buffer, decode into a fresh array, hex dumps.
 enum Support {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import ChargelineCodec
+import ChargelineTestSupport
 
 @Suite struct CompressorTests {
     @Test(arguments: [SecondStagePreference.none, .lz4, .zstd(level: 1), .zstd(level: 3), .zstd(level: 19)])

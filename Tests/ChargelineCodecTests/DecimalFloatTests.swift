@@ -1,6 +1,7 @@
 import Testing
 
 @testable import ChargelineCodec
+import ChargelineTestSupport
 
 /// `float-decimal`: exact decimals, exceptions, and every bit pattern round-tripping.
 @Suite struct DecimalFloatTests {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import ChargelineCodec
+import ChargelineTestSupport
 
 @Suite struct DecimalScaleTests {
     @Test func divisibilityMatchesDivision() {

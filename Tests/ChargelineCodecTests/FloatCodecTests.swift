@@ -1,6 +1,7 @@
 import Testing
 
 @testable import ChargelineCodec
+import ChargelineTestSupport
 
 @Suite struct FloatCodecTests {
     /// Bit patterns every float codec must preserve exactly.

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import ChargelineCodec
+import ChargelineTestSupport
 
 /// Damaged blocks of the residual-stream encodings (float-decimal, int-residual, ts-residual)
 /// must make every decoder throw or return exactly the requested count: never trap, never read

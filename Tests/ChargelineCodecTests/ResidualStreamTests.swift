@@ -1,6 +1,7 @@
 import Testing
 
 @testable import ChargelineCodec
+import ChargelineTestSupport
 
 /// The shared integer core: every order and coding round-trips any Int64 sequence, the choice
 /// follows the data, and corrupt streams are rejected.

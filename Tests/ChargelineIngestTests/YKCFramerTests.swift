@@ -1,5 +1,6 @@
 import ChargelineIngest
 import Testing
+import ChargelineTestSupport
 
 /// Framing over a byte stream: splits, joins, garbage, bad lengths and bad CRCs.
 @Suite struct YKCFramerTests {

@@ -2,6 +2,7 @@ import ChargelineCore
 import Foundation
 import Testing
 @testable import ChargelineQuery
+import ChargelineTestSupport
 
 /// The byte-appending JSON writer must render exactly what the string-building one did (the
 /// compat script compares bytes with InfluxDB): checked against reference implementations on
@@ -38,7 +39,7 @@ import Testing
     }
 
     @Test func floatsMatchTheReference() {
-        var rng = SplitMix(seed: 11)
+        var rng = SplitMix64(seed: 11)
         var values: [Double] = [0, -0.0, 1, -1, 0.1, 401.4, 5039.75, 1e-6, 9.99e-7, 1e-5, 1e-4, 1e15, 1e15 + 0.5, 1e21, 9.9e20,
                                 123456789012345680000, .nan, .infinity, -.infinity, .leastNonzeroMagnitude, .greatestFiniteMagnitude, 2.5e-300]
         for _ in 0..<20_000 {
@@ -60,7 +61,7 @@ import Testing
             #expect(InfluxJSON(epoch: "ms").value(.time(v)) == String(v / 1_000_000))
         }
         for u: UInt64 in [0, 7, UInt64.max] { #expect(json.value(.unsigned(u)) == String(u)) }
-        var rng = SplitMix(seed: 5)
+        var rng = SplitMix64(seed: 5)
         for _ in 0..<2_000 {
             let t = Int64(bitPattern: rng.next()) / 4  // years from about 1680 to 2260
             #expect(json.value(.time(t)) == JSONText.quote(CivilTime(nanoseconds: t).rfc3339), "\(t)")
@@ -76,15 +77,3 @@ import Testing
     }
 }
 
-/// SplitMix64 with a fixed seed, so the random cases repeat exactly.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -4,6 +4,7 @@ import ChargelineStorage
 import Foundation
 import Logging
 import Testing
+import ChargelineTestSupport
 
 /// Transparent reads: aggregates read from hourly rollups (where materialised and not stale)
 /// plus raw data (edges, stale buckets, the unmaterialised tail) equal the same aggregates
@@ -43,22 +44,11 @@ import Testing
         }
     }
 
-    /// Deterministic SplitMix64.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     /// Irregular telemetry (20-40 s apart, occasional gaps) of `guns` guns on 3 piles in 2
     /// stations over [from, to): float temperature and energy, integer status and soc.
     static func telemetry(seed: UInt64, guns: Range<Int>, from: Int64, to: Int64, every: ClosedRange<Int64> = 20...40) -> WriteBatch {
-        var rng = Seeded(state: seed)
+        var rng = SplitMix64(seed: seed)
         var b = WriteBatchBuilder()
         for g in guns {
             var t = from + Int64.random(in: 0..<30, using: &rng) * 1_000_000_000 + Int64.random(in: 0..<1_000_000, using: &rng)

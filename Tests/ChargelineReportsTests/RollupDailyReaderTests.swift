@@ -3,6 +3,7 @@ import ChargelineCore
 import ChargelineStorage
 import Foundation
 import Testing
+import ChargelineTestSupport
 
 /// Reports from the hourly rollups equal reports from raw data, on randomized telemetry with
 /// fixed seeds: gaps longer than the max gap and than an hour, meter resets, faults, sessions
@@ -14,21 +15,11 @@ import Testing
     /// 2026-11-19 00:00 in Shanghai: a day of history before the three report days.
     static let t0 = TimeParser.rfc3339("2026-11-18T16:00:00Z")!
 
-    struct Rng: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     /// `guns` guns over [from, to): status sticks for a while then changes, energy climbs while
     /// charging and sometimes resets, power is sometimes missing, gaps of up to 3 hours.
     static func batch(seed: UInt64, guns: Int, from: Int64, to: Int64, firstGun: Int = 0) -> WriteBatch {
-        var rng = Rng(state: seed)
+        var rng = SplitMix64(seed: seed)
         var b = WriteBatchBuilder()
         for g in firstGun..<(firstGun + guns) {
             let tags = ["station": "S\(g % 3)", "pile": "P\(g / 2)", "gun": "\(g % 2 + 1)"]

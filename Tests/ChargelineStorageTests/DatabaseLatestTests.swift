@@ -2,6 +2,7 @@ import ChargelineCore
 import Foundation
 import Testing
 @testable import ChargelineStorage
+import ChargelineTestSupport
 
 /// `Database.latest` (newest point per series and field from metadata) must answer exactly as
 /// a full scan does, whatever the data went through: late and out-of-order writes,
@@ -25,7 +26,7 @@ import Testing
 
     /// Random points for `guns` guns over three daily partitions; some fields missing, some
     /// timestamps repeated (overwrites).
-    static func batch(_ rng: inout SeededRandom, round: Int, guns: Int = 6) -> WriteBatch {
+    static func batch(_ rng: inout SplitMix64, round: Int, guns: Int = 6) -> WriteBatch {
         var b = WriteBatchBuilder()
         for _ in 0..<40 {
             let g = Int.random(in: 0..<guns, using: &rng)
@@ -43,7 +44,7 @@ import Testing
         (0..<guns).map { Array("telemetry,gun=\($0)".utf8) }  // gun 6 is never written
     }
 
-    static func ranges(_ rng: inout SeededRandom) -> [TimeRange] {
+    static func ranges(_ rng: inout SplitMix64) -> [TimeRange] {
         var out: [TimeRange] = [.all, TimeRange(start: base + day, end: base + 2 * day)]
         for _ in 0..<6 {
             let a = base + Int64.random(in: -day..<(4 * day), using: &rng)
@@ -53,7 +54,7 @@ import Testing
         return out
     }
 
-    static func check(_ db: Database, _ rng: inout SeededRandom, _ when: String) throws {
+    static func check(_ db: Database, _ rng: inout SplitMix64, _ when: String) throws {
         for range in ranges(&rng) {
             let want = try scanned(db, keys: keys(), range: range)
             let flat = try db.latest(keys: keys(), fields: fields, range: range)
@@ -64,7 +65,7 @@ import Testing
 
     @Test func matchesAScanThroughWritesFlushesCompactionRetentionAndRestart() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
-        var rng = SeededRandom(seed: 7)
+        var rng = SplitMix64(seed: 7)
         var store = try Store(directory: dir.path, options: testOptions(), logger: quietLogger)
         for round in 0..<12 {
             store.writeAndWait(database: "db", batch: Self.batch(&rng, round: round))

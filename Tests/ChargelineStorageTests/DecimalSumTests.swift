@@ -1,5 +1,6 @@
 import Testing
 @testable import ChargelineStorage
+import ChargelineTestSupport
 
 /// Exact sums of decimal floats: one rounding at the end, exponent growth, and every way to
 /// become inexact (the caller then keeps the double sum).
@@ -36,7 +37,7 @@ import Testing
     }
 
     @Test func equalsTheDoubleSumWhereThatIsExact() {
-        var rng = SeededRandom(seed: 11)
+        var rng = SplitMix64(seed: 11)
         for _ in 0..<200 {
             var s = DecimalSum()
             var ints: Int64 = 0

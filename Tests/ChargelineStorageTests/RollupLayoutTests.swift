@@ -2,6 +2,7 @@ import ChargelineCore
 import Foundation
 import Testing
 @testable import ChargelineStorage
+import ChargelineTestSupport
 
 /// Rollup row layout 2 (docs/format.md, "Rollup rows"): the row's shared times are stored
 /// once; a row whose fields disagree stores every field's own times; a rewritten row never
@@ -75,7 +76,7 @@ import Testing
     }
 
     @Test func offsetsGiveBackEveryNanosecond() {
-        var rng = SeededRandom(seed: 5)
+        var rng = SplitMix64(seed: 5)
         let start = Self.t0 + 7 * Self.hour
         for _ in 0..<100_000 {
             let t = start + Int64.random(in: 0..<Self.hour, using: &rng)

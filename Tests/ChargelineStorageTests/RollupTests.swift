@@ -2,6 +2,7 @@ import ChargelineCore
 import Foundation
 import Testing
 @testable import ChargelineStorage
+import ChargelineTestSupport
 
 /// Rollups equal raw aggregation; late rows change exactly their buckets; retention never
 /// drops what rollups do not cover; an interrupted run resumes to the same result.
@@ -18,7 +19,7 @@ import Testing
 
     /// Irregular samples with jitter, gaps and counter resets for a few guns over `hours`.
     func randomBatch(seed: UInt64, guns: Int, hours: Int, start: Int64 = t0) -> WriteBatch {
-        var rng = SeededRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var b = WriteBatchBuilder()
         for g in 0..<guns {
             var t = start + Int64.random(in: 0..<60_000_000_000, using: &rng)

@@ -3,6 +3,7 @@ import ChargelineCodec
 import Foundation
 import Testing
 @testable import ChargelineStorage
+import ChargelineTestSupport
 
 /// Segment files: version 3 round trips with shared timestamp blocks, and version-1 and
 /// version-2 files written by earlier releases must stay readable.
@@ -114,7 +115,7 @@ import Testing
 
     @Test func fieldsWithDifferentTimestampsAndLongSeries() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
-        var rng = SeededRandom(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let base = SegmentV1Fixture.partition.start
         var a = ColumnData(type: .float)
         var b = ColumnData(type: .integer)
@@ -161,7 +162,7 @@ import Testing
     /// A day of 10 s rows is one block per field in a compacted segment, two of 4320 in a flushed
     /// one, and both read back the same.
     @Test func compactedSegmentsUseLargerBlocks() throws {
-        var rng = SeededRandom(seed: 11)
+        var rng = SplitMix64(seed: 11)
         let base = SegmentV1Fixture.partition.start
         var v = ColumnData(type: .float)
         var s = ColumnData(type: .integer)

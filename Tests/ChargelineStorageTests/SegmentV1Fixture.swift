@@ -1,5 +1,6 @@
 import ChargelineCore
 @testable import ChargelineStorage
+import ChargelineTestSupport
 
 /// The columns of the version-1 golden segment (SegmentV1GoldenTests): deterministic, so the
 /// test can compare what the file decodes to with what was written.
@@ -7,7 +8,7 @@ enum SegmentV1Fixture {
     static let partition = TimeRange(start: 1_795_132_800_000_000_000, end: 1_795_132_800_000_000_000 + 86_400_000_000_000)
 
     static func columns() -> [(key: [UInt8], columns: [(name: [UInt8], data: ColumnData)])] {
-        var rng = SeededRandom(seed: 2026)
+        var rng = SplitMix64(seed: 2026)
         let base = partition.start
         var ts: [Int64] = []
         var t = base

@@ -2,6 +2,7 @@ import ChargelineCore
 import Foundation
 import Testing
 @testable import ChargelineStorage
+import ChargelineTestSupport
 
 @Suite struct StoreTests {
     @Test func writeReadAcrossHeadFlushAndReopen() throws {
@@ -53,7 +54,7 @@ import Testing
         let dir = TempDirectory(); defer { dir.cleanup() }
         let store = try Store(directory: dir.path, options: testOptions(), logger: quietLogger)
         var model: Model = [:]
-        var rng = SeededRandom(seed: 42)
+        var rng = SplitMix64(seed: 42)
         let day: Int64 = 86_400_000_000_000
         let now: Int64 = 20_000 * day
         for round in 0..<6 {

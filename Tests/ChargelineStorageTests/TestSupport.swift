@@ -13,18 +13,6 @@ struct TempDirectory {
     func cleanup() { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// Deterministic SplitMix64 so randomized tests repeat exactly.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 let quietLogger: Logger = {
     var l = Logger(label: "test")

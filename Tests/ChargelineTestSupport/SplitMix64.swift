@@ -1,13 +1,13 @@
-/// A tiny deterministic generator (Steele, Lea & Flood's SplitMix64) so randomized tests use
-/// fixed seeds and fail reproducibly.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
+/// A tiny deterministic generator (Steele, Lea & Flood's SplitMix64) so randomized tests and
+/// fixtures use fixed seeds and fail reproducibly. One copy for every test target.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    public var state: UInt64
 
-    init(seed: UInt64) {
+    public init(seed: UInt64) {
         state = seed
     }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         // Constants from the reference implementation: the golden-ratio increment and the
         // two multipliers of the MurmurHash3-style finalizer.
         state &+= 0x9E37_79B9_7F4A_7C15
