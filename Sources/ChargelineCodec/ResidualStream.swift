@@ -388,35 +388,49 @@ enum ResidualStream {
         let m = n - h
         let residuals = UnsafeMutableBufferPointer(start: o + h, count: m)
         let body = UnsafeRawBufferPointer(rebasing: payload[reader.position...])
+        // The residuals land in `out` as stored (bit-packed offsets, or zig-zagged rANS
+        // symbols); one pass then maps each to `residual + center` and rebuilds the values,
+        // so the block is walked once after entropy decoding, not twice.
         if coding == 0 {
             try unpack(body, encoding: encoding, into: residuals)
-            for j in 0..<m { residuals[j] = residuals[j] &+ c }
+            reconstruct(o, n: n, order: p, first: first, firstDelta: firstDelta) { $0 &+ c }
         } else {
             try decodeRANS(body, encoding: encoding, runs: coding == 2, into: residuals)
-            for j in 0..<m { residuals[j] = Varint.unzigzag(UInt64(bitPattern: residuals[j])) &+ c }
+            reconstruct(o, n: n, order: p, first: first, firstDelta: firstDelta) {
+                Varint.unzigzag(UInt64(bitPattern: $0)) &+ c
+            }
         }
+    }
+
+    /// Rebuilds `n` values in place from the stored residuals after the header values:
+    /// `residual(o[i])` is the true residual of value `i`, predictor `p` adds the prediction.
+    @inline(__always)
+    private static func reconstruct(
+        _ o: UnsafeMutablePointer<Int64>, n: Int, order p: Int, first: Int64, firstDelta: Int64,
+        _ residual: (Int64) -> Int64
+    ) {
         switch p {
         case 0:
-            break
+            for i in 0..<n { o[i] = residual(o[i]) }
         case 1:
             o[0] = first
             var x = first
             for i in 1..<n {
-                x &+= o[i]
+                x &+= residual(o[i])
                 o[i] = x
             }
         case 3:
             o[0] = first
             var i = 1
             while i < Swift.min(n, 4) {
-                o[i] = o[i] &+ linePrediction(o, i)
+                o[i] = residual(o[i]) &+ linePrediction(o, i)
                 i &+= 1
             }
             guard n > 4 else { return }
             // The last four values ride in registers: one add chain per value.
             var (v4, v3, v2, v1) = (o[0], o[1], o[2], o[3])  // v_(i−4) ... v_(i−1)
             while i < n {
-                let x = o[i] &+ v1 &+ ((v2 &- v4) &>> 1)
+                let x = residual(o[i]) &+ v1 &+ ((v2 &- v4) &>> 1)
                 o[i] = x
                 (v4, v3, v2, v1) = (v3, v2, v1, x)
                 i &+= 1
@@ -428,7 +442,7 @@ enum ResidualStream {
             var d = firstDelta
             var i = 2
             while i < n {
-                d &+= o[i]
+                d &+= residual(o[i])
                 x &+= d
                 o[i] = x
                 i &+= 1
