@@ -46,6 +46,8 @@ struct RollupDailyReader {
     /// Rollup fields read, in the order of `Column`.
     static let fields = ["energy_count", "energy_first", "energy_last", "energy_last_time", "energy_increase",
                          "status_count", "status_first", "status_last", "power_max", "temperature_max"] + UsageBucket.fieldNames
+    /// Field name -> position in `fields` (one hash per column instead of a linear search).
+    static let fieldIndex = Dictionary(uniqueKeysWithValues: fields.enumerated().map { ($1, $0) })
     enum Column: Int {
         case energyCount, energyFirst, energyLast, energyLastTime, energyIncrease
         case statusCount, statusFirst, statusLast, powerMax, temperatureMax
@@ -95,11 +97,11 @@ struct RollupDailyReader {
             // The gun's rows as a bucket x field grid (NaN = absent).
             for i in grid.indices { grid[i] = .nan }
             for c in s.columns {
-                guard let f = Self.fields.firstIndex(of: c.name) else { continue }
+                guard let f = Self.fieldIndex[c.name], c.type != .string else { continue }
                 let ts = c.timestamps
                 for i in 0..<c.count {
                     let b = Int((ts[i] - rangeStart) / bucket)
-                    grid[b * nf + f] = c.value(at: i).doubleValue ?? .nan
+                    grid[b * nf + f] = FieldValue(type: c.type, bits: c.bits(at: i)).doubleValue ?? .nan
                 }
             }
             let keyBytes = Array(s.key.utf8)

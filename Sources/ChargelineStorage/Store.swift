@@ -171,10 +171,10 @@ public final class Store: @unchecked Sendable {
             throw ChargelineError(.notFound, "database \(name) has no rollup \(rollup) (rollups: \(options.rollup.enabled ? options.rollup.name : "disabled"))")
         }
         let wanted = fields.map(Set.init)
-        return try child.read(measurement: measurement, seriesKey: seriesKey.map { Array($0.utf8) },
-                              fields: RollupLayout.storedNames(for: wanted), range: range).map { s in
-            let key = Array(s.key.utf8)
-            return SeriesReadResult(key: key, columns: try RollupLayout.logicalColumns(s.columns, wanted: wanted, key: key))
+        // The logical columns are rebuilt on the reading threads.
+        return try child.readMap(measurement: measurement, seriesKey: seriesKey.map { Array($0.utf8) },
+                                 fields: RollupLayout.storedNames(for: wanted), range: range) { key, columns in
+            SeriesReadResult(key: key, columns: try RollupLayout.logicalColumns(columns, wanted: wanted, key: key))
         }
     }
 

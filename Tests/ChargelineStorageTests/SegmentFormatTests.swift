@@ -59,6 +59,7 @@ import Testing
                 #expect(read.stringBytes == data.stringBytes && read.stringEnds == data.stringEnds, sourceLocation: sourceLocation)
             }
         }
+        try FlatSegmentIndexTests.expectFlatMatches(reader, index, sourceLocation: sourceLocation)
     }
 
     @Test func versionOneGoldenSegmentStillReads() throws {
