@@ -164,6 +164,15 @@ public final class Store: @unchecked Sendable {
     /// `_mean` (time-weighted) and, for counters, `_increase`; timestamps are bucket starts.
     public func readRollup(database name: String, rollup: String, measurement: String, seriesKey: String? = nil,
                            fields: [String]? = nil, range: TimeRange = .all) throws -> [SeriesReadResult] {
+        try readRollupMap(database: name, rollup: rollup, measurement: measurement, seriesKey: seriesKey, fields: fields, range: range) { $0 }
+    }
+
+    /// `readRollup` with `transform` applied to each series on the threads that read it (nil
+    /// drops the series), in key order: per-series work runs in parallel with the read, and
+    /// each series' columns are freed there rather than all at the end.
+    package func readRollupMap<T: Sendable>(database name: String, rollup: String, measurement: String, seriesKey: String? = nil,
+                                            fields: [String]? = nil, range: TimeRange = .all,
+                                            _ transform: @Sendable (SeriesReadResult) throws -> T?) throws -> [T] {
         guard let db = try database(name, create: false) else {
             throw ChargelineError(.notFound, "database \(name) not found")
         }
@@ -174,7 +183,7 @@ public final class Store: @unchecked Sendable {
         // The logical columns are rebuilt on the reading threads.
         return try child.readMap(measurement: measurement, seriesKey: seriesKey.map { Array($0.utf8) },
                                  fields: RollupLayout.storedNames(for: wanted), range: range) { key, columns in
-            SeriesReadResult(key: key, columns: try RollupLayout.logicalColumns(columns, wanted: wanted, key: key))
+            try transform(SeriesReadResult(key: key, columns: try RollupLayout.logicalColumns(columns, wanted: wanted, key: key)))
         }
     }
 
