@@ -180,10 +180,11 @@ public final class Store: @unchecked Sendable {
             throw ChargelineError(.notFound, "database \(name) has no rollup \(rollup) (rollups: \(options.rollup.enabled ? options.rollup.name : "disabled"))")
         }
         let wanted = fields.map(Set.init)
+        let shapes = LogicalShapeCache()
         // The logical columns are rebuilt on the reading threads.
         return try child.readMap(measurement: measurement, seriesKey: seriesKey.map { Array($0.utf8) },
                                  fields: RollupLayout.storedNames(for: wanted), range: range) { key, columns in
-            try transform(SeriesReadResult(key: key, columns: try RollupLayout.logicalColumns(columns, wanted: wanted, key: key)))
+            try transform(SeriesReadResult(key: key, columns: try RollupLayout.logicalColumns(columns, wanted: wanted, key: key, shapes: shapes)))
         }
     }
 

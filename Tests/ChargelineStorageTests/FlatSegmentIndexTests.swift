@@ -37,7 +37,7 @@ import Testing
         }
     }
 
-    static func column(_ type: FieldType, _ times: [Int64], _ value: (Int) -> UInt64) -> ColumnData {
+    func column(_ type: FieldType, _ times: [Int64], _ value: (Int) -> UInt64) -> ColumnData {
         var c = ColumnData(type: type)
         c.timestamps = times
         c.bits = times.indices.map(value)
