@@ -5,6 +5,9 @@
 #   Benchmarks/report/run.sh                     # 20,000 guns, 24 h at 60 s, 5 timed runs each
 #   GUNS=2000 INTERVAL=10s RUNS=3 Benchmarks/report/run.sh
 #   BIN_DIR=.build/release KEEP=1 ...            # prebuilt binaries; keep the temp dir
+#   REUSE=/tmp/chargeline-report-bench.XXXXXX BIN_DIR=.build/release ...
+#                                                # time the reports again on a kept dir
+#   ONLY=rollups ...                             # skip the raw runs
 #
 # Steps: chargeline-datagen --guns $GUNS for 2026-11-20 (UTC) plus the hour before, import,
 # compact, `chargeline rollup` (as of a day later, so every hour is materialised), compact, then
@@ -17,7 +20,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 GUNS="${GUNS:-20000}"
 INTERVAL="${INTERVAL:-60s}"
 RUNS="${RUNS:-5}"
-TMP="$(mktemp -d /tmp/chargeline-report-bench.XXXXXX)"
+if [[ -n "${REUSE:-}" ]]; then TMP="$REUSE"; KEEP=1; else TMP="$(mktemp -d /tmp/chargeline-report-bench.XXXXXX)"; fi
 log() { printf '[report-bench] %s\n' "$*" >&2; }
 cleanup() { if [[ "${KEEP:-0}" == 1 ]]; then log "kept $TMP"; else rm -rf "$TMP"; fi; }
 trap cleanup EXIT
@@ -30,14 +33,17 @@ else
     BIN="$ROOT/.build/release"
 fi
 
-log "generating $GUNS guns, 25 h at $INTERVAL"
-"$BIN/chargeline-datagen" --guns "$GUNS" --start 2026-11-19T23:00:00Z --duration 25h --interval "$INTERVAL" --out "$TMP/day.lp" --quiet
-"$BIN/chargeline" import --data "$TMP/data" --db bench --fsync never "$TMP/day.lp" >&2
-rm -f "$TMP/day.lp"
-"$BIN/chargeline" compact --data "$TMP/data" >&2
-"$BIN/chargeline" rollup --data "$TMP/data" --db bench --now 2026-11-22T00:00:00Z >&2
-# As serve's background compaction leaves a quiet day: one segment per partition.
-"$BIN/chargeline" compact --data "$TMP/data" >&2
+if [[ -z "${REUSE:-}" ]]; then
+    log "generating $GUNS guns, 25 h at $INTERVAL"
+    "$BIN/chargeline-datagen" --guns "$GUNS" --start 2026-11-19T23:00:00Z --duration 25h --interval "$INTERVAL" --out "$TMP/day.lp" --quiet
+    "$BIN/chargeline" import --data "$TMP/data" --db bench --fsync never "$TMP/day.lp" >&2
+    rm -f "$TMP/day.lp"
+    "$BIN/chargeline" compact --data "$TMP/data" >&2
+    "$BIN/chargeline" rollup --data "$TMP/data" --db bench --now 2026-11-22T00:00:00Z >&2
+    # As serve's background compaction leaves a quiet day: one segment per partition.
+    "$BIN/chargeline" compact --data "$TMP/data" >&2
+fi
+rm -f "$TMP/times.txt"
 
 run() {  # $1 = label, rest = extra flags
     local label="$1"; shift
@@ -51,7 +57,7 @@ print(f"{sys.argv[1]} {time.time() - t:.3f}")
 PY
     done
 }
-{ run rollups; run raw --no-rollups; } | tee "$TMP/times.txt" >&2
+{ run rollups; if [[ "${ONLY:-}" != rollups ]]; then run raw --no-rollups; fi; } | tee "$TMP/times.txt" >&2
 cmp -s "$TMP/rollups.csv" "$TMP/raw.csv" && same=identical || same=DIFFERENT
 rows=$(($(wc -l <"$TMP/rollups.csv") - 1))
 python3 - "$TMP/times.txt" "$rows" "$same" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'

@@ -37,6 +37,19 @@ public enum FloatCodec {
         }
     }
 
+    /// Decodes like `decode(_:count:into:)`, appending the values' bit patterns (what storage
+    /// keeps), so no `[Double]` is built and converted.
+    public static func decodeBits(_ block: UnsafeRawBufferPointer, count: Int, into out: inout [UInt64]) throws(CodecError) {
+        let maxPayload = 1 + Varint.maxBytes + 18 * (count / DecimalFloat.exceptionDivisor)
+            + ResidualStream.maxEncodedCount(count)
+        try BlockFrame.withPayload(block, family: .float, count: count, maxPayloadCount: maxPayload) {
+            (encoding, payload) throws(CodecError) -> Void in
+            try out.appendDecoded(count: count, filler: 0) { (bits) throws(CodecError) -> Void in
+                try decodePayload(encoding, payload, into: bits)
+            }
+        }
+    }
+
     /// Fills `bits` (the caller's new values, viewed as bit patterns) from a first-stage payload.
     private static func decodePayload(
         _ encoding: BlockEncoding, _ payload: UnsafeRawBufferPointer, into bits: UnsafeMutableBufferPointer<UInt64>

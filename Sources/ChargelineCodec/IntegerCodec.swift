@@ -27,37 +27,59 @@ public enum IntegerCodec {
         let maxPayload = max(2 * Varint.maxBytes * count, ResidualStream.maxEncodedCount(count))
         try BlockFrame.withPayload(block, family: .integer, count: count, maxPayloadCount: maxPayload) {
             (encoding, payload) throws(CodecError) -> Void in
-            var reader = ByteReader(payload, encoding: encoding)
             try out.appendDecoded(count: count, filler: 0) { (dst) throws(CodecError) -> Void in
-                switch encoding {
-                case .integerConstant:
-                    dst.initialize(repeating: Int64(bitPattern: try reader.readUInt64("constant value")))
-                case .integerRaw:
-                    guard payload.count == 8 &* count else {
-                        throw .malformed(
-                            encoding, "payload has \(payload.count) bytes but \(count) values need \(8 * count)")
-                    }
-                    for i in dst.indices {
-                        dst[i] = Int64(littleEndian: payload.loadUnaligned(fromByteOffset: i &* 8, as: Int64.self))
-                    }
-                    return
-                case .integerDelta:
-                    var v: Int64 = 0
-                    for i in dst.indices {
-                        v &+= try reader.readVarint("delta")
-                        dst[i] = v
-                    }
-                case .integerRunLength:
-                    try decodeRuns(&reader, into: dst)
-                case .integerResidual:
-                    try ResidualStream.decode(payload, encoding: encoding, into: dst)
-                    return
-                default:
-                    preconditionFailure("BUG: \(encoding) passed the integer family check")
-                }
-                try reader.expectEnd()
+                try decodePayload(encoding, payload, into: dst)
             }
         }
+    }
+
+    /// Decodes like `decode(_:count:into:)`, appending the values as 64-bit patterns (what
+    /// storage keeps), so no `[Int64]` is built and converted.
+    public static func decodeBits(_ block: UnsafeRawBufferPointer, count: Int, into out: inout [UInt64]) throws(CodecError) {
+        let maxPayload = max(2 * Varint.maxBytes * count, ResidualStream.maxEncodedCount(count))
+        try BlockFrame.withPayload(block, family: .integer, count: count, maxPayloadCount: maxPayload) {
+            (encoding, payload) throws(CodecError) -> Void in
+            try out.appendDecoded(count: count, filler: 0) { (bits) throws(CodecError) -> Void in
+                try bits.withMemoryRebound(to: Int64.self) { (dst) throws(CodecError) -> Void in
+                    try decodePayload(encoding, payload, into: dst)
+                }
+            }
+        }
+    }
+
+    /// Fills `dst` from a first-stage payload of `encoding`.
+    private static func decodePayload(
+        _ encoding: BlockEncoding, _ payload: UnsafeRawBufferPointer, into dst: UnsafeMutableBufferPointer<Int64>
+    ) throws(CodecError) {
+        let count = dst.count
+        var reader = ByteReader(payload, encoding: encoding)
+        switch encoding {
+        case .integerConstant:
+            dst.initialize(repeating: Int64(bitPattern: try reader.readUInt64("constant value")))
+        case .integerRaw:
+            guard payload.count == 8 &* count else {
+                throw .malformed(
+                    encoding, "payload has \(payload.count) bytes but \(count) values need \(8 * count)")
+            }
+            for i in dst.indices {
+                dst[i] = Int64(littleEndian: payload.loadUnaligned(fromByteOffset: i &* 8, as: Int64.self))
+            }
+            return
+        case .integerDelta:
+            var v: Int64 = 0
+            for i in dst.indices {
+                v &+= try reader.readVarint("delta")
+                dst[i] = v
+            }
+        case .integerRunLength:
+            try decodeRuns(&reader, into: dst)
+        case .integerResidual:
+            try ResidualStream.decode(payload, encoding: encoding, into: dst)
+            return
+        default:
+            preconditionFailure("BUG: \(encoding) passed the integer family check")
+        }
+        try reader.expectEnd()
     }
 
     // MARK: - Encoding

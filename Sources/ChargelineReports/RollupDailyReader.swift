@@ -17,7 +17,7 @@ import ChargelineStorage
 /// the last day is not covered (past the watermark or stale), when a row lacks the usage
 /// aggregates (written before they existed, or for another max gap), or, with `faultSpans`,
 /// when it has fault time (spans are not in the rollup).
-struct RollupDailyReader {
+struct RollupDailyReader: Sendable {
     let store: Store
     let days: [ReportDay]
     let options: DailyReportOptions
@@ -43,9 +43,14 @@ struct RollupDailyReader {
         self.bucket = rollup.bucket
     }
 
+    /// What one series' rollup rows give (`outcome`).
+    enum GunOutcome: Sendable { case other, fallback, gun([GunDay]) }
+
     /// Rollup fields read, in the order of `Column`.
     static let fields = ["energy_count", "energy_first", "energy_last", "energy_last_time", "energy_increase",
                          "status_count", "status_first", "status_last", "power_max", "temperature_max"] + UsageBucket.fieldNames
+    /// Field name -> position in `fields` (one hash per column instead of a linear search).
+    static let fieldIndex = Dictionary(uniqueKeysWithValues: fields.enumerated().map { ($1, $0) })
     enum Column: Int {
         case energyCount, energyFirst, energyLast, energyLastTime, energyIncrease
         case statusCount, statusFirst, statusLast, powerMax, temperatureMax
@@ -82,48 +87,24 @@ struct RollupDailyReader {
             }
         }
 
+        // Each gun's rows become its days on the threads that read them (`readRollupMap`);
+        // only the outcomes are collected here.
+        let energy = priorEnergy, status = priorStatus
+        let outcomes = try store.readRollupMap(database: options.database, rollup: name, measurement: options.measurement,
+                                               fields: Self.fields, range: TimeRange(start: rangeStart, end: last)) { s in
+            (s.key, self.outcome(s, rangeStart: rangeStart, nb: nb, priorEnergy: energy[s.key], priorStatus: status[s.key]))
+        }
         var guns: [String: [GunDay]] = [:]
-        var tags: [String: GunSamples] = [:]
         var fallback: Set<String> = []
         var seen: Set<String> = []
-        var grid = [Double](repeating: .nan, count: nb * nf)
-        for s in try store.readRollup(database: options.database, rollup: name, measurement: options.measurement,
-                                      fields: Self.fields, range: TimeRange(start: rangeStart, end: last)) {
-            seen.insert(s.key)
-            let g = GunSamples(tags: s.tags)
-            if let st = options.station, g.station != st { continue }
-            // The gun's rows as a bucket x field grid (NaN = absent).
-            for i in grid.indices { grid[i] = .nan }
-            for c in s.columns {
-                guard let f = Self.fields.firstIndex(of: c.name) else { continue }
-                let ts = c.timestamps
-                for i in 0..<c.count {
-                    let b = Int((ts[i] - rangeStart) / bucket)
-                    grid[b * nf + f] = c.value(at: i).doubleValue ?? .nan
-                }
+        seen.reserveCapacity(outcomes.count)
+        for (key, outcome) in outcomes {
+            seen.insert(key)
+            switch outcome {
+            case .other: break
+            case .fallback: fallback.insert(key)
+            case .gun(let d): guns[key] = d
             }
-            let keyBytes = Array(s.key.utf8)
-            // Late rows not rolled up yet: raw decides everything, membership included.
-            if let stale = coverage.stale[keyBytes], stale.contains(where: { $0 >= rangeStart && $0 < last }) {
-                fallback.insert(s.key)
-                continue
-            }
-            var ok = true
-            // As raw: the gun belongs when it has a report-field sample in the days, or an
-            // energy/status sample before them (a `usage_*` row means some report field).
-            var belongs = priorEnergy[s.key] != nil || priorStatus[s.key] != nil
-                || grid[Column.energyCount.rawValue] > 0 || grid[Column.statusCount.rawValue] > 0
-            for b in 0..<nb {
-                let hasReport = grid[b * nf + Column.energyCount.rawValue] > 0 || grid[b * nf + Column.statusCount.rawValue] > 0
-                    || !grid[b * nf + Column.powerMax.rawValue].isNaN || !grid[b * nf + Column.temperatureMax.rawValue].isNaN
-                if b > 0 && (hasReport || !grid[b * nf + Column.maxGap.rawValue].isNaN) { belongs = true }
-                if hasReport && grid[b * nf + Column.maxGap.rawValue] != Double(options.maxGap) { ok = false }
-            }
-            guard belongs else { continue }
-            guard ok, let gunDays = gunDays(grid, nf: nf, tags: g, priorEnergy: priorEnergy[s.key], priorStatus: priorStatus[s.key])
-            else { fallback.insert(s.key); continue }
-            guns[s.key] = gunDays
-            tags[s.key] = g
         }
         // Guns with only lookback samples: zero rows (nothing in the days), like raw.
         for (key, t) in known where !seen.contains(key) {
@@ -152,6 +133,44 @@ struct RollupDailyReader {
         var report = DailyReport(days: days, guns: (0..<days.count).map { d in ordered.map { $0[d] } })
         report.gunsFromRaw = fromRaw
         return report
+    }
+
+    /// What the rollup rows of one series give: its days, a fallback to raw data (late rows,
+    /// another max gap, fault spans wanted), or nothing (another station, no report sample).
+    private func outcome(_ s: SeriesReadResult, rangeStart: Int64, nb: Int, priorEnergy: (value: Double, time: Int64)?,
+                         priorStatus: Double?) -> GunOutcome {
+        let nf = Self.fields.count
+        let last = days[days.count - 1].end
+        let g = GunSamples(tags: s.tags)
+        if let st = options.station, g.station != st { return .other }
+        // The gun's rows as a bucket x field grid (NaN = absent).
+        var grid = [Double](repeating: .nan, count: nb * nf)
+        for c in s.columns {
+            guard let f = Self.fieldIndex[c.name], c.type != .string else { continue }
+            let ts = c.timestamps
+            for i in 0..<c.count {
+                let b = Int((ts[i] - rangeStart) / bucket)
+                grid[b * nf + f] = FieldValue(type: c.type, bits: c.bits(at: i)).doubleValue ?? .nan
+            }
+        }
+        // Late rows not rolled up yet: raw decides everything, membership included.
+        if let stale = coverage.stale[Array(s.key.utf8)], stale.contains(where: { $0 >= rangeStart && $0 < last }) {
+            return .fallback
+        }
+        var ok = true
+        // As raw: the gun belongs when it has a report-field sample in the days, or an
+        // energy/status sample before them (a `usage_*` row means some report field).
+        var belongs = priorEnergy != nil || priorStatus != nil
+            || grid[Column.energyCount.rawValue] > 0 || grid[Column.statusCount.rawValue] > 0
+        for b in 0..<nb {
+            let hasReport = grid[b * nf + Column.energyCount.rawValue] > 0 || grid[b * nf + Column.statusCount.rawValue] > 0
+                || !grid[b * nf + Column.powerMax.rawValue].isNaN || !grid[b * nf + Column.temperatureMax.rawValue].isNaN
+            if b > 0 && (hasReport || !grid[b * nf + Column.maxGap.rawValue].isNaN) { belongs = true }
+            if hasReport && grid[b * nf + Column.maxGap.rawValue] != Double(options.maxGap) { ok = false }
+        }
+        guard belongs else { return .other }
+        guard ok, let d = gunDays(grid, nf: nf, tags: g, priorEnergy: priorEnergy, priorStatus: priorStatus) else { return .fallback }
+        return .gun(d)
     }
 
     /// The gun's days from its grid; nil when it must be read from raw (fault spans wanted).

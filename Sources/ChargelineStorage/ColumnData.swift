@@ -70,16 +70,20 @@ package struct ColumnData: Sendable {
         let nonEmpty = sources.filter { $0.count > 0 }
         if nonEmpty.isEmpty { return ColumnData(type: type) }
         if nonEmpty.count == 1 { return nonEmpty[0] }
-        // Fast path: sources that do not overlap in time and are already in order.
+        // Fast path: sources that do not overlap in time. Then no timestamp is in two sources
+        // and their age does not matter, only their time order (segments come oldest write
+        // first, which is not time order when an earlier partition was compacted later).
+        let byTime = nonEmpty.indices.sorted { nonEmpty[$0].timestamps[0] < nonEmpty[$1].timestamps[0] }
         var ordered = true
-        for k in 1..<nonEmpty.count where nonEmpty[k].timestamps.first! <= nonEmpty[k - 1].timestamps.last! {
+        for k in 1..<byTime.count where nonEmpty[byTime[k]].timestamps[0] <= nonEmpty[byTime[k - 1]].timestamps.last! {
             ordered = false
             break
         }
         var out = ColumnData(type: type)
         out.timestamps.reserveCapacity(nonEmpty.reduce(0) { $0 + $1.count })
         if ordered {
-            for s in nonEmpty {
+            if type != .string { out.bits.reserveCapacity(out.timestamps.capacity) }
+            for s in byTime.map({ nonEmpty[$0] }) {
                 out.timestamps.append(contentsOf: s.timestamps)
                 if type == .string {
                     for i in 0..<s.count { out.appendString(s.stringSlice(i)) }

@@ -1,21 +1,57 @@
 package import ChargelineCore
+import Foundation
 
 extension Database {
     /// Reads the series of `measurement` (all of them, or only `seriesKey`), the named fields
     /// (all when nil), with timestamps in `range`. Merges segments, flushing heads and the
     /// active head; where several hold the same (series, field, timestamp) the newest write
-    /// wins. Prunes partitions, segments and blocks by time before reading.
+    /// wins. Prunes partitions, segments and blocks by time before reading. Many series are
+    /// read on all cores (results in key order as always).
     package func read(measurement: String, seriesKey: [UInt8]? = nil, fields: Set<String>? = nil,
                       range: TimeRange) throws -> [SeriesReadResult] {
-        var out: [SeriesReadResult] = []
-        try forEachSeries(measurement: measurement, seriesKey: seriesKey, fields: fields, range: range) { out.append($0) }
-        return out
+        try readMap(measurement: measurement, seriesKey: seriesKey, fields: fields, range: range) { key, columns in
+            SeriesReadResult(key: key, columns: columns)
+        }
+    }
+
+    /// Like `read`, with `transform(key, columns)` applied to each series on the thread that
+    /// read it (nil drops the series): per-series work after the read runs in parallel too.
+    package func readMap<T: Sendable>(measurement: String, seriesKey: [UInt8]? = nil, fields: Set<String>? = nil,
+                                      range: TimeRange, _ transform: @Sendable ([UInt8], [FieldColumn]) throws -> T?) throws -> [T] {
+        let plan = try readPlan(measurement: measurement, seriesKey: seriesKey, fields: fields, range: range)
+        let keys = plan.keys
+        // Below ~1000 series the threads cost more than they save.
+        let threads = min(ProcessInfo.processInfo.activeProcessorCount, keys.count / 1024, 16)
+        if threads <= 1 {
+            var scratch = BlockReadScratch()
+            return try keys.compactMap { key in try plan.columns(of: key, scratch: &scratch).flatMap { try transform(key, $0) } }
+        }
+        let parts = try Parallel.map(threads) { t in
+            var scratch = BlockReadScratch()
+            var out: [T] = []
+            for key in keys[(keys.count * t / threads)..<(keys.count * (t + 1) / threads)] {
+                if let columns = try plan.columns(of: key, scratch: &scratch), let r = try transform(key, columns) { out.append(r) }
+            }
+            return out
+        }
+        return Array(parts.joined())
     }
 
     /// Like `read`, but hands over one series at a time in key order, so memory holds one
     /// series' data, not the measurement's (rollups and exports stream through this).
     package func forEachSeries(measurement: String, seriesKey: [UInt8]? = nil, fields: Set<String>? = nil,
                                range: TimeRange, _ body: (SeriesReadResult) throws -> Void) throws {
+        let plan = try readPlan(measurement: measurement, seriesKey: seriesKey, fields: fields, range: range)
+        var scratch = BlockReadScratch()
+        for key in plan.keys {
+            if let columns = try plan.columns(of: key, scratch: &scratch) { try body(SeriesReadResult(key: key, columns: columns)) }
+        }
+    }
+
+    /// Snapshots the sources of a read (under the lock: the segments, frozen heads and what
+    /// the active head holds for the range), loads the segments' flat indexes (in parallel),
+    /// and lists every matching key in any source.
+    private func readPlan(measurement: String, seriesKey: [UInt8]?, fields: Set<String>?, range: TimeRange) throws -> ReadPlan {
         var prefix: [UInt8] = []
         SeriesKey.appendEscaped(Array(measurement.utf8), into: &prefix, isMeasurement: true)
         func matches(_ key: ArraySlice<UInt8>) -> Bool {
@@ -25,59 +61,48 @@ extension Database {
         }
         func wanted(_ name: String) -> Bool { fields?.contains(name) ?? true }
 
-        // Snapshot under the lock; copy what the active head holds for the range.
         lock.lock()
         let segments = segmentsOverlappingLocked(range)
         let frozenHeads = frozen.map(\.head)
         let activeData = headData(active, matches: matches, wanted: wanted, range: range)
         lock.unlock()
 
-        // Every matching key in any source, and where each segment holds it.
+        let indexes = try Self.loadFlatIndexes(segments)
+        // Every matching key in any source, and every wanted field name (ordinals in name
+        // order, so columns come out sorted).
         var keys = Set<[UInt8]>(activeData.keys)
-        var located: [(reader: SegmentReader, series: [[UInt8]: SegmentIndex.Series])] = []
-        for segment in segments {
-            var map: [[UInt8]: SegmentIndex.Series] = [:]
-            for series in try segment.loadIndex().series where matches(series.key[...]) {
-                map[series.key] = series
-                keys.insert(series.key)
+        var names = Set<String>()
+        for index in indexes {
+            var present = [Bool](repeating: false, count: index.names.count)
+            for s in 0..<index.seriesCount where matches(index.key(s)) {
+                keys.insert(Array(index.key(s)))
+                for e in index.entries(of: s) { present[index.nameID(ofEntry: e)] = true }
             }
-            if !map.isEmpty { located.append((segment, map)) }
+            for (id, name) in index.names.enumerated() where present[id] && wanted(name) { names.insert(name) }
         }
         for head in frozenHeads {
-            for si in 0..<head.seriesCount where matches(head.key(of: si)) { keys.insert(Array(head.key(of: si))) }
-        }
-
-        for key in keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-            // field -> sources oldest first: segments by seq, frozen heads, the active head.
-            var collected: [String: [ColumnData]] = [:]
-            func add(_ name: String, _ data: ColumnData) {
-                if data.count > 0 { collected[name, default: []].append(data) }
-            }
-            for (reader, map) in located {
-                guard let series = map[key] else { continue }
-                for field in series.fields where wanted(field.name) {
-                    for block in field.blocks where range.overlaps(minTime: block.minTime, maxTime: block.maxTime) {
-                        var data = try reader.readBlock(block, type: field.type)
-                        if block.minTime < range.start || block.maxTime >= range.end { data = data.clipped(to: range) }
-                        add(field.name, data)
-                    }
-                }
-            }
-            for head in frozenHeads {
-                guard let si = head.seriesIndex(of: key) else { continue }
+            for si in 0..<head.seriesCount where matches(head.key(of: si)) {
+                keys.insert(Array(head.key(of: si)))
                 for column in head.columns(of: si) {
                     let name = String(decoding: column.name, as: UTF8.self)
-                    if wanted(name) { add(name, column.sortedSlice(in: range)) }
+                    if wanted(name) { names.insert(name) }
                 }
             }
-            for (name, data) in activeData[key] ?? [:] { add(name, data) }
-            guard !collected.isEmpty else { continue }
-            let columns = collected.keys.sorted().map { name in
-                let sources = collected[name]!
-                return FieldColumn(name: name, data: ColumnData.merge(sources, type: sources[0].type))
-            }
-            try body(SeriesReadResult(key: key, columns: columns))
         }
+        for columns in activeData.values { names.formUnion(columns.keys) }
+        let ordered = names.sorted()
+        let ordinal = Dictionary(uniqueKeysWithValues: ordered.enumerated().map { ($1, $0) })
+        let sources = zip(segments, indexes).map { reader, index in
+            ReadPlan.Source(reader: reader, index: index, ordinal: index.names.map { ordinal[$0] ?? -1 })
+        }
+        return ReadPlan(keys: keys.sorted { $0.lexicographicallyPrecedes($1) }, names: ordered, ordinal: ordinal,
+                        sources: sources, frozenHeads: frozenHeads, activeData: activeData, range: range)
+    }
+
+    /// The flat indexes of `segments`, loading those not loaded yet on all cores (a rollup
+    /// day's index is ~100 MB to check, decompress and parse).
+    private static func loadFlatIndexes(_ segments: [SegmentReader]) throws -> [FlatSegmentIndex] {
+        try Parallel.map(segments.count) { try segments[$0].loadFlatIndex() }
     }
 
     /// Segments whose partition and time span overlap `range`, oldest data first. Called
@@ -113,5 +138,72 @@ extension Database {
     package func measurements() -> [String] {
         lock.lock(); defer { lock.unlock() }
         return schema.measurements.keys.sorted()
+    }
+}
+
+/// The sources of one read, snapshotted (`Database.readPlan`): immutable, so threads read
+/// disjoint series from it at once.
+private struct ReadPlan: Sendable {
+    struct Source: Sendable {
+        let reader: SegmentReader
+        let index: FlatSegmentIndex
+        /// Name ID of the segment -> field ordinal (-1: not wanted).
+        let ordinal: [Int]
+    }
+    /// Matching keys in every source, sorted.
+    let keys: [[UInt8]]
+    /// Wanted field names present in some source, sorted; a field's ordinal is its position.
+    let names: [String]
+    let ordinal: [String: Int]
+    /// Segments oldest data first, then frozen heads, then the active head (newest wins).
+    let sources: [Source]
+    let frozenHeads: [Head]
+    let activeData: [[UInt8]: [String: ColumnData]]
+    let range: TimeRange
+
+    /// The columns of series `key` in name order; nil when no source holds a value of it in
+    /// the range. Reads each segment's wanted blocks of the series with one `readBlocks`.
+    func columns(of key: [UInt8], scratch: inout BlockReadScratch) throws -> [FieldColumn]? {
+        var collected = [[ColumnData]](repeating: [], count: names.count)
+        var blocks: [(meta: BlockMeta, type: FieldType)] = []
+        var blockOrdinals: [Int] = []
+        for source in sources {
+            let index = source.index
+            guard let s = index.position(of: key) else { continue }
+            blocks.removeAll(keepingCapacity: true)
+            blockOrdinals.removeAll(keepingCapacity: true)
+            for e in index.entries(of: s) {
+                let o = source.ordinal[index.nameID(ofEntry: e)]
+                guard o >= 0 else { continue }
+                let type = index.type(ofEntry: e)
+                for b in 0..<index.blockCount(ofEntry: e) {
+                    let block = index.block(b, ofEntry: e)
+                    guard range.overlaps(minTime: block.minTime, maxTime: block.maxTime) else { continue }
+                    blocks.append((block, type))
+                    blockOrdinals.append(o)
+                }
+            }
+            for (i, var data) in try source.reader.readBlocks(blocks, scratch: &scratch).enumerated() {
+                let block = blocks[i].meta
+                if block.minTime < range.start || block.maxTime >= range.end { data = data.clipped(to: range) }
+                if data.count > 0 { collected[blockOrdinals[i]].append(data) }
+            }
+        }
+        for head in frozenHeads {
+            guard let si = head.seriesIndex(of: key) else { continue }
+            for column in head.columns(of: si) {
+                guard let o = ordinal[String(decoding: column.name, as: UTF8.self)] else { continue }
+                let data = column.sortedSlice(in: range)
+                if data.count > 0 { collected[o].append(data) }
+            }
+        }
+        for (name, data) in activeData[key] ?? [:] where data.count > 0 {
+            if let o = ordinal[name] { collected[o].append(data) }
+        }
+        var columns: [FieldColumn] = []
+        for (o, sources) in collected.enumerated() where !sources.isEmpty {
+            columns.append(FieldColumn(name: names[o], data: ColumnData.merge(sources, type: sources[0].type)))
+        }
+        return columns.isEmpty ? nil : columns
     }
 }

@@ -35,21 +35,26 @@ package enum FileIO {
     /// Reads exactly `count` bytes at `offset` into a new array.
     package static func pread(_ fd: Int32, offset: Int, count: Int, path: String) throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)
-        try out.withUnsafeMutableBytes { buf in
-            var done = 0
-            while done < count {
-                let n = Glibc.pread(fd, buf.baseAddress! + done, count - done, off_t(offset + done))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw error("pread", path)
-                }
-                if n == 0 {
-                    throw ChargelineError(.corruption, "\(path): unexpected end of file at byte \(offset + done) (wanted \(count) bytes at \(offset)); the file is truncated: restore it or remove it from the manifest")
-                }
-                done += n
-            }
-        }
+        try out.withUnsafeMutableBytes { try pread(fd, offset: offset, into: $0, path: path) }
         return out
+    }
+
+    /// Fills `buffer` with the file's bytes from `offset` (the caller's buffer, so a reader can
+    /// reuse one across reads).
+    package static func pread(_ fd: Int32, offset: Int, into buffer: UnsafeMutableRawBufferPointer, path: String) throws {
+        let count = buffer.count
+        var done = 0
+        while done < count {
+            let n = Glibc.pread(fd, buffer.baseAddress! + done, count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw error("pread", path)
+            }
+            if n == 0 {
+                throw ChargelineError(.corruption, "\(path): unexpected end of file at byte \(offset + done) (wanted \(count) bytes at \(offset)); the file is truncated: restore it or remove it from the manifest")
+            }
+            done += n
+        }
     }
 
     /// Reads a whole file.

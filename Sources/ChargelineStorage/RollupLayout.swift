@@ -1,4 +1,5 @@
 package import ChargelineCore
+import Foundation
 
 /// How a series-hour's rollup row is stored in the rollup database (docs/format.md, "Rollup
 /// rows", row layout 2), and how reads turn the stored columns back into the logical fields
@@ -233,19 +234,71 @@ package enum RollupLayout {
     }
 
     /// `columns` of one series (stored, read with `storedNames(for: wanted)`) as the logical
-    /// columns in name order; `wanted` nil: all.
-    static func logicalColumns(_ columns: [FieldColumn], wanted: Set<String>?, key: [UInt8]) throws -> [FieldColumn] {
-        let byName = Dictionary(columns.map { ($0.name, $0.data) }, uniquingKeysWith: { a, _ in a })
-        var out: [String: ColumnData] = [:]
-        for c in columns where !isHidden(c.name) && derived(c.name) == nil { out[c.name] = c.data }
-        for c in columns where c.name.hasSuffix("_min") && !internalNames.contains(c.name) {
-            let field = String(c.name.dropLast(4))
-            for aggregate in ["count", "first_time", "last_time", "mean"] where wanted?.contains(field + "_" + aggregate) ?? true {
-                if let data = try rebuild(field: field, aggregate: aggregate, key: key, column: { byName[$0] }) {
-                    out[field + "_" + aggregate] = data
+    /// columns in name order; `wanted` nil: all. `shapes` (one per read) remembers which
+    /// logical columns a list of stored names gives, so the name work is done once per read,
+    /// not per series (every series of a rollup normally has the same stored columns).
+    static func logicalColumns(_ columns: [FieldColumn], wanted: Set<String>?, key: [UInt8],
+                               shapes: LogicalShapeCache? = nil) throws -> [FieldColumn] {
+        let names = columns.map(\.name)
+        let shape = shapes?.shape(names, wanted: wanted) ?? LogicalShape(names, wanted: wanted)
+        var out: [FieldColumn] = []
+        out.reserveCapacity(shape.items.count)
+        for item in shape.items {
+            switch item.source {
+            case .stored(let i):
+                out.append(columns[i])
+            case .derived(let field, let aggregate):
+                if let data = try rebuild(field: field, aggregate: aggregate, key: key,
+                                          column: { shape.position[$0].map { columns[$0].data } }) {
+                    out.append(FieldColumn(name: item.name, data: data))
                 }
             }
         }
-        return out.filter { wanted?.contains($0.key) ?? true }.sorted { $0.key < $1.key }.map { FieldColumn(name: $0.key, data: $0.value) }
+        return out
+    }
+}
+
+/// Which logical columns the stored columns `names` of a series give (`RollupLayout
+/// .logicalColumns`), in name order: stored ones passed through, derived ones rebuilt.
+struct LogicalShape: Sendable {
+    enum Source: Sendable { case stored(Int), derived(field: String, aggregate: String) }
+    let names: [String]
+    let items: [(name: String, source: Source)]
+    /// Stored name -> position in `names`.
+    let position: [String: Int]
+
+    init(_ names: [String], wanted: Set<String>?) {
+        self.names = names
+        position = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        var out: [String: Source] = [:]
+        for (i, name) in names.enumerated() where !RollupLayout.isHidden(name) && RollupLayout.derived(name) == nil {
+            out[name] = .stored(i)
+        }
+        for name in names where name.hasSuffix("_min") && !RollupLayout.internalNames.contains(name) {
+            let field = String(name.dropLast(4))
+            for aggregate in ["count", "first_time", "last_time", "mean"] where wanted?.contains(field + "_" + aggregate) ?? true {
+                out[field + "_" + aggregate] = .derived(field: field, aggregate: aggregate)
+            }
+        }
+        items = out.filter { wanted?.contains($0.key) ?? true }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+}
+
+/// The `LogicalShape`s of one read, shared by its threads (series almost always share one).
+final class LogicalShapeCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var shapes: [LogicalShape] = []
+
+    func shape(_ names: [String], wanted: Set<String>?) -> LogicalShape {
+        lock.lock()
+        if let hit = shapes.first(where: { $0.names == names }) { lock.unlock(); return hit }
+        lock.unlock()
+        let shape = LogicalShape(names, wanted: wanted)
+        lock.lock()
+        // A read with many different shapes (damage, mixed layouts) keeps the newest few.
+        if shapes.count >= 8 { shapes.removeFirst() }
+        shapes.append(shape)
+        lock.unlock()
+        return shape
     }
 }

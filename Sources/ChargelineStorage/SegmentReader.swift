@@ -25,6 +25,7 @@ package final class SegmentReader: @unchecked Sendable {
     private let lock = NSLock()
     private var fd: Int32 = -1
     private var index: SegmentIndex?
+    private var flat: FlatSegmentIndex?
 
     package init(info: SegmentInfo, path: String) {
         self.info = info
@@ -47,10 +48,34 @@ package final class SegmentReader: @unchecked Sendable {
         return fd
     }
 
+    /// The open file descriptor (opened now if need be); valid while this reader lives.
+    func descriptor() throws -> Int32 {
+        lock.lock(); defer { lock.unlock() }
+        return try openLocked()
+    }
+
     /// The segment's index, read and verified on first call.
     package func loadIndex() throws -> SegmentIndex {
         lock.lock(); defer { lock.unlock() }
         if let index { return index }
+        // Built from the flat index; its bytes are kept only when the flat index was asked for.
+        let parsed = try (flat ?? parseFlatLocked()).materialized()
+        index = parsed
+        return parsed
+    }
+
+    /// The segment's index as flat arrays (`FlatSegmentIndex`: no allocation per series or
+    /// field, block metas decoded on demand), read and verified on first call.
+    package func loadFlatIndex() throws -> FlatSegmentIndex {
+        lock.lock(); defer { lock.unlock() }
+        if let flat { return flat }
+        let parsed = try parseFlatLocked()
+        flat = parsed
+        return parsed
+    }
+
+    /// Reads, checks and parses the index. Called under `lock`.
+    private func parseFlatLocked() throws -> FlatSegmentIndex {
         let fd = try openLocked()
         let size = try FileIO.fileSize(fd, path: path)
         guard size >= SegmentFormat.headerSize + SegmentFormat.footerSize else {
@@ -84,9 +109,7 @@ package final class SegmentReader: @unchecked Sendable {
         if flags & SegmentFormat.indexCompressed != 0 {
             raw = try decompressIndex(raw, at: indexOffset)
         }
-        let parsed = try raw.withUnsafeBytes { try parseIndex($0, base: indexOffset, version: version) }
-        index = parsed
-        return parsed
+        return try FlatSegmentIndex(raw: raw, version: version) { what, at in corrupt(what, at: indexOffset + at) }
     }
 
     /// `uncompressed length <u32>` + one zstd frame -> the index bytes.
@@ -107,45 +130,6 @@ package final class SegmentReader: @unchecked Sendable {
             throw corrupt("compressed index does not decompress: \(error)", at: offset)
         }
         return out
-    }
-
-    private func parseIndex(_ raw: UnsafeRawBufferPointer, base: Int, version: UInt16) throws -> SegmentIndex {
-        let metaSize = SegmentFormat.blockMetaSize(version: version)
-        var p = 0
-        func need(_ n: Int) throws {
-            guard raw.count - p >= n else { throw corrupt("index truncated", at: base + p) }
-        }
-        try need(4)
-        let seriesCount = Int(raw.loadLE(UInt32.self, at: p)); p += 4
-        var series: [SegmentIndex.Series] = []
-        series.reserveCapacity(seriesCount)
-        for _ in 0..<seriesCount {
-            try need(2)
-            let keyLen = Int(raw.loadLE(UInt16.self, at: p)); p += 2
-            try need(keyLen + 2)
-            let key = Array(raw[p..<(p + keyLen)]); p += keyLen
-            let fieldCount = Int(raw.loadLE(UInt16.self, at: p)); p += 2
-            var fields: [SegmentIndex.Field] = []
-            for _ in 0..<fieldCount {
-                try need(2)
-                let nameLen = Int(raw.loadLE(UInt16.self, at: p)); p += 2
-                try need(nameLen + 5)
-                let name = String(decoding: raw[p..<(p + nameLen)], as: UTF8.self); p += nameLen
-                guard let type = FieldType(rawValue: raw[p]) else { throw corrupt("unknown field type \(raw[p])", at: base + p) }
-                p += 1
-                let blockCount = Int(raw.loadLE(UInt32.self, at: p)); p += 4
-                try need(blockCount * metaSize)
-                var blocks: [BlockMeta] = []
-                blocks.reserveCapacity(blockCount)
-                for _ in 0..<blockCount {
-                    blocks.append(BlockMeta.decode(raw, at: p, version: version))
-                    p += metaSize
-                }
-                fields.append(.init(name: name, type: type, blocks: blocks))
-            }
-            series.append(.init(key: key, fields: fields))
-        }
-        return SegmentIndex(series: series, bytes: raw.count)
     }
 
     /// Reads, verifies and decodes one block (with its timestamps).
@@ -172,7 +156,7 @@ package final class SegmentReader: @unchecked Sendable {
     }
 
     /// The bytes of a block without its trailing CRC-32C, after checking it.
-    private func verified(_ r: UnsafeRawBufferPointer, at offset: Int, what: String) throws -> UnsafeRawBufferPointer {
+    func verified(_ r: UnsafeRawBufferPointer, at offset: Int, what: String) throws -> UnsafeRawBufferPointer {
         guard r.count >= 4 + 2 else { throw corrupt("\(what) of \(r.count) bytes is shorter than its framing", at: offset) }
         let body = UnsafeRawBufferPointer(rebasing: r[..<(r.count - 4)])
         guard CRC32C.checksum(body) == r.loadLE(UInt32.self, at: r.count - 4) else {
@@ -209,27 +193,7 @@ package final class SegmentReader: @unchecked Sendable {
         do {
             data.timestamps.reserveCapacity(count)
             try TimestampCodec.decode(tsBlock, count: count, into: &data.timestamps)
-            switch type {
-            case .float:
-                var values: [Double] = []
-                values.reserveCapacity(count)
-                try FloatCodec.decode(valueBlock, count: count, into: &values)
-                data.bits = values.map { $0.bitPattern }
-            case .integer, .unsigned:
-                var values: [Int64] = []
-                values.reserveCapacity(count)
-                try IntegerCodec.decode(valueBlock, count: count, into: &values)
-                data.bits = values.map { UInt64(bitPattern: $0) }
-            case .boolean:
-                var values: [Bool] = []
-                try BooleanCodec.decode(valueBlock, count: count, into: &values)
-                data.bits = values.map { $0 ? 1 : 0 }
-            case .string:
-                var column = StringColumn()
-                try StringCodec.decode(valueBlock, count: count, into: &column)
-                data.stringBytes = column.bytes
-                data.stringEnds = column.ends
-            }
+            try Self.decodeValues(valueBlock, count: count, into: &data)
         } catch {
             throw corrupt("block does not decode: \(error)", at: Int(meta.offset))
         }
@@ -237,7 +201,7 @@ package final class SegmentReader: @unchecked Sendable {
         return data
     }
 
-    private func corrupt(_ what: String, at offset: Int) -> ChargelineError {
+    func corrupt(_ what: String, at offset: Int) -> ChargelineError {
         ChargelineError(.corruption, "\(path): \(what) at byte \(offset); this segment's data cannot be read: restore the file from a backup")
     }
 }

@@ -164,6 +164,15 @@ public final class Store: @unchecked Sendable {
     /// `_mean` (time-weighted) and, for counters, `_increase`; timestamps are bucket starts.
     public func readRollup(database name: String, rollup: String, measurement: String, seriesKey: String? = nil,
                            fields: [String]? = nil, range: TimeRange = .all) throws -> [SeriesReadResult] {
+        try readRollupMap(database: name, rollup: rollup, measurement: measurement, seriesKey: seriesKey, fields: fields, range: range) { $0 }
+    }
+
+    /// `readRollup` with `transform` applied to each series on the threads that read it (nil
+    /// drops the series), in key order: per-series work runs in parallel with the read, and
+    /// each series' columns are freed there rather than all at the end.
+    package func readRollupMap<T: Sendable>(database name: String, rollup: String, measurement: String, seriesKey: String? = nil,
+                                            fields: [String]? = nil, range: TimeRange = .all,
+                                            _ transform: @Sendable (SeriesReadResult) throws -> T?) throws -> [T] {
         guard let db = try database(name, create: false) else {
             throw ChargelineError(.notFound, "database \(name) not found")
         }
@@ -171,10 +180,11 @@ public final class Store: @unchecked Sendable {
             throw ChargelineError(.notFound, "database \(name) has no rollup \(rollup) (rollups: \(options.rollup.enabled ? options.rollup.name : "disabled"))")
         }
         let wanted = fields.map(Set.init)
-        return try child.read(measurement: measurement, seriesKey: seriesKey.map { Array($0.utf8) },
-                              fields: RollupLayout.storedNames(for: wanted), range: range).map { s in
-            let key = Array(s.key.utf8)
-            return SeriesReadResult(key: key, columns: try RollupLayout.logicalColumns(s.columns, wanted: wanted, key: key))
+        let shapes = LogicalShapeCache()
+        // The logical columns are rebuilt on the reading threads.
+        return try child.readMap(measurement: measurement, seriesKey: seriesKey.map { Array($0.utf8) },
+                                 fields: RollupLayout.storedNames(for: wanted), range: range) { key, columns in
+            try transform(SeriesReadResult(key: key, columns: try RollupLayout.logicalColumns(columns, wanted: wanted, key: key, shapes: shapes)))
         }
     }
 

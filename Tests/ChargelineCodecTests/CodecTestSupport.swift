@@ -1,3 +1,4 @@
+import Testing
 @testable import ChargelineCodec
 import ChargelineTestSupport
 
@@ -42,6 +43,10 @@ enum Support {
     static func decodeFloats(_ block: [UInt8], count: Int) throws -> [Double] {
         var out: [Double] = []
         try block.withUnsafeBytes { try FloatCodec.decode($0, count: count, into: &out) }
+        // `decodeBits` (what storage calls) gives the same bit patterns, after a prefix.
+        var bits: [UInt64] = [42]
+        try block.withUnsafeBytes { try FloatCodec.decodeBits($0, count: count, into: &bits) }
+        #expect(bits == [42] + out.map(\.bitPattern))
         return out
     }
 
@@ -54,6 +59,10 @@ enum Support {
     static func decodeIntegers(_ block: [UInt8], count: Int) throws -> [Int64] {
         var out: [Int64] = []
         try block.withUnsafeBytes { try IntegerCodec.decode($0, count: count, into: &out) }
+        // `decodeBits` (what storage calls) gives the same bit patterns, after a prefix.
+        var bits: [UInt64] = [42]
+        try block.withUnsafeBytes { try IntegerCodec.decodeBits($0, count: count, into: &bits) }
+        #expect(bits == [42] + out.map { UInt64(bitPattern: $0) })
         return out
     }
 

@@ -60,6 +60,7 @@ import ChargelineTestSupport
                 #expect(read.stringBytes == data.stringBytes && read.stringEnds == data.stringEnds, sourceLocation: sourceLocation)
             }
         }
+        try FlatSegmentIndexTests.expectFlatMatches(reader, index, sourceLocation: sourceLocation)
     }
 
     @Test func versionOneGoldenSegmentStillReads() throws {
