@@ -14,7 +14,9 @@ extension HTTPAPIHandler {
             var text = Substring(decoding: line, as: UTF8.self)
             if text.last == "\r" { text = text.dropLast() }
             if text.isEmpty { continue }
-            guard text.count <= 16, let code = UInt64(text, radix: 16) else {
+            // Pile codes are BCD: decimal digits, read as hex give the packed value.
+            guard text.utf8.count <= 16, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+                  let code = UInt64(text, radix: 16) else {
                 respond(status: 400, json: JSON.error(
                     "line \(lineNumber): \(JSON.quoteForMessage(String(text.prefix(40)))) is not a pile code; send one 14-digit code per line"),
                         context: context)

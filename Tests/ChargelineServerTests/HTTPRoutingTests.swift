@@ -76,6 +76,8 @@ struct HTTPRoutingTests {
                 let bad = try await c.request("POST", "/ykc/sessions?gateway=a", body: Array("32010200000003\nnot-a-pile\n".utf8))
                 #expect(bad.status == 400)
                 #expect(bad.body.contains("line 2"))
+                let hex = try await c.request("POST", "/ykc/sessions?gateway=a", body: Array("3201020000000A\n".utf8))
+                #expect(hex.status == 400, "pile codes are decimal digits")
                 let anonymous = try await c.request("POST", "/ykc/sessions", body: [])
                 #expect(anonymous.status == 400)
                 let get = try await c.request("GET", "/ykc/sessions?gateway=a")

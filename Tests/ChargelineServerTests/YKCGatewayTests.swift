@@ -20,6 +20,16 @@ import Testing
         return (store, server)
     }
 
+    /// A gateway on a kernel-chosen loopback port forwarding to the node on `nodePort`.
+    static func startGateway(nodePort: Int, spool: String, logger: Logger,
+                             configure: (inout YKCConfiguration) -> Void = { _ in }) async throws -> YKCGateway {
+        var config = YKCConfiguration(endpoint: .init(host: "127.0.0.1", port: 0), reusePort: true, flushMilliseconds: 20,
+                                      threads: 1)
+        configure(&config)
+        return try await YKCGateway.start(configuration: config, upstream: .init(host: "127.0.0.1", port: nodePort),
+                                          spoolDirectory: spool, spoolMaxBytes: 64 << 20, logger: logger)
+    }
+
     static func eventually(seconds: Double, _ condition: () -> Bool) async throws -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
@@ -34,14 +44,10 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: root) }
         var (store, node) = try await Self.startNode(root + "/data", port: 0)
         let nodePort = try #require(node.httpPort)
-        var config = YKCConfiguration(endpoint: .init(host: "127.0.0.1", port: 0), reusePort: true, flushMilliseconds: 20,
-                                      threads: 1)
-        config.database = "ykc"
         let logs = LogCapture()
         var logger = Logger(label: "gateway", factory: { _ in logs })
         logger.logLevel = .info
-        let gateway = try await YKCGateway.start(configuration: config, upstream: .init(host: "127.0.0.1", port: nodePort),
-                                                 spoolDirectory: root + "/spool", spoolMaxBytes: 64 << 20, logger: logger)
+        let gateway = try await Self.startGateway(nodePort: nodePort, spool: root + "/spool", logger: logger) { $0.database = "ykc" }
         let piles = try (0..<40).map { i -> YKCTestPile in
             let pile = try YKCTestPile(code: YKCRegistryCodes.code(i), port: gateway.frontEnd.port)
             #expect(pile.login()?[13] == 0)
@@ -99,14 +105,11 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: root) }
         let (store, node) = try await Self.startNode(root + "/data", port: 0)
         let nodePort = try #require(node.httpPort)
-        var config = YKCConfiguration(endpoint: .init(host: "127.0.0.1", port: 0), reusePort: false, flushMilliseconds: 20,
-                                      threads: 1)
-        config.heartbeatTimeoutSeconds = 30
         let logger = Logger(label: "gateway", factory: { _ in LogCapture() })
-        let a = try await YKCGateway.start(configuration: config, upstream: .init(host: "127.0.0.1", port: nodePort),
-                                           spoolDirectory: root + "/spool-a", spoolMaxBytes: 64 << 20, logger: logger)
-        let b = try await YKCGateway.start(configuration: config, upstream: .init(host: "127.0.0.1", port: nodePort),
-                                           spoolDirectory: root + "/spool-b", spoolMaxBytes: 64 << 20, logger: logger)
+        // Separate ports, so each pile reaches the gateway the test means; 30 s heartbeat timeout.
+        let separate: (inout YKCConfiguration) -> Void = { $0.reusePort = false; $0.heartbeatTimeoutSeconds = 30 }
+        let a = try await Self.startGateway(nodePort: nodePort, spool: root + "/spool-a", logger: logger, configure: separate)
+        let b = try await Self.startGateway(nodePort: nodePort, spool: root + "/spool-b", logger: logger, configure: separate)
         let moving = YKCRegistryCodes.code(1)
         let staying = YKCRegistryCodes.code(2)
         let old = try YKCTestPile(code: moving, port: a.frontEnd.port)
