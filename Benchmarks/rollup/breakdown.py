@@ -31,8 +31,8 @@ def segment(path, acc):
     raw = open(path, "rb").read()
     size = len(raw)
     version = struct.unpack_from("<H", raw, 4)[0]
-    if raw[:4] != b"CLSG" or version != 2:
-        acc["other segments (not v2)"] += size
+    if raw[:4] != b"CLSG" or version not in (2, 3):
+        acc["other segments (not v2 or v3)"] += size
         return
     io, il, _, nseries, nblocks, _, flags = struct.unpack_from("<QIIIIHH", raw, size - 32)
     acc["header+footer"] += 64

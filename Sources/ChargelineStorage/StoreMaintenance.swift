@@ -95,7 +95,7 @@ final class StoreMaintenance: @unchecked Sendable {
                     // recomputed once, after it ends, not every minute while it runs.
                     for (db, r) in try store.runRollups(settle: store.options.rollup.interval,
                                                         isCancelled: { [weak self] in self?.isStoppingWork ?? true }) where r.bucketsWritten + r.bucketsRecomputed > 0 {
-                        logger.info("rollup \(db): \(r.bucketsWritten) new and \(r.bucketsRecomputed) recomputed buckets from \(r.valuesRead) values in \(Int(r.milliseconds)) ms")
+                        logger.info("rollup \(db): \(r.bucketsWritten) new and \(r.bucketsRecomputed) recomputed buckets from \(r.valuesRead) values in \(String(format: "%.1f", r.milliseconds)) ms")
                     }
                 } catch {
                     logger.error("rollup run failed: \(error); it is retried at the next interval")

@@ -64,12 +64,14 @@ package struct UsageBucket: Equatable, Sendable {
         @inline(__always) func touch(_ i: Int) {
             if out[i] == nil { out[i] = UsageBucket(start: first + Int64(i) * length) }
         }
-        func numeric(_ c: FieldColumn, _ k: Int) -> Double {
-            switch c.type {
-            case .float: Double(bitPattern: c.bits(at: k))
-            case .integer: Double(Int64(bitPattern: c.bits(at: k)))
-            case .unsigned: Double(c.bits(at: k))
-            case .boolean: c.bits(at: k) != 0 ? 1 : 0
+        // Takes the column's bits array, not the column: reading through the struct per row
+        // retained and released the array for every value.
+        @inline(__always) func numeric(_ type: FieldType, _ bits: [UInt64], _ k: Int) -> Double {
+            switch type {
+            case .float: Double(bitPattern: bits[k])
+            case .integer: Double(Int64(bitPattern: bits[k]))
+            case .unsigned: Double(bits[k])
+            case .boolean: bits[k] != 0 ? 1 : 0
             case .string: .nan
             }
         }
@@ -93,16 +95,16 @@ package struct UsageBucket: Equatable, Sendable {
             default: break
             }
             if c.name == options.statusField {
-                let ts = c.timestamps
+                let ts = c.timestamps, bits = c.data.bits, type = c.type
                 for k in 0..<ts.count {
                     let a = ts[k]
                     guard let i = index(a) else { continue }
-                    let v = numeric(c, k)
+                    let v = numeric(type, bits, k)
                     // No successor (or one past the gap): the sample holds for maxGap.
                     let hi = k + 1 < ts.count && ts[k + 1] - a < gap ? ts[k + 1] : a &+ gap
                     if v == options.chargingCode { hold(i, a, hi, \.chargingNs, \.chargingSpillNs) }
                     if v == options.faultCode { hold(i, a, hi, \.faultNs, \.faultSpillNs) }
-                    if v == options.chargingCode, k > 0, index(ts[k - 1]) == i, numeric(c, k - 1) != options.chargingCode {
+                    if v == options.chargingCode, k > 0, index(ts[k - 1]) == i, numeric(type, bits, k - 1) != options.chargingCode {
                         out[i]!.sessionStarts += 1  // touched by hold above
                     }
                 }
@@ -126,14 +128,14 @@ package struct UsageBucket: Equatable, Sendable {
         if let voltage, let current {
             var v = 0, c = 0, p = 0
             let pt = power?.timestamps ?? []
-            let vt = voltage.timestamps, ct = current.timestamps
+            let vt = voltage.timestamps, ct = current.timestamps, vb = voltage.data.bits, cb = current.data.bits
             while v < vt.count && c < ct.count {
                 if vt[v] < ct[c] { v += 1; continue }
                 if ct[c] < vt[v] { c += 1; continue }
                 let t = vt[v]
                 while p < pt.count && pt[p] < t { p += 1 }
                 if let i = index(t), !(p < pt.count && pt[p] == t) {
-                    let kw = numeric(voltage, v) * numeric(current, c) / 1000
+                    let kw = numeric(voltage.type, vb, v) * numeric(current.type, cb, c) / 1000
                     touch(i)
                     out[i]!.vcPeakKW = max(out[i]!.vcPeakKW ?? kw, kw)
                 }
