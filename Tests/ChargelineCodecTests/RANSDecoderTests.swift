@@ -49,17 +49,23 @@ import ChargelineTestSupport
         let bytes = stream.words.flatMap { [UInt8(truncatingIfNeeded: $0), UInt8($0 >> 8)] }
         var symbols: [Int] = []
         var order = true
-        try table.withUnsafeBufferPointer { (t) throws(CodecError) -> Void in
-            try bytes.withUnsafeBytes { (b) throws(CodecError) -> Void in
+        var failure: CodecError?
+        table.withUnsafeBufferPointer { t in
+            bytes.withUnsafeBytes { b in
                 var decoder = RANS.Decoder(
                     table: t.baseAddress!, states: (stream.x0, stream.x1),
                     words: b.baseAddress ?? UnsafeRawPointer(bitPattern: 8)!, wordCount: stream.words.count)
-                try decoder.decode(tokens, encoding: .integerResidual) { j, s in
-                    order = order && j == symbols.count
-                    symbols.append(Int(s))
+                do throws(CodecError) {
+                    try decoder.decode(tokens, encoding: .integerResidual) { j, s in
+                        order = order && j == symbols.count
+                        symbols.append(Int(s))
+                    }
+                } catch {
+                    failure = error
                 }
             }
         }
+        if let failure { throw failure }
         #expect(order, "symbols are emitted in token order")
         return symbols
     }
