@@ -72,7 +72,9 @@ extension ResidualStream {
                     filled &+= 1
                 } else if s < UInt32(ResidualBins.runBase) {
                     let b = Int(s)
-                    let u = ResidualBins.base(b) &+ (try bits.read(ResidualBins.extraBits(b)))
+                    let eb = ResidualBins.extraBits(b)
+                    let extra = bits.hasWindow ? bits.readInWindow(eb) : try bits.read(eb)
+                    let u = ResidualBins.base(b) &+ extra
                     values[filled] = output(predictor.next(Varint.unzigzag(u) &+ c))
                     filled &+= 1
                 } else {
