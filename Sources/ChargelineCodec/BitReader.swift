@@ -40,6 +40,27 @@ struct BitReader {
         return count == 64 ? v : v & ((1 &<< UInt64(count)) &- 1)
     }
 
+    /// Whether the next field of up to 64 bits can be read with ``readInWindow(_:)``: at least
+    /// 16 bytes remain from the current byte, so the 8-byte load and a ninth byte for a field
+    /// straddling it are inside the buffer.
+    @inline(__always)
+    var hasWindow: Bool { (bitOffset &>> 3) &+ 16 <= buffer.count }
+
+    /// Reads a field of `count` bits (0...64) without a bounds check or a throw, for hot loops
+    /// that test ``hasWindow`` first (``read(_:)`` is the checked form for the rest).
+    @inline(__always)
+    mutating func readInWindow(_ count: Int) -> UInt64 {
+        let base = buffer.baseAddress.unsafelyUnwrapped
+        let byte = bitOffset &>> 3
+        let shift = UInt64(bitOffset & 7)
+        var v = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self)) &>> shift
+        if _slowPath(shift &+ UInt64(count) > 64) {
+            v |= UInt64(base.load(fromByteOffset: byte &+ 8, as: UInt8.self)) &<< (64 &- shift)
+        }
+        bitOffset &+= count
+        return count == 64 ? v : v & ((1 &<< UInt64(count)) &- 1)
+    }
+
     /// Moves past `count` bits the caller has already read by other means (`count` must not
     /// exceed ``remainingBits``).
     mutating func skip(_ count: Int) {

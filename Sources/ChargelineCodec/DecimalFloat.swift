@@ -129,21 +129,36 @@ enum DecimalFloat {
             _ = try reader.readUInt64("exception bits")
         }
         let stream = UnsafeRawBufferPointer(rebasing: payload[reader.position...])
+        // The stream stores each value's bits as it rebuilds the integer: no second pass.
         try out.withMemoryRebound(to: Int64.self) { (ints) throws(CodecError) -> Void in
-            try ResidualStream.decode(stream, encoding: .floatDecimal, into: ints)
+            if e == 0 {
+                try ResidualStream.decode(stream, encoding: .floatDecimal, into: ints, output: IntegerValued())
+            } else {
+                try ResidualStream.decode(stream, encoding: .floatDecimal, into: ints, output: Scaled(power: powers[e]))
+            }
         }
         let o = out.baseAddress.unsafelyUnwrapped
-        if e == 0 {
-            for i in 0..<n { o[i] = Double(Int64(bitPattern: o[i])).bitPattern }
-        } else {
-            let power = powers[e]
-            for i in 0..<n { o[i] = (Double(Int64(bitPattern: o[i])) / power).bitPattern }
-        }
         var patch = ByteReader(UnsafeRawBufferPointer(rebasing: payload[exceptionStart...]), encoding: .floatDecimal)
         position = -1
         for _ in 0..<exceptions {
             position &+= try patch.readLength("exception gap", limit: n) &+ 1
             o[position] = try patch.readUInt64("exception bits")
         }
+    }
+
+    /// Value `d` of a block with exponent `e` ≥ 1: `Double(d) / 10^e`, the formula the encoder
+    /// verified bit for bit.
+    struct Scaled: ResidualOutput {
+        let power: Double
+
+        @inline(__always)
+        func callAsFunction(_ d: Int64) -> Int64 { Int64(bitPattern: (Double(d) / power).bitPattern) }
+    }
+
+    /// Value `d` of a block with exponent 0: `Double(d)` (dividing by 1 would give the same bits
+    /// at the cost of a division).
+    struct IntegerValued: ResidualOutput {
+        @inline(__always)
+        func callAsFunction(_ d: Int64) -> Int64 { Int64(bitPattern: Double(d).bitPattern) }
     }
 }

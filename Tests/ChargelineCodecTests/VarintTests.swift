@@ -58,4 +58,39 @@ import ChargelineTestSupport
             #expect(throws: CodecError.self) { try r.read(9) }
         }
     }
+
+    /// `readInWindow` (the hot loops' unchecked read) gives what `read` gives wherever
+    /// `hasWindow` allows it, including fields of 58...64 bits that straddle the 8-byte load.
+    @Test func windowReadsMatchCheckedReads() throws {
+        var rng = SplitMix64(seed: 112)
+        var fields: [(UInt64, Int)] = []
+        for _ in 0..<5000 {
+            let n = Int.random(in: 0...64, using: &rng)
+            let v = n == 64 ? rng.next() : rng.next() & ((1 << UInt64(n)) - 1)
+            fields.append((v, n))
+        }
+        let bits = fields.map(\.1).reduce(0, +)
+        var out: [UInt8] = []
+        out.appendUnsafe(maxCount: BitWriter.capacity(bits: bits)) { p in
+            var w = BitWriter(p)
+            for (v, n) in fields { w.write(v, count: n) }
+            return w.finish()
+        }
+        var windowed = 0
+        var straddling = 0
+        try out.withUnsafeBytes { b in
+            var r = BitReader(b, encoding: .floatXOR)
+            for (v, n) in fields {
+                if r.hasWindow {
+                    if (b.count * 8 - r.remainingBits) % 8 + n > 64 { straddling += 1 }
+                    #expect(r.readInWindow(n) == v, "\(n)-bit field")
+                    windowed += 1
+                } else if n > 0 {
+                    #expect(try r.read(n) == v)
+                }
+            }
+            try r.expectEnd()
+        }
+        #expect(windowed > 4900 && straddling > 10, "\(windowed) window reads, \(straddling) straddling")
+    }
 }
