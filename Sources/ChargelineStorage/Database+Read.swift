@@ -99,6 +99,16 @@ extension Database {
                         sources: sources, frozenHeads: frozenHeads, activeData: activeData, range: range)
     }
 
+    /// Loads the flat indexes of the segments overlapping `range` (those not loaded yet, on
+    /// all cores), so that several reads within `range` one after the other (a report's
+    /// lookback, then its days) do not each load theirs alone.
+    package func preloadIndexes(range: TimeRange) throws {
+        lock.lock()
+        let segments = segmentsOverlappingLocked(range)
+        lock.unlock()
+        _ = try Self.loadFlatIndexes(segments)
+    }
+
     /// The flat indexes of `segments`, loading those not loaded yet on all cores (a rollup
     /// day's index is ~100 MB to check, decompress and parse).
     private static func loadFlatIndexes(_ segments: [SegmentReader]) throws -> [FlatSegmentIndex] {

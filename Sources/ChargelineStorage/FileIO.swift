@@ -39,6 +39,15 @@ package enum FileIO {
         return out
     }
 
+    /// `pread` into a buffer that is not zero-filled first (large reads: the index of a rollup
+    /// day); throws as `pread` when the file ends early.
+    package static func preadUninitialized(_ fd: Int32, offset: Int, count: Int, path: String) throws -> [UInt8] {
+        try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            try pread(fd, offset: offset, into: UnsafeMutableRawBufferPointer(buffer), path: path)
+            initialized = count
+        }
+    }
+
     /// Fills `buffer` with the file's bytes from `offset` (the caller's buffer, so a reader can
     /// reuse one across reads).
     package static func pread(_ fd: Int32, offset: Int, into buffer: UnsafeMutableRawBufferPointer, path: String) throws {

@@ -104,7 +104,7 @@ package final class SegmentReader: @unchecked Sendable {
         guard flags & ~SegmentFormat.indexCompressed == 0, version >= 2 || flags == 0 else {
             throw corrupt("unknown footer flags 0x\(String(flags, radix: 16)) for version \(version)", at: size - 6)
         }
-        var raw = try FileIO.pread(fd, offset: indexOffset, count: indexLength, path: path)
+        var raw = try FileIO.preadUninitialized(fd, offset: indexOffset, count: indexLength, path: path)
         guard CRC32C.checksum(raw) == indexCRC else { throw corrupt("index checksum mismatch", at: indexOffset) }
         if flags & SegmentFormat.indexCompressed != 0 {
             raw = try decompressIndex(raw, at: indexOffset)
@@ -119,17 +119,18 @@ package final class SegmentReader: @unchecked Sendable {
         guard length <= SegmentFormat.maxIndexBytes else {
             throw corrupt("compressed index declares \(length) bytes, above the \(SegmentFormat.maxIndexBytes) limit", at: offset)
         }
-        var out = [UInt8](repeating: 0, count: length)
         do {
-            try stored.withUnsafeBytes { s in
-                try out.withUnsafeMutableBytes { d in
-                    try Compressor.decompress(UnsafeRawBufferPointer(rebasing: s[4...]), stage: .zstd, into: d)
+            // Not zero-filled first: a rollup day's index is ~60 MB, and zstd writes every byte
+            // (`decompress` fails unless it produced exactly `length`).
+            return try [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
+                try stored.withUnsafeBytes { s in
+                    try Compressor.decompress(UnsafeRawBufferPointer(rebasing: s[4...]), stage: .zstd, into: UnsafeMutableRawBufferPointer(buffer))
                 }
+                initialized = length
             }
         } catch {
             throw corrupt("compressed index does not decompress: \(error)", at: offset)
         }
-        return out
     }
 
     /// Reads, verifies and decodes one block (with its timestamps).
