@@ -44,8 +44,9 @@ package struct ColumnData: Sendable {
         return out
     }
 
-    /// The values with timestamps in `range` (timestamps are sorted: binary search).
-    package func clipped(to range: TimeRange) -> ColumnData {
+    /// The positions of the values with timestamps in `range` (timestamps are sorted: binary
+    /// search).
+    package func indices(in range: TimeRange) -> Range<Int> {
         func lowerBound(_ t: Int64) -> Int {
             var lo = 0, hi = timestamps.count
             while lo < hi {
@@ -55,7 +56,12 @@ package struct ColumnData: Sendable {
             return lo
         }
         let lo = lowerBound(range.start)
-        return slice(lo..<max(lo, lowerBound(range.end)))
+        return lo..<max(lo, lowerBound(range.end))
+    }
+
+    /// The values with timestamps in `range`.
+    package func clipped(to range: TimeRange) -> ColumnData {
+        slice(indices(in: range))
     }
 
     /// Appends value `i` of `other` (same type).
