@@ -70,19 +70,32 @@ extension Database {
         let indexes = try Self.loadFlatIndexes(segments)
         // Every matching key in any source, and every wanted field name (ordinals in name
         // order, so columns come out sorted).
-        var keys = Set<[UInt8]>(activeData.keys)
+        // A segment's keys are sorted: its matching ones are merged into the sorted list
+        // (no hashing of every key of every segment, no sort at the end); the heads' few go
+        // through a set.
+        var sortedKeys: [[UInt8]] = []
+        var headKeys = Set<[UInt8]>(activeData.keys)
         var names = Set<String>()
         for index in indexes {
+            var matching: [[UInt8]] = []
+            matching.reserveCapacity(index.seriesCount)
             var present = [Bool](repeating: false, count: index.names.count)
-            for s in 0..<index.seriesCount where matches(index.key(s)) {
-                keys.insert(Array(index.key(s)))
-                for e in index.entries(of: s) { present[index.nameID(ofEntry: e)] = true }
+            for s in 0..<index.seriesCount where matches(index.key(s)) { matching.append(Array(index.key(s))) }
+            if matching.count == index.seriesCount {
+                // Every series matches (one measurement per segment, the usual case): every
+                // name of the segment is some matching series' field.
+                for id in present.indices { present[id] = true }
+            } else {
+                for s in 0..<index.seriesCount where matches(index.key(s)) {
+                    for e in index.entries(of: s) { present[index.nameID(ofEntry: e)] = true }
+                }
             }
             for (id, name) in index.names.enumerated() where present[id] && wanted(name) { names.insert(name) }
+            sortedKeys = Self.mergeSorted(sortedKeys, matching)
         }
         for head in frozenHeads {
             for si in 0..<head.seriesCount where matches(head.key(of: si)) {
-                keys.insert(Array(head.key(of: si)))
+                headKeys.insert(Array(head.key(of: si)))
                 for column in head.columns(of: si) {
                     let name = String(decoding: column.name, as: UTF8.self)
                     if wanted(name) { names.insert(name) }
@@ -95,8 +108,31 @@ extension Database {
         let sources = zip(segments, indexes).map { reader, index in
             ReadPlan.Source(reader: reader, index: index, ordinal: index.names.map { ordinal[$0] ?? -1 })
         }
-        return ReadPlan(keys: keys.sorted { $0.lexicographicallyPrecedes($1) }, names: ordered, ordinal: ordinal,
+        let keys = headKeys.isEmpty ? sortedKeys : Self.mergeSorted(sortedKeys, headKeys.sorted { $0.lexicographicallyPrecedes($1) })
+        return ReadPlan(keys: keys, names: ordered, ordinal: ordinal,
                         sources: sources, frozenHeads: frozenHeads, activeData: activeData, range: range)
+    }
+
+    /// The union of two sorted, duplicate-free key lists, sorted and duplicate-free.
+    static func mergeSorted(_ a: [[UInt8]], _ b: [[UInt8]]) -> [[UInt8]] {
+        if a.isEmpty { return b }
+        if b.isEmpty { return a }
+        if a == b { return a }
+        var out: [[UInt8]] = []
+        out.reserveCapacity(max(a.count, b.count))
+        var i = 0, j = 0
+        while i < a.count && j < b.count {
+            if a[i].lexicographicallyPrecedes(b[j]) {
+                out.append(a[i]); i += 1
+            } else if b[j].lexicographicallyPrecedes(a[i]) {
+                out.append(b[j]); j += 1
+            } else {
+                out.append(a[i]); i += 1; j += 1
+            }
+        }
+        out.append(contentsOf: a[i...])
+        out.append(contentsOf: b[j...])
+        return out
     }
 
     /// Loads the flat indexes of the segments overlapping `range` (those not loaded yet, on
@@ -193,6 +229,54 @@ private struct ReadPlan: Sendable {
             partData.append(data)
             partRanges.append(range)
         }
+
+        /// One field's parts (the chain from part `head`, oldest source first) as one column.
+        func combine(from head: Int) -> ColumnData {
+            let second = next[head]
+            if second < 0 { return partData[head].slice(partRanges[head]) }
+            let type = partData[head].type
+            func firstTime(_ i: Int) -> Int64 { partData[i].timestamps[partRanges[i].lowerBound] }
+            func lastTime(_ i: Int) -> Int64 { partData[i].timestamps[partRanges[i].upperBound - 1] }
+            // Two parts (a partition and the one before it): without the arrays below.
+            if next[second] < 0, type != .string {
+                let (a, b) = firstTime(second) < firstTime(head) ? (second, head) : (head, second)
+                if lastTime(a) < firstTime(b) {
+                    let (ra, rb) = (partRanges[a], partRanges[b])
+                    var out = ColumnData(type: type)
+                    out.timestamps.reserveCapacity(ra.count + rb.count)
+                    out.timestamps.append(contentsOf: partData[a].timestamps[ra])
+                    out.timestamps.append(contentsOf: partData[b].timestamps[rb])
+                    out.bits.reserveCapacity(ra.count + rb.count)
+                    out.bits.append(contentsOf: partData[a].bits[ra])
+                    out.bits.append(contentsOf: partData[b].bits[rb])
+                    return out
+                }
+            }
+            var chain: [Int] = []
+            var i = head
+            while i >= 0 { chain.append(i); i = next[i] }
+            // Disjoint in time (each part starts after the one before it ends, in time order):
+            // concatenate, whatever the sources' write order. Else merge, newest winning.
+            var byTime = chain
+            if chain.count == 2 {
+                if firstTime(chain[1]) < firstTime(chain[0]) { byTime.swapAt(0, 1) }
+            } else {
+                byTime.sort { firstTime($0) < firstTime($1) }
+            }
+            var disjoint = type != .string
+            for k in byTime.indices.dropFirst() where disjoint { disjoint = lastTime(byTime[k - 1]) < firstTime(byTime[k]) }
+            guard disjoint else { return ColumnData.merge(chain.map { partData[$0].slice(partRanges[$0]) }, type: type) }
+            let total = chain.reduce(0) { $0 + partRanges[$1].count }
+            var out = ColumnData(type: type)
+            out.timestamps.reserveCapacity(total)
+            out.bits.reserveCapacity(total)
+            for i in byTime {
+                let r = partRanges[i]
+                out.timestamps.append(contentsOf: partData[i].timestamps[r])
+                out.bits.append(contentsOf: partData[i].bits[r])
+            }
+            return out
+        }
     }
 
     /// The columns of series `key` in name order; nil when no source holds a value of it in
@@ -252,57 +336,10 @@ private struct ReadPlan: Sendable {
         }
         var columns: [FieldColumn] = []
         for o in names.indices where scratch.first[o] >= 0 {
-            columns.append(FieldColumn(name: names[o], data: Self.combine(scratch, from: scratch.first[o])))
+            columns.append(FieldColumn(name: names[o], data: scratch.combine(from: scratch.first[o])))
             scratch.first[o] = -1
         }
         return columns
     }
 
-    /// One field's parts (the chain from part `head`, oldest source first) as one column.
-    private static func combine(_ scratch: Scratch, from head: Int) -> ColumnData {
-        let second = scratch.next[head]
-        if second < 0 { return scratch.partData[head].slice(scratch.partRanges[head]) }
-        let type = scratch.partData[head].type
-        func firstTime(_ i: Int) -> Int64 { scratch.partData[i].timestamps[scratch.partRanges[i].lowerBound] }
-        func lastTime(_ i: Int) -> Int64 { scratch.partData[i].timestamps[scratch.partRanges[i].upperBound - 1] }
-        // Two parts (a partition and the one before it): without the arrays below.
-        if scratch.next[second] < 0, type != .string {
-            let (a, b) = firstTime(second) < firstTime(head) ? (second, head) : (head, second)
-            if lastTime(a) < firstTime(b) {
-                let (ra, rb) = (scratch.partRanges[a], scratch.partRanges[b])
-                var out = ColumnData(type: type)
-                out.timestamps.reserveCapacity(ra.count + rb.count)
-                out.timestamps.append(contentsOf: scratch.partData[a].timestamps[ra])
-                out.timestamps.append(contentsOf: scratch.partData[b].timestamps[rb])
-                out.bits.reserveCapacity(ra.count + rb.count)
-                out.bits.append(contentsOf: scratch.partData[a].bits[ra])
-                out.bits.append(contentsOf: scratch.partData[b].bits[rb])
-                return out
-            }
-        }
-        var chain: [Int] = []
-        var i = head
-        while i >= 0 { chain.append(i); i = scratch.next[i] }
-        // Disjoint in time (each part starts after the one before it ends, in time order):
-        // concatenate, whatever the sources' write order. Else merge, newest winning.
-        var byTime = chain
-        if chain.count == 2 {
-            if firstTime(chain[1]) < firstTime(chain[0]) { byTime.swapAt(0, 1) }
-        } else {
-            byTime.sort { firstTime($0) < firstTime($1) }
-        }
-        var disjoint = type != .string
-        for k in byTime.indices.dropFirst() where disjoint { disjoint = lastTime(byTime[k - 1]) < firstTime(byTime[k]) }
-        guard disjoint else { return ColumnData.merge(chain.map { scratch.partData[$0].slice(scratch.partRanges[$0]) }, type: type) }
-        let total = chain.reduce(0) { $0 + scratch.partRanges[$1].count }
-        var out = ColumnData(type: type)
-        out.timestamps.reserveCapacity(total)
-        out.bits.reserveCapacity(total)
-        for i in byTime {
-            let r = scratch.partRanges[i]
-            out.timestamps.append(contentsOf: scratch.partData[i].timestamps[r])
-            out.bits.append(contentsOf: scratch.partData[i].bits[r])
-        }
-        return out
-    }
 }

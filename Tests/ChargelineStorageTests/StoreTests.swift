@@ -123,6 +123,32 @@ import ChargelineTestSupport
         try store.close()
     }
 
+    /// Keys of a read come from every source, sorted and once each: two measurements in the
+    /// same segments (only some series match, only their fields are columns) and the head.
+    @Test func readKeysAndFieldsAcrossMeasurementsSegmentsAndHead() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let store = try Store(directory: dir.path, options: testOptions(), logger: quietLogger)
+        func write(_ m: String, _ k: String, _ field: String, _ t: Int64) {
+            var b = WriteBatchBuilder()
+            b.addPoint(measurement: m, tags: ["k": k], timestamp: t, fields: [(field, .float(Double(t)))])
+            store.writeAndWait(database: "db", batch: b.finish())
+        }
+        write("a", "2", "x", 1); write("b", "1", "y", 1); write("a", "4", "x", 2)
+        try store.flush()
+        write("a", "1", "x", 3); write("a", "4", "x", 4); write("b", "3", "z", 3)
+        try store.flush()
+        write("a", "3", "w", 5); write("a", "2", "x", 6)
+        let a = try store.read(database: "db", measurement: "a")
+        #expect(a.map(\.key) == ["a,k=1", "a,k=2", "a,k=3", "a,k=4"])
+        #expect(a.map { $0.columns.map(\.name) } == [["x"], ["x"], ["w"], ["x"]])
+        #expect(a[1].columns[0].timestamps == [1, 6] && a[3].columns[0].timestamps == [2, 4])
+        let b = try store.read(database: "db", measurement: "b")
+        #expect(b.map(\.key) == ["b,k=1", "b,k=3"] && b.map { $0.columns.map(\.name) } == [["y"], ["z"]])
+        #expect(Database.mergeSorted([[1], [3], [5]], [[2], [3], [6], [7]]) == [[1], [2], [3], [5], [6], [7]])
+        #expect(Database.mergeSorted([], [[1, 2]]) == [[1, 2]] && Database.mergeSorted([[1], [1, 0]], [[1]]) == [[1], [1, 0]])
+        try store.close()
+    }
+
     @Test func fieldTypeConflictRejectsThePointOnly() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
         let store = try Store(directory: dir.path, options: testOptions(), logger: quietLogger)
