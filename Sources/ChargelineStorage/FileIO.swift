@@ -51,7 +51,8 @@ package enum FileIO {
         let start = offset - offset % page
         let length = count + (offset - start)
         guard let base = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, off_t(start)), base != MAP_FAILED else {
-            throw error("mmap", path)
+            // A file system that cannot map files: read the bytes instead (same result).
+            return try pread(fd, offset: offset, count: count, path: path).withUnsafeBytes { try body($0) }
         }
         defer { munmap(base, length) }
         return try body(UnsafeRawBufferPointer(start: base + (offset - start), count: count))
@@ -67,7 +68,9 @@ package enum FileIO {
         let lo = (Int(bitPattern: base) + huge - 1) / huge * huge
         let hi = (Int(bitPattern: base) + buffer.count) / huge * huge
         guard hi > lo, let p = UnsafeMutableRawPointer(bitPattern: lo) else { return }
-        _ = madvise(p, hi - lo, 14)  // MADV_HUGEPAGE (Linux)
+        #if os(Linux)
+        _ = madvise(p, hi - lo, 14)  // MADV_HUGEPAGE in <bits/mman-linux.h>
+        #endif
     }
 
     /// Fills `buffer` with the file's bytes from `offset` (the caller's buffer, so a reader can
