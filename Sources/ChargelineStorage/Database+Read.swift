@@ -146,7 +146,7 @@ extension Database {
     }
 
     /// The flat indexes of `segments`, loading those not loaded yet on all cores (a rollup
-    /// day's index is ~100 MB to check, decompress and parse).
+    /// day's index is ~72 MB to check, decompress and parse).
     private static func loadFlatIndexes(_ segments: [SegmentReader]) throws -> [FlatSegmentIndex] {
         try Parallel.map(segments.count) { try segments[$0].loadFlatIndex() }
     }

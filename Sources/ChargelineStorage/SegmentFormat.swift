@@ -28,9 +28,9 @@ package enum SegmentFormat {
     package static let version: UInt16 = 3
     /// The version written for segments without block statistics (every rollup segment): 4,
     /// the layout of 3 with 44-byte block metas that leave out the five 8-byte statistics
-    /// (`blockMetaSizeV4`). A rollup day holds ~1.6 M metas (20,000 guns x ~80 stored columns),
-    /// so the 40 zero bytes each were half of its ~130 MB of index to checksum, decompress and
-    /// parse on every report.
+    /// (`blockMetaSizeV4`) and the flags byte. A rollup day holds 1.12 M metas (20,000 guns x
+    /// 56 stored columns), whose 41 bytes of zero statistics and flags were 46 of its 118 MB of
+    /// index to checksum, decompress and parse on every report.
     package static let versionWithoutStatistics: UInt16 = 4
     /// Versions this build reads.
     package static let readableVersions: ClosedRange<UInt16> = 1...4

@@ -122,7 +122,7 @@ package final class SegmentReader: @unchecked Sendable {
             throw corrupt("compressed index declares \(length) bytes, above the \(SegmentFormat.maxIndexBytes) limit", at: offset)
         }
         do {
-            // Not zero-filled first: a rollup day's index is ~60 MB, and zstd writes every byte
+            // Not zero-filled first: a rollup day's index is ~72 MB, and zstd writes every byte
             // (`decompress` fails unless it produced exactly `length`).
             return try [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
                 FileIO.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
