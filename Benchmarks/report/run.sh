@@ -58,7 +58,8 @@ PY
     done
 }
 { run rollups; if [[ "${ONLY:-}" != rollups ]]; then run raw --no-rollups; fi; } | tee "$TMP/times.txt" >&2
-cmp -s "$TMP/rollups.csv" "$TMP/raw.csv" && same=identical || same=DIFFERENT
+if [[ "${ONLY:-}" == rollups ]]; then same="not compared (ONLY=rollups)"
+elif cmp -s "$TMP/rollups.csv" "$TMP/raw.csv"; then same=identical; else same=DIFFERENT; fi
 rows=$(($(wc -l <"$TMP/rollups.csv") - 1))
 python3 - "$TMP/times.txt" "$rows" "$same" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
 import statistics, sys

@@ -68,6 +68,9 @@ struct RollupDailyReader: Sendable {
         var priorEnergy: [String: (value: Double, time: Int64)] = [:]
         var priorStatus: [String: Double] = [:]
         var known: [String: [(key: String, value: String)]] = [:]
+        // The lookback read and the days' read each load the indexes of their segments (a
+        // rollup day's is tens of MB); loaded together first, they load on all cores at once.
+        try store.preloadRollupIndexes(database: options.database, range: TimeRange(start: first - max(options.energyLookback, bucket), end: last))
         if options.energyLookback > bucket {
             let before = TimeRange(start: first - options.energyLookback, end: rangeStart)
             for s in try store.readRollup(database: options.database, rollup: name, measurement: options.measurement,

@@ -44,8 +44,9 @@ package struct ColumnData: Sendable {
         return out
     }
 
-    /// The values with timestamps in `range` (timestamps are sorted: binary search).
-    package func clipped(to range: TimeRange) -> ColumnData {
+    /// The positions of the values with timestamps in `range` (timestamps are sorted: binary
+    /// search).
+    package func indices(in range: TimeRange) -> Range<Int> {
         func lowerBound(_ t: Int64) -> Int {
             var lo = 0, hi = timestamps.count
             while lo < hi {
@@ -55,7 +56,12 @@ package struct ColumnData: Sendable {
             return lo
         }
         let lo = lowerBound(range.start)
-        return slice(lo..<max(lo, lowerBound(range.end)))
+        return lo..<max(lo, lowerBound(range.end))
+    }
+
+    /// The values with timestamps in `range`.
+    package func clipped(to range: TimeRange) -> ColumnData {
+        slice(indices(in: range))
     }
 
     /// Appends value `i` of `other` (same type).
@@ -67,6 +73,22 @@ package struct ColumnData: Sendable {
     /// Merges sources ordered oldest first into one sorted column; where several sources hold
     /// the same timestamp the newest wins (last write wins).
     package static func merge(_ sources: [ColumnData], type: FieldType) -> ColumnData {
+        // Two sources in either time order (a partition's segment and the previous one's, the
+        // common case of reads across a partition boundary): concatenated without the
+        // bookkeeping arrays below.
+        if sources.count == 2, type != .string, sources[0].count > 0, sources[1].count > 0 {
+            let (a, b) = sources[0].timestamps[0] <= sources[1].timestamps[0] ? (sources[0], sources[1]) : (sources[1], sources[0])
+            if a.timestamps[a.count - 1] < b.timestamps[0] {
+                var out = ColumnData(type: type)
+                out.timestamps.reserveCapacity(a.count + b.count)
+                out.timestamps.append(contentsOf: a.timestamps)
+                out.timestamps.append(contentsOf: b.timestamps)
+                out.bits.reserveCapacity(a.count + b.count)
+                out.bits.append(contentsOf: a.bits)
+                out.bits.append(contentsOf: b.bits)
+                return out
+            }
+        }
         let nonEmpty = sources.filter { $0.count > 0 }
         if nonEmpty.isEmpty { return ColumnData(type: type) }
         if nonEmpty.count == 1 { return nonEmpty[0] }

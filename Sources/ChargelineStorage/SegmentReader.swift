@@ -83,6 +83,7 @@ package final class SegmentReader: @unchecked Sendable {
         }
         let header = try FileIO.pread(fd, offset: 0, count: SegmentFormat.headerSize, path: path)
         let footer = try FileIO.pread(fd, offset: size - SegmentFormat.footerSize, count: SegmentFormat.footerSize, path: path)
+        let blocks = footer.withUnsafeBytes { Int($0.loadLE(UInt32.self, at: 20)) }
         let (indexOffset, indexLength, indexCRC, version, flags) = try header.withUnsafeBytes { h in
             try footer.withUnsafeBytes { f in
                 guard h.loadLE(UInt32.self, at: 0) == SegmentFormat.magic, f.loadLE(UInt32.self, at: 28) == SegmentFormat.magic else {
@@ -104,32 +105,33 @@ package final class SegmentReader: @unchecked Sendable {
         guard flags & ~SegmentFormat.indexCompressed == 0, version >= 2 || flags == 0 else {
             throw corrupt("unknown footer flags 0x\(String(flags, radix: 16)) for version \(version)", at: size - 6)
         }
-        var raw = try FileIO.pread(fd, offset: indexOffset, count: indexLength, path: path)
-        guard CRC32C.checksum(raw) == indexCRC else { throw corrupt("index checksum mismatch", at: indexOffset) }
-        if flags & SegmentFormat.indexCompressed != 0 {
-            raw = try decompressIndex(raw, at: indexOffset)
+        // The stored index is mapped, checked and decompressed (or copied) straight from the
+        // page cache.
+        let raw = try FileIO.withMappedBytes(fd, offset: indexOffset, count: indexLength, path: path) { stored in
+            guard CRC32C.checksum(stored) == indexCRC else { throw corrupt("index checksum mismatch", at: indexOffset) }
+            return flags & SegmentFormat.indexCompressed != 0 ? try decompressIndex(stored, at: indexOffset) : [UInt8](stored)
         }
-        return try FlatSegmentIndex(raw: raw, version: version) { what, at in corrupt(what, at: indexOffset + at) }
+        return try FlatSegmentIndex(raw: raw, version: version, expectedEntries: blocks) { what, at in corrupt(what, at: indexOffset + at) }
     }
 
     /// `uncompressed length <u32>` + one zstd frame -> the index bytes.
-    private func decompressIndex(_ stored: [UInt8], at offset: Int) throws -> [UInt8] {
+    private func decompressIndex(_ stored: UnsafeRawBufferPointer, at offset: Int) throws -> [UInt8] {
         guard stored.count >= 4 else { throw corrupt("compressed index shorter than its length prefix", at: offset) }
-        let length = Int(stored.withUnsafeBytes { $0.loadLE(UInt32.self, at: 0) })
+        let length = Int(stored.loadLE(UInt32.self, at: 0))
         guard length <= SegmentFormat.maxIndexBytes else {
             throw corrupt("compressed index declares \(length) bytes, above the \(SegmentFormat.maxIndexBytes) limit", at: offset)
         }
-        var out = [UInt8](repeating: 0, count: length)
         do {
-            try stored.withUnsafeBytes { s in
-                try out.withUnsafeMutableBytes { d in
-                    try Compressor.decompress(UnsafeRawBufferPointer(rebasing: s[4...]), stage: .zstd, into: d)
-                }
+            // Not zero-filled first: a rollup day's index is ~72 MB, and zstd writes every byte
+            // (`decompress` fails unless it produced exactly `length`).
+            return try [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
+                FileIO.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
+                try Compressor.decompress(UnsafeRawBufferPointer(rebasing: stored[4...]), stage: .zstd, into: UnsafeMutableRawBufferPointer(buffer))
+                initialized = length
             }
         } catch {
             throw corrupt("compressed index does not decompress: \(error)", at: offset)
         }
-        return out
     }
 
     /// Reads, verifies and decodes one block (with its timestamps).

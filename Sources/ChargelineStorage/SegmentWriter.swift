@@ -29,11 +29,14 @@ package final class SegmentWriter {
     /// Flushes the buffer to the file once it holds this much (1 MiB: few syscalls, little memory).
     private static let bufferLimit = 1 << 20
     private let statistics: Bool
+    /// The segment version written: 4 (metas without statistics) or 3 (`SegmentFormat.version(statistics:)`).
+    private var formatVersion: UInt16 { SegmentFormat.version(statistics: statistics) }
 
     /// `maxBlockRows` caps the rows per block (``SegmentFormat/maxBlockValues`` for flushes,
     /// ``SegmentFormat/maxCompactedBlockValues`` for compaction).
     /// - Parameter statistics: store each numeric block's min, max, sum, first and last in its
-    ///   meta (false: zeros and the `noStats` flag, as for strings; see `StorageOptions`).
+    ///   meta (false: no statistics, every meta `noStats` as for strings, written as a version-4
+    ///   segment whose metas leave the statistics out; see `StorageOptions`).
     package init(
         directory: String, id: UInt64, seq: UInt64, level: Int, partition: TimeRange, options: CodecOptions,
         maxBlockRows: Int = SegmentFormat.maxBlockValues, statistics: Bool = true
@@ -52,7 +55,7 @@ package final class SegmentWriter {
         tempPath = finalPath + FileNames.tempSuffix
         fd = try FileIO.open(tempPath, O_WRONLY | O_CREAT | O_TRUNC)
         append(SegmentFormat.magic)
-        append(SegmentFormat.version)
+        append(formatVersion)
         append(UInt16(0))
         append(UInt64(bitPattern: partition.start))
         append(UInt64(bitPattern: partition.end))
@@ -117,7 +120,7 @@ package final class SegmentWriter {
                 index.append(contentsOf: field.name)
                 index.append(field.type.rawValue)
                 append(&index, UInt32(field.blocks.count))
-                for b in field.blocks { b.encode(into: &index) }
+                for b in field.blocks { b.encode(into: &index, version: formatVersion) }
             }
         }
         // Keys share prefixes and field names repeat per series: zstd usually shrinks the index
@@ -138,7 +141,7 @@ package final class SegmentWriter {
         append(CRC32C.checksum(stored))
         append(UInt32(entries.count))
         append(UInt32(blockCount))
-        append(SegmentFormat.version)
+        append(formatVersion)
         append(flags)
         append(SegmentFormat.magic)
         try flushBuffer()

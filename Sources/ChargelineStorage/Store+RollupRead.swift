@@ -57,6 +57,12 @@ extension Store {
         return built
     }
 
+    /// Loads the segment indexes of `database`'s rollup over `range` on all cores, ahead of
+    /// several reads within it (`Database.preloadIndexes`); nothing when it has no rollup.
+    package func preloadRollupIndexes(database name: String, range: TimeRange) throws {
+        try allDatabases().first { $0.name == name }?.rollupChild?.preloadIndexes(range: range)
+    }
+
     /// Scans rollup rows (fields `<field>_<aggregate>`) of the series `keys` over `range` (see
     /// `Database.scan`; rollup timestamps are bucket starts). `_count`, `_first_time`,
     /// `_last_time` and `_mean` are rebuilt from the row's shared columns and the stored

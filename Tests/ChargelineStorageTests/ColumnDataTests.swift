@@ -29,4 +29,27 @@ import Testing
         let touching = ColumnData.merge([column([10, 20], [1, 2]), column([20, 30], [8, 3])], type: .integer)
         #expect(touching.bits == [1, 8, 3])
     }
+
+    /// Two sources (the two-partition fast path): disjoint ones concatenate in time order
+    /// whatever their write order; touching or overlapping ones still let the newer win.
+    @Test func twoSources() {
+        let later = column([30, 40], [3, 4]), earlier = column([10, 20], [1, 2])
+        for sources in [[later, earlier], [earlier, later]] {
+            let merged = ColumnData.merge(sources, type: .integer)
+            #expect(merged.timestamps == [10, 20, 30, 40] && merged.bits == [1, 2, 3, 4])
+        }
+        #expect(ColumnData.merge([column([20, 30], [2, 3]), column([10, 20], [1, 9])], type: .integer).bits == [1, 9, 3])
+        #expect(ColumnData.merge([column([10, 20], [1, 9]), column([20, 30], [2, 3])], type: .integer).bits == [1, 2, 3])
+        #expect(ColumnData.merge([column([], []), later], type: .integer).bits == [3, 4])
+    }
+
+    /// `indices(in:)` (what reads clip blocks with) and `clipped(to:)`.
+    @Test func indicesInRange() {
+        let c = column([10, 20, 30, 40], [1, 2, 3, 4])
+        #expect(c.indices(in: TimeRange(start: 15, end: 40)) == 1..<3)
+        #expect(c.indices(in: TimeRange(start: 10, end: 41)) == 0..<4)
+        #expect(c.indices(in: TimeRange(start: 41, end: 50)).isEmpty)
+        #expect(c.indices(in: TimeRange(start: 0, end: 10)).isEmpty)
+        #expect(c.clipped(to: TimeRange(start: 20, end: 31)).bits == [2, 3])
+    }
 }

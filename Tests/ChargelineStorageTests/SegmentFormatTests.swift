@@ -5,8 +5,8 @@ import Testing
 @testable import ChargelineStorage
 import ChargelineTestSupport
 
-/// Segment files: version 3 round trips with shared timestamp blocks, and version-1 and
-/// version-2 files written by earlier releases must stay readable.
+/// Segment files: versions 3 and 4 (without block statistics) round trip with shared timestamp
+/// blocks, and version-1, -2 and -4 files written by earlier releases must stay readable.
 @Suite struct SegmentFormatTests {
     /// `00000000000000000007.seg`, written by commit cb8fb50 (segment version 1, codecs of that
     /// release: ts-delta-of-delta, float-xor, int-delta, ...) from `SegmentV1Fixture.columns()`
@@ -35,9 +35,9 @@ import ChargelineTestSupport
 
     static func writeSegment(_ series: [(key: [UInt8], columns: [(name: [UInt8], data: ColumnData)])], in dir: String,
                              options: CodecOptions = .compact,
-                             maxBlockRows: Int = SegmentFormat.maxBlockValues) throws -> SegmentReader {
+                             maxBlockRows: Int = SegmentFormat.maxBlockValues, statistics: Bool = true) throws -> SegmentReader {
         let w = try SegmentWriter(directory: dir, id: 1, seq: 1, level: 1, partition: SegmentV1Fixture.partition, options: options,
-                                  maxBlockRows: maxBlockRows)
+                                  maxBlockRows: maxBlockRows, statistics: statistics)
         for s in series { try w.addSeries(key: s.key, columns: s.columns) }
         let info = try w.finish()
         return SegmentReader(info: info, path: dir + "/" + FileNames.segment(1))
@@ -96,6 +96,78 @@ import ChargelineTestSupport
         let bytes = try Data(contentsOf: URL(fileURLWithPath: reader.path))
         #expect(bytes[4] == 3 && bytes[5] == 0)
         try Self.expectContent(reader, SegmentV2Fixture.columns())
+    }
+
+    /// Without block statistics (rollup databases) this build writes version 4: the same
+    /// blocks, metas of 44 bytes instead of 85, every one `noStats`.
+    @Test func versionFourIsWrittenWithoutStatistics() throws {
+        let series = SegmentV2Fixture.columns()
+        let dir3 = TempDirectory(), dir4 = TempDirectory()
+        defer { dir3.cleanup(); dir4.cleanup() }
+        let v3 = try Self.writeSegment(series, in: dir3.path)
+        let v4 = try Self.writeSegment(series, in: dir4.path, statistics: false)
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: v4.path)))
+        #expect(bytes[4] == 4 && bytes[5] == 0, "header version")
+        #expect(bytes[bytes.count - 8] == 4 && bytes[bytes.count - 7] == 0, "footer version")
+        try Self.expectContent(v4, series)
+        let metas = try v4.loadIndex().series.flatMap { $0.fields.flatMap(\.blocks) }
+        #expect(!metas.isEmpty && metas.allSatisfy { $0.flags == BlockMeta.noStats && $0.min == 0 && $0.max == 0 && $0.sum == 0 })
+        // Same blocks; the index is 41 bytes shorter per block meta.
+        let stats = try v3.loadIndex().series.flatMap { $0.fields.flatMap(\.blocks) }
+        #expect(metas.map { [$0.offset, UInt64($0.length), UInt64($0.count), $0.timestampOffset, UInt64($0.timestampLength)] }
+                == stats.map { [$0.offset, UInt64($0.length), UInt64($0.count), $0.timestampOffset, UInt64($0.timestampLength)] })
+        #expect(metas.map(\.minTime) == stats.map(\.minTime) && metas.map(\.maxTime) == stats.map(\.maxTime))
+        #expect(try v3.loadFlatIndex().bytes - v4.loadFlatIndex().bytes == metas.count * 41)
+        #expect(v4.info.bytes == v3.info.bytes - metas.count * 41 || bytes[bytes.count - 6] & 1 == 1, "uncompressed index: exact saving")
+    }
+
+    /// The version-4 block meta, byte by byte (docs/format.md, "Block meta").
+    @Test func versionFourBlockMetaLayout() {
+        let meta = BlockMeta(offset: 0x0102_0304_0506_0708, length: 0x1112_1314, count: 0x2122_2324,
+                             minTime: -2, maxTime: 0x3132_3334_3536_3738, min: 0, max: 0, sum: 0, first: 0, last: 0,
+                             flags: BlockMeta.noStats, timestampOffset: 0x4142_4344_4546_4748, timestampLength: 0x5152_5354)
+        var out: [UInt8] = []
+        meta.encode(into: &out, version: SegmentFormat.versionWithoutStatistics)
+        #expect(out.count == SegmentFormat.blockMetaSizeV4 && out.count == 44)
+        let expected: [UInt8] = [0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,  // offset
+                                 0x14, 0x13, 0x12, 0x11,  // length
+                                 0x24, 0x23, 0x22, 0x21,  // count
+                                 0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,  // minTime
+                                 0x38, 0x37, 0x36, 0x35, 0x34, 0x33, 0x32, 0x31,  // maxTime
+                                 0x48, 0x47, 0x46, 0x45, 0x44, 0x43, 0x42, 0x41,  // tsOffset
+                                 0x54, 0x53, 0x52, 0x51]  // tsLength
+        #expect(out == expected)
+        let back = out.withUnsafeBytes { BlockMeta.decode($0, at: 0, version: SegmentFormat.versionWithoutStatistics) }
+        #expect(back == meta)
+        // Version 3 keeps the 85-byte meta with statistics.
+        var v3: [UInt8] = []
+        meta.encode(into: &v3, version: SegmentFormat.version)
+        #expect(v3.count == SegmentFormat.blockMetaSizeV2 && Array(v3[0..<32]) == Array(expected[0..<32]))
+        #expect(v3.withUnsafeBytes { BlockMeta.decode($0, at: 0, version: SegmentFormat.version) } == meta)
+    }
+
+    /// A version-4 segment written by this release (`SegmentV4Fixture`) reads back: never
+    /// regenerate it; a failure means version-4 files no longer read.
+    @Test func versionFourGoldenSegmentStillReads() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let bytes = try #require(Data(base64Encoded: SegmentV4Fixture.base64))
+        #expect(bytes.count == SegmentV4Fixture.bytes)
+        #expect(bytes[4] == 4 && bytes[5] == 0, "the fixture is a version-4 file")
+        let path = dir.path + "/" + FileNames.segment(4)
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let info = SegmentInfo(id: 4, seq: 1, level: 1, partitionStart: SegmentV1Fixture.partition.start,
+                               minTime: 1_795_132_800_000_000_000, maxTime: 1_795_133_187_412_000_000,
+                               series: 2, rows: 45, values: 205, bytes: bytes.count)
+        try Self.expectContent(SegmentReader(info: info, path: path), SegmentV1Fixture.columns())
+    }
+
+    /// Prints the base64 of the version-4 fixture (`CHARGELINE_PRINT_V4_FIXTURE=1`), how
+    /// `SegmentV4Fixture.base64` was made.
+    @Test func printVersionFourFixture() throws {
+        guard ProcessInfo.processInfo.environment["CHARGELINE_PRINT_V4_FIXTURE"] == "1" else { return }
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let reader = try Self.writeSegment(SegmentV1Fixture.columns(), in: dir.path, statistics: false)
+        print("V4FIXTURE " + (try Data(contentsOf: URL(fileURLWithPath: reader.path))).base64EncodedString())
     }
 
     @Test func currentVersionRoundTripsAndSharesTimestamps() throws {

@@ -79,6 +79,76 @@ import ChargelineTestSupport
         try reopened.close()
     }
 
+    /// Reads of sub-ranges across partitions written in reverse time order, rewritten rows and
+    /// the head (blocks reaching past the range, parts combined per field): each range gives
+    /// exactly the model's rows in it, newest write winning.
+    @Test func rangeReadsAcrossPartitionsSegmentsAndHead() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let store = try Store(directory: dir.path, options: testOptions(), logger: quietLogger)
+        var model: Model = [:]
+        let day: Int64 = 86_400_000_000_000, hour: Int64 = 3_600_000_000_000
+        let start = 20_000 * day
+        func write(_ times: [Int64], base: Double, flush: Bool) throws {
+            let batch = telemetryBatch(guns: 0..<3, times: times, base: base)
+            modelApply(&model, batch)
+            store.writeAndWait(database: "db", batch: batch)
+            if flush { try store.flush() }
+        }
+        // The second day first, then the first day (older partition written later), then
+        // rewrites across midnight (overlapping both), then rows left in the head.
+        try write((0..<24).map { start + day + Int64($0) * hour }, base: 1, flush: true)
+        try write((0..<24).map { start + Int64($0) * hour }, base: 2, flush: true)
+        try write((20..<28).map { start + Int64($0) * hour }, base: 3, flush: true)
+        try write((22..<26).map { start + Int64($0) * hour + 1 }, base: 4, flush: false)
+        for compacted in [false, true] {
+            if compacted { try store.compact() }
+            for (lo, hi) in [(0, 48), (23, 25), (23, 48), (0, 25), (21, 27), (24, 24), (5, 6)] {
+                let range = TimeRange(start: start + Int64(lo) * hour, end: start + Int64(hi) * hour)
+                var want: Model = [:]
+                for (key, fields) in model {
+                    for (name, values) in fields {
+                        for (t, v) in values where t >= range.start && t < range.end { want[key, default: [:]][name, default: [:]][t] = v }
+                    }
+                }
+                var got: Model = [:]
+                for series in try store.read(database: "db", measurement: "telemetry", range: range) {
+                    for c in series.columns {
+                        #expect(zip(c.timestamps, c.timestamps.dropFirst()).allSatisfy { $0 < $1 })
+                        for i in 0..<c.count { got[series.key, default: [:]][c.name, default: [:]][c.timestamps[i]] = c.value(at: i) }
+                    }
+                }
+                #expect(got == want, "hours \(lo)..<\(hi), compacted \(compacted)")
+            }
+        }
+        try store.close()
+    }
+
+    /// Keys of a read come from every source, sorted and once each: two measurements in the
+    /// same segments (only some series match, only their fields are columns) and the head.
+    @Test func readKeysAndFieldsAcrossMeasurementsSegmentsAndHead() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let store = try Store(directory: dir.path, options: testOptions(), logger: quietLogger)
+        func write(_ m: String, _ k: String, _ field: String, _ t: Int64) {
+            var b = WriteBatchBuilder()
+            b.addPoint(measurement: m, tags: ["k": k], timestamp: t, fields: [(field, .float(Double(t)))])
+            store.writeAndWait(database: "db", batch: b.finish())
+        }
+        write("a", "2", "x", 1); write("b", "1", "y", 1); write("a", "4", "x", 2)
+        try store.flush()
+        write("a", "1", "x", 3); write("a", "4", "x", 4); write("b", "3", "z", 3)
+        try store.flush()
+        write("a", "3", "w", 5); write("a", "2", "x", 6)
+        let a = try store.read(database: "db", measurement: "a")
+        #expect(a.map(\.key) == ["a,k=1", "a,k=2", "a,k=3", "a,k=4"])
+        #expect(a.map { $0.columns.map(\.name) } == [["x"], ["x"], ["w"], ["x"]])
+        #expect(a[1].columns[0].timestamps == [1, 6] && a[3].columns[0].timestamps == [2, 4])
+        let b = try store.read(database: "db", measurement: "b")
+        #expect(b.map(\.key) == ["b,k=1", "b,k=3"] && b.map { $0.columns.map(\.name) } == [["y"], ["z"]])
+        #expect(Database.mergeSorted([[1], [3], [5]], [[2], [3], [6], [7]]) == [[1], [2], [3], [5], [6], [7]])
+        #expect(Database.mergeSorted([], [[1, 2]]) == [[1, 2]] && Database.mergeSorted([[1], [1, 0]], [[1]]) == [[1], [1, 0]])
+        try store.close()
+    }
+
     @Test func fieldTypeConflictRejectsThePointOnly() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
         let store = try Store(directory: dir.path, options: testOptions(), logger: quietLogger)
