@@ -39,9 +39,12 @@ extension Database {
 
     /// Like `read`, but hands over one series at a time in key order, so memory holds one
     /// series' data, not the measurement's (rollups and exports stream through this).
-    package func forEachSeries(measurement: String, seriesKey: [UInt8]? = nil, fields: Set<String>? = nil,
-                               range: TimeRange, _ body: (SeriesReadResult) throws -> Void) throws {
-        let plan = try readPlan(measurement: measurement, seriesKey: seriesKey, fields: fields, range: range)
+    /// With `seriesKeys`, only those series (one plan for many chosen series: what the
+    /// recomputation of stale rollup buckets reads).
+    package func forEachSeries(measurement: String, seriesKey: [UInt8]? = nil, seriesKeys: Set<[UInt8]>? = nil,
+                               fields: Set<String>? = nil, range: TimeRange,
+                               _ body: (SeriesReadResult) throws -> Void) throws {
+        let plan = try readPlan(measurement: measurement, seriesKey: seriesKey, seriesKeys: seriesKeys, fields: fields, range: range)
         var scratch = ReadPlan.Scratch()
         for key in plan.keys {
             if let columns = try plan.columns(of: key, scratch: &scratch) { try body(SeriesReadResult(key: key, columns: columns)) }
@@ -51,13 +54,16 @@ extension Database {
     /// Snapshots the sources of a read (under the lock: the segments, frozen heads and what
     /// the active head holds for the range), loads the segments' flat indexes (in parallel),
     /// and lists every matching key in any source.
-    private func readPlan(measurement: String, seriesKey: [UInt8]?, fields: Set<String>?, range: TimeRange) throws -> ReadPlan {
+    private func readPlan(measurement: String, seriesKey: [UInt8]?, seriesKeys: Set<[UInt8]>? = nil, fields: Set<String>?,
+                          range: TimeRange) throws -> ReadPlan {
         var prefix: [UInt8] = []
         SeriesKey.appendEscaped(Array(measurement.utf8), into: &prefix, isMeasurement: true)
         func matches(_ key: ArraySlice<UInt8>) -> Bool {
             if let seriesKey { return key.elementsEqual(seriesKey) }
             guard key.count >= prefix.count, key.prefix(prefix.count).elementsEqual(prefix) else { return false }
-            return key.count == prefix.count || key[key.startIndex + prefix.count] == UInt8(ascii: ",")
+            guard key.count == prefix.count || key[key.startIndex + prefix.count] == UInt8(ascii: ",") else { return false }
+            if let seriesKeys { return seriesKeys.contains(Array(key)) }
+            return true
         }
         func wanted(_ name: String) -> Bool { fields?.contains(name) ?? true }
 

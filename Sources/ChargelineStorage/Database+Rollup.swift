@@ -131,7 +131,7 @@ extension Database {
                 rollupReadingUpTo = max(rollupReadingUpTo ?? .min, chunkEnd)
                 lock.unlock()
                 let sink = RollupSink(child: child)
-                let n = try rollupBuckets(TimeRange(start: cursor, end: chunkEnd), seriesKey: nil, only: nil, sink: sink, report: &report)
+                let n = try rollupBuckets(TimeRange(start: cursor, end: chunkEnd), seriesKeys: nil, only: nil, sink: sink, report: &report)
                 try sink.finish()
                 report.bucketsWritten += n
                 lock.lock()
@@ -165,8 +165,11 @@ extension Database {
         }
         let sink = RollupSink(child: child)
         var processed: [([UInt8], [Int64: UInt64])] = []
-        for (key, marks) in stale.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) where !isCancelled() {
-            let starts = marks.keys.sorted()
+        // Series with the same stale buckets (a late upload marks the same hours of many
+        // guns) are read with one plan per run of contiguous buckets, not one per series.
+        var groups: [[Int64]: Set<[UInt8]>] = [:]
+        for (key, marks) in stale { groups[marks.keys.sorted(), default: []].insert(key) }
+        for (starts, keys) in groups.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) where !isCancelled() {
             // Contiguous runs of buckets are read together.
             var runStart = starts[0], runEnd = starts[0]
             var runs: [(Int64, Int64)] = []
@@ -174,11 +177,12 @@ extension Database {
                 if s == runEnd &+ b { runEnd = s } else { runs.append((runStart, runEnd)); runStart = s; runEnd = s }
             }
             runs.append((runStart, runEnd))
+            let only = Set(starts)
             for (lo, hi) in runs {
-                report.bucketsRecomputed += try rollupBuckets(TimeRange(start: lo, end: hi &+ b), seriesKey: key,
-                                                              only: Set(starts), sink: sink, report: &report)
+                report.bucketsRecomputed += try rollupBuckets(TimeRange(start: lo, end: hi &+ b), seriesKeys: keys,
+                                                              only: only, sink: sink, report: &report)
             }
-            processed.append((key, marks))
+            for key in keys { processed.append((key, stale[key]!)) }
         }
         try sink.finish()
         lock.lock()
@@ -207,18 +211,18 @@ extension Database {
     /// Computes the buckets starting in `range` (all of them, or `only` those) for every
     /// series of every measurement (or one series) and hands the rows to `sink`. Returns how
     /// many bucket rows were produced; they are durable once `sink.finish()` returns.
-    private func rollupBuckets(_ range: TimeRange, seriesKey: [UInt8]?, only: Set<Int64>?, sink: RollupSink,
+    private func rollupBuckets(_ range: TimeRange, seriesKeys: Set<[UInt8]>?, only: Set<Int64>?, sink: RollupSink,
                                report: inout RollupRunReport) throws -> Int {
         let b = options.rollup.bucket
         let lookback = options.rollup.lookback
         let bucketRange = range.start...(range.end &- 1)
         var written = 0
-        let measurements = seriesKey.map { [SeriesKey.measurement(of: $0)] } ?? self.measurements()
+        let measurements = seriesKeys.map { Set($0.map { SeriesKey.measurement(of: $0) }).sorted() } ?? self.measurements()
         for measurement in measurements {
             // Usage aggregates also need the samples up to maxGap past the range (successors).
             let usage = options.rollup.usage.flatMap { $0.measurement == measurement ? $0 : nil }
             let readRange = TimeRange(start: range.start &- lookback, end: range.end &+ (usage?.maxGap ?? 0))
-            try forEachSeries(measurement: measurement, seriesKey: seriesKey, range: readRange) { series in
+            try forEachSeries(measurement: measurement, seriesKeys: seriesKeys, range: readRange) { series in
                 var rows: [Int64: [(String, FieldType, RollupBucket)]] = [:]
                 for column in series.columns {
                     report.valuesRead += column.count
