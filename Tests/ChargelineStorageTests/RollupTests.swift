@@ -160,6 +160,43 @@ import ChargelineTestSupport
         try store.close()
     }
 
+    /// Late rows for several guns, some with the same stale hours (read with one plan) and
+    /// some with others, across two days: every recomputed bucket equals raw aggregation
+    /// and buckets of guns without late rows stay as they were.
+    @Test func lateRowsOfManyGunsRecomputeInGroups() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let store = try Store(directory: dir.path, options: options(), logger: quietLogger)
+        store.writeAndWait(database: "db", batch: randomBatch(seed: 11, guns: 6, hours: 3 * 24))
+        try store.flush()
+        let now = Self.t0 + 3 * Self.day + Self.hour
+        _ = try store.runRollups(now: now)
+        let before = try rollups(store)
+
+        // Guns 0, 1 and 2 upload the same hour (one group); gun 3 two hours a day apart; gun 4
+        // the same hour as 0-2 plus another (a group of its own). Gun 5 sends nothing.
+        let h = Self.t0 + 10 * Self.hour
+        var late = WriteBatchBuilder()
+        func add(_ gun: Int, _ hour: Int64) {
+            for k in 0..<3 {
+                late.addPoint(measurement: "telemetry", tags: ["gun": "\(gun)"], timestamp: hour + 20 * 60_000_000_000 + Int64(k) * 7_000_000_000 + 3_000_000,
+                              fields: [("voltage", .float(470.5)), ("energy", .float(2.5)), ("status", .integer(3))])
+            }
+        }
+        for g in 0..<3 { add(g, h) }
+        add(3, h + 5 * Self.hour); add(3, h + 29 * Self.hour)
+        add(4, h); add(4, h + 40 * Self.hour)
+        store.writeAndWait(database: "db", batch: late.finish())
+        let report = try store.runRollups(now: now)
+        #expect(report[0].report.bucketsWritten == 0)
+        // Each late hour marks itself and the next: 3 x 2 + 2 x 2 + 2 x 2.
+        #expect(report[0].report.bucketsRecomputed == 14)
+        let after = try rollups(store)
+        assertClose(after, try reference(store))
+        for key in before.keys where key.hasPrefix("telemetry,gun=5@") { #expect(after[key] == before[key]) }
+        #expect(try store.report().databases[0].rollup?.staleBuckets == 0)
+        try store.close()
+    }
+
     @Test func lateMarksSurviveARestartBeforeTheRun() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
         do {
