@@ -25,13 +25,8 @@ log() { printf '[report-bench] %s\n' "$*" >&2; }
 cleanup() { if [[ "${KEEP:-0}" == 1 ]]; then log "kept $TMP"; else rm -rf "$TMP"; fi; }
 trap cleanup EXIT
 
-if [[ -n "${BIN_DIR:-}" ]]; then
-    BIN="$(cd "$BIN_DIR" && pwd)"
-else
-    swift build --package-path "$ROOT" -c release --product chargeline >&2
-    swift build --package-path "$ROOT" -c release --product chargeline-datagen >&2
-    BIN="$ROOT/.build/release"
-fi
+source "$ROOT/Benchmarks/lib.sh"
+chargeline_bin
 
 if [[ -z "${REUSE:-}" ]]; then
     log "generating $GUNS guns, 25 h at $INTERVAL"

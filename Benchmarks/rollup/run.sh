@@ -25,13 +25,8 @@ log() { printf '[rollup-bench] %s\n' "$*" >&2; }
 cleanup() { if [[ "${KEEP:-0}" == 1 ]]; then log "kept $TMP"; else rm -rf "$TMP"; fi; }
 trap cleanup EXIT
 
-if [[ -n "${BIN_DIR:-}" ]]; then
-    BIN="$(cd "$BIN_DIR" && pwd)"
-else
-    swift build --package-path "$ROOT" -c release --product chargeline >&2
-    swift build --package-path "$ROOT" -c release --product chargeline-datagen >&2
-    BIN="$ROOT/.build/release"
-fi
+source "$ROOT/Benchmarks/lib.sh"
+chargeline_bin
 now="2026-11-22T00:00:00Z"   # evaluate rollups as if a day after the data ends
 
 log "generating $ONTIME on-time guns and $LATE late guns, 24 h at 10 s"

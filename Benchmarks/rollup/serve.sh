@@ -38,13 +38,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [[ -n "${BIN_DIR:-}" ]]; then
-    BIN="$(cd "$BIN_DIR" && pwd)"
-else
-    swift build --package-path "$ROOT" -c release --product chargeline >&2
-    swift build --package-path "$ROOT" -c release --product chargeline-datagen >&2
-    BIN="$ROOT/.build/release"
-fi
+source "$ROOT/Benchmarks/lib.sh"
+chargeline_bin
 # Yesterday (UTC): complete hours, well inside the default raw retention (7 days).
 START="$(date -u -d 'yesterday 00:00' +%Y-%m-%dT%H:%M:%SZ)"
 

@@ -35,8 +35,10 @@ import ChargelineTestSupport
 }
 
 @Suite struct BitWriterTests {
-    @Test func fieldsRoundTrip() throws {
-        var rng = SplitMix64(seed: 111)
+    /// 5,000 fields of random widths 0...64 with random values, and the bytes a BitWriter
+    /// makes of them.
+    static func randomFields(seed: UInt64) -> (fields: [(UInt64, Int)], bits: Int, bytes: [UInt8]) {
+        var rng = SplitMix64(seed: seed)
         var fields: [(UInt64, Int)] = []
         for _ in 0..<5000 {
             let n = Int.random(in: 0...64, using: &rng)
@@ -50,6 +52,11 @@ import ChargelineTestSupport
             for (v, n) in fields { w.write(v, count: n) }
             return w.finish()
         }
+        return (fields, bits, out)
+    }
+
+    @Test func fieldsRoundTrip() throws {
+        let (fields, bits, out) = Self.randomFields(seed: 111)
         #expect(out.count == (bits + 7) / 8)
         try out.withUnsafeBytes { b in
             var r = BitReader(b, encoding: .floatXOR)
@@ -62,20 +69,7 @@ import ChargelineTestSupport
     /// `readInWindow` (the hot loops' unchecked read) gives what `read` gives wherever
     /// `hasWindow` allows it, including fields of 58...64 bits that straddle the 8-byte load.
     @Test func windowReadsMatchCheckedReads() throws {
-        var rng = SplitMix64(seed: 112)
-        var fields: [(UInt64, Int)] = []
-        for _ in 0..<5000 {
-            let n = Int.random(in: 0...64, using: &rng)
-            let v = n == 64 ? rng.next() : rng.next() & ((1 << UInt64(n)) - 1)
-            fields.append((v, n))
-        }
-        let bits = fields.map(\.1).reduce(0, +)
-        var out: [UInt8] = []
-        out.appendUnsafe(maxCount: BitWriter.capacity(bits: bits)) { p in
-            var w = BitWriter(p)
-            for (v, n) in fields { w.write(v, count: n) }
-            return w.finish()
-        }
+        let (fields, bits, out) = Self.randomFields(seed: 112)
         var windowed = 0
         var straddling = 0
         try out.withUnsafeBytes { b in
