@@ -14,6 +14,7 @@
 #   JITTER_UNIT=1ms          grain of the generator's ±1 s timestamp jitter: 1ms (default, whole
 #                           milliseconds: ~11 bits of noise per row) or 1s (whole seconds, as
 #                           piles that stamp in seconds send)
+#   SERVE_ARGS="..."         extra chargeline serve options (word-split), e.g. "--config FILE"
 #   DATAGEN_ARGS="..."       extra chargeline-datagen options (word-split), e.g. "--bad-every 1000"
 #   BATCH=5000 CLIENTS=3    lines per request, concurrent HTTP clients
 #   PORT, LP_PORT           HTTP and line-protocol TCP ports (default: free ports)
@@ -88,7 +89,7 @@ log "generating $GUNS guns x $DURATION every $INTERVAL (seed $SEED, jitter in wh
 PORT="${PORT:-$(free_port)}"
 LP_PORT="${LP_PORT:-$(free_port)}"
 log "starting chargeline serve on http 127.0.0.1:$PORT, lp-tcp 127.0.0.1:$LP_PORT"
-"$BIN/chargeline" serve --data "$TMP/data" --http "127.0.0.1:$PORT" --lp-tcp "127.0.0.1:$LP_PORT" \
+"$BIN/chargeline" serve --data "$TMP/data" --http "127.0.0.1:$PORT" --lp-tcp "127.0.0.1:$LP_PORT" ${SERVE_ARGS:-} \
     >"$TMP/server.log" 2>&1 &
 SERVER_PID=$!
 if ! python3 "$HERE/load.py" ping --port "$PORT" --timeout 60; then
