@@ -43,7 +43,10 @@ package enum FileIO {
     /// when `body` returns). For large reads that are consumed once (a segment's index: ~20 MB
     /// compressed for a rollup day): the page cache's pages are mapped instead of copied into
     /// fresh memory that the kernel zeroes first. The range must lie inside the file (the
-    /// caller checked it against the file size; segments are never truncated in place).
+    /// caller checked it against the file size; segments are never truncated in place). A file
+    /// truncated or unreadable underneath the mapping (outside damage, e.g. `cp` over an open
+    /// segment) raises SIGBUS here where `pread` would have thrown: accepted for the index
+    /// load only, since Chargeline itself never rewrites a segment file.
     package static func withMappedBytes<T>(_ fd: Int32, offset: Int, count: Int, path: String,
                                            _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
         guard count > 0 else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }

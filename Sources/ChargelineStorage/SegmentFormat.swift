@@ -54,6 +54,11 @@ package enum SegmentFormat {
     /// statistics. Still 128 KiB decoded per column. Readers take any block size (the count is
     /// in the index), so this is not a format change.
     package static let maxCompactedBlockValues = 16_384
+    /// Most values a reader decodes from one block: no writer makes more than 16,384, and a
+    /// meta claiming more (a damaged index whose checksum still matches) must be reported, not
+    /// turned into a multi-gigabyte allocation. Generous, so a future writer with larger
+    /// blocks still reads.
+    package static let maxReadableBlockValues = 1 << 20
 
     /// How `rows` rows are cut into blocks of at most `limit`: as few blocks as possible, of
     /// near-equal size (8640 rows at a limit of 8192 become 4320 + 4320, not 8192 + 448, so no

@@ -48,6 +48,7 @@ extension SegmentReader {
         try scratch.bytes.withUnsafeBytes { r in
             for (meta, type) in blocks {
                 let n = Int(meta.count)
+                try Self.checkCount(meta, in: self)
                 var data = ColumnData(type: type)
                 if let k = tsOffsets.firstIndex(of: meta.timestampOffset) {
                     data.timestamps = tsColumns[k]

@@ -189,8 +189,18 @@ package final class SegmentReader: @unchecked Sendable {
         }
     }
 
+    /// Rejects a block meta claiming more values than any writer puts in a block, before
+    /// anything is allocated for them.
+    static func checkCount(_ meta: BlockMeta, in reader: SegmentReader) throws {
+        guard Int(meta.count) <= SegmentFormat.maxReadableBlockValues else {
+            throw reader.corrupt("block meta claims \(meta.count) values, more than any writer puts in a block (\(SegmentFormat.maxReadableBlockValues)): the index is damaged",
+                                 at: Int(clamping: meta.offset))
+        }
+    }
+
     private func decode(_ tsBlock: UnsafeRawBufferPointer, _ valueBlock: UnsafeRawBufferPointer, meta: BlockMeta, type: FieldType) throws -> ColumnData {
         let count = Int(meta.count)
+        try Self.checkCount(meta, in: self)
         var data = ColumnData(type: type)
         do {
             data.timestamps.reserveCapacity(count)
