@@ -10,6 +10,7 @@ import TOMLKit
 /// ```toml
 /// [storage]
 /// fsync = "always"            # always | never | an interval such as "100ms"
+/// index_cache_mb = 2048       # parsed segment indexes kept in memory (least recently used dropped)
 ///
 /// [rollup]
 /// enabled = true
@@ -89,6 +90,10 @@ struct Configuration {
             if let f = s["fsync"] {
                 guard let text = f.string, let p = FsyncPolicy(parsing: text) else { throw fail("storage.fsync", "always, never or an interval such as \"100ms\"") }
                 options.fsync = p
+            }
+            if let c = s["index_cache_mb"] {
+                guard let mb = c.int, mb >= 0 else { throw fail("storage.index_cache_mb", "a whole number of MiB, e.g. 2048") }
+                options.indexCacheBytes = mb << 20
             }
         }
         if let r = t["rollup"]?.table {

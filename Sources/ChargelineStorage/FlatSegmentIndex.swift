@@ -119,6 +119,12 @@ package struct FlatSegmentIndex: Sendable {
 
     /// Bytes of the (uncompressed) index.
     package var bytes: Int { raw.count }
+
+    /// Memory this index holds (its bytes and arrays), for `SegmentIndexCache`.
+    package var memoryBytes: Int {
+        raw.count + 4 * (keyStart.count + fieldStart.count + nameIDs.count + blockCounts.count + metaOffsets.count)
+            + 2 * keyLength.count + types.count + nameBytes.reduce(0) { $0 + $1.count + 32 }
+    }
     /// Number of series.
     package var seriesCount: Int { keyStart.count }
 

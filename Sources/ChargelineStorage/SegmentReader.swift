@@ -34,6 +34,34 @@ package final class SegmentReader: @unchecked Sendable {
 
     deinit {
         if fd >= 0 { FileIO.close(fd) }
+        SegmentIndexCache.shared.forget(self)
+    }
+
+    /// Whether a parsed index is held now.
+    package var holdsParsedIndex: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return flat != nil || index != nil
+    }
+
+    /// Drops the parsed indexes (`SegmentIndexCache` evicting); the next read parses again.
+    package func dropCachedIndexes() {
+        lock.lock()
+        flat = nil
+        index = nil
+        lock.unlock()
+        SegmentIndexCache.shared.forget(self)
+    }
+
+    /// What the parsed indexes held now take, for `SegmentIndexCache`. Called under `lock`.
+    private func cachedBytesLocked() -> Int {
+        var n = flat?.memoryBytes ?? 0
+        if let index {
+            for s in index.series {
+                n += MemoryLayout<SegmentIndex.Series>.stride + s.key.count + 32
+                for f in s.fields { n += MemoryLayout<SegmentIndex.Field>.stride + f.name.utf8.count + 32 + f.blocks.count * MemoryLayout<BlockMeta>.stride }
+            }
+        }
+        return n
     }
 
     /// Opens the file descriptor now (before a compaction unlinks the file, so that readers
@@ -56,21 +84,37 @@ package final class SegmentReader: @unchecked Sendable {
 
     /// The segment's index, read and verified on first call.
     package func loadIndex() throws -> SegmentIndex {
-        lock.lock(); defer { lock.unlock() }
-        if let index { return index }
+        lock.lock()
+        if let index {
+            lock.unlock()
+            SegmentIndexCache.shared.touch(self)
+            return index
+        }
         // Built from the flat index; its bytes are kept only when the flat index was asked for.
-        let parsed = try (flat ?? parseFlatLocked()).materialized()
+        let parsed: SegmentIndex
+        do { parsed = try (flat ?? parseFlatLocked()).materialized() } catch { lock.unlock(); throw error }
         index = parsed
+        let held = cachedBytesLocked()
+        lock.unlock()
+        SegmentIndexCache.shared.register(self, bytes: held)
         return parsed
     }
 
     /// The segment's index as flat arrays (`FlatSegmentIndex`: no allocation per series or
     /// field, block metas decoded on demand), read and verified on first call.
     package func loadFlatIndex() throws -> FlatSegmentIndex {
-        lock.lock(); defer { lock.unlock() }
-        if let flat { return flat }
-        let parsed = try parseFlatLocked()
+        lock.lock()
+        if let flat {
+            lock.unlock()
+            SegmentIndexCache.shared.touch(self)
+            return flat
+        }
+        let parsed: FlatSegmentIndex
+        do { parsed = try parseFlatLocked() } catch { lock.unlock(); throw error }
         flat = parsed
+        let held = cachedBytesLocked()
+        lock.unlock()
+        SegmentIndexCache.shared.register(self, bytes: held)
         return parsed
     }
 

@@ -38,6 +38,7 @@ public final class Store: @unchecked Sendable {
         self.options = options
         self.readOnly = readOnly
         self.logger = logger
+        SegmentIndexCache.shared.setBudget(options.indexCacheBytes)
         if !readOnly {
             try FileIO.makeDirectories(directory)
             lockFD = try Store.acquireLock(directory)
