@@ -84,37 +84,31 @@ package final class SegmentReader: @unchecked Sendable {
 
     /// The segment's index, read and verified on first call.
     package func loadIndex() throws -> SegmentIndex {
-        lock.lock()
-        if let index {
-            lock.unlock()
-            SegmentIndexCache.shared.touch(self)
-            return index
-        }
         // Built from the flat index; its bytes are kept only when the flat index was asked for.
-        let parsed: SegmentIndex
-        do { parsed = try (flat ?? parseFlatLocked()).materialized() } catch { lock.unlock(); throw error }
-        index = parsed
-        let held = cachedBytesLocked()
-        lock.unlock()
-        SegmentIndexCache.shared.register(self, bytes: held)
-        return parsed
+        try cachedIndex(\.index) { try (flat ?? parseFlatLocked()).materialized() }
     }
 
     /// The segment's index as flat arrays (`FlatSegmentIndex`: no allocation per series or
     /// field, block metas decoded on demand), read and verified on first call.
     package func loadFlatIndex() throws -> FlatSegmentIndex {
+        try cachedIndex(\.flat) { try parseFlatLocked() }
+    }
+
+    /// The parsed index in `slot`, parsed now (under `lock`) if not held, and accounted with
+    /// `SegmentIndexCache` outside the lock (eviction takes other readers' locks).
+    private func cachedIndex<T>(_ slot: ReferenceWritableKeyPath<SegmentReader, T?>, _ parse: () throws -> T) throws -> T {
         lock.lock()
-        if let flat {
+        if let held = self[keyPath: slot] {
             lock.unlock()
             SegmentIndexCache.shared.touch(self)
-            return flat
+            return held
         }
-        let parsed: FlatSegmentIndex
-        do { parsed = try parseFlatLocked() } catch { lock.unlock(); throw error }
-        flat = parsed
-        let held = cachedBytesLocked()
+        let parsed: T
+        do { parsed = try parse() } catch { lock.unlock(); throw error }
+        self[keyPath: slot] = parsed
+        let bytes = cachedBytesLocked()
         lock.unlock()
-        SegmentIndexCache.shared.register(self, bytes: held)
+        SegmentIndexCache.shared.register(self, bytes: bytes)
         return parsed
     }
 
