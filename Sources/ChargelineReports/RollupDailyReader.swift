@@ -43,8 +43,10 @@ struct RollupDailyReader: Sendable {
         self.bucket = rollup.bucket
     }
 
-    /// What one series' rollup rows give (`outcome`).
-    enum GunOutcome: Sendable { case other, fallback, gun([GunDay]) }
+    /// What one series' rollup rows give (`outcome`): nothing (another station, no report
+    /// sample), a fallback to raw data, its days, or, when the hour before the first day lacks
+    /// its energy or status sample, its rows (`grid`) waiting for the previous samples.
+    enum GunOutcome: Sendable { case other, fallback, gun([GunDay]), needsPrior(grid: [Double], energy: Bool, status: Bool) }
 
     /// Rollup fields read, in the order of `Column`.
     static let fields = ["energy_count", "energy_first", "energy_last", "energy_last_time", "energy_increase",
@@ -56,6 +58,10 @@ struct RollupDailyReader: Sendable {
         case statusCount, statusFirst, statusLast, powerMax, temperatureMax
         case chargingNs, chargingSpillNs, faultNs, faultSpillNs, onlineNs, onlineSpillNs, sessionStarts, maxGap, vcPeak
     }
+    /// Rollup fields the lookback reads.
+    static let priorFields = ["energy_count", "energy_last", "energy_last_time", "status_count", "status_last"]
+    /// The lookback reads back one day at a time, and stops for a gun once it has both samples.
+    static let lookbackStep: Int64 = 86_400_000_000_000
 
     func compute() throws -> DailyReport {
         let first = days[0].start, last = days[days.count - 1].end
@@ -63,43 +69,21 @@ struct RollupDailyReader: Sendable {
         let nb = Int((last - rangeStart) / bucket)
         let nf = Self.fields.count
         let name = coverage.name
-
-        // Previous energy/status before the read range, for guns that need it (lookback).
-        var priorEnergy: [String: (value: Double, time: Int64)] = [:]
-        var priorStatus: [String: Double] = [:]
-        var known: [String: [(key: String, value: String)]] = [:]
-        // The lookback read and the days' read each load the indexes of their segments (a
-        // rollup day's is tens of MB); loaded together first, they load on all cores at once.
+        let lookback = TimeRange(start: first - options.energyLookback, end: rangeStart)
+        // The lookback and the days' read each load the indexes of their segments (a rollup
+        // day's is tens of MB); loaded together first, they load on all cores at once.
         try store.preloadRollupIndexes(database: options.database, range: TimeRange(start: first - max(options.energyLookback, bucket), end: last))
-        if options.energyLookback > bucket {
-            let before = TimeRange(start: first - options.energyLookback, end: rangeStart)
-            for s in try store.readRollup(database: options.database, rollup: name, measurement: options.measurement,
-                                          fields: ["energy_count", "energy_last", "energy_last_time", "status_count", "status_last"],
-                                          range: before) {
-                var e: (Double, Int64)?, st: Double?
-                let cols = Dictionary(s.columns.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-                if let c = cols["energy_last"], let t = cols["energy_last_time"], c.count > 0, t.count == c.count,
-                   let v = c.value(at: c.count - 1).doubleValue, case .integer(let time) = t.value(at: t.count - 1) {
-                    e = (v, time)
-                }
-                if let c = cols["status_last"], c.count > 0 { st = c.value(at: c.count - 1).doubleValue }
-                guard e != nil || st != nil else { continue }
-                if let e { priorEnergy[s.key] = e }
-                if let st { priorStatus[s.key] = st }
-                known[s.key] = s.tags
-            }
-        }
 
-        // Each gun's rows become its days on the threads that read them (`readRollupMap`);
-        // only the outcomes are collected here.
-        let energy = priorEnergy, status = priorStatus
+        // The days (and the hour before them). Each gun's rows become its days on the threads
+        // that read them (`readRollupMap`); only the outcomes are collected here.
         let outcomes = try store.readRollupMap(database: options.database, rollup: name, measurement: options.measurement,
                                                fields: Self.fields, range: TimeRange(start: rangeStart, end: last)) { s in
-            (s.key, self.outcome(s, rangeStart: rangeStart, nb: nb, priorEnergy: energy[s.key], priorStatus: status[s.key]))
+            (s.key, self.outcome(s, rangeStart: rangeStart, nb: nb, lookback: options.energyLookback > bucket))
         }
         var guns: [String: [GunDay]] = [:]
         var fallback: Set<String> = []
         var seen: Set<String> = []
+        var waiting: [String: (grid: [Double], energy: Bool, status: Bool)] = [:]
         seen.reserveCapacity(outcomes.count)
         for (key, outcome) in outcomes {
             seen.insert(key)
@@ -107,15 +91,33 @@ struct RollupDailyReader: Sendable {
             case .other: break
             case .fallback: fallback.insert(key)
             case .gun(let d): guns[key] = d
+            case .needsPrior(let grid, let energy, let status): waiting[key] = (grid, energy, status)
             }
         }
-        // Guns with only lookback samples: zero rows (nothing in the days), like raw.
-        for (key, t) in known where !seen.contains(key) {
-            let g = GunSamples(tags: t)
-            if let st = options.station, g.station != st { continue }
-            let grid = [Double](repeating: .nan, count: nb * nf)
-            guard let d = gunDays(grid, nf: nf, tags: g, priorEnergy: priorEnergy[key], priorStatus: priorStatus[key]) else { continue }
-            guns[key] = d
+
+        if lookback.start < lookback.end {
+            // Guns with samples in the lookback only: zero rows (nothing in the days), like raw.
+            // Which guns those are comes from the indexes; no rows are read for them.
+            let reported = try store.rollupSeriesKeys(database: options.database, measurement: options.measurement,
+                                                      holdingAnyOf: ["energy", "status"], range: lookback)
+            for raw in reported {
+                let key = String(decoding: raw, as: UTF8.self)
+                guard !seen.contains(key) else { continue }
+                let g = GunSamples(tags: SeriesKey.parse(raw).tags)
+                if let st = options.station, g.station != st { continue }
+                guard let d = gunDays([Double](repeating: .nan, count: nb * nf), nf: nf, tags: g, priorEnergy: nil, priorStatus: nil) else { continue }
+                guns[key] = d
+            }
+        }
+        // Guns whose hour before the days lacks energy or status: their last sample before it.
+        let (priorEnergy, priorStatus) = try priors(of: waiting.mapValues { ($0.energy, $0.status) }, in: lookback)
+        for (key, w) in waiting {
+            let g = GunSamples(tags: SeriesKey.parse(Array(key.utf8)).tags)
+            switch decide(grid: w.grid, tags: g, nb: nb, priorEnergy: priorEnergy[key], priorStatus: priorStatus[key]) {
+            case .gun(let d): guns[key] = d
+            case .fallback: fallback.insert(key)
+            case .other, .needsPrior: break
+            }
         }
         // Series whose only rows in the range are late (not rolled up yet) have no rollup rows.
         for (key, starts) in coverage.stale where starts.contains(where: { $0 >= rangeStart && $0 < last }) {
@@ -138,10 +140,45 @@ struct RollupDailyReader: Sendable {
         return report
     }
 
+    /// The last energy sample (value, time) and the last status before `range.end` within
+    /// `range`, for the guns of `wanted` (key -> (energy wanted, status wanted)). Reads back a
+    /// day at a time only the guns still missing one, so a gun that reported the day before
+    /// costs one day's rows, not a week's.
+    private func priors(of wanted: [String: (energy: Bool, status: Bool)], in range: TimeRange) throws
+        -> (energy: [String: (value: Double, time: Int64)], status: [String: Double]) {
+        var energy: [String: (value: Double, time: Int64)] = [:]
+        var status: [String: Double] = [:]
+        var missing = wanted
+        var end = range.end
+        while end > range.start {
+            missing = missing.filter { $0.value.energy || $0.value.status }
+            if missing.isEmpty { break }
+            let window = TimeRange(start: max(range.start, end - Self.lookbackStep), end: end)
+            let keys = Set(missing.keys.map { Array($0.utf8) })
+            for s in try store.readRollup(database: options.database, rollup: coverage.name, measurement: options.measurement,
+                                          seriesKeys: keys, fields: Self.priorFields, range: window) {
+                guard let want = missing[s.key] else { continue }
+                let cols = Dictionary(s.columns.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+                if want.energy, let c = cols["energy_last"], let t = cols["energy_last_time"], c.count > 0, t.count == c.count,
+                   let v = c.value(at: c.count - 1).doubleValue, case .integer(let time) = t.value(at: t.count - 1) {
+                    energy[s.key] = (v, time)
+                    missing[s.key]?.energy = false
+                }
+                if want.status, let c = cols["status_last"], c.count > 0, let v = c.value(at: c.count - 1).doubleValue {
+                    status[s.key] = v
+                    missing[s.key]?.status = false
+                }
+            }
+            end = window.start
+        }
+        return (energy, status)
+    }
+
     /// What the rollup rows of one series give: its days, a fallback to raw data (late rows,
-    /// another max gap, fault spans wanted), or nothing (another station, no report sample).
-    private func outcome(_ s: SeriesReadResult, rangeStart: Int64, nb: Int, priorEnergy: (value: Double, time: Int64)?,
-                         priorStatus: Double?) -> GunOutcome {
+    /// another max gap, fault spans wanted), nothing (another station, no report sample), or
+    /// with `lookback`, when the hour before the days lacks energy or status, its grid to
+    /// finish once the previous samples are known (`decide`).
+    private func outcome(_ s: SeriesReadResult, rangeStart: Int64, nb: Int, lookback: Bool) -> GunOutcome {
         let nf = Self.fields.count
         let last = days[days.count - 1].end
         let g = GunSamples(tags: s.tags)
@@ -160,6 +197,17 @@ struct RollupDailyReader: Sendable {
         if let stale = coverage.stale[Array(s.key.utf8)], stale.contains(where: { $0 >= rangeStart && $0 < last }) {
             return .fallback
         }
+        // Bucket 0 is the hour before the first day: its samples are the previous ones when present.
+        let energy = !(grid[Column.energyCount.rawValue] > 0), status = !(grid[Column.statusCount.rawValue] > 0)
+        if lookback && (energy || status) { return .needsPrior(grid: grid, energy: energy, status: status) }
+        return decide(grid: grid, tags: g, nb: nb, priorEnergy: nil, priorStatus: nil)
+    }
+
+    /// The outcome of a gun's rows (`grid`) given its previous samples before the hour before
+    /// the days (within the lookback).
+    private func decide(grid: [Double], tags g: GunSamples, nb: Int, priorEnergy: (value: Double, time: Int64)?,
+                        priorStatus: Double?) -> GunOutcome {
+        let nf = Self.fields.count
         var ok = true
         // As raw: the gun belongs when it has a report-field sample in the days, or an
         // energy/status sample before them (a `usage_*` row means some report field).

@@ -16,9 +16,11 @@ extension Database {
 
     /// Like `read`, with `transform(key, columns)` applied to each series on the thread that
     /// read it (nil drops the series): per-series work after the read runs in parallel too.
-    package func readMap<T: Sendable>(measurement: String, seriesKey: [UInt8]? = nil, fields: Set<String>? = nil,
-                                      range: TimeRange, _ transform: @Sendable ([UInt8], [FieldColumn]) throws -> T?) throws -> [T] {
-        let plan = try readPlan(measurement: measurement, seriesKey: seriesKey, fields: fields, range: range)
+    /// With `seriesKeys`, only those series.
+    package func readMap<T: Sendable>(measurement: String, seriesKey: [UInt8]? = nil, seriesKeys: Set<[UInt8]>? = nil,
+                                      fields: Set<String>? = nil, range: TimeRange,
+                                      _ transform: @Sendable ([UInt8], [FieldColumn]) throws -> T?) throws -> [T] {
+        let plan = try readPlan(measurement: measurement, seriesKey: seriesKey, seriesKeys: seriesKeys, fields: fields, range: range)
         let keys = plan.keys
         // Below ~1000 series the threads cost more than they save.
         let threads = min(ProcessInfo.processInfo.activeProcessorCount, keys.count / 1024, 16)
@@ -56,12 +58,10 @@ extension Database {
     /// and lists every matching key in any source.
     private func readPlan(measurement: String, seriesKey: [UInt8]?, seriesKeys: Set<[UInt8]>? = nil, fields: Set<String>?,
                           range: TimeRange) throws -> ReadPlan {
-        var prefix: [UInt8] = []
-        SeriesKey.appendEscaped(Array(measurement.utf8), into: &prefix, isMeasurement: true)
+        let prefix = Self.measurementPrefix(measurement)
         func matches(_ key: ArraySlice<UInt8>) -> Bool {
             if let seriesKey { return key.elementsEqual(seriesKey) }
-            guard key.count >= prefix.count, key.prefix(prefix.count).elementsEqual(prefix) else { return false }
-            guard key.count == prefix.count || key[key.startIndex + prefix.count] == UInt8(ascii: ",") else { return false }
+            guard Self.isSeries(key, ofMeasurement: prefix) else { return false }
             if let seriesKeys { return seriesKeys.contains(Array(key)) }
             return true
         }
@@ -119,6 +119,20 @@ extension Database {
                         sources: sources, frozenHeads: frozenHeads, activeData: activeData, range: range)
     }
 
+    /// The escaped measurement name that starts the keys of its series.
+    static func measurementPrefix(_ measurement: String) -> [UInt8] {
+        var prefix: [UInt8] = []
+        SeriesKey.appendEscaped(Array(measurement.utf8), into: &prefix, isMeasurement: true)
+        return prefix
+    }
+
+    /// Whether `key` is a series key of the measurement whose escaped name is `prefix`.
+    @inline(__always)
+    static func isSeries(_ key: ArraySlice<UInt8>, ofMeasurement prefix: [UInt8]) -> Bool {
+        guard key.count >= prefix.count, key.prefix(prefix.count).elementsEqual(prefix) else { return false }
+        return key.count == prefix.count || key[key.startIndex + prefix.count] == UInt8(ascii: ",")
+    }
+
     /// The union of two sorted, duplicate-free key lists, sorted and duplicate-free.
     static func mergeSorted(_ a: [[UInt8]], _ b: [[UInt8]]) -> [[UInt8]] {
         if a.isEmpty { return b }
@@ -153,7 +167,7 @@ extension Database {
 
     /// The flat indexes of `segments`, loading those not loaded yet on all cores (a rollup
     /// day's index is ~72 MB to check, decompress and parse).
-    private static func loadFlatIndexes(_ segments: [SegmentReader]) throws -> [FlatSegmentIndex] {
+    static func loadFlatIndexes(_ segments: [SegmentReader]) throws -> [FlatSegmentIndex] {
         try Parallel.map(segments.count) { try segments[$0].loadFlatIndex() }
     }
 

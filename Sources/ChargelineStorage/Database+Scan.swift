@@ -13,12 +13,8 @@ extension Database {
 
     /// Builds the catalog of `measurement` from every segment index and both heads.
     package func buildCatalog(measurement: String) throws -> SeriesCatalog {
-        var prefix: [UInt8] = []
-        SeriesKey.appendEscaped(Array(measurement.utf8), into: &prefix, isMeasurement: true)
-        func matches(_ key: ArraySlice<UInt8>) -> Bool {
-            guard key.count >= prefix.count, key.prefix(prefix.count).elementsEqual(prefix) else { return false }
-            return key.count == prefix.count || key[key.startIndex + prefix.count] == UInt8(ascii: ",")
-        }
+        let prefix = Self.measurementPrefix(measurement)
+        func matches(_ key: ArraySlice<UInt8>) -> Bool { Self.isSeries(key, ofMeasurement: prefix) }
         lock.lock()
         let segments = partitions.values.flatMap { $0 }
         let heads = [active] + frozen.map(\.head)

@@ -128,6 +128,9 @@ package enum RollupLayout {
         return out
     }
 
+    /// The stored column present on exactly the rows that hold raw field `field`.
+    static func rowMarker(_ field: String) -> String { field + "_min" }
+
     /// Stored columns a derived logical column reads: the row set (`<field>_min`, present for
     /// every numeric field in every layout), `_own_times`, and the shared and own columns.
     static func sources(_ field: String, _ aggregate: String) -> [String] {

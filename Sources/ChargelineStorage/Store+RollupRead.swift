@@ -63,6 +63,15 @@ extension Store {
         try allDatabases().first { $0.name == name }?.rollupChild?.preloadIndexes(range: range)
     }
 
+    /// The series of `measurement` with a rollup row in `range` holding any of the raw
+    /// `fields` (a row holds `f` when it has `<f>_min`), from the rollup's indexes and heads:
+    /// no rows are read. Empty when there is no rollup.
+    package func rollupSeriesKeys(database name: String, measurement: String, holdingAnyOf fields: [String],
+                                  range: TimeRange) throws -> Set<[UInt8]> {
+        guard let child = allDatabases().first(where: { $0.name == name })?.rollupChild else { return [] }
+        return try child.seriesKeys(measurement: measurement, holdingAnyOf: Set(fields.map(RollupLayout.rowMarker)), range: range)
+    }
+
     /// Scans rollup rows (fields `<field>_<aggregate>`) of the series `keys` over `range` (see
     /// `Database.scan`; rollup timestamps are bucket starts). `_count`, `_first_time`,
     /// `_last_time` and `_mean` are rebuilt from the row's shared columns and the stored

@@ -163,16 +163,19 @@ public final class Store: @unchecked Sendable {
     /// Reads rollup rows: the rollup named `rollup` (e.g. "1h") of `database`. Fields are
     /// `<field>_count`, `_sum`, `_min`, `_max`, `_first`, `_last`, `_first_time`, `_last_time`,
     /// `_mean` (time-weighted) and, for counters, `_increase`; timestamps are bucket starts.
+    /// With `seriesKeys`, only those series.
     public func readRollup(database name: String, rollup: String, measurement: String, seriesKey: String? = nil,
-                           fields: [String]? = nil, range: TimeRange = .all) throws -> [SeriesReadResult] {
-        try readRollupMap(database: name, rollup: rollup, measurement: measurement, seriesKey: seriesKey, fields: fields, range: range) { $0 }
+                           seriesKeys: Set<[UInt8]>? = nil, fields: [String]? = nil, range: TimeRange = .all) throws -> [SeriesReadResult] {
+        try readRollupMap(database: name, rollup: rollup, measurement: measurement, seriesKey: seriesKey, seriesKeys: seriesKeys,
+                          fields: fields, range: range) { $0 }
     }
 
     /// `readRollup` with `transform` applied to each series on the threads that read it (nil
     /// drops the series), in key order: per-series work runs in parallel with the read, and
     /// each series' columns are freed there rather than all at the end.
+    /// With `seriesKeys`, only those series.
     package func readRollupMap<T: Sendable>(database name: String, rollup: String, measurement: String, seriesKey: String? = nil,
-                                            fields: [String]? = nil, range: TimeRange = .all,
+                                            seriesKeys: Set<[UInt8]>? = nil, fields: [String]? = nil, range: TimeRange = .all,
                                             _ transform: @Sendable (SeriesReadResult) throws -> T?) throws -> [T] {
         guard let db = try database(name, create: false) else {
             throw ChargelineError(.notFound, "database \(name) not found")
@@ -183,7 +186,7 @@ public final class Store: @unchecked Sendable {
         let wanted = fields.map(Set.init)
         let shapes = LogicalShapeCache()
         // The logical columns are rebuilt on the reading threads.
-        return try child.readMap(measurement: measurement, seriesKey: seriesKey.map { Array($0.utf8) },
+        return try child.readMap(measurement: measurement, seriesKey: seriesKey.map { Array($0.utf8) }, seriesKeys: seriesKeys,
                                  fields: RollupLayout.storedNames(for: wanted), range: range) { key, columns in
             try transform(SeriesReadResult(key: key, columns: try RollupLayout.logicalColumns(columns, wanted: wanted, key: key, shapes: shapes)))
         }

@@ -130,6 +130,56 @@ import ChargelineTestSupport
         }
     }
 
+    /// The previous samples of a gun silent for days before the report day, and guns that
+    /// reported only days before it, come from the rollup rows days back (the lookback reads
+    /// back a day at a time, and finds silent guns in the indexes), as from raw data: in the
+    /// rollup's head, after a flush and after compaction.
+    @Test func lookbackReachesBackSeveralDays() throws {
+        let path = ReportFixture.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var so = StorageOptions()
+        so.backgroundMaintenance = false
+        so.rollup.grace = 0
+        let store = try Store(directory: path, options: so)
+        defer { try? store.close() }
+        let day = try ReportDay.days(from: "2026-11-20", timeZone: Self.zone)[0]
+        let minute = 60 * Self.second, dayLength = 24 * Self.hour
+        var b = WriteBatchBuilder()
+        func point(_ pile: String, _ t: Int64, _ fields: [(String, FieldValue)]) {
+            b.addPoint(measurement: "telemetry", tags: ["station": "S", "pile": pile, "gun": "1"], timestamp: t, fields: fields)
+        }
+        // A: charging for a day 4.5 days before (energy 100 -> 159), silent until 05:00 of the
+        // day, then charging again from 170 (the pair 159 -> 170 counts: 11 + 0.5 x 60 = 41 kWh).
+        for i in 0..<60 { point("A", day.start - 4 * dayLength - 12 * Self.hour + Int64(i) * minute, [("status", .integer(3)), ("energy", .float(100 + Double(i)))]) }
+        for i in 0..<61 { point("A", day.start + 5 * Self.hour + Int64(i) * minute, [("status", .integer(3)), ("energy", .float(170 + Double(i) / 2))]) }
+        // B: reported 5 days before only: a zero row. C: 8 days before only: not in the report.
+        for i in 0..<30 { point("B", day.start - 5 * dayLength + Int64(i) * minute, [("status", .integer(2)), ("energy", .float(7))]) }
+        for i in 0..<30 { point("C", day.start - 8 * dayLength + Int64(i) * minute, [("status", .integer(2)), ("energy", .float(9))]) }
+        // D: status last 2 days before (charging); energy through the hour before the day. Its
+        // status at 01:00 continues that charge: no new session.
+        for i in 0..<10 { point("D", day.start - 2 * dayLength + Int64(i) * minute, [("status", .integer(3))]) }
+        for i in 0..<180 { point("D", day.start - Self.hour + Int64(i) * minute, [("energy", .float(50 + Double(i)))]) }
+        for i in 0..<30 { point("D", day.start + Self.hour + Int64(i) * minute, [("status", .integer(3))]) }
+        _ = store.writeAndWait(database: "chargeline", batch: b.finish())
+        _ = try store.runRollups(now: day.end + 2 * Self.hour)
+
+        let days = [day]
+        for stage in ["heads", "flushed", "compacted"] {
+            if stage == "flushed" { try store.flush() }
+            if stage == "compacted" { _ = try store.compact() }
+            let raw = try DailyReport.compute(store: store, days: days, options: options(rollups: false, faultSpans: false))
+            let fast = try DailyReport.compute(store: store, days: days, options: options(rollups: true, faultSpans: false))
+            #expect(fast.gunsFromRaw == 0, "\(stage): every gun from rollups")
+            assertSame(fast, raw, stage)
+            let rows = Dictionary(uniqueKeysWithValues: fast.guns[0].map { ($0.usage.pile, $0.usage) })
+            #expect(rows.keys.sorted() == ["A", "B", "D"], "\(stage): \(rows.keys.sorted())")
+            #expect(abs((rows["A"]?.energyKWh ?? 0) - 41) < 1e-9, "\(stage): A \(rows["A"]?.energyKWh ?? -1)")
+            #expect(rows["A"]?.sessions == 0, "\(stage): A continues its charge")
+            #expect(rows["B"]?.energyKWh == 0 && rows["B"]?.onlineRatio == 0, "\(stage): B is a zero row")
+            #expect(rows["D"]?.sessions == 0 && rows["D"]?.energyKWh == 120, "\(stage): D \(String(describing: rows["D"]))")
+        }
+    }
+
     @Test func halfHourZonesAndOtherGapsReadRaw() throws {
         let path = ReportFixture.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
