@@ -8,6 +8,8 @@
 #   REUSE=/tmp/chargeline-report-bench.XXXXXX BIN_DIR=.build/release ...
 #                                                # time the reports again on a kept dir
 #   ONLY=rollups ...                             # skip the raw runs
+#   HISTORY_DAYS=7 ...                           # plus 7 days before the day at one sample an
+#                                                # hour (what a report's lookback reads)
 #
 # Steps: chargeline-datagen --guns $GUNS for 2026-11-20 (UTC) plus the hour before, import,
 # compact, `chargeline rollup` (as of a day later, so every hour is materialised), compact, then
@@ -33,6 +35,15 @@ if [[ -z "${REUSE:-}" ]]; then
     "$BIN/chargeline-datagen" --guns "$GUNS" --start 2026-11-19T23:00:00Z --duration 25h --interval "$INTERVAL" --out "$TMP/day.lp" --quiet
     "$BIN/chargeline" import --data "$TMP/data" --db bench --fsync never "$TMP/day.lp" >&2
     rm -f "$TMP/day.lp"
+    if [[ "${HISTORY_DAYS:-0}" -gt 0 ]]; then
+        # The week before the day, as a store that has been running has it: the lookback
+        # (previous energy/status sample, guns silent all day) reads these days' rollups.
+        start="$(date -u -d "2026-11-19 23:00:00 UTC - ${HISTORY_DAYS} days" +%Y-%m-%dT%H:%M:%SZ)"
+        log "generating $GUNS guns, ${HISTORY_DAYS} days of history from $start at 1h"
+        "$BIN/chargeline-datagen" --guns "$GUNS" --start "$start" --duration "${HISTORY_DAYS}d" --interval 1h --out "$TMP/history.lp" --quiet
+        "$BIN/chargeline" import --data "$TMP/data" --db bench --fsync never "$TMP/history.lp" >&2
+        rm -f "$TMP/history.lp"
+    fi
     "$BIN/chargeline" compact --data "$TMP/data" >&2
     "$BIN/chargeline" rollup --data "$TMP/data" --db bench --now 2026-11-22T00:00:00Z >&2
     # As serve's background compaction leaves a quiet day: one segment per partition.

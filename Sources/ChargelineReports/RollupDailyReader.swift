@@ -70,10 +70,6 @@ struct RollupDailyReader: Sendable {
         let nf = Self.fields.count
         let name = coverage.name
         let lookback = TimeRange(start: first - options.energyLookback, end: rangeStart)
-        // The lookback and the days' read each load the indexes of their segments (a rollup
-        // day's is tens of MB); loaded together first, they load on all cores at once.
-        try store.preloadRollupIndexes(database: options.database, range: TimeRange(start: first - max(options.energyLookback, bucket), end: last))
-
         // The days (and the hour before them). Each gun's rows become its days on the threads
         // that read them (`readRollupMap`); only the outcomes are collected here.
         let outcomes = try store.readRollupMap(database: options.database, rollup: name, measurement: options.measurement,

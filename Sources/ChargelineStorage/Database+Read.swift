@@ -73,7 +73,7 @@ extension Database {
         let activeData = headData(active, matches: matches, wanted: wanted, range: range)
         lock.unlock()
 
-        let indexes = try Self.loadFlatIndexes(segments)
+        let indexes = try Self.loadFlatIndexes(segments, fields: fields)
         // Every matching key in any source, and every wanted field name (ordinals in name
         // order, so columns come out sorted).
         // A segment's keys are sorted: its matching ones are merged into the sorted list
@@ -155,20 +155,10 @@ extension Database {
         return out
     }
 
-    /// Loads the flat indexes of the segments overlapping `range` (those not loaded yet, on
-    /// all cores), so that several reads within `range` one after the other (a report's
-    /// lookback, then its days) do not each load theirs alone.
-    package func preloadIndexes(range: TimeRange) throws {
-        lock.lock()
-        let segments = segmentsOverlappingLocked(range)
-        lock.unlock()
-        _ = try Self.loadFlatIndexes(segments)
-    }
-
-    /// The flat indexes of `segments`, loading those not loaded yet on all cores (a rollup
-    /// day's index is ~72 MB to check, decompress and parse).
-    static func loadFlatIndexes(_ segments: [SegmentReader]) throws -> [FlatSegmentIndex] {
-        try Parallel.map(segments.count) { try segments[$0].loadFlatIndex() }
+    /// The flat indexes of `segments` holding at least `fields` (all when nil), loading
+    /// what is not loaded yet on all cores (a rollup day's index is ~72 MB of block metas).
+    static func loadFlatIndexes(_ segments: [SegmentReader], fields: Set<String>?) throws -> [FlatSegmentIndex] {
+        try Parallel.map(segments.count) { try segments[$0].loadFlatIndex(fields: fields) }
     }
 
     /// Segments whose partition and time span overlap `range`, oldest data first. Called

@@ -14,7 +14,10 @@ extension Database {
         for start in parts.keys.sorted() {
             let readers = parts[start]!
             var keys = Set<[UInt8]>()
-            for r in readers { for s in try r.loadIndex().series { keys.insert(s.key) } }
+            for r in readers {
+                let index = try r.loadFlatIndex(fields: [])  // the keys (only them, from version 5)
+                for i in 0..<index.seriesCount { keys.insert(Array(index.key(i))) }
+            }
             allSeries.formUnion(keys)
             let values = readers.reduce(0) { $0 + $1.info.values }
             let bytes = readers.reduce(0) { $0 + $1.info.bytes }

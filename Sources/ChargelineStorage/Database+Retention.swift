@@ -44,7 +44,10 @@ extension Database {
             guard !readers.isEmpty else { continue }
             // Which measurements does the partition hold, and which have expired?
             var measurements = Set<String>()
-            for r in readers { for s in try r.loadIndex().series { measurements.insert(SeriesKey.measurement(of: s.key)) } }
+            for r in readers {
+                let index = try r.loadFlatIndex(fields: [])  // the keys (only them, from version 5)
+                for i in 0..<index.seriesCount { measurements.insert(SeriesKey.measurement(of: index.key(i))) }
+            }
             let expired = measurements.filter { m in policy.raw(for: m).map { end <= now &- $0 } ?? false }
             guard !expired.isEmpty else { continue }
             let name = FileNames.partition(start: start)

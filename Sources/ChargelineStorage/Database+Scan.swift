@@ -25,7 +25,8 @@ extension Database {
         let fields = schema.measurements[measurement] ?? [:]
         lock.unlock()
         for s in segments {
-            for series in try s.loadIndex().series where matches(series.key[...]) { keys.insert(series.key) }
+            let index = try s.loadFlatIndex(fields: [])  // the keys (only them, from version 5)
+            for i in 0..<index.seriesCount where matches(index.key(i)) { keys.insert(Array(index.key(i))) }
         }
         return SeriesCatalog(measurement: measurement, keys: Array(keys), fields: fields)
     }

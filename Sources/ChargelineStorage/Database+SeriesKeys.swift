@@ -28,7 +28,7 @@ extension Database {
         lock.unlock()
         for head in frozenHeads { scanHead(head) }
 
-        let indexes = try Self.loadFlatIndexes(segments)
+        let indexes = try Self.loadFlatIndexes(segments, fields: fields)
         for (segment, index) in zip(segments, indexes) {
             let wanted = index.names.map { fields.contains($0) }
             guard wanted.contains(true) else { continue }

@@ -32,6 +32,14 @@ package struct FlatSegmentIndex: Sendable {
     /// Distinct field names of the segment, by name ID.
     package private(set) var names: [String] = []
     private var nameBytes: [[UInt8]] = []
+    /// Version 5 (`SegmentSections`): the directory, which of its field sections are loaded
+    /// (their raw bytes in `sectionBytes`, in section order), and per entry the position in
+    /// `sectionBytes` its metas lie in (empty before version 5: every meta is in `raw`).
+    package private(set) var directory: SegmentSections?
+    private var loaded: [Bool] = []
+    private var loadedSections: [Int] = []
+    private var sectionBytes: [[UInt8]] = []
+    private var entrySection: [UInt16] = []
 
     /// Parses and checks index bytes of segment `version`; `corrupt(what, offset in raw)`
     /// builds the error for damage. `expectedEntries` (the footer's block count, an upper
@@ -117,13 +125,119 @@ package struct FlatSegmentIndex: Sendable {
         (self.names, self.nameBytes) = (names, nameBytes)
     }
 
-    /// Bytes of the (uncompressed) index.
-    package var bytes: Int { raw.count }
+    /// Parses version-5 sections (`SegmentSections`): the `keys` section and the field
+    /// sections `loaded` (directory position -> raw bytes). Entries exist for the loaded
+    /// fields only; `covers` says which reads this index can answer.
+    init(keys: [UInt8], directory: SegmentSections, loaded: [Int: [UInt8]], corrupt: (String, Int) -> ChargelineError) throws {
+        raw = keys
+        version = SegmentFormat.sectionedVersion
+        metaSize = SegmentFormat.blockMetaSizeV4
+        self.directory = directory
+        let seriesCount = directory.seriesCount
+        guard keys.count < Int(UInt32.max) else { throw corrupt("keys section of \(keys.count) bytes is above 4 GiB", directory.keys.offset) }
+        keyStart.reserveCapacity(seriesCount)
+        keyLength.reserveCapacity(seriesCount)
+        try keys.withUnsafeBytes { k in
+            var p = 0
+            for _ in 0..<seriesCount {
+                guard k.count - p >= 2 else { throw corrupt("keys section truncated", directory.keys.offset) }
+                let n = Int(k.loadLE(UInt16.self, at: p)); p += 2
+                guard k.count - p >= n else { throw corrupt("keys section truncated", directory.keys.offset) }
+                keyStart.append(UInt32(p))
+                keyLength.append(UInt16(n))
+                p += n
+            }
+            guard p == k.count else { throw corrupt("keys section has \(k.count - p) bytes after its \(seriesCount) keys", directory.keys.offset) }
+        }
+        // Names in section order (sorted, so a name's sections are adjacent).
+        var sectionName: [UInt32] = []
+        for f in directory.fields {
+            if nameBytes.last != f.nameBytes {
+                names.append(f.name)
+                nameBytes.append(f.nameBytes)
+            }
+            sectionName.append(UInt32(names.count - 1))
+        }
+        self.loaded = [Bool](repeating: false, count: directory.fields.count)
+        for i in directory.fields.indices {
+            guard let bytes = loaded[i] else { continue }
+            guard bytes.count == directory.fields[i].section.raw else { throw corrupt("field section \"\(directory.fields[i].name)\" is not its declared size", directory.fields[i].section.offset) }
+            self.loaded[i] = true
+            loadedSections.append(i)
+            sectionBytes.append(bytes)
+        }
+        // Entries grouped by series, in name order within each (sections are in name order):
+        // count per series, then place each section's entries.
+        var counts = [UInt32](repeating: 0, count: seriesCount + 1)
+        for (j, i) in loadedSections.enumerated() {
+            let f = directory.fields[i]
+            let at = f.section.offset
+            try sectionBytes[j].withUnsafeBytes { r in
+                var p = 0, previous = -1
+                for _ in 0..<f.entries {
+                    let series = Int(r.loadLE(UInt32.self, at: p)), blocks = Int(r.loadLE(UInt32.self, at: p + 4))
+                    guard series > previous, series < seriesCount else {
+                        throw corrupt("field section \"\(f.name)\" lists series \(series) after \(previous) of \(seriesCount)", at)
+                    }
+                    guard blocks <= (r.count - p - 8) / metaSize else { throw corrupt("field section \"\(f.name)\" truncated", at) }
+                    previous = series
+                    counts[series + 1] += 1
+                    p += 8 + blocks * metaSize
+                }
+                guard p == r.count else { throw corrupt("field section \"\(f.name)\" has \(r.count - p) bytes after its entries", at) }
+            }
+        }
+        for s in 0..<seriesCount { counts[s + 1] += counts[s] }
+        fieldStart = counts
+        let total = Int(counts[seriesCount])
+        nameIDs = [UInt32](repeating: 0, count: total)
+        types = [FieldType](repeating: .float, count: total)
+        blockCounts = [UInt32](repeating: 0, count: total)
+        metaOffsets = [UInt32](repeating: 0, count: total)
+        entrySection = [UInt16](repeating: 0, count: total)
+        var cursor = counts
+        for (j, i) in loadedSections.enumerated() {
+            let f = directory.fields[i]
+            sectionBytes[j].withUnsafeBytes { r in
+                var p = 0
+                for _ in 0..<f.entries {
+                    let series = Int(r.loadLE(UInt32.self, at: p)), blocks = r.loadLE(UInt32.self, at: p + 4)
+                    let e = Int(cursor[series])
+                    cursor[series] += 1
+                    nameIDs[e] = sectionName[i]
+                    types[e] = f.type
+                    blockCounts[e] = blocks
+                    metaOffsets[e] = UInt32(p + 8)
+                    entrySection[e] = UInt16(j)
+                    p += 8 + Int(blocks) * metaSize
+                }
+            }
+        }
+    }
+
+    /// Whether this index holds the entries of every field in `fields` (all when nil) that
+    /// the segment has. Always before version 5 (one index holds everything).
+    package func covers(_ fields: Set<String>?) -> Bool {
+        guard let directory else { return true }
+        return directory.sections(for: fields).allSatisfy { loaded[$0] }
+    }
+
+    /// The raw bytes of the loaded version-5 field sections, by directory position (what a
+    /// wider index is built from without reading them again).
+    package var loadedSectionBytes: [Int: [UInt8]] {
+        Dictionary(uniqueKeysWithValues: zip(loadedSections, sectionBytes))
+    }
+
+    /// The keys section (version 5) or the whole index bytes.
+    package var keyBytes: [UInt8] { raw }
+
+    /// Bytes of the (uncompressed) index held.
+    package var bytes: Int { raw.count + sectionBytes.reduce(0) { $0 + $1.count } }
 
     /// Memory this index holds (its bytes and arrays), for `SegmentIndexCache`.
     package var memoryBytes: Int {
-        raw.count + 4 * (keyStart.count + fieldStart.count + nameIDs.count + blockCounts.count + metaOffsets.count)
-            + 2 * keyLength.count + types.count + nameBytes.reduce(0) { $0 + $1.count + 32 }
+        bytes + 4 * (keyStart.count + fieldStart.count + nameIDs.count + blockCounts.count + metaOffsets.count)
+            + 2 * (keyLength.count + entrySection.count) + types.count + nameBytes.reduce(0) { $0 + $1.count + 32 }
     }
     /// Number of series.
     package var seriesCount: Int { keyStart.count }
@@ -148,6 +262,9 @@ package struct FlatSegmentIndex: Sendable {
     /// Block meta `i` (in time order) of entry `e`, decoded from the index bytes.
     package func block(_ i: Int, ofEntry e: Int) -> BlockMeta {
         precondition(i >= 0 && i < Int(blockCounts[e]), "BUG: block \(i) of an entry with \(blockCounts[e])")
+        if !entrySection.isEmpty {
+            return sectionBytes[Int(entrySection[e])].withUnsafeBytes { BlockMeta.decode($0, at: Int(metaOffsets[e]) + i * metaSize, version: version) }
+        }
         return raw.withUnsafeBytes { BlockMeta.decode($0, at: Int(metaOffsets[e]) + i * metaSize, version: version) }
     }
 
@@ -183,6 +300,6 @@ package struct FlatSegmentIndex: Sendable {
             }
             series.append(.init(key: Array(key(s)), fields: fields))
         }
-        return SegmentIndex(series: series, bytes: raw.count)
+        return SegmentIndex(series: series, bytes: bytes)
     }
 }

@@ -1,8 +1,10 @@
 import ChargelineCore
 
-/// Byte layout of segment files (docs/format.md, "Segment files"). Version 4 (written for
-/// segments without block statistics, i.e. rollups) is version 3 with 44-byte block metas.
-/// Version 3 (written for the others)
+/// Byte layout of segment files (docs/format.md, "Segment files"). Version 5 (written for
+/// segments without block statistics, i.e. rollups) has the blocks of version 4 and an index
+/// cut into separately checked and compressed sections: the series keys, and one section per
+/// field (`SegmentSections`), so a read loads only its fields' block metas. Version 4 (read
+/// only) is version 3 with 44-byte block metas. Version 3 (written for the others)
 /// has the layout of version 2 but its column blocks may use residual predictor 3 (the
 /// four-point line), which version-2 readers do not know. Version 2 stores one timestamp block per (series, group of fields with identical timestamps, ≤ 8192
 /// rows, ≤ 16,384 when compacted) and one value block per field, each followed by its own CRC, and may compress the
@@ -31,11 +33,18 @@ package enum SegmentFormat {
     /// (`blockMetaSizeV4`) and the flags byte. A rollup day holds 1.12 M metas (20,000 guns x
     /// 56 stored columns), whose 41 bytes of zero statistics and flags were 46 of its 118 MB of
     /// index to checksum, decompress and parse on every report.
-    package static let versionWithoutStatistics: UInt16 = 4
+    /// Since version 5 (written now), the index is in sections (`SegmentSections`): a report
+    /// reads 5 to 30 of a rollup day's 56 stored columns, and with one index it decompressed
+    /// and parsed all 72 MB of a day's metas, for each day of its week of lookback too.
+    package static let versionWithoutStatistics: UInt16 = 5
+    /// The first version with 44-byte block metas (no statistics).
+    package static let compactMetasVersion: UInt16 = 4
+    /// The first version with a sectioned index.
+    package static let sectionedVersion: UInt16 = 5
     /// Versions this build reads.
-    package static let readableVersions: ClosedRange<UInt16> = 1...4
+    package static let readableVersions: ClosedRange<UInt16> = 1...5
 
-    /// The version a writer stores: 4 without block statistics, 3 with them.
+    /// The version a writer stores: 5 without block statistics, 3 with them.
     package static func version(statistics: Bool) -> UInt16 {
         statistics ? version : versionWithoutStatistics
     }
@@ -83,8 +92,8 @@ package enum SegmentFormat {
     package static func blockMetaSize(version: UInt16) -> Int {
         switch version {
         case 1: blockMetaSizeV1
-        case 4: blockMetaSizeV4
-        default: blockMetaSizeV2
+        case 2, 3: blockMetaSizeV2
+        default: blockMetaSizeV4
         }
     }
 }
@@ -169,15 +178,15 @@ package struct BlockMeta: Sendable, Equatable {
     }
 
     /// Appends the meta as an index of `version` holds it: 85 bytes (versions 2 and 3), or 44
-    /// without statistics (version 4; the meta must be `noStats`).
+    /// without statistics (versions 4 and 5; the meta must be `noStats`).
     package func encode(into out: inout [UInt8], version: UInt16 = SegmentFormat.version) {
         func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
         put(offset)
         put(UInt64(length) | UInt64(count) << 32)
         put(minTime)
         put(maxTime)
-        if version == SegmentFormat.versionWithoutStatistics {
-            precondition(flags == BlockMeta.noStats, "BUG: a version-4 index holds only metas without statistics")
+        if version >= SegmentFormat.compactMetasVersion {
+            precondition(flags == BlockMeta.noStats, "BUG: a version-\(version) index holds only metas without statistics")
         } else {
             for v in [min, max, sum, first, last] { put(v) }
             out.append(flags)
@@ -190,7 +199,7 @@ package struct BlockMeta: Sendable, Equatable {
     package static func decode(_ raw: UnsafeRawBufferPointer, at p: Int, version: UInt16) -> BlockMeta {
         func u64(_ k: Int) -> UInt64 { raw.loadLE(UInt64.self, at: p + 8 * k) }
         let lc = u64(1)
-        if version == SegmentFormat.versionWithoutStatistics {
+        if version >= SegmentFormat.compactMetasVersion {
             return BlockMeta(offset: u64(0), length: UInt32(truncatingIfNeeded: lc), count: UInt32(truncatingIfNeeded: lc >> 32),
                              minTime: Int64(bitPattern: u64(2)), maxTime: Int64(bitPattern: u64(3)),
                              min: 0, max: 0, sum: 0, first: 0, last: 0, flags: noStats,

@@ -85,20 +85,27 @@ package final class SegmentReader: @unchecked Sendable {
     /// The segment's index, read and verified on first call.
     package func loadIndex() throws -> SegmentIndex {
         // Built from the flat index; its bytes are kept only when the flat index was asked for.
-        try cachedIndex(\.index) { try (flat ?? parseFlatLocked()).materialized() }
+        try cachedIndex(\.index, covers: { _ in true }) {
+            if let flat, flat.covers(nil) { return flat.materialized() }
+            return try parseFlatLocked(fields: nil).materialized()
+        }
     }
 
     /// The segment's index as flat arrays (`FlatSegmentIndex`: no allocation per series or
-    /// field, block metas decoded on demand), read and verified on first call.
-    package func loadFlatIndex() throws -> FlatSegmentIndex {
-        try cachedIndex(\.flat) { try parseFlatLocked() }
+    /// field, block metas decoded on demand), read and verified on first call. For a
+    /// version-5 segment, the keys and the sections of `fields` (all when nil): a later call
+    /// for other fields loads theirs and keeps the ones loaded.
+    package func loadFlatIndex(fields: Set<String>? = nil) throws -> FlatSegmentIndex {
+        try cachedIndex(\.flat, covers: { $0.covers(fields) }) { try parseFlatLocked(fields: fields) }
     }
 
-    /// The parsed index in `slot`, parsed now (under `lock`) if not held, and accounted with
-    /// `SegmentIndexCache` outside the lock (eviction takes other readers' locks).
-    private func cachedIndex<T>(_ slot: ReferenceWritableKeyPath<SegmentReader, T?>, _ parse: () throws -> T) throws -> T {
+    /// The parsed index in `slot` when it `covers` the read, else parsed now (under `lock`),
+    /// and accounted with `SegmentIndexCache` outside the lock (eviction takes other readers'
+    /// locks).
+    private func cachedIndex<T>(_ slot: ReferenceWritableKeyPath<SegmentReader, T?>, covers: (T) -> Bool,
+                                _ parse: () throws -> T) throws -> T {
         lock.lock()
-        if let held = self[keyPath: slot] {
+        if let held = self[keyPath: slot], covers(held) {
             lock.unlock()
             SegmentIndexCache.shared.touch(self)
             return held
@@ -112,18 +119,32 @@ package final class SegmentReader: @unchecked Sendable {
         return parsed
     }
 
-    /// Reads, checks and parses the index. Called under `lock`.
-    private func parseFlatLocked() throws -> FlatSegmentIndex {
+    /// What the footer says, checked against the header and the file size.
+    private struct Footer {
+        var indexOffset: Int
+        var indexLength: Int
+        var indexCRC: UInt32
+        var series: Int
+        var blocks: Int
+        var version: UInt16
+        var flags: UInt16
+    }
+    private var footer: Footer?
+    /// The directory of a version-5 index (small: kept when the indexes are dropped).
+    private var sections: SegmentSections?
+
+    /// Reads and checks the header and footer once. Called under `lock`.
+    private func footerLocked() throws -> (fd: Int32, footer: Footer) {
         let fd = try openLocked()
+        if let footer { return (fd, footer) }
         let size = try FileIO.fileSize(fd, path: path)
         guard size >= SegmentFormat.headerSize + SegmentFormat.footerSize else {
             throw corrupt("file is \(size) bytes, shorter than a header and footer", at: 0)
         }
         let header = try FileIO.pread(fd, offset: 0, count: SegmentFormat.headerSize, path: path)
-        let footer = try FileIO.pread(fd, offset: size - SegmentFormat.footerSize, count: SegmentFormat.footerSize, path: path)
-        let blocks = footer.withUnsafeBytes { Int($0.loadLE(UInt32.self, at: 20)) }
-        let (indexOffset, indexLength, indexCRC, version, flags) = try header.withUnsafeBytes { h in
-            try footer.withUnsafeBytes { f in
+        let bytes = try FileIO.pread(fd, offset: size - SegmentFormat.footerSize, count: SegmentFormat.footerSize, path: path)
+        let f = try header.withUnsafeBytes { h in
+            try bytes.withUnsafeBytes { f in
                 guard h.loadLE(UInt32.self, at: 0) == SegmentFormat.magic, f.loadLE(UInt32.self, at: 28) == SegmentFormat.magic else {
                     throw corrupt("bad magic (not a Chargeline segment)", at: 0)
                 }
@@ -132,43 +153,85 @@ package final class SegmentReader: @unchecked Sendable {
                     throw ChargelineError(.corruption, "\(path): segment version \(version) (footer \(f.loadLE(UInt16.self, at: 24))) is not supported by this build (reads \(SegmentFormat.readableVersions)); upgrade Chargeline or restore the file")
                 }
                 // Int(exactly:) so a damaged footer cannot trap on conversion.
-                return (Int(exactly: f.loadLE(UInt64.self, at: 0)) ?? -1, Int(f.loadLE(UInt32.self, at: 8)), f.loadLE(UInt32.self, at: 12),
-                        version, f.loadLE(UInt16.self, at: 26))
+                return Footer(indexOffset: Int(exactly: f.loadLE(UInt64.self, at: 0)) ?? -1, indexLength: Int(f.loadLE(UInt32.self, at: 8)),
+                              indexCRC: f.loadLE(UInt32.self, at: 12), series: Int(f.loadLE(UInt32.self, at: 16)),
+                              blocks: Int(f.loadLE(UInt32.self, at: 20)), version: version, flags: f.loadLE(UInt16.self, at: 26))
             }
         }
-        guard indexOffset >= SegmentFormat.headerSize, indexLength <= size - SegmentFormat.footerSize - indexOffset,
-              indexOffset + indexLength + SegmentFormat.footerSize == size else {
-            throw corrupt("footer points at an index outside the file (offset \(indexOffset), length \(indexLength))", at: size - SegmentFormat.footerSize)
+        guard f.indexOffset >= SegmentFormat.headerSize, f.indexLength <= size - SegmentFormat.footerSize - f.indexOffset,
+              f.indexOffset + f.indexLength + SegmentFormat.footerSize == size else {
+            throw corrupt("footer points at an index outside the file (offset \(f.indexOffset), length \(f.indexLength))", at: size - SegmentFormat.footerSize)
         }
-        guard flags & ~SegmentFormat.indexCompressed == 0, version >= 2 || flags == 0 else {
-            throw corrupt("unknown footer flags 0x\(String(flags, radix: 16)) for version \(version)", at: size - 6)
+        // Version 5 compresses sections, not the index as a whole.
+        let knownFlags = f.version >= SegmentFormat.sectionedVersion || f.version < 2 ? 0 : SegmentFormat.indexCompressed
+        guard f.flags & ~knownFlags == 0 else {
+            throw corrupt("unknown footer flags 0x\(String(f.flags, radix: 16)) for version \(f.version)", at: size - 6)
         }
-        // The stored index is mapped, checked and decompressed (or copied) straight from the
-        // page cache.
-        let raw = try FileIO.withMappedBytes(fd, offset: indexOffset, count: indexLength, path: path) { stored in
-            guard CRC32C.checksum(stored) == indexCRC else { throw corrupt("index checksum mismatch", at: indexOffset) }
-            return flags & SegmentFormat.indexCompressed != 0 ? try decompressIndex(stored, at: indexOffset) : [UInt8](stored)
-        }
-        return try FlatSegmentIndex(raw: raw, version: version, expectedEntries: blocks) { what, at in corrupt(what, at: indexOffset + at) }
+        footer = f
+        return (fd, f)
     }
 
-    /// `uncompressed length <u32>` + one zstd frame -> the index bytes.
-    private func decompressIndex(_ stored: UnsafeRawBufferPointer, at offset: Int) throws -> [UInt8] {
-        guard stored.count >= 4 else { throw corrupt("compressed index shorter than its length prefix", at: offset) }
-        let length = Int(stored.loadLE(UInt32.self, at: 0))
+    /// Reads, checks and parses the index: all of it before version 5; from version 5 the
+    /// keys and the sections of `fields` (all when nil), keeping the sections already loaded.
+    /// Called under `lock`.
+    private func parseFlatLocked(fields: Set<String>?) throws -> FlatSegmentIndex {
+        let (fd, f) = try footerLocked()
+        guard f.version >= SegmentFormat.sectionedVersion else {
+            // The stored index is mapped, checked and decompressed (or copied) straight from
+            // the page cache.
+            let raw = try FileIO.withMappedBytes(fd, offset: f.indexOffset, count: f.indexLength, path: path) { stored in
+                guard CRC32C.checksum(stored) == f.indexCRC else { throw corrupt("index checksum mismatch", at: f.indexOffset) }
+                guard f.flags & SegmentFormat.indexCompressed != 0 else { return [UInt8](stored) }
+                guard stored.count >= 4 else { throw corrupt("compressed index shorter than its length prefix", at: f.indexOffset) }
+                return try decompress(UnsafeRawBufferPointer(rebasing: stored[4...]), length: Int(stored.loadLE(UInt32.self, at: 0)),
+                                      what: "compressed index", at: f.indexOffset)
+            }
+            return try FlatSegmentIndex(raw: raw, version: f.version, expectedEntries: f.blocks) { what, at in corrupt(what, at: f.indexOffset + at) }
+        }
+        let directory = try sections ?? FileIO.withMappedBytes(fd, offset: f.indexOffset, count: f.indexLength, path: path) { area in
+            guard area.count >= 4, Int(area.loadLE(UInt32.self, at: 0)) <= area.count else {
+                throw corrupt("index directory length outside the index", at: f.indexOffset)
+            }
+            guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: area[..<Int(area.loadLE(UInt32.self, at: 0))])) == f.indexCRC else {
+                throw corrupt("index directory checksum mismatch", at: f.indexOffset)
+            }
+            return try SegmentSections.parse(area, indexLength: f.indexLength, series: f.series, blocks: f.blocks) { what, at in
+                corrupt(what, at: f.indexOffset + at)
+            }
+        }
+        sections = directory
+        func load(_ s: SegmentSections.Section, _ what: String) throws -> [UInt8] {
+            try FileIO.withMappedBytes(fd, offset: f.indexOffset + s.offset, count: s.stored, path: path) { stored in
+                guard CRC32C.checksum(stored) == s.crc else { throw corrupt("\(what) checksum mismatch", at: f.indexOffset + s.offset) }
+                return s.compressed ? try decompress(stored, length: s.raw, what: what, at: f.indexOffset + s.offset) : [UInt8](stored)
+            }
+        }
+        var loaded = flat?.loadedSectionBytes ?? [:]
+        let keys = try flat?.keyBytes ?? load(directory.keys, "keys section")
+        for i in directory.sections(for: fields) where loaded[i] == nil {
+            let field = directory.fields[i], what = "field section \"\(field.name)\""
+            loaded[i] = try load(field.section, what).withUnsafeBytes { stored in
+                try SegmentSections.rows(stored, entries: field.entries, blocks: field.blocks) { corrupt("\(what): \($0)", at: f.indexOffset + field.section.offset) }
+            }
+        }
+        return try FlatSegmentIndex(keys: keys, directory: directory, loaded: loaded) { what, at in corrupt(what, at: f.indexOffset + at) }
+    }
+
+    /// One zstd frame -> its `length` bytes (an index, or a section of one).
+    private func decompress(_ frame: UnsafeRawBufferPointer, length: Int, what: String, at offset: Int) throws -> [UInt8] {
         guard length <= SegmentFormat.maxIndexBytes else {
-            throw corrupt("compressed index declares \(length) bytes, above the \(SegmentFormat.maxIndexBytes) limit", at: offset)
+            throw corrupt("\(what) declares \(length) bytes, above the \(SegmentFormat.maxIndexBytes) limit", at: offset)
         }
         do {
-            // Not zero-filled first: a rollup day's index is ~72 MB, and zstd writes every byte
-            // (`decompress` fails unless it produced exactly `length`).
+            // Not zero-filled first: a rollup day's index was ~72 MB, and zstd writes every
+            // byte (`decompress` fails unless it produced exactly `length`).
             return try [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
                 FileIO.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
-                try Compressor.decompress(UnsafeRawBufferPointer(rebasing: stored[4...]), stage: .zstd, into: UnsafeMutableRawBufferPointer(buffer))
+                try Compressor.decompress(frame, stage: .zstd, into: UnsafeMutableRawBufferPointer(buffer))
                 initialized = length
             }
         } catch {
-            throw corrupt("compressed index does not decompress: \(error)", at: offset)
+            throw corrupt("\(what) does not decompress: \(error)", at: offset)
         }
     }
 

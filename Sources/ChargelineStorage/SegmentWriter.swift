@@ -29,19 +29,25 @@ package final class SegmentWriter {
     /// Flushes the buffer to the file once it holds this much (1 MiB: few syscalls, little memory).
     private static let bufferLimit = 1 << 20
     private let statistics: Bool
-    /// The segment version written: 4 (metas without statistics) or 3 (`SegmentFormat.version(statistics:)`).
-    private var formatVersion: UInt16 { SegmentFormat.version(statistics: statistics) }
+    /// The segment version written: 5 (metas without statistics, sectioned index) or 3
+    /// (`SegmentFormat.version(statistics:)`); tests may ask for 4.
+    private let formatVersion: UInt16
 
     /// `maxBlockRows` caps the rows per block (``SegmentFormat/maxBlockValues`` for flushes,
     /// ``SegmentFormat/maxCompactedBlockValues`` for compaction).
     /// - Parameter statistics: store each numeric block's min, max, sum, first and last in its
     ///   meta (false: no statistics, every meta `noStats` as for strings, written as a version-4
     ///   segment whose metas leave the statistics out; see `StorageOptions`).
+    /// - Parameter version: the version to write instead (tests of older readable versions:
+    ///   3 with statistics, 4 or 5 without).
     package init(
         directory: String, id: UInt64, seq: UInt64, level: Int, partition: TimeRange, options: CodecOptions,
-        maxBlockRows: Int = SegmentFormat.maxBlockValues, statistics: Bool = true
+        maxBlockRows: Int = SegmentFormat.maxBlockValues, statistics: Bool = true, version: UInt16? = nil
     ) throws {
         precondition(maxBlockRows > 0, "BUG: SegmentWriter needs a positive block size")
+        let v = version ?? SegmentFormat.version(statistics: statistics)
+        precondition(statistics ? v == SegmentFormat.version : (4...5).contains(v), "BUG: cannot write version \(v) with statistics \(statistics)")
+        formatVersion = v
         self.maxBlockRows = maxBlockRows
         self.statistics = statistics
         self.directory = directory
@@ -109,6 +115,37 @@ package final class SegmentWriter {
     /// Writes the index and footer, syncs, renames into place and syncs the folder.
     package func finish() throws -> SegmentInfo {
         entries.sort { $0.key.lexicographicallyPrecedes($1.key) }
+        let stored: [UInt8], crc: UInt32, flags: UInt16
+        if formatVersion >= SegmentFormat.sectionedVersion {
+            (stored, crc) = SegmentSections.encode(entries)
+            flags = 0
+        } else {
+            (stored, crc, flags) = wholeIndex()
+        }
+        let indexOffset = UInt64(written + buffer.count)
+        buffer.append(contentsOf: stored)
+        append(indexOffset)
+        append(UInt32(stored.count))
+        append(crc)
+        append(UInt32(entries.count))
+        append(UInt32(blockCount))
+        append(formatVersion)
+        append(flags)
+        append(SegmentFormat.magic)
+        try flushBuffer()
+        try FileIO.sync(fd, path: tempPath)
+        FileIO.close(fd)
+        fd = -1
+        try FileIO.rename(tempPath, finalPath)
+        try FileIO.syncDirectory(directory)
+        return SegmentInfo(id: id, seq: seq, level: level, partitionStart: partition.start,
+                           minTime: minTime, maxTime: maxTime, series: entries.count,
+                           rows: rows, values: values, bytes: written)
+    }
+
+    /// The index of versions up to 4 (one section, compressed as a whole when that pays), its
+    /// checksum and the footer flags.
+    private func wholeIndex() -> (bytes: [UInt8], crc: UInt32, flags: UInt16) {
         var index: [UInt8] = []
         append(&index, UInt32(entries.count))
         for entry in entries {
@@ -134,25 +171,7 @@ package final class SegmentWriter {
             stored = compressed
             flags |= SegmentFormat.indexCompressed
         }
-        let indexOffset = UInt64(written + buffer.count)
-        buffer.append(contentsOf: stored)
-        append(indexOffset)
-        append(UInt32(stored.count))
-        append(CRC32C.checksum(stored))
-        append(UInt32(entries.count))
-        append(UInt32(blockCount))
-        append(formatVersion)
-        append(flags)
-        append(SegmentFormat.magic)
-        try flushBuffer()
-        try FileIO.sync(fd, path: tempPath)
-        FileIO.close(fd)
-        fd = -1
-        try FileIO.rename(tempPath, finalPath)
-        try FileIO.syncDirectory(directory)
-        return SegmentInfo(id: id, seq: seq, level: level, partitionStart: partition.start,
-                           minTime: minTime, maxTime: maxTime, series: entries.count,
-                           rows: rows, values: values, bytes: written)
+        return (stored, CRC32C.checksum(stored), flags)
     }
 
     /// Removes the temporary file (after a failure).

@@ -57,12 +57,6 @@ extension Store {
         return built
     }
 
-    /// Loads the segment indexes of `database`'s rollup over `range` on all cores, ahead of
-    /// several reads within it (`Database.preloadIndexes`); nothing when it has no rollup.
-    package func preloadRollupIndexes(database name: String, range: TimeRange) throws {
-        try allDatabases().first { $0.name == name }?.rollupChild?.preloadIndexes(range: range)
-    }
-
     /// The series of `measurement` with a rollup row in `range` holding any of the raw
     /// `fields` (a row holds `f` when it has `<f>_min`), from the rollup's indexes and heads:
     /// no rows are read. Empty when there is no rollup.

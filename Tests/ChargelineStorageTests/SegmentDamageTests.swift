@@ -14,7 +14,7 @@ import ChargelineTestSupport
     /// (file bytes, decompressed index, index offset)
     static func v4() throws -> (dir: TempDirectory, reader: SegmentReader, bytes: [UInt8], raw: [UInt8], indexOffset: Int) {
         let dir = TempDirectory()
-        let reader = try SegmentFormatTests.writeSegment(SegmentV2Fixture.columns(), in: dir.path, statistics: false)
+        let reader = try SegmentFormatTests.writeSegment(SegmentV2Fixture.columns(), in: dir.path, statistics: false, version: 4)
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: reader.path)))
         let f = Array(bytes[(bytes.count - 32)...])
         func u32(_ a: [UInt8], _ o: Int) -> Int { Int(a[o]) | Int(a[o + 1]) << 8 | Int(a[o + 2]) << 16 | Int(a[o + 3]) << 24 }

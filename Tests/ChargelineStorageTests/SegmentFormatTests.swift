@@ -35,9 +35,10 @@ import ChargelineTestSupport
 
     static func writeSegment(_ series: [(key: [UInt8], columns: [(name: [UInt8], data: ColumnData)])], in dir: String,
                              options: CodecOptions = .compact,
-                             maxBlockRows: Int = SegmentFormat.maxBlockValues, statistics: Bool = true) throws -> SegmentReader {
+                             maxBlockRows: Int = SegmentFormat.maxBlockValues, statistics: Bool = true,
+                             version: UInt16? = nil) throws -> SegmentReader {
         let w = try SegmentWriter(directory: dir, id: 1, seq: 1, level: 1, partition: SegmentV1Fixture.partition, options: options,
-                                  maxBlockRows: maxBlockRows, statistics: statistics)
+                                  maxBlockRows: maxBlockRows, statistics: statistics, version: version)
         for s in series { try w.addSeries(key: s.key, columns: s.columns) }
         let info = try w.finish()
         return SegmentReader(info: info, path: dir + "/" + FileNames.segment(1))
@@ -98,14 +99,14 @@ import ChargelineTestSupport
         try Self.expectContent(reader, SegmentV2Fixture.columns())
     }
 
-    /// Without block statistics (rollup databases) this build writes version 4: the same
-    /// blocks, metas of 44 bytes instead of 85, every one `noStats`.
+    /// Version 4 (written without block statistics before version 5): the same blocks, metas
+    /// of 44 bytes instead of 85, every one `noStats`.
     @Test func versionFourIsWrittenWithoutStatistics() throws {
         let series = SegmentV2Fixture.columns()
         let dir3 = TempDirectory(), dir4 = TempDirectory()
         defer { dir3.cleanup(); dir4.cleanup() }
         let v3 = try Self.writeSegment(series, in: dir3.path)
-        let v4 = try Self.writeSegment(series, in: dir4.path, statistics: false)
+        let v4 = try Self.writeSegment(series, in: dir4.path, statistics: false, version: 4)
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: v4.path)))
         #expect(bytes[4] == 4 && bytes[5] == 0, "header version")
         #expect(bytes[bytes.count - 8] == 4 && bytes[bytes.count - 7] == 0, "footer version")
@@ -166,7 +167,7 @@ import ChargelineTestSupport
     @Test func printVersionFourFixture() throws {
         guard ProcessInfo.processInfo.environment["CHARGELINE_PRINT_V4_FIXTURE"] == "1" else { return }
         let dir = TempDirectory(); defer { dir.cleanup() }
-        let reader = try Self.writeSegment(SegmentV1Fixture.columns(), in: dir.path, statistics: false)
+        let reader = try Self.writeSegment(SegmentV1Fixture.columns(), in: dir.path, statistics: false, version: 4)
         print("V4FIXTURE " + (try Data(contentsOf: URL(fileURLWithPath: reader.path))).base64EncodedString())
     }
 
