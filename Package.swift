@@ -209,6 +209,11 @@ if ProcessInfo.processInfo.environment["CHARGELINE_BENCHMARKS"] != nil {
             ],
             path: "Benchmarks/StorageBenchmarks",
             plugins: benchmarkPlugins),
+        .executableTarget(
+            name: "ReportBenchmarks",
+            dependencies: benchmarkDeps + ["ChargelineReports"],
+            path: "Benchmarks/ReportBenchmarks",
+            plugins: benchmarkPlugins),
     ]
 }
 

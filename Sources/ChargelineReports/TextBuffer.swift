@@ -26,11 +26,12 @@ struct TextBuffer {
         appendDigits(UInt(n / scale))
         guard decimals > 0 else { return }
         bytes.append(UInt8(ascii: "."))
+        // The fraction's digits, zero-padded, written in place (no array per number).
         var frac = n % scale
-        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: decimals)
-        var i = decimals - 1
-        while frac > 0 { digits[i] = UInt8(ascii: "0") + UInt8(frac % 10); frac /= 10; i -= 1 }
-        bytes.append(contentsOf: digits)
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: decimals))
+        var i = start + decimals - 1
+        while frac > 0 { bytes[i] = UInt8(ascii: "0") + UInt8(frac % 10); frac /= 10; i -= 1 }
     }
 
     private mutating func appendDigits(_ v: UInt) {
@@ -38,7 +39,9 @@ struct TextBuffer {
         let start = bytes.count
         var v = v
         while v > 0 { bytes.append(UInt8(ascii: "0") + UInt8(v % 10)); v /= 10 }
-        bytes[start...].reverse()
+        // Swapped in place: `bytes[start...].reverse()` copied the slice (an allocation per number).
+        var lo = start, hi = bytes.count - 1
+        while lo < hi { bytes.swapAt(lo, hi); lo += 1; hi -= 1 }
     }
 
     private static let powers: [UInt64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000]

@@ -50,6 +50,14 @@ import ChargelineTestSupport
         return b.finish()
     }
 
+    /// A store at `path` whose rollups run only when asked, and cover every hour that ended.
+    static func store(_ path: String) throws -> Store {
+        var so = StorageOptions()
+        so.backgroundMaintenance = false
+        so.rollup.grace = 0
+        return try Store(directory: path, options: so)
+    }
+
     func assertSame(_ a: DailyReport, _ b: DailyReport, _ what: String) {
         #expect(a.guns.map(\.count) == b.guns.map(\.count), "\(what): gun counts")
         for (da, db) in zip(a.guns, b.guns) {
@@ -83,10 +91,7 @@ import ChargelineTestSupport
         for seed: UInt64 in [11, 12, 13] {
             let path = ReportFixture.temporaryPath()
             defer { try? FileManager.default.removeItem(atPath: path) }
-            var so = StorageOptions()
-            so.backgroundMaintenance = false
-            so.rollup.grace = 0
-            let store = try Store(directory: path, options: so)
+            let store = try Self.store(path)
             defer { try? store.close() }
             let end = Self.t0 + 4 * 24 * Self.hour
             _ = store.writeAndWait(database: "chargeline", batch: Self.batch(seed: seed, guns: 14, from: Self.t0, to: end))
@@ -137,10 +142,7 @@ import ChargelineTestSupport
     @Test func lookbackReachesBackSeveralDays() throws {
         let path = ReportFixture.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        var so = StorageOptions()
-        so.backgroundMaintenance = false
-        so.rollup.grace = 0
-        let store = try Store(directory: path, options: so)
+        let store = try Self.store(path)
         defer { try? store.close() }
         let day = try ReportDay.days(from: "2026-11-20", timeZone: Self.zone)[0]
         let minute = 60 * Self.second, dayLength = 24 * Self.hour
@@ -183,10 +185,7 @@ import ChargelineTestSupport
     @Test func halfHourZonesAndOtherGapsReadRaw() throws {
         let path = ReportFixture.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        var so = StorageOptions()
-        so.backgroundMaintenance = false
-        so.rollup.grace = 0
-        let store = try Store(directory: path, options: so)
+        let store = try Self.store(path)
         defer { try? store.close() }
         _ = store.writeAndWait(database: "chargeline", batch: Self.batch(seed: 5, guns: 4, from: Self.t0, to: Self.t0 + 48 * Self.hour))
         _ = try store.runRollups(now: Self.t0 + 50 * Self.hour)
