@@ -45,8 +45,13 @@ struct RollupDailyReader: Sendable {
 
     /// What one series' rollup rows give (`outcome`): nothing (another station, no report
     /// sample), a fallback to raw data, its days, or, when the hour before the first day lacks
-    /// its energy or status sample, its rows (`grid`) waiting for the previous samples.
+    /// its energy or status sample, its rows (`grid`, empty when they are to be read again)
+    /// waiting for the previous samples.
     enum GunOutcome: Sendable { case other, fallback, gun([GunDay]), needsPrior(grid: [Double], energy: Bool, status: Bool) }
+    /// Waiting guns keep their rows when the report has at most this many buckets (two days
+    /// and the hour before: 7.4 KB a gun, 150 MB if all 20,000 guns wait); longer reports read
+    /// the waiting guns' rows again instead (a month's grid is 113 KB a gun).
+    static let keptGridBuckets = 49
 
     /// Rollup fields read, in the order of `Column`.
     static let fields = ["energy_count", "energy_first", "energy_last", "energy_last_time", "energy_increase",
@@ -72,22 +77,23 @@ struct RollupDailyReader: Sendable {
         let lookback = TimeRange(start: first - options.energyLookback, end: rangeStart)
         // The days (and the hour before them). Each gun's rows become its days on the threads
         // that read them (`readRollupMap`); only the outcomes are collected here.
+        let range = TimeRange(start: rangeStart, end: last)
         let outcomes = try store.readRollupMap(database: options.database, rollup: name, measurement: options.measurement,
-                                               fields: Self.fields, range: TimeRange(start: rangeStart, end: last)) { s in
-            (s.key, self.outcome(s, rangeStart: rangeStart, nb: nb, lookback: options.energyLookback > bucket))
+                                               fields: Self.fields, range: range) { s in
+            (s.key, s.keyBytes, self.outcome(s, rangeStart: rangeStart, nb: nb, lookback: options.energyLookback > bucket))
         }
         var guns: [String: [GunDay]] = [:]
         var fallback: Set<String> = []
         var seen: Set<String> = []
-        var waiting: [String: (grid: [Double], energy: Bool, status: Bool)] = [:]
+        var waiting: [String: (bytes: [UInt8], grid: [Double], energy: Bool, status: Bool)] = [:]
         seen.reserveCapacity(outcomes.count)
-        for (key, outcome) in outcomes {
+        for (key, bytes, outcome) in outcomes {
             seen.insert(key)
             switch outcome {
             case .other: break
             case .fallback: fallback.insert(key)
             case .gun(let d): guns[key] = d
-            case .needsPrior(let grid, let energy, let status): waiting[key] = (grid, energy, status)
+            case .needsPrior(let grid, let energy, let status): waiting[key] = (bytes, grid, energy, status)
             }
         }
 
@@ -106,14 +112,27 @@ struct RollupDailyReader: Sendable {
             }
         }
         // Guns whose hour before the days lacks energy or status: their last sample before it.
-        let (priorEnergy, priorStatus) = try priors(of: waiting.mapValues { ($0.energy, $0.status) }, in: lookback)
-        for (key, w) in waiting {
-            let g = GunSamples(tags: SeriesKey.parse(Array(key.utf8)).tags)
-            switch decide(grid: w.grid, tags: g, nb: nb, priorEnergy: priorEnergy[key], priorStatus: priorStatus[key]) {
+        let (priorEnergy, priorStatus) = try priors(of: waiting.mapValues { ($0.bytes, $0.energy, $0.status) }, in: lookback)
+        func settle(_ key: String, _ outcome: GunOutcome) {
+            switch outcome {
             case .gun(let d): guns[key] = d
             case .fallback: fallback.insert(key)
             case .other, .needsPrior: break
             }
+        }
+        var reread = Set<[UInt8]>()
+        for (key, w) in waiting {
+            guard !w.grid.isEmpty else { reread.insert(w.bytes); continue }
+            let g = GunSamples(tags: SeriesKey.parse(w.bytes).tags)
+            settle(key, decide(grid: w.grid, tags: g, nb: nb, priorEnergy: priorEnergy[key], priorStatus: priorStatus[key]))
+        }
+        if !reread.isEmpty {
+            let energy = priorEnergy, status = priorStatus
+            for (key, outcome) in try store.readRollupMap(database: options.database, rollup: name, measurement: options.measurement,
+                                                          seriesKeys: reread, fields: Self.fields, range: range, { s in
+                (s.key, self.decide(grid: self.grid(s, rangeStart: rangeStart, nb: nb), tags: GunSamples(tags: s.tags), nb: nb,
+                                    priorEnergy: energy[s.key], priorStatus: status[s.key]))
+            }) { settle(key, outcome) }
         }
         // Series whose only rows in the range are late (not rolled up yet) have no rollup rows.
         for (key, starts) in coverage.stale where starts.contains(where: { $0 >= rangeStart && $0 < last }) {
@@ -140,7 +159,7 @@ struct RollupDailyReader: Sendable {
     /// `range`, for the guns of `wanted` (key -> (energy wanted, status wanted)). Reads back a
     /// day at a time only the guns still missing one, so a gun that reported the day before
     /// costs one day's rows, not a week's.
-    private func priors(of wanted: [String: (energy: Bool, status: Bool)], in range: TimeRange) throws
+    private func priors(of wanted: [String: (bytes: [UInt8], energy: Bool, status: Bool)], in range: TimeRange) throws
         -> (energy: [String: (value: Double, time: Int64)], status: [String: Double]) {
         var energy: [String: (value: Double, time: Int64)] = [:]
         var status: [String: Double] = [:]
@@ -150,7 +169,7 @@ struct RollupDailyReader: Sendable {
             missing = missing.filter { $0.value.energy || $0.value.status }
             if missing.isEmpty { break }
             let window = TimeRange(start: max(range.start, end - Self.lookbackStep), end: end)
-            let keys = Set(missing.keys.map { Array($0.utf8) })
+            let keys = Set(missing.values.map(\.bytes))
             for s in try store.readRollup(database: options.database, rollup: coverage.name, measurement: options.measurement,
                                           seriesKeys: keys, fields: Self.priorFields, range: window) {
                 guard let want = missing[s.key] else { continue }
@@ -179,7 +198,20 @@ struct RollupDailyReader: Sendable {
         let last = days[days.count - 1].end
         let g = GunSamples(tags: s.tags)
         if let st = options.station, g.station != st { return .other }
-        // The gun's rows as a bucket x field grid (NaN = absent).
+        let grid = grid(s, rangeStart: rangeStart, nb: nb)
+        // Late rows not rolled up yet: raw decides everything, membership included.
+        if let stale = coverage.stale[Array(s.key.utf8)], stale.contains(where: { $0 >= rangeStart && $0 < last }) {
+            return .fallback
+        }
+        // Bucket 0 is the hour before the first day: its samples are the previous ones when present.
+        let energy = !(grid[Column.energyCount.rawValue] > 0), status = !(grid[Column.statusCount.rawValue] > 0)
+        if lookback && (energy || status) { return .needsPrior(grid: nb <= Self.keptGridBuckets ? grid : [], energy: energy, status: status) }
+        return decide(grid: grid, tags: g, nb: nb, priorEnergy: nil, priorStatus: nil)
+    }
+
+    /// A gun's rows as a bucket x field grid (NaN = absent).
+    private func grid(_ s: SeriesReadResult, rangeStart: Int64, nb: Int) -> [Double] {
+        let nf = Self.fields.count
         var grid = [Double](repeating: .nan, count: nb * nf)
         for c in s.columns {
             guard let f = Self.fieldIndex[c.name], c.type != .string else { continue }
@@ -189,14 +221,7 @@ struct RollupDailyReader: Sendable {
                 grid[b * nf + f] = FieldValue(type: c.type, bits: c.bits(at: i)).doubleValue ?? .nan
             }
         }
-        // Late rows not rolled up yet: raw decides everything, membership included.
-        if let stale = coverage.stale[Array(s.key.utf8)], stale.contains(where: { $0 >= rangeStart && $0 < last }) {
-            return .fallback
-        }
-        // Bucket 0 is the hour before the first day: its samples are the previous ones when present.
-        let energy = !(grid[Column.energyCount.rawValue] > 0), status = !(grid[Column.statusCount.rawValue] > 0)
-        if lookback && (energy || status) { return .needsPrior(grid: grid, energy: energy, status: status) }
-        return decide(grid: grid, tags: g, nb: nb, priorEnergy: nil, priorStatus: nil)
+        return grid
     }
 
     /// The outcome of a gun's rows (`grid`) given its previous samples before the hour before

@@ -39,7 +39,7 @@ package struct FlatSegmentIndex: Sendable {
     private var loaded: [Bool] = []
     private var loadedSections: [Int] = []
     private var sectionBytes: [[UInt8]] = []
-    private var entrySection: [UInt16] = []
+    private var entrySection: [UInt32] = []
 
     /// Parses and checks index bytes of segment `version`; `corrupt(what, offset in raw)`
     /// builds the error for damage. `expectedEntries` (the footer's block count, an upper
@@ -194,7 +194,7 @@ package struct FlatSegmentIndex: Sendable {
         types = [FieldType](repeating: .float, count: total)
         blockCounts = [UInt32](repeating: 0, count: total)
         metaOffsets = [UInt32](repeating: 0, count: total)
-        entrySection = [UInt16](repeating: 0, count: total)
+        entrySection = [UInt32](repeating: 0, count: total)
         var cursor = counts
         for (j, i) in loadedSections.enumerated() {
             let f = directory.fields[i]
@@ -208,7 +208,7 @@ package struct FlatSegmentIndex: Sendable {
                     types[e] = f.type
                     blockCounts[e] = blocks
                     metaOffsets[e] = UInt32(p + 8)
-                    entrySection[e] = UInt16(j)
+                    entrySection[e] = UInt32(j)
                     p += 8 + Int(blocks) * metaSize
                 }
             }
@@ -237,7 +237,7 @@ package struct FlatSegmentIndex: Sendable {
     /// Memory this index holds (its bytes and arrays), for `SegmentIndexCache`.
     package var memoryBytes: Int {
         bytes + 4 * (keyStart.count + fieldStart.count + nameIDs.count + blockCounts.count + metaOffsets.count)
-            + 2 * (keyLength.count + entrySection.count) + types.count + nameBytes.reduce(0) { $0 + $1.count + 32 }
+            + 2 * keyLength.count + 4 * entrySection.count + types.count + nameBytes.reduce(0) { $0 + $1.count + 32 }
     }
     /// Number of series.
     package var seriesCount: Int { keyStart.count }

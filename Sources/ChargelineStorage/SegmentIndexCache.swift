@@ -43,11 +43,22 @@ package final class SegmentIndexCache: @unchecked Sendable {
         for v in victims { v.dropCachedIndexes() }
     }
 
-    /// Records that `reader` now holds `bytes` of parsed index (replacing what it held), and
-    /// evicts other readers until the total fits the budget. Call without the reader's lock.
+    /// Books what `reader` holds now (`heldIndexBytes`, read under this cache's lock so that
+    /// concurrent loads and drops book their final state), and evicts other readers until the
+    /// total fits the budget. Call without the reader's lock.
+    package func register(_ reader: SegmentReader) {
+        book(reader) { reader.heldIndexBytes }
+    }
+
+    /// Books `bytes` for `reader` (tests).
     package func register(_ reader: SegmentReader, bytes: Int) {
+        book(reader) { bytes }
+    }
+
+    private func book(_ reader: SegmentReader, _ held: () -> Int) {
         let id = ObjectIdentifier(reader)
         lock.lock()
+        let bytes = held()
         clock &+= 1
         total -= entries[id]?.bytes ?? 0
         entries[id] = Entry(reader: reader, bytes: bytes, lastUse: clock)

@@ -52,6 +52,12 @@ package final class SegmentReader: @unchecked Sendable {
         SegmentIndexCache.shared.forget(self)
     }
 
+    /// What the parsed indexes held now take (`SegmentIndexCache` books it).
+    package var heldIndexBytes: Int {
+        lock.lock(); defer { lock.unlock() }
+        return cachedBytesLocked()
+    }
+
     /// What the parsed indexes held now take, for `SegmentIndexCache`. Called under `lock`.
     private func cachedBytesLocked() -> Int {
         var n = flat?.memoryBytes ?? 0
@@ -113,9 +119,11 @@ package final class SegmentReader: @unchecked Sendable {
         let parsed: T
         do { parsed = try parse() } catch { lock.unlock(); throw error }
         self[keyPath: slot] = parsed
-        let bytes = cachedBytesLocked()
         lock.unlock()
-        SegmentIndexCache.shared.register(self, bytes: bytes)
+        // The cache reads what this reader holds when it books it (`heldIndexBytes`): with
+        // indexes widened by concurrent reads, or dropped by an eviction in between, a figure
+        // taken here could be stale by then.
+        SegmentIndexCache.shared.register(self)
         return parsed
     }
 
@@ -240,10 +248,14 @@ package final class SegmentReader: @unchecked Sendable {
         if meta.timestampLength == 0 { return try readBlockV1(meta, type: type) }
         // Version 2: the timestamp block precedes the value block (other fields' value blocks
         // may lie between); one read covers both.
-        let start = Int(meta.timestampOffset)
-        let end = Int(meta.offset) + Int(meta.length)
-        guard start + Int(meta.timestampLength) <= Int(meta.offset), end <= info.bytes || info.bytes == 0 else {
-            throw corrupt("block meta places timestamps (\(start), \(meta.timestampLength) bytes) after the values (\(meta.offset))", at: Int(meta.offset))
+        // Int(exactly:) and a bound well below Int.max: a damaged meta must not trap here.
+        guard let start = Int(exactly: meta.timestampOffset), let offset = Int(exactly: meta.offset), start < 1 << 62, offset < 1 << 62,
+              start + Int(meta.timestampLength) <= offset else {
+            throw corrupt("block meta places timestamps (\(meta.timestampOffset), \(meta.timestampLength) bytes) after the values (\(meta.offset))", at: Int(clamping: meta.offset))
+        }
+        let end = offset + Int(meta.length)
+        guard end <= info.bytes || info.bytes == 0 else {
+            throw corrupt("block meta places a block (\(offset), \(meta.length) bytes) past the end of the file", at: offset)
         }
         let raw: [UInt8]
         do {
@@ -270,11 +282,14 @@ package final class SegmentReader: @unchecked Sendable {
 
     /// Version 1: `tsLen <u32>`, timestamp block, value block, CRC over all three.
     private func readBlockV1(_ meta: BlockMeta, type: FieldType) throws -> ColumnData {
+        guard let offset = Int(exactly: meta.offset), offset < 1 << 62, offset + Int(meta.length) <= info.bytes || info.bytes == 0 else {
+            throw corrupt("block meta places a block (\(meta.offset), \(meta.length) bytes) outside the file", at: Int(clamping: meta.offset))
+        }
         let raw: [UInt8]
         do {
             lock.lock()
             defer { lock.unlock() }
-            raw = try FileIO.pread(try openLocked(), offset: Int(meta.offset), count: Int(meta.length), path: path)
+            raw = try FileIO.pread(try openLocked(), offset: offset, count: Int(meta.length), path: path)
         }
         return try raw.withUnsafeBytes { r in
             guard r.count >= 8 else { throw corrupt("block shorter than its framing", at: Int(meta.offset)) }

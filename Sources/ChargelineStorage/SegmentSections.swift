@@ -183,6 +183,11 @@ package struct SegmentSections: Sendable {
                                 entries: entries, blocks: count, section: s))
         }
         guard p == length, next == indexLength else { throw corrupt("index directory and sections do not fill the \(indexLength)-byte index", p) }
+        // The version-4 limit for the whole index, not per section: a damaged directory must
+        // not have a read allocate gigabytes section after section.
+        guard fields.reduce(keys.raw, { $0 + $1.section.raw }) <= SegmentFormat.maxIndexBytes else {
+            throw corrupt("index sections declare more than \(SegmentFormat.maxIndexBytes) bytes in all", 0)
+        }
         guard total == blocks else { throw corrupt("field sections hold \(total) block metas, the footer \(blocks)", 0) }
         return SegmentSections(seriesCount: seriesCount, keys: keys, fields: fields)
     }

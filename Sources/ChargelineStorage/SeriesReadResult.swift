@@ -27,6 +27,8 @@ public struct FieldColumn: Sendable {
 public struct SeriesReadResult: Sendable {
     /// Canonical series key (`measurement,tag=value,...`).
     public let key: String
+    /// The key's bytes as stored (`key` is their UTF-8 decoding, lossy for invalid bytes).
+    package let keyBytes: [UInt8]
     /// Measurement name (unescaped).
     public let measurement: String
     /// Tags in key order (unescaped).
@@ -36,6 +38,7 @@ public struct SeriesReadResult: Sendable {
 
     package init(key: [UInt8], columns: [FieldColumn]) {
         self.key = String(decoding: key, as: UTF8.self)
+        keyBytes = key
         let parsed = SeriesKey.parse(key)
         measurement = parsed.measurement
         tags = parsed.tags

@@ -163,7 +163,7 @@ import ChargelineTestSupport
         for i in 0..<180 { point("D", day.start - Self.hour + Int64(i) * minute, [("energy", .float(50 + Double(i)))]) }
         for i in 0..<30 { point("D", day.start + Self.hour + Int64(i) * minute, [("status", .integer(3))]) }
         _ = store.writeAndWait(database: "chargeline", batch: b.finish())
-        _ = try store.runRollups(now: day.end + 2 * Self.hour)
+        _ = try store.runRollups(now: day.end + 3 * dayLength)
 
         let days = [day]
         for stage in ["heads", "flushed", "compacted"] {
@@ -179,6 +179,13 @@ import ChargelineTestSupport
             #expect(rows["A"]?.sessions == 0, "\(stage): A continues its charge")
             #expect(rows["B"]?.energyKWh == 0 && rows["B"]?.onlineRatio == 0, "\(stage): B is a zero row")
             #expect(rows["D"]?.sessions == 0 && rows["D"]?.energyKWh == 120, "\(stage): D \(String(describing: rows["D"]))")
+            // Three days: past `keptGridBuckets`, the waiting guns' rows are read again.
+            let three = try ReportDay.days(from: "2026-11-20", to: "2026-11-22", timeZone: Self.zone)
+            #expect(three.count * 24 + 1 > RollupDailyReader.keptGridBuckets)
+            let fastThree = try DailyReport.compute(store: store, days: three, options: options(rollups: true, faultSpans: false))
+            #expect(fastThree.gunsFromRaw == 0)
+            assertSame(fastThree, try DailyReport.compute(store: store, days: three, options: options(rollups: false, faultSpans: false)), "\(stage), three days")
+            #expect(fastThree.guns[0].first { $0.usage.pile == "A" }.map { abs($0.usage.energyKWh - 41) < 1e-9 } == true)
         }
     }
 

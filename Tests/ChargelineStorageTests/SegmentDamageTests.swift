@@ -122,4 +122,23 @@ import ChargelineTestSupport
         #expect(error?.message.contains("claims 4177526784 values") == true)
         #expect(throws: ChargelineError.self) { try damaged.readBlock(m, type: try damaged.loadFlatIndex().type(ofEntry: 0)) }
     }
+
+    /// Offsets past Int.max (a version-5 section rebuilds them by adding differences, so any
+    /// damage there can give one) throw instead of trapping on conversion, in every block read.
+    @Test func offsetsPastIntMaxThrow() throws {
+        let (dir, reader, _, _, _) = try Self.v4()
+        defer { dir.cleanup() }
+        let flat = try reader.loadFlatIndex()
+        let good = flat.block(0, ofEntry: 0), type = flat.type(ofEntry: 0)
+        var scratch = BlockReadScratch()
+        for (offset, ts) in [(UInt64.max, good.timestampOffset), (good.offset, UInt64.max), (UInt64(1) << 63, UInt64(1) << 62)] {
+            var meta = good
+            meta.offset = offset
+            meta.timestampOffset = ts
+            #expect(throws: ChargelineError.self) { try reader.readBlock(meta, type: type) }
+            #expect(throws: ChargelineError.self) { try reader.readBlocks([(meta, type)], scratch: &scratch) }
+            meta.timestampLength = 0  // the version-1 path
+            #expect(throws: ChargelineError.self) { try reader.readBlock(meta, type: type) }
+        }
+    }
 }
