@@ -109,7 +109,7 @@ extension Database {
                         writers[start] = try SegmentWriter(
                             directory: partitionDirectory(start), id: allocateSegmentID(), seq: seq, level: 0,
                             partition: TimeRange(start: start, end: start &+ partitionDuration), options: .fast,
-                            statistics: options.blockStatistics)
+                            statistics: options.blockStatistics, version: options.segmentVersion)
                     }
                     try writers[start]!.addSeries(key: key, columns: columns)
                 }

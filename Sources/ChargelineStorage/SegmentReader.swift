@@ -127,6 +127,12 @@ package final class SegmentReader: @unchecked Sendable {
         return parsed
     }
 
+    /// The segment's format version (from its header and footer, read once).
+    package func formatVersion() throws -> UInt16 {
+        lock.lock(); defer { lock.unlock() }
+        return try footerLocked().footer.version
+    }
+
     /// What the footer says, checked against the header and the file size.
     private struct Footer {
         var indexOffset: Int

@@ -282,3 +282,44 @@ import ChargelineTestSupport
         }
     }
 }
+
+/// `chargeline compact` (`Store.compact`) rewrites a partition whose only segment is in an
+/// older version than the database writes (version-4 rollup segments of a store from before
+/// version 5), and leaves current ones alone.
+@Suite struct SegmentUpgradeTests {
+    @Test func compactRewritesOlderVersionsAndKeepsTheData() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        var old = testOptions()
+        old.blockStatistics = false
+        old.segmentVersion = 4
+        var b = WriteBatchBuilder()
+        for i in 0..<500 {
+            b.addPoint(measurement: "telemetry", tags: ["gun": "\(i % 5)"], timestamp: DatabaseLatestTests.base + Int64(i) * 60_000_000_000,
+                       fields: [("voltage", .float(400 + Double(i % 7) / 10)), ("status", .integer(Int64(i % 4)))])
+        }
+        let batch = b.finish()
+        var store = try Store(directory: dir.path, options: old, logger: quietLogger)
+        store.writeAndWait(database: "db", batch: batch)
+        _ = try store.compact()  // one level-1 segment per partition, version 4
+        func versions() throws -> [UInt16] {
+            let db = try #require(store.openDatabase("db"))
+            return try db.segmentsOverlappingLocked(.all).map { try $0.formatVersion() }
+        }
+        func rows() throws -> [String] {
+            try store.read(database: "db", measurement: "telemetry").map { "\($0.key) \($0.columns.map { "\($0.name)=\($0.count)" })" }
+        }
+        let before = try rows()
+        #expect(try versions() == [4])
+        #expect(try store.compact() == 0, "a current single segment is not rewritten")
+        try store.close()
+
+        var now = testOptions()
+        now.blockStatistics = false
+        store = try Store(directory: dir.path, options: now, logger: quietLogger)
+        #expect(try store.compact() == 1)
+        #expect(try versions() == [5])
+        #expect(try rows() == before)
+        #expect(try store.compact() == 0)
+        try store.close()
+    }
+}
