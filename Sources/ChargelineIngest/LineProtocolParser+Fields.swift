@@ -63,6 +63,9 @@ extension LineProtocolParser {
             if key.count + 4 + token.nameLength > Self.maxKeyLength {
                 throw LineFailure(keyStart, "field key too long: the series key plus field key exceed \(Self.maxKeyLength) bytes")
             }
+            if token.nameLength > Self.maxFieldKeyLength {
+                throw LineFailure(keyStart, "field key too long: \(token.nameLength) bytes, at most \(Self.maxFieldKeyLength)")
+            }
             if fields.count == Self.maxFields {
                 throw LineFailure(keyStart, "too many fields: at most \(Self.maxFields) per line; split the point")
             }

@@ -13,6 +13,10 @@ extension LineProtocolParser {
     /// Longest series key plus `#!~#` plus field key InfluxDB accepts (`models.MaxKeyLength`);
     /// it also keeps every key and field name within the `UInt16` lengths of `WriteBatch`.
     static let maxKeyLength = 65_535
+    /// Longest field key: 32 bytes under the `UInt16` name limit of `WriteBatch`, room for the
+    /// suffixes of the hourly rollup's columns (`_first_time`, `_integral`, ...); a longer one
+    /// would be stored raw and then fail every rollup of its series.
+    static let maxFieldKeyLength = 65_535 - 32
 
     /// Scans `measurement[,tag=value...]` from `start` (a non-blank byte) up to the space that
     /// ends it, leaves the canonical series key in `key` and returns the index of that space.

@@ -42,11 +42,17 @@ package enum RollupLayout {
     static let internalNames: Set<String> = ["_count", "_first_offset", "_last_offset", "_covered", ownTimes]
     /// Stored per field, not logical fields: read to rebuild `_mean`.
     static let hiddenSuffixes = ["_integral", "_covered"]
+    /// Longest raw field name that is rolled up (its longest column, `_first_time`, must fit
+    /// the 65,535-byte name limit of `WriteBatch`).
+    static let maxRolledUpNameLength = 65_535 - 32
 
     /// Appends the fields of one row (an open point of `builder`): per raw field its
     /// aggregates, plus the row's shared columns.
     package static func addRow(_ fields: [(name: String, type: FieldType, bucket: RollupBucket)], counters: Set<String>,
                                to builder: inout WriteBatchBuilder) {
+        // A raw field name within 32 bytes of the 65,535-byte name limit (line protocol
+        // refuses those; older stores may hold one) has no room for the suffixes: not rolled up.
+        let fields = fields.filter { $0.name.utf8.count <= maxRolledUpNameLength }
         guard let lead = fields.first?.bucket else { return }
         let firstOffset = offset(lead.firstTime, start: lead.start), lastOffset = offset(lead.lastTime, start: lead.start)
         let shared = firstOffset != nil && lastOffset != nil && fields.allSatisfy {

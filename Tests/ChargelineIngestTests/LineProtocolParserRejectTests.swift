@@ -125,6 +125,12 @@ struct LineProtocolParserRejectTests {
         #expect(r.errors.isEmpty)
     }
 
+    /// A field key must leave room for the rollup's column suffixes (`_first_time`, ...).
+    @Test func fieldKeyTooLongForItsRollupColumns() {
+        expectRejected("m \(String(repeating: "f", count: 65_504))=1", column: 3, "field key too long: 65504 bytes, at most 65503")
+        #expect(parse("m \(String(repeating: "f", count: 65_503))=1").errors.isEmpty)
+    }
+
     @Test func badTimestamps() {
         expectRejected("m f=1 abc", column: 7, "invalid timestamp")
         expectRejected("m f=1 12x", column: 9, "invalid timestamp")
