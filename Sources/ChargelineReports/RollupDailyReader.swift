@@ -156,7 +156,7 @@ struct RollupDailyReader: Sendable {
     }
 
     /// The last energy sample (value, time) and the last status before `range.end` within
-    /// `range`, for the guns of `wanted` (key -> (energy wanted, status wanted)). Reads back a
+    /// `range`, for the guns of `wanted` (key -> its bytes, energy wanted, status wanted). Reads back a
     /// day at a time only the guns still missing one, so a gun that reported the day before
     /// costs one day's rows, not a week's.
     private func priors(of wanted: [String: (bytes: [UInt8], energy: Bool, status: Bool)], in range: TimeRange) throws
@@ -200,7 +200,7 @@ struct RollupDailyReader: Sendable {
         if let st = options.station, g.station != st { return .other }
         let grid = grid(s, rangeStart: rangeStart, nb: nb)
         // Late rows not rolled up yet: raw decides everything, membership included.
-        if let stale = coverage.stale[Array(s.key.utf8)], stale.contains(where: { $0 >= rangeStart && $0 < last }) {
+        if let stale = coverage.stale[s.keyBytes], stale.contains(where: { $0 >= rangeStart && $0 < last }) {
             return .fallback
         }
         // Bucket 0 is the hour before the first day: its samples are the previous ones when present.

@@ -151,15 +151,22 @@ import ChargelineTestSupport
     /// regenerate it; a failure means version-4 files no longer read.
     @Test func versionFourGoldenSegmentStillReads() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
-        let bytes = try #require(Data(base64Encoded: SegmentV4Fixture.base64))
-        #expect(bytes.count == SegmentV4Fixture.bytes)
-        #expect(bytes[4] == 4 && bytes[5] == 0, "the fixture is a version-4 file")
-        let path = dir.path + "/" + FileNames.segment(4)
+        let (reader, _) = try Self.golden(SegmentV4Fixture.base64, bytes: SegmentV4Fixture.bytes, version: 4, in: dir)
+        try Self.expectContent(reader, SegmentV1Fixture.columns())
+    }
+
+    /// A golden fixture (`SegmentV1Fixture.columns()` written by the release that introduced
+    /// `version`) as a segment file in `dir`, after checking its size and version.
+    static func golden(_ base64: String, bytes count: Int, version: UInt8, in dir: TempDirectory) throws -> (SegmentReader, [UInt8]) {
+        let bytes = try #require(Data(base64Encoded: base64))
+        #expect(bytes.count == count)
+        #expect(bytes[4] == version && bytes[5] == 0, "the fixture is a version-\(version) file")
+        let path = dir.path + "/" + FileNames.segment(UInt64(version))
         try bytes.write(to: URL(fileURLWithPath: path))
-        let info = SegmentInfo(id: 4, seq: 1, level: 1, partitionStart: SegmentV1Fixture.partition.start,
+        let info = SegmentInfo(id: UInt64(version), seq: 1, level: 1, partitionStart: SegmentV1Fixture.partition.start,
                                minTime: 1_795_132_800_000_000_000, maxTime: 1_795_133_187_412_000_000,
                                series: 2, rows: 45, values: 205, bytes: bytes.count)
-        try Self.expectContent(SegmentReader(info: info, path: path), SegmentV1Fixture.columns())
+        return (SegmentReader(info: info, path: path), [UInt8](bytes))
     }
 
     /// Prints the base64 of the version-4 fixture (`CHARGELINE_PRINT_V4_FIXTURE=1`), how

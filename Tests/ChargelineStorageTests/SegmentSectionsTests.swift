@@ -209,16 +209,9 @@ import ChargelineTestSupport
     /// regenerate it; a failure means version-5 files no longer read.
     @Test func versionFiveGoldenSegmentStillReads() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
-        let bytes = try #require(Data(base64Encoded: SegmentV5Fixture.base64))
-        #expect(bytes.count == SegmentV5Fixture.bytes)
-        #expect(bytes[4] == 5 && bytes[5] == 0, "the fixture is a version-5 file")
-        let path = dir.path + "/" + FileNames.segment(5)
-        try bytes.write(to: URL(fileURLWithPath: path))
-        let info = SegmentInfo(id: 5, seq: 1, level: 1, partitionStart: SegmentV1Fixture.partition.start,
-                               minTime: 1_795_132_800_000_000_000, maxTime: 1_795_133_187_412_000_000,
-                               series: 2, rows: 45, values: 205, bytes: bytes.count)
-        try SegmentFormatTests.expectContent(SegmentReader(info: info, path: path), SegmentV1Fixture.columns())
-        _ = try Self.parse([UInt8](bytes))
+        let (reader, bytes) = try SegmentFormatTests.golden(SegmentV5Fixture.base64, bytes: SegmentV5Fixture.bytes, version: 5, in: dir)
+        try SegmentFormatTests.expectContent(reader, SegmentV1Fixture.columns())
+        _ = try Self.parse(bytes)
     }
 
     /// Prints the base64 of the version-5 fixture (`CHARGELINE_PRINT_V5_FIXTURE=1`), how
