@@ -168,7 +168,7 @@ var targets: [Target] = [
     .testTarget(
         name: "ChargelineServerTests",
         dependencies: [
-            "ChargelineCore", "ChargelineServer", "ChargelineStorage", "ChargelineIngest",
+            "ChargelineCore", "ChargelineServer", "ChargelineStorage", "ChargelineIngest", "ChargelineQuery",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),

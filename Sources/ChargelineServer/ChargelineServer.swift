@@ -85,6 +85,7 @@ public final class ChargelineServer: Sendable {
                                       halfClosure: false) { channel in
                     try channel.pipeline.syncOperations.addHandler(ByteCountingHandler(stats: recorder))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(EmptyBodyEncodingHandler())
                     try channel.pipeline.syncOperations.addHandler(
                         NIOHTTPRequestDecompressor(limit: .size(api.maxBodySize)))
                     try channel.pipeline.syncOperations.addHandler(HTTPAPIHandler(api: api))

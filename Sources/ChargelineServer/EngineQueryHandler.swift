@@ -21,11 +21,10 @@ public struct EngineQueryHandler: QueryHandler {
     }
 
     static func answer(_ request: QueryRequest, engine: QueryEngine) -> QueryResponse {
+        // As InfluxDB 1.x: h, m, s, ms and u divide; any other value (node-influx sends `n`,
+        // some clients `ns`, `d` or `w`) gives nanoseconds rather than an error.
         var epoch = request.parameters["epoch"]
         if let e = epoch, e.isEmpty { epoch = nil }
-        if let e = epoch, !["h", "m", "s", "ms", "u", "µ", "ns"].contains(e) {
-            return .error("invalid epoch \"\(e)\": use h, m, s, ms, u or ns")
-        }
         let results: [StatementResult]
         do {
             results = try engine.execute(request.statement, database: request.database)

@@ -53,6 +53,16 @@ extension HTTPRoute {
                     "invalid precision \(JSON.quoteForMessage(precisionText)): use ns, u, ms, s, m or h"))
             }
             return .write(database: db, precisionMultiplier: precision.multiplier)
+        case "/api/v2/write":
+            return v2Write(method: method, params: params)
+        case "/health":
+            guard method == "GET" || method == "HEAD" else {
+                return .answer(status: 405, json: JSON.error("method \(method) not allowed on /health; use GET"))
+            }
+            return .answer(status: 200, json: """
+                {"name":"chargeline","message":"ready for queries and writes","status":"pass","checks":[],\
+                "version":\(JSON.string(HTTPAPI.version))}
+                """)
         case "/query":
             guard method == "GET" || method == "POST" else {
                 return .answer(status: 405, json: JSON.error("method \(method) not allowed on /query; use GET or POST"))
@@ -83,7 +93,32 @@ extension HTTPRoute {
             return .report(kind: String(path.dropFirst("/report/".count)), parameters: params)
         default:
             return .answer(status: 404, json: JSON.error(
-                "not found: \(JSON.quoteForMessage(path)); this server answers /write, /query, /ping, /report/daily and /ykc/sessions"))
+                "not found: \(JSON.quoteForMessage(path)); this server answers /write, /api/v2/write, /query, /ping, /health, /report/daily and /ykc/sessions"))
         }
+    }
+
+    /// `POST /api/v2/write?org=O&bucket=DB[/RP]&precision=ns|us|ms|s`, as InfluxDB 1.8's 2.x
+    /// compatibility endpoint takes it (InfluxDB 2.x client libraries and Telegraf's
+    /// `outputs.influxdb_v2`): the bucket names the database, a `/RP` suffix names the retention
+    /// policy (Chargeline keeps one raw policy per database, so it is accepted and not used), `org`
+    /// is accepted and not used. The `Authorization: Token ...` header is read by authentication,
+    /// not here.
+    static func v2Write(method: String, params: [String: String]) -> HTTPRoute {
+        guard method == "POST" else {
+            return .answer(status: 405, json: JSON.error("method \(method) not allowed on /api/v2/write; use POST"))
+        }
+        guard let bucket = params["bucket"], !bucket.isEmpty else {
+            return .answer(status: 400, json: JSON.error("bucket is required: /api/v2/write?bucket=DATABASE[/RETENTION_POLICY]"))
+        }
+        let db = bucket.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? bucket
+        if let problem = DatabaseName.problem(with: db) {
+            return .answer(status: 400, json: JSON.error("invalid bucket parameter: \(problem)"))
+        }
+        let precisionText = params["precision"] ?? ""
+        guard ["", "ns", "us", "ms", "s"].contains(precisionText), let precision = TimePrecision.parse(precisionText) else {
+            return .answer(status: 400, json: JSON.error(
+                "invalid precision \(JSON.quoteForMessage(precisionText)): use ns, us, ms or s"))
+        }
+        return .write(database: db, precisionMultiplier: precision.multiplier)
     }
 }

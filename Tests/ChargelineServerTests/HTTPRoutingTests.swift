@@ -21,6 +21,22 @@ struct HTTPRoutingTests {
         }
     }
 
+    @Test("Content-Encoding: gzip on a bodiless /ping or /query (influxdb-python's gzip=True) is ignored")
+    func gzipHeaderWithoutBody() async throws {
+        try await withServer { server, _ in
+            try await TestConnection.with(port: server.httpPort!) { c in
+                let gzip = ["Content-Encoding": "gzip", "Accept-Encoding": "gzip"]
+                #expect(try await c.request("GET", "/ping", headers: gzip).status == 204)
+                let query = try await c.request("GET", "/query?q=SHOW+DATABASES", headers: gzip)
+                #expect(query.status == 200)
+                #expect(query.body.hasPrefix("{\"results\""))
+                // A POST with an empty body and Content-Length: 0 is bodiless too.
+                let post = try await c.request("POST", "/query?q=SHOW+DATABASES", headers: gzip)
+                #expect(post.status == 200)
+            }
+        }
+    }
+
     @Test("CREATE DATABASE then SHOW DATABASES, by GET and by form POST")
     func databases() async throws {
         try await withServer { server, sink in

@@ -62,6 +62,30 @@ struct HTTPWriteTests {
         }
     }
 
+    @Test("/api/v2/write (InfluxDB 2.x clients, Telegraf's influxdb_v2): bucket DB/RP, precision, Token header")
+    func v2Write() async throws {
+        try await withServer { server, sink in
+            try await TestConnection.with(port: server.httpPort!) { c in
+                let ok = try await c.request(
+                    "POST", "/api/v2/write?org=ops&bucket=piles%2Fautogen&precision=s",
+                    body: Array("m,pile=A v=1 10\n".utf8), headers: ["Authorization": "Token any:thing"])
+                #expect(ok.status == 204)
+                let noBucket = try await c.request("POST", "/api/v2/write?org=ops", body: Array("m v=1 1\n".utf8))
+                #expect(noBucket.status == 400)
+                #expect(noBucket.body.contains("bucket is required"))
+                let badPrecision = try await c.request(
+                    "POST", "/api/v2/write?bucket=piles&precision=h", body: Array("m v=1 1\n".utf8))
+                #expect(badPrecision.status == 400)
+                #expect(try await c.request("GET", "/api/v2/write?bucket=piles").status == 405)
+                let health = try await c.request("GET", "/health")
+                #expect(health.status == 200)
+                #expect(health.body.contains("\"status\":\"pass\""))
+            }
+            #expect(sink.writes.map(\.database) == ["piles"])
+            #expect(sink.points.map(\.timestamp) == [10_000_000_000])
+        }
+    }
+
     @Test("a gzip body is decompressed")
     func gzipBody() async throws {
         try await withServer { server, sink in
