@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""Real InfluxDB clients against a running `chargeline serve`: each case is what a user's
+client library or CLI does, unchanged.
+
+    python3 Tools/client-compat/clients.py --chargeline .build/debug/chargeline
+
+Starts `chargeline serve` on a temporary data directory and free loopback ports, then drives it
+with:
+  - the PyPI `influxdb` client (InfluxDB 1.x), with gzip=True and without;
+  - the PyPI `influxdb-client` (InfluxDB 2.x) write API, which posts to /api/v2/write;
+  - the `influx` CLI of Debian's `influxdb-client` package (-execute, -format csv|json, -import);
+  - plain HTTP for what other clients send (node-influx's epoch=n).
+Prints PASS/FAIL per case and a closing `N passed, M failed` line; exits 1 on any failure.
+The server is stopped and the directory removed on exit.
+"""
+
+import argparse
+import csv
+import io
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+
+from influxdb import InfluxDBClient
+from influxdb_client import InfluxDBClient as V2Client
+from influxdb_client.client.write_api import SYNCHRONOUS
+
+# 2026-11-20T00:00:00Z: the data generator's reference day.
+T0_S = 1_795_132_800
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, chargeline):
+        self.dir = tempfile.mkdtemp(prefix="chargeline-clients-")
+        self.http = free_port()
+        self.log = open(os.path.join(self.dir, "serve.log"), "wb")
+        self.proc = subprocess.Popen(
+            [chargeline, "serve", "--data", os.path.join(self.dir, "data"),
+             "--http", f"127.0.0.1:{self.http}", "--lp-tcp", "off"],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.http}/ping", timeout=1)
+                return
+            except Exception:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.1)
+        self.stop()
+        raise SystemExit("clients.py: chargeline serve did not start; its log:\n" + self.read_log())
+
+    def read_log(self):
+        with open(os.path.join(self.dir, "serve.log"), errors="replace") as f:
+            return f.read()
+
+    def query(self, q, db=None, **params):
+        args = {"q": q, **params}
+        if db:
+            args["db"] = db
+        url = f"http://127.0.0.1:{self.http}/query?" + urllib.parse.urlencode(args)
+        with urllib.request.urlopen(url, timeout=30) as r:
+            return json.loads(r.read())
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log.close()
+
+    def remove(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def values(result):
+    series = result["results"][0].get("series", [])
+    return [row for s in series for row in s["values"]]
+
+
+CASES = []
+
+
+def case(name):
+    def register(fn):
+        CASES.append((name, fn))
+        return fn
+    return register
+
+
+@case("influxdb-python gzip=True: ping, create_database, write_points, query back")
+def python_gzip(server):
+    client = InfluxDBClient(host="127.0.0.1", port=server.http, database="py", gzip=True)
+    version = client.ping()
+    assert version, f"ping() returned {version!r}"
+    client.create_database("py")
+    assert {"name": "py"} in client.get_list_database(), client.get_list_database()
+    points = [{"measurement": "telemetry",
+               "tags": {"station": "S1", "pile": f"P{i % 4}", "gun": "1"},
+               "time": (T0_S + i * 10) * 1000,
+               "fields": {"voltage": 400.0 + i, "soc": i}} for i in range(200)]
+    assert client.write_points(points, time_precision="ms", batch_size=64)
+    rs = client.query('SELECT count("voltage") FROM "telemetry"', epoch="s")
+    counts = list(rs.get_points())
+    assert counts == [{"time": 0, "count": 200}], counts
+    rs = client.query("SELECT last(soc) FROM telemetry GROUP BY pile", epoch="ns")
+    lasts = {k[1]["pile"]: list(v)[0]["last"] for k, v in rs.items()}
+    assert lasts == {"P0": 196, "P1": 197, "P2": 198, "P3": 199}, lasts
+
+
+@case("influxdb-python: partial write answers 400 naming the bad line, good lines stored")
+def python_partial(server):
+    client = InfluxDBClient(host="127.0.0.1", port=server.http, database="py2")
+    client.create_database("py2")
+    body = [f"m,pile=A v={i} {T0_S + i}" for i in range(5)]
+    body[2] = "m,pile=A v= 1"
+    try:
+        client.write(body, params={"db": "py2", "precision": "s"}, protocol="line")
+        raise AssertionError("a malformed line was accepted")
+    except Exception as e:  # InfluxDBClientError
+        assert getattr(e, "code", None) == 400 and "line 3" in str(e), repr(e)
+    assert len(values(server.query("SELECT v FROM m", db="py2"))) == 4
+
+
+@case("epoch=n (node-influx), d and w answer nanoseconds as InfluxDB 1.x does")
+def epoch_n(server):
+    client = InfluxDBClient(host="127.0.0.1", port=server.http, database="ep")
+    client.create_database("ep")
+    client.write([f"m v=1 {T0_S}"], params={"db": "ep", "precision": "s"}, protocol="line")
+    for unit in ("n", "d", "w", "ns"):
+        got = values(server.query("SELECT v FROM m", db="ep", epoch=unit))
+        assert got == [[T0_S * 1_000_000_000, 1]], (unit, got)
+    assert values(server.query("SELECT v FROM m", db="ep", epoch="h")) == [[T0_S // 3600, 1]]
+
+
+@case("influxdb-client (2.x API): write_api to bucket db/rp with a token, read back over /query")
+def v2_write(server):
+    with V2Client(url=f"http://127.0.0.1:{server.http}", token="user:password", org="-") as client:
+        write = client.write_api(write_options=SYNCHRONOUS)
+        write.write(bucket="v2db/autogen", record=[
+            f"telemetry,pile=P1,gun=1 energy={1000 + i}.5 {T0_S + i * 60}" for i in range(10)],
+            write_precision="s")
+    got = values(server.query("SELECT energy FROM telemetry", db="v2db", epoch="s"))
+    assert got == [[T0_S + i * 60, 1000 + i + 0.5] for i in range(10)], got
+
+
+def influx(server, *args, stdin=None):
+    return subprocess.run(["influx", "-host", "127.0.0.1", "-port", str(server.http), *args],
+                          capture_output=True, text=True, timeout=60, input=stdin)
+
+
+@case("influx CLI: -import of a DDL + DML file, then -execute with -format csv and json")
+def influx_cli(server):
+    if shutil.which("influx") is None:
+        raise AssertionError("the influx CLI is not installed (apt-get install influxdb-client)")
+    path = os.path.join(server.dir, "import.txt")
+    with open(path, "w") as f:
+        f.write("# DDL\nCREATE DATABASE cli\n\n# DML\n# CONTEXT-DATABASE: cli\n")
+        for i in range(50):
+            f.write(f"telemetry,station=S1,pile=P{i % 5},gun=1 temperature={40 + i % 7}.5 {T0_S + i}\n")
+    r = influx(server, "-import", "-path", path, "-precision", "s")
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = r.stdout + r.stderr
+    assert "Processed 50 inserts" in out and "Failed 0 inserts" in out, out
+    r = influx(server, "-database", "cli", "-format", "csv", "-execute",
+               "SELECT max(temperature) FROM telemetry GROUP BY pile")
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.reader(io.StringIO(r.stdout)))
+    # The CLI prints a header before each series, as it does against InfluxDB.
+    assert rows[0] == ["name", "tags", "time", "max"], rows
+    data = [r for r in rows if r and r[0] != "name"]
+    assert sorted(r[1] for r in data) == [f"pile=P{i}" for i in range(5)], rows
+    assert all(r[3] == "46.5" for r in data), rows
+    r = influx(server, "-database", "cli", "-format", "json", "-precision", "s", "-execute",
+               "SELECT count(temperature) FROM telemetry")
+    assert r.returncode == 0, r.stderr
+    body = json.loads(r.stdout)
+    assert body["results"][0]["series"][0]["values"] == [[0, 50]], body
+    r = influx(server, "-format", "csv", "-execute", "SHOW DATABASES")
+    assert "databases,cli" in r.stdout.splitlines(), r.stdout
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--chargeline", required=True, help="path of the chargeline binary")
+    ap.add_argument("--keep", action="store_true", help="keep the data directory and log")
+    ap.add_argument("--filter", default="", help="run only cases whose name contains this")
+    args = ap.parse_args()
+    server = Server(args.chargeline)
+    passed = failed = 0
+    try:
+        for name, fn in CASES:
+            if args.filter not in name:
+                continue
+            try:
+                fn(server)
+                passed += 1
+                print(f"PASS {name}")
+            except Exception as e:  # a failed assertion or a client error: report and go on
+                failed += 1
+                print(f"FAIL {name}: {type(e).__name__}: {e}")
+    finally:
+        server.stop()
+        if failed:
+            print("--- serve log (last 40 lines) ---")
+            print("\n".join(server.read_log().splitlines()[-40:]))
+        if args.keep:
+            print(f"kept {server.dir}")
+        else:
+            server.remove()
+    print(f"clients: {passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
