@@ -150,9 +150,12 @@ struct ServeCommand: AsyncParsableCommand {
         var frontEnd: YKCFrontEnd?
         var supervisor: GatewaySupervisor?
         var exportService: ReportExportService?
+        let metrics = ServerMetrics(version: ChargelineVersion.string)
         do {
-            store = try Store(directory: dataOptions.data, options: try dataOptions.storageOptions(background: true),
-                              logger: Logger(label: "chargeline.storage"))
+            var storageOptions = try dataOptions.storageOptions(background: true)
+            storageOptions.metricsFactory = metrics.metricsFactory
+            store = try Store(directory: dataOptions.data, options: storageOptions, logger: Logger(label: "chargeline.storage"))
+            StoreMetrics.register(store: store, on: metrics)
             for line in store.openReport { logger.info("\(line)") }
             logger.info("opened data directory \(dataOptions.data) in \(Terminal.format(store.openMilliseconds, 1)) ms (fsync \(store.options.fsync), rollups \(store.options.rollup.enabled ? "every \(store.options.rollup.interval / 1_000_000_000) s, grace \(store.options.rollup.grace / 1_000_000_000) s" : "off"))")
             let config = ServerConfiguration(
@@ -174,11 +177,17 @@ struct ServeCommand: AsyncParsableCommand {
             server = try await ChargelineServer.start(configuration: config, sink: StorageSink(store: store),
                                                       queryHandler: EngineQueryHandler(engine: engine),
                                                       reportHandler: StoreReportHandler(store: store),
+                                                      metrics: metrics,
                                                       logger: Logger(label: "chargeline.server"))
             if let options = try ykcOptions() {
                 if ykcProcesses == 0 {
-                    frontEnd = try await YKCFrontEnd.start(configuration: try options.configuration(), sink: StorageSink(store: store),
-                                                           logger: Logger(label: "chargeline.ykc"))
+                    let ykcFrontEnd = try await YKCFrontEnd.start(
+                        configuration: try options.configuration(), sink: StorageSink(store: store), logger: Logger(label: "chargeline.ykc"))
+                    let database = ykcDatabase ?? lpDatabase
+                    metrics.addCollector { [weak ykcFrontEnd] m in
+                        if let ykcFrontEnd { m.record(ykc: ykcFrontEnd.stats, database: database) }
+                    }
+                    frontEnd = ykcFrontEnd
                 } else {
                     supervisor = try startGateways(options, httpPort: server.httpPort ?? 8086, logger: logger)
                 }

@@ -59,15 +59,18 @@ public final class ChargelineServer: Sendable {
     ///   - sink: where writes go; also lists and creates databases for the basic query handler.
     ///   - queryHandler: answers `/query`; `nil` uses `BasicQueryHandler` over `sink`.
     ///   - reportHandler: answers `GET /report/...`; `nil` answers 404 there.
+    ///   - metrics: counts requests and ingest into it and serves it at `GET /metrics`; `nil`
+    ///     answers 404 there.
     /// - Throws: `ChargelineError` (`.badInput`) for an invalid configuration, or (`.io`) naming
     ///   the address that could not be bound.
     public static func start(configuration: ServerConfiguration, sink: any IngestSink,
                              queryHandler: (any QueryHandler)? = nil,
                              reportHandler: (any ReportHandler)? = nil,
+                             metrics: ServerMetrics? = nil,
                              logger: Logger = Logger(label: "chargeline.server")) async throws -> ChargelineServer {
         try validate(configuration)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads ?? System.coreCount)
-        let recorder = StatsRecorder()
+        let recorder = StatsRecorder(metrics: metrics)
         let connections = ConnectionRegistry()
         let api = HTTPAPI(sink: sink, queryHandler: queryHandler ?? BasicQueryHandler(sink: sink),
                           reportHandler: reportHandler, stats: recorder,

@@ -28,6 +28,8 @@ enum HTTPRoute {
     case ykcSessions(gateway: String)
     /// `GET /report/<kind>`: a report (CSV, JSON or HTML) from the report handler.
     case report(kind: String, parameters: [String: String])
+    /// `GET /metrics`: the Prometheus text exposition.
+    case metrics
     /// Answer with this status and optional JSON once the request body has been discarded.
     case answer(status: Int, json: String?)
 }
@@ -55,6 +57,11 @@ extension HTTPRoute {
             return .write(database: db, precisionMultiplier: precision.multiplier)
         case "/api/v2/write":
             return v2Write(method: method, params: params)
+        case "/metrics":
+            guard method == "GET" || method == "HEAD" else {
+                return .answer(status: 405, json: JSON.error("method \(method) not allowed on /metrics; use GET"))
+            }
+            return .metrics
         case "/health":
             guard method == "GET" || method == "HEAD" else {
                 return .answer(status: 405, json: JSON.error("method \(method) not allowed on /health; use GET"))
@@ -93,7 +100,18 @@ extension HTTPRoute {
             return .report(kind: String(path.dropFirst("/report/".count)), parameters: params)
         default:
             return .answer(status: 404, json: JSON.error(
-                "not found: \(JSON.quoteForMessage(path)); this server answers /write, /api/v2/write, /query, /ping, /health, /report/daily and /ykc/sessions"))
+                "not found: \(JSON.quoteForMessage(path)); this server answers /write, /api/v2/write, /query, /ping, /health, /metrics, /report/daily and /ykc/sessions"))
+        }
+    }
+
+    /// The `path` label for `chargeline_http_requests_total`: the route, never the raw path
+    /// (which a client could make unbounded).
+    static func metricsLabel(target: String) -> String {
+        let path = target.firstIndex(of: "?").map { String(target[..<$0]) } ?? target
+        switch path {
+        case "/write", "/api/v2/write", "/query", "/ping", "/health", "/metrics", "/ykc/sessions": return path
+        case _ where path.hasPrefix("/report/"): return "/report"
+        default: return "other"
         }
     }
 

@@ -1,3 +1,4 @@
+import Dispatch
 import NIOCore
 
 extension HTTPAPIHandler {
@@ -16,11 +17,31 @@ extension HTTPAPIHandler {
         let request = QueryRequest(statement: statement, database: parameters["db"], parameters: parameters)
         let loop = context.eventLoop
         let bound = NIOLoopBound((self, context), eventLoop: loop)
+        let metrics = api.stats.metrics
+        let started = DispatchTime.now().uptimeNanoseconds
         api.queryHandler.handle(request) { response in
+            if let metrics {
+                let elapsed = DispatchTime.now().uptimeNanoseconds - started
+                metrics.observeQuery(kind: Self.queryKind(statement), nanoseconds: Int64(clamping: elapsed))
+                if response.status >= 400 {
+                    metrics.countQueryRejected(reason: response.status >= 500 ? "error" : "bad_request")
+                }
+            }
             loop.execute {
                 let (handler, context) = bound.value
                 handler.respond(status: response.status, json: response.json, context: context)
             }
+        }
+    }
+
+    /// The `kind` label of `chargeline_query_seconds`: the first statement's first keyword
+    /// (`select`, `show`, `create`, ...), `other` past a short list.
+    static func queryKind(_ statement: String) -> String {
+        let word = statement.drop { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }
+            .prefix { $0.isLetter }.lowercased()
+        switch word {
+        case "select", "show", "create", "drop", "delete", "alter", "grant", "revoke", "explain", "kill": return word
+        default: return "other"
         }
     }
 

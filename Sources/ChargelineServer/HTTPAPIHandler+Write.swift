@@ -22,7 +22,7 @@ extension HTTPAPIHandler {
         let batch = builder.finish()
         var report = WriteReport()
         report.add(parseErrors: errors)
-        api.stats.countRejected(lines: report.rejectedLineCount)
+        api.stats.countRejected(protocol: "http", reason: "parse", lines: report.rejectedLineCount)
         let totalLines = pointLines.count + report.rejectedLineCount
 
         guard batch.pointCount > 0 else {
@@ -43,8 +43,11 @@ extension HTTPAPIHandler {
             let stored = outcome.failure == nil ? batch.pointCount - outcome.rejected.count : 0
             if outcome.failure == nil {
                 let storedValues = batch.valueCount(excluding: outcome.rejected)
-                stats.countStored(points: stored, values: storedValues)
-                stats.countRejected(lines: outcome.rejected.count)
+                stats.countStored(protocol: "http", database: database, points: stored, values: storedValues)
+                stats.countRejected(protocol: "http", reason: "refused", lines: outcome.rejected.count)
+            } else {
+                // Answered 500/503: the client retries, so not a rejected line in ServerStats.
+                stats.metrics?.countRejected(protocol: "http", reason: "failed", count: batch.pointCount)
             }
             loop.execute {
                 let (handler, context) = bound.value

@@ -37,6 +37,8 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var isHeadRequest = false
     private var requestVersion = HTTPVersion.http1_1
     private var requestEndSeen = false
+    /// The `path` label of the current request in `chargeline_http_requests_total`.
+    private var pathLabel = "other"
 
     init(api: HTTPAPI) {
         self.api = api
@@ -57,6 +59,7 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
         isHeadRequest = head.method == .HEAD
         requestVersion = head.version
         requestEndSeen = false
+        pathLabel = HTTPRoute.metricsLabel(target: head.uri)
         let route = HTTPRoute.route(method: head.method.rawValue, target: head.uri,
                                     contentType: head.headers.first(name: "content-type"))
         if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > api.maxBodySize {
@@ -67,7 +70,7 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .write, .query, .ykcSessions:
             let hint = head.headers.first(name: "content-length").flatMap(Int.init) ?? 0
             state = .receiving(route: route, body: context.channel.allocator.buffer(capacity: min(hint, api.maxBodySize)))
-        case .answer, .report:
+        case .answer, .report, .metrics:
             state = .receiving(route: route, body: nil)
         }
     }
@@ -124,6 +127,14 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
             respond(status: status, json: json, context: context)
         case .report(let kind, let parameters):
             handleReport(kind: kind, parameters: parameters, context: context)
+        case .metrics:
+            guard let metrics = api.stats.metrics else {
+                respond(status: 404, json: JSON.error("metrics are off on this server"), context: context)
+                return
+            }
+            let text = metrics.scrape()
+            respond(status: 200, body: ("text/plain; version=0.0.4; charset=utf-8", context.channel.allocator.buffer(bytes: text)),
+                    context: context)
         }
     }
 
@@ -177,7 +188,7 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func answerEarly(status: Int, json: String, context: ChannelHandlerContext) {
         keepAlive = false
         state = requestEndSeen ? .closed : .discarding(bytes: 0)
-        api.stats.countRequest()
+        api.stats.countRequest(path: pathLabel, code: status)
         writeResponse(status: status, body: ("application/json", context.channel.allocator.buffer(string: json)), context: context)
     }
 
@@ -190,7 +201,7 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// connections, resumes reading.
     func respond(status: Int, body: (contentType: String, bytes: ByteBuffer)?, context: ChannelHandlerContext) {
         guard case .waiting = state else { return }
-        api.stats.countRequest()
+        api.stats.countRequest(path: pathLabel, code: status)
         // Set the state first: writing `.end` lets NIO's pipeline handler deliver the next
         // pipelined request re-entrantly, which moves the state on from `.idle`.
         state = keepAlive ? .idle : .closed

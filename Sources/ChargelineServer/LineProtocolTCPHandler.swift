@@ -66,7 +66,7 @@ final class LineProtocolTCPHandler: ChannelDuplexHandler {
             settings.logger.warning("line protocol: line too long, closing connection", metadata: [
                 "peer": "\(peer)", "line": "\(nextLineNumber)", "limit": "\(settings.maxLineBytes)",
             ])
-            settings.stats.countRejected(lines: 1)
+            settings.stats.countRejected(protocol: "tcp", reason: "too_long", lines: 1)
             closeNow(context: context)
             return
         }
@@ -192,7 +192,7 @@ final class LineProtocolTCPHandler: ChannelDuplexHandler {
                     "peer": "\(peer)", "database": "\(settings.database)", "error": "\(error)",
                 ])
             }
-            settings.stats.countRejected(lines: lines.count)
+            settings.stats.countRejected(protocol: "tcp", reason: "parse", lines: lines.count)
         }
         let batch = builder.finish()
         guard batch.pointCount > 0 else { return false }
@@ -208,7 +208,7 @@ final class LineProtocolTCPHandler: ChannelDuplexHandler {
                 settings.logger.error("line protocol: write failed, nothing stored", metadata: [
                     "peer": "\(peer)", "database": "\(settings.database)", "error": "\(failure)",
                 ])
-                settings.stats.countRejected(lines: batch.pointCount)
+                settings.stats.countRejected(protocol: "tcp", reason: "failed", lines: batch.pointCount)
             } else {
                 for (index, message) in outcome.rejected {
                     let line = index < lines.count ? Int(lines[index]) : -1
@@ -217,8 +217,9 @@ final class LineProtocolTCPHandler: ChannelDuplexHandler {
                     ])
                 }
                 let values = batch.valueCount(excluding: outcome.rejected)
-                settings.stats.countStored(points: batch.pointCount - outcome.rejected.count, values: values)
-                settings.stats.countRejected(lines: outcome.rejected.count)
+                settings.stats.countStored(protocol: "tcp", database: settings.database,
+                                           points: batch.pointCount - outcome.rejected.count, values: values)
+                settings.stats.countRejected(protocol: "tcp", reason: "refused", lines: outcome.rejected.count)
             }
             loop.execute {
                 let (handler, context) = bound.value

@@ -25,20 +25,34 @@ public struct ServerStats: Sendable, Equatable, CustomStringConvertible {
 /// loop; one uncontended lock per request or batch, never per point.
 final class StatsRecorder: Sendable {
     private let state = Locked(ServerStats())
+    /// The Prometheus side of the same counts, labelled; nil when metrics are off.
+    let metrics: ServerMetrics?
+
+    init(metrics: ServerMetrics? = nil) {
+        self.metrics = metrics
+    }
 
     /// A consistent copy of all counters.
     var snapshot: ServerStats { state.withLock { $0 } }
 
-    func countRequest() { state.withLock { $0.requests += 1 } }
+    func countRequest(path: String, code: Int) {
+        state.withLock { $0.requests += 1 }
+        metrics?.countRequest(path: path, code: code)
+    }
     func countBytes(_ n: Int) { state.withLock { $0.bytesReceived += n } }
-    func countRejected(lines n: Int) {
+    /// `n` lines or points refused; `reason` is `parse` (did not parse), `refused` (the store
+    /// refused the point, e.g. a field type conflict), `failed` (the write failed) or
+    /// `too_long` (a TCP line over the limit).
+    func countRejected(protocol name: String, reason: String, lines n: Int) {
         guard n > 0 else { return }
         state.withLock { $0.linesRejected += n }
+        metrics?.countRejected(protocol: name, reason: reason, count: n)
     }
-    func countStored(points: Int, values: Int) {
+    func countStored(protocol name: String, database: String, points: Int, values: Int) {
         state.withLock {
             $0.pointsWritten += points
             $0.valuesWritten += values
         }
+        metrics?.countStored(protocol: name, database: database, points: points, values: values)
     }
 }

@@ -121,7 +121,9 @@ extension Database {
                 try? FileIO.remove(input.path)
             }
             if info == nil { FileIO.removeDirectoryIfEmpty(partitionDirectory(start)) }
-            let ms = Double(FileIO.monotonicNanoseconds() - started) / 1e6
+            let elapsed = FileIO.monotonicNanoseconds() - started
+            StorageMetricNames.record(StorageMetricNames.compaction, nanoseconds: elapsed, options: options)
+            let ms = Double(elapsed) / 1e6
             let before = inputs.reduce(0) { $0 + $1.info.bytes }
             logger.info("compacted \(inputs.count) segments of \(name)/\(FileNames.partition(start: start)) (\(before) bytes) into \(info == nil ? 0 : 1) (\(info?.bytes ?? 0) bytes) in \(Int(ms)) ms")
             return true

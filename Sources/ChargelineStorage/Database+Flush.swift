@@ -59,7 +59,9 @@ extension Database {
             frozen.removeAll { $0.head === item.head }
         }
         wal.removeSegments(before: item.replayFrom)
-        let ms = Double(FileIO.monotonicNanoseconds() - started) / 1e6
+        let elapsed = FileIO.monotonicNanoseconds() - started
+        StorageMetricNames.record(StorageMetricNames.flush, nanoseconds: elapsed, options: options)
+        let ms = Double(elapsed) / 1e6
         logger.info("flushed \(item.head.valueCount) values of \(item.head.seriesCount) series in database \(name) to \(infos.count) segments in \(Int(ms)) ms")
     }
 

@@ -1,4 +1,5 @@
 import ChargelineCodec
+import CoreMetrics
 package import ChargelineCore
 import Foundation
 package import Logging
@@ -123,6 +124,10 @@ package final class Database: @unchecked Sendable {
             wal = try WAL(directory: walDirectory, firstID: firstID, policy: options.fsync, logger: logger)
             // Writers that waited for the WAL to catch up are admitted after each write cycle.
             wal.onCycle = { [weak self] in self?.drainWaitingIfAny() }
+            if let factory = options.metricsFactory {
+                let timer = CoreMetrics.Timer(label: StorageMetricNames.walFsync, factory: factory)
+                wal.onSync = { timer.recordNanoseconds($0) }
+            }
         }
         let ms = Double(FileIO.monotonicNanoseconds() - started) / 1e6
         openReport = "database \(name): \(manifest.segments.count) segments in \(partitions.count) partitions (not read), "

@@ -1,5 +1,11 @@
+public import CoreMetrics
+
 /// Settings of a `Store`. Defaults suit one server with a few GiB of memory for the head.
 public struct StorageOptions: Sendable {
+    /// Where storage records its timings (`chargeline_wal_fsync_seconds`,
+    /// `chargeline_flush_seconds`, `chargeline_compaction_seconds`), through the swift-metrics
+    /// API; the server backs it with Prometheus. `nil` records nothing.
+    public var metricsFactory: (any MetricsFactory)? = nil
     /// WAL sync policy; `.always` (fsync before acknowledging, group commit) by default.
     public var fsync: FsyncPolicy = .always
     /// Partition length for new databases: one UTC day, so retention drops a folder a day.

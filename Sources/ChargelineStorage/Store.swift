@@ -66,6 +66,15 @@ public final class Store: @unchecked Sendable {
         if lockFD >= 0 { FileIO.close(lockFD) }
     }
 
+    /// Per database, what it holds now (`DatabaseStatistics`), in name order: cheap, for
+    /// metrics scrapes.
+    public func statistics() -> [DatabaseStatistics] {
+        lock.lock()
+        let open = databases
+        lock.unlock()
+        return open.keys.sorted().map { open[$0]!.statistics() }
+    }
+
     /// Names of the databases.
     public func databaseNames() -> [String] {
         lock.lock(); defer { lock.unlock() }

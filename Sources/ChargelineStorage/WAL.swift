@@ -81,6 +81,8 @@ package final class WAL: @unchecked Sendable {
     /// Called on the committer thread after each write cycle (outside the WAL's lock), so the
     /// owner can admit writers that waited for the WAL to catch up.
     package var onCycle: (@Sendable () -> Void)?
+    /// Called after each `fdatasync` of a segment with how long it took (ns), on the writer's thread.
+    package var onSync: (@Sendable (Int64) -> Void)?
 
     /// Bytes appended but not yet written.
     package var bytesPending: Int {
@@ -246,7 +248,9 @@ package final class WAL: @unchecked Sendable {
     }
 
     private func syncNow() throws {
+        let started = FileIO.monotonicNanoseconds()
         try FileIO.sync(fd, path: currentPath)
+        onSync?(FileIO.monotonicNanoseconds() - started)
         unsyncedBytes = 0
         lastSync = FileIO.monotonicNanoseconds()
     }

@@ -1,0 +1,31 @@
+/// The help text of every metric the server names, in one place: the registry refuses (and
+/// stops the process on) two different texts for one name, so no call site writes its own.
+enum MetricHelp {
+    static func text(_ name: String) -> String { table[name] ?? name }
+
+    static let table: [String: String] = [
+        "chargeline_wal_fsync_seconds": "Time of each fdatasync of a WAL segment.",
+        "chargeline_flush_seconds": "Time of each flush of an in-memory head to segments.",
+        "chargeline_compaction_seconds": "Time of each compaction of one partition.",
+        "chargeline_build_info": "Always 1; the version label names the running build.",
+        "chargeline_disk_bytes": "Bytes on disk, by database and kind (segments, rollups, wal).",
+        "chargeline_head_bytes": "Bytes the in-memory heads hold.",
+        "chargeline_head_series": "Series in the in-memory heads.",
+        "chargeline_head_values": "Values in the in-memory heads (not yet in segments).",
+        "chargeline_http_requests_total": "HTTP requests answered, by route and status code.",
+        "chargeline_ingest_points_total": "Points stored, by ingest protocol and database.",
+        "chargeline_ingest_rejected_total": "Lines or points refused, by ingest protocol and reason.",
+        "chargeline_ingest_values_total": "Field values stored, by ingest protocol and database.",
+        "chargeline_queries_rejected_total": "Queries refused, by reason (bad_request, error).",
+        "chargeline_query_seconds": "Time to answer a /query request, by its first statement's kind.",
+        "chargeline_retention_dropped_bytes_total": "Bytes retention has dropped, by database.",
+        "chargeline_rollup_lag_seconds": "Seconds between now and the rollup watermark (hours before it are rolled up).",
+        "chargeline_rollup_stale_buckets": "Hourly rollup buckets marked stale by late data and not yet recomputed.",
+        "chargeline_segments": "Raw segment files, by database.",
+        "chargeline_wal_bytes": "WAL bytes on disk, all databases.",
+        "chargeline_ykc_bad_frames_total": "YKC input refused: bad CRC or length, garbage, unknown type, undecodable payload.",
+        "chargeline_ykc_connections": "YKC pile connections open now.",
+        "chargeline_ykc_frames_total": "Well-formed YKC frames received.",
+        "chargeline_ykc_logins_total": "YKC logins, by result (accepted, rejected).",
+    ]
+}
