@@ -151,21 +151,36 @@ struct ServeCommand: AsyncParsableCommand {
         var supervisor: GatewaySupervisor?
         var exportService: ReportExportService?
         let metrics = ServerMetrics(version: ChargelineVersion.string)
+        // The listeners bind first: a port in use is reported before anything is written to the
+        // data directory, and /health, /ready and /metrics answer while the WAL replays.
+        let backend = DeferredBackend(waitingFor: "opening the data directory and replaying the WAL")
+        var storageOptions: StorageOptions
+        let export: (ReportExportOptions, Int64)?
         do {
-            var storageOptions = try dataOptions.storageOptions(background: true)
+            storageOptions = try dataOptions.storageOptions(background: true)
             storageOptions.metricsFactory = metrics.metricsFactory
+            export = try reportExport()
+            if export != nil && !storageOptions.rollup.enabled {
+                throw ValidationError("scheduled reports (--report-dir / [report] folder) follow the rollups: enable them ([rollup] enabled = true)")
+            }
+            let config = ServerConfiguration(
+                http: try Self.endpoint(http, "--http"), lineProtocol: try Self.endpoint(lpTCP, "--lp-tcp"),
+                maxBodySize: maxBodySize, lineProtocolDatabase: lpDatabase)
+            server = try await ChargelineServer.start(configuration: config, sink: backend, queryHandler: backend,
+                                                      reportHandler: backend, metrics: metrics, readiness: backend,
+                                                      logger: Logger(label: "chargeline.server"))
+        } catch {
+            throw fail(error)
+        }
+        do {
             store = try Store(directory: dataOptions.data, options: storageOptions, logger: Logger(label: "chargeline.storage"))
             StoreMetrics.register(store: store, on: metrics)
             for line in store.openReport { logger.info("\(line)") }
             logger.info("opened data directory \(dataOptions.data) in \(Terminal.format(store.openMilliseconds, 1)) ms (fsync \(store.options.fsync), rollups \(store.options.rollup.enabled ? "every \(store.options.rollup.interval / 1_000_000_000) s, grace \(store.options.rollup.grace / 1_000_000_000) s" : "off"))")
-            let config = ServerConfiguration(
-                http: try Self.endpoint(http, "--http"), lineProtocol: try Self.endpoint(lpTCP, "--lp-tcp"),
-                maxBodySize: maxBodySize, lineProtocolDatabase: lpDatabase)
             let engine = QueryEngine(store: store, limits: QueryLimits(timeoutSeconds: queryTimeout, maxPointsScanned: maxPoints))
-            if let (options, interval) = try reportExport() {
-                guard store.options.rollup.enabled else {
-                    throw ValidationError("scheduled reports (--report-dir / [report] folder) follow the rollups: enable them ([rollup] enabled = true)")
-                }
+            backend.attach(sink: StorageSink(store: store), queryHandler: EngineQueryHandler(engine: engine),
+                           reportHandler: StoreReportHandler(store: store))
+            if let (options, interval) = export {
                 let exporter = try DailyReportExporter(store: store, options: options)
                 let reportLogger = Logger(label: "chargeline.report")
                 exportService = ReportExportService(exporter: exporter, intervalSeconds: Double(interval) / 1e9) { message, isError in
@@ -174,11 +189,6 @@ struct ServeCommand: AsyncParsableCommand {
                 exportService?.start()
                 logger.info("scheduled daily reports (\(options.formats.map(\.rawValue).joined(separator: ","))) of \(options.report.database) in \(options.report.timeZone.identifier) to \(options.folder)")
             }
-            server = try await ChargelineServer.start(configuration: config, sink: StorageSink(store: store),
-                                                      queryHandler: EngineQueryHandler(engine: engine),
-                                                      reportHandler: StoreReportHandler(store: store),
-                                                      metrics: metrics,
-                                                      logger: Logger(label: "chargeline.server"))
             if let options = try ykcOptions() {
                 if ykcProcesses == 0 {
                     let ykcFrontEnd = try await YKCFrontEnd.start(
@@ -193,6 +203,9 @@ struct ServeCommand: AsyncParsableCommand {
                 }
             }
         } catch {
+            backend.fail("\(error)")
+            exportService?.stop()
+            try? await server.shutdown()
             throw fail(error)
         }
         var banner = "Chargeline \(ChargelineVersion.string) serving \(dataOptions.data)\n"

@@ -59,6 +59,8 @@ public final class ChargelineServer: Sendable {
     ///   - sink: where writes go; also lists and creates databases for the basic query handler.
     ///   - queryHandler: answers `/query`; `nil` uses `BasicQueryHandler` over `sink`.
     ///   - reportHandler: answers `GET /report/...`; `nil` answers 404 there.
+    ///   - readiness: answers `/ready`; until it is ready, writes, queries and reports answer
+    ///     503. `nil`: ready from the start.
     ///   - metrics: counts requests and ingest into it and serves it at `GET /metrics`; `nil`
     ///     answers 404 there.
     /// - Throws: `ChargelineError` (`.badInput`) for an invalid configuration, or (`.io`) naming
@@ -67,6 +69,7 @@ public final class ChargelineServer: Sendable {
                              queryHandler: (any QueryHandler)? = nil,
                              reportHandler: (any ReportHandler)? = nil,
                              metrics: ServerMetrics? = nil,
+                             readiness: DeferredBackend? = nil,
                              logger: Logger = Logger(label: "chargeline.server")) async throws -> ChargelineServer {
         try validate(configuration)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads ?? System.coreCount)
@@ -75,7 +78,7 @@ public final class ChargelineServer: Sendable {
         let api = HTTPAPI(sink: sink, queryHandler: queryHandler ?? BasicQueryHandler(sink: sink),
                           reportHandler: reportHandler, stats: recorder,
                           maxBodySize: configuration.maxBodySize, logger: logger,
-                          ykcSessions: YKCSessionDirectory())
+                          ykcSessions: YKCSessionDirectory(), readiness: readiness)
         let tcp = LineProtocolTCPHandler.Settings(
             sink: sink, database: configuration.lineProtocolDatabase, batchLines: configuration.lineProtocolBatchLines,
             batchBytes: configuration.lineProtocolBatchBytes, maxLineBytes: configuration.maxBodySize,

@@ -16,6 +16,9 @@ struct HTTPAPI: Sendable {
     let logger: Logger
     /// Which gateway each YKC pile last logged in on (`POST /ykc/sessions`).
     let ykcSessions: YKCSessionDirectory
+    /// Whether storage is open (`/ready`; writes, queries and reports answer 503 until it is);
+    /// nil: always ready.
+    var readiness: DeferredBackend? = nil
 }
 
 /// Where an HTTP request goes, decided from its head.
@@ -30,6 +33,8 @@ enum HTTPRoute {
     case report(kind: String, parameters: [String: String])
     /// `GET /metrics`: the Prometheus text exposition.
     case metrics
+    /// `GET /ready`: 200 once storage is open, 503 with what it waits for before.
+    case ready
     /// Answer with this status and optional JSON once the request body has been discarded.
     case answer(status: Int, json: String?)
 }
@@ -62,6 +67,11 @@ extension HTTPRoute {
                 return .answer(status: 405, json: JSON.error("method \(method) not allowed on /metrics; use GET"))
             }
             return .metrics
+        case "/ready":
+            guard method == "GET" || method == "HEAD" else {
+                return .answer(status: 405, json: JSON.error("method \(method) not allowed on /ready; use GET"))
+            }
+            return .ready
         case "/health":
             guard method == "GET" || method == "HEAD" else {
                 return .answer(status: 405, json: JSON.error("method \(method) not allowed on /health; use GET"))
@@ -100,7 +110,7 @@ extension HTTPRoute {
             return .report(kind: String(path.dropFirst("/report/".count)), parameters: params)
         default:
             return .answer(status: 404, json: JSON.error(
-                "not found: \(JSON.quoteForMessage(path)); this server answers /write, /api/v2/write, /query, /ping, /health, /metrics, /report/daily and /ykc/sessions"))
+                "not found: \(JSON.quoteForMessage(path)); this server answers /write, /api/v2/write, /query, /ping, /health, /ready, /metrics, /report/daily and /ykc/sessions"))
         }
     }
 
@@ -109,7 +119,7 @@ extension HTTPRoute {
     static func metricsLabel(target: String) -> String {
         let path = target.firstIndex(of: "?").map { String(target[..<$0]) } ?? target
         switch path {
-        case "/write", "/api/v2/write", "/query", "/ping", "/health", "/metrics", "/ykc/sessions": return path
+        case "/write", "/api/v2/write", "/query", "/ping", "/health", "/ready", "/metrics", "/ykc/sessions": return path
         case _ where path.hasPrefix("/report/"): return "/report"
         default: return "other"
         }

@@ -70,7 +70,7 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .write, .query, .ykcSessions:
             let hint = head.headers.first(name: "content-length").flatMap(Int.init) ?? 0
             state = .receiving(route: route, body: context.channel.allocator.buffer(capacity: min(hint, api.maxBodySize)))
-        case .answer, .report, .metrics:
+        case .answer, .report, .metrics, .ready:
             state = .receiving(route: route, body: nil)
         }
     }
@@ -117,6 +117,15 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func dispatch(route: HTTPRoute, body: ByteBuffer, context: ChannelHandlerContext) {
         switch route {
+        case .write, .query, .ykcSessions, .report:
+            if let gate = api.readiness, let reason = gate.notReadyReason {
+                respond(status: 503, json: JSON.error("\(reason); retry shortly"), context: context)
+                return
+            }
+        case .answer, .metrics, .ready:
+            break
+        }
+        switch route {
         case .write(let database, let multiplier):
             handleWrite(database: database, precisionMultiplier: multiplier, body: body, context: context)
         case .query(let parameters, let formBody):
@@ -127,6 +136,12 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
             respond(status: status, json: json, context: context)
         case .report(let kind, let parameters):
             handleReport(kind: kind, parameters: parameters, context: context)
+        case .ready:
+            if let reason = api.readiness?.notReadyReason {
+                respond(status: 503, json: "{\"status\":\"waiting\",\"reason\":\(JSON.string(reason))}", context: context)
+            } else {
+                respond(status: 200, json: "{\"status\":\"ready\"}", context: context)
+            }
         case .metrics:
             guard let metrics = api.stats.metrics else {
                 respond(status: 404, json: JSON.error("metrics are off on this server"), context: context)
@@ -225,6 +240,8 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
         } else if status != 204 {
             headers.add(name: "Content-Length", value: "0")
         }
+        // Every 503 is temporary (starting, closing, the WAL cannot write): say when to retry.
+        if status == 503 { headers.add(name: "Retry-After", value: "1") }
         if !keepAlive {
             headers.add(name: "Connection", value: "close")
         } else if requestVersion.major == 1 && requestVersion.minor == 0 {

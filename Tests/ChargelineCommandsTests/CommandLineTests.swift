@@ -61,6 +61,32 @@ import Testing
         #expect(o2.contains("--http takes host:port"), "\(o2)")
     }
 
+    @Test("serve reports a port in use before it creates anything in the data directory")
+    func bindFailureLeavesNoDataDirectory() throws {
+        let dir = NSTemporaryDirectory() + "chargeline-bind-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // Hold a loopback port.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(bound == 0)
+        #expect(listen(fd, 1) == 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        let port = Int(UInt16(bigEndian: addr.sin_port))
+        let (status, out) = try ChildProcess.run(["serve", "--data", dir, "--http", "127.0.0.1:\(port)", "--lp-tcp", "off"])
+        #expect(status != 0, "\(out)")
+        #expect(out.contains("\(port)"), "\(out)")
+        #expect(!FileManager.default.fileExists(atPath: dir), "serve created \(dir) before failing to bind")
+    }
+
     @Test func rollupRetentionAndConfiguration() throws {
         let dir = NSTemporaryDirectory() + "chargeline-cli-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
