@@ -45,7 +45,10 @@ public final class Store: @unchecked Sendable {
         } else if !FileIO.isDirectory(directory) {
             throw ChargelineError(.notFound, "data directory \(directory) does not exist; pass the folder `chargeline serve --data` uses")
         }
-        for name in FileIO.list(directory) where FileIO.isDirectory(directory + "/" + name) && !name.hasPrefix(".") {
+        // Every folder is a database but the data directory's own (`snapshots`, ...); a database
+        // whose name an older version allowed and the rule now refuses still opens.
+        for name in FileIO.list(directory)
+        where FileIO.isDirectory(directory + "/" + name) && !name.hasPrefix(".") && !DatabaseNameRule.reserved.contains(name) {
             let db = try Database(name: name, directory: directory + "/" + name, options: options, readOnly: readOnly, logger: logger)
             databases[name] = db
             openReport.append(db.openReport)
@@ -276,11 +279,10 @@ public final class Store: @unchecked Sendable {
         return db
     }
 
-    /// Database names become folder names: no separators, no dot names, no NUL.
+    /// Database names become folder names, and are printed in logs: `DatabaseNameRule`.
     public static func validate(databaseName name: String) throws {
-        guard !name.isEmpty, name.utf8.count <= 255, !name.contains("/"), !name.contains("\0"),
-              !name.hasPrefix("."), !name.contains("\\") else {
-            throw ChargelineError(.badInput, "invalid database name \"\(name)\": use 1-255 characters without '/', '\\\\' or NUL, not starting with '.'")
+        if let problem = DatabaseNameRule.problem(with: name) {
+            throw ChargelineError(.badInput, "invalid database name: \(problem)")
         }
     }
 

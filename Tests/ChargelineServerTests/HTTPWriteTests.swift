@@ -86,6 +86,20 @@ struct HTTPWriteTests {
         }
     }
 
+    @Test("database names with control or text-direction characters, or reserved ones, are 400 and nothing is stored")
+    func unsafeDatabaseNames() async throws {
+        try await withServer { server, sink in
+            try await TestConnection.with(port: server.httpPort!) { c in
+                for db in ["evil%E2%80%AEtxt", "a%0Ab", "a%1B%5B31m", "snapshots"] {
+                    let response = try await c.request("POST", "/write?db=\(db)", body: Array("m v=1 1\n".utf8))
+                    #expect(response.status == 400, "\(db)")
+                    #expect(response.body.contains("invalid db parameter: database name"), "\(response.body)")
+                }
+            }
+            #expect(sink.writeCount == 0)
+        }
+    }
+
     @Test("a gzip body is decompressed")
     func gzipBody() async throws {
         try await withServer { server, sink in
