@@ -208,6 +208,11 @@ struct ServeCommand: AsyncParsableCommand {
             try? await server.shutdown()
             throw fail(error)
         }
+        for (name, address) in [("HTTP API", server.httpAddress), ("line protocol over TCP", server.lineProtocolAddress)] {
+            if let address, !Self.isLoopback(Self.hostPart(address)) {
+                logger.warning("the \(name) listens on \(Self.hostPart(address)), beyond this machine, and Chargeline has no authentication yet: anyone who reaches it can write and read every database. Bind 127.0.0.1 (the default) and expose it through a proxy that authenticates, or a firewall")
+            }
+        }
         var banner = "Chargeline \(ChargelineVersion.string) serving \(dataOptions.data)\n"
         if let a = server.httpAddress, let p = server.httpPort {
             banner += "  InfluxDB 1.x HTTP API: http://\(Self.hostPart(a)):\(p)  (POST /write?db=NAME, GET /ping, /query, /report/daily)\n"
@@ -287,6 +292,11 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// `[IPv4]127.0.0.1/127.0.0.1:8086` -> `127.0.0.1`.
+    /// Whether `host` (an address as `hostPart` prints it) is a loopback address.
+    static func isLoopback(_ host: String) -> Bool {
+        host.hasPrefix("127.") || host == "::1" || host == "localhost"
+    }
+
     static func hostPart(_ address: String) -> String {
         var s = Substring(address)
         if let close = s.firstIndex(of: "]") { s = s[s.index(after: close)...] }
