@@ -52,6 +52,21 @@ import Testing
         #expect(report.databases[0].partitions.count == 1)
     }
 
+    /// One unterminated quote, then 396 good lines: all 396 are imported, the error names
+    /// line 1 where the quote opened, and the summary counts the rejected line.
+    @Test func importKeepsTheGoodLinesAfterAnUnterminatedQuote() throws {
+        let dir = NSTemporaryDirectory() + "chargeline-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var lines = ["telemetry,pile=P1,gun=1 note=\"pile rebooted,status=2i 1763596800"]
+        for n in 1...396 { lines.append("telemetry,pile=P1,gun=1 voltage=400.\(n % 10),status=3i \(1_763_596_800 + n)") }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/q.lp", atomically: true, encoding: .utf8)
+        let (status, out) = try ChildProcess.run(["import", "--data", dir + "/data", "--db", "t", "--precision", "s", dir + "/q.lp"])
+        #expect(status == 3, "\(out)")
+        #expect(out.contains("q.lp:1:30: unterminated string opened at line 1"), "\(out)")
+        #expect(out.contains("imported 396 rows") && out.contains("1 line rejected"), "\(out)")
+    }
+
     @Test func badArgumentsExitTwoWithAMessage() throws {
         let (status, out) = try ChildProcess.run(["query", "--data", "/nonexistent", "SELECT * FROM m"])
         #expect(status != 0)
