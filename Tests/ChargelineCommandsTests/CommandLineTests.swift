@@ -67,6 +67,25 @@ import Testing
         #expect(out.contains("imported 396 rows") && out.contains("1 line rejected"), "\(out)")
     }
 
+    /// `rollup --from X --to Y` recomputes only [X, Y), and reports those buckets as
+    /// recomputed, not new.
+    @Test func rollupBackfillStopsAtTo() throws {
+        let dir = NSTemporaryDirectory() + "chargeline-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let start = 1_763_596_800  // 2025-11-20T00:00:00Z; two days every 10 minutes
+        let lines = (0..<288).map { "telemetry,pile=P1,gun=1 voltage=\(400 + $0 % 10) \(start + $0 * 600)" }
+        try lines.joined(separator: "\n").write(toFile: dir + "/a.lp", atomically: true, encoding: .utf8)
+        let data = dir + "/data"
+        #expect(try ChildProcess.run(["import", "--data", data, "--db", "t", "--precision", "s", dir + "/a.lp"]).0 == 0)
+        let (rs, r) = try ChildProcess.run(["rollup", "--data", data, "--now", "2025-11-23T00:00:00Z"])
+        #expect(rs == 0 && r.contains("t: 48 new and 0 recomputed buckets"), "\(r)")
+        let (bs, b) = try ChildProcess.run(["rollup", "--data", data, "--from", "2025-11-20T00:00:00Z", "--to", "2025-11-20T06:00:00Z",
+                                            "--now", "2025-11-23T00:00:00Z"])
+        #expect(bs == 0 && b.contains("t: 0 new and 6 recomputed buckets"), "\(b)")
+        #expect(b.contains("watermark 2025-11-22T23:00:00Z"), "\(b)")
+    }
+
     @Test func badArgumentsExitTwoWithAMessage() throws {
         let (status, out) = try ChildProcess.run(["query", "--data", "/nonexistent", "SELECT * FROM m"])
         #expect(status != 0)
