@@ -86,6 +86,37 @@ import Testing
         #expect(b.contains("watermark 2025-11-22T23:00:00Z"), "\(b)")
     }
 
+    /// The README's `serve --config chargeline.example.toml` after an import keeps the data;
+    /// a policy that would drop imported data says so at start, partition by partition.
+    @Test func exampleConfigKeepsImportedDataAndRetentionWarnsAtStart() throws {
+        let dir = NSTemporaryDirectory() + "chargeline-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let start = 1_763_596_800  // 2025-11-20T00:00:00Z; two days every 10 minutes
+        let lines = (0..<288).map { "telemetry,pile=P1,gun=1 voltage=\(400 + $0 % 10) \(start + $0 * 600)" }
+        try lines.joined(separator: "\n").write(toFile: dir + "/a.lp", atomically: true, encoding: .utf8)
+        let data = dir + "/data"
+        #expect(try ChildProcess.run(["import", "--data", data, "--db", "t", "--precision", "s", dir + "/a.lp"]).0 == 0)
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("chargeline.example.toml").path
+        let (es, e) = try ChildProcess.run(["retention", "--data", data, "--config", example, "--dry-run"])
+        #expect(es == 0 && e.contains("nothing past its retention"), "\(e)")
+
+        try "[retention]\nraw = \"1d\"\n".write(toFile: dir + "/c.toml", atomically: true, encoding: .utf8)
+        let server = try ChildProcess(["serve", "--data", data, "--config", dir + "/c.toml", "--http", "127.0.0.1:0", "--lp-tcp", "off"])
+        #expect(server.waitFor("stop with Ctrl-C"), "server did not start: \(server.text)")
+        server.kill(SIGINT)
+        _ = server.wait()
+        let out = server.text
+        #expect(out.contains("WARNING: the retention policy in \(dir)/c.toml will remove data from this store (at the first "
+                             + "retention run, about 1m after start, then every 1h)"), "\(out)")
+        #expect(out.contains("drop t raw partition 20251120T000000Z: 144 rows"), "\(out)")
+        #expect(out.contains("drop t raw partition 20251121T000000Z: 144 rows"), "\(out)")
+        #expect(out.contains("in all 2 partition(s), 288 rows"), "\(out)")
+        #expect(!out.contains("serving") || out.range(of: "WARNING")!.lowerBound < out.range(of: "serving")!.lowerBound,
+                "the warning comes before the server answers: \(out)")
+    }
+
     @Test func badArgumentsExitTwoWithAMessage() throws {
         let (status, out) = try ChildProcess.run(["query", "--data", "/nonexistent", "SELECT * FROM m"])
         #expect(status != 0)
