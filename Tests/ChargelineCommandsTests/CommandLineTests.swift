@@ -122,8 +122,35 @@ import Testing
         #expect(status != 0)
         #expect(out.contains("does not exist"), "\(out)")
         let (s2, o2) = try ChildProcess.run(["serve", "--http", "nope"])
-        #expect(s2 == 64 || s2 == 2 || s2 == 1, "\(s2)")
+        #expect(s2 == 2, "bad arguments exit 2, as --help says: \(s2)")
         #expect(o2.contains("--http takes host:port"), "\(o2)")
+        let (s3, o3) = try ChildProcess.run(["import", "--precision", "fortnights", "a.lp"])
+        #expect(s3 == 2 && o3.contains("--precision must be"), "\(s3) \(o3)")
+        let (s4, o4) = try ChildProcess.run(["rollup", "--data", "/nonexistent", "--to", "2026-01-01"])
+        #expect(s4 == 2 && o4.contains("--to needs --from"), "\(s4) \(o4)")
+        let (s5, o5) = try ChildProcess.run(["--help"])
+        #expect(s5 == 0 && o5.contains("2 bad arguments"), "\(o5)")
+    }
+
+    /// One "error" per message: the query engine's own "error at line ..." is not prefixed
+    /// again, and a bind failure names the system's reason once.
+    @Test func errorMessagesSayErrorAndErrnoOnce() throws {
+        let dir = NSTemporaryDirectory() + "chargeline-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "m f=1 1\n".write(toFile: dir + "/a.lp", atomically: true, encoding: .utf8)
+        #expect(try ChildProcess.run(["import", "--data", dir + "/data", "--db", "t", dir + "/a.lp"]).0 == 0)
+        let (qs, q) = try ChildProcess.run(["query", "--data", dir + "/data", "--db", "t", "SELECT f FROM m WHERE time > 'abc'"])
+        #expect(qs == 1 && q.contains("cannot read time 'abc'") && !q.lowercased().contains("error: error"), "\(q)")
+
+        let server = try ChildProcess(["serve", "--data", dir + "/data", "--http", "127.0.0.1:0", "--lp-tcp", "off"])
+        #expect(server.waitFor("stop with Ctrl-C"), "\(server.text)")
+        let port = try #require(CrashRecoveryTests.port(in: server.text))
+        let (bs, b) = try ChildProcess.run(["serve", "--data", dir + "/other", "--http", "127.0.0.1:\(port)", "--lp-tcp", "off"])
+        server.kill(SIGINT)
+        _ = server.wait()
+        #expect(bs == 1 && b.contains("cannot listen for"), "\(b)")
+        #expect(b.components(separatedBy: "Address already in use").count == 2, "the reason once: \(b)")
     }
 
     @Test func rollupRetentionAndConfiguration() throws {
