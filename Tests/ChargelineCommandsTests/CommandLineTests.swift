@@ -117,6 +117,25 @@ import Testing
                 "the warning comes before the server answers: \(out)")
     }
 
+    /// A misspelt configuration key is an error naming the file and line, not a silent default.
+    @Test func unknownConfigurationKeysAreRejectedWithTheLine() throws {
+        let dir = NSTemporaryDirectory() + "chargeline-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let cases = [
+            ("[storage]\nfsync = \"never\"\n\n[rollup]\nenabeld = false\n", "c.toml:5: rollup.enabeld: unknown key (known: enabled, grace"),
+            ("[retention]\nraw = \"30d\"\n[retention.databases.t]\nraw = \"60d\"\nrollups = \"1y\"\n",
+             "c.toml:5: retention.databases.t.rollups: unknown key (known: raw, rollup, measurements)"),
+            ("# settings\n[storge]\nfsync = \"never\"\n", "c.toml:2: storge: unknown section"),
+            ("[retention]\nraw = 5\n", "c.toml:2: retention.raw: expected a duration"),
+        ]
+        for (text, message) in cases {
+            try text.write(toFile: dir + "/c.toml", atomically: true, encoding: .utf8)
+            let (status, out) = try ChildProcess.run(["retention", "--data", dir + "/data", "--config", dir + "/c.toml", "--dry-run"])
+            #expect(status == 1 && out.contains(message), "\(out)")
+        }
+    }
+
     @Test func badArgumentsExitTwoWithAMessage() throws {
         let (status, out) = try ChildProcess.run(["query", "--data", "/nonexistent", "SELECT * FROM m"])
         #expect(status != 0)
