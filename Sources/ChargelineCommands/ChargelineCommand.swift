@@ -1,4 +1,5 @@
 public import ArgumentParser
+import Foundation
 
 /// The root command: lists the subcommands and nothing else.
 public struct ChargelineCommand: AsyncParsableCommand {
@@ -14,6 +15,31 @@ public struct ChargelineCommand: AsyncParsableCommand {
                       CompactCommand.self, RollupCommand.self, RetentionCommand.self, ReportCommand.self])
 
     public init() {}
+
+    /// Parses and runs a command as ArgumentParser's `main()` does, but exits with 2 (as
+    /// `--help` says, and as most Unix tools do) for bad arguments, where ArgumentParser uses
+    /// 64 (`EX_USAGE`). The message and usage text are the same.
+    public static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                Terminal.error(fullMessage(for: error))
+                Foundation.exit(ExitCode.badArguments.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+extension ExitCode {
+    /// Exit code 2: the arguments were wrong (unknown option, missing value, bad combination).
+    static let badArguments = ExitCode(2)
 }
 
 /// The product version, reported by `--version` and in HTTP headers.

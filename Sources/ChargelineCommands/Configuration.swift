@@ -69,13 +69,21 @@ struct Configuration {
             throw ChargelineError(.badInput, "\(path): \(error)")
         }
         var c = Configuration()
-        try c.apply(table, path: path)
+        try c.apply(table, path: path, text: text)
         return c
     }
 
-    private mutating func apply(_ t: TOMLTable, path: String) throws {
+    private mutating func apply(_ t: TOMLTable, path: String, text: String) throws {
         func fail(_ key: String, _ what: String) -> ChargelineError {
-            ChargelineError(.badInput, "\(path): \(key): \(what)")
+            let at = ConfigurationKeyLocator.line(of: key, in: text).map { ":\($0)" } ?? ""
+            return ChargelineError(.badInput, "\(path)\(at): \(key): \(what)")
+        }
+        /// Rejects keys of `table` (at dotted `prefix`) not in `known`: a misspelt key would
+        /// otherwise be ignored and its default used without a word.
+        func onlyKnown(_ table: TOMLTable, _ prefix: String, _ known: [String]) throws {
+            for k in table.keys.sorted() where !known.contains(k) {
+                throw fail("\(prefix).\(k)", "unknown key (known: \(known.joined(separator: ", ")))")
+            }
         }
         func duration(_ v: (any TOMLValueConvertible)?, _ key: String) throws -> Int64? {
             guard let v else { return nil }
@@ -84,9 +92,10 @@ struct Configuration {
             do { return try TimeParser.duration(s) } catch { throw fail(key, "\(error)") }
         }
         let known = ["storage", "rollup", "retention", "report"]
-        for key in t.keys where !known.contains(key) { throw fail(key, "unknown section (known: \(known.joined(separator: ", ")))") }
+        for key in t.keys.sorted() where !known.contains(key) { throw fail(key, "unknown section (known: \(known.joined(separator: ", ")))") }
 
         if let s = t["storage"]?.table {
+            try onlyKnown(s, "storage", ["fsync", "index_cache_mb"])
             if let f = s["fsync"] {
                 guard let text = f.string, let p = FsyncPolicy(parsing: text) else { throw fail("storage.fsync", "always, never or an interval such as \"100ms\"") }
                 options.fsync = p
@@ -97,6 +106,7 @@ struct Configuration {
             }
         }
         if let r = t["rollup"]?.table {
+            try onlyKnown(r, "rollup", ["enabled", "grace", "interval", "counters"])
             if let e = r["enabled"] {
                 guard let b = e.bool else { throw fail("rollup.enabled", "true or false") }
                 options.rollup.enabled = b
@@ -109,8 +119,7 @@ struct Configuration {
             }
         }
         if let r = t["report"]?.table {
-            let keys = ["folder", "formats", "time_zone", "level", "database", "max_gap", "interval"]
-            for k in r.keys where !keys.contains(k) { throw fail("report.\(k)", "unknown key (known: \(keys.joined(separator: ", ")))") }
+            try onlyKnown(r, "report", ["folder", "formats", "time_zone", "level", "database", "max_gap", "interval"])
             func text(_ k: String) throws -> String? {
                 guard let v = r[k] else { return nil }
                 guard let s = v.string else { throw fail("report.\(k)", "expected a string") }
@@ -128,6 +137,7 @@ struct Configuration {
             report.interval = try duration(r["interval"], "report.interval")
         }
         if let r = t["retention"]?.table {
+            try onlyKnown(r, "retention", ["raw", "rollup", "interval", "measurements", "databases"])
             func policy(_ table: TOMLTable, _ prefix: String) throws -> RetentionPolicy {
                 var p = RetentionPolicy()
                 p.raw = try duration(table["raw"], prefix + ".raw")
@@ -144,6 +154,7 @@ struct Configuration {
             if let dbs = r["databases"]?.table {
                 for name in dbs.keys {
                     guard let dt = dbs[name]?.table else { throw fail("retention.databases.\(name)", "expected a table") }
+                    try onlyKnown(dt, "retention.databases.\(name)", ["raw", "rollup", "measurements"])
                     var p = try policy(dt, "retention.databases.\(name)")
                     if dt["raw"] == nil { p.raw = options.retention.defaultPolicy.raw }
                     if dt["rollup"] == nil { p.rollup = options.retention.defaultPolicy.rollup }

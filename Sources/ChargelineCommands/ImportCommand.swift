@@ -113,7 +113,7 @@ struct ImportCommand: ParsableCommand {
         let rows = tracker.rows, values = tracker.values
         print("imported \(rows) rows, \(values) values from \(files.count) file(s) in \(Terminal.format(seconds, 2)) s: "
               + "\(Terminal.format(Double(rows) / max(seconds, 1e-9), 0)) rows/s, \(Terminal.format(Double(values) / max(seconds, 1e-9), 0)) values/s"
-              + (badLines > 0 ? "; \(badLines) lines rejected" : ""))
+              + (badLines > 0 ? "; \(badLines) line\(badLines == 1 ? "" : "s") rejected" : ""))
         return badLines > 0 ? .partial : .success
     }
 

@@ -21,6 +21,7 @@ struct DailyReportCommand: ParsableCommand {
             Opens the data directory read-only, so it runs beside a server on the same directory; \
             with --server it asks a running server instead (same figures). Reads the hourly \
             rollups where they cover the days and raw data elsewhere (docs/reports.md).
+            --date and --to also take today and yesterday (in --tz). Without --out the report goes to stdout.
             Example: chargeline report daily --data ./data --date 2026-11-20 --tz Asia/Shanghai --level pile --format html --out day.html
             """)
 
@@ -31,10 +32,10 @@ struct DailyReportCommand: ParsableCommand {
     @Option(help: "Database to read.")
     var db: String = "chargeline"
 
-    @Option(help: ArgumentHelp("First local day, YYYY-MM-DD.", valueName: "YYYY-MM-DD"))
+    @Option(help: ArgumentHelp("First local day: YYYY-MM-DD, today or yesterday (in --tz).", valueName: "YYYY-MM-DD"))
     var date: String
 
-    @Option(help: ArgumentHelp("Last local day (inclusive), YYYY-MM-DD; default --date.", valueName: "YYYY-MM-DD"))
+    @Option(help: ArgumentHelp("Last local day (inclusive): YYYY-MM-DD, today or yesterday; default --date.", valueName: "YYYY-MM-DD"))
     var to: String?
 
     @Option(help: ArgumentHelp("Time zone of the day boundaries, e.g. Asia/Shanghai (default: the machine's).", valueName: "zone"))
@@ -47,10 +48,10 @@ struct DailyReportCommand: ParsableCommand {
     var level: String = "gun"
 
     @Option(help: "Output format: csv, json or html.")
-    var format: Format
+    var format: Format = .csv
 
-    @Option(help: ArgumentHelp("Output file (- for stdout).", valueName: "file"))
-    var out: String
+    @Option(help: ArgumentHelp("Output file; - or none for stdout.", valueName: "file"))
+    var out: String = "-"
 
     @Option(name: .customLong("max-gap"), help: ArgumentHelp("Longest sample gap that counts in full (charging, fault and online time).", valueName: "duration"))
     var maxGap: String = "5m"
@@ -66,9 +67,10 @@ struct DailyReportCommand: ParsableCommand {
         guard let level = ReportLevel(rawValue: level) else {
             throw ValidationError("--level must be gun, pile or station (got \(level))")
         }
-        var query = DailyReportQuery(date: date)
+        let zone = tz.flatMap(TimeZone.init(identifier:)) ?? .current
+        var query = DailyReportQuery(date: Self.day(date, in: zone))
         query.database = db
-        query.to = to
+        query.to = to.map { Self.day($0, in: zone) }
         query.timeZone = tz
         query.station = station
         query.level = level
@@ -101,5 +103,22 @@ struct DailyReportCommand: ParsableCommand {
         } catch {
             throw fail(error)
         }
+    }
+
+    /// `today` and `yesterday` as the local date in `zone` (YYYY-MM-DD); any other text as is
+    /// (the report checks it).
+    static func day(_ text: String, in zone: TimeZone, now: Date = Date()) -> String {
+        let offset: Int
+        switch text.lowercased() {
+        case "today": offset = 0
+        case "yesterday": offset = -1
+        default: return text
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let day = calendar.date(byAdding: .day, value: offset, to: now) ?? now
+        let c = calendar.dateComponents([.year, .month, .day], from: day)
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(c.year ?? 1970)-\(two(c.month ?? 1))-\(two(c.day ?? 1))"
     }
 }

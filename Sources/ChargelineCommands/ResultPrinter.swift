@@ -15,7 +15,7 @@ struct ResultPrinter {
             throw ChargelineError(.badInput, "the answer is not InfluxDB JSON: \(body.prefix(200))")
         }
         if let e = root.error {
-            Terminal.error("error: " + e)
+            Terminal.error(errorLine(e))
             return true
         }
         var failed = false
@@ -23,7 +23,7 @@ struct ResultPrinter {
         var csvHeader: [String]? = nil
         for result in root.results ?? [] {
             if let e = result.error {
-                Terminal.error("error: " + e)
+                Terminal.error(errorLine(e))
                 failed = true
                 continue
             }

@@ -12,7 +12,9 @@ struct RollupCommand: ParsableCommand {
         discussion: """
             `serve` does this on a schedule; run it by hand with the server stopped (the data \
             directory lock says so). Without --from/--to: every complete hour since the last run, \
-            plus the hours late rows touched. With --from/--to: every hour in the range again.
+            plus the hours late rows touched. With --from/--to: every complete hour in [--from, --to) \
+            again (reported as recomputed; hours never rolled up before as new) and the hours late \
+            rows touched, nothing after --to.
             """)
 
     @OptionGroup var dataOptions: DataOptions

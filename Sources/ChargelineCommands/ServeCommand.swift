@@ -176,7 +176,11 @@ struct ServeCommand: AsyncParsableCommand {
             store = try Store(directory: dataOptions.data, options: storageOptions, logger: Logger(label: "chargeline.storage"))
             StoreMetrics.register(store: store, on: metrics)
             for line in store.openReport { logger.info("\(line)") }
-            logger.info("opened data directory \(dataOptions.data) in \(Terminal.format(store.openMilliseconds, 1)) ms (fsync \(store.options.fsync), rollups \(store.options.rollup.enabled ? "every \(store.options.rollup.interval / 1_000_000_000) s, grace \(store.options.rollup.grace / 1_000_000_000) s" : "off"))")
+            let rollups = store.options.rollup.enabled
+                ? "every \(DurationText.format(nanoseconds: store.options.rollup.interval)), grace \(DurationText.format(nanoseconds: store.options.rollup.grace))"
+                : "off"
+            logger.info("opened data directory \(dataOptions.data) in \(Terminal.format(store.openMilliseconds, 1)) ms (fsync \(store.options.fsync), rollups \(rollups))")
+            try warnOfRetention(store, logger: logger)
             let engine = QueryEngine(store: store, limits: QueryLimits(timeoutSeconds: queryTimeout, maxPointsScanned: maxPoints))
             backend.attach(sink: StorageSink(store: store), queryHandler: EngineQueryHandler(engine: engine),
                            reportHandler: StoreReportHandler(store: store))
@@ -246,6 +250,17 @@ struct ServeCommand: AsyncParsableCommand {
             throw fail(error)
         }
         logger.info("stopped cleanly; \(server.stats)")
+    }
+
+    /// Logs, loudly and before anything is served, every partition the configured retention
+    /// would remove: a dry run of retention at start. Serve's first retention run comes one
+    /// rollup interval after the start (the scheduler's first tick).
+    private func warnOfRetention(_ store: Store, logger: Logger) throws {
+        let r = store.options.retention
+        guard r.defaultPolicy != RetentionPolicy() || r.databases.values.contains(where: { $0 != RetentionPolicy() }) else { return }
+        let lines = RetentionPreview.warning(try store.applyRetention(dryRun: true), firstRun: store.options.rollup.interval,
+                                             every: r.interval, config: dataOptions.config)
+        for line in lines { logger.warning("\(line)") }
     }
 
     /// Starts `ykcProcesses` gateway children of this executable on the YKC port, each with

@@ -36,8 +36,13 @@ public struct ChargelineError: Error, Sendable, CustomStringConvertible {
         self.cause = cause
     }
 
+    /// The message, then the cause in parentheses unless the message already quotes it
+    /// (messages often say `...: \(error); do this`, and the errno text twice helps no one).
     public var description: String {
-        if let cause { return "\(message) (\(cause))" }
+        if let cause {
+            let text = "\(cause)"
+            if !text.isEmpty && !message.contains(text) { return "\(message) (\(text))" }
+        }
         return message
     }
 }

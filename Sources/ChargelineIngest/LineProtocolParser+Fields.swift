@@ -93,7 +93,8 @@ extension LineProtocolParser {
 
     /// Scans a quoted string value (`p[start]` is the opening quote) and returns the index after
     /// the closing quote. The value may contain newlines; the cursor then moves to the physical
-    /// line holding the closing quote. An unterminated string fails at the opening quote and
+    /// line holding the closing quote, and `spanningString` records the opening quote (for the
+    /// error if the line fails later). An unterminated string fails at the opening quote and
     /// leaves the cursor where it was, so parsing resumes on the next physical line.
     mutating func scanString(_ cursor: inout LineCursor, from start: Int, into token: inout FieldToken) throws(LineFailure) -> Int {
         let p = cursor.base
@@ -114,7 +115,11 @@ extension LineProtocolParser {
                 continue
             }
             guard segment.rawEnd < segment.count else {
-                throw LineFailure(start, "unterminated string: no closing '\"' for this field value; escape quotes inside strings as \\\"")
+                // Physical lines from the opening one to the end, not counting the empty one
+                // after a final newline.
+                let spanned = segment.line - cursor.line + (segment.lineStart < segment.count ? 1 : 0)
+                throw LineFailure(start, "unterminated string opened at line \(cursor.line): no closing '\"' in the "
+                    + "\(spanned) line(s) to the end of the input; escape quotes inside strings as \\\"")
             }
             segment.line += 1
             segment.enter(at: segment.rawEnd + 1)
@@ -137,6 +142,7 @@ extension LineProtocolParser {
                 k += 1
             }
         }
+        if segment.line != cursor.line && spanningString < 0 { spanningString = start }
         cursor = segment
         return j + 1
     }

@@ -26,10 +26,14 @@ public import ChargelineCore
 /// - The timestamp is an optional signed integer in the configured precision; the result in
 ///   nanoseconds must lie in InfluxDB's range `[Int64.min + 2, Int64.max - 1]`.
 ///
-/// Differences from InfluxDB, both deliberate: a string value left unterminated rejects only
-/// its own line (parsing resumes after the first newline following the opening quote)
-/// instead of swallowing the rest of the body; tags are ordered by their unescaped keys (the
-/// canonical `SeriesKey` order) rather than their escaped bytes.
+/// Differences from InfluxDB, both deliberate: a string value that spans lines is accepted
+/// only when it closes and the rest of its line parses. Otherwise (the quote never closes, or
+/// closes on a later line which then fails, the usual sign of a missing quote) the error names
+/// the line and column of the opening quote and how many lines the string spanned, and
+/// parsing resumes on the physical line after the opening one, so one stray quote rejects only
+/// its own line instead of silently taking the good lines up to the next quote with it. Tags
+/// are ordered by their unescaped keys (the canonical `SeriesKey` order) rather than their
+/// escaped bytes.
 ///
 /// The parser keeps scratch buffers between calls, so parsing allocates nothing per line
 /// once they have grown (only the builder's buffer and the caller's arrays grow). A parser is
@@ -56,6 +60,9 @@ public struct LineProtocolParser: Sendable {
     var slowOrder: [Int] = []
     /// NUL-terminated copy of a float for the `strtod` fallback.
     var floatText: [CChar] = []
+    /// Offset of the opening quote of the current line's first string value that spanned
+    /// physical lines, or -1.
+    var spanningString = -1
 
     /// A parser for one precision.
     /// - Parameters:
@@ -90,19 +97,35 @@ public struct LineProtocolParser: Sendable {
         var pos = 0
         while pos < body.count {
             cursor.enter(at: pos)
-            let pointLine = cursor.line
+            let opening = cursor
+            spanningString = -1
             do throws(LineFailure) {
                 if try parseLine(&cursor, into: &builder) {
-                    pointLines.append(Int32(truncatingIfNeeded: pointLine))
+                    pointLines.append(Int32(truncatingIfNeeded: opening.line))
                 }
             } catch {
-                errors.append(LineProtocolError.locate(
-                    body, offset: error.offset, knownLine: cursor.line, knownLineStart: cursor.lineStart,
-                    message: error.message))
+                if spanningString >= 0 && cursor.line != opening.line {
+                    // A string closed on a later line and the line failed after it: most
+                    // likely a quote is missing on the opening line and the "string" ran over
+                    // good lines to the next quote. Report the opening quote and parse the
+                    // lines after the opening one on their own.
+                    let spanned = cursor.line - opening.line + 1
+                    errors.append(LineProtocolError.locate(
+                        body, offset: spanningString, knownLine: opening.line, knownLineStart: opening.lineStart,
+                        message: "string opened at line \(opening.line) spans \(spanned) lines to a closing '\"' on line "
+                            + "\(cursor.line), and the line fails after it (\(error.message)); a quote is probably "
+                            + "missing: lines \(opening.line + 1)-\(cursor.line) were parsed on their own"))
+                    cursor = opening
+                } else {
+                    errors.append(LineProtocolError.locate(
+                        body, offset: error.offset, knownLine: cursor.line, knownLineStart: cursor.lineStart,
+                        message: error.message))
+                }
             }
-            // After a failure the cursor still holds the physical line of the failing byte
-            // (string scans commit line moves only on success), so the next line starts after
-            // its newline: a bad line never takes good ones with it.
+            // After a failure the cursor holds the line of the failing byte, or the opening
+            // line of a string that spanned lines (string scans commit line moves only on
+            // success), so the next line starts after its newline: a bad line never takes good
+            // ones with it.
             pos = cursor.rawEnd + 1
             cursor.line += 1
         }

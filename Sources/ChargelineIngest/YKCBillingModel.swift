@@ -44,7 +44,7 @@ public struct YKCBillingModel: Sendable, Equatable {
     public static func parse(_ text: String, source: String) throws -> YKCBillingModel {
         var model = YKCBillingModel.standard
         var seen = Set<String>()
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, rawLine) in YKCConfigText.lines(text).enumerated() {
             let lineNumber = index + 1
             let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first
                 .map { $0.trimmingWhitespace() } ?? ""

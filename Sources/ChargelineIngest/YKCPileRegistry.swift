@@ -40,6 +40,9 @@ public struct YKCPileInfo: Sendable, Equatable {
 ///
 /// - The header line is optional (recognised by its first cell `pile`); `#` lines and blank
 ///   lines are skipped; cells are trimmed; no quoting (values may not contain commas).
+/// - Lines may end in LF, CRLF (Excel, Python's `csv`) or CR; a UTF-8 byte-order mark is ignored.
+/// - A file with lines but no pile entry (only a header, say) is an error, not an empty
+///   registry that silently rejects every pile.
 /// - The pile code is the 14 digits of the login frame's BCD code (A-F allowed).
 /// - `station` is required, the other columns may be empty or missing.
 /// - A pile listed twice is an error (which line wins would be a guess).
@@ -64,10 +67,12 @@ public struct YKCPileRegistry: Sendable {
     public static func parse(_ text: String, source: String) throws -> YKCPileRegistry {
         var entries: [UInt64: YKCPileInfo] = [:]
         var firstLine: [UInt64: Int] = [:]
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        var contentLines = 0
+        for (index, raw) in YKCConfigText.lines(text).enumerated() {
             let lineNumber = index + 1
             let line = raw.trimmingWhitespace()
             if line.isEmpty || line.hasPrefix("#") { continue }
+            contentLines += 1
             let cells = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingWhitespace() }
             if cells[0].lowercased() == "pile" { continue }
             func fail(_ m: String) -> YKCConfigError { YKCConfigError(source: source, line: lineNumber, m) }
@@ -83,6 +88,12 @@ public struct YKCPileRegistry: Sendable {
             firstLine[code] = lineNumber
             entries[code] = YKCPileInfo(station: cells[1], operatorName: cells.count > 2 ? cells[2] : "",
                                         model: cells.count > 3 ? cells[3] : "", ratedKilowatts: cells.count > 4 ? cells[4] : "")
+        }
+        // A registry with lines but no piles would reject every login (piles missing from a
+        // registry are rejected by default) without a word: say so instead.
+        if entries.isEmpty && contentLines > 0 {
+            throw YKCConfigError(source: source, line: 0, "no piles in \(contentLines) line(s): expected a line "
+                                 + "pile,station[,operator,model,rated_kw] per pile after the optional header")
         }
         return YKCPileRegistry(entries: entries)
     }

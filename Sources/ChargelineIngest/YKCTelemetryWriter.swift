@@ -15,22 +15,26 @@ public enum YKCTelemetryWriter {
         body(&builder)
     }
 
-    /// 0x13 -> `telemetry`: voltage, current, power, temperature, soc, battery_temperature,
-    /// energy, energy_with_loss, amount, charging_minutes, remaining_minutes, status, plugged,
-    /// holstered, fault_bits.
+    /// 0x13 -> `telemetry`: status, plugged, holstered, fault_bits always; voltage, current,
+    /// power, temperature, soc, battery_temperature, remaining_minutes only when the pile
+    /// measured them in the gun's state, and energy, energy_with_loss, amount,
+    /// charging_minutes only in a session (`YKCRealtimeData+Readings`, docs/schema.md). A
+    /// value the pile did not measure is left out, never stored as 0 or −50 °C.
     public static func add(_ d: YKCRealtimeData, keys: YKCSeriesKeys, timestamp: Int64, to b: inout WriteBatchBuilder) {
         withKey(keys.telemetry, &b) { b in
-            b.addFloat(name: name("voltage"), d.voltage)
-            b.addFloat(name: name("current"), d.current)
-            b.addFloat(name: name("power"), (Double(d.decivolts) * Double(d.deciamps) / 1000).rounded() / 100)
-            b.addFloat(name: name("temperature"), Double(d.gunTemperature))
-            b.addInteger(name: name("soc"), Int64(d.soc))
-            b.addFloat(name: name("battery_temperature"), Double(d.batteryTemperature))
-            b.addFloat(name: name("energy"), d.energy)
-            b.addFloat(name: name("energy_with_loss"), d.energyWithLoss)
-            b.addFloat(name: name("amount"), d.amount)
-            b.addInteger(name: name("charging_minutes"), Int64(d.chargingMinutes))
-            b.addInteger(name: name("remaining_minutes"), Int64(d.remainingMinutes))
+            if let v = d.measuredVoltage { b.addFloat(name: name("voltage"), v) }
+            if let a = d.measuredCurrent { b.addFloat(name: name("current"), a) }
+            if let p = d.measuredPower { b.addFloat(name: name("power"), p) }
+            if let t = d.measuredGunTemperature { b.addFloat(name: name("temperature"), t) }
+            if let soc = d.measuredSOC { b.addInteger(name: name("soc"), soc) }
+            if let t = d.measuredBatteryTemperature { b.addFloat(name: name("battery_temperature"), t) }
+            if d.isInSession {
+                b.addFloat(name: name("energy"), d.energy)
+                b.addFloat(name: name("energy_with_loss"), d.energyWithLoss)
+                b.addFloat(name: name("amount"), d.amount)
+                b.addInteger(name: name("charging_minutes"), Int64(d.chargingMinutes))
+            }
+            if let m = d.measuredRemainingMinutes { b.addInteger(name: name("remaining_minutes"), m) }
             b.addInteger(name: name("status"), Int64(d.status))
             b.addInteger(name: name("plugged"), Int64(d.plugged))
             b.addInteger(name: name("holstered"), Int64(d.holstered))
@@ -41,20 +45,24 @@ public enum YKCTelemetryWriter {
 
     /// 0x23 -> `bms`: voltage_demand, current_demand, charge_mode, bms_voltage, bms_current,
     /// cell_voltage_max, cell_voltage_group, soc, remaining_minutes, charger_voltage,
-    /// charger_current, charging_minutes, and the raw GB/T current words (`*_raw`).
+    /// charger_current, charging_minutes, and the raw GB/T current words (`*_raw`, always).
+    /// Fields whose raw value is 0 where 0 is not a reading are left out
+    /// (`YKCBMSDemand+Readings`, docs/schema.md).
     public static func add(_ d: YKCBMSDemand, keys: YKCSeriesKeys, timestamp: Int64, to b: inout WriteBatchBuilder) {
         withKey(keys.bms, &b) { b in
-            b.addFloat(name: name("voltage_demand"), Double(d.voltageDemandRaw) / 10)
-            b.addFloat(name: name("current_demand"), YKCBMSDemand.gbtAmperes(d.currentDemandRaw))
-            b.addInteger(name: name("charge_mode"), Int64(d.chargeMode))
-            b.addFloat(name: name("bms_voltage"), Double(d.bmsVoltageRaw) / 10)
-            b.addFloat(name: name("bms_current"), YKCBMSDemand.gbtAmperes(d.bmsCurrentRaw))
-            b.addFloat(name: name("cell_voltage_max"), d.cellVoltageMax)
-            b.addInteger(name: name("cell_voltage_group"), Int64(d.cellVoltageGroup))
-            b.addInteger(name: name("soc"), Int64(d.soc))
-            b.addInteger(name: name("remaining_minutes"), Int64(d.remainingMinutes))
+            if let v = d.measuredVoltageDemand { b.addFloat(name: name("voltage_demand"), v) }
+            if let a = d.measuredCurrentDemand { b.addFloat(name: name("current_demand"), a) }
+            if let m = d.measuredChargeMode { b.addInteger(name: name("charge_mode"), m) }
+            if let v = d.measuredBMSVoltage { b.addFloat(name: name("bms_voltage"), v) }
+            if let a = d.measuredBMSCurrent { b.addFloat(name: name("bms_current"), a) }
+            if let v = d.measuredCellVoltageMax {
+                b.addFloat(name: name("cell_voltage_max"), v)
+                b.addInteger(name: name("cell_voltage_group"), Int64(d.cellVoltageGroup))
+            }
+            if let soc = d.measuredSOC { b.addInteger(name: name("soc"), soc) }
+            if let m = d.measuredRemainingMinutes { b.addInteger(name: name("remaining_minutes"), m) }
             b.addFloat(name: name("charger_voltage"), Double(d.chargerVoltageRaw) / 10)
-            b.addFloat(name: name("charger_current"), YKCBMSDemand.gbtAmperes(d.chargerCurrentRaw))
+            if let a = d.measuredChargerCurrent { b.addFloat(name: name("charger_current"), a) }
             b.addInteger(name: name("charging_minutes"), Int64(d.chargingMinutes))
             b.addInteger(name: name("current_demand_raw"), Int64(d.currentDemandRaw))
             b.addInteger(name: name("bms_current_raw"), Int64(d.bmsCurrentRaw))
@@ -63,14 +71,18 @@ public enum YKCTelemetryWriter {
         }
     }
 
-    /// 0x25 -> `bms`: battery_temperature_max, battery_temperature_min, their probe numbers,
-    /// max_voltage_cell.
+    /// 0x25 -> `bms`: battery_temperature_max, battery_temperature_min (each with its probe
+    /// number, both left out for raw 0, the pile's "no reading"), max_voltage_cell.
     public static func add(_ d: YKCBMSStatus, keys: YKCSeriesKeys, timestamp: Int64, to b: inout WriteBatchBuilder) {
         withKey(keys.bms, &b) { b in
-            b.addFloat(name: name("battery_temperature_max"), Double(d.maxTemperature))
-            b.addFloat(name: name("battery_temperature_min"), Double(d.minTemperature))
-            b.addInteger(name: name("temperature_max_probe"), Int64(d.maxTemperatureProbe))
-            b.addInteger(name: name("temperature_min_probe"), Int64(d.minTemperatureProbe))
+            if d.maxTemperatureRaw != 0 {
+                b.addFloat(name: name("battery_temperature_max"), Double(d.maxTemperature))
+                b.addInteger(name: name("temperature_max_probe"), Int64(d.maxTemperatureProbe))
+            }
+            if d.minTemperatureRaw != 0 {
+                b.addFloat(name: name("battery_temperature_min"), Double(d.minTemperature))
+                b.addInteger(name: name("temperature_min_probe"), Int64(d.minTemperatureProbe))
+            }
             b.addInteger(name: name("max_voltage_cell"), Int64(d.maxVoltageCell))
             b.endPoint(timestamp: timestamp)
         }
@@ -108,7 +120,7 @@ public enum YKCTelemetryWriter {
             b.addFloat(name: name("meter_end"), r.meterEnd)
             b.addInteger(name: name("stop_reason"), Int64(r.stopReason))
             b.addInteger(name: name("trade_flag"), Int64(r.tradeFlag))
-            b.addUnsigned(name: name("card"), r.cardNumber)
+            if r.cardNumber != 0 { b.addUnsigned(name: name("card"), r.cardNumber) }
             var vin = r.vin
             if !vin.isEmpty { vin.withUTF8 { b.addString(name: name("vin"), UnsafeRawBufferPointer($0)) } }
             let periodNames: [(StaticString, StaticString, StaticString)] = [

@@ -97,8 +97,10 @@ extension Database {
     // MARK: - Runs
 
     /// Materialises every complete bucket since the watermark (complete = ends at least
-    /// `grace` before `now`), then recomputes the stale buckets. With `backfill`, recomputes
-    /// every bucket starting in that range as well. Safe to interrupt at any point.
+    /// `grace` before `now`), then recomputes the stale buckets. With `backfill`, step 1
+    /// computes only the complete buckets starting in that range instead: those below the watermark
+    /// are rewritten (counted as recomputed), those at or above it are new, and the watermark
+    /// advances only over new buckets contiguous with it. Safe to interrupt at any point.
     /// `isCancelled` is checked between steps; a cancelled run keeps what it persisted.
     /// `settle` > 0 skips stale buckets marked less than that long ago (ns): while late rows
     /// keep arriving for a bucket (a pile uploading its buffer), a scheduled run waits and
@@ -112,30 +114,42 @@ extension Database {
         var report = RollupRunReport()
         let target = RollupBucket.floorDiv(now &- options.rollup.grace, b) * b
 
-        // 1. New buckets, a day at a time (bounded memory), advancing the watermark after each.
+        // 1. New buckets (or the backfill range), a day at a time (bounded memory), advancing
+        // the watermark after each chunk of new buckets.
         lock.lock()
-        var from = rollupWatermark ?? earliestDataLocked().map { RollupBucket.floorDiv($0, b) * b }
+        // Where new buckets begin: the watermark, or before the first run the first data.
+        let firstNew = rollupWatermark ?? earliestDataLocked().map { RollupBucket.floorDiv($0, b) * b }
         lock.unlock()
+        var from = firstNew
+        var end = target
         if let backfill {
-            let lo = RollupBucket.floorDiv(backfill.start, b) * b
-            from = min(from ?? lo, lo)
+            from = RollupBucket.floorDiv(backfill.start, b) * b
+            // Up to the bucket holding the range's end, but no incomplete bucket.
+            end = min(target, RollupBucket.floorDiv(backfill.end &- 1, b) * b &+ b)
         }
-        let end = max(target, backfill.map { RollupBucket.floorDiv($0.end &- 1, b) * b &+ b } ?? target)
         if var cursor = from, cursor < end {
             let step = b * 24
             let total = Int((end - cursor) / b)
             var done = 0
             while cursor < end && !isCancelled() {
-                let chunkEnd = min(end, cursor &+ step)
+                var chunkEnd = min(end, cursor &+ step)
+                // A chunk is all rewrites or all new buckets, so each is counted as what it is.
+                let rewrite = firstNew.map { cursor < $0 } ?? false
+                if rewrite, let firstNew { chunkEnd = min(chunkEnd, firstNew) }
                 lock.lock()
                 rollupReadingUpTo = max(rollupReadingUpTo ?? .min, chunkEnd)
                 lock.unlock()
                 let sink = RollupSink(child: child)
                 let n = try rollupBuckets(TimeRange(start: cursor, end: chunkEnd), seriesKeys: nil, only: nil, sink: sink, report: &report)
                 try sink.finish()
-                report.bucketsWritten += n
+                if rewrite { report.bucketsRecomputed += n } else { report.bucketsWritten += n }
                 lock.lock()
-                if chunkEnd <= target, (rollupWatermark ?? .min) < chunkEnd { rollupWatermark = chunkEnd }
+                // Only over new buckets that continue the watermark: a backfill starting past
+                // it leaves a gap the next run still has to fill.
+                let watermark = rollupWatermark ?? firstNew
+                if !rewrite, chunkEnd <= target, let watermark, cursor <= watermark, watermark < chunkEnd {
+                    rollupWatermark = chunkEnd
+                }
                 lock.unlock()
                 try storeRollupState()
                 try rollupChunkHook?(done)
@@ -143,7 +157,7 @@ extension Database {
                 progress?(done, total)
                 cursor = chunkEnd
             }
-        } else if from == nil {
+        } else if firstNew == nil {
             // No data yet: start the watermark at the target so the first rows are "new".
             lock.lock()
             if rollupWatermark == nil && active.isEmpty && partitions.isEmpty { rollupWatermark = target }

@@ -38,8 +38,36 @@ import Testing
 
         let (bs, bo) = try ChildProcess.run(["report", "daily", "--data", data, "--date", "2026-11-20", "--level", "bay",
                                              "--format", "csv", "--out", "-"])
-        #expect(bs == 64, "\(bo)")
+        #expect(bs == 2, "\(bo)")
         #expect(bo.contains("--level must be gun, pile or station"))
+    }
+
+    /// `--date today` / `yesterday` in --tz, and the report on stdout without --out (CSV by default).
+    @Test func todayYesterdayAndStdoutByDefault() throws {
+        let dir = NSTemporaryDirectory() + "chargeline-report-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let now = Int(Date().timeIntervalSince1970)
+        let lines = (0..<5).map { "telemetry,station=S1,pile=P1,gun=1 energy=\(10 + $0),status=3i \(now - 300 + $0 * 60)" }
+        try lines.joined(separator: "\n").write(toFile: dir + "/a.lp", atomically: true, encoding: .utf8)
+        let data = dir + "/data"
+        #expect(try ChildProcess.run(["import", "--data", data, "--precision", "s", dir + "/a.lp"]).0 == 0)
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        func day(_ offset: Int) -> String {
+            let c = utc.dateComponents([.year, .month, .day], from: utc.date(byAdding: .day, value: offset, to: Date())!)
+            return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+        }
+        let today = day(0)
+        let (ts, t) = try ChildProcess.run(["report", "daily", "--data", data, "--date", "today", "--tz", "UTC"])
+        #expect(ts == 0, "\(t)")
+        let rows = t.split(separator: "\n").map(String.init)
+        #expect(rows.first?.hasPrefix("date,station,pile,gun,energy_kwh") == true, "\(t)")
+        // The samples lie in the last five minutes: today (UTC), unless the run straddles midnight.
+        #expect(rows.dropFirst().allSatisfy { $0.hasPrefix(today + ",S1,P1,1,") || $0.hasPrefix(day(-1) + ",S1,P1,1,") }, "\(t)")
+        let (ys, y) = try ChildProcess.run(["report", "daily", "--data", data, "--date", "yesterday", "--to", "today", "--tz", "UTC",
+                                            "--format", "json"])
+        #expect(ys == 0 && y.contains("\"\(day(-1))\"") && y.contains("\"\(today)\""), "\(y)")
     }
 
     /// Three Shanghai days of six guns, every minute with jitter, statuses and resets, as line

@@ -118,6 +118,47 @@ struct LineProtocolParserRejectTests {
         #expect(r.errors.first?.column == 5)
     }
 
+    /// The issue's import: one line with an unterminated quote, then 396 good lines. All 396
+    /// are stored and the one error names line 1, where the quote opened.
+    @Test func unterminatedQuoteThen396GoodLines() {
+        var lines = ["telemetry,pile=P1,gun=1 note=\"pile rebooted,status=2i 1"]
+        for n in 2...397 { lines.append("telemetry,pile=P1,gun=1 voltage=400.\(n % 10),status=3i \(n)") }
+        let r = parse(lines.joined(separator: "\n") + "\n")
+        #expect(r.points.count == 396)
+        #expect(r.pointLines == (2...397).map(Int32.init))
+        #expect(r.errors.count == 1)
+        #expect(r.errors.first?.line == 1)
+        #expect(r.errors.first?.column == 30)
+        #expect(r.errors.first?.message.contains("unterminated string opened at line 1") == true, "\(r.errors)")
+        #expect(r.errors.first?.message.contains("397 line(s)") == true, "\(r.errors)")
+    }
+
+    /// The same with a later line that has a string (as datagen's `--bad-every` writes): the
+    /// stray quote "closes" there and that line fails after it. The error names line 1 and the
+    /// span, and the 396 good lines and the later one are parsed on their own.
+    @Test func strayQuoteClosingOnALaterLineKeepsTheLinesBetween() {
+        var lines = ["telemetry,pile=P1,gun=1 note=\"pile rebooted,status=2i 1"]
+        for n in 2...397 { lines.append("telemetry,pile=P1,gun=1 voltage=400.\(n % 10),status=3i \(n)") }
+        lines.append("telemetry,pile=P1,gun=1 note=\"ok\",status=2i 398")
+        lines.append("telemetry,pile=P1,gun=1 status=2i 399")
+        let r = parse(lines.joined(separator: "\n"))
+        #expect(r.pointLines == (2...399).map(Int32.init))
+        #expect(r.points[396]["note"] == .string("ok"))
+        #expect(r.errors.map(\.line) == [1])
+        #expect(r.errors.first?.column == 30)
+        let message = r.errors.first?.message ?? ""
+        #expect(message.contains("string opened at line 1 spans 398 lines"), "\(message)")
+        #expect(message.contains("lines 2-398 were parsed on their own"), "\(message)")
+    }
+
+    /// A string that spans lines, closes and lets its line parse is a value (InfluxDB's rule).
+    @Test func multiLineStringThatClosesIsKept() {
+        let r = parse("m s=\"a\nb\nc\" 1\nm f=2 2")
+        #expect(r.errors.isEmpty)
+        #expect(r.pointLines == [1, 4])
+        #expect(r.points.first?["s"] == .string("a\nb\nc"))
+    }
+
     @Test func stringTooLong() {
         let long = String(repeating: "x", count: 65_537)
         expectRejected("m s=\"\(long)\"", column: 5, "string field value too long")
@@ -198,11 +239,16 @@ struct LineProtocolParserRejectTests {
         #expect(!e.excerpt.contains("\u{FFFD}"))
     }
 
-    @Test func errorAfterQuotedNewlineReportsPhysicalLine() {
+    /// A string that closes on line 2 whose line then fails: the error is at the opening quote
+    /// (line 1), says how far the string ran and why the line failed, and line 2 is parsed on
+    /// its own (and fails there too: `b"` is a measurement with a bad tag).
+    @Test func errorAfterQuotedNewlineReportsTheOpeningLine() {
         let r = parse("m s=\"a\nb\",f=zz 1\nm f=1 2")
         #expect(r.pointLines == [3])
-        #expect(r.errors.first?.line == 2)
-        #expect(r.errors.first?.column == 6)
-        #expect(r.errors.first?.excerpt == "b\",f=zz 1")
+        #expect(r.errors.map(\.line) == [1, 2])
+        #expect(r.errors.first?.column == 5)
+        #expect(r.errors.first?.excerpt == "m s=\"a")
+        let message = r.errors.first?.message ?? ""
+        #expect(message.contains("spans 2 lines to a closing '\"' on line 2") && message.contains("invalid field value"), "\(message)")
     }
 }

@@ -31,6 +31,36 @@ import Testing
         }
     }
 
+    /// A registry saved by Python's `csv` module or Excel: CRLF line ends (and Excel's BOM).
+    /// It used to load zero piles, silently, and every login was rejected.
+    @Test func registryWithCRLFLineEndsLoadsEveryPile() throws {
+        let text = "pile,station,operator,model,rated_kw\r\n32010600395600,S0001,GreenCharge,DC120,120\r\n"
+            + "20231212000010,S0002,GreenCharge,AC7,7\r\n"
+        for variant in [text, "\u{FEFF}" + text] {
+            let r = try YKCPileRegistry.parse(variant, source: "piles.csv")
+            #expect(r.count == 2)
+            #expect(r[0x32010600395600] == YKCPileInfo(station: "S0001", operatorName: "GreenCharge", model: "DC120", ratedKilowatts: "120"))
+            #expect(r[0x20231212000010]?.tags["rated_kw"] == "7")
+        }
+        #expect {
+            try YKCPileRegistry.parse("32010600395600,S1\r\n3201060039560,S2\r\n", source: "piles.csv")
+        } throws: { "\($0)".hasPrefix("piles.csv:2: pile code 3201060039560") }
+    }
+
+    /// Lines but no pile (a header alone) is an error naming the file, not an empty registry.
+    @Test func registryWithoutPilesIsAnError() throws {
+        #expect {
+            try YKCPileRegistry.parse("pile,station,operator,model,rated_kw\r\n", source: "piles.csv")
+        } throws: { "\($0)".hasPrefix("piles.csv: no piles in 1 line(s)") }
+        #expect(try YKCPileRegistry.parse("# no piles yet\n\n", source: "piles.csv").count == 0)
+    }
+
+    @Test func billingModelWithCRLFLineEnds() throws {
+        let m = try YKCBillingModel.parse("model = \"0100\"\r\nsharp = [1.20000, 0.80000]\r\nloss_ratio = 0\r\n", source: "billing.toml")
+        #expect(m.modelNumber == 0x0100)
+        #expect(m.prices[0] == 120_000)
+    }
+
     @Test func billingModelParses() throws {
         let m = try YKCBillingModel.parse("""
             model = "0100"

@@ -11,14 +11,7 @@ final class QueryFixture {
     let store: Store
     let engine: QueryEngine
 
-    init(lines: [String], database: String = "fleet", limits: QueryLimits = QueryLimits()) throws {
-        path = NSTemporaryDirectory() + "chargeline-query-" + UUID().uuidString
-        var options = StorageOptions()
-        options.backgroundMaintenance = false
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        store = try Store(directory: path, options: options, logger: logger)
-        try store.createDatabase(database)
+    convenience init(lines: [String], database: String = "fleet", limits: QueryLimits = QueryLimits()) throws {
         let body = Array(lines.joined(separator: "\n").utf8)
         var parser = LineProtocolParser(defaultTimestamp: 0)
         var builder = WriteBatchBuilder()
@@ -26,7 +19,19 @@ final class QueryFixture {
         var errors: [LineProtocolError] = []
         body.withUnsafeBytes { parser.parse($0, into: &builder, pointLines: &pointLines, errors: &errors) }
         if let e = errors.first { throw NSError(domain: "fixture", code: 1, userInfo: [NSLocalizedDescriptionKey: "\(e)"]) }
-        let outcome = store.writeAndWait(database: database, batch: builder.finish())
+        try self.init(batch: builder.finish(), database: database, limits: limits)
+    }
+
+    /// A store holding `batch` (points built by a protocol writer, e.g. `YKCTelemetryWriter`).
+    init(batch: WriteBatch, database: String = "fleet", limits: QueryLimits = QueryLimits()) throws {
+        path = NSTemporaryDirectory() + "chargeline-query-" + UUID().uuidString
+        var options = StorageOptions()
+        options.backgroundMaintenance = false
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        store = try Store(directory: path, options: options, logger: logger)
+        try store.createDatabase(database)
+        let outcome = store.writeAndWait(database: database, batch: batch)
         if let f = outcome.failure { throw f }
         engine = QueryEngine(store: store, limits: limits)
     }

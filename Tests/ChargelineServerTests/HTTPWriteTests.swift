@@ -46,6 +46,21 @@ struct HTTPWriteTests {
         }
     }
 
+    @Test("an unterminated quote then 396 good lines: 396 stored, the opening line named, 1 rejected")
+    func unterminatedQuoteKeepsTheLinesAfterIt() async throws {
+        try await withServer { server, sink in
+            var lines = ["telemetry,pile=P1,gun=1 note=\"pile rebooted,status=2i 1"]
+            for n in 2...397 { lines.append("telemetry,pile=P1,gun=1 voltage=400.\(n % 10),status=3i \(n)") }
+            let response = try await TestConnection.with(port: server.httpPort!) { c in
+                try await c.request("POST", "/write?db=d", body: Array((lines.joined(separator: "\n") + "\n").utf8))
+            }
+            #expect(response.status == 400)
+            #expect(response.body.contains("partial write: line 1, column 30: unterminated string opened at line 1"), "\(response.body)")
+            #expect(response.body.contains("(1 of 397 lines rejected, 396 points stored)"), "\(response.body)")
+            #expect(sink.points.count == 396)
+        }
+    }
+
     @Test("points the sink refuses are reported by line number")
     func sinkRejects() async throws {
         let sink = FakeSink()

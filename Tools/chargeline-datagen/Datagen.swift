@@ -9,9 +9,11 @@ struct Datagen: ParsableCommand {
         abstract: "Generate EV charging gun telemetry as InfluxDB line protocol.",
         discussion: """
             Guns are grouped 2 per pile and 10 piles per station (tags station=S0001, \
-            pile=P000001, gun=1|2), measurement `telemetry`, 7 fields per row: voltage, \
+            pile=P000001, gun=1|2), measurement `telemetry`, up to 7 fields per row: voltage, \
             current, temperature, soc (integer), energy (cumulative kWh meter), power, status \
-            (integer: 0 offline, 1 fault, 2 idle, 3 charging). Rows come in time order: every \
+            (integer: 0 offline, 1 fault, 2 idle, 3 charging). Only what the gun measured in \
+            its state is written (docs/schema.md): soc only while charging, no voltage, current \
+            or power in a fault or offline. Rows come in time order: every \
             gun's sample k before any gun's sample k+1. Output is a pure function of the options.
 
             Examples:

@@ -5,19 +5,22 @@ struct GenerationSummary {
     var rows: Int64 = 0
     var badLines: Int64 = 0
     var bytes: Int64 = 0
-    /// Field values in good rows (7 per row).
-    var values: Int64 { rows * Int64(TelemetryWriter.fieldsPerRow) }
+    /// Field values in good rows: 7 in a charging row, 6 idle (no `soc`), 3 in a fault or
+    /// offline (no `soc`, `voltage`, `current`, `power`).
+    var values: Int64 = 0
 }
 
 /// Turns gun simulations into line protocol, sample by sample: every gun's sample k is
 /// written before any gun's sample k+1, as rows arrive from a real fleet.
 ///
-/// Line shape (tags in hierarchy order station, pile, gun):
+/// Line shape (tags in hierarchy order station, pile, gun), charging, idle, fault:
 ///
 ///     telemetry,station=S0001,pile=P000001,gun=1 voltage=401.2,current=125.3,temperature=35.2,soc=57i,energy=12345.678,power=50.27,status=3i 1795132800123000000
+///     telemetry,station=S0001,pile=P000001,gun=1 voltage=400.1,current=0.0,temperature=21.3,energy=12345.678,power=0.00,status=2i 1795132800123000000
+///     telemetry,station=S0001,pile=P000001,gun=1 temperature=21.3,energy=12345.678,status=1i 1795132800123000000
+///
+/// A field the gun did not measure in its state is left out, not written as 0 (docs/schema.md).
 struct TelemetryWriter {
-    /// voltage, current, temperature, soc, energy, power, status.
-    static let fieldsPerRow = 7
     /// Longest possible line: prefix + field text (<= 7 x ~30) + timestamp; generous bound
     /// used for `reserve`.
     private static let maxFieldBytes = 512
@@ -98,24 +101,38 @@ struct TelemetryWriter {
                             lineNumber += 1
                         }
 
+                        // Only what the gun measured in its state (docs/schema.md): output
+                        // readings while charging and idle (the charger's standby voltage), not
+                        // in a fault or offline; SOC only from a vehicle that is charging.
+                        let output = reading.status == .charging || reading.status == .idle
+                        let soc = reading.status == .charging
                         out.append(prefix)
-                        out.append("voltage=")
-                        out.append(fixed: reading.decivolts, decimals: 1)
-                        out.append(",current=")
-                        out.append(fixed: reading.deciamps, decimals: 1)
-                        out.append(",temperature=")
+                        if output {
+                            out.append("voltage=")
+                            out.append(fixed: reading.decivolts, decimals: 1)
+                            out.append(",current=")
+                            out.append(fixed: reading.deciamps, decimals: 1)
+                            out.append(",")
+                        }
+                        out.append("temperature=")
                         out.append(fixed: reading.decidegrees, decimals: 1)
-                        out.append(",soc=")
-                        out.append(decimal: reading.soc)
-                        out.append("i,energy=")
+                        if soc {
+                            out.append(",soc=")
+                            out.append(decimal: reading.soc)
+                            out.append("i")
+                        }
+                        out.append(",energy=")
                         out.append(fixed: reading.wattHours, decimals: 3)
-                        out.append(",power=")
-                        out.append(fixed: reading.centikilowatts, decimals: 2)
+                        if output {
+                            out.append(",power=")
+                            out.append(fixed: reading.centikilowatts, decimals: 2)
+                        }
                         out.append(",status=")
                         out.append(decimal: UInt64(reading.status.rawValue))
                         out.append("i ")
                         out.append(decimal: stamp)
                         out.append(UInt8(ascii: "\n"))
+                        summary.values += 3 + (output ? 3 : 0) + (soc ? 1 : 0)
                         lineNumber += 1
                         summary.rows += 1
                     }
