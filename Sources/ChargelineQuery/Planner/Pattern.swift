@@ -1,12 +1,12 @@
-import Foundation
+import ChargelineRegex
 
-/// A compiled `/regex/` (ICU syntax via NSRegularExpression, close to Go's RE2 for the
-/// patterns dashboards send). `^literal$` and plain literals skip the regex engine.
-final class Pattern: @unchecked Sendable {
+/// A compiled `/regex/` in RE2 syntax (Go's `regexp`, as InfluxDB), matched in linear time by
+/// `LinearRegex`. `^literal$` and plain literals skip the regex engine.
+final class Pattern: Sendable {
     let source: String
     private let exact: String?
     private let substring: String?
-    private let regex: NSRegularExpression?
+    private let regex: LinearRegex?
 
     init(_ source: String, offset: Int) throws {
         self.source = source
@@ -24,9 +24,9 @@ final class Pattern: @unchecked Sendable {
             exact = nil
             substring = nil
             do {
-                regex = try NSRegularExpression(pattern: source)
-            } catch {
-                throw QueryError(.syntax, "invalid regular expression /\(source)/: \(error.localizedDescription)", offset: offset)
+                regex = try LinearRegex(source)
+            } catch let e as RegexError {
+                throw QueryError(.syntax, "invalid regular expression /\(source)/: \(e)", offset: offset)
             }
         }
     }
@@ -35,7 +35,6 @@ final class Pattern: @unchecked Sendable {
     func matches(_ s: String) -> Bool {
         if let exact { return s == exact }
         if let substring { return substring.isEmpty || s.contains(substring) }
-        let range = NSRange(s.startIndex..<s.endIndex, in: s)
-        return regex!.firstMatch(in: s, range: range) != nil
+        return regex!.matches(s)
     }
 }
