@@ -94,7 +94,7 @@ struct AggregateOperator {
 
     /// Feeds one series into the reducers of `calls` (the plan's, or a stand-in for them).
     func feed(_ scan: SeriesScan, tags: [(key: String, value: String)], calls: [SelectPlan.Call], starts: [Int64], into acc: inout [[Reducer]]) throws {
-        try context.checkTime()
+        try context.checkCancelled()
         if let filter = plan.filter {
             if !plan.bounds.isEmpty, BoundPruning.seriesIsDead(scan, bounds: plan.bounds, types: plan.fieldTypes) { return }
             let data = try context.decodeFields(scan)

@@ -1,0 +1,91 @@
+import ChargelineCore
+import ChargelineQuery
+import Foundation
+import Testing
+
+/// Queries stop: regexes cannot run away (RE2 semantics, linear time), the timeout stops every
+/// kind of statement, and a cancellation set while a query runs stops it at the next series.
+@Suite struct QueryCancellationTests {
+    static let now: Int64 = 1_795_136_400_000_000_000
+    /// The runaway probe's tag value: 2,000 characters on which `(a+)+$` backtracks
+    /// exponentially before failing.
+    static let runaway = String(repeating: "a", count: 1_999) + "!"
+
+    @Test func nestedQuantifierRegexOnLongTagValueAnswers() throws {
+        let f = try QueryFixture(lines: [
+            "m,t=\(Self.runaway) v=1 1000000000",
+            "m,t=aaa v=2 1000000000",
+            "m,t=x s=\"\(Self.runaway)\",v=3 1000000000",
+            "m,t=y s=\"aaaa\",v=4 1000000000",
+        ])
+        let tag = try f.engine.execute("SELECT v FROM m WHERE t =~ /(a+)+$/", database: "fleet", now: Self.now)
+        #expect(tag[0].error == nil)
+        #expect(tag[0].series.flatMap(\.values) == [[.time(1_000_000_000), .float(2)]])
+        let notTag = try f.engine.execute("SELECT v FROM m WHERE t !~ /(a+)+$/", database: "fleet", now: Self.now)
+        #expect(notTag[0].series.flatMap(\.values).count == 3)
+        let field = try f.engine.execute("SELECT v FROM m WHERE s =~ /(a+)+$/", database: "fleet", now: Self.now)
+        #expect(field[0].series.flatMap(\.values) == [[.time(1_000_000_000), .float(4)]])
+        let show = try f.engine.execute("SHOW TAG VALUES FROM m WITH KEY = t WHERE t =~ /(a+)+$/", database: "fleet", now: Self.now)
+        #expect(show[0].error == nil)
+        #expect(show[0].series.flatMap(\.values) == [[.string("t"), .string("aaa")]])
+    }
+
+    @Test func unsupportedRegexSyntaxIsASyntaxErrorWithTheReason() throws {
+        let f = try QueryFixture(lines: ["m,t=a v=1 1000000000"])
+        let results = try f.engine.execute(
+            "SELECT v FROM m WHERE t =~ /(?=a)/; SELECT v FROM m WHERE t =~ /a{1001}/; SELECT v FROM m WHERE t =~ /(a)\\1/",
+            database: "fleet", now: Self.now)
+        #expect(results[0].error?.hasPrefix("syntax error at line 1, column 28: invalid regular expression /(?=a)/: lookahead assertions (?=...) and (?!...) are not supported") == true, "\(results[0])")
+        #expect(results[1].error?.contains("invalid repeat count {1001}") == true, "\(results[1])")
+        #expect(results[2].error?.contains("backreferences (\\1) are not supported") == true, "\(results[2])")
+    }
+
+    /// 40 series of 500 points, one group each.
+    static func bigFixture(limits: QueryLimits = QueryLimits()) throws -> QueryFixture {
+        var lines: [String] = []
+        for s in 0..<40 {
+            for i in 0..<500 { lines.append("m,gun=g\(s) v=\(i) \(1_000_000_000 + Int64(i) * 1_000_000_000)") }
+        }
+        return try QueryFixture(lines: lines, limits: limits)
+    }
+
+    @Test func tinyTimeoutStopsSelectAndShowStatements() throws {
+        let f = try Self.bigFixture(limits: QueryLimits(timeoutSeconds: 1e-9))
+        let results = try f.engine.execute("SELECT v FROM m GROUP BY *; SHOW TAG VALUES FROM m WITH KEY = gun; SHOW SERIES",
+                                           database: "fleet", now: Self.now)
+        #expect(results.count == 3)
+        for r in results {
+            #expect(r.error?.contains("query timed out") == true, "\(r)")
+            #expect(r.series.isEmpty)
+        }
+    }
+
+    @Test func cancellationSetMidQueryStopsIt() throws {
+        let f = try Self.bigFixture()
+        let full = try f.engine.execute("SELECT v FROM m GROUP BY *", database: "fleet", now: Self.now)
+        #expect(full[0].error == nil)
+        #expect(full[0].series.count == 40)
+        #expect(full[0].statistics.pointsDecoded == 40 * 500)
+
+        let cancellation = QueryCancellation()
+        cancellation.cancel(atCheck: 5, reason: "the client closed the connection before the answer")
+        let stopped = try f.engine.execute("SELECT v FROM m GROUP BY *; SHOW MEASUREMENTS", database: "fleet", now: Self.now,
+                                           cancellation: cancellation)
+        #expect(stopped[0].error == "limit exceeded: query cancelled: the client closed the connection before the answer")
+        #expect(stopped[0].series.isEmpty)
+        // Stopped after a few series, not after all 40.
+        #expect(stopped[0].statistics.pointsDecoded < 20 * 500, "\(stopped[0].statistics)")
+        #expect(stopped[1].error?.contains("query cancelled") == true)
+        #expect(cancellation.checks < 40)
+    }
+
+    @Test func cancelledBeforeStartRunsNothing() throws {
+        let f = try Self.bigFixture()
+        let cancellation = QueryCancellation()
+        cancellation.cancel(reason: "shutting down")
+        let results = try f.engine.execute("SHOW MEASUREMENTS; SELECT count(v) FROM m", database: "fleet", now: Self.now,
+                                           cancellation: cancellation)
+        #expect(results.map(\.error) == Array(repeating: "limit exceeded: query cancelled: shutting down", count: 2))
+        #expect(results.allSatisfy { $0.statistics.pointsDecoded == 0 })
+    }
+}
