@@ -153,6 +153,43 @@ import Testing
         #expect(try LinearRegex(deep).matches("xa"))
     }
 
+    /// Queries run on dispatch worker threads: the deepest pattern allowed must parse and
+    /// compile within their stack.
+    @Test func deepestPatternCompilesOnADispatchWorker() async throws {
+        let deep = String(repeating: "(?:", count: 1_000) + "a*" + String(repeating: ")+", count: 1_000)
+        let matched = await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
+            DispatchQueue.global(qos: .userInitiated).async {
+                done.resume(returning: (try? LinearRegex(deep).matches("xa")) ?? false)
+            }
+        }
+        #expect(matched)
+    }
+
+    /// Random text from the syntax's alphabet: every pattern either compiles or is refused with
+    /// a `RegexError` (never a trap), and every compiled one answers on a random input.
+    @Test func randomPatternsCompileOrAreRefused() {
+        let alphabet = Array("ab.()[]{}^$*+?|\\-:,=!<>Pidswb0123789xQEz")
+        var state: UInt64 = 0x0DD_BA11
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(n))
+        }
+        var compiled = 0
+        for _ in 0..<20_000 {
+            let pattern = String((0..<(1 + next(12))).map { _ in alphabet[next(alphabet.count)] })
+            do {
+                let re = try LinearRegex(pattern)
+                compiled += 1
+                let letters = Array("ab(){}*x\n")
+                _ = re.matches(String((0..<next(10)).map { _ in letters[next(letters.count)] }))
+            } catch is RegexError {
+            } catch {
+                Issue.record("/\(pattern)/: \(error)")
+            }
+        }
+        #expect(compiled > 1_000)
+    }
+
     /// Bytes that are not UTF-8 read as U+FFFD, one byte each (as in Go).
     @Test func invalidUTF8ReadsAsReplacementCharacter() throws {
         let bytes: [UInt8] = [0x61, 0xFF, 0x62]
