@@ -88,4 +88,21 @@ import Testing
         #expect(results.map(\.error) == Array(repeating: "limit exceeded: query cancelled: shutting down", count: 2))
         #expect(results.allSatisfy { $0.statistics.pointsDecoded == 0 })
     }
+
+    /// Tag regexes run while series are selected, before any data is read: that loop checks
+    /// too (every 1,024 tag values or series), so a query over many long tag values stops.
+    @Test func cancellationStopsSeriesSelection() throws {
+        let f = try QueryFixture(lines: (0..<3_000).map { "m,gun=g\($0) v=1 1000000000" })
+        for query in ["SELECT v FROM m WHERE gun =~ /^nomatch/", "SHOW SERIES WHERE gun =~ /^nomatch/"] {
+            let whole = QueryCancellation()
+            let answered = try f.engine.execute(query, database: "fleet", now: Self.now, cancellation: whole)
+            #expect(answered[0].error == nil)
+            // Statement and measurement, then one per 1,024 values or series.
+            #expect(whole.checks == 5, "\(query)")
+            let cancellation = QueryCancellation()
+            cancellation.cancel(atCheck: 4, reason: "test")
+            let stopped = try f.engine.execute(query, database: "fleet", now: Self.now, cancellation: cancellation)
+            #expect(stopped[0].error == "limit exceeded: query cancelled: test", "\(query)")
+        }
+    }
 }

@@ -177,10 +177,13 @@ struct MetadataExecutor {
         s.fields = [SelectField(expr: Expr(.wildcard, at: 0))]
         var planner = try Planner(statement: s, catalog: c, now: context.now, maxBuckets: 1)
         let exprs = try tagOnly.map { try planner.compileRow($0) }
-        return c.series.indices.filter { i in
+        var out: [Int] = []
+        for i in c.series.indices {
+            if i % Planner.checkInterval == 0 { try context.checkCancelled() }
             let row = RExpr.Row(tags: c.series[i].tags)
-            return exprs.allSatisfy { $0.eval(row).truthy }
+            if exprs.allSatisfy({ $0.eval(row).truthy }) { out.append(i) }
         }
+        return out
     }
 
     private func page<T>(_ items: [T], _ f: ShowFilter) -> [T] {

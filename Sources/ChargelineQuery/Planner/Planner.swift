@@ -18,6 +18,12 @@ struct Planner {
 
     var plan: SelectPlan
     var aggregateMode = false
+    /// Called every `checkInterval` tag values or series while selecting series (regexes run
+    /// there); throws to stop the query (`QueryContext.checkCancelled`).
+    var checkCancelled: () throws -> Void = {}
+    /// Tag values or series matched between two `checkCancelled` calls: a few milliseconds of
+    /// work even for long values.
+    static let checkInterval = 1_024
 
     init(statement: SelectStatement, catalog: SeriesCatalog, now: Int64, maxBuckets: Int,
          wildcardUnion: (fields: Set<String>, tags: Set<String>)? = nil) throws {
@@ -263,8 +269,12 @@ struct Planner {
                 if op == "=~", case .regex(let re) = r.kind {
                     let p = try Pattern(re, offset: r.offset)
                     if !p.matches(""), let values = catalog.postings[tag] {
-                        let list = values.filter { p.matches($0.key) }.flatMap(\.value).sorted()
-                        candidates = intersect(candidates, list)
+                        var list: [Int] = []
+                        for (n, entry) in values.enumerated() {
+                            if n % Self.checkInterval == 0 { try checkCancelled() }
+                            if p.matches(entry.key) { list += entry.value }
+                        }
+                        candidates = intersect(candidates, list.sorted())
                         continue
                     }
                 }
@@ -274,10 +284,13 @@ struct Planner {
         var out = candidates ?? Array(catalog.series.indices)
         if !leftover.isEmpty {
             let exprs = try leftover.map { try compileRow($0) }
-            out = out.filter { i in
+            var kept: [Int] = []
+            for (n, i) in out.enumerated() {
+                if n % Self.checkInterval == 0 { try checkCancelled() }
                 let row = RExpr.Row(tags: catalog.series[i].tags)
-                return exprs.allSatisfy { $0.eval(row).truthy }
+                if exprs.allSatisfy({ $0.eval(row).truthy }) { kept.append(i) }
             }
+            out = kept
         }
         return out
     }
