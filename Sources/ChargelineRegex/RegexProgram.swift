@@ -3,10 +3,10 @@
 /// O(instructions x input length) time whatever the pattern.
 struct RegexProgram: Sendable {
     /// Most instructions a pattern may compile to. Matching costs up to this much per input
-    /// scalar, so it bounds the work of one match (RE2 refuses large programs the same way);
-    /// 50,000 keeps `[a-z]{1,1000}` and a few such items in, and a 2 KB tag value under a
-    /// few milliseconds in the worst case.
-    static let maxInstructions = 50_000
+    /// scalar, so it bounds the work of one match (RE2 refuses large programs the same way):
+    /// 10,000 keeps `[a-z]{1,1000}` and several such items in, and bounds a match against a
+    /// 2 KB tag value to about 20 million steps (tenths of a second).
+    static let maxInstructions = 10_000
 
     enum Op: UInt8, Sendable {
         /// The pattern matched.

@@ -105,4 +105,20 @@ import Testing
             #expect(stopped[0].error == "limit exceeded: query cancelled: test", "\(query)")
         }
     }
+
+    /// The checks are paced by the regex's work, not only by count: a large program over long
+    /// tag values checks every few values instead of every 1,024.
+    @Test func seriesSelectionChecksOftenerForCostlyRegexes() throws {
+        let long = String(repeating: "x", count: 1_990)
+        let f = try QueryFixture(lines: (0..<200).map { "m,t=a\($0)\(long) v=1 1000000000" })
+        // About 2,000 instructions over about 2,000 bytes per value: a check every 2 values.
+        // (Anchored, so the matcher itself stops at the first byte and the test stays fast.)
+        for query in ["SELECT v FROM m WHERE t =~ /^b[a-z]{1,1000}/", "SHOW SERIES WHERE t =~ /^b[a-z]{1,1000}/ OR t = 'z'"] {
+            let cancellation = QueryCancellation()
+            let answered = try f.engine.execute(query, database: "fleet", now: Self.now, cancellation: cancellation)
+            #expect(answered[0].error == nil)
+            #expect(answered[0].series.isEmpty)
+            #expect(cancellation.checks > 50, "\(query): \(cancellation.checks) checks")
+        }
+    }
 }

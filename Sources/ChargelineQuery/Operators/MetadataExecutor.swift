@@ -177,9 +177,11 @@ struct MetadataExecutor {
         s.fields = [SelectField(expr: Expr(.wildcard, at: 0))]
         var planner = try Planner(statement: s, catalog: c, now: context.now, maxBuckets: 1)
         let exprs = try tagOnly.map { try planner.compileRow($0) }
+        let regexSize = Planner.largestRegexProgram(tagOnly)
         var out: [Int] = []
+        var meter = WorkMeter(check: context.checkCancelled)
         for i in c.series.indices {
-            if i % Planner.checkInterval == 0 { try context.checkCancelled() }
+            try meter.spend(Planner.tagMatchCost(c.series[i].tags, regexSize: regexSize))
             let row = RExpr.Row(tags: c.series[i].tags)
             if exprs.allSatisfy({ $0.eval(row).truthy }) { out.append(i) }
         }

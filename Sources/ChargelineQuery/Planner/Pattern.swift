@@ -31,6 +31,12 @@ final class Pattern: Sendable {
         }
     }
 
+    /// Instructions of the compiled program (1 for the literal fast paths).
+    var programSize: Int { regex?.programSize ?? 1 }
+
+    /// The work of matching `s`, in matcher steps (program size x bytes), for `WorkMeter`.
+    func cost(of s: String) -> Int { (s.utf8.count + 1) * programSize }
+
     /// Whether the pattern matches anywhere in `s` (Go's `MatchString`).
     func matches(_ s: String) -> Bool {
         if let exact { return s == exact }

@@ -18,12 +18,9 @@ struct Planner {
 
     var plan: SelectPlan
     var aggregateMode = false
-    /// Called every `checkInterval` tag values or series while selecting series (regexes run
-    /// there); throws to stop the query (`QueryContext.checkCancelled`).
+    /// Called while selecting series (tag regexes run there), paced by a `WorkMeter`; throws
+    /// to stop the query (`QueryContext.checkCancelled`).
     var checkCancelled: () throws -> Void = {}
-    /// Tag values or series matched between two `checkCancelled` calls: a few milliseconds of
-    /// work even for long values.
-    static let checkInterval = 1_024
 
     init(statement: SelectStatement, catalog: SeriesCatalog, now: Int64, maxBuckets: Int,
          wildcardUnion: (fields: Set<String>, tags: Set<String>)? = nil) throws {
@@ -270,8 +267,9 @@ struct Planner {
                     let p = try Pattern(re, offset: r.offset)
                     if !p.matches(""), let values = catalog.postings[tag] {
                         var list: [Int] = []
-                        for (n, entry) in values.enumerated() {
-                            if n % Self.checkInterval == 0 { try checkCancelled() }
+                        var meter = WorkMeter(check: checkCancelled)
+                        for entry in values {
+                            try meter.spend(p.cost(of: entry.key))
                             if p.matches(entry.key) { list += entry.value }
                         }
                         candidates = intersect(candidates, list.sorted())
@@ -284,15 +282,37 @@ struct Planner {
         var out = candidates ?? Array(catalog.series.indices)
         if !leftover.isEmpty {
             let exprs = try leftover.map { try compileRow($0) }
+            let regexSize = Self.largestRegexProgram(leftover)
             var kept: [Int] = []
-            for (n, i) in out.enumerated() {
-                if n % Self.checkInterval == 0 { try checkCancelled() }
+            var meter = WorkMeter(check: checkCancelled)
+            for i in out {
+                try meter.spend(Self.tagMatchCost(catalog.series[i].tags, regexSize: regexSize))
                 let row = RExpr.Row(tags: catalog.series[i].tags)
                 if exprs.allSatisfy({ $0.eval(row).truthy }) { kept.append(i) }
             }
             out = kept
         }
         return out
+    }
+
+    /// Instructions of the largest regex in `exprs` (1 without any), to weigh series
+    /// filtering for `WorkMeter`.
+    static func largestRegexProgram(_ exprs: [Expr]) -> Int {
+        var size = 1
+        for e in exprs {
+            e.walk { x in
+                if case .regex(let r) = x.kind, let p = try? Pattern(r, offset: x.offset) { size = max(size, p.programSize) }
+            }
+        }
+        return size
+    }
+
+    /// The most work row conditions can do on a series' tags: every value matched once by a
+    /// regex of `regexSize` instructions.
+    static func tagMatchCost(_ tags: [(key: String, value: String)], regexSize: Int) -> Int {
+        var bytes = 1
+        for t in tags { bytes += t.value.utf8.count }
+        return bytes * regexSize
     }
 
     private func intersect(_ a: [Int]?, _ b: [Int]) -> [Int] {
