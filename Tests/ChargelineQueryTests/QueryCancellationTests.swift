@@ -121,4 +121,22 @@ import Testing
             #expect(cancellation.checks > 50, "\(query): \(cancellation.checks) checks")
         }
     }
+
+    /// A WHERE filter over one big series checks every 4,096 rows, not only once per series.
+    @Test func rowFiltersCheckPerBatchOfRows() throws {
+        let f = try QueryFixture(lines: (0..<20_000).map { "m,gun=1 s=\"abc\($0)\",v=\($0) \(1_000_000_000 + Int64($0) * 1_000_000_000)" })
+        for select in ["SELECT v FROM m", "SELECT count(v) FROM m"] {
+            func checks(_ condition: String) throws -> Int {
+                let cancellation = QueryCancellation()
+                let r = try f.engine.execute("\(select) WHERE s =~ /c1/ AND \(condition)", database: "fleet", now: Self.now,
+                                             cancellation: cancellation)
+                #expect(r[0].error == nil)
+                return cancellation.checks
+            }
+            // 20,000 rows against 1: 4 more checks (at rows 4,096, 8,192, 12,288 and 16,384).
+            let big = try checks("time >= 0s")
+            let small = try checks("time <= 1s")
+            #expect(big - small == 4, "\(select): \(big) against \(small)")
+        }
+    }
 }

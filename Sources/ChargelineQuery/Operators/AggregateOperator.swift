@@ -100,7 +100,10 @@ struct AggregateOperator {
             let data = try context.decodeFields(scan)
             let frame = Frame(data)
             var keep: [Int] = []
-            for i in 0..<frame.count where filter.eval(frame.row(i, tags: tags)).truthy { keep.append(i) }
+            for i in 0..<frame.count {
+                if i > 0 && i % QueryContext.rowsPerCheck == 0 { try context.checkCancelled() }
+                if filter.eval(frame.row(i, tags: tags)).truthy { keep.append(i) }
+            }
             // Filtered columns per field slot used by calls.
             var filtered: [Int: ColumnData] = [:]
             for c in calls where filtered[c.field] == nil {

@@ -42,6 +42,10 @@ final class QueryContext: @unchecked Sendable {
     /// Points decoded so far.
     var pointsScanned: Int { lock.lock(); defer { lock.unlock() }; return scanned }
 
+    /// Rows a WHERE filter evaluates between two checks within one series (a filter may run a
+    /// regex per row): a few milliseconds of work.
+    static let rowsPerCheck = 4_096
+
     /// Throws when the deadline passed or the caller cancelled the query. Operators call it
     /// per series, statement or task, never per row.
     func checkCancelled() throws {
