@@ -171,7 +171,7 @@ public final class QueryEngine: Sendable {
             let rollupBucket = !m.rollup && useRollups && store.rollupName != nil ? store.options.rollup.bucket : nil
             func plan(_ catalog: SeriesCatalog) throws -> SelectPlan {
                 var planner = try Planner(statement: s, catalog: catalog, now: context.now, maxBuckets: limits.maxBuckets, wildcardUnion: union)
-                planner.checkCancelled = context.checkCancelled
+                planner.context = context
                 var p = try planner.build()
                 p.rollupBucket = rollupBucket
                 return Optimizer.optimize(p)
@@ -224,7 +224,7 @@ public final class QueryEngine: Sendable {
         for catalog in memory.catalogs {
             try context.checkCancelled()
             var planner = try Planner(statement: outerStatement, catalog: catalog, now: context.now, maxBuckets: limits.maxBuckets)
-            planner.checkCancelled = context.checkCancelled
+            planner.context = context
             let plan = Optimizer.optimize(try planner.build())
             out += try SelectExecutor(plan: plan, source: memory, context: context).run()
         }

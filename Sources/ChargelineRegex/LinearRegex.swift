@@ -29,6 +29,16 @@ package final class LinearRegex: Sendable {
         return Array(text.utf8).withUnsafeBufferPointer { program.matches($0) }
     }
 
+    /// Whether the pattern matches anywhere in `text`, giving up (answering false) as soon as
+    /// `stop` returns true; `stop` is called before the first scalar and then every 1,024
+    /// scalars, so a long match can be abandoned when the work it serves is cancelled.
+    package func matches(_ text: String, stop: () -> Bool) -> Bool {
+        withoutActuallyEscaping(stop) { stop in
+            if let answer = text.utf8.withContiguousStorageIfAvailable({ program.matches($0, stop: stop) }) { return answer }
+            return Array(text.utf8).withUnsafeBufferPointer { program.matches($0, stop: stop) }
+        }
+    }
+
     /// Whether the pattern matches anywhere in the UTF-8 bytes `text`.
     package func matches(utf8 text: UnsafeBufferPointer<UInt8>) -> Bool {
         program.matches(text)

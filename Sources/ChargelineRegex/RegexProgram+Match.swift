@@ -7,7 +7,11 @@ extension RegexProgram {
     /// Whether the pattern matches anywhere in `text` (UTF-8; an invalid byte reads as
     /// U+FFFD, one byte wide, as in Go). Allocates nothing on the heap for programs up to a
     /// few hundred instructions (state sets live in temporary stack storage).
-    func matches(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+    ///
+    /// `stop`, when given, is called before the first input scalar and then every
+    /// `scalarsPerStopCheck` scalars; when it returns true the search gives up and answers
+    /// false (the caller is abandoning the work and discards the answer).
+    func matches(_ text: UnsafeBufferPointer<UInt8>, stop: (() -> Bool)? = nil) -> Bool {
         let n = insts.count
         return withUnsafeTemporaryAllocation(of: Int32.self, capacity: 5 * n) { buffer in
             let base = buffer.baseAddress!
@@ -18,7 +22,7 @@ extension RegexProgram {
                     var machine = Machine(code: code, sets: sets, stack: base + 4 * n,
                                           current: StateSet(sparse: base, dense: base + n),
                                           next: StateSet(sparse: base + 2 * n, dense: base + 3 * n))
-                    return machine.run(text, anchored: anchoredAtStart, leadBytes: leadBytes)
+                    return machine.run(text, anchored: anchoredAtStart, leadBytes: leadBytes, stop: stop)
                 }
             }
         }
@@ -53,9 +57,10 @@ private struct Machine {
     /// No scalar (before the start or past the end of the text).
     static let none: Int32 = -1
 
-    mutating func run(_ text: UnsafeBufferPointer<UInt8>, anchored: Bool, leadBytes: [Bool]?) -> Bool {
+    mutating func run(_ text: UnsafeBufferPointer<UInt8>, anchored: Bool, leadBytes: [Bool]?, stop: (() -> Bool)?) -> Bool {
         let count = text.count
         var pos = 0
+        var untilStopCheck = 0
         var previous = Self.none
         var (scalar, width) = count > 0 ? Self.decode(text, 0) : (Self.none, 0)
         while true {
@@ -77,6 +82,13 @@ private struct Machine {
                 if Self.add(&current, 0, Self.flags(previous, scalar), code, stack) { return true }
             }
             if pos >= count { return false }
+            if let stop {
+                if untilStopCheck == 0 {
+                    if stop() { return false }
+                    untilStopCheck = RegexProgram.scalarsPerStopCheck
+                }
+                untilStopCheck -= 1
+            }
             let after = pos + width
             let (following, followingWidth) = after < count ? Self.decode(text, after) : (Self.none, 0)
             let flags = Self.flags(scalar, following)

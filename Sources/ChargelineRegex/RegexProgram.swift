@@ -8,6 +8,10 @@ struct RegexProgram: Sendable {
     /// 2 KB tag value to about 20 million steps (tenths of a second).
     static let maxInstructions = 10_000
 
+    /// Input scalars between two calls of a match's `stop` closure: at most about 10 million
+    /// steps (a few tens of milliseconds) for the largest program.
+    static let scalarsPerStopCheck = 1_024
+
     enum Op: UInt8, Sendable {
         /// The pattern matched.
         case match

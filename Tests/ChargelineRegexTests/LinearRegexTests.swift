@@ -153,6 +153,21 @@ import Testing
         #expect(try LinearRegex(deep).matches("xa"))
     }
 
+    /// A caller that abandons the work stops a long match: `stop` is asked before the first
+    /// scalar and every 1,024 after, and a true answer ends the search with false.
+    @Test func longMatchGivesUpWhenStopped() throws {
+        let re = try LinearRegex("a{1,1000}!")
+        let text = String(repeating: "a", count: 10_000) + "!"
+        var calls = 0
+        #expect(re.matches(text, stop: { calls += 1; return false }))
+        #expect(calls == 10)
+        calls = 0
+        #expect(re.matches(text, stop: { calls += 1; return calls == 3 }) == false)
+        #expect(calls == 3)
+        #expect(re.matches(text, stop: { true }) == false)
+        #expect(re.matches("", stop: { true }) == false)
+    }
+
     /// Queries run on dispatch worker threads: the deepest pattern allowed must parse and
     /// compile within their stack.
     @Test func deepestPatternCompilesOnADispatchWorker() async throws {

@@ -176,6 +176,7 @@ struct MetadataExecutor {
         var s = SelectStatement()
         s.fields = [SelectField(expr: Expr(.wildcard, at: 0))]
         var planner = try Planner(statement: s, catalog: c, now: context.now, maxBuckets: 1)
+        planner.context = context
         let exprs = try tagOnly.map { try planner.compileRow($0) }
         let regexSize = Planner.largestRegexProgram(tagOnly)
         var out: [Int] = []

@@ -57,6 +57,13 @@ final class QueryContext: @unchecked Sendable {
         }
     }
 
+    /// Whether the query is to stop (deadline passed or cancelled), without counting a check:
+    /// for work that cannot throw (a long regex match), whose caller's next
+    /// `checkCancelled` then throws.
+    func shouldStop() -> Bool {
+        cancellation?.reason != nil || DispatchTime.now().uptimeNanoseconds > deadline
+    }
+
     /// Rollup rows (one field of one series over one bucket) read in place of raw data so far.
     var rollupRows: Int { lock.lock(); defer { lock.unlock() }; return rollupRowCount }
 

@@ -7,9 +7,16 @@ final class Pattern: Sendable {
     private let exact: String?
     private let substring: String?
     private let regex: LinearRegex?
+    /// The query the pattern serves: a long match gives up when it stops (see `matches`).
+    private let context: QueryContext?
 
-    init(_ source: String, offset: Int) throws {
+    /// Matcher steps (program size x bytes) above which a match watches `context`: about
+    /// 8 ms of work.
+    static let watchedCost = 1 << 20
+
+    init(_ source: String, offset: Int, context: QueryContext? = nil) throws {
         self.source = source
+        self.context = context
         let meta = Set("\\^$.|?*+()[]{}")
         if source.hasPrefix("^"), source.hasSuffix("$"), source.count >= 2,
            !source.dropFirst().dropLast().contains(where: { meta.contains($0) }) {
@@ -37,10 +44,14 @@ final class Pattern: Sendable {
     /// The work of matching `s`, in matcher steps (program size x bytes), for `WorkMeter`.
     func cost(of s: String) -> Int { (s.utf8.count + 1) * programSize }
 
-    /// Whether the pattern matches anywhere in `s` (Go's `MatchString`).
+    /// Whether the pattern matches anywhere in `s` (Go's `MatchString`). A costly match (a long
+    /// value, a large program) gives up and answers false once the query's deadline passed or
+    /// it was cancelled; the caller's next check then fails the query, so the answer is never
+    /// used.
     func matches(_ s: String) -> Bool {
         if let exact { return s == exact }
         if let substring { return substring.isEmpty || s.contains(substring) }
+        if let context, cost(of: s) > Self.watchedCost { return regex!.matches(s, stop: context.shouldStop) }
         return regex!.matches(s)
     }
 }

@@ -18,9 +18,9 @@ struct Planner {
 
     var plan: SelectPlan
     var aggregateMode = false
-    /// Called while selecting series (tag regexes run there), paced by a `WorkMeter`; throws
-    /// to stop the query (`QueryContext.checkCancelled`).
-    var checkCancelled: () throws -> Void = {}
+    /// The query being planned, when there is one: series selection (tag regexes run there)
+    /// checks it, paced by a `WorkMeter`, and row regexes watch it (`Pattern.matches`).
+    var context: QueryContext?
 
     init(statement: SelectStatement, catalog: SeriesCatalog, now: Int64, maxBuckets: Int,
          wildcardUnion: (fields: Set<String>, tags: Set<String>)? = nil) throws {
@@ -267,7 +267,7 @@ struct Planner {
                     let p = try Pattern(re, offset: r.offset)
                     if !p.matches(""), let values = catalog.postings[tag] {
                         var list: [Int] = []
-                        var meter = WorkMeter(check: checkCancelled)
+                        var meter = WorkMeter(check: { [context] in try context?.checkCancelled() })
                         for entry in values {
                             try meter.spend(p.cost(of: entry.key))
                             if p.matches(entry.key) { list += entry.value }
@@ -284,7 +284,7 @@ struct Planner {
             let exprs = try leftover.map { try compileRow($0) }
             let regexSize = Self.largestRegexProgram(leftover)
             var kept: [Int] = []
-            var meter = WorkMeter(check: checkCancelled)
+            var meter = WorkMeter(check: { [context] in try context?.checkCancelled() })
             for i in out {
                 try meter.spend(Self.tagMatchCost(catalog.series[i].tags, regexSize: regexSize))
                 let row = RExpr.Row(tags: catalog.series[i].tags)
@@ -353,7 +353,7 @@ struct Planner {
         case .string(let s): return .literal(.string(s))
         case .boolean(let b): return .literal(.boolean(b))
         case .duration(let d): return .literal(.integer(d))
-        case .regex(let r): return .pattern(try Pattern(r, offset: e.offset))
+        case .regex(let r): return .pattern(try Pattern(r, offset: e.offset, context: context))
         case .negate(let x): return .negate(try compileRow(x))
         case .binary(let op, let l, let r): return .binary(op, try compileRow(l), try compileRow(r))
         case .wildcard: throw QueryError(.semantic, "* is only allowed as the whole SELECT list or a function argument", offset: e.offset)
