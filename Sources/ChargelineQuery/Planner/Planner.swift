@@ -264,7 +264,7 @@ struct Planner {
                     continue
                 }
                 if op == "=~", case .regex(let re) = r.kind {
-                    let p = try Pattern(re, offset: r.offset)
+                    let p = try Pattern(re, offset: r.offset, context: context)
                     if !p.matches(""), let values = catalog.postings[tag] {
                         var list: [Int] = []
                         var meter = WorkMeter(check: { [context] in try context?.checkCancelled() })
