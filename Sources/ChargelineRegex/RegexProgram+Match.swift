@@ -5,8 +5,8 @@
 /// search stops at the first accepting state.
 extension RegexProgram {
     /// Whether the pattern matches anywhere in `text` (UTF-8; an invalid byte reads as
-    /// U+FFFD, one byte wide, as in Go). Allocates nothing on the heap for programs up to a
-    /// few hundred instructions (state sets live in temporary stack storage).
+    /// U+FFFD, one byte wide, as in Go). The state sets (20 bytes per instruction) live in
+    /// temporary storage, on the stack where the runtime finds room for them.
     ///
     /// `stop`, when given, is called before the first input scalar and then every
     /// `scalarsPerStopCheck` scalars; when it returns true the search gives up and answers
