@@ -6,7 +6,8 @@
 //   chargeline (exe) -> ChargelineCommands -> ChargelineServer -> ChargelineIngest -> ChargelineCore
 //                                          |-> ChargelineReports -> ChargelineStorage
 //                                          \-> ChargelineQuery -> ChargelineStorage -> ChargelineCodec -> CZstd, CLZ4
-//                                                                                 \-> ChargelineCore
+//                                                             |                   \-> ChargelineCore
+//                                                             \-> ChargelineRegex (no dependencies)
 //
 // Storage never imports networking or ingest; Ingest never imports Storage (it fills a
 // `WriteBatch`, a Core type, that the server hands to storage).
@@ -66,10 +67,13 @@ var targets: [Target] = [
         ],
         swiftSettings: swiftSettings),
 
+    // RE2-syntax regular expressions matched in linear time (InfluxQL's /regex/). No dependencies.
+    .target(name: "ChargelineRegex", swiftSettings: swiftSettings),
+
     // The query language: lexer -> parser -> planner -> optimizer rules -> operators. No NIO.
     .target(
         name: "ChargelineQuery",
-        dependencies: ["ChargelineCore", "ChargelineStorage"],
+        dependencies: ["ChargelineCore", "ChargelineStorage", "ChargelineRegex"],
         swiftSettings: swiftSettings),
 
     // Daily usage reports: per gun, pile and station; CSV, JSON and HTML. No NIO.
@@ -155,6 +159,10 @@ var targets: [Target] = [
     .testTarget(
         name: "ChargelineStorageTests",
         dependencies: ["ChargelineTestSupport", "ChargelineCore", "ChargelineStorage", "ChargelineCodec"],
+        swiftSettings: swiftSettings),
+    .testTarget(
+        name: "ChargelineRegexTests",
+        dependencies: ["ChargelineRegex"],
         swiftSettings: swiftSettings),
     .testTarget(
         name: "ChargelineQueryTests",

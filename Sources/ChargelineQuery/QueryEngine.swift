@@ -20,9 +20,14 @@ public final class QueryEngine: Sendable {
     }
 
     /// Runs `query` against `database` at time `now` (ns; the wall clock when nil).
+    ///
+    /// The whole query (all its statements) stops at the configured timeout, or soon after
+    /// `cancellation` is set: the statement running then and every later one answer a
+    /// `.limit` error ("query timed out ...", "query cancelled: <reason>").
     /// - Throws: `QueryError` when the text does not parse (no statement runs then, as in
     ///   InfluxDB). Failures of single statements are reported in their `StatementResult`.
-    public func execute(_ query: String, database: String?, now: Int64? = nil) throws -> [StatementResult] {
+    public func execute(_ query: String, database: String?, now: Int64? = nil,
+                        cancellation: QueryCancellation? = nil) throws -> [StatementResult] {
         let statements: [Statement]
         do {
             statements = try Parser.parse(query)
@@ -30,7 +35,7 @@ public final class QueryEngine: Sendable {
             throw QueryError(e.kind, e.describe(in: query), offset: nil)
         }
         let clock = now ?? Int64(Date().timeIntervalSince1970 * 1e9)
-        let context = QueryContext(now: clock, limits: limits)
+        let context = QueryContext(now: clock, limits: limits, cancellation: cancellation)
         var out: [StatementResult] = []
         for (id, statement) in statements.enumerated() {
             let before = (context.pointsScanned, context.rollupRows)
@@ -56,6 +61,7 @@ public final class QueryEngine: Sendable {
     }
 
     func run(_ statement: Statement, database: String?, context: QueryContext) throws -> [ResultSeries] {
+        try context.checkCancelled()
         switch statement {
         case .select(let s):
             let db = try requireDatabase(database)
@@ -159,11 +165,13 @@ public final class QueryEngine: Sendable {
             union = u
         }
         for m in matched {
+            try context.checkCancelled()
             let source: any DataSource = m.rollup ? RollupTierSource(store: store, database: database)
                                                   : StoreSource(store: store, database: database, useRollups: useRollups)
             let rollupBucket = !m.rollup && useRollups && store.rollupName != nil ? store.options.rollup.bucket : nil
             func plan(_ catalog: SeriesCatalog) throws -> SelectPlan {
                 var planner = try Planner(statement: s, catalog: catalog, now: context.now, maxBuckets: limits.maxBuckets, wildcardUnion: union)
+                planner.context = context
                 var p = try planner.build()
                 p.rollupBucket = rollupBucket
                 return Optimizer.optimize(p)
@@ -214,7 +222,9 @@ public final class QueryEngine: Sendable {
         }
         var out: [ResultSeries] = []
         for catalog in memory.catalogs {
+            try context.checkCancelled()
             var planner = try Planner(statement: outerStatement, catalog: catalog, now: context.now, maxBuckets: limits.maxBuckets)
+            planner.context = context
             let plan = Optimizer.optimize(try planner.build())
             out += try SelectExecutor(plan: plan, source: memory, context: context).run()
         }

@@ -5,7 +5,8 @@ import Foundation
 /// Answers `/query` with the query engine: InfluxDB 1.x JSON (`results`, `statement_id`,
 /// `series`, errors in its shape), `epoch=` for numeric times, `chunked=true` for one JSON
 /// object per statement on its own line. Queries run on a global dispatch queue, never on the
-/// event loop.
+/// event loop, and stop at the engine's timeout or when the request's `cancellation` is set
+/// (the client disconnected).
 public struct EngineQueryHandler: QueryHandler {
     public let engine: QueryEngine
 
@@ -27,7 +28,7 @@ public struct EngineQueryHandler: QueryHandler {
         if let e = epoch, e.isEmpty { epoch = nil }
         let results: [StatementResult]
         do {
-            results = try engine.execute(request.statement, database: request.database)
+            results = try engine.execute(request.statement, database: request.database, cancellation: request.cancellation)
         } catch let e as QueryError {
             return .error(e.message)
         } catch {

@@ -15,6 +15,8 @@ extension HTTPAPIHandler {
             return
         }
         let request = QueryRequest(statement: statement, database: parameters["db"], parameters: parameters)
+        // Cancelled from `channelInactive` if the client goes away before the answer.
+        runningQuery = request.cancellation
         let loop = context.eventLoop
         let bound = NIOLoopBound((self, context), eventLoop: loop)
         let metrics = api.stats.metrics
@@ -29,6 +31,7 @@ extension HTTPAPIHandler {
             }
             loop.execute {
                 let (handler, context) = bound.value
+                handler.runningQuery = nil
                 handler.respond(status: response.status, json: response.json, context: context)
             }
         }

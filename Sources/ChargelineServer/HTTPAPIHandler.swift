@@ -1,4 +1,5 @@
 import ChargelineCore
+import ChargelineQuery
 import Foundation
 import Logging
 import NIOCore
@@ -32,6 +33,8 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     let api: HTTPAPI
     var state = State.idle
+    /// The query being answered, cancelled when the connection closes first.
+    var runningQuery: QueryCancellation?
     private var readPending = false
     private var keepAlive = true
     private var isHeadRequest = false
@@ -179,6 +182,8 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         state = .closed
+        runningQuery?.cancel(reason: "the client closed the connection before the answer")
+        runningQuery = nil
         context.fireChannelInactive()
     }
 

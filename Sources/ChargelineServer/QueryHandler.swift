@@ -1,3 +1,5 @@
+public import ChargelineQuery
+
 /// One `/query` request as the HTTP layer decoded it (URL parameters merged with a
 /// form-encoded body; URL parameters win).
 public struct QueryRequest: Sendable {
@@ -7,12 +9,17 @@ public struct QueryRequest: Sendable {
     public var database: String?
     /// Every decoded parameter (`epoch`, `chunked`, `pretty`, `rp`, ...), `q` and `db` included.
     public var parameters: [String: String]
+    /// Set by the HTTP layer when the client goes away before the answer; handlers that run
+    /// long work stop it then (the answer is not delivered anyway).
+    public var cancellation: QueryCancellation
 
     /// A request.
-    public init(statement: String, database: String?, parameters: [String: String] = [:]) {
+    public init(statement: String, database: String?, parameters: [String: String] = [:],
+                cancellation: QueryCancellation = QueryCancellation()) {
         self.statement = statement
         self.database = database
         self.parameters = parameters
+        self.cancellation = cancellation
     }
 }
 

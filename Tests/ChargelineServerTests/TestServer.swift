@@ -4,7 +4,8 @@ import Logging
 
 /// Starts a server on 127.0.0.1 with kernel-chosen ports, runs `body`, and shuts it down.
 func withServer<T>(
-    sink: FakeSink = FakeSink(), logs: LogCapture? = nil, configure: (inout ServerConfiguration) -> Void = { _ in },
+    sink: FakeSink = FakeSink(), logs: LogCapture? = nil, queryHandler: (any QueryHandler)? = nil,
+    configure: (inout ServerConfiguration) -> Void = { _ in },
     _ body: (ChargelineServer, FakeSink) async throws -> T
 ) async throws -> T {
     var config = ServerConfiguration(
@@ -13,7 +14,7 @@ func withServer<T>(
     configure(&config)
     var logger = Logger(label: "test", factory: { _ in logs ?? LogCapture() })
     logger.logLevel = logs == nil ? .critical : .debug
-    let server = try await ChargelineServer.start(configuration: config, sink: sink, logger: logger)
+    let server = try await ChargelineServer.start(configuration: config, sink: sink, queryHandler: queryHandler, logger: logger)
     do {
         let result = try await body(server, sink)
         try await server.shutdown()

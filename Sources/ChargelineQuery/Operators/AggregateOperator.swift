@@ -94,13 +94,16 @@ struct AggregateOperator {
 
     /// Feeds one series into the reducers of `calls` (the plan's, or a stand-in for them).
     func feed(_ scan: SeriesScan, tags: [(key: String, value: String)], calls: [SelectPlan.Call], starts: [Int64], into acc: inout [[Reducer]]) throws {
-        try context.checkTime()
+        try context.checkCancelled()
         if let filter = plan.filter {
             if !plan.bounds.isEmpty, BoundPruning.seriesIsDead(scan, bounds: plan.bounds, types: plan.fieldTypes) { return }
             let data = try context.decodeFields(scan)
             let frame = Frame(data)
             var keep: [Int] = []
-            for i in 0..<frame.count where filter.eval(frame.row(i, tags: tags)).truthy { keep.append(i) }
+            for i in 0..<frame.count {
+                if i > 0 && i % QueryContext.rowsPerCheck == 0 { try context.checkCancelled() }
+                if filter.eval(frame.row(i, tags: tags)).truthy { keep.append(i) }
+            }
             // Filtered columns per field slot used by calls.
             var filtered: [Int: ColumnData] = [:]
             for c in calls where filtered[c.field] == nil {

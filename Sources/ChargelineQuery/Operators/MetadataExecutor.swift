@@ -24,13 +24,17 @@ struct MetadataExecutor {
                 names = names.filter { p.matches($0) }
             }
             if let condition = f.condition {
-                names = try names.filter { try !matching(db, MeasurementRef(name: $0, rollup: false), condition).isEmpty }
+                names = try names.filter {
+                    try context.checkCancelled()
+                    return try !matching(db, MeasurementRef(name: $0, rollup: false), condition).isEmpty
+                }
             }
             names = page(names, f)
             return names.isEmpty ? [] : [ResultSeries(name: "measurements", columns: ["name"], values: names.map { [.string($0)] })]
         case .showTagKeys(let f):
             let db = try engine.requireDatabase(f.database ?? database)
             return try sources(db, f).compactMap { m in
+                try context.checkCancelled()
                 let c = try engine.catalog(db, m)
                 var keys = c.tagKeys
                 if let condition = f.condition {
@@ -44,6 +48,7 @@ struct MetadataExecutor {
             let db = try engine.requireDatabase(f.database ?? database)
             let pattern = try keyRegex.map { try Pattern($0, offset: 0) }
             return try sources(db, f).compactMap { m in
+                try context.checkCancelled()
                 let c = try engine.catalog(db, m)
                 let wanted = c.tagKeys.filter { k in
                     switch op {
@@ -73,6 +78,7 @@ struct MetadataExecutor {
         case .showFieldKeys(let f):
             let db = try engine.requireDatabase(f.database ?? database)
             return try sources(db, f).compactMap { m in
+                try context.checkCancelled()
                 let c = try engine.catalog(db, m)
                 let names = page(c.fields.keys.sorted(), f)
                 return names.isEmpty ? nil : ResultSeries(name: m.name, columns: ["fieldKey", "fieldType"],
@@ -82,6 +88,7 @@ struct MetadataExecutor {
             let db = try engine.requireDatabase(f.database ?? database)
             var keys: [String] = []
             for m in try sources(db, f) {
+                try context.checkCancelled()
                 let c = try engine.catalog(db, m)
                 let selected = try f.condition.map { try matching(db, m, $0) } ?? Array(c.series.indices)
                 keys += selected.map { String(decoding: c.series[$0].key, as: UTF8.self) }
@@ -90,7 +97,10 @@ struct MetadataExecutor {
             return keys.isEmpty ? [] : [ResultSeries(name: "", columns: ["key"], values: keys.map { [.string($0)] })]
         case .showSilent(let f, let threshold, let groupBy):
             let db = try engine.requireDatabase(f.database ?? database)
-            return try sources(db, f).compactMap { m in try silent(db, m, f, threshold: threshold, groupBy: groupBy) }
+            return try sources(db, f).compactMap { m in
+                try context.checkCancelled()
+                return try silent(db, m, f, threshold: threshold, groupBy: groupBy)
+            }
         case .select, .createDatabase:
             preconditionFailure("BUG: not a metadata statement")
         }
@@ -166,11 +176,17 @@ struct MetadataExecutor {
         var s = SelectStatement()
         s.fields = [SelectField(expr: Expr(.wildcard, at: 0))]
         var planner = try Planner(statement: s, catalog: c, now: context.now, maxBuckets: 1)
+        planner.context = context
         let exprs = try tagOnly.map { try planner.compileRow($0) }
-        return c.series.indices.filter { i in
+        let regexSize = Planner.largestRegexProgram(tagOnly)
+        var out: [Int] = []
+        var meter = WorkMeter(check: context.checkCancelled)
+        for i in c.series.indices {
+            try meter.spend(Planner.tagMatchCost(c.series[i].tags, regexSize: regexSize))
             let row = RExpr.Row(tags: c.series[i].tags)
-            return exprs.allSatisfy { $0.eval(row).truthy }
+            if exprs.allSatisfy({ $0.eval(row).truthy }) { out.append(i) }
         }
+        return out
     }
 
     private func page<T>(_ items: [T], _ f: ShowFilter) -> [T] {

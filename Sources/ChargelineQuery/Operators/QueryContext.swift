@@ -19,30 +19,49 @@ public struct QueryLimits: Sendable {
     }
 }
 
-/// Per-query state shared by the operators (on several threads): the deadline and the count
-/// of points decoded.
+/// Per-query state shared by the operators (on several threads): the deadline, the caller's
+/// cancellation flag and the count of points decoded.
 final class QueryContext: @unchecked Sendable {
     let now: Int64
     let limits: QueryLimits
+    let cancellation: QueryCancellation?
     private let deadline: UInt64
     private let lock = NSLock()
     private var scanned = 0
     private var rollupRowCount = 0
 
-    init(now: Int64, limits: QueryLimits) {
+    init(now: Int64, limits: QueryLimits, cancellation: QueryCancellation? = nil) {
         self.now = now
         self.limits = limits
-        deadline = limits.timeoutSeconds > 0 ? DispatchTime.now().uptimeNanoseconds + UInt64(limits.timeoutSeconds * 1e9) : .max
+        self.cancellation = cancellation
+        // Clamped: a timeout of years must not trap converting to nanoseconds.
+        let timeout = min(limits.timeoutSeconds, 1e9)
+        deadline = timeout > 0 ? DispatchTime.now().uptimeNanoseconds &+ UInt64(timeout * 1e9) : .max
     }
 
     /// Points decoded so far.
     var pointsScanned: Int { lock.lock(); defer { lock.unlock() }; return scanned }
 
-    /// Throws when the deadline passed.
-    func checkTime() throws {
+    /// Rows a WHERE filter evaluates between two checks within one series (a filter may run a
+    /// regex per row): a few milliseconds of work.
+    static let rowsPerCheck = 4_096
+
+    /// Throws when the deadline passed or the caller cancelled the query. Operators call it
+    /// per series, statement or task, never per row.
+    func checkCancelled() throws {
+        if let reason = cancellation?.check() {
+            throw QueryError(.limit, "query cancelled: \(reason)")
+        }
         if DispatchTime.now().uptimeNanoseconds > deadline {
             throw QueryError(.limit, "query timed out after \(limits.timeoutSeconds) s (query timeout); narrow the time range or the series, or raise the timeout (--query-timeout)")
         }
+    }
+
+    /// Whether the query is to stop (deadline passed or cancelled), without counting a check:
+    /// for work that cannot throw (a long regex match), whose caller's next
+    /// `checkCancelled` then throws.
+    func shouldStop() -> Bool {
+        cancellation?.reason != nil || DispatchTime.now().uptimeNanoseconds > deadline
     }
 
     /// Rollup rows (one field of one series over one bucket) read in place of raw data so far.
@@ -64,7 +83,7 @@ final class QueryContext: @unchecked Sendable {
         if limits.maxPointsScanned > 0 && total > limits.maxPointsScanned {
             throw QueryError(.limit, "query scanned more than \(limits.maxPointsScanned) points (max points scanned); narrow the time range or the series, or raise the limit (--max-points)")
         }
-        try checkTime()
+        try checkCancelled()
     }
 
     /// Runs `body(i)` for i in 0..<count on all cores; rethrows the first error.

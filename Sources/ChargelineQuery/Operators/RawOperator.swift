@@ -15,6 +15,7 @@ struct RawOperator {
             let frame = Frame(data)
             let tags = plan.catalog.series[g.series[k]].tags
             for i in 0..<frame.count {
+                if i > 0 && i % QueryContext.rowsPerCheck == 0 { try context.checkCancelled() }
                 let row = frame.row(i, tags: tags)
                 if let filter = plan.filter, !filter.eval(row).truthy { continue }
                 let values = plan.columns.map { $0.expr.eval(row) }

@@ -77,7 +77,7 @@ struct SelectExecutor {
     }
 
     private func group(_ g: SelectPlan.Group, scans: [SeriesScan], rollups: [SeriesScan]?, split: (RollupSplit, [[Int?]])?) throws -> ResultSeries? {
-        try context.checkTime()
+        try context.checkCancelled()
         var rows: [(time: Int64, values: [Value])]
         var columns = plan.columns.map(\.name)
         switch plan.kind {

@@ -108,11 +108,13 @@ struct Parser {
         return negative ? -ns : ns
     }
 
-    /// A regex literal at the current `/` token.
+    /// A regex literal at the current `/` token. A pattern that is not valid RE2 syntax fails
+    /// the whole query here, as in InfluxDB (its parser compiles every regex).
     mutating func regex(_ what: String) throws -> String {
         guard isSymbol("/") else { throw unexpected(what) }
         let t = try lexer.regex(at: token.offset)
         guard case .regex(let r) = t.kind else { throw unexpected(what) }
+        _ = try Pattern(r, offset: t.offset)
         token = try lexer.next()
         return r
     }

@@ -1,15 +1,22 @@
-import Foundation
+import ChargelineRegex
 
-/// A compiled `/regex/` (ICU syntax via NSRegularExpression, close to Go's RE2 for the
-/// patterns dashboards send). `^literal$` and plain literals skip the regex engine.
-final class Pattern: @unchecked Sendable {
+/// A compiled `/regex/` in RE2 syntax (Go's `regexp`, as InfluxDB), matched in linear time by
+/// `LinearRegex`. `^literal$` and plain literals skip the regex engine.
+final class Pattern: Sendable {
     let source: String
     private let exact: String?
     private let substring: String?
-    private let regex: NSRegularExpression?
+    private let regex: LinearRegex?
+    /// The query the pattern serves: a long match gives up when it stops (see `matches`).
+    private let context: QueryContext?
 
-    init(_ source: String, offset: Int) throws {
+    /// Matcher steps (program size x bytes) above which a match watches `context`: about
+    /// 8 ms of work.
+    static let watchedCost = 1 << 20
+
+    init(_ source: String, offset: Int, context: QueryContext? = nil) throws {
         self.source = source
+        self.context = context
         let meta = Set("\\^$.|?*+()[]{}")
         if source.hasPrefix("^"), source.hasSuffix("$"), source.count >= 2,
            !source.dropFirst().dropLast().contains(where: { meta.contains($0) }) {
@@ -24,18 +31,27 @@ final class Pattern: @unchecked Sendable {
             exact = nil
             substring = nil
             do {
-                regex = try NSRegularExpression(pattern: source)
-            } catch {
-                throw QueryError(.syntax, "invalid regular expression /\(source)/: \(error.localizedDescription)", offset: offset)
+                regex = try LinearRegex(source)
+            } catch let e as RegexError {
+                throw QueryError(.syntax, "invalid regular expression /\(source)/: \(e)", offset: offset)
             }
         }
     }
 
-    /// Whether the pattern matches anywhere in `s` (Go's `MatchString`).
+    /// Instructions of the compiled program (1 for the literal fast paths).
+    var programSize: Int { regex?.programSize ?? 1 }
+
+    /// The work of matching `s`, in matcher steps (program size x bytes), for `WorkMeter`.
+    func cost(of s: String) -> Int { (s.utf8.count + 1) * programSize }
+
+    /// Whether the pattern matches anywhere in `s` (Go's `MatchString`). A costly match (a long
+    /// value, a large program) gives up and answers false once the query's deadline passed or
+    /// it was cancelled; the caller's next check then fails the query, so the answer is never
+    /// used.
     func matches(_ s: String) -> Bool {
         if let exact { return s == exact }
         if let substring { return substring.isEmpty || s.contains(substring) }
-        let range = NSRange(s.startIndex..<s.endIndex, in: s)
-        return regex!.firstMatch(in: s, range: range) != nil
+        if let context, cost(of: s) > Self.watchedCost { return regex!.matches(s, stop: context.shouldStop) }
+        return regex!.matches(s)
     }
 }

@@ -18,6 +18,9 @@ struct Planner {
 
     var plan: SelectPlan
     var aggregateMode = false
+    /// The query being planned, when there is one: series selection (tag regexes run there)
+    /// checks it, paced by a `WorkMeter`, and row regexes watch it (`Pattern.matches`).
+    var context: QueryContext?
 
     init(statement: SelectStatement, catalog: SeriesCatalog, now: Int64, maxBuckets: Int,
          wildcardUnion: (fields: Set<String>, tags: Set<String>)? = nil) throws {
@@ -261,10 +264,15 @@ struct Planner {
                     continue
                 }
                 if op == "=~", case .regex(let re) = r.kind {
-                    let p = try Pattern(re, offset: r.offset)
+                    let p = try Pattern(re, offset: r.offset, context: context)
                     if !p.matches(""), let values = catalog.postings[tag] {
-                        let list = values.filter { p.matches($0.key) }.flatMap(\.value).sorted()
-                        candidates = intersect(candidates, list)
+                        var list: [Int] = []
+                        var meter = WorkMeter(check: { [context] in try context?.checkCancelled() })
+                        for entry in values {
+                            try meter.spend(p.cost(of: entry.key))
+                            if p.matches(entry.key) { list += entry.value }
+                        }
+                        candidates = intersect(candidates, list.sorted())
                         continue
                     }
                 }
@@ -274,12 +282,37 @@ struct Planner {
         var out = candidates ?? Array(catalog.series.indices)
         if !leftover.isEmpty {
             let exprs = try leftover.map { try compileRow($0) }
-            out = out.filter { i in
+            let regexSize = Self.largestRegexProgram(leftover)
+            var kept: [Int] = []
+            var meter = WorkMeter(check: { [context] in try context?.checkCancelled() })
+            for i in out {
+                try meter.spend(Self.tagMatchCost(catalog.series[i].tags, regexSize: regexSize))
                 let row = RExpr.Row(tags: catalog.series[i].tags)
-                return exprs.allSatisfy { $0.eval(row).truthy }
+                if exprs.allSatisfy({ $0.eval(row).truthy }) { kept.append(i) }
             }
+            out = kept
         }
         return out
+    }
+
+    /// Instructions of the largest regex in `exprs` (1 without any), to weigh series
+    /// filtering for `WorkMeter`.
+    static func largestRegexProgram(_ exprs: [Expr]) -> Int {
+        var size = 1
+        for e in exprs {
+            e.walk { x in
+                if case .regex(let r) = x.kind, let p = try? Pattern(r, offset: x.offset) { size = max(size, p.programSize) }
+            }
+        }
+        return size
+    }
+
+    /// The most work row conditions can do on a series' tags: every value matched once by a
+    /// regex of `regexSize` instructions.
+    static func tagMatchCost(_ tags: [(key: String, value: String)], regexSize: Int) -> Int {
+        var bytes = 1
+        for t in tags { bytes += t.value.utf8.count }
+        return bytes * regexSize
     }
 
     private func intersect(_ a: [Int]?, _ b: [Int]) -> [Int] {
@@ -320,7 +353,7 @@ struct Planner {
         case .string(let s): return .literal(.string(s))
         case .boolean(let b): return .literal(.boolean(b))
         case .duration(let d): return .literal(.integer(d))
-        case .regex(let r): return .pattern(try Pattern(r, offset: e.offset))
+        case .regex(let r): return .pattern(try Pattern(r, offset: e.offset, context: context))
         case .negate(let x): return .negate(try compileRow(x))
         case .binary(let op, let l, let r): return .binary(op, try compileRow(l), try compileRow(r))
         case .wildcard: throw QueryError(.semantic, "* is only allowed as the whole SELECT list or a function argument", offset: e.offset)
