@@ -175,8 +175,12 @@ struct Reducer: Sendable {
         guard count > 0 else { return [(nil, .null)] }
         switch fn {
         case .count: return [(nil, .integer(Int64(count)))]
-        case .sum: return [(nil, type == .float ? .float(sumF) : .integer(sumI))]
-        case .mean: return [(nil, .float(type == .float ? sumF / Double(count) : Double(sumI) / Double(count)))]
+        // `sumI` is the wrapping sum of the 64-bit patterns: read back as unsigned for
+        // unsigned fields (InfluxDB's sum of unsigned values stays unsigned, modulo 2^64).
+        case .sum: return [(nil, type == .float ? .float(sumF) : type == .unsigned ? .unsigned(UInt64(bitPattern: sumI)) : .integer(sumI))]
+        case .mean:
+            let total = type == .float ? sumF : type == .unsigned ? Double(UInt64(bitPattern: sumI)) : Double(sumI)
+            return [(nil, .float(total / Double(count)))]
         case .min: return [(minT, Value(type: type, bits: minBits))]
         case .max: return [(maxT, Value(type: type, bits: maxBits))]
         case .first: return [(firstT, firstV)]

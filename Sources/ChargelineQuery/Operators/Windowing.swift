@@ -22,7 +22,7 @@ struct Windowing: Sendable {
         var start = t &- dt
         if zone != nil {
             let o = zoneAt - zoneOffset(start)
-            if o != 0 && abs(o) < interval { start += o }
+            if o != 0 && abs(o) < interval { start = start &+ o }
         }
         return start &+ offset
     }
