@@ -42,8 +42,11 @@ public enum TimeParser {
         guard !rest.isEmpty else { throw ChargelineError(.badInput, "empty duration") }
         while !rest.isEmpty {
             let digits = rest.prefix { $0.isASCII && $0.isNumber }
-            guard !digits.isEmpty, let n = Int64(digits) else {
+            guard !digits.isEmpty else {
                 throw ChargelineError(.badInput, "cannot read duration \"\(text)\": use a number with a unit, e.g. 90s, 15m, 1h30m, 7d")
+            }
+            guard let n = Int64(digits) else {
+                throw ChargelineError(.badInput, "duration \"\(text)\" is too long: nanoseconds in 64 bits hold at most about 292 years (15250w)")
             }
             rest = rest.dropFirst(digits.count)
             guard let (unit, mult) = units.first(where: { rest.hasPrefix($0.0) && !(($0.0 == "m") && rest.hasPrefix("ms")) }) else {
@@ -52,7 +55,9 @@ public enum TimeParser {
             rest = rest.dropFirst(unit.count)
             let (p, o1) = n.multipliedReportingOverflow(by: mult)
             let (s, o2) = total.addingReportingOverflow(p)
-            guard !o1, !o2 else { throw ChargelineError(.badInput, "duration \"\(text)\" is too long") }
+            guard !o1, !o2 else {
+                throw ChargelineError(.badInput, "duration \"\(text)\" is too long: nanoseconds in 64 bits hold at most about 292 years (15250w)")
+            }
             total = s
         }
         return total

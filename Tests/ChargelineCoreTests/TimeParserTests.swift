@@ -23,6 +23,14 @@ import Testing
         #expect(try TimeParser.duration("7d") == 604_800_000_000_000)
         #expect(throws: ChargelineError.self) { try TimeParser.duration("10") }
         #expect(throws: ChargelineError.self) { try TimeParser.duration("1x") }
+        for long in ["15251w", "99999999999999999999s", "15250w1000h"] {
+            #expect(throws: ChargelineError.self) { try TimeParser.duration(long) }
+            #expect((try? TimeParser.duration(long)) == nil)
+            do { _ = try TimeParser.duration(long) } catch let e as ChargelineError {
+                #expect(e.message == "duration \"\(long)\" is too long: nanoseconds in 64 bits hold at most about 292 years (15250w)")
+            } catch {}
+        }
+        #expect(try TimeParser.duration("15250w") == 9_223_200_000_000_000_000)
     }
 
     @Test func rejectsNonsenseWithAHelpfulMessage() {
