@@ -71,3 +71,15 @@ import Testing
         #expect(got.contains("[\"2026-11-20T00:10:00Z\",1798]"), "\(got.prefix(300))")
     }
 }
+
+extension ParserLimitsTests {
+    /// A subquery's time conditions join the outer condition as a balanced tree, not one level
+    /// deeper each: 999 inner time conditions under an outer condition 999 levels deep (as a
+    /// chain, 2,000 levels: inside the measured debug-build stack, but with half the margin).
+    @Test func inheritedTimeConditionsStayShallow() {
+        let inner = "SELECT v FROM m WHERE " + Array(repeating: "time > 0", count: 999).joined(separator: " AND ")
+        let outer = "SELECT v FROM (" + inner + ") WHERE v" + String(repeating: " + v", count: 997) + " > 0"
+        let got = answerOnWorker(outer)
+        #expect(got.contains("\"values\":[[\"2026-11-20T00:00:00Z\",1],[\"2026-11-20T00:10:00Z\",2]]"), "\(got.prefix(300))")
+    }
+}

@@ -33,7 +33,7 @@ struct Parser {
     /// any query a person or Grafana writes, far below what a thread's stack holds.
     static let maxNesting = 100
     /// How deep an expression tree may be: each operator of a chain adds a level
-    /// (`a OR b OR c` is 3 deep), so a long OR list of tag values fits.
+    /// (`a + b + c` is 3 deep), so a long OR list of tag values fits.
     static let maxExpressionDepth = 1_000
     /// How deeply subqueries may nest: each level plans and runs a whole SELECT.
     static let maxSubqueryNesting = 16
