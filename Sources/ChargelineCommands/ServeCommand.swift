@@ -78,7 +78,9 @@ struct ServeCommand: AsyncParsableCommand {
             guard let zone = TimeZone(identifier: z) else { throw ValidationError("report time zone \(z): use an IANA name such as Asia/Shanghai") }
             o.report.timeZone = zone
         }
-        if let g = section.maxGap { o.report.maxGap = try TimeParser.duration(g) }
+        if let g = section.maxGap {
+            do { o.report.maxGap = try DailyReportOptions.maxGap(parsing: g) } catch { throw ValidationError("report max_gap: \(error)") }
+        }
         return (o, section.interval ?? 60_000_000_000)
     }
 

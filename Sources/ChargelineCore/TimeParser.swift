@@ -3,19 +3,32 @@
 /// (`1763596800s`, `1763596800000ms`, plain integers are nanoseconds as in InfluxDB), `now`,
 /// and `now-1h` / `now+30m` offsets with units ns, us, µs, ms, s, m, h, d, w.
 public enum TimeParser {
+    /// The timestamps a nanosecond `Int64` can hold, as RFC 3339, for error messages:
+    /// `1677-09-21T00:12:43.145224192Z` through `2262-04-11T23:47:16.854775807Z`.
+    public static let representableRange =
+        "\(CivilTime(nanoseconds: .min).rfc3339) through \(CivilTime(nanoseconds: .max).rfc3339)"
+
+    /// The error for a time that is well formed but outside `representableRange`.
+    public static func outOfRange(_ text: String) -> ChargelineError {
+        ChargelineError(.badInput, "time \"\(text)\" is outside the range a timestamp can hold (\(representableRange), in nanoseconds since 1970)")
+    }
+
     /// The timestamp (ns since the Unix epoch) that `text` names, relative to `now`.
-    /// - Throws: `ChargelineError(.badInput)` naming the accepted forms.
+    /// - Throws: `ChargelineError(.badInput)` naming the accepted forms, or `outOfRange` for a
+    ///   time (or `now` plus an offset) that a nanosecond `Int64` cannot hold.
     public static func parse(_ text: String, now: Int64) throws -> Int64 {
         let t = text.trimmingSpaces()
         if t == "now" || t == "now()" { return now }
         for prefix in ["now()", "now"] where t.hasPrefix(prefix) {
             let rest = t.dropFirst(prefix.count).trimmingSpacesSub()
             if let sign = rest.first, sign == "-" || sign == "+", let d = try? duration(String(rest.dropFirst()).trimmingSpaces()) {
-                return sign == "-" ? now &- d : now &+ d
+                let (v, overflow) = sign == "-" ? now.subtractingReportingOverflow(d) : now.addingReportingOverflow(d)
+                guard !overflow else { throw outOfRange(text) }
+                return v
             }
         }
-        if let v = try? epoch(t) { return v }
-        if let v = rfc3339(t) { return v }
+        if let v = try epoch(t) { return v }
+        if let v = try parseRFC3339(t) { return v }
         throw ChargelineError(.badInput, "cannot read time \"\(text)\": use RFC 3339 (2026-11-20T08:00:00Z or 2026-11-20T08:00:00+08:00), an epoch with a unit (1763596800s, 1763596800000ms; a plain integer is ns), or now-1h")
     }
 
@@ -29,8 +42,11 @@ public enum TimeParser {
         guard !rest.isEmpty else { throw ChargelineError(.badInput, "empty duration") }
         while !rest.isEmpty {
             let digits = rest.prefix { $0.isASCII && $0.isNumber }
-            guard !digits.isEmpty, let n = Int64(digits) else {
+            guard !digits.isEmpty else {
                 throw ChargelineError(.badInput, "cannot read duration \"\(text)\": use a number with a unit, e.g. 90s, 15m, 1h30m, 7d")
+            }
+            guard let n = Int64(digits) else {
+                throw ChargelineError(.badInput, "duration \"\(text)\" is too long: nanoseconds in 64 bits hold at most about 292 years (15250w)")
             }
             rest = rest.dropFirst(digits.count)
             guard let (unit, mult) = units.first(where: { rest.hasPrefix($0.0) && !(($0.0 == "m") && rest.hasPrefix("ms")) }) else {
@@ -39,13 +55,17 @@ public enum TimeParser {
             rest = rest.dropFirst(unit.count)
             let (p, o1) = n.multipliedReportingOverflow(by: mult)
             let (s, o2) = total.addingReportingOverflow(p)
-            guard !o1, !o2 else { throw ChargelineError(.badInput, "duration \"\(text)\" is too long") }
+            guard !o1, !o2 else {
+                throw ChargelineError(.badInput, "duration \"\(text)\" is too long: nanoseconds in 64 bits hold at most about 292 years (15250w)")
+            }
             total = s
         }
         return total
     }
 
-    private static func epoch(_ t: String) throws -> Int64 {
+    /// An epoch integer with an optional unit; nil when `t` is not one.
+    /// - Throws: `outOfRange` when it is one but does not fit in nanoseconds.
+    private static func epoch(_ t: String) throws -> Int64? {
         let units: [(String, Int64)] = [("ns", 1), ("us", 1_000), ("ms", 1_000_000), ("s", 1_000_000_000)]
         var body = Substring(t)
         var mult: Int64 = 1
@@ -54,14 +74,24 @@ public enum TimeParser {
             mult = m
             break
         }
-        guard let v = Int64(body) else { throw ChargelineError(.badInput, "not an epoch") }
+        let digits = body.first == "-" || body.first == "+" ? body.dropFirst() : body
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        guard let v = Int64(body) else { throw outOfRange(t) }
         let (r, o) = v.multipliedReportingOverflow(by: mult)
-        guard !o else { throw ChargelineError(.badInput, "epoch out of range") }
+        guard !o else { throw outOfRange(t) }
         return r
     }
 
-    /// RFC 3339 / ISO 8601 date-time to ns, or nil.
+    /// RFC 3339 / ISO 8601 date-time to ns, or nil (also when it is outside
+    /// `representableRange`; `parseRFC3339` tells the two apart).
     public static func rfc3339(_ t: String) -> Int64? {
+        (try? parseRFC3339(t)) ?? nil
+    }
+
+    /// RFC 3339 / ISO 8601 date-time to ns; nil when `t` is not one.
+    /// - Throws: `outOfRange` for a well-formed date-time that nanoseconds since 1970 in an
+    ///   `Int64` cannot hold (before 1677-09-21 or after 2262-04-11).
+    public static func parseRFC3339(_ t: String) throws -> Int64? {
         let b = Array(t.utf8)
         var i = 0
         func num(_ n: Int) -> Int? {
@@ -120,8 +150,14 @@ public enum TimeParser {
         }
         guard i == b.count else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
+        // A four-digit year keeps `secs` far inside Int64; only the nanoseconds can overflow.
         let secs = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second - offset)
-        return secs * 1_000_000_000 + Int64(nanos)
+        // Before 1970 with a fraction, borrow a second so the first second of the range fits.
+        let borrow = secs < 0 && nanos > 0
+        let (ns, o1) = (borrow ? secs + 1 : secs).multipliedReportingOverflow(by: 1_000_000_000)
+        let (total, o2) = ns.addingReportingOverflow(borrow ? Int64(nanos) - 1_000_000_000 : Int64(nanos))
+        guard !o1, !o2 else { throw outOfRange(t) }
+        return total
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).

@@ -200,6 +200,14 @@ public final class QueryEngine: Sendable {
         return false
     }
 
+    /// `parts` joined with AND as a balanced tree (its depth grows with the log of the count).
+    static func conjunction(_ parts: ArraySlice<Expr>) -> Expr? {
+        guard parts.count > 1 else { return parts.first }
+        let mid = parts.startIndex + parts.count / 2
+        let l = conjunction(parts[..<mid])!, r = conjunction(parts[mid...])!
+        return Expr(.binary("AND", l, r), at: l.offset)
+    }
+
     /// `FROM (SELECT ...)`: the inner result becomes an in-memory measurement whose series
     /// are the inner groups (tags) and whose fields are the inner columns.
     private func subquery(outer: SelectStatement, inner: SelectStatement, database: String, context: QueryContext) throws -> [ResultSeries] {
@@ -216,8 +224,10 @@ public final class QueryEngine: Sendable {
                 guard c.references.contains(where: { $0.lowercased() == "time" }) else { return false }
                 return !(outer.interval != nil && Self.isUpperTimeBound(c))
             } ?? []
-            for c in innerTime {
-                outerStatement.condition = outerStatement.condition.map { Expr(.binary("AND", $0, c), at: c.offset) } ?? c
+            // Joined as a balanced tree: a chain would add one level of expression depth per
+            // inner conjunct, past what the parser let either statement have.
+            if let inherited = Self.conjunction(innerTime[...]) {
+                outerStatement.condition = outerStatement.condition.map { Expr(.binary("AND", $0, inherited), at: inherited.offset) } ?? inherited
             }
         }
         var out: [ResultSeries] = []

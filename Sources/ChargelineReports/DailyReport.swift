@@ -24,6 +24,27 @@ public struct DailyReportOptions: Sendable {
     public var faultSpans = true
 
     public init() {}
+
+    /// The longest `maxGap` a report accepts: a sample holds its status for at most a day.
+    /// Beyond that the figures mean nothing, and the read window (`maxGap` around the days)
+    /// would run off the ends of the timestamp range.
+    public static let maxGapLimit: Int64 = 86_400_000_000_000
+
+    /// `text` (a duration such as `5m`) as a max gap in ns.
+    /// - Throws: `ReportError` for a bad duration or one outside `(0, maxGapLimit]`.
+    public static func maxGap(parsing text: String) throws -> Int64 {
+        let ns: Int64
+        do {
+            ns = try TimeParser.duration(text)
+        } catch let error as ChargelineError {
+            throw ReportError("max gap \(text): \(error.message)")
+        }
+        guard ns > 0 else { throw ReportError("the max gap must be positive (got \(text))") }
+        guard ns <= maxGapLimit else {
+            throw ReportError("the max gap must be at most 1d, as a sample holds its status at most a day (got \(text))")
+        }
+        return ns
+    }
 }
 
 /// The per-gun results of a run of days, and the roll-ups and charts derived from them.

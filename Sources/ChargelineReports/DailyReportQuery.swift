@@ -74,12 +74,7 @@ public struct DailyReportQuery: Sendable, Equatable {
             }
             o.timeZone = zone
         }
-        do {
-            o.maxGap = try TimeParser.duration(maxGap)
-        } catch {
-            throw ReportError("max gap \(maxGap): \(error)")
-        }
-        guard o.maxGap > 0 else { throw ReportError("the max gap must be positive (got \(maxGap))") }
+        o.maxGap = try DailyReportOptions.maxGap(parsing: maxGap)
         return (o, try ReportDay.days(from: date, to: to, timeZone: o.timeZone))
     }
 

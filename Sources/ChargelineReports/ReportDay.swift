@@ -35,7 +35,7 @@ public struct ReportDay: Sendable, Equatable {
             guard let next = calendar.date(byAdding: .day, value: 1, to: day) else {
                 preconditionFailure("BUG: calendar cannot add a day to \(day)")
             }
-            out.append(ReportDay(date: formatter.string(from: day), start: nanoseconds(day), end: nanoseconds(next)))
+            out.append(ReportDay(date: formatter.string(from: day), start: try nanoseconds(day), end: try nanoseconds(next)))
             day = next
         }
         return out
@@ -75,18 +75,32 @@ public struct ReportDay: Sendable, Equatable {
         return formatter
     }
 
+    /// The years a report day may lie in: nanosecond timestamps reach from 1677-09-21 to
+    /// 2262-04-11, and a report also reads a week before its first day and a day after its last.
+    public static let years = 1678...2261
+
     private static func parse(_ text: String, _ calendar: Calendar) throws -> Date {
-        let parts = text.split(separator: "-")
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-              (1...12).contains(m), (1...31).contains(d),
-              let date = calendar.date(from: DateComponents(year: y, month: m, day: d)) else {
+              (1...12).contains(m), (1...31).contains(d) else {
+            throw ReportError("cannot read date \"\(text)\": use YYYY-MM-DD, e.g. 2026-11-20")
+        }
+        guard years.contains(y) else {
+            throw ReportError("date \(text) is outside the days a report covers, \(years.lowerBound)-01-01 to \(years.upperBound)-12-31 (timestamps are nanoseconds since 1970 and end in 1677 and 2262)")
+        }
+        guard let date = calendar.date(from: DateComponents(year: y, month: m, day: d)) else {
             throw ReportError("cannot read date \"\(text)\": use YYYY-MM-DD, e.g. 2026-11-20")
         }
         return calendar.startOfDay(for: date)
     }
 
-    private static func nanoseconds(_ d: Date) -> Int64 {
-        Int64((d.timeIntervalSince1970 * 1000).rounded()) * 1_000_000
+    /// Whole milliseconds of `d` as ns; `years` keeps every report day far inside Int64.
+    private static func nanoseconds(_ d: Date) throws -> Int64 {
+        let ms = (d.timeIntervalSince1970 * 1000).rounded()
+        guard let whole = Int64(exactly: ms), case let (ns, false) = whole.multipliedReportingOverflow(by: 1_000_000) else {
+            throw ReportError("day \(d) is outside the range of nanosecond timestamps (years \(years.lowerBound) to \(years.upperBound))")
+        }
+        return ns
     }
 }
 

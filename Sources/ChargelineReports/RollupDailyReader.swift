@@ -249,12 +249,14 @@ struct RollupDailyReader: Sendable {
     private func gunDays(_ grid: [Double], nf: Int, tags g: GunSamples, priorEnergy: (value: Double, time: Int64)?,
                          priorStatus: Double?) -> [GunDay]? {
         func at(_ b: Int, _ c: Column) -> Double { grid[b * nf + c.rawValue] }
-        func ns(_ b: Int, _ c: Column) -> Int64 { let v = at(b, c); return v.isNaN ? 0 : Int64(v) }
+        // Stored integers read back through Double: a damaged row's value past Int64 (or not
+        // finite) counts as absent instead of trapping in the conversion.
+        func ns(_ b: Int, _ c: Column) -> Int64 { let v = at(b, c); return v.isNaN ? 0 : Int64(exactly: v.rounded()) ?? 0 }
         let first = days[0].start
         var prevEnergy = priorEnergy
         var prevStatus = priorStatus
         // Bucket 0 is the hour before the first day: it only feeds the previous samples and spills.
-        if at(0, .energyCount) > 0 { prevEnergy = (at(0, .energyLast), Int64(at(0, .energyLastTime))) }
+        if at(0, .energyCount) > 0 { prevEnergy = (at(0, .energyLast), ns(0, .energyLastTime)) }
         if at(0, .statusCount) > 0 { prevStatus = at(0, .statusLast) }
         var out: [GunDay] = []
         for day in days {
@@ -276,7 +278,7 @@ struct RollupDailyReader: Sendable {
                         inc += v >= p.value ? v - p.value : v
                     }
                     hourlyEnergy[h] = inc
-                    prevEnergy = (at(b, .energyLast), Int64(at(b, .energyLastTime)))
+                    prevEnergy = (at(b, .energyLast), ns(b, .energyLastTime))
                 }
                 if at(b, .statusCount) > 0 {
                     usage.sessions += Int(ns(b, .sessionStarts))

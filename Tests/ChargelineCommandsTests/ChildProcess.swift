@@ -96,8 +96,17 @@ struct TinyHTTPClient {
 
     /// POSTs `body` to `path`; returns the status code, or nil when the connection failed.
     mutating func post(_ path: String, _ body: [UInt8]) -> Int? {
+        request("POST", path, body)?.status
+    }
+
+    /// GETs `path` (already percent-encoded); the status and body, or nil when the connection failed.
+    mutating func get(_ path: String) -> (status: Int, body: String)? {
+        request("GET", path, []).map { ($0.status, String(decoding: $0.body, as: UTF8.self)) }
+    }
+
+    private mutating func request(_ method: String, _ path: String, _ body: [UInt8]) -> (status: Int, body: [UInt8])? {
         if fd < 0 && !connect() { return nil }
-        let head = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.count)\r\n\r\n"
+        let head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.count)\r\n\r\n"
         guard send(Array(head.utf8) + body) else { close(); return nil }
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
@@ -107,8 +116,8 @@ struct TinyHTTPClient {
                 let length = header.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
                     .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
                 if buffer.count >= end + 4 + length {
-                    let status = Int(header.split(separator: " ")[1])
-                    return status
+                    guard let status = Int(header.split(separator: " ")[1]) else { return nil }
+                    return (status, Array(buffer[(end + 4)..<(end + 4 + length)]))
                 }
             }
             let n = recv(fd, &chunk, chunk.count, 0)

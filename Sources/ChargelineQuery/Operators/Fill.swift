@@ -16,7 +16,8 @@ extension Fill {
             case .number(let n):
                 let intLike = isCount || (calls[c].type == .integer && [.sum, .min, .max, .first, .last, .spread, .mode].contains(calls[c].fn))
                 for b in out[c].indices where out[c][b] == nil {
-                    out[c][b] = intLike && n == n.rounded() ? .integer(Int64(n)) : .float(n)
+                    // Int64(exactly:) is nil for fractions and for numbers past Int64 (fill(1e30)).
+                    if intLike, let i = Int64(exactly: n) { out[c][b] = .integer(i) } else { out[c][b] = .float(n) }
                 }
             case .previous:
                 var prev: Value = .null
@@ -29,9 +30,15 @@ extension Fill {
                     guard let v = out[c][b], !v.isNull else { continue }
                     if let a = lastIndex, b - a > 1, let va = out[c][a], let x0 = va.number, let x1 = v.number {
                         for k in (a + 1)..<b {
-                            let frac = Double(starts[k] - starts[a]) / Double(starts[b] - starts[a])
+                            // In Double: bucket starts may lie further apart than Int64 reaches.
+                            let frac = (Double(starts[k]) - Double(starts[a])) / (Double(starts[b]) - Double(starts[a]))
                             let y = x0 + (x1 - x0) * frac
-                            if case .integer = va, case .integer = v { out[c][k] = .integer(Int64(y)) } else { out[c][k] = .float(y) }
+                            // y lies between two Int64s, but rounds to 2^63 near Int64.max: clamp.
+                            if case .integer = va, case .integer = v {
+                                out[c][k] = .integer(Int64(exactly: y.rounded(.towardZero)) ?? (y < 0 ? .min : .max))
+                            } else {
+                                out[c][k] = .float(y)
+                            }
                         }
                     }
                     lastIndex = b
@@ -59,7 +66,11 @@ enum Integral {
         var out = [Value](repeating: .null, count: starts.count)
         guard !points.isEmpty else { return out }
         let u = Double(unit)
-        func windowEnd(_ b: Int) -> Int64 { windowing == nil ? Int64.max : (b + 1 < starts.count ? starts[b + 1] : starts[b] + windowing!.interval) }
+        func windowEnd(_ b: Int) -> Int64 {
+            windowing == nil ? Int64.max : (b + 1 < starts.count ? starts[b + 1] : starts[b].addingSaturating(windowing!.interval))
+        }
+        // Time differences in Double: two timestamps may lie further apart than Int64 reaches.
+        func span(_ a: Int64, _ b: Int64) -> Double { Double(b) - Double(a) }
         var prev = points[0]
         var b = AggregateOperator.bucket(of: prev.0, starts)
         var sum = 0.0
@@ -69,8 +80,8 @@ enum Integral {
             let end = windowEnd(b)
             if p.0 >= end {
                 if prev.0 != end {
-                    let v = prev.1 + (p.1 - prev.1) * Double(end - prev.0) / Double(p.0 - prev.0)
-                    sum += 0.5 * (v + prev.1) * Double(end - prev.0) / u
+                    let v = prev.1 + (p.1 - prev.1) * span(prev.0, end) / span(prev.0, p.0)
+                    sum += 0.5 * (v + prev.1) * span(prev.0, end) / u
                     prev = (end, v)
                 }
                 if b >= 0 { out[b] = .float(sum) }
@@ -79,7 +90,7 @@ enum Integral {
                 b = AggregateOperator.bucket(of: p.0, starts)
                 if AggregateOperator.bucket(of: prev.0, starts) != b { prev = (starts[max(b, 0)], prev.1) }
             }
-            sum += 0.5 * (p.1 + prev.1) * Double(p.0 - prev.0) / u
+            sum += 0.5 * (p.1 + prev.1) * span(prev.0, p.0) / u
             has = true
             prev = p
         }

@@ -133,7 +133,7 @@ struct MetadataExecutor {
         var rows = latest.filter { $0.value < cutoff && $0.value > Int64.min }
             .sorted { $0.key.lexicographicallyPrecedes($1.key) }
             .map { entry -> [Value] in
-                [.time(entry.value)] + entry.key.map { .string($0) } + [.float(Double(context.now - entry.value) / 1e9)]
+                [.time(entry.value)] + entry.key.map { .string($0) } + [.float((Double(context.now) - Double(entry.value)) / 1e9)]
             }
         if f.limit > 0 { rows = Array(rows.prefix(f.limit)) }
         guard !rows.isEmpty else { return nil }

@@ -13,7 +13,11 @@ struct Reducer: Sendable {
 
     var count = 0
     var sumF = 0.0
+    /// Integer and unsigned fields: the wrapping sum of the 64-bit patterns (what `sum()`
+    /// returns, modulo 2^64 as in InfluxDB) and how many times it wrapped (+1 up, -1 down;
+    /// unsigned: up only), so `mean()` is the mean of the true sum, as InfluxDB's float mean.
     var sumI: Int64 = 0
+    var sumCarry: Int64 = 0
     var minKey = Double.infinity, minBits: UInt64 = 0, minT = Int64.max
     var maxKey = -Double.infinity, maxBits: UInt64 = 0, maxT = Int64.max
     var firstT = Int64.max, firstV: Value = .null
@@ -61,10 +65,25 @@ struct Reducer: Sendable {
                     var s = sumF
                     for i in range { s += Double(bitPattern: b[i]) }
                     sumF = s
+                } else if type == .unsigned {
+                    var s = UInt64(bitPattern: sumI), c = sumCarry
+                    for i in range {
+                        let (r, o) = s.addingReportingOverflow(b[i])
+                        s = r
+                        if o { c &+= 1 }
+                    }
+                    sumI = Int64(bitPattern: s)
+                    sumCarry = c
                 } else {
-                    var s = sumI
-                    for i in range { s = s &+ Int64(bitPattern: b[i]) }
+                    var s = sumI, c = sumCarry
+                    for i in range {
+                        let x = Int64(bitPattern: b[i])
+                        let (r, o) = s.addingReportingOverflow(x)
+                        s = r
+                        if o { c &+= x < 0 ? -1 : 1 }
+                    }
                     sumI = s
+                    sumCarry = c
                 }
             case .min, .max, .spread:
                 for i in range {
@@ -86,13 +105,28 @@ struct Reducer: Sendable {
         count += 1
         if keepsPoints { points.append((t, v)); return }
         if type != .string {
-            if type == .float { sumF += Double(bitPattern: bits) } else { sumI = sumI &+ Int64(bitPattern: bits) }
+            if type == .float { sumF += Double(bitPattern: bits) } else { addToSum(bits) }
             let k = key(bits)
             if k < minKey || (k == minKey && t < minT) { minKey = k; minBits = bits; minT = t }
             if k > maxKey || (k == maxKey && t < maxT) { maxKey = k; maxBits = bits; maxT = t }
         }
         if t <= firstT { offerFirst(t, v) }
         if t >= lastT { offerLast(t, v) }
+    }
+
+    /// Adds one 64-bit pattern to the integer or unsigned sum, counting wraps.
+    @inline(__always)
+    private mutating func addToSum(_ bits: UInt64) {
+        if type == .unsigned {
+            let (r, o) = UInt64(bitPattern: sumI).addingReportingOverflow(bits)
+            sumI = Int64(bitPattern: r)
+            if o { sumCarry &+= 1 }
+        } else {
+            let x = Int64(bitPattern: bits)
+            let (r, o) = sumI.addingReportingOverflow(x)
+            sumI = r
+            if o { sumCarry &+= x < 0 ? -1 : 1 }
+        }
     }
 
     /// first/last: an earlier (later) point wins; at the same time (points of different series
@@ -133,7 +167,7 @@ struct Reducer: Sendable {
     /// Adds a whole block from its statistics (the caller checked `answerableFromStats`).
     mutating func add(stats m: BlockMeta) {
         count += Int(m.count)
-        if type == .float { sumF += Double(bitPattern: m.sum) } else { sumI = sumI &+ Int64(bitPattern: m.sum) }
+        if type == .float { sumF += Double(bitPattern: m.sum) } else { addToSum(m.sum) }
         let lo = key(m.min), hi = key(m.max)
         if lo < minKey { minKey = lo; minBits = m.min; minT = m.minTime }
         if hi > maxKey { maxKey = hi; maxBits = m.max; maxT = m.minTime }
@@ -147,7 +181,7 @@ struct Reducer: Sendable {
     mutating func add(rollup r: RollupRow) {
         guard r.count > 0 else { return }
         count += r.count
-        if type == .float { sumF += Double(bitPattern: r.sum) } else { sumI = sumI &+ Int64(bitPattern: r.sum) }
+        if type == .float { sumF += Double(bitPattern: r.sum) } else { addToSum(r.sum) }
         let lo = key(r.min), hi = key(r.max)
         if lo < minKey || (lo == minKey && r.time < minT) { minKey = lo; minBits = r.min; minT = r.time }
         if hi > maxKey || (hi == maxKey && r.time < maxT) { maxKey = hi; maxBits = r.max; maxT = r.time }
@@ -160,7 +194,8 @@ struct Reducer: Sendable {
         guard o.count > 0 else { return }
         count += o.count
         sumF += o.sumF
-        sumI = sumI &+ o.sumI
+        addToSum(UInt64(bitPattern: o.sumI))
+        sumCarry &+= o.sumCarry
         if o.minKey < minKey || (o.minKey == minKey && o.minT < minT) { minKey = o.minKey; minBits = o.minBits; minT = o.minT }
         if o.maxKey > maxKey || (o.maxKey == maxKey && o.maxT < maxT) { maxKey = o.maxKey; maxBits = o.maxBits; maxT = o.maxT }
         if o.firstT <= firstT { offerFirst(o.firstT, o.firstV) }
@@ -175,8 +210,13 @@ struct Reducer: Sendable {
         guard count > 0 else { return [(nil, .null)] }
         switch fn {
         case .count: return [(nil, .integer(Int64(count)))]
-        case .sum: return [(nil, type == .float ? .float(sumF) : .integer(sumI))]
-        case .mean: return [(nil, .float(type == .float ? sumF / Double(count) : Double(sumI) / Double(count)))]
+        // `sumI` is the wrapping sum of the 64-bit patterns: read back as unsigned for
+        // unsigned fields (InfluxDB's sum of unsigned values stays unsigned, modulo 2^64).
+        case .sum: return [(nil, type == .float ? .float(sumF) : type == .unsigned ? .unsigned(UInt64(bitPattern: sumI)) : .integer(sumI))]
+        case .mean:
+            let low = type == .unsigned ? Double(UInt64(bitPattern: sumI)) : Double(sumI)
+            let total = type == .float ? sumF : low + Double(sumCarry) * 18_446_744_073_709_551_616.0  // carry x 2^64
+            return [(nil, .float(total / Double(count)))]
         case .min: return [(minT, Value(type: type, bits: minBits))]
         case .max: return [(maxT, Value(type: type, bits: maxBits))]
         case .first: return [(firstT, firstV)]

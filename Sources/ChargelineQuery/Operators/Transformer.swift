@@ -45,7 +45,7 @@ struct Transformer {
                 guard let a = seq[i - 1].1.number, let b = seq[i].1.number else { continue }
                 // Under ORDER BY time DESC the rate is taken walking backwards in time (the
                 // sign flips), as InfluxDB 1.x's derivative reducer does.
-                let dt = Double(abs(seq[i].0 - seq[i - 1].0))
+                let dt = abs(Double(seq[i].0) - Double(seq[i - 1].0))  // in Double: cannot overflow
                 guard dt != 0 else { continue }
                 let d = (b - a) / (dt / Double(t.unit))
                 if t.fn == .non_negative_derivative && d < 0 { continue }
@@ -74,7 +74,8 @@ struct Transformer {
             }
         case .elapsed:
             for i in seq.indices.dropFirst() {
-                out.append((seq[i].0, .integer((seq[i].0 - seq[i - 1].0) / t.unit)))
+                // Wraps as InfluxDB's int64 does when the points lie more than 292 years apart.
+                out.append((seq[i].0, .integer((seq[i].0 &- seq[i - 1].0) / t.unit)))
             }
         }
         return out

@@ -58,7 +58,9 @@ struct WindowOperator {
             let start = merged[i].t
             let end = merged[j - 1].t
             var keepIt = true
-            if case .episode(_, let minimum) = spec, end - start < minimum { keepIt = false }
+            // end >= start, but they may lie further apart than Int64 reaches (no trap).
+            let (length, overflow) = end.subtractingReportingOverflow(start)
+            if case .episode(_, let minimum) = spec, !overflow, length < minimum { keepIt = false }
             if keepIt {
                 var reducers = plan.calls.map { Reducer($0.fn, type: $0.type, parameter: $0.parameter) }
                 for k in i..<j {
@@ -71,7 +73,7 @@ struct WindowOperator {
                     return x.value
                 }
                 let values = plan.columns.map { $0.expr.eval(RExpr.Row(time: start, slots: slots)) }
-                var head: [Value] = [.time(end), .float(Double(end - start) / 1e9)]
+                var head: [Value] = [.time(end), .float((Double(end) - Double(start)) / 1e9)]
                 if case .state = spec { head.append(key) }
                 out.append((start, head + values))
             }

@@ -1,3 +1,4 @@
+import ChargelineCore
 import Foundation
 
 /// GROUP BY time() bucket arithmetic, as InfluxDB 1.x does it: buckets are aligned to the
@@ -13,18 +14,20 @@ struct Windowing: Sendable {
         return Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(t) / 1e9))) * 1_000_000_000
     }
 
-    /// The start of the bucket holding `t` (InfluxDB's `IteratorOptions.Window`).
+    /// The start of the bucket holding `t` (InfluxDB's `IteratorOptions.Window`). Near the
+    /// ends of Int64 the arithmetic saturates: the bucket holding `Int64.min` starts at
+    /// `Int64.min` (its aligned start lies before it), never at a wrapped-around time.
     func start(of t0: Int64) -> Int64 {
-        let t = t0 &- offset
+        let t = t0.subtractingSaturating(offset)
         let zoneAt = zoneOffset(t)
-        var dt = (t &+ zoneAt) % interval
+        var dt = t.addingSaturating(zoneAt) % interval
         if dt < 0 { dt += interval }
-        var start = t &- dt
+        var start = t.subtractingSaturating(dt)
         if zone != nil {
             let o = zoneAt - zoneOffset(start)
-            if o != 0 && abs(o) < interval { start += o }
+            if o != 0 && abs(o) < interval { start = start.addingSaturating(o) }
         }
-        return start &+ offset
+        return start.addingSaturating(offset)
     }
 
     /// Bucket starts covering `[first, last]` (both inclusive), in order.
@@ -36,7 +39,7 @@ struct Windowing: Sendable {
             if out.count > limit {
                 throw QueryError(.limit, "GROUP BY time(\(Windowing.format(interval))) over this time range makes more than \(limit) buckets; narrow the WHERE time range or use a longer interval")
             }
-            let next = start(of: s &+ interval)
+            let next = start(of: s.addingSaturating(interval))
             if next <= s { break }
             s = next
         }

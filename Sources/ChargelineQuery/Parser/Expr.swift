@@ -21,12 +21,22 @@ struct Expr: Sendable {
         case negate(Expr)
     }
 
-    var kind: Kind
+    let kind: Kind
     var offset: Int
+    /// Levels of the tree below and including this node (a leaf is 1). Every walk over an
+    /// expression (planning, evaluation, even its release) recurses this deep, so the parser
+    /// refuses trees deeper than `Parser.maxExpressionDepth`.
+    let depth: Int
 
     init(_ kind: Kind, at offset: Int) {
         self.kind = kind
         self.offset = offset
+        switch kind {
+        case .call(_, let args): depth = 1 + (args.map(\.depth).max() ?? 0)
+        case .binary(_, let l, let r): depth = 1 + max(l.depth, r.depth)
+        case .negate(let e): depth = 1 + e.depth
+        default: depth = 1
+        }
     }
 
     /// Every call in the expression, outermost first.

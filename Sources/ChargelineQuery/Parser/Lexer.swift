@@ -106,7 +106,11 @@ struct Lexer {
         if !isFloat, position < text.count, isIdentStart(text[position]) {
             while position < text.count, isIdentPart(text[position]) || isDigit(text[position]) { position += 1 }
             let spelled = string(start, position)
-            guard let ns = Lexer.duration(spelled) else {
+            var overflow = false
+            guard let ns = Lexer.duration(spelled, overflow: &overflow) else {
+                if overflow {
+                    throw QueryError(.syntax, "duration \(spelled) is too long: nanoseconds in 64 bits hold at most about 292 years (15250w)", offset: start)
+                }
                 throw QueryError(.syntax, "invalid duration \(spelled): use a number with a unit ns, u, µ, ms, s, m, h, d or w (e.g. 10s, 1h30m)", offset: start)
             }
             return Token(kind: .duration(ns, text: spelled), offset: start)
@@ -150,8 +154,9 @@ struct Lexer {
         throw QueryError(.syntax, "\(what) not terminated: expected a closing \(Character(UnicodeScalar(quote)))", offset: start)
     }
 
-    /// `10s`, `1h30m`, `500ms`, `3u`, `3µ`, `2w` in nanoseconds (InfluxQL duration units).
-    static func duration(_ text: String) -> Int64? {
+    /// `10s`, `1h30m`, `500ms`, `3u`, `3µ`, `2w` in nanoseconds (InfluxQL duration units); nil
+    /// when malformed or, setting `overflow`, when well formed but past Int64.
+    static func duration(_ text: String, overflow: inout Bool) -> Int64? {
         let units: [(String, Int64)] = [("ns", 1), ("us", 1_000), ("µs", 1_000), ("u", 1_000), ("µ", 1_000),
                                         ("ms", 1_000_000), ("s", 1_000_000_000), ("m", 60_000_000_000),
                                         ("h", 3_600_000_000_000), ("d", 86_400_000_000_000), ("w", 604_800_000_000_000)]
@@ -160,16 +165,17 @@ struct Lexer {
         guard !rest.isEmpty else { return nil }
         while !rest.isEmpty {
             let digits = rest.prefix { $0.isASCII && $0.isNumber }
-            guard !digits.isEmpty, let n = Int64(digits) else { return nil }
+            guard !digits.isEmpty else { return nil }
             rest = rest.dropFirst(digits.count)
             guard let (unit, mult) = units.first(where: { rest.hasPrefix($0.0) }) else { return nil }
             rest = rest.dropFirst(unit.count)
+            guard let n = Int64(digits) else { overflow = true; continue }
             let (p, o1) = n.multipliedReportingOverflow(by: mult)
             let (s, o2) = total.addingReportingOverflow(p)
-            guard !o1, !o2 else { return nil }
+            if o1 || o2 { overflow = true }
             total = s
         }
-        return total
+        return overflow ? nil : total
     }
 
     private func string(_ a: Int, _ b: Int) -> String {

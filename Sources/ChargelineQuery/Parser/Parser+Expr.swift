@@ -5,7 +5,7 @@ extension Parser {
         while isKeyword("OR") {
             let at = token.offset
             try advance()
-            lhs = Expr(.binary("OR", lhs, try andExpr()), at: at)
+            lhs = try node(.binary("OR", lhs, try andExpr()), at: at)
         }
         return lhs
     }
@@ -15,7 +15,7 @@ extension Parser {
         while isKeyword("AND") {
             let at = token.offset
             try advance()
-            lhs = Expr(.binary("AND", lhs, try comparison()), at: at)
+            lhs = try node(.binary("AND", lhs, try comparison()), at: at)
         }
         return lhs
     }
@@ -27,9 +27,9 @@ extension Parser {
             if op == "=~" || op == "!~" {
                 let at = token.offset
                 let r = try regex("a /regex/ after \(op)")
-                return Expr(.binary(op, lhs, Expr(.regex(r), at: at)), at: lhs.offset)
+                return try node(.binary(op, lhs, Expr(.regex(r), at: at)), at: lhs.offset)
             }
-            return Expr(.binary(op, lhs, try sum()), at: lhs.offset)
+            return try node(.binary(op, lhs, try sum()), at: lhs.offset)
         }
         return lhs
     }
@@ -39,7 +39,7 @@ extension Parser {
         while isSymbol("+") || isSymbol("-") {
             guard case .symbol(let op) = token.kind else { break }
             try advance()
-            lhs = Expr(.binary(op, lhs, try product()), at: lhs.offset)
+            lhs = try node(.binary(op, lhs, try product()), at: lhs.offset)
         }
         return lhs
     }
@@ -49,24 +49,27 @@ extension Parser {
         while isSymbol("*") || isSymbol("/") || isSymbol("%") {
             guard case .symbol(let op) = token.kind else { break }
             try advance()
-            lhs = Expr(.binary(op, lhs, try unary()), at: lhs.offset)
+            lhs = try node(.binary(op, lhs, try unary()), at: lhs.offset)
         }
         return lhs
     }
 
     private mutating func unary() throws -> Expr {
         let at = token.offset
+        guard isSymbol("-") || isSymbol("+") else { return try primary() }
+        try enterNesting()
+        defer { leaveNesting() }
         if try acceptSymbol("-") {
             let inner = try unary()
             switch inner.kind {
             case .integer(let v): return Expr(.integer(-v), at: at)
             case .number(let v): return Expr(.number(-v), at: at)
             case .duration(let v): return Expr(.duration(-v), at: at)
-            default: return Expr(.negate(inner), at: at)
+            default: return try node(.negate(inner), at: at)
             }
         }
-        if try acceptSymbol("+") { return try unary() }
-        return try primary()
+        try advance()  // "+"
+        return try unary()
     }
 
     private mutating func primary() throws -> Expr {
@@ -79,6 +82,8 @@ extension Parser {
         case .symbol("*"): try advance(); return Expr(.wildcard, at: at)
         case .symbol("/"): return Expr(.regex(try regex("a /regex/")), at: at)
         case .symbol("("):
+            try enterNesting()
+            defer { leaveNesting() }
             try advance()
             let e = try expression()
             try expectSymbol(")", "to close the parenthesis")
@@ -94,13 +99,15 @@ extension Parser {
                 }
             }
             if !quoted, isSymbol("(") {
+                try enterNesting()
+                defer { leaveNesting() }
                 try advance()
                 var args: [Expr] = []
                 if !isSymbol(")") {
                     repeat { args.append(try expression()) } while try acceptSymbol(",")
                 }
                 try expectSymbol(")", "to close \(name)(")
-                return Expr(.call(name.lowercased(), args), at: at)
+                return try node(.call(name.lowercased(), args), at: at)
             }
             var cast: String?
             if try acceptSymbol("::") {

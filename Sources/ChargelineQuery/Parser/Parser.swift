@@ -23,6 +23,20 @@ struct Parser {
     private(set) var token: Token
     /// Offset just past the previous token (for "expected X after Y" carets at end of input).
     private var previousEnd = 0
+    /// Parentheses, function calls, signs and subqueries open around the current token.
+    private var nesting = 0
+    /// Subqueries open around the current token.
+    private var subqueries = 0
+
+    /// How deeply parentheses, function calls, signs and subqueries may nest. The parser,
+    /// planner and evaluator recurse once (the parser several frames) per level; far beyond
+    /// any query a person or Grafana writes, far below what a thread's stack holds.
+    static let maxNesting = 100
+    /// How deep an expression tree may be: each operator of a chain adds a level
+    /// (`a + b + c` is 3 deep), so a long OR list of tag values fits.
+    static let maxExpressionDepth = 1_000
+    /// How deeply subqueries may nest: each level plans and runs a whole SELECT.
+    static let maxSubqueryNesting = 16
 
     init(_ query: String) throws {
         lexer = Lexer(query)
@@ -79,6 +93,26 @@ struct Parser {
 
     mutating func expectSymbol(_ s: String, _ context: String) throws {
         guard try acceptSymbol(s) else { throw unexpected("\(s) \(context)") }
+    }
+
+    /// Opens one level of nesting (a parenthesis, call, sign or subquery at the current
+    /// token). - Throws: `QueryError(.syntax)` past `maxNesting`.
+    mutating func enterNesting() throws {
+        guard nesting < Parser.maxNesting else {
+            throw QueryError(.syntax, "the query nests parentheses, function calls, signs and subqueries more than \(Parser.maxNesting) levels deep; write it flatter", offset: token.offset)
+        }
+        nesting += 1
+    }
+
+    mutating func leaveNesting() { nesting -= 1 }
+
+    /// An expression node, refused when it makes the tree deeper than `maxExpressionDepth`.
+    func node(_ kind: Expr.Kind, at offset: Int) throws -> Expr {
+        let e = Expr(kind, at: offset)
+        guard e.depth <= Parser.maxExpressionDepth else {
+            throw QueryError(.syntax, "the expression is more than \(Parser.maxExpressionDepth) operators deep; split it (for a long list of tag values use one regex such as pile =~ /^(P1|P2|P3)$/)", offset: offset)
+        }
+        return e
     }
 
     /// "expected X, found Y" at the current token.
@@ -179,7 +213,14 @@ struct Parser {
             let at = token.offset
             if isSymbol("/") {
                 out.append(.regex(try regex("a measurement regex"), retentionPolicy: nil, offset: at))
-            } else if try acceptSymbol("(") {
+            } else if isSymbol("(") {
+                guard subqueries < Parser.maxSubqueryNesting else {
+                    throw QueryError(.syntax, "subqueries nest more than \(Parser.maxSubqueryNesting) levels deep; write the query with fewer levels", offset: token.offset)
+                }
+                try enterNesting()
+                subqueries += 1
+                defer { subqueries -= 1; leaveNesting() }
+                try advance()
                 guard isKeyword("SELECT") else { throw unexpected("SELECT in a subquery") }
                 out.append(.subquery(try select()))
                 try expectSymbol(")", "to close the subquery")

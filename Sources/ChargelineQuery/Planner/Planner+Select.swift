@@ -202,7 +202,9 @@ extension Planner {
             guard args.count >= 2, case .integer(let n) = args[args.count - 1].kind, n >= 1 else {
                 throw QueryError(.semantic, "\(fn.rawValue)() takes a field, optional tags and a count, e.g. \(fn.rawValue)(temperature, 5) or \(fn.rawValue)(temperature, pile, 5)", offset: offset)
             }
-            call.parameter = Double(n)
+            // A count beyond 2^53 (exact as a Double, more points than any result holds)
+            // means "all of them"; the reducers turn the parameter back into an Int.
+            call.parameter = Double(min(n, 1 << 53))
             // top(field, tag..., N): InfluxDB 1.x picks the max (min) point per distinct
             // combination of the tags, then the N largest (smallest) of those.
             for a in args.dropFirst().dropLast() {
@@ -264,7 +266,11 @@ extension Planner {
             case .integer(let v): return .literal(.integer(v))
             case .number(let v): return .literal(.float(v))
             case .string(let s):
-                if let t = TimeParser.rfc3339(s) { return .literal(.integer(t)) }
+                do {
+                    if let t = try TimeParser.parseRFC3339(s) { return .literal(.integer(t)) }
+                } catch let error as ChargelineError {
+                    throw QueryError(.semantic, error.message, offset: x.offset)
+                }
                 return .literal(.string(s))
             case .boolean(let b): return .literal(.boolean(b))
             case .duration(let d): return .literal(.integer(d))
@@ -279,7 +285,9 @@ extension Planner {
         case .call("now", _): return now
         case .duration(let d): return d
         case .integer(let v): return v
-        case .binary(let op, let l, let r): let a = try timeConstant(l), b = try timeConstant(r); return op == "+" ? a + b : a - b
+        case .binary(let op, let l, let r) where op == "+" || op == "-":
+            let a = try timeConstant(l), b = try timeConstant(r)
+            return op == "+" ? a.addingSaturating(b) : a.subtractingSaturating(b)
         default: throw QueryError(.semantic, "expected now() +/- a duration", offset: e.offset)
         }
     }

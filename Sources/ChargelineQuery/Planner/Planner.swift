@@ -56,7 +56,7 @@ struct Planner {
             }
         }
         aggregateMode = s.fields.contains { f in f.expr.calls.contains { AggregateFunction(rawValue: $0.name) != nil } }
-        if s.interval != nil && !upper { end = now &+ 1 }
+        if s.interval != nil && !upper { end = now.addingSaturating(1) }
         plan.range = TimeRange(start: start, end: end)
         plan.hasLowerBound = lower
         if let interval = s.interval {
@@ -195,34 +195,50 @@ struct Planner {
             throw QueryError(.semantic, "time must stand alone on one side of the comparison", offset: e.offset)
         }
         let t = try timeValue(value)
+        // Bounds saturate: nothing lies after Int64.max, so `time > 9223372036854775807` is
+        // the empty range, never a wrapped-around `time > Int64.min`.
+        let next = t == .max ? nil : t + 1
         switch op {
-        case ">": return (t &+ 1, nil)
+        case ">": return (next ?? .max, next == nil ? .max : nil)
         case ">=": return (t, nil)
         case "<": return (nil, t)
-        case "<=": return (nil, t &+ 1)
-        default: return (t, t &+ 1)
+        case "<=": return (nil, next ?? .max)
+        default: return (t, next ?? .max)
         }
     }
 
     /// A constant time: RFC 3339 string, integer ns, duration literal (epoch with unit),
-    /// now(), and sums/differences with durations.
+    /// now(), and sums/differences with durations. A literal outside the range of a ns
+    /// `Int64` is an error; sums and differences saturate at the ends of that range (so
+    /// `now() + 15250w` means "until the end of time").
     private func timeValue(_ e: Expr) throws -> Int64 {
         switch e.kind {
         case .string(let s):
-            if let t = TimeParser.rfc3339(s) {
+            let parsed: Int64?
+            do { parsed = try TimeParser.parseRFC3339(s) } catch let error as ChargelineError {
+                throw QueryError(.semantic, error.message, offset: e.offset)
+            }
+            if let t = parsed {
                 if plan.zone != nil, !s.contains("Z"), !s.dropFirst(10).contains("+"), !s.dropFirst(10).contains("-") {
-                    return t - plan.zoneOffsetGuess(t)
+                    let (local, overflow) = t.subtractingReportingOverflow(plan.zoneOffsetGuess(t))
+                    guard !overflow else { throw QueryError(.semantic, TimeParser.outOfRange(s).message, offset: e.offset) }
+                    return local
                 }
                 return t
             }
             throw QueryError(.semantic, "cannot read time '\(s)': use RFC 3339 such as '2026-11-20T08:00:00Z'", offset: e.offset)
         case .integer(let v): return v
-        case .number(let v): return Int64(v)
+        case .number(let v):
+            // Int64(exactly:) is nil outside the range (and for NaN), where Int64(_:) traps.
+            guard let t = Int64(exactly: v.rounded(.towardZero)) else {
+                throw QueryError(.semantic, TimeParser.outOfRange("\(v)").message, offset: e.offset)
+            }
+            return t
         case .duration(let v): return v
         case .call(let name, let args) where name == "now" && args.isEmpty: return now
         case .binary(let op, let l, let r) where op == "+" || op == "-":
             let a = try timeValue(l), b = try timeValue(r)
-            return op == "+" ? a &+ b : a &- b
+            return op == "+" ? a.addingSaturating(b) : a.subtractingSaturating(b)
         default:
             throw QueryError(.semantic, "expected a time: an RFC 3339 string, an epoch such as 1763596800s, or now() - 1h", offset: e.offset)
         }

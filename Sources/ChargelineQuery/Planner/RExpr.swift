@@ -2,7 +2,9 @@ import Foundation
 
 /// A resolved expression: names bound to row slots, tags, aggregate slots or literals.
 /// Evaluated per row by `eval`, with InfluxQL's rules: integer arithmetic stays integer except
-/// `/` (float), nulls propagate, comparisons with null are false.
+/// `/` (float), nulls propagate, comparisons with null are false. Integer `+`, `-`, `*` and
+/// negation wrap around in two's complement as InfluxDB's (Go's) int64 does, and
+/// `Int64.min % -1` is 0 as in Go: no value a row or a query holds can trap.
 indirect enum RExpr: Sendable {
     case field(Int)
     case tag(String)
@@ -61,7 +63,7 @@ indirect enum RExpr: Sendable {
             case "-": return .integer(x &- y)
             case "*": return .integer(x &* y)
             case "/": return y == 0 ? .float(0) : .float(Double(x) / Double(y))
-            case "%": return y == 0 ? .null : .integer(x % y)
+            case "%": return y == 0 ? .null : .integer(x.remainderReportingOverflow(dividingBy: y).partialValue)
             default: return .boolean(compare(op, x == y ? 0 : (x < y ? -1 : 1)))
             }
         case (.string(let x), .string(let y)):

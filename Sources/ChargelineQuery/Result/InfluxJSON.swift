@@ -146,7 +146,10 @@ public struct InfluxJSON: Sendable {
     public static func rfc3339(_ t: Int64, zone: TimeZone?) -> String {
         guard let zone else { return CivilTime(nanoseconds: t).rfc3339 }
         let offset = zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(t) / 1e9))
-        var s = CivilTime(nanoseconds: t + Int64(offset) * 1_000_000_000).rfc3339
+        // Within hours of the ends of Int64 the local time does not fit: show it in UTC.
+        let (local, overflow) = t.addingReportingOverflow(Int64(offset) * 1_000_000_000)
+        if overflow { return CivilTime(nanoseconds: t).rfc3339 }
+        var s = CivilTime(nanoseconds: local).rfc3339
         s.removeLast()  // Z
         if offset == 0 { return s + "Z" }
         let a = abs(offset)
