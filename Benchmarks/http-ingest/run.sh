@@ -82,7 +82,7 @@ fi
 
 # 2. Generate the telemetry file.
 log "generating $GUNS guns x $DURATION every $INTERVAL (seed $SEED, jitter in whole $JITTER_UNIT)"
-"$BIN/chargeline-datagen" --guns "$GUNS" --duration "$DURATION" --interval "$INTERVAL" \
+"$BIN/chargeline-datagen" --guns "$GUNS" --start "${START:-2026-11-20T00:00:00Z}" --duration "$DURATION" --interval "$INTERVAL" \
     --seed "$SEED" --jitter-unit "$JITTER_UNIT" ${DATAGEN_ARGS:-} --out "$TMP/telemetry.lp" || die "chargeline-datagen"
 
 # 3. Start the server and wait for /ping.

@@ -16,7 +16,7 @@ swift build -c release --product chargeline >/dev/null
 swift build -c release --product chargeline-datagen >/dev/null
 BIN=.build/release
 if [ ! -d "$DATA/chargeline" ]; then
-  $BIN/chargeline-datagen --guns 2000 --duration 24h --out /tmp/chargeline-bench-24h.lp.gz
+  $BIN/chargeline-datagen --guns 2000 --start 2026-11-20T00:00:00Z --duration 24h --out /tmp/chargeline-bench-24h.lp.gz
   $BIN/chargeline import --data "$DATA" --db chargeline /tmp/chargeline-bench-24h.lp.gz
   $BIN/chargeline compact --data "$DATA"
 fi

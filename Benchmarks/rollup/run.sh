@@ -30,8 +30,8 @@ chargeline_bin
 now="2026-11-22T00:00:00Z"   # evaluate rollups as if a day after the data ends
 
 log "generating $ONTIME on-time guns and $LATE late guns, 24 h at 10 s"
-"$BIN/chargeline-datagen" --guns "$ONTIME" --duration 24h --out "$TMP/ontime.lp" --quiet
-"$BIN/chargeline-datagen" --guns "$LATE" --first-gun "$ONTIME" --duration 24h --out "$TMP/late.lp" --quiet
+"$BIN/chargeline-datagen" --guns "$ONTIME" --start 2026-11-20T00:00:00Z --duration 24h --out "$TMP/ontime.lp" --quiet
+"$BIN/chargeline-datagen" --guns "$LATE" --first-gun "$ONTIME" --start 2026-11-20T00:00:00Z --duration 24h --out "$TMP/late.lp" --quiet
 "$BIN/chargeline" import --data "$TMP/data" --db bench --fsync never "$TMP/ontime.lp" >&2
 "$BIN/chargeline" compact --data "$TMP/data" >&2
 

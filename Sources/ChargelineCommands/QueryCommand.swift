@@ -100,7 +100,9 @@ struct QueryCommand: ParsableCommand {
                 }
                 body = InfluxJSON(epoch: epoch, zone: QueryEngine.timezone(of: text)).encode(results)
             }
-            let failed = try ResultPrinter(format: format).print(body)
+            let firstLine = text.split(separator: "\n").first { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("--") } ?? ""
+            let firstWord = firstLine.drop { $0.isWhitespace }.prefix { $0.isLetter }.lowercased()
+            let failed = try ResultPrinter(format: format, reportsEmpty: firstWord == "select" || firstWord == "show").print(body)
             if failed { throw ExitCode.failure }
         } catch let e as ExitCode {
             throw e

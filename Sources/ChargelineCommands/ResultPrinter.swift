@@ -5,6 +5,9 @@ import Foundation
 /// CLI does), or the JSON itself. Returns whether any statement failed (errors go to stderr).
 struct ResultPrinter {
     let format: QueryCommand.OutputFormat
+    /// Say "no data" (on stderr) for a statement that answered no series: for queries that
+    /// read (SELECT, SHOW), not for CREATE and the like, which answer none by design.
+    var reportsEmpty = false
 
     func print(_ body: String) throws -> Bool {
         if format == .json {
@@ -21,11 +24,16 @@ struct ResultPrinter {
         var failed = false
         var out = ""
         var csvHeader: [String]? = nil
-        for result in root.results ?? [] {
+        for (index, result) in (root.results ?? []).enumerated() {
             if let e = result.error {
                 Terminal.error(errorLine(e))
                 failed = true
                 continue
+            }
+            if reportsEmpty && (result.series ?? []).isEmpty {
+                // Said on stderr, so a script reading the table or CSV gets nothing extra.
+                let which = (root.results?.count ?? 0) > 1 ? "statement \(index + 1): " : ""
+                Terminal.error("\(which)no data: nothing matched (check the database, the measurement and the time range)")
             }
             for series in result.series ?? [] {
                 let name = series.name ?? ""

@@ -32,8 +32,10 @@ struct Datagen: ParsableCommand {
     @Option(help: "Random seed; the same options and seed give byte-identical output.")
     var seed: UInt64 = 1
 
-    @Option(help: "First nominal sample time: RFC 3339 or Unix epoch seconds.")
-    var start = InstantArgument(nanoseconds: 1_795_132_800_000_000_000)  // 2026-11-20T00:00:00Z
+    @Option(help: ArgumentHelp(
+        "First nominal sample time: RFC 3339 or Unix epoch seconds.",
+        discussion: "Default: the span ends now (start = now - duration, on a whole interval), so `now() - 1h` queries find the data. Pass --start for byte-identical output across runs."))
+    var start: InstantArgument?
 
     @Option(help: "Time span to cover, e.g. 24h, 1h, 30m, 1h30m.")
     var duration = DurationArgument(nanoseconds: 3600_000_000_000)
@@ -79,12 +81,21 @@ struct Datagen: ParsableCommand {
         guard (1...9).contains(gzipLevel) else { throw ValidationError("--gzip-level must be 1...9") }
     }
 
+    /// `--start`, or the whole interval `duration` before now.
+    var startNanoseconds: Int64 {
+        if let start { return start.nanoseconds }
+        let now = Int64(Date().timeIntervalSince1970 * 1e9)
+        let first = now - duration.nanoseconds
+        return first - first % interval.nanoseconds
+    }
+
     func run() throws {
+        let startNanos = startNanoseconds
         let config = TelemetryWriter.Config(
             guns: guns,
             firstGun: firstGun,
             seed: seed,
-            startNanos: start.nanoseconds,
+            startNanos: startNanos,
             intervalNanos: interval.nanoseconds,
             samples: duration.nanoseconds / interval.nanoseconds,
             jitterSteps: jitter.nanoseconds / jitterUnit.nanoseconds,
@@ -102,7 +113,7 @@ struct Datagen: ParsableCommand {
 
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         var message = "chargeline-datagen: \(summary.rows) rows (\(config.guns) guns x \(config.samples) samples"
-        message += " from \(start), every \(interval)), \(summary.values) values"
+        message += " from \(InstantArgument(nanoseconds: startNanos)), every \(interval)), \(summary.values) values"
         if summary.badLines > 0 { message += ", \(summary.badLines) malformed lines" }
         message += ", \(summary.bytes) bytes"
         if let path = sink.path, path.hasSuffix(".gz"),

@@ -273,7 +273,7 @@ def load_data(servers, args):
     datasets["compat"] = [l for l in fixture + EXTRA_LP.splitlines() if l and not l.startswith("#")]
     if args.datagen:
         out = os.path.join(servers.tmp, "gen.lp")
-        subprocess.run([args.datagen, "--guns", "20", "--duration", "2h", "--precision", "ns", "--quiet", "--out", out],
+        subprocess.run([args.datagen, "--guns", "20", "--start", "2026-11-20T00:00:00Z", "--duration", "2h", "--precision", "ns", "--quiet", "--out", out],
                        check=True, stdout=subprocess.DEVNULL)
         datasets["gen"] = [l for l in open(out).read().splitlines() if l and not l.startswith("#")]
     for db, lines in datasets.items():
