@@ -9,6 +9,8 @@ public struct RollupRunReport: Sendable {
     public var bucketsRecomputed = 0
     /// Raw values read.
     public var valuesRead = 0
+    /// Hourly buckets the run read data for (the empty spans it stepped over are not counted).
+    public var bucketsVisited = 0
     /// The watermark after the run (buckets before it are materialised), if any.
     public var watermark: Int64?
     public var milliseconds = 0.0
@@ -125,6 +127,10 @@ extension Database {
             let step = b * 24
             let total = Int((end - cursor) / b)
             var done = 0
+            // How far past its own time a sample shapes buckets: the next bucket reads it as its
+            // previous sample (lookback), and usage time runs on up to `maxGap`. Buckets further
+            // than this from every sample are empty, so the walk steps over them.
+            let reach = max(b, options.rollup.lookback, options.rollup.usage?.maxGap ?? 0)
             while cursor < end && !isCancelled() {
                 let chunkEnd = min(end, cursor &+ step)
                 lock.lock()
@@ -134,14 +140,30 @@ extension Database {
                 let n = try rollupBuckets(TimeRange(start: cursor, end: chunkEnd), seriesKeys: nil, only: nil, sink: sink, report: &report)
                 try sink.finish()
                 report.bucketsWritten += n
+                report.bucketsVisited += Int((chunkEnd - cursor) / b)
+                // The next chunk starts at the first bucket any sample reaches: rollup cost
+                // follows the hours holding data, not the span (one point in 1970 and the rest
+                // today is two chunks, not 500,000 empty hours). Decided under the lock with
+                // `rollupReadingUpTo` moved past the skipped span, so a row arriving in it now
+                // is marked stale and recomputed by step 2.
+                var next = chunkEnd
                 lock.lock()
-                if chunkEnd <= target, (rollupWatermark ?? .min) < chunkEnd { rollupWatermark = chunkEnd }
+                if chunkEnd < end {
+                    if let t = earliestDataLocked(atOrAfter: chunkEnd &- reach) {
+                        if t > chunkEnd { next = min(end, RollupBucket.floorDiv(t, b) * b) }
+                    } else {
+                        next = end
+                    }
+                    next = max(next, chunkEnd)
+                    rollupReadingUpTo = max(rollupReadingUpTo ?? .min, next)
+                }
+                if chunkEnd <= target, (rollupWatermark ?? .min) < min(next, target) { rollupWatermark = min(next, target) }
                 lock.unlock()
                 try storeRollupState()
                 try rollupChunkHook?(done)
-                done += Int((chunkEnd - cursor) / b)
+                done += Int((next - cursor) / b)
                 progress?(done, total)
-                cursor = chunkEnd
+                cursor = next
             }
         } else if from == nil {
             // No data yet: start the watermark at the target so the first rows are "new".
@@ -237,11 +259,22 @@ extension Database {
                 }
                 let key = Array(series.key.utf8)
                 for start in rows.keys.sorted() {
-                    key.withUnsafeBytes { sink.builder.beginPoint(seriesKey: $0) }
-                    RollupLayout.addRow(rows[start]!, counters: options.rollup.counters, to: &sink.builder)
-                    if let usage, let u = usageRows[start] { u.addFields(maxGap: usage.maxGap, to: &sink.builder) }
-                    sink.builder.endPoint(timestamp: start)
-                    written += 1
+                    key.withUnsafeBytes { k in
+                        sink.builder.beginPoint(seriesKey: k)
+                        RollupLayout.addRow(rows[start]!, counters: options.rollup.counters, key: k, timestamp: start, to: &sink.builder)
+                        if let usage, let u = usageRows[start] {
+                            RollupLayout.ensureRoom(UsageBucket.fieldNames.count, key: k, timestamp: start, in: &sink.builder)
+                            u.addFields(maxGap: usage.maxGap, to: &sink.builder)
+                        }
+                    }
+                    if sink.builder.fieldsInOpenPoint > 0 {
+                        sink.builder.endPoint(timestamp: start)
+                        written += 1
+                    } else {
+                        // Nothing of this row could be rolled up (only fields whose names
+                        // leave no room for the suffixes): no row rather than an empty point.
+                        sink.builder.abortPoint()
+                    }
                 }
                 try sink.sendIfLarge()
             }
@@ -253,6 +286,20 @@ extension Database {
     func headOverFlushSize() -> Bool {
         lock.lock(); defer { lock.unlock() }
         return active.memoryBytes >= options.headFlushBytes
+    }
+
+    /// A lower bound of the earliest timestamp held at or after `t` (segments by their time
+    /// span, heads by the days they hold), or nil when nothing is held at or after `t`. Called
+    /// under `lock`.
+    func earliestDataLocked(atOrAfter t: Int64) -> Int64? {
+        var best: Int64?
+        func consider(_ x: Int64?) {
+            if let x, best.map({ x < $0 }) ?? true { best = x }
+        }
+        for info in manifest.segments where info.maxTime >= t { consider(max(info.minTime, t)) }
+        consider(active.earliestTime(atOrAfter: t))
+        for f in frozen { consider(f.head.earliestTime(atOrAfter: t)) }
+        return best
     }
 
     /// The earliest timestamp held (segments and heads). Called under `lock`.
