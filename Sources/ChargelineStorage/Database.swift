@@ -66,6 +66,8 @@ package final class Database: @unchecked Sendable {
     var wal: WAL!
     /// What opening found (for the start-up report).
     package private(set) var openReport = ""
+    /// What the WAL replay at open found (damage, bytes lost, quarantined files).
+    package private(set) var walReplayReport = WALReplayReport()
 
     var walDirectory: String { directory + "/" + FileNames.walDirectory }
 
@@ -112,7 +114,8 @@ package final class Database: @unchecked Sendable {
         var replaySchema = schema
         let head = active
         var rejectedOnReplay = 0
-        let report = try WALReplayer.replay(directory: walDirectory, fromID: manifest.walReplayFrom, repair: !readOnly, logger: logger) { batch in
+        let report = try WALReplayer.replay(directory: walDirectory, fromID: manifest.walReplayFrom, repair: !readOnly,
+                                            quarantine: directory + "/" + FileNames.quarantineDirectory, logger: logger) { batch in
             rejectedOnReplay += head.apply(batch, schema: &replaySchema, storable: storableRange).count
             // Late rows in the WAL tail may not have reached a persisted stale mark yet.
             markLateLocked(batch)
@@ -129,6 +132,8 @@ package final class Database: @unchecked Sendable {
             + "replayed \(report.records) WAL records (\(report.bytes) bytes, \(head.valueCount) values) from \(report.segments) segments in "
             + String(format: "%.1f ms", ms)
             + (report.problems.isEmpty ? "" : "; \(report.problems.count) WAL problems (see log)")
+            + (report.lostBytes == 0 ? "" : "; \(report.lostBytes) WAL bytes not replayable (\(report.lostRegions) damaged regions), kept in \(FileNames.quarantineDirectory)/")
+        walReplayReport = report
     }
 
     /// Builds segment readers from the manifest and removes files the manifest does not list
