@@ -182,27 +182,31 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Writes the response to the current request and, on keep-alive connections, resumes reading.
-    func respond(status: Int, json: String?, context: ChannelHandlerContext) {
-        respond(status: status, body: json.map { ("application/json", context.channel.allocator.buffer(string: $0)) }, context: context)
+    func respond(status: Int, json: String?, headers: [(String, String)] = [], context: ChannelHandlerContext) {
+        respond(status: status, body: json.map { ("application/json", context.channel.allocator.buffer(string: $0)) },
+                headers: headers, context: context)
     }
 
     /// Writes the response (any content type) to the current request and, on keep-alive
     /// connections, resumes reading.
-    func respond(status: Int, body: (contentType: String, bytes: ByteBuffer)?, context: ChannelHandlerContext) {
+    func respond(status: Int, body: (contentType: String, bytes: ByteBuffer)?, headers extra: [(String, String)] = [],
+                 context: ChannelHandlerContext) {
         guard case .waiting = state else { return }
         api.stats.countRequest()
         // Set the state first: writing `.end` lets NIO's pipeline handler deliver the next
         // pipelined request re-entrantly, which moves the state on from `.idle`.
         state = keepAlive ? .idle : .closed
-        writeResponse(status: status, body: body, context: context)
+        writeResponse(status: status, body: body, extraHeaders: extra, context: context)
         if case .idle = state, readPending {
             readPending = false
             context.read()
         }
     }
 
-    private func writeResponse(status: Int, body: (contentType: String, bytes: ByteBuffer)?, context: ChannelHandlerContext) {
+    private func writeResponse(status: Int, body: (contentType: String, bytes: ByteBuffer)?, extraHeaders: [(String, String)] = [],
+                               context: ChannelHandlerContext) {
         var headers = HTTPHeaders()
+        for (name, value) in extraHeaders { headers.add(name: name, value: value) }
         headers.add(name: "X-Influxdb-Version", value: HTTPAPI.version)
         headers.add(name: "X-Influxdb-Build", value: "OSS")
         headers.add(name: "Request-Id", value: UUID().uuidString.lowercased())

@@ -34,6 +34,9 @@ package final class Database: @unchecked Sendable {
     /// When a flush last added a segment to each partition (monotonic ns), for compaction.
     var lastSegmentAdded: [Int64: Int64] = [:]
     var waiting: [(batch: WriteBatch, completion: @Sendable (WriteOutcome) -> Void)] = []
+    /// Bytes of batches appended to the WAL and not yet applied to the head (they count
+    /// against the head's limits already).
+    var inFlightBytes = 0
     var closed = false
 
     // Rollups (see Database+Rollup.swift). The child database holds the rollup rows.
@@ -183,9 +186,11 @@ package final class Database: @unchecked Sendable {
 
     // MARK: - Writes
 
-    /// Applies `batch` to the head and appends it to the WAL; `completion` runs once the WAL
-    /// record is durable. When the head or the WAL is over its limit the batch waits in a
-    /// queue (first come, first served) until a flush makes room: memory stays bounded.
+    /// Appends `batch` to the WAL and, once its record is durable, applies it to the head and
+    /// runs `completion`: nothing becomes visible that the WAL did not take. A batch the WAL
+    /// could not write (disk full, I/O error) fails with `.unavailable` and leaves no trace.
+    /// When the head or the WAL is over its limit the batch waits in a queue (first come, first
+    /// served) until a flush makes room: memory stays bounded.
     package func write(_ batch: WriteBatch, completion: @escaping @Sendable (WriteOutcome) -> Void) {
         lock.lock()
         if closed || readOnly {
@@ -195,8 +200,9 @@ package final class Database: @unchecked Sendable {
                 : "database \(name) is closed; the server is shutting down")))
             return
         }
-        if let failure = wal.failureState {
-            // Nothing may reach the head once the WAL cannot make it durable.
+        if let failure = wal.failureState ?? wal.recentWriteFailure() {
+            // The WAL failed to write a moment ago (disk full): turned away at once; a write
+            // after the window tries the disk again.
             lock.unlock()
             completion(WriteOutcome(rejected: [], failure: failure))
             return
@@ -208,23 +214,40 @@ package final class Database: @unchecked Sendable {
             return
         }
         applyLocked(batch, completion: completion)
-        let needFlush = active.memoryBytes >= options.headFlushBytes
         lock.unlock()
-        if needFlush { requestFlush() }
     }
 
+    /// Appends to the WAL (under `lock`, so WAL order is the order of arrival); the head takes
+    /// the batch on the committer thread once the record is durable. Completions run in WAL
+    /// order, so the head applies batches in WAL order too (as replay does).
     private func applyLocked(_ batch: WriteBatch, completion: @escaping @Sendable (WriteOutcome) -> Void) {
-        let rejected = active.apply(batch, schema: &schema, storable: storableRange)
-        markLateLocked(batch)
-        wal.append(batch) { error in
-            completion(WriteOutcome(rejected: rejected, failure: error))
+        let size = batch.bytes.count
+        inFlightBytes += size
+        if active.memoryBytes + inFlightBytes >= options.headFlushBytes { requestFlush() }
+        wal.append(batch) { [self] error in
+            if let error {
+                lock.lock()
+                inFlightBytes -= size
+                lock.unlock()
+                completion(WriteOutcome(rejected: [], failure: error))
+                return
+            }
+            lock.lock()
+            inFlightBytes -= size
+            let rejected = active.apply(batch, schema: &schema, storable: storableRange)
+            markLateLocked(batch)
+            let needFlush = active.memoryBytes >= options.headFlushBytes
+            lock.unlock()
+            if needFlush { requestFlush() }
+            completion(WriteOutcome(rejected: rejected, failure: nil))
         }
     }
 
-    /// Over the memory budget (active plus frozen heads) or the WAL is behind.
+    /// Over the memory budget (active plus frozen heads plus batches on their way through the
+    /// WAL) or the WAL is behind.
     private func isOverloadedLocked() -> Bool {
         let frozenBytes = frozen.reduce(0) { $0 + $1.head.memoryBytes }
-        return active.memoryBytes + frozenBytes >= options.headHardLimitBytes
+        return active.memoryBytes + inFlightBytes + frozenBytes >= options.headHardLimitBytes
             || wal.bytesPending >= options.walPendingLimitBytes
     }
 

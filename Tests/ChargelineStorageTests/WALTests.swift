@@ -187,6 +187,83 @@ import Testing
         #expect(try FileIO.readAll(dir.path + "/quarantine/" + FileNames.walSegment(3)) == junk)
     }
 
+    /// Disk full: a batch answered "nothing stored" was visible at once and survived a
+    /// restart (it reached the head before the WAL failed), and writes never resumed after
+    /// space was freed. Now the WAL takes the failed bytes back off the file, the head only
+    /// takes batches the WAL wrote, and the next write after the fault succeeds.
+    @Test func aFailedWALWriteLeavesNoTraceAndWritesResume() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        var store = try Store(directory: dir.path, options: testOptions(), logger: quietLogger)
+        try store.createDatabase("db")
+        let db = try #require(store.openDatabase("db"))
+        db.wal.failureRetryWindow = 0
+        var model: Model = [:]
+        let first = telemetryBatch(guns: 0..<3, times: [1_000_000_000])
+        #expect(store.writeAndWait(database: "db", batch: first).failure == nil)
+        modelApply(&model, first)
+        let walPath = db.walDirectory + "/" + FileNames.walSegment(db.wal.currentSegmentID)
+        let sizeBefore = FileIO.fileSize(walPath)
+        // ENOSPC after half of the bytes reached the file.
+        let full = ChargelineError(.io, "write \(walPath): No space left on device (errno 28)")
+        db.wal.injectWriteFault = { _, bytes in (full, bytes / 2) }
+        let refused = telemetryBatch(guns: 0..<3, times: [2_000_000_000], base: 900)
+        let outcome = store.writeAndWait(database: "db", batch: refused)
+        #expect(outcome.failure?.code == .unavailable)
+        #expect(outcome.failure?.message.contains("No space left on device") == true)
+        #expect(db.wal.writeFailure != nil)
+        #expect(try storeContent(store, database: "db") == model, "a refused batch is not visible")
+        #expect(FileIO.fileSize(walPath) == sizeBefore, "the partial record is taken back off the file")
+        // Space is back: the next write goes through without a restart.
+        db.wal.injectWriteFault = nil
+        let later = telemetryBatch(guns: 0..<3, times: [3_000_000_000], base: 500)
+        #expect(store.writeAndWait(database: "db", batch: later).failure == nil)
+        modelApply(&model, later)
+        #expect(db.wal.writeFailure == nil)
+        #expect(try storeContent(store, database: "db") == model)
+        // A crash image replays exactly the acknowledged batches, with no damage to report.
+        let image = TempDirectory(); defer { image.cleanup() }
+        try FileManager.default.removeItem(atPath: image.path)
+        try FileManager.default.copyItem(atPath: dir.path, toPath: image.path)
+        try? FileManager.default.removeItem(atPath: image.path + "/LOCK")
+        try store.close()
+        store = try Store(directory: image.path, options: testOptions(), logger: quietLogger)
+        #expect(try storeContent(store, database: "db") == model)
+        #expect(store.openReport.allSatisfy { !$0.contains("WAL problems") })
+        try store.close()
+    }
+
+    /// An I/O error between acknowledged batches, then a flush (which drops the WAL segment)
+    /// and a crash: exactly the acknowledged batches come back.
+    @Test func aFailedWriteThenAFlushKeepsExactlyTheAcknowledgedBatches() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        var store = try Store(directory: dir.path, options: testOptions(), logger: quietLogger)
+        try store.createDatabase("db")
+        let db = try #require(store.openDatabase("db"))
+        db.wal.failureRetryWindow = 0
+        var model: Model = [:]
+        for round in 0..<4 {
+            let batch = telemetryBatch(guns: 0..<2, times: [Int64(round) * 1_000_000_000])
+            if round == 2 {
+                db.wal.injectWriteFault = { _, bytes in (ChargelineError(.io, "write: Input/output error (errno 5)"), bytes - 1) }
+                #expect(store.writeAndWait(database: "db", batch: batch).failure?.code == .unavailable)
+                db.wal.injectWriteFault = nil
+                try store.flush()
+                continue
+            }
+            #expect(store.writeAndWait(database: "db", batch: batch).failure == nil)
+            modelApply(&model, batch)
+        }
+        #expect(try storeContent(store, database: "db") == model)
+        let image = TempDirectory(); defer { image.cleanup() }
+        try FileManager.default.removeItem(atPath: image.path)
+        try FileManager.default.copyItem(atPath: dir.path, toPath: image.path)
+        try? FileManager.default.removeItem(atPath: image.path + "/LOCK")
+        try store.close()
+        store = try Store(directory: image.path, options: testOptions(), logger: quietLogger)
+        #expect(try storeContent(store, database: "db") == model)
+        try store.close()
+    }
+
     @Test func anAcknowledgedWriteSurvivesACrashImage() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
         let image = TempDirectory(); defer { image.cleanup() }
