@@ -74,6 +74,14 @@ package final class Database: @unchecked Sendable {
 
     var walDirectory: String { directory + "/" + FileNames.walDirectory }
 
+    /// Most distinct fields a measurement may have: segments before version 5 store a series'
+    /// field count in a `u16` (raw databases write version 3), the sectioned version 5 (the
+    /// rollup database, whose rows have six or more columns per raw field) has no such limit.
+    var fieldLimit: Int {
+        (options.segmentVersion ?? SegmentFormat.version(statistics: options.blockStatistics)) >= SegmentFormat.sectionedVersion
+            ? .max : Int(UInt16.max)
+    }
+
     /// Opens (or creates) the database in `directory`: reads the manifest, removes leftovers of
     /// interrupted writes, replays the WAL tail into the head and starts a fresh WAL segment.
     /// No segment file is read.
@@ -119,7 +127,7 @@ package final class Database: @unchecked Sendable {
         var rejectedOnReplay = 0
         let report = try WALReplayer.replay(directory: walDirectory, fromID: manifest.walReplayFrom, repair: !readOnly,
                                             quarantine: directory + "/" + FileNames.quarantineDirectory, logger: logger) { batch in
-            rejectedOnReplay += head.apply(batch, schema: &replaySchema, storable: storableRange).count
+            rejectedOnReplay += head.apply(batch, schema: &replaySchema, storable: storableRange, maxFieldsPerMeasurement: fieldLimit).count
             // Late rows in the WAL tail may not have reached a persisted stale mark yet.
             markLateLocked(batch)
         }
@@ -234,7 +242,7 @@ package final class Database: @unchecked Sendable {
             }
             lock.lock()
             inFlightBytes -= size
-            let rejected = active.apply(batch, schema: &schema, storable: storableRange)
+            let rejected = active.apply(batch, schema: &schema, storable: storableRange, maxFieldsPerMeasurement: fieldLimit)
             markLateLocked(batch)
             let needFlush = active.memoryBytes >= options.headFlushBytes
             lock.unlock()

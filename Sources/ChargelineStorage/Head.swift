@@ -27,8 +27,12 @@ package final class Head: @unchecked Sendable {
     /// Applies every point of `batch`. Points whose field types disagree with `schema` (or
     /// with each other) are skipped and reported by index; new fields are added to `schema`.
     /// Points with timestamps outside `storable` are refused too.
+    /// With `maxFieldsPerMeasurement`, a point that would give its measurement more distinct
+    /// fields than that is refused (segment versions up to 4 store a series' field count in a
+    /// `u16`: a series with more could not be flushed or compacted).
     package func apply(_ batch: WriteBatch, schema: inout Schema,
-                       storable: ClosedRange<Int64> = Int64.min...Int64.max) -> [(pointIndex: Int, message: String)] {
+                       storable: ClosedRange<Int64> = Int64.min...Int64.max,
+                       maxFieldsPerMeasurement: Int = .max) -> [(pointIndex: Int, message: String)] {
         var rejected: [(pointIndex: Int, message: String)] = []
         var pointIndex = 0
         if firstWriteAt == 0 && batch.pointCount > 0 { firstWriteAt = FileIO.monotonicNanoseconds() }
@@ -36,7 +40,7 @@ package final class Head: @unchecked Sendable {
             if !storable.contains(point.timestamp) {
                 rejected.append((pointIndex, "timestamp \(point.timestamp) is outside the storable range "
                     + "\(CivilTime(nanoseconds: storable.lowerBound).rfc3339) to \(CivilTime(nanoseconds: storable.upperBound).rfc3339)"))
-            } else if let problem = apply(point, schema: &schema) {
+            } else if let problem = apply(point, schema: &schema, maxFields: maxFieldsPerMeasurement) {
                 rejected.append((pointIndex, problem))
             }
             pointIndex += 1
@@ -45,7 +49,7 @@ package final class Head: @unchecked Sendable {
     }
 
     /// Applies one point; returns why it was rejected, or nil.
-    private func apply(_ point: PointView, schema: inout Schema) -> String? {
+    private func apply(_ point: PointView, schema: inout Schema, maxFields: Int) -> String? {
         let (si, inserted) = table.indexInserting(point.seriesKey)
         if inserted {
             series.append([])
@@ -55,6 +59,7 @@ package final class Head: @unchecked Sendable {
         resolved.removeAll(keepingCapacity: true)
         var problem: String?
         var hint = 0
+        var newFields = 0  // fields new to the schema (an upper bound: repeats count twice)
         // One reference to the series' columns per point, not one per field (each copy of the
         // array reference costs a retain/release pair on the hot path).
         let columns = series[si]
@@ -77,8 +82,17 @@ package final class Head: @unchecked Sendable {
             } else {
                 let measurement = SeriesKey.measurement(of: point.seriesKey)
                 let name = field.nameString
-                if let existing = schema.type(of: name, in: measurement), existing != field.type {
-                    problem = Schema.conflictMessage(field: name, measurement: measurement, input: field.type, existing: existing)
+                if let existing = schema.type(of: name, in: measurement) {
+                    if existing != field.type {
+                        problem = Schema.conflictMessage(field: name, measurement: measurement, input: field.type, existing: existing)
+                    }
+                } else if maxFields != .max {
+                    newFields += 1
+                    let known = schema.measurements[measurement]?.count ?? 0
+                    if known + newFields > maxFields {
+                        problem = "too many fields: measurement \"\(measurement)\" would have more than \(maxFields) distinct fields "
+                            + "(field \"\(name)\" is new); spread the values over more measurements"
+                    }
                 }
                 resolved.append(-1)
             }

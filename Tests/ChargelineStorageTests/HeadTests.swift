@@ -42,4 +42,25 @@ import Testing
         #expect(head.earliestTime(atOrAfter: day) == 5 * day)
         #expect(head.earliestTime(atOrAfter: 5 * day + 8) == nil)
     }
+
+    /// A raw database writes version-3 segments, whose index stores a series' field count in
+    /// a u16: two points of one series with 40,000 different fields each made a flush trap.
+    /// The point that would pass 65,535 fields in its measurement is refused instead.
+    @Test func aMeasurementPast65535FieldsIsRefusedNotFatal() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let store = try Store(directory: dir.path, options: testOptions(), logger: quietLogger)
+        defer { try? store.close() }
+        var b = WriteBatchBuilder()
+        b.addPoint(measurement: "m", tags: [:], timestamp: 1, fields: (0..<40_000).map { ("a\($0)", .float(1)) })
+        b.addPoint(measurement: "m", tags: [:], timestamp: 2, fields: (0..<40_000).map { ("b\($0)", .float(2)) })
+        b.addPoint(measurement: "m", tags: [:], timestamp: 3, fields: [("a7", .float(3))])
+        let outcome = store.writeAndWait(database: "db", batch: b.finish())
+        #expect(outcome.failure == nil)
+        #expect(outcome.rejected.map(\.pointIndex) == [1])
+        #expect(outcome.rejected.first?.message.contains("more than 65535 distinct fields") == true)
+        try store.flush()
+        let series = try store.read(database: "db", measurement: "m", fields: ["a7", "b0"])
+        #expect(series.first?.columns.map(\.name) == ["a7"])
+        #expect(series.first?.columns.first?.count == 2)
+    }
 }
