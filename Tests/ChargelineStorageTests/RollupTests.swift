@@ -320,6 +320,34 @@ import ChargelineTestSupport
         try store.close()
     }
 
+    /// A damaged segment stopped a whole retention pass (and a whole `chargeline compact`) at
+    /// its partition, every time. It is now skipped and reported; the other partitions are
+    /// processed.
+    @Test func aDamagedPartitionIsSkippedAndReportedByRetentionAndCompaction() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        var o = options()
+        o.rollup.enabled = false
+        o.retention.defaultPolicy = RetentionPolicy(raw: Self.day)
+        let store = try Store(directory: dir.path, options: o, logger: quietLogger)
+        defer { try? store.close() }
+        store.writeAndWait(database: "db", batch: randomBatch(seed: 5, guns: 2, hours: 48))
+        try store.flush()
+        store.writeAndWait(database: "db", batch: randomBatch(seed: 6, guns: 2, hours: 48))
+        try store.flush()
+        // Cut the newest segment of the first day short: its footer is gone.
+        let day0 = dir.path + "/db/partitions/" + FileNames.partition(start: Self.t0)
+        let victim = try #require(FileIO.list(day0).last { $0.hasSuffix(FileNames.segmentSuffix) })
+        let fd = try FileIO.open(day0 + "/" + victim, O_WRONLY)
+        try FileIO.truncate(fd, to: 100, path: victim)
+        FileIO.close(fd)
+        #expect(throws: ChargelineError.self) { _ = try store.compact() }
+        let day1 = dir.path + "/db/partitions/" + FileNames.partition(start: Self.t0 + Self.day)
+        #expect(FileIO.list(day1).filter { $0.hasSuffix(FileNames.segmentSuffix) }.count == 1, "the good partition was compacted")
+        let actions = try store.applyRetention(now: Self.t0 + 3 * Self.day, dryRun: false)
+        #expect(actions.contains { $0.partition == FileNames.partition(start: Self.t0) && $0.kind == .keep && $0.reason.contains("could not be processed") })
+        #expect(actions.contains { $0.partition == FileNames.partition(start: Self.t0 + Self.day) && $0.kind == .drop })
+    }
+
     @Test func retentionNeverDropsWhatRollupsDoNotCover() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
         var o = options()
