@@ -11,6 +11,9 @@ public struct RollupRunReport: Sendable {
     public var valuesRead = 0
     /// Hourly buckets the run read data for (the empty spans it stepped over are not counted).
     public var bucketsVisited = 0
+    /// What the run skipped because stored data could not be read (a damaged segment), one
+    /// entry per measurement and range, with the cause. Also logged as errors.
+    public var problems: [String] = []
     /// The watermark after the run (buckets before it are materialised), if any.
     public var watermark: Int64?
     public var milliseconds = 0.0
@@ -244,6 +247,10 @@ extension Database {
             // Usage aggregates also need the samples up to maxGap past the range (successors).
             let usage = options.rollup.usage.flatMap { $0.measurement == measurement ? $0 : nil }
             let readRange = TimeRange(start: range.start &- lookback, end: range.end &+ (usage?.maxGap ?? 0))
+            // Damaged stored data (a segment that fails its checks) skips this measurement for
+            // this range, reported, rather than failing every run at the same place. Other
+            // errors (I/O, a rollup write that failed) end the run; the next run retries.
+            do {
             try forEachSeries(measurement: measurement, seriesKeys: seriesKeys, range: readRange) { series in
                 var rows: [Int64: [(String, FieldType, RollupBucket)]] = [:]
                 for column in series.columns {
@@ -277,6 +284,13 @@ extension Database {
                     }
                 }
                 try sink.sendIfLarge()
+            }
+            } catch let error as ChargelineError where error.code == .corruption {
+                let problem = "rollup of database \(name) skipped measurement \(measurement) from \(CivilTime(nanoseconds: range.start).rfc3339) "
+                    + "to \(CivilTime(nanoseconds: range.end).rfc3339): \(error.message); once the data is repaired, "
+                    + "rebuild those hours with `chargeline rollup --from ... --to ...`"
+                logger.error("\(problem)")
+                report.problems.append(problem)
             }
         }
         return written

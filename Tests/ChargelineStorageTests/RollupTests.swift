@@ -348,6 +348,29 @@ import ChargelineTestSupport
         #expect(actions.contains { $0.partition == FileNames.partition(start: Self.t0 + Self.day) && $0.kind == .drop })
     }
 
+    /// A damaged segment made every rollup run throw at the same chunk: the watermark never
+    /// moved again. The damaged range is skipped and reported; the run goes on.
+    @Test func aRollupRunSkipsAndReportsDamagedData() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let store = try Store(directory: dir.path, options: options(), logger: quietLogger)
+        defer { try? store.close() }
+        store.writeAndWait(database: "db", batch: randomBatch(seed: 7, guns: 2, hours: 24))
+        try store.flush()
+        store.writeAndWait(database: "db", batch: randomBatch(seed: 8, guns: 2, hours: 48, start: Self.t0 + Self.day))
+        try store.flush()
+        let day0 = dir.path + "/db/partitions/" + FileNames.partition(start: Self.t0)
+        let victim = try #require(FileIO.list(day0).last { $0.hasSuffix(FileNames.segmentSuffix) })
+        let fd = try FileIO.open(day0 + "/" + victim, O_WRONLY)
+        try FileIO.truncate(fd, to: 100, path: victim)
+        FileIO.close(fd)
+        let report = try store.runRollups(now: Self.t0 + 3 * Self.day)[0].report
+        // Day 0, and day 1 whose first hour reads day 0's last sample.
+        #expect(report.problems.count == 2)
+        #expect(report.problems.first?.contains(victim) == true)
+        #expect(report.watermark == Self.t0 + 3 * Self.day)
+        #expect(try rollups(store).keys.contains { $0.hasSuffix("@\(Self.t0 + 2 * Self.day)") }, "day 2 is rolled up")
+    }
+
     @Test func retentionNeverDropsWhatRollupsDoNotCover() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
         var o = options()
