@@ -21,6 +21,9 @@ public struct ChargelineError: Error, Sendable, CustomStringConvertible {
         public static let notFound = Code("not found")
         /// The store is closed or shutting down.
         public static let closed = Code("closed")
+        /// Storage cannot take writes for now (disk full, an I/O error); nothing of the failed
+        /// write was kept, and writes resume by themselves once the cause is gone: retry later.
+        public static let unavailable = Code("unavailable")
     }
 
     /// The kind of failure.

@@ -27,6 +27,12 @@ public struct WriteBatchBuilder: Sendable {
     public var byteCount: Int { used }
     /// Whether a point is open (`beginPoint` called without `endPoint`/`abortPoint`).
     public var isInPoint: Bool { pointStart >= 0 }
+    /// Fields added to the open point so far (0 when none is open).
+    public var fieldsInOpenPoint: Int { pointStart >= 0 ? fieldsInPoint : 0 }
+    /// Most fields one point can carry: its field count is stored as a `u16`. A writer that may
+    /// produce more (rollup rows of a series with thousands of fields) splits them over several
+    /// points of the same series and timestamp; the store merges those into one row.
+    public static let maxFieldsPerPoint = Int(UInt16.max)
 
     /// Opens a point for canonical series key bytes (see `SeriesKey`).
     public mutating func beginPoint(seriesKey: UnsafeRawBufferPointer) {
@@ -110,7 +116,7 @@ public struct WriteBatchBuilder: Sendable {
     private mutating func addFieldHeader(_ name: UnsafeRawBufferPointer, _ type: FieldType) {
         precondition(pointStart >= 0, "BUG: field outside a point")
         precondition(name.count > 0 && name.count <= Int(UInt16.max), "BUG: field name length \(name.count)")
-        precondition(fieldsInPoint < Int(UInt16.max), "BUG: too many fields")
+        precondition(fieldsInPoint < Self.maxFieldsPerPoint, "BUG: too many fields in one point (check fieldsInOpenPoint and split)")
         appendLE(UInt16(name.count))
         appendBytes(name)
         appendLE(type.rawValue)

@@ -15,7 +15,12 @@
 /// - The CRC is accepted in either byte order (real firmware sends high byte first, the spec
 ///   low byte first). A frame whose CRC matches neither is `.badCRC`, and only its start byte
 ///   is consumed: a real frame may begin inside a corrupt one.
-/// - A frame split across reads is `.needMore` until its last byte arrives.
+/// - A frame split across reads is `.needMore` until its last byte arrives, unless a complete
+///   frame with a good CRC already starts at a later `0x68` inside the span the length byte
+///   claims: then the claimed frame is taken for a damaged one (`.badCRC`, its start byte
+///   consumed) instead of holding the good frames behind it until enough bytes arrive (a
+///   length byte of 200 on a 17-byte heartbeat held the pile's next ten heartbeats, long
+///   enough for the pile to give up on their replies).
 public enum YKCFramer {
     /// Largest length byte accepted. The V1.6 document caps `L` at 200; the largest frame a
     /// pile sends, the 0x3B transaction record, has `L = 0xA2` (162).
@@ -31,8 +36,8 @@ public enum YKCFramer {
         case garbage(count: Int)
         /// A length byte outside `minLength...maxLength`; consume 1 byte.
         case badLength(length: Int)
-        /// A complete candidate frame of `count` bytes whose CRC matched neither byte order;
-        /// consume 1 byte.
+        /// A complete candidate frame of `count` bytes whose CRC matched neither byte order, or
+        /// an incomplete one with a good frame starting `count` bytes in; consume 1 byte.
         case badCRC(count: Int)
         /// A good frame of `count` bytes at the start.
         case frame(count: Int, crcOrder: YKCCRCOrder)
@@ -61,11 +66,29 @@ public enum YKCFramer {
         let length = Int(bytes[1])
         guard length >= minLength && length <= maxLength else { return .badLength(length: length) }
         let total = length + 4
-        guard bytes.count >= total else { return .needMore }
-        let crc = YKCCRC16.checksum(UnsafeRawBufferPointer(rebasing: bytes[2..<(2 + length)]))
-        let lo = bytes[2 + length], hi = bytes[3 + length]
-        if lo == UInt8(crc & 0xFF) && hi == UInt8(crc >> 8) { return .frame(count: total, crcOrder: .lowByteFirst) }
-        if hi == UInt8(crc & 0xFF) && lo == UInt8(crc >> 8) { return .frame(count: total, crcOrder: .highByteFirst) }
-        return .badCRC(count: total)
+        guard bytes.count >= total else {
+            // Incomplete: wait for the rest, unless a good frame is already here behind it.
+            var p = 1
+            while p < bytes.count {
+                if bytes[p] == 0x68, goodFrame(in: bytes, at: p) != nil { return .badCRC(count: p) }
+                p += 1
+            }
+            return .needMore
+        }
+        return goodFrame(in: bytes, at: 0) ?? .badCRC(count: total)
+    }
+
+    /// `.frame` when a complete frame with a good CRC (either byte order) and a valid length
+    /// starts at `start`, else nil.
+    @usableFromInline
+    static func goodFrame(in bytes: UnsafeRawBufferPointer, at start: Int) -> Step? {
+        guard bytes.count - start >= 2 else { return nil }
+        let length = Int(bytes[start + 1])
+        guard length >= minLength && length <= maxLength, bytes.count - start >= length + 4 else { return nil }
+        let crc = YKCCRC16.checksum(UnsafeRawBufferPointer(rebasing: bytes[(start + 2)..<(start + 2 + length)]))
+        let lo = bytes[start + 2 + length], hi = bytes[start + 3 + length]
+        if lo == UInt8(crc & 0xFF) && hi == UInt8(crc >> 8) { return .frame(count: length + 4, crcOrder: .lowByteFirst) }
+        if hi == UInt8(crc & 0xFF) && lo == UInt8(crc >> 8) { return .frame(count: length + 4, crcOrder: .highByteFirst) }
+        return nil
     }
 }

@@ -57,12 +57,19 @@ extension HTTPAPIHandler {
         }
     }
 
+    /// The `Retry-After` of a 503 to `/write` (s): the store tries the disk again at most a
+    /// second after a failed WAL write.
+    static let writeRetryAfterSeconds = 1
+
     /// Answers the `/write` once the sink's completion is back on the event loop.
     private func writeCompleted(_ outcome: WriteOutcome, report: WriteReport, pointLines: [Int32], totalLines: Int,
                                 pointsStored: Int, context: ChannelHandlerContext) {
         if let failure = outcome.failure {
-            let status = failure.code == .closed ? 503 : 500
-            respond(status: status, json: JSON.error("write failed, nothing stored: \(failure)"), context: context)
+            // The store refuses for now (shutting down, disk full, I/O error) and keeps nothing
+            // of the batch: 503 with Retry-After, so clients and gateways retry it later.
+            let retryLater = failure.code == .closed || failure.code == .unavailable
+            respond(status: retryLater ? 503 : 500, json: JSON.error("write failed, nothing stored: \(failure)"),
+                    headers: retryLater ? [("Retry-After", "\(Self.writeRetryAfterSeconds)")] : [], context: context)
             return
         }
         var report = report

@@ -213,27 +213,31 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Writes the response to the current request and, on keep-alive connections, resumes reading.
-    func respond(status: Int, json: String?, context: ChannelHandlerContext) {
-        respond(status: status, body: json.map { ("application/json", context.channel.allocator.buffer(string: $0)) }, context: context)
+    func respond(status: Int, json: String?, headers: [(String, String)] = [], context: ChannelHandlerContext) {
+        respond(status: status, body: json.map { ("application/json", context.channel.allocator.buffer(string: $0)) },
+                headers: headers, context: context)
     }
 
     /// Writes the response (any content type) to the current request and, on keep-alive
     /// connections, resumes reading.
-    func respond(status: Int, body: (contentType: String, bytes: ByteBuffer)?, context: ChannelHandlerContext) {
+    func respond(status: Int, body: (contentType: String, bytes: ByteBuffer)?, headers extra: [(String, String)] = [],
+                 context: ChannelHandlerContext) {
         guard case .waiting = state else { return }
         api.stats.countRequest(path: pathLabel, code: status)
         // Set the state first: writing `.end` lets NIO's pipeline handler deliver the next
         // pipelined request re-entrantly, which moves the state on from `.idle`.
         state = keepAlive ? .idle : .closed
-        writeResponse(status: status, body: body, context: context)
+        writeResponse(status: status, body: body, extraHeaders: extra, context: context)
         if case .idle = state, readPending {
             readPending = false
             context.read()
         }
     }
 
-    private func writeResponse(status: Int, body: (contentType: String, bytes: ByteBuffer)?, context: ChannelHandlerContext) {
+    private func writeResponse(status: Int, body: (contentType: String, bytes: ByteBuffer)?, extraHeaders: [(String, String)] = [],
+                               context: ChannelHandlerContext) {
         var headers = HTTPHeaders()
+        for (name, value) in extraHeaders { headers.add(name: name, value: value) }
         headers.add(name: "X-Influxdb-Version", value: HTTPAPI.version)
         headers.add(name: "X-Influxdb-Build", value: "OSS")
         headers.add(name: "Request-Id", value: UUID().uuidString.lowercased())
@@ -246,7 +250,7 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
             headers.add(name: "Content-Length", value: "0")
         }
         // Every 503 is temporary (starting, closing, the WAL cannot write): say when to retry.
-        if status == 503 { headers.add(name: "Retry-After", value: "1") }
+        if status == 503 && !headers.contains(name: "Retry-After") { headers.add(name: "Retry-After", value: "1") }
         if !keepAlive {
             headers.add(name: "Connection", value: "close")
         } else if requestVersion.major == 1 && requestVersion.minor == 0 {

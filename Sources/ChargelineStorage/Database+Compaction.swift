@@ -23,12 +23,24 @@ extension Database {
     /// Merges every segment of each partition into one (zstd second stage, duplicates
     /// resolved to the newest write). `minSegments` 2 compacts anything with more than one.
     /// Returns how many partitions were rewritten.
+    /// A partition that cannot be compacted (a damaged segment) is skipped and logged, the
+    /// others are still compacted; the error then names every skipped partition.
     @discardableResult
     package func compact(minSegments: Int = 2) throws -> Int {
         if readOnly { return 0 }
         var done = 0
+        var skipped: [String] = []
         for start in partitionsToCompact(minSegments: minSegments) {
-            if try compactPartition(start) { done += 1 }
+            do {
+                if try compactPartition(start) { done += 1 }
+            } catch {
+                logger.error("compaction skipped partition \(FileNames.partition(start: start)) of database \(name): \(error)")
+                skipped.append("\(FileNames.partition(start: start)): \(error)")
+            }
+        }
+        if !skipped.isEmpty {
+            throw ChargelineError(.corruption, "database \(name): \(skipped.count) partitions could not be compacted and were left as they are "
+                + "(\(done) others were): " + skipped.joined(separator: "; "))
         }
         return done
     }

@@ -5,9 +5,11 @@ extension Database {
     /// Writes the head to segment files, one per partition it touches, then swaps the manifest
     /// and drops the WAL segments the new files cover.
     ///
-    /// The head is frozen (replaced by an empty one) and the WAL rotated in one step under the
-    /// lock, so the frozen head holds exactly the records of the WAL segments before the new
-    /// one. Writers continue into the new head meanwhile; reads see the frozen head until the
+    /// The WAL is rotated, then the head is frozen (replaced by an empty one) once every
+    /// record before the rotation has reached it (batches reach the head when their WAL record
+    /// is durable), so the frozen head holds every record of the WAL segments before the new
+    /// one, and perhaps a few of the new one's first (replaying those again gives the same
+    /// rows). Writers continue into the new head meanwhile; reads see the frozen head until the
     /// segments replace it.
     package func flush(rotateWAL: Bool = true) throws {
         if readOnly { return }
@@ -22,11 +24,20 @@ extension Database {
         lock.unlock()
         for item in retry { try flushFrozen(item) }
         lock.lock()
-        if !active.isEmpty {
+        var rotation: (id: UInt64, lsn: UInt64)?
+        if !active.isEmpty || wal.hasIncompleteRecords {
+            rotation = rotateWAL ? wal.rotateAfterLast() : (wal.currentSegmentID + 1, wal.lastAppendedLSN)
+        }
+        lock.unlock()
+        if let rotation {
+            // Records before the rotation reach the head on the committer thread.
+            wal.waitForCompletions(through: rotation.lsn)
+        }
+        lock.lock()
+        if let rotation, !active.isEmpty {
             let head = active
             active = Head()
-            let replayFrom = rotateWAL ? wal.rotate() : wal.currentSegmentID + 1
-            frozen.append(FrozenHead(head: head, replayFrom: replayFrom, seq: manifest.nextSeq))
+            frozen.append(FrozenHead(head: head, replayFrom: rotation.id, seq: manifest.nextSeq))
             manifest.nextSeq += 1
         }
         let work = frozen

@@ -37,47 +37,56 @@ extension Database {
         lock.unlock()
 
         for start in starts {
-            let end = start &+ d
-            lock.lock()
-            let readers = partitions[start] ?? []
-            lock.unlock()
-            guard !readers.isEmpty else { continue }
-            // Which measurements does the partition hold, and which have expired?
-            var measurements = Set<String>()
-            for r in readers {
-                let index = try r.loadFlatIndex(fields: [])  // the keys (only them, from version 5)
-                for i in 0..<index.seriesCount { measurements.insert(SeriesKey.measurement(of: index.key(i))) }
-            }
-            let expired = measurements.filter { m in policy.raw(for: m).map { end <= now &- $0 } ?? false }
-            guard !expired.isEmpty else { continue }
-            let name = FileNames.partition(start: start)
-            let rows = readers.reduce(0) { $0 + $1.info.rows }
-            let bytes = readers.reduce(0) { $0 + $1.info.bytes }
-            if end > watermark || staleStarts.contains(where: { $0 >= start && $0 < end }) {
-                actions.append(.init(database: self.name, tier: "raw", partition: name, kind: .keep, rows: rows, bytes: bytes,
-                                     reason: "past retention but not yet covered by rollups (watermark \(watermark == .min ? "none" : CivilTime(nanoseconds: watermark).rfc3339))"))
-                continue
-            }
-            if expired.count == measurements.count {
-                actions.append(.init(database: self.name, tier: "raw", partition: name, kind: .drop, rows: rows, bytes: bytes,
-                                     reason: "every measurement past its raw retention"))
-                if !dryRun { try dropPartition(start) }
-            } else {
-                let action = RetentionAction(database: self.name, tier: "raw", partition: name, kind: .rewrite, rows: 0, bytes: 0,
-                                             reason: "measurements \(expired.sorted().joined(separator: ", ")) past their raw retention")
-                if dryRun {
-                    actions.append(action)
-                } else {
-                    let before = (rows, bytes)
-                    try compactPartition(start, excludingMeasurements: expired, force: true)
-                    lock.lock()
-                    let after = (partitions[start] ?? []).reduce((0, 0)) { ($0.0 + $1.info.rows, $0.1 + $1.info.bytes) }
-                    lock.unlock()
-                    var a = action
-                    a.rows = before.0 - after.0
-                    a.bytes = before.1 - after.1
-                    actions.append(a)
+            // A partition that cannot be read or rewritten (a damaged segment) is kept, logged
+            // and reported; the others are still processed.
+            do {
+                let end = start &+ d
+                lock.lock()
+                let readers = partitions[start] ?? []
+                lock.unlock()
+                guard !readers.isEmpty else { continue }
+                // Which measurements does the partition hold, and which have expired?
+                var measurements = Set<String>()
+                for r in readers {
+                    let index = try r.loadFlatIndex(fields: [])  // the keys (only them, from version 5)
+                    for i in 0..<index.seriesCount { measurements.insert(SeriesKey.measurement(of: index.key(i))) }
                 }
+                let expired = measurements.filter { m in policy.raw(for: m).map { end <= now &- $0 } ?? false }
+                guard !expired.isEmpty else { continue }
+                let name = FileNames.partition(start: start)
+                let rows = readers.reduce(0) { $0 + $1.info.rows }
+                let bytes = readers.reduce(0) { $0 + $1.info.bytes }
+                if end > watermark || staleStarts.contains(where: { $0 >= start && $0 < end }) {
+                    actions.append(.init(database: self.name, tier: "raw", partition: name, kind: .keep, rows: rows, bytes: bytes,
+                                         reason: "past retention but not yet covered by rollups (watermark \(watermark == .min ? "none" : CivilTime(nanoseconds: watermark).rfc3339))"))
+                    continue
+                }
+                if expired.count == measurements.count {
+                    actions.append(.init(database: self.name, tier: "raw", partition: name, kind: .drop, rows: rows, bytes: bytes,
+                                         reason: "every measurement past its raw retention"))
+                    if !dryRun { try dropPartition(start) }
+                } else {
+                    let action = RetentionAction(database: self.name, tier: "raw", partition: name, kind: .rewrite, rows: 0, bytes: 0,
+                                                 reason: "measurements \(expired.sorted().joined(separator: ", ")) past their raw retention")
+                    if dryRun {
+                        actions.append(action)
+                    } else {
+                        let before = (rows, bytes)
+                        try compactPartition(start, excludingMeasurements: expired, force: true)
+                        lock.lock()
+                        let after = (partitions[start] ?? []).reduce((0, 0)) { ($0.0 + $1.info.rows, $0.1 + $1.info.bytes) }
+                        lock.unlock()
+                        var a = action
+                        a.rows = before.0 - after.0
+                        a.bytes = before.1 - after.1
+                        actions.append(a)
+                    }
+                }
+            } catch {
+                let problem = "retention skipped partition \(FileNames.partition(start: start)) of database \(name): \(error)"
+                logger.error("\(problem)")
+                actions.append(.init(database: self.name, tier: "raw", partition: FileNames.partition(start: start), kind: .keep,
+                                     rows: 0, bytes: 0, reason: "could not be processed: \(error)"))
             }
         }
         if let child = rollupChild, let keep = policy.rollup {

@@ -9,6 +9,11 @@ public struct RollupRunReport: Sendable {
     public var bucketsRecomputed = 0
     /// Raw values read.
     public var valuesRead = 0
+    /// Hourly buckets the run read data for (the empty spans it stepped over are not counted).
+    public var bucketsVisited = 0
+    /// What the run skipped because stored data could not be read (a damaged segment), one
+    /// entry per measurement and range, with the cause. Also logged as errors.
+    public var problems: [String] = []
     /// The watermark after the run (buckets before it are materialised), if any.
     public var watermark: Int64?
     public var milliseconds = 0.0
@@ -131,6 +136,10 @@ extension Database {
             let step = b * 24
             let total = Int((end - cursor) / b)
             var done = 0
+            // How far past its own time a sample shapes buckets: the next bucket reads it as its
+            // previous sample (lookback), and usage time runs on up to `maxGap`. Buckets further
+            // than this from every sample are empty, so the walk steps over them.
+            let reach = max(b, options.rollup.lookback, options.rollup.usage?.maxGap ?? 0)
             while cursor < end && !isCancelled() {
                 var chunkEnd = min(end, cursor &+ step)
                 // A chunk is all rewrites or all new buckets, so each is counted as what it is.
@@ -143,19 +152,36 @@ extension Database {
                 let n = try rollupBuckets(TimeRange(start: cursor, end: chunkEnd), seriesKeys: nil, only: nil, sink: sink, report: &report)
                 try sink.finish()
                 if rewrite { report.bucketsRecomputed += n } else { report.bucketsWritten += n }
+                report.bucketsVisited += Int((chunkEnd - cursor) / b)
+                // The next chunk starts at the first bucket any sample reaches: rollup cost
+                // follows the hours holding data, not the span (one point in 1970 and the rest
+                // today is two chunks, not 500,000 empty hours). Decided under the lock with
+                // `rollupReadingUpTo` moved past the skipped span, so a row arriving in it now
+                // is marked stale and recomputed by step 2.
+                var next = chunkEnd
                 lock.lock()
-                // Only over new buckets that continue the watermark: a backfill starting past
-                // it leaves a gap the next run still has to fill.
+                if chunkEnd < end {
+                    if let t = earliestDataLocked(atOrAfter: chunkEnd &- reach) {
+                        if t > chunkEnd { next = min(end, RollupBucket.floorDiv(t, b) * b) }
+                    } else {
+                        next = end
+                    }
+                    next = max(next, chunkEnd)
+                    rollupReadingUpTo = max(rollupReadingUpTo ?? .min, next)
+                }
+                // The watermark moves only over buckets that continue it (a backfill starting
+                // past it leaves a gap the next run still has to fill): this chunk's and the
+                // empty span skipped after it.
                 let watermark = rollupWatermark ?? firstNew
-                if !rewrite, chunkEnd <= target, let watermark, cursor <= watermark, watermark < chunkEnd {
-                    rollupWatermark = chunkEnd
+                if chunkEnd <= target, let watermark, cursor <= watermark, watermark < next {
+                    rollupWatermark = max(watermark, min(next, target))
                 }
                 lock.unlock()
                 try storeRollupState()
                 try rollupChunkHook?(done)
-                done += Int((chunkEnd - cursor) / b)
+                done += Int((next - cursor) / b)
                 progress?(done, total)
-                cursor = chunkEnd
+                cursor = next
             }
         } else if firstNew == nil {
             // No data yet: start the watermark at the target so the first rows are "new".
@@ -236,6 +262,10 @@ extension Database {
             // Usage aggregates also need the samples up to maxGap past the range (successors).
             let usage = options.rollup.usage.flatMap { $0.measurement == measurement ? $0 : nil }
             let readRange = TimeRange(start: range.start &- lookback, end: range.end &+ (usage?.maxGap ?? 0))
+            // Damaged stored data (a segment that fails its checks) skips this measurement for
+            // this range, reported, rather than failing every run at the same place. Other
+            // errors (I/O, a rollup write that failed) end the run; the next run retries.
+            do {
             try forEachSeries(measurement: measurement, seriesKeys: seriesKeys, range: readRange) { series in
                 var rows: [Int64: [(String, FieldType, RollupBucket)]] = [:]
                 for column in series.columns {
@@ -251,13 +281,31 @@ extension Database {
                 }
                 let key = Array(series.key.utf8)
                 for start in rows.keys.sorted() {
-                    key.withUnsafeBytes { sink.builder.beginPoint(seriesKey: $0) }
-                    RollupLayout.addRow(rows[start]!, counters: options.rollup.counters, to: &sink.builder)
-                    if let usage, let u = usageRows[start] { u.addFields(maxGap: usage.maxGap, to: &sink.builder) }
-                    sink.builder.endPoint(timestamp: start)
-                    written += 1
+                    key.withUnsafeBytes { k in
+                        sink.builder.beginPoint(seriesKey: k)
+                        RollupLayout.addRow(rows[start]!, counters: options.rollup.counters, key: k, timestamp: start, to: &sink.builder)
+                        if let usage, let u = usageRows[start] {
+                            RollupLayout.ensureRoom(UsageBucket.fieldNames.count, key: k, timestamp: start, in: &sink.builder)
+                            u.addFields(maxGap: usage.maxGap, to: &sink.builder)
+                        }
+                    }
+                    if sink.builder.fieldsInOpenPoint > 0 {
+                        sink.builder.endPoint(timestamp: start)
+                        written += 1
+                    } else {
+                        // Nothing of this row could be rolled up (only fields whose names
+                        // leave no room for the suffixes): no row rather than an empty point.
+                        sink.builder.abortPoint()
+                    }
                 }
                 try sink.sendIfLarge()
+            }
+            } catch let error as ChargelineError where error.code == .corruption {
+                let problem = "rollup of database \(name) skipped measurement \(measurement) from \(CivilTime(nanoseconds: range.start).rfc3339) "
+                    + "to \(CivilTime(nanoseconds: range.end).rfc3339): \(error.message); once the data is repaired, "
+                    + "rebuild those hours with `chargeline rollup --from ... --to ...`"
+                logger.error("\(problem)")
+                report.problems.append(problem)
             }
         }
         return written
@@ -267,6 +315,20 @@ extension Database {
     func headOverFlushSize() -> Bool {
         lock.lock(); defer { lock.unlock() }
         return active.memoryBytes >= options.headFlushBytes
+    }
+
+    /// A lower bound of the earliest timestamp held at or after `t` (segments by their time
+    /// span, heads by the days they hold), or nil when nothing is held at or after `t`. Called
+    /// under `lock`.
+    func earliestDataLocked(atOrAfter t: Int64) -> Int64? {
+        var best: Int64?
+        func consider(_ x: Int64?) {
+            if let x, best.map({ x < $0 }) ?? true { best = x }
+        }
+        for info in manifest.segments where info.maxTime >= t { consider(max(info.minTime, t)) }
+        consider(active.earliestTime(atOrAfter: t))
+        for f in frozen { consider(f.head.earliestTime(atOrAfter: t)) }
+        return best
     }
 
     /// The earliest timestamp held (segments and heads). Called under `lock`.

@@ -35,6 +35,9 @@ package final class Database: @unchecked Sendable {
     /// When a flush last added a segment to each partition (monotonic ns), for compaction.
     var lastSegmentAdded: [Int64: Int64] = [:]
     var waiting: [(batch: WriteBatch, completion: @Sendable (WriteOutcome) -> Void)] = []
+    /// Bytes of batches appended to the WAL and not yet applied to the head (they count
+    /// against the head's limits already).
+    var inFlightBytes = 0
     var closed = false
 
     // Rollups (see Database+Rollup.swift). The child database holds the rollup rows.
@@ -67,8 +70,18 @@ package final class Database: @unchecked Sendable {
     var wal: WAL!
     /// What opening found (for the start-up report).
     package private(set) var openReport = ""
+    /// What the WAL replay at open found (damage, bytes lost, quarantined files).
+    package private(set) var walReplayReport = WALReplayReport()
 
     var walDirectory: String { directory + "/" + FileNames.walDirectory }
+
+    /// Most distinct fields a measurement may have: segments before version 5 store a series'
+    /// field count in a `u16` (raw databases write version 3), the sectioned version 5 (the
+    /// rollup database, whose rows have six or more columns per raw field) has no such limit.
+    var fieldLimit: Int {
+        (options.segmentVersion ?? SegmentFormat.version(statistics: options.blockStatistics)) >= SegmentFormat.sectionedVersion
+            ? .max : Int(UInt16.max)
+    }
 
     /// Opens (or creates) the database in `directory`: reads the manifest, removes leftovers of
     /// interrupted writes, replays the WAL tail into the head and starts a fresh WAL segment.
@@ -113,8 +126,9 @@ package final class Database: @unchecked Sendable {
         var replaySchema = schema
         let head = active
         var rejectedOnReplay = 0
-        let report = try WALReplayer.replay(directory: walDirectory, fromID: manifest.walReplayFrom, repair: !readOnly, logger: logger) { batch in
-            rejectedOnReplay += head.apply(batch, schema: &replaySchema, storable: storableRange).count
+        let report = try WALReplayer.replay(directory: walDirectory, fromID: manifest.walReplayFrom, repair: !readOnly,
+                                            quarantine: directory + "/" + FileNames.quarantineDirectory, logger: logger) { batch in
+            rejectedOnReplay += head.apply(batch, schema: &replaySchema, storable: storableRange, maxFieldsPerMeasurement: fieldLimit).count
             // Late rows in the WAL tail may not have reached a persisted stale mark yet.
             markLateLocked(batch)
         }
@@ -134,6 +148,8 @@ package final class Database: @unchecked Sendable {
             + "replayed \(report.records) WAL records (\(report.bytes) bytes, \(head.valueCount) values) from \(report.segments) segments in "
             + String(format: "%.1f ms", ms)
             + (report.problems.isEmpty ? "" : "; \(report.problems.count) WAL problems (see log)")
+            + (report.lostBytes == 0 ? "" : "; \(report.lostBytes) WAL bytes not replayable (\(report.lostRegions) damaged regions), kept in \(FileNames.quarantineDirectory)/")
+        walReplayReport = report
     }
 
     /// Builds segment readers from the manifest and removes files the manifest does not list
@@ -183,9 +199,11 @@ package final class Database: @unchecked Sendable {
 
     // MARK: - Writes
 
-    /// Applies `batch` to the head and appends it to the WAL; `completion` runs once the WAL
-    /// record is durable. When the head or the WAL is over its limit the batch waits in a
-    /// queue (first come, first served) until a flush makes room: memory stays bounded.
+    /// Appends `batch` to the WAL and, once its record is durable, applies it to the head and
+    /// runs `completion`: nothing becomes visible that the WAL did not take. A batch the WAL
+    /// could not write (disk full, I/O error) fails with `.unavailable` and leaves no trace.
+    /// When the head or the WAL is over its limit the batch waits in a queue (first come, first
+    /// served) until a flush makes room: memory stays bounded.
     package func write(_ batch: WriteBatch, completion: @escaping @Sendable (WriteOutcome) -> Void) {
         lock.lock()
         if closed || readOnly {
@@ -195,8 +213,9 @@ package final class Database: @unchecked Sendable {
                 : "database \(name) is closed; the server is shutting down")))
             return
         }
-        if let failure = wal.failureState {
-            // Nothing may reach the head once the WAL cannot make it durable.
+        if let failure = wal.failureState ?? wal.recentWriteFailure() {
+            // The WAL failed to write a moment ago (disk full): turned away at once; a write
+            // after the window tries the disk again.
             lock.unlock()
             completion(WriteOutcome(rejected: [], failure: failure))
             return
@@ -208,23 +227,40 @@ package final class Database: @unchecked Sendable {
             return
         }
         applyLocked(batch, completion: completion)
-        let needFlush = active.memoryBytes >= options.headFlushBytes
         lock.unlock()
-        if needFlush { requestFlush() }
     }
 
+    /// Appends to the WAL (under `lock`, so WAL order is the order of arrival); the head takes
+    /// the batch on the committer thread once the record is durable. Completions run in WAL
+    /// order, so the head applies batches in WAL order too (as replay does).
     private func applyLocked(_ batch: WriteBatch, completion: @escaping @Sendable (WriteOutcome) -> Void) {
-        let rejected = active.apply(batch, schema: &schema, storable: storableRange)
-        markLateLocked(batch)
-        wal.append(batch) { error in
-            completion(WriteOutcome(rejected: rejected, failure: error))
+        let size = batch.bytes.count
+        inFlightBytes += size
+        if active.memoryBytes + inFlightBytes >= options.headFlushBytes { requestFlush() }
+        wal.append(batch) { [self] error in
+            if let error {
+                lock.lock()
+                inFlightBytes -= size
+                lock.unlock()
+                completion(WriteOutcome(rejected: [], failure: error))
+                return
+            }
+            lock.lock()
+            inFlightBytes -= size
+            let rejected = active.apply(batch, schema: &schema, storable: storableRange, maxFieldsPerMeasurement: fieldLimit)
+            markLateLocked(batch)
+            let needFlush = active.memoryBytes >= options.headFlushBytes
+            lock.unlock()
+            if needFlush { requestFlush() }
+            completion(WriteOutcome(rejected: rejected, failure: nil))
         }
     }
 
-    /// Over the memory budget (active plus frozen heads) or the WAL is behind.
+    /// Over the memory budget (active plus frozen heads plus batches on their way through the
+    /// WAL) or the WAL is behind.
     private func isOverloadedLocked() -> Bool {
         let frozenBytes = frozen.reduce(0) { $0 + $1.head.memoryBytes }
-        return active.memoryBytes + frozenBytes >= options.headHardLimitBytes
+        return active.memoryBytes + inFlightBytes + frozenBytes >= options.headHardLimitBytes
             || wal.bytesPending >= options.walPendingLimitBytes
     }
 

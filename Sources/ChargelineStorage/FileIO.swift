@@ -32,6 +32,25 @@ package enum FileIO {
         try bytes.withUnsafeBytes { try writeAll(fd, $0, path: path) }
     }
 
+    /// Writes `bytes` as the file `path` durably: to a temporary file, synced, renamed over
+    /// `path`, and the folder synced.
+    package static func writeFileDurably(_ path: String, _ bytes: ArraySlice<UInt8>) throws {
+        let temp = path + ".tmp"
+        let fd = try open(temp, O_WRONLY | O_CREAT | O_TRUNC)
+        do {
+            try bytes.withUnsafeBytes { try writeAll(fd, $0, path: temp) }
+            try sync(fd, path: temp)
+        } catch {
+            close(fd)
+            try? remove(temp)
+            throw error
+        }
+        close(fd)
+        try rename(temp, path)
+        let slash = path.lastIndex(of: "/")
+        try syncDirectory(slash.map { String(path[..<$0]) } ?? ".")
+    }
+
     /// Reads exactly `count` bytes at `offset` into a new array.
     package static func pread(_ fd: Int32, offset: Int, count: Int, path: String) throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)

@@ -8,6 +8,7 @@ import ChargelineCore
 ///     MANIFEST                      current manifest (replaced atomically)
 ///     MANIFEST.tmp                  a manifest being written (ignored and removed at open)
 ///     wal/00000000000000000001.wal  WAL segments, replayed from the manifest's walReplayFrom
+///     quarantine/                   damaged WAL files and tails, kept for inspection (never read)
 ///     partitions/20261120T000000Z/  one folder per time partition (UTC start)
 ///       00000000000000000007.seg    immutable columnar segment files
 ///       00000000000000000008.seg.tmp a segment being written (removed at open)
@@ -17,6 +18,7 @@ package enum FileNames {
     package static let manifestTemp = "MANIFEST.tmp"
     package static let walDirectory = "wal"
     package static let partitionsDirectory = "partitions"
+    package static let quarantineDirectory = "quarantine"
     package static let walSuffix = ".wal"
     package static let segmentSuffix = ".seg"
     package static let tempSuffix = ".tmp"

@@ -27,8 +27,12 @@ package final class Head: @unchecked Sendable {
     /// Applies every point of `batch`. Points whose field types disagree with `schema` (or
     /// with each other) are skipped and reported by index; new fields are added to `schema`.
     /// Points with timestamps outside `storable` are refused too.
+    /// With `maxFieldsPerMeasurement`, a point that would give its measurement more distinct
+    /// fields than that is refused (segment versions up to 4 store a series' field count in a
+    /// `u16`: a series with more could not be flushed or compacted).
     package func apply(_ batch: WriteBatch, schema: inout Schema,
-                       storable: ClosedRange<Int64> = Int64.min...Int64.max) -> [(pointIndex: Int, message: String)] {
+                       storable: ClosedRange<Int64> = Int64.min...Int64.max,
+                       maxFieldsPerMeasurement: Int = .max) -> [(pointIndex: Int, message: String)] {
         var rejected: [(pointIndex: Int, message: String)] = []
         var pointIndex = 0
         if firstWriteAt == 0 && batch.pointCount > 0 { firstWriteAt = FileIO.monotonicNanoseconds() }
@@ -36,7 +40,7 @@ package final class Head: @unchecked Sendable {
             if !storable.contains(point.timestamp) {
                 rejected.append((pointIndex, "timestamp \(point.timestamp) is outside the storable range "
                     + "\(CivilTime(nanoseconds: storable.lowerBound).rfc3339) to \(CivilTime(nanoseconds: storable.upperBound).rfc3339)"))
-            } else if let problem = apply(point, schema: &schema) {
+            } else if let problem = apply(point, schema: &schema, maxFields: maxFieldsPerMeasurement) {
                 rejected.append((pointIndex, problem))
             }
             pointIndex += 1
@@ -45,7 +49,7 @@ package final class Head: @unchecked Sendable {
     }
 
     /// Applies one point; returns why it was rejected, or nil.
-    private func apply(_ point: PointView, schema: inout Schema) -> String? {
+    private func apply(_ point: PointView, schema: inout Schema, maxFields: Int) -> String? {
         let (si, inserted) = table.indexInserting(point.seriesKey)
         if inserted {
             series.append([])
@@ -55,6 +59,7 @@ package final class Head: @unchecked Sendable {
         resolved.removeAll(keepingCapacity: true)
         var problem: String?
         var hint = 0
+        var newFields = 0  // fields new to the schema (an upper bound: repeats count twice)
         // One reference to the series' columns per point, not one per field (each copy of the
         // array reference costs a retain/release pair on the hot path).
         let columns = series[si]
@@ -64,10 +69,7 @@ package final class Head: @unchecked Sendable {
             if hint < columns.count && columns[hint].hasName(field.name) {
                 found = hint
             } else {
-                for (j, c) in columns.enumerated() where c.hasName(field.name) {
-                    found = j
-                    break
-                }
+                found = findColumn(field.name, in: columns, series: si)
             }
             if found >= 0 {
                 if columns[found].type != field.type {
@@ -80,8 +82,17 @@ package final class Head: @unchecked Sendable {
             } else {
                 let measurement = SeriesKey.measurement(of: point.seriesKey)
                 let name = field.nameString
-                if let existing = schema.type(of: name, in: measurement), existing != field.type {
-                    problem = Schema.conflictMessage(field: name, measurement: measurement, input: field.type, existing: existing)
+                if let existing = schema.type(of: name, in: measurement) {
+                    if existing != field.type {
+                        problem = Schema.conflictMessage(field: name, measurement: measurement, input: field.type, existing: existing)
+                    }
+                } else if maxFields != .max {
+                    newFields += 1
+                    let known = schema.measurements[measurement]?.count ?? 0
+                    if known + newFields > maxFields {
+                        problem = "too many fields: measurement \"\(measurement)\" would have more than \(maxFields) distinct fields "
+                            + "(field \"\(name)\" is new); spread the values over more measurements"
+                    }
                 }
                 resolved.append(-1)
             }
@@ -94,7 +105,7 @@ package final class Head: @unchecked Sendable {
             var j = resolved[k]
             if j < 0 {
                 // It may have been created by an earlier duplicate of the same name in this point.
-                j = series[si].firstIndex { $0.hasName(field.name) } ?? -1
+                j = findColumn(field.name, in: series[si], series: si)
                 if j < 0 {
                     let name = Array(field.name)
                     let measurement = SeriesKey.measurement(of: point.seriesKey)
@@ -118,8 +129,88 @@ package final class Head: @unchecked Sendable {
         }
         if ts < minTime { minTime = ts }
         if ts > maxTime { maxTime = ts }
+        let day = ts >= 0 ? ts / Self.dayLength : (ts &+ 1) / Self.dayLength &- 1
+        if day != lastDay {
+            days.insert(day)
+            lastDay = day
+        }
         return nil
     }
+
+    /// One UTC day (ns): the granularity at which the head remembers where its data lies in
+    /// time, so a rollup run can step over the empty span between points far apart.
+    static let dayLength: Int64 = 86_400_000_000_000
+    /// Day numbers (`floor(t / dayLength)`) holding at least one point.
+    private var days = Set<Int64>()
+    private var lastDay = Int64.min
+
+    /// A lower bound of the earliest timestamp held at or after `t` (`t` itself or the start of
+    /// the first day after it holding data, whichever is later), or nil when nothing is held at
+    /// or after `t`.
+    package func earliestTime(atOrAfter t: Int64) -> Int64? {
+        guard !isEmpty, maxTime >= t else { return nil }
+        if minTime >= t { return minTime }
+        var best: Int64?
+        for d in days {
+            let start = d &* Self.dayLength
+            // A day ending after `t` holds data at or after `t` (or at least, might).
+            guard d >= (t >= 0 ? t / Self.dayLength : (t &+ 1) / Self.dayLength &- 1) else { continue }
+            let candidate = max(t, start)
+            if best.map({ candidate < $0 }) ?? true { best = candidate }
+        }
+        return best ?? t
+    }
+
+    /// A series with more columns than this gets a name index (below, a linear scan: the
+    /// usual series has a handful of fields, found by the hint).
+    static let indexedColumnsThreshold = 32
+
+    /// Column name hashes of a wide series -> the columns with that hash, covering the first
+    /// `count` columns (extended as columns are added).
+    private struct NameIndex {
+        var count = 0
+        var slots: [Int: [Int]] = [:]
+
+        static func hash(_ name: UnsafeRawBufferPointer) -> Int {
+            var h = Hasher()
+            h.combine(bytes: name)
+            return h.finalize()
+        }
+
+        mutating func extend(_ columns: [HeadColumn]) {
+            while count < columns.count {
+                let i = count
+                columns[i].name.withUnsafeBytes { slots[Self.hash($0), default: []].append(i) }
+                count += 1
+            }
+        }
+    }
+
+    /// Per wide series (index in `series`), its name index.
+    private var nameIndexes: [Int: NameIndex] = [:]
+
+    /// The index of the column named `name` among `columns` (the columns of series `si`), or
+    /// -1. Constant time per lookup for wide series, so a point of 65,535 new fields costs
+    /// linear time, not quadratic.
+    private func findColumn(_ name: UnsafeRawBufferPointer, in columns: [HeadColumn], series si: Int) -> Int {
+        guard columns.count > Self.indexedColumnsThreshold else {
+            for (j, c) in columns.enumerated() {
+                columnProbes &+= 1
+                if c.hasName(name) { return j }
+            }
+            return -1
+        }
+        nameIndexes[si, default: NameIndex()].extend(columns)
+        for j in nameIndexes[si]!.slots[NameIndex.hash(name)] ?? [] where j < columns.count {
+            columnProbes &+= 1
+            if columns[j].hasName(name) { return j }
+        }
+        return -1
+    }
+
+    /// Column names compared while looking up fields that were not at the hinted position
+    /// (tests check that a wide point costs linear work).
+    package private(set) var columnProbes = 0
 
     /// The key bytes of series `index`.
     package func key(of index: Int) -> ArraySlice<UInt8> { table.key(index) }

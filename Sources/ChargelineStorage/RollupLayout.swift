@@ -46,10 +46,28 @@ package enum RollupLayout {
     /// the 65,535-byte name limit of `WriteBatch`).
     static let maxRolledUpNameLength = 65_535 - 32
 
-    /// Appends the fields of one row (an open point of `builder`): per raw field its
-    /// aggregates, plus the row's shared columns.
+    /// Most columns one raw field adds to a row: five aggregates, four own times, the
+    /// integral and a counter's increase (`RollupBucket.addFields`).
+    static let maxColumnsPerField = 11
+
+    /// Makes room for `n` more fields in the open point of `builder`: when they would take it
+    /// past `WriteBatchBuilder.maxFieldsPerPoint`, ends it and opens another point of the same
+    /// series and time (the store merges them into one row). A point with no fields is left
+    /// open as it is.
+    package static func ensureRoom(_ n: Int, key: UnsafeRawBufferPointer, timestamp: Int64, in builder: inout WriteBatchBuilder) {
+        let open = builder.fieldsInOpenPoint
+        guard open > 0, open + n > WriteBatchBuilder.maxFieldsPerPoint else { return }
+        builder.endPoint(timestamp: timestamp)
+        builder.beginPoint(seriesKey: key)
+    }
+
+    /// Appends the fields of one row to the open point of `builder` (opened for `key`): per
+    /// raw field its aggregates, plus the row's shared columns. A row of more columns than one
+    /// point holds (a series with thousands of fields) continues in further points of `key` at
+    /// `timestamp`, so the last one is still open when this returns (it may have no fields
+    /// when nothing was rolled up).
     package static func addRow(_ fields: [(name: String, type: FieldType, bucket: RollupBucket)], counters: Set<String>,
-                               to builder: inout WriteBatchBuilder) {
+                               key: UnsafeRawBufferPointer, timestamp: Int64, to builder: inout WriteBatchBuilder) {
         // A raw field name within 32 bytes of the 65,535-byte name limit (line protocol
         // refuses those; older stores may hold one) has no room for the suffixes: not rolled up.
         let fields = fields.filter { $0.name.utf8.count <= maxRolledUpNameLength }
@@ -63,6 +81,7 @@ package enum RollupLayout {
             var name = name
             name.withUTF8 { builder.addInteger(name: UnsafeRawBufferPointer($0), v) }
         }
+        ensureRoom(5, key: key, timestamp: timestamp, in: &builder)
         if shared, let firstOffset, let lastOffset {
             add("_count", Int64(lead.count))
             for (name, v) in [("_first_offset", firstOffset), ("_last_offset", lastOffset)] {
@@ -75,6 +94,7 @@ package enum RollupLayout {
             add(ownTimes, Int64(fields.count))
         }
         for (name, type, bucket) in fields {
+            ensureRoom(maxColumnsPerField, key: key, timestamp: timestamp, in: &builder)
             bucket.addFields(field: name, type: type, counter: counters.contains(name), own: !shared, to: &builder)
         }
     }

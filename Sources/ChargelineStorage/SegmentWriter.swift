@@ -80,6 +80,12 @@ package final class SegmentWriter {
     package func addSeries(key: [UInt8], columns: [(name: [UInt8], data: ColumnData)]) throws {
         let sorted = columns.filter { $0.data.count > 0 }.sorted { $0.name.lexicographicallyPrecedes($1.name) }
         guard !sorted.isEmpty else { return }
+        if formatVersion < SegmentFormat.sectionedVersion && sorted.count > Int(UInt16.max) {
+            // Writers refuse such fields at ingest (Head's per-measurement limit); a located
+            // error rather than a trap if one gets here anyway.
+            throw ChargelineError(.limit, "\(finalPath): series \(String(decoding: key, as: UTF8.self)) has \(sorted.count) fields; "
+                + "a version-\(formatVersion) segment holds at most 65,535 per series")
+        }
         var groups: [[Int]] = []
         for (i, column) in sorted.enumerated() {
             if let g = groups.firstIndex(where: { sorted[$0[0]].data.timestamps == column.data.timestamps }) {

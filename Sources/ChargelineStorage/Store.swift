@@ -205,13 +205,21 @@ public final class Store: @unchecked Sendable {
     }
 
     /// Flushes, then merges each partition's segments into one. Returns partitions rewritten.
+    /// Partitions that cannot be compacted (damaged segments) are skipped in every database;
+    /// the error thrown at the end names them all.
     @discardableResult
     public func compact() throws -> Int {
         var n = 0
+        var skipped: [String] = []
         for db in allDatabasesWithRollups() {
             try db.flush()
-            n += try db.compact(minSegments: 1)
+            do {
+                n += try db.compact(minSegments: 1)
+            } catch let error as ChargelineError where error.code == .corruption {
+                skipped.append(error.message)
+            }
         }
+        if !skipped.isEmpty { throw ChargelineError(.corruption, skipped.joined(separator: "\n")) }
         return n
     }
 

@@ -12,7 +12,12 @@ package import Logging
 ///   covered, in order, on the committer thread. Writers that arrive while a sync runs share
 ///   the next one.
 /// - `rotate()` ends the current segment after everything appended so far and returns the id
-///   of the next one; the head frozen at that moment is exactly what segments before it hold.
+///   of the next one; every record appended before it lies in segments before that id.
+/// - A failed write (disk full, I/O error) fails exactly the records it did not make durable,
+///   with a `.unavailable` error, and takes their bytes back off the file (truncating to the
+///   last good record, or moving to a new segment when that fails): nothing a failed record
+///   holds is replayed later. The log is not stopped by it: the next append tries again, so
+///   writes resume by themselves once space returns.
 /// - Thread-safe.
 package final class WAL: @unchecked Sendable {
     package typealias Completion = @Sendable (ChargelineError?) -> Void
@@ -31,13 +36,22 @@ package final class WAL: @unchecked Sendable {
     private var pending: [UInt8] = []
     private var spare: [UInt8] = []
     private var rotations: [(atByte: Int, newID: UInt64)] = []
-    private var waiters: [(lsn: UInt64, completion: Completion)] = []
+    /// Per record not yet completed: its sequence number, where it ends in the buffer it was
+    /// appended to (`pending` then), and its completion.
+    private var waiters: [(lsn: UInt64, end: Int, completion: Completion)] = []
     private var appendedLSN: UInt64 = 0
     private var durableLSN: UInt64 = 0
+    /// Records whose completions have returned.
+    private var completedLSN: UInt64 = 0
     private var nextID: UInt64
     private var closing = false
-    private var failure: ChargelineError?
+    /// Set when a failed write could not be taken back off the file: the next cycle truncates
+    /// again before writing anything.
+    private var needsTruncate = false
     private var committerDone = false
+    /// The last write failure and when it happened (monotonic ns), cleared by a successful
+    /// write: what `writeFailure` reports.
+    private var lastFailure: (error: ChargelineError, at: Int64)?
 
     // Owned by the committer thread once started.
     private var fd: Int32
@@ -72,11 +86,24 @@ package final class WAL: @unchecked Sendable {
         return rotations.last?.newID ?? currentID
     }
 
-    /// The error that stopped the log, if any (sticky: every later append fails with it).
+    /// `.closed` once the log is closed, else nil. Write failures are not sticky (see
+    /// `writeFailure`).
     package var failureState: ChargelineError? {
         cond.lock(); defer { cond.unlock() }
-        return failure ?? (closing ? ChargelineError(.closed, "the WAL is closed") : nil)
+        return closing ? ChargelineError(.closed, "the WAL is closed") : nil
     }
+
+    /// The error of the last write cycle when it failed (disk full, I/O error) and no write has
+    /// succeeded since; nil when the log is writing.
+    package var writeFailure: ChargelineError? {
+        cond.lock(); defer { cond.unlock() }
+        return lastFailure?.error
+    }
+
+    /// Test hook (fault injection): called before each write of a cycle's bytes to a segment
+    /// with the segment path and byte count; a throw fails that write as `write(2)` would, after
+    /// `partial` of its bytes reached the file. Set before appending; not for production use.
+    package var injectWriteFault: (@Sendable (_ path: String, _ bytes: Int) -> (error: ChargelineError, partial: Int)?)?
 
     /// Called on the committer thread after each write cycle (outside the WAL's lock), so the
     /// owner can admit writers that waited for the WAL to catch up.
@@ -94,11 +121,6 @@ package final class WAL: @unchecked Sendable {
     /// policy (or with the error that stopped the log). Never blocks on I/O.
     package func append(_ batch: WriteBatch, completion: @escaping Completion) {
         cond.lock()
-        if let failure {
-            cond.unlock()
-            completion(failure)
-            return
-        }
         if closing {
             cond.unlock()
             completion(ChargelineError(.closed, "the store is shutting down; retry against the restarted server"))
@@ -106,20 +128,55 @@ package final class WAL: @unchecked Sendable {
         }
         batch.bytes.withUnsafeBytes { WALRecord.append(kind: .writeBatch, payload: $0, to: &pending) }
         appendedLSN += 1
-        waiters.append((appendedLSN, completion))
+        waiters.append((appendedLSN, pending.count, completion))
         cond.signal()
         cond.unlock()
     }
 
     /// Ends the current segment after everything appended so far. Returns the id of the
     /// segment that the next record goes to.
-    package func rotate() -> UInt64 {
+    package func rotate() -> UInt64 { rotateAfterLast().id }
+
+    /// `rotate()`, also returning the sequence number of the last record appended before the
+    /// rotation (wait for it with `waitForCompletions(through:)`).
+    package func rotateAfterLast() -> (id: UInt64, lsn: UInt64) {
         cond.lock(); defer { cond.unlock() }
         let id = nextID
         nextID += 1
         rotations.append((pending.count, id))
         cond.signal()
-        return id
+        return (id, appendedLSN)
+    }
+
+    /// Whether some appended record's completion has not returned yet.
+    package var hasIncompleteRecords: Bool {
+        cond.lock(); defer { cond.unlock() }
+        return completedLSN < appendedLSN
+    }
+
+    /// The error of a write cycle that failed less than `failureRetryWindow` ago (and none succeeded
+    /// since): writers are turned away with it at once instead of queueing behind a disk that
+    /// cannot take them; after the window one cycle tries again.
+    package func recentWriteFailure() -> ChargelineError? {
+        cond.lock(); defer { cond.unlock() }
+        guard let f = lastFailure, FileIO.monotonicNanoseconds() - f.at < failureRetryWindow else { return nil }
+        return f.error
+    }
+
+    /// See `recentWriteFailure()` (ns): one second, the `Retry-After` the HTTP API gives.
+    package var failureRetryWindow: Int64 = 1_000_000_000
+
+    /// The sequence number of the last record appended so far.
+    package var lastAppendedLSN: UInt64 {
+        cond.lock(); defer { cond.unlock() }
+        return appendedLSN
+    }
+
+    /// Waits until the completions of every record up to `lsn` have returned (they run on the
+    /// committer thread: never call this from a completion).
+    package func waitForCompletions(through lsn: UInt64) {
+        cond.lock(); defer { cond.unlock() }
+        while completedLSN < lsn && !committerDone { cond.wait() }
     }
 
     /// Waits until everything appended so far is written and synced, then stops the committer
@@ -162,26 +219,36 @@ package final class WAL: @unchecked Sendable {
             let rots = rotations
             rotations = []
             let lsn = appendedLSN
+            let split = waiters.firstIndex { $0.lsn > lsn } ?? waiters.count
+            let done = Array(waiters[..<split])
+            waiters.removeFirst(split)
             cond.unlock()
 
-            let error = writeOut(&buffer, rotations: rots)
+            let (good, error) = writeOut(&buffer, rotations: rots)
 
             cond.lock()
             buffer.removeAll(keepingCapacity: true)
             spare = buffer
-            if let error, failure == nil {
-                failure = error
-                logger.critical("WAL stopped: \(error)")
+            if let error {
+                if lastFailure == nil { logger.error("WAL write failed; writes are refused until it succeeds again: \(error)") }
+                lastFailure = (error, FileIO.monotonicNanoseconds())
+            } else if lastFailure != nil {
+                logger.notice("WAL writes succeed again")
+                lastFailure = nil
             }
             durableLSN = lsn
-            let split = waiters.firstIndex { $0.lsn > lsn } ?? waiters.count
-            let done = Array(waiters[..<split])
-            waiters.removeFirst(split)
-            let result = failure
             cond.unlock()
-            for w in done { w.completion(result) }
+            for w in done {
+                if w.end <= good {
+                    w.completion(nil)
+                } else {
+                    w.completion(error ?? ChargelineError(.unavailable, "WAL write failed"))
+                }
+            }
             onCycle?()
             cond.lock()
+            completedLSN = lsn
+            cond.broadcast()
         }
         if currentSizeUnsynced { _ = try? FileIO.sync(fd, path: currentPath) }
         FileIO.close(fd)
@@ -193,20 +260,52 @@ package final class WAL: @unchecked Sendable {
     private var unsyncedBytes = 0
     private var currentSizeUnsynced: Bool { unsyncedBytes > 0 }
     private var currentPath: String { directory + "/" + FileNames.walSegment(currentID) }
+    /// The segment a failed rotation still owes: the next cycle moves to it before writing.
+    private var owedSegment: UInt64?
 
     private func syncDue() -> Bool {
         guard case .interval(let ms) = policy, unsyncedBytes > 0 else { return false }
         return FileIO.monotonicNanoseconds() - lastSync >= Int64(ms) * 1_000_000
     }
 
-    /// Writes `buffer`, switching segments at the rotation points; syncs per policy.
-    private func writeOut(_ buffer: inout [UInt8], rotations: [(atByte: Int, newID: UInt64)]) -> ChargelineError? {
+    /// Writes `buffer`, switching segments at the rotation points; syncs per policy. Returns
+    /// how many leading bytes of `buffer` are in the log for good (written, and synced where
+    /// the policy asks), and the error that stopped the rest. Bytes past that point that
+    /// reached a file are taken back off it.
+    private func writeOut(_ buffer: inout [UInt8], rotations: [(atByte: Int, newID: UInt64)]) -> (good: Int, error: ChargelineError?) {
+        var good = 0
+        // The current segment's size when its first byte of this cycle was written: where a
+        // failure truncates back to.
+        var rollback = currentSize
         do {
+            // What a failed cycle left undone comes first, before any new byte is written.
+            if needsTruncate {
+                try FileIO.truncate(fd, to: currentSize, path: currentPath)
+                try FileIO.sync(fd, path: currentPath)
+                needsTruncate = false
+                unsyncedBytes = 0
+            }
+            if let owed = owedSegment {
+                try switchSegment(to: owed, syncOld: true)
+                owedSegment = nil
+            }
+            rollback = currentSize
             try buffer.withUnsafeBytes { raw in
                 var start = 0
-                for r in rotations {
-                    try writeChunk(UnsafeRawBufferPointer(rebasing: raw[start..<r.atByte]))
-                    try switchSegment(to: r.newID)
+                for (k, r) in rotations.enumerated() {
+                    do {
+                        try writeChunk(UnsafeRawBufferPointer(rebasing: raw[start..<r.atByte]))
+                        try switchSegment(to: r.newID, syncOld: true)
+                    } catch {
+                        // This cycle's bytes in the current segment are taken back below. Every
+                        // record after a rotation point must land in a segment at or past the
+                        // rotation's id (a flush drops the segments before it): the last
+                        // rotation not reached is owed to the next cycle.
+                        owedSegment = rotations[k...].map(\.newID).max()
+                        throw error
+                    }
+                    good = r.atByte
+                    rollback = currentSize
                     start = r.atByte
                 }
                 try writeChunk(UnsafeRawBufferPointer(rebasing: raw[start...]))
@@ -219,29 +318,66 @@ package final class WAL: @unchecked Sendable {
             case .never:
                 break
             }
+            good = buffer.count
             if currentSize >= segmentSize {
                 // Only when no rotation is pending: a pending one already holds the next id and
                 // ends this segment, and taking a later id here would put older records in a
                 // higher-numbered segment than newer ones.
                 cond.lock()
                 var id: UInt64?
-                if rotations.isEmpty {
+                if self.rotations.isEmpty {
                     id = nextID
                     nextID += 1
                 }
                 cond.unlock()
-                if let id { try switchSegment(to: id) }
+                if let id {
+                    do {
+                        try switchSegment(to: id, syncOld: true)
+                    } catch {
+                        // The records are written; the next cycle moves to the new segment.
+                        owedSegment = id
+                        logger.warning("WAL: could not start segment \(id): \(error); retried before the next write")
+                    }
+                }
             }
-            return nil
-        } catch let e as ChargelineError {
-            return e
+            return (good, nil)
         } catch {
-            return ChargelineError(.io, "WAL write failed: \(error)")
+            let failure = asUnavailable(error)
+            takeBack(to: rollback, after: failure)
+            return (good, failure)
         }
+    }
+
+    /// After a failed write: truncates the current segment back to `size` (the end of its last
+    /// good record) so no byte of the failed records is ever replayed; when that fails too, the
+    /// next cycle truncates again before it writes anything.
+    private func takeBack(to size: Int, after failure: ChargelineError) {
+        do {
+            try FileIO.truncate(fd, to: size, path: currentPath)
+            try FileIO.sync(fd, path: currentPath)
+            currentSize = size
+            unsyncedBytes = 0
+        } catch {
+            logger.error("WAL: could not take the failed write back off \(currentPath) (\(error)); retried before the next write")
+            currentSize = size
+            needsTruncate = true
+        }
+    }
+
+    private func asUnavailable(_ error: any Error) -> ChargelineError {
+        if let e = error as? ChargelineError {
+            return e.code == .unavailable ? e : ChargelineError(.unavailable, "WAL write failed, nothing of this batch was stored: \(e.message); writes resume by themselves once the WAL can write again", cause: e)
+        }
+        return ChargelineError(.unavailable, "WAL write failed, nothing of this batch was stored: \(error)")
     }
 
     private func writeChunk(_ chunk: UnsafeRawBufferPointer) throws {
         guard chunk.count > 0 else { return }
+        if let fault = injectWriteFault?(currentPath, chunk.count) {
+            let partial = max(0, min(fault.partial, chunk.count))
+            if partial > 0 { try FileIO.writeAll(fd, UnsafeRawBufferPointer(rebasing: chunk[..<partial]), path: currentPath) }
+            throw fault.error
+        }
         try FileIO.writeAll(fd, chunk, path: currentPath)
         currentSize += chunk.count
         unsyncedBytes += chunk.count
@@ -255,12 +391,16 @@ package final class WAL: @unchecked Sendable {
         lastSync = FileIO.monotonicNanoseconds()
     }
 
-    private func switchSegment(to id: UInt64) throws {
-        if policy != .never || unsyncedBytes > 0 { try syncNow() }
+    /// Ends the current segment (synced first when `syncOld`) and opens segment `id`. When
+    /// the new segment cannot be made, the current one stays open.
+    private func switchSegment(to id: UInt64, syncOld: Bool) throws {
+        if syncOld && (policy != .never || unsyncedBytes > 0) { try syncNow() }
+        let next = try WAL.createSegment(directory: directory, id: id)
         FileIO.close(fd)
-        fd = try WAL.createSegment(directory: directory, id: id)
+        fd = next
         currentID = id
         currentSize = WALRecord.segmentHeaderSize
+        unsyncedBytes = 0
     }
 
     private static func createSegment(directory: String, id: UInt64) throws -> Int32 {
@@ -272,6 +412,8 @@ package final class WAL: @unchecked Sendable {
             try FileIO.syncDirectory(directory)
         } catch {
             FileIO.close(fd)
+            // An empty or half-written header holds no record: not left for replay to report.
+            try? FileIO.remove(path)
             throw error
         }
         return fd

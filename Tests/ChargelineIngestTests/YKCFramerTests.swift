@@ -83,6 +83,32 @@ import ChargelineTestSupport
         #expect(result.frames == [frames[1]])
     }
 
+    /// A heartbeat (17 bytes) whose length byte says 200 claims 204 bytes: the framer waited
+    /// for all of them, holding the pile's next ten heartbeats (and their replies) back. A good
+    /// frame inside the claimed span now ends the wait: the bad frame is reported and every
+    /// heartbeat behind it comes out with the bytes that are there.
+    @Test func aLengthByteOf200OnA17ByteFrameHoldsNoHeartbeatBack() {
+        var e = YKCFrameEncoder()
+        var heartbeats: [[UInt8]] = []
+        for i in 0..<11 {
+            e.heartbeat(sequence: (0, UInt8(i)), pileCode: 0x32010600395600, gun: 1, gunState: 0)
+            heartbeats.append(Array(e.frame))
+        }
+        #expect(heartbeats[0].count == 17)
+        var bad = heartbeats[0]
+        bad[1] = 200
+        let stream = bad + heartbeats[1...].flatMap { $0 }
+        #expect(stream.count < 204)
+        for chunks in [[], [17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17], Array(repeating: 1, count: stream.count)] {
+            let result = Self.frame(stream, chunks: chunks)
+            #expect(result.frames == Array(heartbeats[1...]), "chunks \(chunks.count)")
+            #expect(result.badCRC == 1)
+        }
+        // A frame that is merely split still waits for its rest.
+        let whole = heartbeats[1]
+        whole.withUnsafeBytes { #expect(YKCFramer.next(in: UnsafeRawBufferPointer(rebasing: $0[0..<10])) == .needMore) }
+    }
+
     @Test func lengthOutsideTheValidRangeResyncs() {
         let frames = Self.goodFrames
         let result = Self.frame([0x68, 0x02, 0x68, 0xF0] + frames[0], chunks: [])

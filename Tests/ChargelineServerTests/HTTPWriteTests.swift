@@ -195,7 +195,7 @@ struct HTTPWriteTests {
         }
     }
 
-    @Test("sink failures are 500, a closed store 503")
+    @Test("sink failures are 500, a closed or full store 503 with Retry-After")
     func sinkFailure() async throws {
         let sink = FakeSink()
         sink.failure = ChargelineError(.io, "disk full on /data/wal")
@@ -207,6 +207,12 @@ struct HTTPWriteTests {
                 sink.failure = ChargelineError(.closed, "store is closed")
                 let r2 = try await c.request("POST", "/write?db=d", body: Array("m v=1\n".utf8))
                 #expect(r2.status == 503)
+                // The WAL cannot write (disk full): retry later, nothing was stored.
+                sink.failure = ChargelineError(.unavailable, "WAL write failed, nothing of this batch was stored: No space left on device")
+                let r3 = try await c.request("POST", "/write?db=d", body: Array("m v=1\n".utf8))
+                #expect(r3.status == 503)
+                #expect(r3.header("Retry-After") == "1")
+                #expect(r3.body.contains("No space left on device"))
             }
             #expect(server.stats.pointsWritten == 0)
         }

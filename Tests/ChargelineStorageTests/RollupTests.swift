@@ -150,6 +150,57 @@ import ChargelineTestSupport
         #expect(rows.first?.columns.map(\.name) == ["voltage_count"])
     }
 
+    /// One point with 10,922 fields in a past hour: its rollup row has 6 columns per field
+    /// plus 5 shared ones (65,537), more than one point can carry. The hourly rollup stopped
+    /// the process on it, at every restart; the row is now split over points of the same
+    /// series and hour, stored, flushed and read back whole.
+    @Test func aRowWithMoreColumnsThanOnePointHoldsIsSplit() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        var store = try Store(directory: dir.path, options: options(), logger: quietLogger)
+        var b = WriteBatchBuilder()
+        let fields = (0..<10_922).map { ("f\($0)", FieldValue.float(Double($0))) }
+        b.addPoint(measurement: "m", tags: [:], timestamp: Self.t0 + 60_000_000_000, fields: fields)
+        store.writeAndWait(database: "db", batch: b.finish())
+        let report = try store.runRollups(now: Self.t0 + 2 * Self.hour)
+        #expect(report[0].report.bucketsWritten == 1)
+        // The rollup database flushes its 65,537-column series to a segment and reads it back.
+        try store.close()
+        store = try Store(directory: dir.path, options: options(), logger: quietLogger)
+        defer { try? store.close() }
+        let rows = try store.readRollup(database: "db", rollup: "1h", measurement: "m",
+                                        fields: ["f0_max", "f10921_max", "f10921_count", "f5000_mean"])
+        let row = try #require(rows.first?.rows().first)
+        #expect(row.timestamp == Self.t0)
+        #expect(rows[0].columns.map(\.name) == ["f0_max", "f10921_count", "f10921_max", "f5000_mean"])
+        #expect(row.values.map { $0 } == [.float(0), .integer(1), .float(10_921), .float(5_000)])
+    }
+
+    /// One point at 1970 and the rest today: the first run walked every hour between them
+    /// (500,000 empty hours, 16 s); it now reads only the hours samples reach.
+    @Test func aRunStepsOverTheEmptyHoursBetweenFarApartPoints() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let store = try Store(directory: dir.path, options: options(), logger: quietLogger)
+        defer { try? store.close() }
+        var b = WriteBatchBuilder()
+        b.addPoint(measurement: "m", tags: [:], timestamp: 0, fields: [("v", .float(1))])
+        for i in 0..<3 {
+            b.addPoint(measurement: "m", tags: [:], timestamp: Self.t0 + Int64(i) * 60_000_000_000, fields: [("v", .float(2))])
+        }
+        store.writeAndWait(database: "db", batch: b.finish())
+        var report = try store.runRollups(now: Self.t0 + 2 * Self.hour)[0].report
+        // A day's chunk at each end (the one at 1970 and the one before now).
+        #expect(report.bucketsVisited <= 2 * 24 + 2, "visited \(report.bucketsVisited) hours")
+        #expect(report.bucketsWritten == 2)
+        #expect(report.watermark == Self.t0 + 2 * Self.hour)
+        let rows = try store.readRollup(database: "db", rollup: "1h", measurement: "m", fields: ["v_count"])
+        #expect(rows.first?.rows().map(\.timestamp) == [0, Self.t0])
+        // The same from segments (spans known by the manifest), after a backfill of all of it.
+        try store.flush()
+        report = try store.runRollups(now: Self.t0 + 2 * Self.hour, backfill: TimeRange(start: 0, end: Self.t0 + Self.hour))[0].report
+        #expect(report.bucketsVisited <= 2 * 24 + 2, "visited \(report.bucketsVisited) hours")
+        #expect(report.bucketsWritten == 2)
+    }
+
     @Test func rowsThreeDaysLateChangeExactlyTheirBuckets() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
         let store = try Store(directory: dir.path, options: options(), logger: quietLogger)
@@ -267,6 +318,57 @@ import ChargelineTestSupport
         #expect(store.lateData(database: "db", after: 0) == LateDataSnapshot(watermark: w, bucket: Self.hour, buckets: [h1], sequence: 1))
         #expect(store.lateData(database: "db", after: 1)?.buckets == [])
         try store.close()
+    }
+
+    /// A damaged segment stopped a whole retention pass (and a whole `chargeline compact`) at
+    /// its partition, every time. It is now skipped and reported; the other partitions are
+    /// processed.
+    @Test func aDamagedPartitionIsSkippedAndReportedByRetentionAndCompaction() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        var o = options()
+        o.rollup.enabled = false
+        o.retention.defaultPolicy = RetentionPolicy(raw: Self.day)
+        let store = try Store(directory: dir.path, options: o, logger: quietLogger)
+        defer { try? store.close() }
+        store.writeAndWait(database: "db", batch: randomBatch(seed: 5, guns: 2, hours: 48))
+        try store.flush()
+        store.writeAndWait(database: "db", batch: randomBatch(seed: 6, guns: 2, hours: 48))
+        try store.flush()
+        // Cut the newest segment of the first day short: its footer is gone.
+        let day0 = dir.path + "/db/partitions/" + FileNames.partition(start: Self.t0)
+        let victim = try #require(FileIO.list(day0).last { $0.hasSuffix(FileNames.segmentSuffix) })
+        let fd = try FileIO.open(day0 + "/" + victim, O_WRONLY)
+        try FileIO.truncate(fd, to: 100, path: victim)
+        FileIO.close(fd)
+        #expect(throws: ChargelineError.self) { _ = try store.compact() }
+        let day1 = dir.path + "/db/partitions/" + FileNames.partition(start: Self.t0 + Self.day)
+        #expect(FileIO.list(day1).filter { $0.hasSuffix(FileNames.segmentSuffix) }.count == 1, "the good partition was compacted")
+        let actions = try store.applyRetention(now: Self.t0 + 3 * Self.day, dryRun: false)
+        #expect(actions.contains { $0.partition == FileNames.partition(start: Self.t0) && $0.kind == .keep && $0.reason.contains("could not be processed") })
+        #expect(actions.contains { $0.partition == FileNames.partition(start: Self.t0 + Self.day) && $0.kind == .drop })
+    }
+
+    /// A damaged segment made every rollup run throw at the same chunk: the watermark never
+    /// moved again. The damaged range is skipped and reported; the run goes on.
+    @Test func aRollupRunSkipsAndReportsDamagedData() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let store = try Store(directory: dir.path, options: options(), logger: quietLogger)
+        defer { try? store.close() }
+        store.writeAndWait(database: "db", batch: randomBatch(seed: 7, guns: 2, hours: 24))
+        try store.flush()
+        store.writeAndWait(database: "db", batch: randomBatch(seed: 8, guns: 2, hours: 48, start: Self.t0 + Self.day))
+        try store.flush()
+        let day0 = dir.path + "/db/partitions/" + FileNames.partition(start: Self.t0)
+        let victim = try #require(FileIO.list(day0).last { $0.hasSuffix(FileNames.segmentSuffix) })
+        let fd = try FileIO.open(day0 + "/" + victim, O_WRONLY)
+        try FileIO.truncate(fd, to: 100, path: victim)
+        FileIO.close(fd)
+        let report = try store.runRollups(now: Self.t0 + 3 * Self.day)[0].report
+        // Day 0, and day 1 whose first hour reads day 0's last sample.
+        #expect(report.problems.count == 2)
+        #expect(report.problems.first?.contains(victim) == true)
+        #expect(report.watermark == Self.t0 + 3 * Self.day)
+        #expect(try rollups(store).keys.contains { $0.hasSuffix("@\(Self.t0 + 2 * Self.day)") }, "day 2 is rolled up")
     }
 
     @Test func retentionNeverDropsWhatRollupsDoNotCover() throws {

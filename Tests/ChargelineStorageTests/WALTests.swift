@@ -90,6 +90,180 @@ import Testing
         }
     }
 
+    /// A flipped byte in the segment header (magic or version) skipped the whole file, and
+    /// the next flush deleted it: 200 acknowledged batches gone. The records carry their own
+    /// checksums, so every one of them is replayed; the file as found is kept in quarantine.
+    @Test func aDamagedSegmentHeaderHidesNoRecord() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let (path, batches) = try makeSegment(dir, count: 200)
+        let full = try FileIO.readAll(path)
+        for offset in 0..<6 {
+            var damaged = full
+            damaged[offset] ^= 0x5A
+            let work = TempDirectory(); defer { work.cleanup() }
+            _ = FileManager.default.createFile(atPath: work.path + "/" + FileNames.walSegment(1), contents: Data(damaged))
+            let (got, report) = try replay(work.path)
+            #expect(got == batches.map(\.bytes), "flip at \(offset)")
+            #expect(report.problems.count == 1, "flip at \(offset)")
+            #expect(report.problems.first?.contains("damaged segment header") == true, "flip at \(offset)")
+            #expect(report.lostBytes == 0)
+            let kept = work.path + "/quarantine/" + FileNames.walSegment(1)
+            #expect(report.quarantined == [kept])
+            #expect(try FileIO.readAll(kept) == damaged)
+        }
+    }
+
+    /// The same through a store: the batches are readable after the restart, a flush drops
+    /// the WAL file (its records are in segments) but the quarantine copy stays.
+    @Test func aDamagedSegmentHeaderLosesNothingThroughAFlush() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        var store = try Store(directory: dir.path, options: testOptions(), logger: quietLogger)
+        var model: Model = [:]
+        for round in 0..<200 {
+            let batch = telemetryBatch(guns: 0..<2, times: [Int64(round) * 1_000_000_000])
+            #expect(store.writeAndWait(database: "db", batch: batch).failure == nil)
+            modelApply(&model, batch)
+        }
+        // A crash image: the WAL holds all 200 batches.
+        let image = TempDirectory(); defer { image.cleanup() }
+        try FileManager.default.removeItem(atPath: image.path)
+        try FileManager.default.copyItem(atPath: dir.path, toPath: image.path)
+        try? FileManager.default.removeItem(atPath: image.path + "/LOCK")
+        try store.close()
+        let walDir = image.path + "/db/" + FileNames.walDirectory
+        let name = try #require(FileIO.list(walDir).first { $0.hasSuffix(FileNames.walSuffix) })
+        var bytes = try FileIO.readAll(walDir + "/" + name)
+        bytes[1] ^= 0x01
+        _ = FileManager.default.createFile(atPath: walDir + "/" + name, contents: Data(bytes))
+        store = try Store(directory: image.path, options: testOptions(), logger: quietLogger)
+        #expect(try storeContent(store, database: "db") == model)
+        #expect(store.openReport.contains { $0.contains("1 WAL problems") })
+        try store.flush()
+        #expect(!FileIO.list(walDir).contains(name))
+        #expect(try FileIO.readAll(image.path + "/db/quarantine/" + name) == bytes)
+        try store.close()
+        store = try Store(directory: image.path, options: testOptions(), logger: quietLogger)
+        #expect(try storeContent(store, database: "db") == model)
+        try store.close()
+    }
+
+    /// A flipped byte in the last record was called a torn write "never acknowledged" and
+    /// truncated away, though it was acknowledged. The report states what is known (which
+    /// record fails its checksum, where) and the bytes are kept in quarantine.
+    @Test func aDamagedLastRecordIsReportedAndKept() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let (path, batches) = try makeSegment(dir, count: 6)
+        var bytes = try FileIO.readAll(path)
+        let lastStart = bytes.count - WALRecord.recordHeaderSize - batches.last!.bytes.count
+        bytes[bytes.count - 3] ^= 0x5A
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        let (got, report) = try replay(dir.path)
+        #expect(got == batches.dropLast().map(\.bytes))
+        #expect(report.problems.count == 1)
+        let problem = try #require(report.problems.first)
+        #expect(problem.contains("record at byte \(lastStart) fails its checksum"))
+        #expect(problem.contains(path))
+        #expect(problem.contains("may or may not have been acknowledged"))
+        #expect(!problem.contains("never acknowledged"))
+        #expect(report.lostBytes == bytes.count - lastStart)
+        let tail = dir.path + "/quarantine/" + FileNames.walSegment(1) + ".tail-at-\(lastStart)"
+        #expect(report.quarantined.contains(tail))
+        #expect(try FileIO.readAll(tail) == Array(bytes[lastStart...]))
+        #expect(try FileIO.readAll(dir.path + "/quarantine/" + FileNames.walSegment(1)) == bytes)
+        #expect(FileIO.fileSize(path) == lastStart)
+    }
+
+    /// A file with no header and no intact record is moved aside, not left for the next
+    /// flush to delete.
+    @Test func aFileWithNothingIntactIsMovedToQuarantine() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let junk = [UInt8](repeating: 0xAB, count: 100)
+        _ = FileManager.default.createFile(atPath: dir.path + "/" + FileNames.walSegment(3), contents: Data(junk))
+        let (got, report) = try replay(dir.path)
+        #expect(got.isEmpty)
+        #expect(report.problems.count == 1)
+        #expect(report.lostBytes == 100)
+        #expect(FileIO.fileSize(dir.path + "/" + FileNames.walSegment(3)) == nil)
+        #expect(try FileIO.readAll(dir.path + "/quarantine/" + FileNames.walSegment(3)) == junk)
+    }
+
+    /// Disk full: a batch answered "nothing stored" was visible at once and survived a
+    /// restart (it reached the head before the WAL failed), and writes never resumed after
+    /// space was freed. Now the WAL takes the failed bytes back off the file, the head only
+    /// takes batches the WAL wrote, and the next write after the fault succeeds.
+    @Test func aFailedWALWriteLeavesNoTraceAndWritesResume() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        var store = try Store(directory: dir.path, options: testOptions(), logger: quietLogger)
+        try store.createDatabase("db")
+        let db = try #require(store.openDatabase("db"))
+        db.wal.failureRetryWindow = 0
+        var model: Model = [:]
+        let first = telemetryBatch(guns: 0..<3, times: [1_000_000_000])
+        #expect(store.writeAndWait(database: "db", batch: first).failure == nil)
+        modelApply(&model, first)
+        let walPath = db.walDirectory + "/" + FileNames.walSegment(db.wal.currentSegmentID)
+        let sizeBefore = FileIO.fileSize(walPath)
+        // ENOSPC after half of the bytes reached the file.
+        let full = ChargelineError(.io, "write \(walPath): No space left on device (errno 28)")
+        db.wal.injectWriteFault = { _, bytes in (full, bytes / 2) }
+        let refused = telemetryBatch(guns: 0..<3, times: [2_000_000_000], base: 900)
+        let outcome = store.writeAndWait(database: "db", batch: refused)
+        #expect(outcome.failure?.code == .unavailable)
+        #expect(outcome.failure?.message.contains("No space left on device") == true)
+        #expect(db.wal.writeFailure != nil)
+        #expect(try storeContent(store, database: "db") == model, "a refused batch is not visible")
+        #expect(FileIO.fileSize(walPath) == sizeBefore, "the partial record is taken back off the file")
+        // Space is back: the next write goes through without a restart.
+        db.wal.injectWriteFault = nil
+        let later = telemetryBatch(guns: 0..<3, times: [3_000_000_000], base: 500)
+        #expect(store.writeAndWait(database: "db", batch: later).failure == nil)
+        modelApply(&model, later)
+        #expect(db.wal.writeFailure == nil)
+        #expect(try storeContent(store, database: "db") == model)
+        // A crash image replays exactly the acknowledged batches, with no damage to report.
+        let image = TempDirectory(); defer { image.cleanup() }
+        try FileManager.default.removeItem(atPath: image.path)
+        try FileManager.default.copyItem(atPath: dir.path, toPath: image.path)
+        try? FileManager.default.removeItem(atPath: image.path + "/LOCK")
+        try store.close()
+        store = try Store(directory: image.path, options: testOptions(), logger: quietLogger)
+        #expect(try storeContent(store, database: "db") == model)
+        #expect(store.openReport.allSatisfy { !$0.contains("WAL problems") })
+        try store.close()
+    }
+
+    /// An I/O error between acknowledged batches, then a flush (which drops the WAL segment)
+    /// and a crash: exactly the acknowledged batches come back.
+    @Test func aFailedWriteThenAFlushKeepsExactlyTheAcknowledgedBatches() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        var store = try Store(directory: dir.path, options: testOptions(), logger: quietLogger)
+        try store.createDatabase("db")
+        let db = try #require(store.openDatabase("db"))
+        db.wal.failureRetryWindow = 0
+        var model: Model = [:]
+        for round in 0..<4 {
+            let batch = telemetryBatch(guns: 0..<2, times: [Int64(round) * 1_000_000_000])
+            if round == 2 {
+                db.wal.injectWriteFault = { _, bytes in (ChargelineError(.io, "write: Input/output error (errno 5)"), bytes - 1) }
+                #expect(store.writeAndWait(database: "db", batch: batch).failure?.code == .unavailable)
+                db.wal.injectWriteFault = nil
+                try store.flush()
+                continue
+            }
+            #expect(store.writeAndWait(database: "db", batch: batch).failure == nil)
+            modelApply(&model, batch)
+        }
+        #expect(try storeContent(store, database: "db") == model)
+        let image = TempDirectory(); defer { image.cleanup() }
+        try FileManager.default.removeItem(atPath: image.path)
+        try FileManager.default.copyItem(atPath: dir.path, toPath: image.path)
+        try? FileManager.default.removeItem(atPath: image.path + "/LOCK")
+        try store.close()
+        store = try Store(directory: image.path, options: testOptions(), logger: quietLogger)
+        #expect(try storeContent(store, database: "db") == model)
+        try store.close()
+    }
+
     @Test func anAcknowledgedWriteSurvivesACrashImage() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
         let image = TempDirectory(); defer { image.cleanup() }
