@@ -26,8 +26,10 @@ package protocol BackupTarget: Sendable {
 
 /// Parses a `--to`/`--from` argument into a target.
 package enum BackupTargets {
-    /// `s3://bucket/prefix` (endpoint and credentials from `configuration`), else a directory.
-    package static func parse(_ text: String, s3 configuration: S3Configuration? = nil) throws -> any BackupTarget {
+    /// `s3://bucket/prefix` (endpoint and credentials from `configuration`, else from the
+    /// environment with `fallback` for what it lacks), else a directory.
+    package static func parse(_ text: String, s3 configuration: S3Configuration? = nil,
+                              fallback: [String: String] = [:]) throws -> any BackupTarget {
         if text.hasPrefix("s3://") {
             let rest = text.dropFirst("s3://".count)
             let parts = rest.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
@@ -36,7 +38,7 @@ package enum BackupTargets {
             }
             var prefix = parts.count > 1 ? String(parts[1]) : ""
             while prefix.hasSuffix("/") { prefix.removeLast() }
-            let config = try configuration ?? S3Configuration.fromEnvironment()
+            let config = try configuration ?? S3Configuration.fromEnvironment(fallback: fallback)
             return S3Target(client: S3Client(configuration: config, bucket: String(bucket)), prefix: prefix)
         }
         guard !text.isEmpty else { throw BackupError("empty backup target; pass a directory or s3://bucket/prefix") }

@@ -32,7 +32,7 @@ struct BackupCommand: AsyncParsableCommand {
     func run() async throws {
         try dataOptions.bootstrapLogging()
         do {
-            let target = try BackupTargets.parse(to)
+            let target = try BackupTargets.parse(to, fallback: try dataOptions.config.map { try Configuration.load($0).backup } ?? [:])
             let snapshot = try await takeSnapshot()
             defer { try? FileManager.default.removeItem(atPath: snapshot.path) }
             let summary: BackupSummary

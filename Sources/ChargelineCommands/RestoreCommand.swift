@@ -23,6 +23,9 @@ struct RestoreCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The backup to restore (default: the latest).", valueName: "id"))
     var backup: String?
 
+    @Option(name: .long, help: ArgumentHelp("Configuration file (TOML): its [backup] section supplies S3 settings the AWS_* variables do not.", valueName: "file"))
+    var config: String?
+
     @Flag(name: .long, help: "Delete what the data directory holds first (refused while a server holds it).")
     var force = false
 
@@ -34,7 +37,7 @@ struct RestoreCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let target = try BackupTargets.parse(from)
+            let target = try BackupTargets.parse(from, fallback: try config.map { try Configuration.load($0).backup } ?? [:])
             do {
                 try await run(target)
             } catch {

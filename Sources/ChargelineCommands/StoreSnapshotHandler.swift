@@ -32,7 +32,11 @@ final class StoreSnapshotHandler: SnapshotHandler, @unchecked Sendable {
         }
         DispatchQueue.global().async { [logger] in
             do {
-                let report = try store.snapshot()
+                var report = try store.snapshot()
+                // Absolute, so a backup started from another working directory finds it.
+                if !report.path.hasPrefix("/") {
+                    report.path = FileManager.default.currentDirectoryPath + "/" + report.path
+                }
                 logger.info("snapshot \(report.id): \(report.files) files, \(report.bytes) bytes in \(Terminal.format(report.milliseconds, 1)) ms at \(report.path)")
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -111,5 +111,9 @@ import Testing
         #expect(throws: BackupError.self) { try S3Configuration.fromEnvironment([:]) }
         let env = try S3Configuration.fromEnvironment(["AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "AWS_REGION": "eu-west-1"])
         #expect(env.endpoint == "https://s3.eu-west-1.amazonaws.com")
+        // The config file fills in what the environment lacks; the environment wins.
+        let mixed = try S3Configuration.fromEnvironment(["AWS_ACCESS_KEY_ID": "k"],
+                                                        fallback: ["AWS_ACCESS_KEY_ID": "other", "AWS_SECRET_ACCESS_KEY": "s", "AWS_ENDPOINT_URL": "http://127.0.0.1:8333/"])
+        #expect(mixed.accessKey == "k" && mixed.secretKey == "s" && mixed.endpoint == "http://127.0.0.1:8333")
     }
 }
