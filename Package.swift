@@ -5,11 +5,12 @@
 //
 //   chargeline (exe) -> ChargelineCommands -> ChargelineServer -> ChargelineIngest -> ChargelineCore
 //                                          |-> ChargelineReports -> ChargelineStorage
+//                                          |-> ChargelineBackup -> AsyncHTTPClient, Crypto (no storage)
 //                                          \-> ChargelineQuery -> ChargelineStorage -> ChargelineCodec -> CZstd, CLZ4
 //                                                             |                   \-> ChargelineCore
 //                                                             \-> ChargelineRegex (no dependencies)
 //
-// Storage never imports networking or ingest; Ingest never imports Storage (it fills a
+// Storage never imports networking or ingest; Backup moves files and knows nothing of storage; Ingest never imports Storage (it fills a
 // `WriteBatch`, a Core type, that the server hands to storage).
 import PackageDescription
 import class Foundation.ProcessInfo
@@ -35,6 +36,10 @@ var dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     // HdrHistogram for the pile simulator's latency report (Tools/chargeline-pilesim only).
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+    // Backups to S3-compatible stores: HTTP client and HMAC/SHA-256 for Signature V4
+    // (ChargelineBackup only).
+    .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+    .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
 ]
 
 // MARK: - Targets
@@ -103,12 +108,24 @@ var targets: [Target] = [
         ],
         swiftSettings: swiftSettings),
 
+    // Backup targets (a directory or an S3-compatible bucket), incremental upload and restore of
+    // the snapshots storage takes. Networking lives here, never in storage.
+    .target(
+        name: "ChargelineBackup",
+        dependencies: [
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ],
+        swiftSettings: swiftSettings),
+
     // ArgumentParser commands, a library so tests can drive them.
     .target(
         name: "ChargelineCommands",
         dependencies: [
             "ChargelineCore", "ChargelineIngest", "ChargelineStorage", "ChargelineServer", "ChargelineQuery",
-            "ChargelineReports",
+            "ChargelineReports", "ChargelineBackup",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
@@ -189,6 +206,10 @@ var targets: [Target] = [
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ],
+        swiftSettings: swiftSettings),
+    .testTarget(
+        name: "ChargelineBackupTests",
+        dependencies: ["ChargelineBackup"],
         swiftSettings: swiftSettings),
     .testTarget(
         name: "ChargelineCommandsTests",

@@ -12,7 +12,8 @@ public struct ChargelineCommand: AsyncParsableCommand {
             """,
         version: ChargelineVersion.string,
         subcommands: [ServeCommand.self, GatewayCommand.self, ImportCommand.self, QueryCommand.self, InspectCommand.self,
-                      CompactCommand.self, RollupCommand.self, RetentionCommand.self, ReportCommand.self])
+                      CompactCommand.self, RollupCommand.self, RetentionCommand.self, ReportCommand.self,
+                      BackupCommand.self, RestoreCommand.self])
 
     public init() {}
 

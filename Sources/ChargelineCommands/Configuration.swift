@@ -36,10 +36,19 @@ import TOMLKit
 /// database = "chargeline"
 /// max_gap = "5m"
 /// interval = "1m"             # how often serve checks for closed days and late data
+///
+/// [backup]                    # S3 targets of backup/restore; the AWS_* variables win
+/// endpoint = "http://127.0.0.1:8333"   # AWS_ENDPOINT_URL
+/// region = "us-east-1"                 # AWS_REGION
+/// access_key_id = "..."                # AWS_ACCESS_KEY_ID
+/// secret_access_key = "..."            # AWS_SECRET_ACCESS_KEY
 /// ```
 struct Configuration {
     var options = StorageOptions()
     var report = ReportSection()
+    /// The `[backup]` section as the environment variables it stands in for
+    /// (`AWS_ENDPOINT_URL`, ...): used where the environment has no value.
+    var backup: [String: String] = [:]
 
     /// The `[report]` section (every key optional).
     struct ReportSection {
@@ -91,9 +100,20 @@ struct Configuration {
             if s.isEmpty || s == "inf" || s == "forever" { return nil }
             do { return try TimeParser.duration(s) } catch { throw fail(key, "\(error)") }
         }
-        let known = ["storage", "rollup", "retention", "report"]
+        let known = ["storage", "rollup", "retention", "report", "backup"]
         for key in t.keys.sorted() where !known.contains(key) { throw fail(key, "unknown section (known: \(known.joined(separator: ", ")))") }
 
+        if let b = t["backup"]?.table {
+            let variables = ["endpoint": "AWS_ENDPOINT_URL", "region": "AWS_REGION",
+                             "access_key_id": "AWS_ACCESS_KEY_ID", "secret_access_key": "AWS_SECRET_ACCESS_KEY"]
+            for key in b.keys {
+                guard let variable = variables[key] else {
+                    throw fail("backup.\(key)", "unknown key (known: \(variables.keys.sorted().joined(separator: ", ")))")
+                }
+                guard let value = b[key]?.string else { throw fail("backup.\(key)", "expected a string") }
+                backup[variable] = value
+            }
+        }
         if let s = t["storage"]?.table {
             try onlyKnown(s, "storage", ["fsync", "index_cache_mb"])
             if let f = s["fsync"] {

@@ -156,6 +156,7 @@ struct ServeCommand: AsyncParsableCommand {
         // The listeners bind first: a port in use is reported before anything is written to the
         // data directory, and /health, /ready and /metrics answer while the WAL replays.
         let backend = DeferredBackend(waitingFor: "opening the data directory and replaying the WAL")
+        let snapshots = StoreSnapshotHandler(logger: Logger(label: "chargeline.snapshot"))
         var storageOptions: StorageOptions
         let export: (ReportExportOptions, Int64)?
         do {
@@ -169,7 +170,8 @@ struct ServeCommand: AsyncParsableCommand {
                 http: try Self.endpoint(http, "--http"), lineProtocol: try Self.endpoint(lpTCP, "--lp-tcp"),
                 maxBodySize: maxBodySize, lineProtocolDatabase: lpDatabase)
             server = try await ChargelineServer.start(configuration: config, sink: backend, queryHandler: backend,
-                                                      reportHandler: backend, metrics: metrics, readiness: backend,
+                                                      reportHandler: backend, snapshotHandler: snapshots,
+                                                      metrics: metrics, readiness: backend,
                                                       logger: Logger(label: "chargeline.server"))
         } catch {
             throw fail(error)
@@ -186,6 +188,7 @@ struct ServeCommand: AsyncParsableCommand {
             let engine = QueryEngine(store: store, limits: QueryLimits(timeoutSeconds: queryTimeout, maxPointsScanned: maxPoints))
             backend.attach(sink: StorageSink(store: store), queryHandler: EngineQueryHandler(engine: engine),
                            reportHandler: StoreReportHandler(store: store))
+            snapshots.attach(store)
             if let (options, interval) = export {
                 let exporter = try DailyReportExporter(store: store, options: options)
                 let reportLogger = Logger(label: "chargeline.report")

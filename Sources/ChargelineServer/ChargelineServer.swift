@@ -59,6 +59,7 @@ public final class ChargelineServer: Sendable {
     ///   - sink: where writes go; also lists and creates databases for the basic query handler.
     ///   - queryHandler: answers `/query`; `nil` uses `BasicQueryHandler` over `sink`.
     ///   - reportHandler: answers `GET /report/...`; `nil` answers 404 there.
+    ///   - snapshotHandler: answers `POST /api/v1/snapshot`; `nil` answers 404 there.
     ///   - readiness: answers `/ready`; until it is ready, writes, queries and reports answer
     ///     503. `nil`: ready from the start.
     ///   - metrics: counts requests and ingest into it and serves it at `GET /metrics`; `nil`
@@ -68,6 +69,7 @@ public final class ChargelineServer: Sendable {
     public static func start(configuration: ServerConfiguration, sink: any IngestSink,
                              queryHandler: (any QueryHandler)? = nil,
                              reportHandler: (any ReportHandler)? = nil,
+                             snapshotHandler: (any SnapshotHandler)? = nil,
                              metrics: ServerMetrics? = nil,
                              readiness: DeferredBackend? = nil,
                              logger: Logger = Logger(label: "chargeline.server")) async throws -> ChargelineServer {
@@ -75,10 +77,12 @@ public final class ChargelineServer: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads ?? System.coreCount)
         let recorder = StatsRecorder(metrics: metrics)
         let connections = ConnectionRegistry()
-        let api = HTTPAPI(sink: sink, queryHandler: queryHandler ?? BasicQueryHandler(sink: sink),
-                          reportHandler: reportHandler, stats: recorder,
-                          maxBodySize: configuration.maxBodySize, logger: logger,
-                          ykcSessions: YKCSessionDirectory(), readiness: readiness)
+        var settings = HTTPAPI(sink: sink, queryHandler: queryHandler ?? BasicQueryHandler(sink: sink),
+                               reportHandler: reportHandler, stats: recorder,
+                               maxBodySize: configuration.maxBodySize, logger: logger,
+                               ykcSessions: YKCSessionDirectory(), readiness: readiness)
+        settings.snapshotHandler = snapshotHandler
+        let api = settings
         let tcp = LineProtocolTCPHandler.Settings(
             sink: sink, database: configuration.lineProtocolDatabase, batchLines: configuration.lineProtocolBatchLines,
             batchBytes: configuration.lineProtocolBatchBytes, maxLineBytes: configuration.maxBodySize,

@@ -11,6 +11,8 @@ struct HTTPAPI: Sendable {
     let queryHandler: any QueryHandler
     /// Answers `/report/...`; nil: 404.
     let reportHandler: (any ReportHandler)?
+    /// Answers `POST /api/v1/snapshot`; nil: 404.
+    var snapshotHandler: (any SnapshotHandler)? = nil
     let stats: StatsRecorder
     let maxBodySize: Int
     let logger: Logger
@@ -31,6 +33,8 @@ enum HTTPRoute {
     case ykcSessions(gateway: String)
     /// `GET /report/<kind>`: a report (CSV, JSON or HTML) from the report handler.
     case report(kind: String, parameters: [String: String])
+    /// `POST /api/v1/snapshot`: a consistent snapshot of the store, from the snapshot handler.
+    case snapshot
     /// `GET /metrics`: the Prometheus text exposition.
     case metrics
     /// `GET /ready`: 200 once storage is open, 503 with what it waits for before.
@@ -62,6 +66,11 @@ extension HTTPRoute {
             return .write(database: db, precisionMultiplier: precision.multiplier)
         case "/api/v2/write":
             return v2Write(method: method, params: params)
+        case "/api/v1/snapshot":
+            guard method == "POST" else {
+                return .answer(status: 405, json: JSON.error("method \(method) not allowed on /api/v1/snapshot; use POST"))
+            }
+            return .snapshot
         case "/metrics":
             guard method == "GET" || method == "HEAD" else {
                 return .answer(status: 405, json: JSON.error("method \(method) not allowed on /metrics; use GET"))
@@ -110,7 +119,7 @@ extension HTTPRoute {
             return .report(kind: String(path.dropFirst("/report/".count)), parameters: params)
         default:
             return .answer(status: 404, json: JSON.error(
-                "not found: \(JSON.quoteForMessage(path)); this server answers /write, /api/v2/write, /query, /ping, /health, /ready, /metrics, /report/daily and /ykc/sessions"))
+                "not found: \(JSON.quoteForMessage(path)); this server answers /write, /api/v2/write, /query, /ping, /health, /ready, /metrics, /report/daily, /api/v1/snapshot and /ykc/sessions"))
         }
     }
 
@@ -119,7 +128,7 @@ extension HTTPRoute {
     static func metricsLabel(target: String) -> String {
         let path = target.firstIndex(of: "?").map { String(target[..<$0]) } ?? target
         switch path {
-        case "/write", "/api/v2/write", "/query", "/ping", "/health", "/ready", "/metrics", "/ykc/sessions": return path
+        case "/write", "/api/v2/write", "/query", "/ping", "/health", "/ready", "/metrics", "/ykc/sessions", "/api/v1/snapshot": return path
         case _ where path.hasPrefix("/report/"): return "/report"
         default: return "other"
         }

@@ -73,7 +73,7 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .write, .query, .ykcSessions:
             let hint = head.headers.first(name: "content-length").flatMap(Int.init) ?? 0
             state = .receiving(route: route, body: context.channel.allocator.buffer(capacity: min(hint, api.maxBodySize)))
-        case .answer, .report, .metrics, .ready:
+        case .answer, .report, .metrics, .ready, .snapshot:
             state = .receiving(route: route, body: nil)
         }
     }
@@ -120,7 +120,7 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func dispatch(route: HTTPRoute, body: ByteBuffer, context: ChannelHandlerContext) {
         switch route {
-        case .write, .query, .ykcSessions, .report:
+        case .write, .query, .ykcSessions, .report, .snapshot:
             if let gate = api.readiness, let reason = gate.notReadyReason {
                 respond(status: 503, json: JSON.error("\(reason); retry shortly"), context: context)
                 return
@@ -139,6 +139,8 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
             respond(status: status, json: json, context: context)
         case .report(let kind, let parameters):
             handleReport(kind: kind, parameters: parameters, context: context)
+        case .snapshot:
+            handleSnapshot(context: context)
         case .ready:
             if let reason = api.readiness?.notReadyReason {
                 respond(status: 503, json: "{\"status\":\"waiting\",\"reason\":\(JSON.string(reason))}", context: context)
