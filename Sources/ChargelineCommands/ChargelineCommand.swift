@@ -11,7 +11,8 @@ public struct ChargelineCommand: AsyncParsableCommand {
             """,
         version: ChargelineVersion.string,
         subcommands: [ServeCommand.self, GatewayCommand.self, ImportCommand.self, QueryCommand.self, InspectCommand.self,
-                      CompactCommand.self, RollupCommand.self, RetentionCommand.self, ReportCommand.self])
+                      CompactCommand.self, RollupCommand.self, RetentionCommand.self, ReportCommand.self,
+                      VerifyCommand.self, RepairCommand.self])
 
     public init() {}
 }

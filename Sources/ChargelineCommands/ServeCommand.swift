@@ -178,8 +178,11 @@ struct ServeCommand: AsyncParsableCommand {
             for line in store.openReport { logger.info("\(line)") }
             logger.info("opened data directory \(dataOptions.data) in \(Terminal.format(store.openMilliseconds, 1)) ms (fsync \(store.options.fsync), rollups \(store.options.rollup.enabled ? "every \(store.options.rollup.interval / 1_000_000_000) s, grace \(store.options.rollup.grace / 1_000_000_000) s" : "off"))")
             let engine = QueryEngine(store: store, limits: QueryLimits(timeoutSeconds: queryTimeout, maxPointsScanned: maxPoints))
+            let quarantined = store.statistics().filter { $0.quarantinedSegments > 0 }.map {
+                "database \($0.name): \($0.quarantinedSegments) damaged segments in quarantine/, their rows are not served (see the log and `chargeline verify`)"
+            }
             backend.attach(sink: StorageSink(store: store), queryHandler: EngineQueryHandler(engine: engine),
-                           reportHandler: StoreReportHandler(store: store))
+                           reportHandler: StoreReportHandler(store: store), warnings: quarantined)
             if let (options, interval) = export {
                 let exporter = try DailyReportExporter(store: store, options: options)
                 let reportLogger = Logger(label: "chargeline.report")

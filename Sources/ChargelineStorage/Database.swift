@@ -65,6 +65,8 @@ package final class Database: @unchecked Sendable {
     /// Opened by a reader beside a running server: no WAL writer, no repairs, no file removal.
     let readOnly: Bool
     var wal: WAL!
+    /// Segment files in `quarantine/` (moved there at start-up or by `chargeline repair`).
+    var quarantinedSegments = 0
     /// What opening found (for the start-up report).
     package private(set) var openReport = ""
 
@@ -85,6 +87,12 @@ package final class Database: @unchecked Sendable {
             try? FileIO.remove(directory + "/" + FileNames.manifestTemp)
         }
         let loaded = try Manifest.load(directory: directory)
+        if loaded == nil, !readOnly, FileIO.list(directory + "/" + FileNames.partitionsDirectory).contains(where: { folder in
+            FileIO.list(directory + "/" + FileNames.partitionsDirectory + "/" + folder).contains { $0.hasSuffix(FileNames.segmentSuffix) }
+        }) {
+            // A fresh manifest would list none of them, and the open would remove them all.
+            throw ChargelineError(.corruption, "\(directory)/\(FileNames.manifest) is missing but the database holds segment files; run `chargeline repair --data DIR` to rebuild it from them, or restore it from a backup")
+        }
         manifest = loaded ?? Manifest(partitionDuration: options.partitionDuration)
         guard manifest.partitionDuration > 0 else {
             throw ChargelineError(.corruption, "\(directory)/\(FileNames.manifest): partition duration \(manifest.partitionDuration) is not positive")
@@ -94,6 +102,8 @@ package final class Database: @unchecked Sendable {
         schema = manifest.typedSchema
         if loaded == nil && !readOnly { try manifest.store(directory: directory) }
         try loadPartitions()
+        if !readOnly { try quarantineDamagedSegments() }
+        quarantinedSegments = FileIO.list(quarantineDirectory).filter { $0.hasSuffix(FileNames.segmentSuffix) }.count
         if options.rollup.enabled {
             var childOptions = options
             childOptions.rollup.enabled = false
@@ -134,6 +144,7 @@ package final class Database: @unchecked Sendable {
             + "replayed \(report.records) WAL records (\(report.bytes) bytes, \(head.valueCount) values) from \(report.segments) segments in "
             + String(format: "%.1f ms", ms)
             + (report.problems.isEmpty ? "" : "; \(report.problems.count) WAL problems (see log)")
+            + (quarantinedSegments == 0 ? "" : "; \(quarantinedSegments) segments in quarantine/ (see log, `chargeline verify`)")
     }
 
     /// Builds segment readers from the manifest and removes files the manifest does not list
