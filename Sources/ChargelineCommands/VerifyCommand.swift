@@ -38,7 +38,7 @@ struct VerifyCommand: ParsableCommand {
             for p in report.problems { print(p.description) }
             let mb = Double(report.bytes) / 1e6
             print("verified \(report.databases.count) database folders, \(report.files) files, \(Terminal.format(mb, 1)) MB in "
-                  + "\(Terminal.format(report.seconds, 2)) s (\(Terminal.format(report.seconds > 0 ? mb / report.seconds : 0, 0)) MB/s): "
+                  + "\(Terminal.format(report.seconds, 2)) s (\(Terminal.format(report.seconds > 0 ? mb / report.seconds : 0, 1)) MB/s): "
                   + (report.clean ? "no problems" : "\(report.problems.count) problems"))
         }
         if !report.clean { throw ExitCode.failure }
