@@ -3,7 +3,8 @@
 /// The codec knows nothing about files, so the message says *what* is wrong and *where inside
 /// the block* (encoding name, payload byte offset, value index). Storage wraps it with the file,
 /// segment and block offset and tells the operator what to do (usually: the block is corrupt,
-/// restore it or drop the segment with `chargeline repair`).
+/// restore the segment from a backup, or quarantine it with `chargeline repair --data DIR`,
+/// after `chargeline verify --data DIR` has named every damaged file).
 public struct CodecError: Error, Sendable, CustomStringConvertible {
     /// What is wrong, where inside the block, and what it means.
     public let message: String

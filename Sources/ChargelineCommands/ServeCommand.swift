@@ -186,8 +186,11 @@ struct ServeCommand: AsyncParsableCommand {
             logger.info("opened data directory \(dataOptions.data) in \(Terminal.format(store.openMilliseconds, 1)) ms (fsync \(store.options.fsync), rollups \(rollups))")
             try warnOfRetention(store, logger: logger)
             let engine = QueryEngine(store: store, limits: QueryLimits(timeoutSeconds: queryTimeout, maxPointsScanned: maxPoints))
+            let quarantined = store.statistics().filter { $0.quarantinedSegments > 0 }.map {
+                "database \($0.name): \($0.quarantinedSegments) damaged segments in quarantine/, their rows are not served (see the log and `chargeline verify`)"
+            }
             backend.attach(sink: StorageSink(store: store), queryHandler: EngineQueryHandler(engine: engine),
-                           reportHandler: StoreReportHandler(store: store))
+                           reportHandler: StoreReportHandler(store: store), warnings: quarantined)
             snapshots.attach(store)
             if let (options, interval) = export {
                 let exporter = try DailyReportExporter(store: store, options: options)

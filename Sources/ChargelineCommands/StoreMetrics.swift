@@ -22,6 +22,7 @@ enum StoreMetrics {
             wal += db.walBytes
             let label = [("db", db.name)]
             metrics.setGauge("chargeline_segments", label, to: Double(db.segments))
+            metrics.setGauge("chargeline_quarantined_segments", label, to: Double(db.quarantinedSegments))
             for (kind, size) in [("segments", db.segmentBytes), ("rollups", db.rollupBytes), ("wal", db.walBytes)] {
                 metrics.setGauge("chargeline_disk_bytes", [("db", db.name), ("kind", kind)], to: Double(size))
             }

@@ -24,6 +24,7 @@ public final class DeferredBackend: IngestSink, QueryHandler, ReportHandler, Sen
     }
 
     private let state: Locked<State>
+    private let warnings = Locked<[String]>([])
 
     /// Not ready, waiting for `reason` (e.g. "opening the data directory").
     public init(waitingFor reason: String) {
@@ -36,8 +37,11 @@ public final class DeferredBackend: IngestSink, QueryHandler, ReportHandler, Sen
     }
 
     /// Storage is open: held writes go to `sink` in the order they came, and from now on every
-    /// call is forwarded.
-    public func attach(sink: any IngestSink, queryHandler: any QueryHandler, reportHandler: (any ReportHandler)?) {
+    /// call is forwarded. `warnings` (e.g. segments quarantined at start-up) are listed in
+    /// `/ready`'s body: the server serves, but an operator should look.
+    public func attach(sink: any IngestSink, queryHandler: any QueryHandler, reportHandler: (any ReportHandler)?,
+                       warnings: [String] = []) {
+        self.warnings.withLock { $0 = warnings }
         let held = state.withLock { s -> [(database: String, batch: WriteBatch, completion: @Sendable (WriteOutcome) -> Void)] in
             guard case .waiting(_, let held) = s else { return [] }
             s = .attached(Backend(sink: sink, query: queryHandler, report: reportHandler))
@@ -60,6 +64,9 @@ public final class DeferredBackend: IngestSink, QueryHandler, ReportHandler, Sen
     public var isReady: Bool {
         state.withLock { if case .attached = $0 { true } else { false } }
     }
+
+    /// What `/ready` lists beside "ready" (set by `attach`).
+    public var readyWarnings: [String] { warnings.withLock { $0 } }
 
     /// What the server waits for, or nil once ready.
     public var notReadyReason: String? {

@@ -145,7 +145,9 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if let reason = api.readiness?.notReadyReason {
                 respond(status: 503, json: "{\"status\":\"waiting\",\"reason\":\(JSON.string(reason))}", context: context)
             } else {
-                respond(status: 200, json: "{\"status\":\"ready\"}", context: context)
+                let warnings = api.readiness?.readyWarnings ?? []
+                respond(status: 200, json: warnings.isEmpty ? "{\"status\":\"ready\"}"
+                            : "{\"status\":\"ready\",\"warnings\":[\(warnings.map(JSON.string).joined(separator: ","))]}", context: context)
             }
         case .metrics:
             guard let metrics = api.stats.metrics else {

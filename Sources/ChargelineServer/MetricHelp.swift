@@ -20,6 +20,7 @@ enum MetricHelp {
         "chargeline_query_seconds": "Time to answer a /query request, by its first statement's kind.",
         "chargeline_retention_dropped_bytes_total": "Bytes retention has dropped, by database.",
         "chargeline_rollup_lag_seconds": "Seconds between now and the rollup watermark (hours before it are rolled up).",
+        "chargeline_quarantined_segments": "Damaged segment files moved to <db>/quarantine/ (at start-up or by chargeline repair), by database; their rows are not served. See chargeline verify.",
         "chargeline_rollup_stale_buckets": "Hourly rollup buckets marked stale by late data and not yet recomputed.",
         "chargeline_segments": "Raw segment files, by database.",
         "chargeline_wal_bytes": "WAL bytes on disk, all databases.",

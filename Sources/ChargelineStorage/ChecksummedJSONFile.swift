@@ -15,6 +15,8 @@ struct ChecksummedJSONFile {
     let magic: [UInt8]
     let version: UInt16
     let what: String
+    /// What to do when the file is damaged.
+    var remedy = "restore it from a backup"
 
     /// Reads and decodes `directory/name`, or nil when the file does not exist.
     func load<T: Decodable>(_ type: T.Type, directory: String, name: String) throws -> T? {
@@ -22,23 +24,23 @@ struct ChecksummedJSONFile {
         guard FileIO.fileSize(path) != nil else { return nil }
         let bytes = try FileIO.readAll(path)
         guard bytes.count >= 16, Array(bytes[0..<4]) == magic else {
-            throw ChargelineError(.corruption, "\(path): not a Chargeline \(what) (bad magic); restore it from a backup")
+            throw ChargelineError(.corruption, "\(path): not a Chargeline \(what) (bad magic); \(remedy)")
         }
         let (v, length, crc) = bytes.withUnsafeBytes { ($0.loadLE(UInt16.self, at: 4), Int($0.loadLE(UInt32.self, at: 8)), $0.loadLE(UInt32.self, at: 12)) }
         guard v == version else {
             throw ChargelineError(.corruption, "\(path): \(what) version \(v) is not supported by this build (expects \(version))")
         }
         guard bytes.count == 16 + length else {
-            throw ChargelineError(.corruption, "\(path): \(what) length \(length) does not match the file (\(bytes.count - 16) bytes after the header)")
+            throw ChargelineError(.corruption, "\(path): \(what) length \(length) does not match the file (\(bytes.count - 16) bytes after the header); \(remedy)")
         }
         let json = Array(bytes[16...])
         guard CRC32C.checksum(json) == crc else {
-            throw ChargelineError(.corruption, "\(path): \(what) checksum mismatch; restore it from a backup")
+            throw ChargelineError(.corruption, "\(path): \(what) checksum mismatch; \(remedy)")
         }
         do {
             return try JSONDecoder().decode(T.self, from: Data(json))
         } catch {
-            throw ChargelineError(.corruption, "\(path): \(what) JSON does not decode", cause: error)
+            throw ChargelineError(.corruption, "\(path): \(what) JSON does not decode; \(remedy)", cause: error)
         }
     }
 

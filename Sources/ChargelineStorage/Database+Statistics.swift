@@ -12,12 +12,13 @@ extension Database {
         var stats = DatabaseStatistics(
             name: name, headSeries: headSeries, headValues: headValues, headBytes: headBytes, walBytes: 0,
             segments: segments, segmentBytes: segmentBytes, rollupSegments: 0, rollupBytes: 0,
-            rollupStaleBuckets: 0, rollupWatermark: nil, retentionDroppedBytes: 0)
+            rollupStaleBuckets: 0, rollupWatermark: nil, retentionDroppedBytes: 0, quarantinedSegments: quarantinedSegments)
         if let child = rollupChild {
             let c = child.statistics()
             walBytes += c.walBytes
             stats.rollupSegments = c.segments
             stats.rollupBytes = c.segmentBytes
+            stats.quarantinedSegments += c.quarantinedSegments
             lock.lock()
             stats.rollupStaleBuckets = staleMarks.values.reduce(0) { $0 + $1.count }
             stats.rollupWatermark = rollupWatermark

@@ -68,6 +68,8 @@ package final class Database: @unchecked Sendable {
     /// Opened by a reader beside a running server: no WAL writer, no repairs, no file removal.
     let readOnly: Bool
     var wal: WAL!
+    /// Segment files in `quarantine/` (moved there at start-up or by `chargeline repair`).
+    var quarantinedSegments = 0
     /// What opening found (for the start-up report).
     package private(set) var openReport = ""
     /// What the WAL replay at open found (damage, bytes lost, quarantined files).
@@ -98,6 +100,12 @@ package final class Database: @unchecked Sendable {
             try? FileIO.remove(directory + "/" + FileNames.manifestTemp)
         }
         let loaded = try Manifest.load(directory: directory)
+        if loaded == nil, !readOnly, FileIO.list(directory + "/" + FileNames.partitionsDirectory).contains(where: { folder in
+            FileIO.list(directory + "/" + FileNames.partitionsDirectory + "/" + folder).contains { $0.hasSuffix(FileNames.segmentSuffix) }
+        }) {
+            // A fresh manifest would list none of them, and the open would remove them all.
+            throw ChargelineError(.corruption, "\(directory)/\(FileNames.manifest) is missing but the database holds segment files; run `chargeline repair --data DIR` to rebuild it from them, or restore it from a backup")
+        }
         manifest = loaded ?? Manifest(partitionDuration: options.partitionDuration)
         guard manifest.partitionDuration > 0 else {
             throw ChargelineError(.corruption, "\(directory)/\(FileNames.manifest): partition duration \(manifest.partitionDuration) is not positive")
@@ -107,6 +115,8 @@ package final class Database: @unchecked Sendable {
         schema = manifest.typedSchema
         if loaded == nil && !readOnly { try manifest.store(directory: directory) }
         try loadPartitions()
+        if !readOnly { try quarantineDamagedSegments() }
+        quarantinedSegments = FileIO.list(quarantineDirectory).filter { $0.hasSuffix(FileNames.segmentSuffix) }.count
         if options.rollup.enabled {
             var childOptions = options
             childOptions.rollup.enabled = false
@@ -149,6 +159,7 @@ package final class Database: @unchecked Sendable {
             + String(format: "%.1f ms", ms)
             + (report.problems.isEmpty ? "" : "; \(report.problems.count) WAL problems (see log)")
             + (report.lostBytes == 0 ? "" : "; \(report.lostBytes) WAL bytes not replayable (\(report.lostRegions) damaged regions), kept in \(FileNames.quarantineDirectory)/")
+            + (quarantinedSegments == 0 ? "" : "; \(quarantinedSegments) segments in quarantine/ (see log, `chargeline verify`)")
         walReplayReport = report
     }
 

@@ -26,4 +26,7 @@ public struct DatabaseStatistics: Sendable, Equatable {
     public var rollupWatermark: Int64?
     /// Bytes retention has dropped from this database since it was created (persisted).
     public var retentionDroppedBytes: Int
+    /// Segment files in `quarantine/` (raw and rollup tiers): damaged segments moved aside at
+    /// start-up or by `chargeline repair`, whose rows are not served.
+    public var quarantinedSegments: Int = 0
 }

@@ -12,6 +12,8 @@ import ChargelineCore
 ///     partitions/20261120T000000Z/  one folder per time partition (UTC start)
 ///       00000000000000000007.seg    immutable columnar segment files
 ///       00000000000000000008.seg.tmp a segment being written (removed at open)
+///     quarantine/                   damaged files moved aside (segments at start-up or by
+///                                   `chargeline repair`, WAL segments by replay); never read
 /// ```
 package enum FileNames {
     package static let manifest = "MANIFEST"

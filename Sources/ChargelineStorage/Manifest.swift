@@ -51,7 +51,8 @@ package struct Manifest: Codable, Sendable, Equatable {
         schema = s.measurements.mapValues { $0.mapValues { $0.description } }
     }
 
-    private static let file = ChecksummedJSONFile(magic: magic, version: version, what: "manifest")
+    private static let file = ChecksummedJSONFile(magic: magic, version: version, what: "manifest",
+                                                    remedy: "run `chargeline repair --data DIR` (server stopped) to rebuild it from the segment files, or restore it from a backup")
 
     /// Reads `directory/MANIFEST`, or nil when there is none.
     package static func load(directory: String) throws -> Manifest? {

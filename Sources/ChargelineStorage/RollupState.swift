@@ -28,7 +28,10 @@ package struct RollupState: Codable, Sendable, Equatable {
     package init() {}
 
     package static let fileName = "ROLLUPS"
-    private static let file = ChecksummedJSONFile(magic: Array("CLRS".utf8), version: 1, what: "rollup state")
+    package static let magic: [UInt8] = Array("CLRS".utf8)
+    package static let version: UInt16 = 1
+    private static let file = ChecksummedJSONFile(magic: magic, version: version, what: "rollup state",
+                                                    remedy: "run `chargeline repair --data DIR` (server stopped): the next rollup run then recomputes every bucket; or restore it from a backup")
 
     package static func load(directory: String) throws -> RollupState? {
         try file.load(RollupState.self, directory: directory, name: fileName)

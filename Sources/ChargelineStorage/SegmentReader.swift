@@ -185,6 +185,55 @@ package final class SegmentReader: @unchecked Sendable {
         return (fd, f)
     }
 
+    /// The cheap check a writable open runs on every listed segment (no block is read):
+    /// the file is the size the manifest records, the header names the manifest's partition
+    /// and generation, the header and footer agree, and the index checksum holds (the whole
+    /// index before version 5; the directory, with its structure, from version 5). Throws the
+    /// same corruption errors a read would, naming the file and byte offset.
+    package func checkAtOpen(partitionDuration: Int64) throws {
+        lock.lock(); defer { lock.unlock() }
+        let fd = try openLocked()
+        let size = try FileIO.fileSize(fd, path: path)
+        guard size == info.bytes else {
+            throw corrupt("file is \(size) bytes, the manifest records \(info.bytes) (truncated, extended or replaced)", at: min(size, info.bytes))
+        }
+        let (_, f) = try footerLocked()
+        let header = try FileIO.pread(fd, offset: 0, count: SegmentFormat.headerSize, path: path)
+        try header.withUnsafeBytes { h in
+            guard h.loadLE(UInt16.self, at: 6) == 0 else { throw corrupt("header flags 0x\(String(h.loadLE(UInt16.self, at: 6), radix: 16)) are not 0", at: 6) }
+            let start = Int64(bitPattern: h.loadLE(UInt64.self, at: 8)), end = Int64(bitPattern: h.loadLE(UInt64.self, at: 16))
+            guard start == info.partitionStart else { throw corrupt("header partition start \(start) is not the manifest's \(info.partitionStart)", at: 8) }
+            guard end == start &+ partitionDuration else { throw corrupt("header partition end \(end) is not start + the partition duration (\(start &+ partitionDuration))", at: 16) }
+            guard h.loadLE(UInt64.self, at: 24) == info.seq else { throw corrupt("header generation \(h.loadLE(UInt64.self, at: 24)) is not the manifest's seq \(info.seq)", at: 24) }
+        }
+        guard f.version >= SegmentFormat.sectionedVersion else {
+            try FileIO.withMappedBytes(fd, offset: f.indexOffset, count: f.indexLength, path: path) { stored in
+                guard CRC32C.checksum(stored) == f.indexCRC else { throw corrupt("index checksum mismatch", at: f.indexOffset) }
+            }
+            return
+        }
+        if sections != nil { return }
+        sections = try FileIO.withMappedBytes(fd, offset: f.indexOffset, count: f.indexLength, path: path) { area in
+            guard area.count >= 4, Int(area.loadLE(UInt32.self, at: 0)) <= area.count else {
+                throw corrupt("index directory length outside the index", at: f.indexOffset)
+            }
+            guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: area[..<Int(area.loadLE(UInt32.self, at: 0))])) == f.indexCRC else {
+                throw corrupt("index directory checksum mismatch", at: f.indexOffset)
+            }
+            return try SegmentSections.parse(area, indexLength: f.indexLength, series: f.series, blocks: f.blocks) { what, at in
+                corrupt(what, at: f.indexOffset + at)
+            }
+        }
+    }
+
+    /// Where the index lies and what the footer counts (after the footer's checks), for
+    /// `SegmentVerifier`.
+    package func footerSummary() throws -> (indexOffset: Int, indexLength: Int, series: Int, blocks: Int, version: UInt16) {
+        lock.lock(); defer { lock.unlock() }
+        let f = try footerLocked().footer
+        return (f.indexOffset, f.indexLength, f.series, f.blocks, f.version)
+    }
+
     /// Reads, checks and parses the index: all of it before version 5; from version 5 the
     /// keys and the sections of `fields` (all when nil), keeping the sections already loaded.
     /// Called under `lock`.

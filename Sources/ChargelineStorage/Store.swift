@@ -294,7 +294,9 @@ public final class Store: @unchecked Sendable {
         }
     }
 
-    private static func acquireLock(_ directory: String) throws -> Int32 {
+    /// Takes the exclusive lock on `DATA/LOCK` (one writer per data directory); the descriptor
+    /// holds it until closed.
+    static func acquireLock(_ directory: String) throws -> Int32 {
         let path = directory + "/LOCK"
         let fd = try FileIO.open(path, O_RDWR | O_CREAT)
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {

@@ -51,6 +51,30 @@ struct DeferredBackendTests {
         try await server.shutdown()
     }
 
+    @Test("/ready lists start-up warnings (quarantined segments) beside ready")
+    func readyWarnings() async throws {
+        let backend = DeferredBackend(waitingFor: "opening")
+        let config = ServerConfiguration(http: .init(host: "127.0.0.1", port: 0), lineProtocol: nil, threads: 1)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let server = try await ChargelineServer.start(configuration: config, sink: backend, queryHandler: backend,
+                                                      reportHandler: backend, readiness: backend, logger: logger)
+        let sink = FakeSink()
+        backend.attach(sink: sink, queryHandler: BasicQueryHandler(sink: sink), reportHandler: nil,
+                       warnings: ["database d: 1 damaged segments in quarantine/"])
+        do {
+            try await TestConnection.with(port: server.httpPort!) { c in
+                let ready = try await c.request("GET", "/ready")
+                #expect(ready.status == 200)
+                #expect(ready.body == #"{"status":"ready","warnings":["database d: 1 damaged segments in quarantine/"]}"#)
+            }
+        } catch {
+            try? await server.shutdown()
+            throw error
+        }
+        try await server.shutdown()
+    }
+
     @Test("a failed start answers held writes with the failure and /ready keeps saying why")
     func failure() async throws {
         let backend = DeferredBackend(waitingFor: "opening")

@@ -1,0 +1,227 @@
+import ChargelineCodec
+package import ChargelineCore
+import Foundation
+
+/// What `SegmentVerifier` found in one segment file.
+package struct SegmentCheck: Sendable {
+    /// Damage found, each with the byte offset where it lies when one applies.
+    package var problems: [VerifyProblem] = []
+    /// What the file holds as a manifest records it (id from the file name, seq and partition
+    /// from the header, counts from the index and blocks; level 0), or nil when the header,
+    /// footer or index cannot be read.
+    package var info: SegmentInfo?
+    /// The partition end its header records.
+    package var partitionEnd: Int64?
+    /// Field types per measurement the index holds (a rebuilt manifest's schema).
+    package var schema = Schema()
+    /// Bytes of the file.
+    package var bytes = 0
+}
+
+/// Reads every byte of one segment file and checks every checksum and structural invariant
+/// (docs/format.md, "What verify checks"): header and footer, the index (checksums, series
+/// order, counts against the footer), each block's checksum and decode, block counts and
+/// time ranges against the index metas and the partition, the statistics of metas that carry
+/// them, that the blocks tile the bytes between header and index (no byte outside a
+/// checksum), and with `expected` the manifest's `SegmentInfo`. Reads through
+/// `SegmentReader`, so it finds what a query would, with the same messages. Never traps on
+/// damaged bytes.
+package enum SegmentVerifier {
+    package static func verify(path: String, id: UInt64, expected: SegmentInfo?, partitionDuration: Int64?) -> SegmentCheck {
+        var check = SegmentCheck()
+        func problem(_ offset: Int?, _ what: String, action: String = VerifyAction.segment) {
+            check.problems.append(VerifyProblem(file: path, offset: offset, problem: what, action: action))
+        }
+        guard let size = FileIO.fileSize(path) else {
+            problem(nil, "the file cannot be read")
+            return check
+        }
+        check.bytes = size
+        var info = SegmentInfo(id: id, seq: 0, level: expected?.level ?? 0, partitionStart: 0, minTime: .max, maxTime: .min,
+                               series: 0, rows: 0, values: 0, bytes: size)
+        let reader = SegmentReader(info: info, path: path)
+        let footer: (indexOffset: Int, indexLength: Int, series: Int, blocks: Int, version: UInt16)
+        let header: [UInt8]
+        do {
+            footer = try reader.footerSummary()
+            header = try FileIO.pread(try reader.descriptor(), offset: 0, count: SegmentFormat.headerSize, path: path)
+        } catch {
+            let (offset, what) = describe(error, path: path)
+            problem(offset, what)
+            return check
+        }
+        let (flags, start, end, seq) = header.withUnsafeBytes {
+            ($0.loadLE(UInt16.self, at: 6), Int64(bitPattern: $0.loadLE(UInt64.self, at: 8)),
+             Int64(bitPattern: $0.loadLE(UInt64.self, at: 16)), $0.loadLE(UInt64.self, at: 24))
+        }
+        if flags != 0 { problem(6, "header flags 0x\(String(flags, radix: 16)) are not 0 (no flag is defined)") }
+        let partition = TimeRange(start: start, end: end)
+        if end <= start {
+            problem(8, "header partition [\(start), \(end)) is empty")
+        } else if let d = partitionDuration, end &- start != d || start % d != 0 {
+            problem(8, "header partition [\(start), \(end)) is not a partition of the database's \(d) ns")
+        }
+        if let expected {
+            if start != expected.partitionStart { problem(8, "header partition start \(start) is not the manifest's \(expected.partitionStart)") }
+            if seq != expected.seq { problem(24, "header generation \(seq) is not the manifest's seq \(expected.seq)") }
+        }
+        info.seq = seq
+        info.partitionStart = start
+        check.partitionEnd = end
+        let flat: FlatSegmentIndex
+        do {
+            flat = try reader.loadFlatIndex()
+        } catch {
+            let (offset, what) = describe(error, path: path)
+            problem(offset, what)
+            return check
+        }
+        defer { reader.dropCachedIndexes() }
+        let footerAt = size - SegmentFormat.footerSize
+        if flat.seriesCount != footer.series { problem(footerAt + 16, "footer counts \(footer.series) series, the index holds \(flat.seriesCount)") }
+        var ranges: [(start: Int, end: Int)] = []
+        var seenTimestampBlocks = Set<UInt64>()
+        var totalBlocks = 0
+        var scratch = BlockReadScratch()
+        var blocksDamaged = false
+        for s in 0..<flat.seriesCount {
+            let key = flat.key(s)
+            let name = String(decoding: key, as: UTF8.self)
+            if s > 0, !flat.key(s - 1).lexicographicallyPrecedes(key) {
+                problem(footer.indexOffset, "index series \(s) (\(name)) is not after the series before it: lookups by key would miss series")
+            }
+            let measurement = SeriesKey.measurement(of: key)
+            if measurement.isEmpty { problem(footer.indexOffset, "index series \(s) has no measurement in its key \"\(name)\"") }
+            var blocks: [(meta: BlockMeta, type: FieldType)] = []
+            var entryStarts: [Int] = []
+            var previousName: String?
+            for e in flat.entries(of: s) {
+                let field = flat.names[flat.nameID(ofEntry: e)], type = flat.type(ofEntry: e)
+                if previousName == field {
+                    problem(footer.indexOffset, "series \(name) lists field \(field) twice")
+                }
+                previousName = field
+                check.schema.record(field, type, in: measurement)
+                let n = flat.blockCount(ofEntry: e)
+                if n == 0 { problem(footer.indexOffset, "series \(name) field \(field) has no blocks") }
+                entryStarts.append(blocks.count)
+                var previousMax: Int64?
+                for b in 0..<n {
+                    let m = flat.block(b, ofEntry: e)
+                    let at = Int(clamping: m.offset)
+                    if m.count == 0 || m.minTime > m.maxTime {
+                        problem(at, "block meta of series \(name) field \(field) holds \(m.count) values over [\(m.minTime), \(m.maxTime)]")
+                    }
+                    if let previousMax, m.minTime <= previousMax {
+                        problem(at, "blocks of series \(name) field \(field) overlap or are out of time order")
+                    }
+                    if end > start, !(partition.contains(m.minTime) && partition.contains(m.maxTime)) {
+                        problem(at, "block of series \(name) field \(field) spans [\(m.minTime), \(m.maxTime)], outside the partition [\(start), \(end))")
+                    }
+                    previousMax = m.maxTime
+                    info.minTime = min(info.minTime, m.minTime)
+                    info.maxTime = max(info.maxTime, m.maxTime)
+                    info.values += Int(m.count)
+                    ranges.append((at, at &+ Int(m.length)))
+                    if m.timestampLength != 0, seenTimestampBlocks.insert(m.timestampOffset).inserted {
+                        let t = Int(clamping: m.timestampOffset)
+                        ranges.append((t, t &+ Int(m.timestampLength)))
+                    }
+                    blocks.append((m, type))
+                }
+                totalBlocks += n
+            }
+            entryStarts.append(blocks.count)
+            let columns: [ColumnData]
+            do {
+                columns = try reader.readBlocks(blocks, scratch: &scratch)
+            } catch {
+                // Name every damaged block, not only the first.
+                blocksDamaged = true
+                for (meta, type) in blocks {
+                    do { _ = try reader.readBlock(meta, type: type) } catch {
+                        let (offset, what) = describe(error, path: path)
+                        problem(offset, "series \(name): \(what)")
+                    }
+                }
+                continue
+            }
+            var entryColumns: [ColumnData] = []
+            for (i, (meta, _)) in blocks.enumerated() {
+                let data = columns[i]
+                let at = Int(clamping: meta.offset)
+                var sorted = true
+                for j in data.timestamps.indices.dropFirst() where data.timestamps[j] <= data.timestamps[j - 1] { sorted = false; break }
+                if !sorted { problem(at, "block of series \(name) holds timestamps out of order or repeated") }
+                if data.timestamps.first != meta.minTime || data.timestamps.last != meta.maxTime {
+                    problem(at, "block of series \(name) spans [\(data.timestamps.first ?? 0), \(data.timestamps.last ?? 0)], its meta says [\(meta.minTime), \(meta.maxTime)]")
+                }
+                if meta.flags & BlockMeta.noStats == 0, data.count > 0 {
+                    var stats = BlockMeta.stats(of: data, 0..<data.count, offset: meta.offset, length: meta.length)
+                    stats.timestampOffset = meta.timestampOffset
+                    stats.timestampLength = meta.timestampLength
+                    if stats != meta { problem(at, "block of series \(name): the statistics in its meta do not match its values (aggregates read from the index would be wrong)") }
+                }
+            }
+            for k in 0..<(entryStarts.count - 1) {
+                var column = ColumnData(type: blocks.isEmpty ? .float : blocks[max(0, min(entryStarts[k], blocks.count - 1))].type)
+                for i in entryStarts[k]..<entryStarts[k + 1] { column.timestamps += columns[i].timestamps }
+                entryColumns.append(column)
+            }
+            info.rows += entryColumns.isEmpty ? 0 : SegmentWriter.distinctTimestamps(entryColumns)
+        }
+        if totalBlocks != footer.blocks, footer.version < SegmentFormat.sectionedVersion {
+            problem(footerAt + 20, "footer counts \(footer.blocks) value blocks, the index holds \(totalBlocks)")
+        }
+        // Every byte between header and index must lie in exactly one checksummed block.
+        ranges.sort { $0.start < $1.start }
+        var cursor = SegmentFormat.headerSize
+        for r in ranges {
+            if r.start > cursor {
+                problem(cursor, "bytes \(cursor)..<\(r.start) belong to no block (not covered by any checksum)")
+            } else if r.start < cursor {
+                problem(r.start, "blocks overlap at byte \(r.start)")
+            }
+            cursor = max(cursor, r.end)
+        }
+        if cursor != footer.indexOffset {
+            problem(min(cursor, footer.indexOffset), "the blocks end at byte \(cursor) but the index starts at \(footer.indexOffset)")
+        }
+        info.series = flat.seriesCount
+        if info.values == 0 { info.minTime = 0; info.maxTime = 0 }
+        check.info = info
+        if let expected, check.problems.isEmpty, !blocksDamaged {
+            var mismatches: [String] = []
+            for (what, a, b) in [("minTime", expected.minTime, info.minTime), ("maxTime", expected.maxTime, info.maxTime)] where a != b {
+                mismatches.append("\(what) \(a) (file: \(b))")
+            }
+            for (what, a, b) in [("series", expected.series, info.series), ("rows", expected.rows, info.rows),
+                                 ("values", expected.values, info.values), ("bytes", expected.bytes, info.bytes)] where a != b {
+                mismatches.append("\(what) \(a) (file: \(b))")
+            }
+            if !mismatches.isEmpty {
+                problem(nil, "the manifest records " + mismatches.joined(separator: ", "), action: VerifyAction.manifestEntry)
+            }
+        }
+        return check
+    }
+
+    /// The offset and what is wrong, from an error a `SegmentReader` threw (its messages end
+    /// in "at byte N; this segment's data cannot be read: ...").
+    package static func describe(_ error: any Error, path: String) -> (offset: Int?, what: String) {
+        guard let e = error as? ChargelineError else { return (nil, "\(error)") }
+        var m = e.message
+        if m.hasPrefix(path + ": ") { m.removeFirst(path.count + 2) }
+        if let r = m.range(of: "; this segment's data cannot be read") { m = String(m[..<r.lowerBound]) }
+        var offset: Int?
+        if let r = m.range(of: " at byte ", options: .backwards) {
+            let digits = m[r.upperBound...].prefix { $0.isNumber }
+            if let n = Int(digits), r.upperBound < m.endIndex, m.index(r.upperBound, offsetBy: digits.count) == m.endIndex {
+                offset = n
+                m = String(m[..<r.lowerBound])
+            }
+        }
+        if let cause = e.cause { m += " (\(cause))" }
+        return (offset, m)
+    }
+}
