@@ -2,7 +2,8 @@ import ChargelineCore
 import Foundation
 
 /// Prints a `/query` JSON body as a table per series, CSV (`name,tags,time,...` as the influx
-/// CLI does), or the JSON itself. Returns whether any statement failed (errors go to stderr).
+/// CLI does), or the JSON itself. Returns whether any statement failed (errors, and warnings
+/// such as an unknown measurement answered with nothing, go to stderr).
 struct ResultPrinter {
     let format: QueryCommand.OutputFormat
 
@@ -27,6 +28,7 @@ struct ResultPrinter {
                 failed = true
                 continue
             }
+            for m in result.messages ?? [] { Terminal.error("\(m.level): \(m.text)") }
             for series in result.series ?? [] {
                 let name = series.name ?? ""
                 let tags = (series.tags ?? [:]).sorted { $0.key < $1.key }
@@ -66,6 +68,11 @@ private struct Body: Decodable {
     struct Result: Decodable {
         var error: String?
         var series: [Series]?
+        var messages: [Message]?
+    }
+    struct Message: Decodable {
+        var level: String
+        var text: String
     }
     struct Series: Decodable {
         var name: String?

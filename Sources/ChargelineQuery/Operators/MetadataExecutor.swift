@@ -14,9 +14,9 @@ struct MetadataExecutor {
         case .showRetentionPolicies(let on):
             let db = try engine.requireDatabase(on ?? database)
             return [ResultSeries(name: "", columns: ["name", "duration", "shardGroupDuration", "replicaN", "default"],
-                                 values: retentionPolicies(db))]
+                                 values: try retentionPolicies(db))]
         case .showMeasurements(let f):
-            let db = try engine.requireDatabase(f.database ?? database)
+            let db = try engine.requireDatabase(f.database ?? QueryEngine.database(namedIn: f.sources) ?? database)
             var names = (try? engine.store.measurements(database: db)) ?? []
             if let n = f.measurementName { names = names.filter { $0 == n } }
             if let r = f.measurementRegex {
@@ -32,7 +32,7 @@ struct MetadataExecutor {
             names = page(names, f)
             return names.isEmpty ? [] : [ResultSeries(name: "measurements", columns: ["name"], values: names.map { [.string($0)] })]
         case .showTagKeys(let f):
-            let db = try engine.requireDatabase(f.database ?? database)
+            let db = try engine.requireDatabase(f.database ?? QueryEngine.database(namedIn: f.sources) ?? database)
             return try sources(db, f).compactMap { m in
                 try context.checkCancelled()
                 let c = try engine.catalog(db, m)
@@ -45,7 +45,7 @@ struct MetadataExecutor {
                 return keys.isEmpty ? nil : ResultSeries(name: m.name, columns: ["tagKey"], values: keys.map { [.string($0)] })
             }
         case .showTagValues(let f, let op, let keys, let keyRegex):
-            let db = try engine.requireDatabase(f.database ?? database)
+            let db = try engine.requireDatabase(f.database ?? QueryEngine.database(namedIn: f.sources) ?? database)
             let pattern = try keyRegex.map { try Pattern($0, offset: 0) }
             return try sources(db, f).compactMap { m in
                 try context.checkCancelled()
@@ -76,7 +76,7 @@ struct MetadataExecutor {
                 return pairs.isEmpty ? nil : ResultSeries(name: m.name, columns: ["key", "value"], values: pairs.map { [.string($0.0), .string($0.1)] })
             }
         case .showFieldKeys(let f):
-            let db = try engine.requireDatabase(f.database ?? database)
+            let db = try engine.requireDatabase(f.database ?? QueryEngine.database(namedIn: f.sources) ?? database)
             return try sources(db, f).compactMap { m in
                 try context.checkCancelled()
                 let c = try engine.catalog(db, m)
@@ -85,7 +85,7 @@ struct MetadataExecutor {
                                                           values: names.map { [.string($0), .string(c.fields[$0]!.description)] })
             }
         case .showSeries(let f):
-            let db = try engine.requireDatabase(f.database ?? database)
+            let db = try engine.requireDatabase(f.database ?? QueryEngine.database(namedIn: f.sources) ?? database)
             var keys: [String] = []
             for m in try sources(db, f) {
                 try context.checkCancelled()
@@ -96,12 +96,12 @@ struct MetadataExecutor {
             keys = page(keys.sorted(), f)
             return keys.isEmpty ? [] : [ResultSeries(name: "", columns: ["key"], values: keys.map { [.string($0)] })]
         case .showSilent(let f, let threshold, let groupBy):
-            let db = try engine.requireDatabase(f.database ?? database)
+            let db = try engine.requireDatabase(f.database ?? QueryEngine.database(namedIn: f.sources) ?? database)
             return try sources(db, f).compactMap { m in
                 try context.checkCancelled()
                 return try silent(db, m, f, threshold: threshold, groupBy: groupBy)
             }
-        case .select, .createDatabase:
+        case .select, .createDatabase, .createRetentionPolicy, .alterRetentionPolicy, .dropRetentionPolicy:
             preconditionFailure("BUG: not a metadata statement")
         }
     }
@@ -140,11 +140,12 @@ struct MetadataExecutor {
         return ResultSeries(name: m.name, columns: ["time"] + (groupBy.isEmpty ? ["key"] : groupBy) + ["silent_for"], values: rows)
     }
 
-    /// autogen (raw data, the default) and the rollup, with their retention (`0s`: forever)
-    /// and partition length, in InfluxDB's columns.
-    private func retentionPolicies(_ db: String) -> [[Value]] {
+    /// autogen (raw data, the default) and the rollup, with their retention (`0s`: forever;
+    /// as configured, or as DDL set it) and partition length, in InfluxDB's columns.
+    private func retentionPolicies(_ db: String) throws -> [[Value]] {
         let store = engine.store
-        let policy = store.options.retention.policy(for: db)
+        let policy: RetentionPolicy
+        do { policy = try store.retentionPolicy(for: db) } catch let e as ChargelineError { throw QueryError(.storage, e.message) }
         let partition = store.options.partitionDuration
         var rows: [[Value]] = [[.string("autogen"), .string(Self.goDuration(policy.raw ?? 0)), .string(Self.goDuration(partition)), .integer(1), .boolean(true)]]
         if let name = store.rollupName {
@@ -164,7 +165,7 @@ struct MetadataExecutor {
 
     private func sources(_ db: String, _ f: ShowFilter) throws -> [MeasurementRef] {
         if f.sources.isEmpty { return ((try? engine.store.measurements(database: db)) ?? []).map { MeasurementRef(name: $0, rollup: false) } }
-        return try engine.measurements(f.sources, database: db)
+        return try engine.measurements(f.sources, database: db, context: context)
     }
 
     /// Series of `m` whose tags satisfy `condition` (tags only; time conditions are ignored

@@ -1,5 +1,5 @@
 /// derivative, non_negative_derivative, difference, non_negative_difference, moving_average,
-/// cumulative_sum and elapsed over a result's rows: each transformed column is computed over
+/// cumulative_sum, elapsed and holt_winters over a result's rows (then the math around them): each transformed column is computed over
 /// the column's non-null values in output order (descending under ORDER BY time DESC, as
 /// InfluxDB 1.x iterates them); rows are then the union of the output times, ascending.
 struct Transformer {
@@ -13,7 +13,9 @@ struct Transformer {
             var seq = rows.compactMap { r -> (Int64, Value)? in r.values[c].isNull ? nil : (r.time, r.values[c]) }
             if let t = col.transform {
                 if plan.descending { seq.reverse() }
-                for (time, v) in Transformer.run(t, seq) { m[time] = v }
+                for (time, v) in Transformer.run(t, seq) {
+                    m[time] = t.post.map { $0.eval(RExpr.Row(slots: [v])) } ?? v
+                }
             } else {
                 for (time, v) in seq { m[time] = v }
             }
@@ -76,6 +78,10 @@ struct Transformer {
             for i in seq.indices.dropFirst() {
                 out.append((seq[i].0, .integer((seq[i].0 - seq[i - 1].0) / t.unit)))
             }
+        case .holt_winters, .holt_winters_with_fit:
+            let points = seq.compactMap { p in p.1.number.map { (p.0, $0) } }.sorted { $0.0 < $1.0 }
+            let model = HoltWinters(horizon: t.n, season: t.season, interval: t.unit, includeFit: t.fn == .holt_winters_with_fit)
+            out = model.run(points).map { ($0.0, .float($0.1)) }
         }
         return out
     }

@@ -4,7 +4,7 @@
 /// Grammar (keywords case-insensitive):
 /// ```
 /// query      = statement { ";" statement } [ ";" ]
-/// statement  = select | show | "CREATE" "DATABASE" ident
+/// statement  = select | show | create | alter | drop       (DDL: Parser+DDL.swift)
 /// select     = "SELECT" field { "," field } "FROM" source { "," source } [ "WHERE" expr ]
 ///              [ "GROUP" "BY" dimension { "," dimension } ] [ "fill" "(" fillopt ")" ]
 ///              [ "HAVING" expr ] [ "ORDER" "BY" "time" [ "ASC" | "DESC" ] ]
@@ -24,15 +24,15 @@ struct Parser {
     /// Offset just past the previous token (for "expected X after Y" carets at end of input).
     private var previousEnd = 0
 
-    init(_ query: String) throws {
-        lexer = Lexer(query)
+    init(_ query: String, parameters: [String: QueryParameter] = [:]) throws {
+        lexer = Lexer(query, parameters: parameters)
         token = Token(kind: .end, offset: 0)
         token = try lexer.next()
     }
 
     /// Parses every statement of `query`.
-    static func parse(_ query: String) throws -> [Statement] {
-        var p = try Parser(query)
+    static func parse(_ query: String, parameters: [String: QueryParameter] = [:]) throws -> [Statement] {
+        var p = try Parser(query, parameters: parameters)
         var out: [Statement] = []
         while true {
             while p.isSymbol(";") { try p.advance() }
@@ -124,11 +124,10 @@ struct Parser {
     mutating func statement() throws -> Statement {
         if isKeyword("SELECT") { return .select(try select()) }
         if try accept("SHOW") { return try show() }
-        if try accept("CREATE") {
-            try expect("DATABASE", "after CREATE")
-            return .createDatabase(try identifier("a database name after CREATE DATABASE"))
-        }
-        throw unexpected("SELECT, SHOW or CREATE DATABASE")
+        if try accept("CREATE") { return try create() }
+        if try accept("ALTER") { return try alter() }
+        if try accept("DROP") { return try drop() }
+        throw unexpected("SELECT, SHOW, CREATE, ALTER or DROP")
     }
 
     mutating func select() throws -> SelectStatement {
@@ -178,7 +177,7 @@ struct Parser {
         repeat {
             let at = token.offset
             if isSymbol("/") {
-                out.append(.regex(try regex("a measurement regex"), retentionPolicy: nil, offset: at))
+                out.append(.regex(try regex("a measurement regex"), retentionPolicy: nil, offset: at, database: nil))
             } else if try acceptSymbol("(") {
                 guard isKeyword("SELECT") else { throw unexpected("SELECT in a subquery") }
                 out.append(.subquery(try select()))
@@ -195,10 +194,11 @@ struct Parser {
                 // The qualifiers before the measurement: [rp] or [db, rp].
                 let qualifiers = regexName == nil ? Array(parts.dropLast()) : parts
                 let rp = qualifiers.count >= 1 ? qualifiers[qualifiers.count - 1] : nil
+                let db = qualifiers.count >= 2 && !qualifiers[qualifiers.count - 2].isEmpty ? qualifiers[qualifiers.count - 2] : nil
                 if let regexName {
-                    out.append(.regex(regexName, retentionPolicy: rp?.isEmpty == false ? rp : nil, offset: at))
+                    out.append(.regex(regexName, retentionPolicy: rp?.isEmpty == false ? rp : nil, offset: at, database: db))
                 } else {
-                    out.append(.measurement(parts.last!, retentionPolicy: rp?.isEmpty == false ? rp : nil, offset: at))
+                    out.append(.measurement(parts.last!, retentionPolicy: rp?.isEmpty == false ? rp : nil, offset: at, database: db))
                 }
             }
         } while try acceptSymbol(",")
