@@ -101,8 +101,49 @@ struct MetadataExecutor {
                 try context.checkCancelled()
                 return try silent(db, m, f, threshold: threshold, groupBy: groupBy)
             }
+        case .showCardinality(let inner, let exact):
+            return try cardinality(inner, exact: exact, database: database)
         case .select, .createDatabase, .createRetentionPolicy, .alterRetentionPolicy, .dropRetentionPolicy:
             preconditionFailure("BUG: not a metadata statement")
+        }
+    }
+
+    /// SHOW ... CARDINALITY in InfluxDB 1.x's shapes: per measurement `count`; without EXACT,
+    /// SERIES and MEASUREMENT cardinality of a whole database is one unnamed
+    /// `cardinality estimation` row (Chargeline's count is exact, not a sketch).
+    private func cardinality(_ inner: Statement, exact: Bool, database: String?) throws -> [ResultSeries] {
+        func unpaged(_ f: ShowFilter) -> ShowFilter { var g = f; g.limit = 0; g.offset = 0; return g }
+        func total(_ n: Int) -> [ResultSeries] {
+            [ResultSeries(name: "", columns: [exact ? "count" : "cardinality estimation"], values: [[.integer(Int64(n))]])]
+        }
+        func perMeasurement(_ series: [ResultSeries]) -> [ResultSeries] {
+            series.map { ResultSeries(name: $0.name, columns: ["count"], values: [[.integer(Int64($0.values.count))]]) }
+        }
+        switch inner {
+        case .showMeasurements(let f):
+            let names = try run(.showMeasurements(unpaged(f)), database: database)
+            return total(names.first?.values.count ?? 0)
+        case .showSeries(let f):
+            let db = try engine.requireDatabase(f.database ?? QueryEngine.database(namedIn: f.sources) ?? database)
+            var counts: [(String, Int)] = []
+            for m in try sources(db, f) {
+                try context.checkCancelled()
+                let c = try engine.catalog(db, m)
+                let n = try f.condition.map { try matching(db, m, $0).count } ?? c.series.count
+                if n > 0 { counts.append((m.name, n)) }
+            }
+            if !exact && f.sources.isEmpty && f.condition == nil {
+                return total(counts.reduce(0) { $0 + $1.1 })
+            }
+            return counts.map { ResultSeries(name: $0.0, columns: ["count"], values: [[.integer(Int64($0.1))]]) }
+        case .showTagKeys(let f):
+            return perMeasurement(try run(.showTagKeys(unpaged(f)), database: database))
+        case .showFieldKeys(let f):
+            return perMeasurement(try run(.showFieldKeys(unpaged(f)), database: database))
+        case .showTagValues(let f, let op, let keys, let re):
+            return perMeasurement(try run(.showTagValues(unpaged(f), keyOp: op, keys: keys, keyRegex: re), database: database))
+        default:
+            preconditionFailure("BUG: CARDINALITY of a statement that lists nothing")
         }
     }
 

@@ -19,6 +19,9 @@ enum Statement: Sendable {
     case showSeries(ShowFilter)
     /// `SHOW SILENT SERIES [FROM ...] [WHERE tags] FOR <d> [GROUP BY tags]` (Chargeline).
     case showSilent(ShowFilter, threshold: Int64, groupBy: [String])
+    /// `SHOW SERIES|MEASUREMENT|TAG KEY|TAG VALUES|FIELD KEY [EXACT] CARDINALITY ...`: the
+    /// number of what the SHOW statement inside lists (counted exactly either way).
+    indirect case showCardinality(Statement, exact: Bool)
 }
 
 /// The common tail of SHOW statements.
