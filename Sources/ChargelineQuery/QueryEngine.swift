@@ -74,6 +74,9 @@ public final class QueryEngine: Sendable {
         case .select(let s):
             let db = try requireDatabase(try Self.database(namedIn: s.sources) ?? database)
             return try select(s, database: db, context: context)
+        case .explain(let s, let analyze):
+            let db = try requireDatabase(try Self.database(namedIn: s.sources) ?? database)
+            return try explain(s, analyze: analyze, database: db, context: context)
         case .createDatabase(let name, let policy):
             return try createDatabase(name, policy: policy, context: context)
         case .createRetentionPolicy(let name, let db, let spec, let offset), .alterRetentionPolicy(let name, let db, let spec, let offset):
@@ -178,9 +181,12 @@ public final class QueryEngine: Sendable {
         return SeriesCatalog(measurement: raw.measurement, keys: raw.series.map(\.key) + extra, fields: raw.fields)
     }
 
-    func select(_ s: SelectStatement, database: String, context: QueryContext) throws -> [ResultSeries] {
+    /// Runs `s`. `planned`, when given, sees each measurement's optimised plan before it
+    /// runs (EXPLAIN); it returns whether to run it, and subqueries do not run when it is set.
+    func select(_ s: SelectStatement, database: String, context: QueryContext,
+                planned: ((MeasurementRef, SelectPlan) -> Bool)? = nil) throws -> [ResultSeries] {
         var series: [ResultSeries] = []
-        for src in s.sources {
+        for src in s.sources where planned == nil {
             if case .subquery(let inner) = src {
                 series += try subquery(outer: s, inner: inner, database: database, context: context)
             }
@@ -229,6 +235,7 @@ public final class QueryEngine: Sendable {
             // None of the selected fields exists here: InfluxDB 1.x has no iterator for the
             // measurement, so it adds no series (the planner left a warning).
             if p.readsNoField { continue }
+            if let planned, !planned(m, p) { continue }
             series += try SelectExecutor(plan: p, source: source, context: context).run()
         }
         series.sort { a, b in a.name != b.name ? a.name < b.name : a.tags.lexicographicallyPrecedes(b.tags) { $0.value < $1.value } }

@@ -16,7 +16,8 @@ import Foundation
 /// `db=` (empty: no database, as a request without `db=`), `params=` (bound parameters as
 /// JSON, without spaces) and `rp=` are the `/query` parameters of that name.
 /// The expected answer is the exact `/query` JSON body on one line, or `error: <text>` for a
-/// query that must fail with a message containing `<text>`.
+/// query that must fail with a message containing `<text>`, or `contains: <text>` for an
+/// answer that must contain `<text>` (parts of it vary, such as a duration).
 struct QueryCaseFile {
     struct Query {
         var line: Int

@@ -24,7 +24,10 @@ import Testing
                 let db = q.options["db"].map { $0.isEmpty ? nil : $0 } ?? "fleet"
                 let got = fixture.answer(q.text, database: db, now: now, epoch: q.options["epoch"],
                                          params: q.options["params"], rp: q.options["rp"])
-                if q.expected.hasPrefix("error: ") {
+                if q.expected.hasPrefix("contains: ") {
+                    let want = String(q.expected.dropFirst("contains: ".count))
+                    #expect(got.contains(want), "\(name):\(q.line) (\(phase)): expected an answer containing \(want)\ngot: \(got)")
+                } else if q.expected.hasPrefix("error: ") {
                     let want = String(q.expected.dropFirst("error: ".count))
                     #expect(got.contains(want), "\(name):\(q.line) (\(phase)): expected an error containing \(want)\ngot: \(got)")
                 } else {

@@ -103,7 +103,7 @@ struct MetadataExecutor {
             }
         case .showCardinality(let inner, let exact):
             return try cardinality(inner, exact: exact, database: database)
-        case .select, .createDatabase, .createRetentionPolicy, .alterRetentionPolicy, .dropRetentionPolicy:
+        case .select, .explain, .createDatabase, .createRetentionPolicy, .alterRetentionPolicy, .dropRetentionPolicy:
             preconditionFailure("BUG: not a metadata statement")
         }
     }

@@ -4,7 +4,8 @@
 /// Grammar (keywords case-insensitive):
 /// ```
 /// query      = statement { ";" statement } [ ";" ]
-/// statement  = select | show | create | alter | drop       (DDL: Parser+DDL.swift)
+/// statement  = select | "EXPLAIN" [ "ANALYZE" ] select | show | create | alter | drop | kill
+///              (DDL: Parser+DDL.swift)
 /// select     = "SELECT" field { "," field } "FROM" source { "," source } [ "WHERE" expr ]
 ///              [ "GROUP" "BY" dimension { "," dimension } ] [ "fill" "(" fillopt ")" ]
 ///              [ "HAVING" expr ] [ "ORDER" "BY" "time" [ "ASC" | "DESC" ] ]
@@ -124,6 +125,11 @@ struct Parser {
     mutating func statement() throws -> Statement {
         if isKeyword("SELECT") { return .select(try select()) }
         if try accept("SHOW") { return try show() }
+        if try accept("EXPLAIN") {
+            let analyze = try accept("ANALYZE")
+            guard isKeyword("SELECT") else { throw unexpected("SELECT after EXPLAIN\(analyze ? " ANALYZE" : "")") }
+            return .explain(try select(), analyze: analyze)
+        }
         if try accept("CREATE") { return try create() }
         if try accept("ALTER") { return try alter() }
         if try accept("DROP") { return try drop() }

@@ -22,6 +22,8 @@ enum Statement: Sendable {
     /// `SHOW SERIES|MEASUREMENT|TAG KEY|TAG VALUES|FIELD KEY [EXACT] CARDINALITY ...`: the
     /// number of what the SHOW statement inside lists (counted exactly either way).
     indirect case showCardinality(Statement, exact: Bool)
+    /// `EXPLAIN [ANALYZE] SELECT ...`.
+    case explain(SelectStatement, analyze: Bool)
 }
 
 /// The common tail of SHOW statements.
