@@ -12,6 +12,8 @@ public final class QueryEngine: Sendable {
     /// Whether aggregates read rollup rows where they answer exactly (transparent reads,
     /// `RollupReadRule`); false reads raw data only (benchmarks, and tests that compare both).
     public let useRollups: Bool
+    /// What runs now, for SHOW QUERIES and KILL QUERY.
+    let running = RunningQueries()
 
     public init(store: Store, limits: QueryLimits = QueryLimits(), useRollups: Bool = true) {
         self.store = store
@@ -40,7 +42,11 @@ public final class QueryEngine: Sendable {
             throw QueryError(e.kind, e.describe(in: query), offset: nil)
         }
         let clock = now ?? Int64(Date().timeIntervalSince1970 * 1e9)
-        let context = QueryContext(now: clock, limits: limits, cancellation: cancellation)
+        // Every query can be stopped by KILL QUERY, so every query has a flag.
+        let flag = cancellation ?? QueryCancellation()
+        let qid = running.start(query, database: database, cancellation: flag)
+        defer { running.finish(qid) }
+        let context = QueryContext(now: clock, limits: limits, cancellation: flag)
         context.defaultRetentionPolicy = retentionPolicy?.isEmpty == false ? retentionPolicy : nil
         var out: [StatementResult] = []
         for (id, statement) in statements.enumerated() {

@@ -1,3 +1,4 @@
+import Foundation
 import ChargelineCore
 import ChargelineStorage
 
@@ -101,6 +102,19 @@ struct MetadataExecutor {
                 try context.checkCancelled()
                 return try silent(db, m, f, threshold: threshold, groupBy: groupBy)
             }
+        case .showQueries:
+            // As InfluxDB 1.x: qid, query, database, duration (Go's rounding to µs), status.
+            let now = DispatchTime.now().uptimeNanoseconds
+            let rows: [[Value]] = engine.running.list().map { q in
+                let us = (now &- q.started) / 1_000
+                let duration = us < 1_000 ? "\(us)µs" : us < 1_000_000 ? String(format: "%.3fms", Double(us) / 1e3) : String(format: "%.3fs", Double(us) / 1e6)
+                return [.integer(Int64(q.id)), .string(q.text), .string(q.database), .string(duration),
+                        .string(q.cancellation.reason == nil ? "running" : "killed")]
+            }
+            return [ResultSeries(name: "", columns: ["qid", "query", "database", "duration", "status"], values: rows)]
+        case .killQuery(let id, let offset):
+            guard engine.running.kill(id) else { throw QueryError(.semantic, "no such query id: \(id)", offset: offset) }
+            return []
         case .showCardinality(let inner, let exact):
             return try cardinality(inner, exact: exact, database: database)
         case .select, .explain, .createDatabase, .createRetentionPolicy, .alterRetentionPolicy, .dropRetentionPolicy:

@@ -2,6 +2,7 @@ extension Parser {
     /// After SHOW.
     mutating func show() throws -> Statement {
         if try accept("DATABASES") { return .showDatabases }
+        if try accept("QUERIES") { return .showQueries }
         if try accept("RETENTION") {
             try expect("POLICIES", "after SHOW RETENTION")
             var db: String?

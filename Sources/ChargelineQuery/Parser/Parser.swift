@@ -130,6 +130,14 @@ struct Parser {
             guard isKeyword("SELECT") else { throw unexpected("SELECT after EXPLAIN\(analyze ? " ANALYZE" : "")") }
             return .explain(try select(), analyze: analyze)
         }
+        if try accept("KILL") {
+            try expect("QUERY", "after KILL")
+            let at = token.offset
+            guard case .integer(let id) = token.kind, id > 0 else { throw unexpected("a query id (the qid column of SHOW QUERIES) after KILL QUERY") }
+            try advance()
+            if try accept("ON") { _ = try identifier("a host after ON") }  // one node: any host is this one
+            return .killQuery(UInt64(id), offset: at)
+        }
         if try accept("CREATE") { return try create() }
         if try accept("ALTER") { return try alter() }
         if try accept("DROP") { return try drop() }

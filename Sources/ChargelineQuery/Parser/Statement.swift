@@ -24,6 +24,10 @@ enum Statement: Sendable {
     indirect case showCardinality(Statement, exact: Bool)
     /// `EXPLAIN [ANALYZE] SELECT ...`.
     case explain(SelectStatement, analyze: Bool)
+    /// `SHOW QUERIES`.
+    case showQueries
+    /// `KILL QUERY qid` (`offset`: of qid).
+    case killQuery(UInt64, offset: Int)
 }
 
 /// The common tail of SHOW statements.
