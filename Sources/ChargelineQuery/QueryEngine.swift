@@ -14,6 +14,8 @@ public final class QueryEngine: Sendable {
     public let useRollups: Bool
     /// What runs now, for SHOW QUERIES and KILL QUERY.
     let running = RunningQueries()
+    /// When the engine was created (SHOW DIAGNOSTICS' `started`).
+    let started = Date()
 
     public init(store: Store, limits: QueryLimits = QueryLimits(), useRollups: Bool = true) {
         self.store = store

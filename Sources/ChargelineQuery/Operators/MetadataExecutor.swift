@@ -102,6 +102,10 @@ struct MetadataExecutor {
                 try context.checkCancelled()
                 return try silent(db, m, f, threshold: threshold, groupBy: groupBy)
             }
+        case .showDiagnostics:
+            return diagnostics()
+        case .showStats(let module):
+            return stats(module: module)
         case .showQueries:
             // As InfluxDB 1.x: qid, query, database, duration (Go's rounding to µs), status.
             let now = DispatchTime.now().uptimeNanoseconds
@@ -218,7 +222,7 @@ struct MetadataExecutor {
         return "\(s / 3600)h\(s % 3600 / 60)m\(s % 60)s"
     }
 
-    private func sources(_ db: String, _ f: ShowFilter) throws -> [MeasurementRef] {
+    func sources(_ db: String, _ f: ShowFilter) throws -> [MeasurementRef] {
         if f.sources.isEmpty { return ((try? engine.store.measurements(database: db)) ?? []).map { MeasurementRef(name: $0, rollup: false) } }
         return try engine.measurements(f.sources, database: db, context: context)
     }

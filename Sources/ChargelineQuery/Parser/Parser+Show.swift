@@ -3,6 +3,16 @@ extension Parser {
     mutating func show() throws -> Statement {
         if try accept("DATABASES") { return .showDatabases }
         if try accept("QUERIES") { return .showQueries }
+        if try accept("DIAGNOSTICS") { return .showDiagnostics }
+        if try accept("STATS") {
+            var module: String?
+            if try accept("FOR") {
+                guard case .string(let m) = token.kind else { throw unexpected("a module name such as 'database' after SHOW STATS FOR") }
+                try advance()
+                module = m
+            }
+            return .showStats(module: module)
+        }
         if try accept("RETENTION") {
             try expect("POLICIES", "after SHOW RETENTION")
             var db: String?

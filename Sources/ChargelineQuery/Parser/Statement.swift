@@ -26,6 +26,10 @@ enum Statement: Sendable {
     case explain(SelectStatement, analyze: Bool)
     /// `SHOW QUERIES`.
     case showQueries
+    /// `SHOW DIAGNOSTICS`.
+    case showDiagnostics
+    /// `SHOW STATS [FOR 'module']`.
+    case showStats(module: String?)
     /// `KILL QUERY qid` (`offset`: of qid).
     case killQuery(UInt64, offset: Int)
 }
