@@ -30,8 +30,9 @@ struct HoltWinters {
 
     private var seasonal: Bool { season >= 2 }
 
-    /// The output points for a group's (time, value) buckets in ascending time.
-    func run(_ points: [(Int64, Double)]) -> [(Int64, Double)] {
+    /// The output points for a group's (time, value) buckets in ascending time; empty when
+    /// `shouldStop` (polled once per optimiser iteration) says the query is to stop.
+    func run(_ points: [(Int64, Double)], shouldStop: () -> Bool = { false }) -> [(Int64, Double)] {
         guard points.count >= 2, !(seasonal && points.count < season), horizon > 0, interval > 0 else { return [] }
         let first = round(points[0].0), last = round(points[points.count - 1].0)
         guard (last - first) / interval > 0 else { return [] }
@@ -77,7 +78,8 @@ struct HoltWinters {
                 for gamma in Self.guesses {
                     for phi in Self.guesses {
                         start[0] = alpha; start[1] = beta; start[2] = gamma; start[3] = phi
-                        let (error, params) = optimizer.minimize({ squaredError(y, &$0) }, start: start, epsilon: Self.epsilon, scale: 1)
+                        if shouldStop() { return [] }
+                        let (error, params) = optimizer.minimize({ squaredError(y, &$0) }, start: start, epsilon: Self.epsilon, scale: 1, shouldStop: shouldStop)
                         if error < bestError || best == nil {
                             bestError = error
                             best = params

@@ -16,7 +16,9 @@ struct NelderMead {
 
     /// The smallest value found and the vertex giving it. Stops when the standard deviation
     /// of the simplex's values falls below `epsilon`; `scale` sizes the initial simplex.
-    func minimize(_ objective: (inout [Double]) -> Double, start: [Double], epsilon: Double, scale: Double) -> (Double, [Double]) {
+    /// `shouldStop` is polled once per iteration; true ends the search early.
+    func minimize(_ objective: (inout [Double]) -> Double, start: [Double], epsilon: Double, scale: Double,
+                  shouldStop: () -> Bool = { false }) -> (Double, [Double]) {
         let n = start.count
         let dn = Double(n)
         // A regular simplex with one vertex at `start`.
@@ -33,7 +35,7 @@ struct NelderMead {
         var centroid = [Double](repeating: 0, count: n)
         var reflected = centroid, expanded = centroid, contracted = centroid
 
-        for _ in 0..<maxIterations {
+        for _ in 0..<maxIterations where !shouldStop() {
             var worst = 0, best = 0
             for i in 0...n {
                 if f[i] > f[worst] { worst = i }
