@@ -2,7 +2,8 @@ import ChargelineCore
 import Foundation
 
 /// Prints a `/query` JSON body as a table per series, CSV (`name,tags,time,...` as the influx
-/// CLI does), or the JSON itself. Returns whether any statement failed (errors go to stderr).
+/// CLI does), or the JSON itself. Returns whether any statement failed (errors, and warnings
+/// such as an unknown measurement answered with nothing, go to stderr).
 struct ResultPrinter {
     let format: QueryCommand.OutputFormat
     /// Say "no data" (on stderr) for a statement that answered no series: for queries that
@@ -30,7 +31,8 @@ struct ResultPrinter {
                 failed = true
                 continue
             }
-            if reportsEmpty && (result.series ?? []).isEmpty {
+            for m in result.messages ?? [] { Terminal.error("\(m.level): \(m.text)") }
+            if reportsEmpty && (result.series ?? []).isEmpty && (result.messages ?? []).isEmpty {
                 // Said on stderr, so a script reading the table or CSV gets nothing extra.
                 let which = (root.results?.count ?? 0) > 1 ? "statement \(index + 1): " : ""
                 Terminal.error("\(which)no data: nothing matched (check the database, the measurement and the time range)")
@@ -74,6 +76,11 @@ private struct Body: Decodable {
     struct Result: Decodable {
         var error: String?
         var series: [Series]?
+        var messages: [Message]?
+    }
+    struct Message: Decodable {
+        var level: String
+        var text: String
     }
     struct Series: Decodable {
         var name: String?

@@ -12,6 +12,10 @@ public final class QueryEngine: Sendable {
     /// Whether aggregates read rollup rows where they answer exactly (transparent reads,
     /// `RollupReadRule`); false reads raw data only (benchmarks, and tests that compare both).
     public let useRollups: Bool
+    /// What runs now, for SHOW QUERIES and KILL QUERY.
+    let running = RunningQueries()
+    /// When the engine was created (SHOW DIAGNOSTICS' `started`).
+    let started = Date()
 
     public init(store: Store, limits: QueryLimits = QueryLimits(), useRollups: Bool = true) {
         self.store = store
@@ -24,29 +28,41 @@ public final class QueryEngine: Sendable {
     /// The whole query (all its statements) stops at the configured timeout, or soon after
     /// `cancellation` is set: the statement running then and every later one answer a
     /// `.limit` error ("query timed out ...", "query cancelled: <reason>").
+    /// `parameters` are the values of `$name` bound parameters (`params=` over HTTP);
+    /// `retentionPolicy` is the policy a FROM without one reads (`rp=` over HTTP; nil or
+    /// `autogen`: the raw data).
     /// - Throws: `QueryError` when the text does not parse (no statement runs then, as in
     ///   InfluxDB). Failures of single statements are reported in their `StatementResult`.
     public func execute(_ query: String, database: String?, now: Int64? = nil,
-                        cancellation: QueryCancellation? = nil) throws -> [StatementResult] {
+                        cancellation: QueryCancellation? = nil,
+                        parameters: [String: QueryParameter] = [:],
+                        retentionPolicy: String? = nil) throws -> [StatementResult] {
         let statements: [Statement]
         do {
-            statements = try Parser.parse(query)
+            statements = try Parser.parse(query, parameters: parameters)
         } catch let e as QueryError {
             throw QueryError(e.kind, e.describe(in: query), offset: nil)
         }
         let clock = now ?? Int64(Date().timeIntervalSince1970 * 1e9)
-        let context = QueryContext(now: clock, limits: limits, cancellation: cancellation)
+        // Every query can be stopped by KILL QUERY, so every query has a flag.
+        let flag = cancellation ?? QueryCancellation()
+        let qid = running.start(query, database: database, cancellation: flag)
+        defer { running.finish(qid) }
+        let context = QueryContext(now: clock, limits: limits, cancellation: flag)
+        context.defaultRetentionPolicy = retentionPolicy?.isEmpty == false ? retentionPolicy : nil
         var out: [StatementResult] = []
         for (id, statement) in statements.enumerated() {
             let before = (context.pointsScanned, context.rollupRows)
             var result: StatementResult
             do {
                 result = StatementResult(statementID: id, series: try run(statement, database: database, context: context))
+                result.messages = context.takeWarnings()
             } catch let e as QueryError {
                 result = StatementResult(statementID: id, error: e.describe(in: query))
             } catch {
                 result = StatementResult(statementID: id, error: "\(error)")
             }
+            if result.error != nil { _ = context.takeWarnings() }
             result.statistics = QueryStatistics(pointsDecoded: context.pointsScanned - before.0, rollupRows: context.rollupRows - before.1)
             out.append(result)
         }
@@ -54,8 +70,8 @@ public final class QueryEngine: Sendable {
     }
 
     /// The zone of the first statement's tz(), for rendering times.
-    public static func timezone(of query: String) -> TimeZone? {
-        guard let statements = try? Parser.parse(query) else { return nil }
+    public static func timezone(of query: String, parameters: [String: QueryParameter] = [:]) -> TimeZone? {
+        guard let statements = try? Parser.parse(query, parameters: parameters) else { return nil }
         for case .select(let s) in statements { if let z = s.timezone { return TimeZone(identifier: z) } }
         return nil
     }
@@ -64,11 +80,17 @@ public final class QueryEngine: Sendable {
         try context.checkCancelled()
         switch statement {
         case .select(let s):
-            let db = try requireDatabase(database)
+            let db = try requireDatabase(try Self.database(namedIn: s.sources) ?? database)
             return try select(s, database: db, context: context)
-        case .createDatabase(let name):
-            do { try store.createDatabase(name) } catch let e as ChargelineError { throw QueryError(.semantic, e.message) }
-            return []
+        case .explain(let s, let analyze):
+            let db = try requireDatabase(try Self.database(namedIn: s.sources) ?? database)
+            return try explain(s, analyze: analyze, database: db, context: context)
+        case .createDatabase(let name, let policy):
+            return try createDatabase(name, policy: policy, context: context)
+        case .createRetentionPolicy(let name, let db, let spec, let offset), .alterRetentionPolicy(let name, let db, let spec, let offset):
+            return try createOrAlterPolicy(name, database: db, spec, offset: offset, context: context)
+        case .dropRetentionPolicy(let name, let db, let offset):
+            return try dropPolicy(name, database: db, offset: offset)
         default:
             return try MetadataExecutor(engine: self, context: context).run(statement, database: database)
         }
@@ -84,22 +106,44 @@ public final class QueryEngine: Sendable {
         return db
     }
 
-    /// Measurements a FROM list names (explicit names must exist), each with the tier its
-    /// retention policy names: `autogen` (or none) the raw data, the rollup's name its rows.
-    func measurements(_ sources: [Source], database: String) throws -> [MeasurementRef] {
+    /// The database a FROM list names (`"db"."rp"."m"`, `"db".."m"`), nil when none does.
+    /// - Throws: when sources name different databases (a statement reads one).
+    static func database(namedIn sources: [Source]) throws -> String? {
+        var found: (name: String, offset: Int)?
+        for s in sources {
+            let named: (String?, Int)
+            switch s {
+            case .measurement(_, _, let offset, let db), .regex(_, _, let offset, let db): named = (db, offset)
+            case .subquery: continue
+            }
+            guard let db = named.0 else { continue }
+            if let f = found, f.name != db {
+                throw QueryError(.semantic, "FROM names databases \"\(f.name)\" and \"\(db)\": a statement reads one database", offset: named.1)
+            }
+            found = (db, named.1)
+        }
+        return found?.name
+    }
+
+    /// Measurements a FROM list names, each with the tier its retention policy names:
+    /// `autogen` (or none) the raw data, the rollup's name its rows. A name the database does
+    /// not hold matches nothing, as in InfluxDB 1.x (an empty result, not an error); the
+    /// context gets a warning naming the measurements there are.
+    func measurements(_ sources: [Source], database: String, context: QueryContext) throws -> [MeasurementRef] {
         var out: [MeasurementRef] = []
         for s in sources {
             switch s {
-            case .measurement(let name, let rp, let offset):
-                let rollup = try isRollup(rp, database: database, offset: offset)
+            case .measurement(let name, let rp, let offset, _):
+                let rollup = try isRollup(rp ?? context.defaultRetentionPolicy, database: database, offset: offset)
                 let all = names(database, rollup: rollup)
                 guard all.contains(name) else {
                     let where_ = rollup ? "retention policy \"\(rp!)\" of database \"\(database)\"" : "database \"\(database)\""
-                    throw QueryError(.semantic, "measurement \"\(name)\" not found in \(where_) (measurements: \(all.joined(separator: ", ")))", offset: offset)
+                    context.warn(QueryError(.semantic, "measurement \"\(name)\" not found in \(where_) (measurements: \(all.joined(separator: ", ")))", offset: offset).message)
+                    continue
                 }
                 out.append(MeasurementRef(name: name, rollup: rollup))
-            case .regex(let r, let rp, let offset):
-                let rollup = try isRollup(rp, database: database, offset: offset)
+            case .regex(let r, let rp, let offset, _):
+                let rollup = try isRollup(rp ?? context.defaultRetentionPolicy, database: database, offset: offset)
                 let p = try Pattern(r, offset: offset)
                 out += names(database, rollup: rollup).filter { p.matches($0) }.map { MeasurementRef(name: $0, rollup: rollup) }
             case .subquery:
@@ -145,14 +189,17 @@ public final class QueryEngine: Sendable {
         return SeriesCatalog(measurement: raw.measurement, keys: raw.series.map(\.key) + extra, fields: raw.fields)
     }
 
-    func select(_ s: SelectStatement, database: String, context: QueryContext) throws -> [ResultSeries] {
+    /// Runs `s`. `planned`, when given, sees each measurement's optimised plan before it
+    /// runs (EXPLAIN); it returns whether to run it, and subqueries do not run when it is set.
+    func select(_ s: SelectStatement, database: String, context: QueryContext,
+                planned: ((MeasurementRef, SelectPlan) -> Bool)? = nil) throws -> [ResultSeries] {
         var series: [ResultSeries] = []
-        for src in s.sources {
+        for src in s.sources where planned == nil {
             if case .subquery(let inner) = src {
                 series += try subquery(outer: s, inner: inner, database: database, context: context)
             }
         }
-        let matched = try measurements(s.sources, database: database)
+        let matched = try measurements(s.sources, database: database, context: context)
         // `SELECT *` over several measurements: every one gets the union of their columns.
         var union: (fields: Set<String>, tags: Set<String>)? = nil
         if matched.count > 1, s.fields.contains(where: { if case .wildcard = $0.expr.kind { true } else { false } }) {
@@ -164,6 +211,18 @@ public final class QueryEngine: Sendable {
             }
             union = u
         }
+        // Names unknown in some measurement: a warning only when no matched measurement
+        // knows them (a regex FROM over measurements with different fields is no mistake).
+        var unknown: [(name: String, text: String)] = []
+        defer {
+            var known = Set<String>()
+            if !unknown.isEmpty {
+                for m in matched {
+                    if let c = try? catalog(database, m) { known.formUnion(c.fields.keys); known.formUnion(c.tagKeys) }
+                }
+            }
+            for w in unknown where !known.contains(w.name) { context.warn(w.text) }
+        }
         for m in matched {
             try context.checkCancelled()
             let source: any DataSource = m.rollup ? RollupTierSource(store: store, database: database)
@@ -173,6 +232,7 @@ public final class QueryEngine: Sendable {
                 var planner = try Planner(statement: s, catalog: catalog, now: context.now, maxBuckets: limits.maxBuckets, wildcardUnion: union)
                 planner.context = context
                 var p = try planner.build()
+                unknown += planner.warnings
                 p.rollupBucket = rollupBucket
                 return Optimizer.optimize(p)
             }
@@ -180,6 +240,10 @@ public final class QueryEngine: Sendable {
             var p = try plan(rawCatalog)
             // Series whose raw data retention dropped still answer from their rollup rows.
             if p.readsRollups, let wider = try catalogWithRollupSeries(database, rawCatalog) { p = try plan(wider) }
+            // None of the selected fields exists here: InfluxDB 1.x has no iterator for the
+            // measurement, so it adds no series (the planner left a warning).
+            if p.readsNoField { continue }
+            if let planned, !planned(m, p) { continue }
             series += try SelectExecutor(plan: p, source: source, context: context).run()
         }
         series.sort { a, b in a.name != b.name ? a.name < b.name : a.tags.lexicographicallyPrecedes(b.tags) { $0.value < $1.value } }
@@ -211,7 +275,8 @@ public final class QueryEngine: Sendable {
     /// `FROM (SELECT ...)`: the inner result becomes an in-memory measurement whose series
     /// are the inner groups (tags) and whose fields are the inner columns.
     private func subquery(outer: SelectStatement, inner: SelectStatement, database: String, context: QueryContext) throws -> [ResultSeries] {
-        let rows = try select(inner, database: database, context: context)
+        let innerDatabase = try Self.database(namedIn: inner.sources).map { try requireDatabase($0) } ?? database
+        let rows = try select(inner, database: innerDatabase, context: context)
         let memory = MemorySource(rows)
         var outerStatement = outer
         outerStatement.sources = []
@@ -236,6 +301,8 @@ public final class QueryEngine: Sendable {
             var planner = try Planner(statement: outerStatement, catalog: catalog, now: context.now, maxBuckets: limits.maxBuckets)
             planner.context = context
             let plan = Optimizer.optimize(try planner.build())
+            for w in planner.warnings { context.warn(w.text) }
+            if plan.readsNoField { continue }
             out += try SelectExecutor(plan: plan, source: memory, context: context).run()
         }
         return out

@@ -27,6 +27,8 @@ public final class Store: @unchecked Sendable {
     private var isClosed = false
     /// Query catalogs (series, tags, fields per measurement), see `Store+Query.swift`.
     let catalogCache = CatalogCache()
+    /// Retention set by InfluxQL DDL, per database, see `Store+Retention.swift`.
+    let retentionSettings = RetentionSettingsCache()
 
     /// Opens (creating when absent) the data directory.
     /// - Throws: `ChargelineError` when another process holds the directory, or a file is damaged
@@ -167,7 +169,7 @@ public final class Store: @unchecked Sendable {
         let t = now ?? FileIO.nowNanoseconds()
         var out: [RetentionAction] = []
         for db in allDatabases() where name == nil || db.name == name {
-            out += try db.applyRetention(options.retention.policy(for: db.name), now: t, dryRun: dryRun)
+            out += try db.applyRetention(try retentionPolicy(for: db.name), now: t, dryRun: dryRun)
         }
         return out
     }

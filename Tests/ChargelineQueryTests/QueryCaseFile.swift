@@ -8,13 +8,16 @@ import Foundation
 /// telemetry,pile=P1 voltage=400 1795132800000000000
 /// ----
 ///
-/// query now=2026-11-20T01:00:00Z epoch=s db=fleet
+/// query now=2026-11-20T01:00:00Z epoch=s db=fleet params={"pile":"P1"} rp=autogen
 /// SELECT mean(voltage) FROM telemetry
 /// ----
 /// {"results":[{"statement_id":0,"series":[...]}]}
 /// ```
+/// `db=` (empty: no database, as a request without `db=`), `params=` (bound parameters as
+/// JSON, without spaces) and `rp=` are the `/query` parameters of that name.
 /// The expected answer is the exact `/query` JSON body on one line, or `error: <text>` for a
-/// query that must fail with a message containing `<text>`.
+/// query that must fail with a message containing `<text>`, or `contains: <text>` for an
+/// answer that must contain `<text>` (parts of it vary, such as a duration).
 struct QueryCaseFile {
     struct Query {
         var line: Int

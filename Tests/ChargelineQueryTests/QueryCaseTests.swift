@@ -21,8 +21,13 @@ import Testing
             if phase == "segments" { try fixture.store.flush() }
             for q in file.queries {
                 let now = try q.options["now"].map { try TimeParser.parse($0, now: 0) } ?? 1_795_136_400_000_000_000
-                let got = fixture.answer(q.text, database: q.options["db"] ?? "fleet", now: now, epoch: q.options["epoch"])
-                if q.expected.hasPrefix("error: ") {
+                let db = q.options["db"].map { $0.isEmpty ? nil : $0 } ?? "fleet"
+                let got = fixture.answer(q.text, database: db, now: now, epoch: q.options["epoch"],
+                                         params: q.options["params"], rp: q.options["rp"])
+                if q.expected.hasPrefix("contains: ") {
+                    let want = String(q.expected.dropFirst("contains: ".count))
+                    #expect(got.contains(want), "\(name):\(q.line) (\(phase)): expected an answer containing \(want)\ngot: \(got)")
+                } else if q.expected.hasPrefix("error: ") {
                     let want = String(q.expected.dropFirst("error: ".count))
                     #expect(got.contains(want), "\(name):\(q.line) (\(phase)): expected an error containing \(want)\ngot: \(got)")
                 } else {

@@ -37,10 +37,13 @@ final class QueryFixture {
     }
 
     /// The `/query` body for `query`.
-    func answer(_ query: String, database: String = "fleet", now: Int64, epoch: String? = nil) -> String {
+    /// `params` is the `params=` JSON of bound parameters, `rp` the `rp=` parameter.
+    func answer(_ query: String, database: String? = "fleet", now: Int64, epoch: String? = nil,
+                params: String? = nil, rp: String? = nil) -> String {
         do {
-            let results = try engine.execute(query, database: database, now: now)
-            return InfluxJSON(epoch: epoch, zone: QueryEngine.timezone(of: query)).encode(results)
+            let parameters = try params.map { try QueryParameter.parse(json: $0) } ?? [:]
+            let results = try engine.execute(query, database: database, now: now, parameters: parameters, retentionPolicy: rp)
+            return InfluxJSON(epoch: epoch, zone: QueryEngine.timezone(of: query, parameters: parameters)).encode(results)
         } catch {
             return "{\"error\":\(JSONText.quote("\(error)"))}"
         }

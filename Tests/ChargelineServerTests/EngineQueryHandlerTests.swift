@@ -46,4 +46,23 @@ struct EngineQueryHandlerTests {
             }
         }
     }
+
+    @Test("params= binds $name as influxdb-python sends it; rp= names the default retention policy; bad params JSON is a 400")
+    func boundParametersAndRetentionPolicy() throws {
+        try Self.withEngine { engine in
+            func ask(_ q: String, _ parameters: [String: String], db: String? = "d") -> QueryResponse {
+                EngineQueryHandler.answer(QueryRequest(statement: q, database: db, parameters: parameters), engine: engine)
+            }
+            var r = ask("SELECT v FROM m WHERE v = $v", ["params": "{\"v\":1}", "epoch": "s"])
+            #expect(r.status == 200 && r.json.contains("\"values\":[[2,1]]"), "\(r.json)")
+            r = ask("SELECT v FROM m WHERE v = $v", ["params": "{\"v\":2}"])
+            #expect(r.status == 200 && !r.json.contains("values"), "\(r.json)")
+            r = ask("SELECT v FROM m WHERE v = $v", ["params": "[1]"])
+            #expect(r.status == 400 && r.json.contains("error parsing query parameters"), "\(r.json)")
+            r = ask("SELECT v FROM m", ["rp": "autogen", "epoch": "s"])
+            #expect(r.status == 200 && r.json.contains("\"values\":[[2,1]]"), "\(r.json)")
+            r = ask("SELECT v FROM \"d\"..m", ["epoch": "s"], db: nil)
+            #expect(r.status == 200 && r.json.contains("\"values\":[[2,1]]"), "\(r.json)")
+        }
+    }
 }

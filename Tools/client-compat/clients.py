@@ -195,6 +195,76 @@ def influx_cli(server):
     assert "databases,cli" in r.stdout.splitlines(), r.stdout
 
 
+@case("influxdb-python: bind_params ($var), the database in FROM, rp=autogen")
+def python_params(server):
+    client = InfluxDBClient(host="127.0.0.1", port=server.http, database="bp")
+    client.create_database("bp")
+    client.write([f"telemetry,pile=P{i % 2} voltage={400 + i} {T0_S + i}" for i in range(6)],
+                 params={"db": "bp", "precision": "s"}, protocol="line")
+    rs = client.query("SELECT count(voltage) FROM telemetry WHERE pile = $pile AND voltage > $min",
+                      bind_params={"pile": "P1", "min": 401}, epoch="s")
+    assert list(rs.get_points()) == [{"time": 0, "count": 2}], list(rs.get_points())
+    rs = client.query('SELECT max(voltage) FROM "bp"."autogen"."telemetry"', database="", epoch="s")
+    assert list(rs.get_points()) == [{"time": T0_S + 5, "max": 405}], list(rs.get_points())
+    rs = client.query('SELECT max(voltage) FROM "bp".."telemetry"', params={"rp": "autogen"}, epoch="s")
+    assert list(rs.get_points()) == [{"time": T0_S + 5, "max": 405}], list(rs.get_points())
+
+
+@case("Grafana: unknown measurement, field or tag is an empty result with a warning, not an error")
+def grafana_unknown(server):
+    client = InfluxDBClient(host="127.0.0.1", port=server.http, database="gf")
+    client.create_database("gf")
+    client.write([f"telemetry,pile=P1 voltage=400 {T0_S}", f"events,kind=fault code=\"E1\" {T0_S}"],
+                 params={"db": "gf", "precision": "s"}, protocol="line")
+    for q in ['SELECT mean("value") FROM "measurement" WHERE time >= now() - 6h GROUP BY time(1m) fill(null)',
+              'SELECT mean("value") FROM "telemetry"',
+              "SELECT mean(voltage) FROM telemetry WHERE \"nosuchtag\" = 'x'"]:
+        body = server.query(q, db="gf")
+        result = body["results"][0]
+        assert "error" not in result and "series" not in result, (q, body)
+        assert result["messages"][0]["level"] == "warning", (q, body)
+    body = server.query("SHOW MEASUREMENTS WHERE \"pile\" = 'P1' LIMIT 100", db="gf")
+    assert values(body) == [["telemetry"]], body
+    body = server.query("SHOW TAG VALUES WITH KEY = \"pile\" WHERE \"pile\" =~ /P/", db="gf")
+    assert values(body) == [["pile", "P1"]], body
+
+
+@case("Grafana's energy panel: non_negative_derivative(mean(energy), 1s) * 3600, holt_winters")
+def grafana_math(server):
+    client = InfluxDBClient(host="127.0.0.1", port=server.http, database="en")
+    client.create_database("en")
+    client.write([f"meter,pile=P1 energy={i * 10} {T0_S + i * 600}" for i in range(12)],
+                 params={"db": "en", "precision": "s"}, protocol="line")
+    where = f"time >= {T0_S}s AND time < {T0_S + 7200}s"
+    rs = client.query(f'SELECT non_negative_derivative(mean("energy"), 1s) * 3600 FROM meter WHERE {where} GROUP BY time(10m)', epoch="s")
+    got = [p["non_negative_derivative"] for p in rs.get_points()]
+    assert got == [60.0] * 11, got
+    rs = client.query(f"SELECT holt_winters(mean(energy), 3, 0) FROM meter WHERE {where} GROUP BY time(10m)", epoch="s")
+    points = list(rs.get_points())
+    assert [p["time"] for p in points] == [T0_S + 7200 + i * 600 for i in range(3)], points
+
+
+@case("influx CLI: -import of an influx_inspect export file (CREATE DATABASE ... WITH NAME, retention DDL)")
+def influx_import_export(server):
+    if shutil.which("influx") is None:
+        raise AssertionError("the influx CLI is not installed (apt-get install influxdb-client)")
+    path = os.path.join(server.dir, "export.txt")
+    with open(path, "w") as f:
+        f.write("# DDL\nCREATE DATABASE exported WITH NAME autogen\n"
+                "CREATE RETENTION POLICY autogen ON exported DURATION 0s REPLICATION 1 DEFAULT\n"
+                "ALTER RETENTION POLICY autogen ON exported DURATION 90d\n\n"
+                "# DML\n# CONTEXT-DATABASE:exported\n# CONTEXT-RETENTION-POLICY:autogen\n# writing tsm data\n")
+        for i in range(20):
+            f.write(f"telemetry,pile=P{i % 2} voltage={400 + i} {(T0_S + i) * 1_000_000_000}\n")
+    r = influx(server, "-import", "-path", path)
+    out = r.stdout + r.stderr
+    assert r.returncode == 0 and "Processed 20 inserts" in out and "Failed 0 inserts" in out, out
+    assert "error" not in out.lower(), out
+    assert values(server.query("SELECT count(voltage) FROM telemetry", db="exported")) == [["1970-01-01T00:00:00Z", 20]]
+    rps = values(server.query("SHOW RETENTION POLICIES ON exported"))
+    assert rps[0][:2] == ["autogen", "2160h0m0s"] and rps[0][4] is True, rps
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--chargeline", required=True, help="path of the chargeline binary")

@@ -42,4 +42,5 @@ enum AggregateFunction: String, Sendable, CaseIterable {
 /// per input after the first (or after N for moving_average).
 enum TransformFunction: String, Sendable, CaseIterable {
     case derivative, non_negative_derivative, difference, non_negative_difference, moving_average, cumulative_sum, elapsed
+    case holt_winters, holt_winters_with_fit
 }

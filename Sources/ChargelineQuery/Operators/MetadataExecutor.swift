@@ -1,3 +1,4 @@
+import Foundation
 import ChargelineCore
 import ChargelineStorage
 
@@ -14,9 +15,9 @@ struct MetadataExecutor {
         case .showRetentionPolicies(let on):
             let db = try engine.requireDatabase(on ?? database)
             return [ResultSeries(name: "", columns: ["name", "duration", "shardGroupDuration", "replicaN", "default"],
-                                 values: retentionPolicies(db))]
+                                 values: try retentionPolicies(db))]
         case .showMeasurements(let f):
-            let db = try engine.requireDatabase(f.database ?? database)
+            let db = try engine.requireDatabase(f.database ?? QueryEngine.database(namedIn: f.sources) ?? database)
             var names = (try? engine.store.measurements(database: db)) ?? []
             if let n = f.measurementName { names = names.filter { $0 == n } }
             if let r = f.measurementRegex {
@@ -32,7 +33,7 @@ struct MetadataExecutor {
             names = page(names, f)
             return names.isEmpty ? [] : [ResultSeries(name: "measurements", columns: ["name"], values: names.map { [.string($0)] })]
         case .showTagKeys(let f):
-            let db = try engine.requireDatabase(f.database ?? database)
+            let db = try engine.requireDatabase(f.database ?? QueryEngine.database(namedIn: f.sources) ?? database)
             return try sources(db, f).compactMap { m in
                 try context.checkCancelled()
                 let c = try engine.catalog(db, m)
@@ -45,7 +46,7 @@ struct MetadataExecutor {
                 return keys.isEmpty ? nil : ResultSeries(name: m.name, columns: ["tagKey"], values: keys.map { [.string($0)] })
             }
         case .showTagValues(let f, let op, let keys, let keyRegex):
-            let db = try engine.requireDatabase(f.database ?? database)
+            let db = try engine.requireDatabase(f.database ?? QueryEngine.database(namedIn: f.sources) ?? database)
             let pattern = try keyRegex.map { try Pattern($0, offset: 0) }
             return try sources(db, f).compactMap { m in
                 try context.checkCancelled()
@@ -76,7 +77,7 @@ struct MetadataExecutor {
                 return pairs.isEmpty ? nil : ResultSeries(name: m.name, columns: ["key", "value"], values: pairs.map { [.string($0.0), .string($0.1)] })
             }
         case .showFieldKeys(let f):
-            let db = try engine.requireDatabase(f.database ?? database)
+            let db = try engine.requireDatabase(f.database ?? QueryEngine.database(namedIn: f.sources) ?? database)
             return try sources(db, f).compactMap { m in
                 try context.checkCancelled()
                 let c = try engine.catalog(db, m)
@@ -85,7 +86,7 @@ struct MetadataExecutor {
                                                           values: names.map { [.string($0), .string(c.fields[$0]!.description)] })
             }
         case .showSeries(let f):
-            let db = try engine.requireDatabase(f.database ?? database)
+            let db = try engine.requireDatabase(f.database ?? QueryEngine.database(namedIn: f.sources) ?? database)
             var keys: [String] = []
             for m in try sources(db, f) {
                 try context.checkCancelled()
@@ -96,13 +97,71 @@ struct MetadataExecutor {
             keys = page(keys.sorted(), f)
             return keys.isEmpty ? [] : [ResultSeries(name: "", columns: ["key"], values: keys.map { [.string($0)] })]
         case .showSilent(let f, let threshold, let groupBy):
-            let db = try engine.requireDatabase(f.database ?? database)
+            let db = try engine.requireDatabase(f.database ?? QueryEngine.database(namedIn: f.sources) ?? database)
             return try sources(db, f).compactMap { m in
                 try context.checkCancelled()
                 return try silent(db, m, f, threshold: threshold, groupBy: groupBy)
             }
-        case .select, .createDatabase:
+        case .showDiagnostics:
+            return diagnostics()
+        case .showStats(let module):
+            return stats(module: module)
+        case .showQueries:
+            // As InfluxDB 1.x: qid, query, database, duration (Go's rounding to µs), status.
+            let now = DispatchTime.now().uptimeNanoseconds
+            let rows: [[Value]] = engine.running.list().map { q in
+                let us = (now &- q.started) / 1_000
+                let duration = us < 1_000 ? "\(us)µs" : us < 1_000_000 ? String(format: "%.3fms", Double(us) / 1e3) : String(format: "%.3fs", Double(us) / 1e6)
+                return [.integer(Int64(q.id)), .string(q.text), .string(q.database), .string(duration),
+                        .string(q.cancellation.reason == nil ? "running" : "killed")]
+            }
+            return [ResultSeries(name: "", columns: ["qid", "query", "database", "duration", "status"], values: rows)]
+        case .killQuery(let id, let offset):
+            guard engine.running.kill(id) else { throw QueryError(.semantic, "no such query id: \(id)", offset: offset) }
+            return []
+        case .showCardinality(let inner, let exact):
+            return try cardinality(inner, exact: exact, database: database)
+        case .select, .explain, .createDatabase, .createRetentionPolicy, .alterRetentionPolicy, .dropRetentionPolicy:
             preconditionFailure("BUG: not a metadata statement")
+        }
+    }
+
+    /// SHOW ... CARDINALITY in InfluxDB 1.x's shapes: per measurement `count`; without EXACT,
+    /// SERIES and MEASUREMENT cardinality of a whole database is one unnamed
+    /// `cardinality estimation` row (Chargeline's count is exact, not a sketch).
+    private func cardinality(_ inner: Statement, exact: Bool, database: String?) throws -> [ResultSeries] {
+        func unpaged(_ f: ShowFilter) -> ShowFilter { var g = f; g.limit = 0; g.offset = 0; return g }
+        func total(_ n: Int) -> [ResultSeries] {
+            [ResultSeries(name: "", columns: [exact ? "count" : "cardinality estimation"], values: [[.integer(Int64(n))]])]
+        }
+        func perMeasurement(_ series: [ResultSeries]) -> [ResultSeries] {
+            series.map { ResultSeries(name: $0.name, columns: ["count"], values: [[.integer(Int64($0.values.count))]]) }
+        }
+        switch inner {
+        case .showMeasurements(let f):
+            let names = try run(.showMeasurements(unpaged(f)), database: database)
+            return total(names.first?.values.count ?? 0)
+        case .showSeries(let f):
+            let db = try engine.requireDatabase(f.database ?? QueryEngine.database(namedIn: f.sources) ?? database)
+            var counts: [(String, Int)] = []
+            for m in try sources(db, f) {
+                try context.checkCancelled()
+                let c = try engine.catalog(db, m)
+                let n = try f.condition.map { try matching(db, m, $0).count } ?? c.series.count
+                if n > 0 { counts.append((m.name, n)) }
+            }
+            if !exact && f.sources.isEmpty && f.condition == nil {
+                return total(counts.reduce(0) { $0 + $1.1 })
+            }
+            return counts.map { ResultSeries(name: $0.0, columns: ["count"], values: [[.integer(Int64($0.1))]]) }
+        case .showTagKeys(let f):
+            return perMeasurement(try run(.showTagKeys(unpaged(f)), database: database))
+        case .showFieldKeys(let f):
+            return perMeasurement(try run(.showFieldKeys(unpaged(f)), database: database))
+        case .showTagValues(let f, let op, let keys, let re):
+            return perMeasurement(try run(.showTagValues(unpaged(f), keyOp: op, keys: keys, keyRegex: re), database: database))
+        default:
+            preconditionFailure("BUG: CARDINALITY of a statement that lists nothing")
         }
     }
 
@@ -140,11 +199,12 @@ struct MetadataExecutor {
         return ResultSeries(name: m.name, columns: ["time"] + (groupBy.isEmpty ? ["key"] : groupBy) + ["silent_for"], values: rows)
     }
 
-    /// autogen (raw data, the default) and the rollup, with their retention (`0s`: forever)
-    /// and partition length, in InfluxDB's columns.
-    private func retentionPolicies(_ db: String) -> [[Value]] {
+    /// autogen (raw data, the default) and the rollup, with their retention (`0s`: forever;
+    /// as configured, or as DDL set it) and partition length, in InfluxDB's columns.
+    private func retentionPolicies(_ db: String) throws -> [[Value]] {
         let store = engine.store
-        let policy = store.options.retention.policy(for: db)
+        let policy: RetentionPolicy
+        do { policy = try store.retentionPolicy(for: db) } catch let e as ChargelineError { throw QueryError(.storage, e.message) }
         let partition = store.options.partitionDuration
         var rows: [[Value]] = [[.string("autogen"), .string(Self.goDuration(policy.raw ?? 0)), .string(Self.goDuration(partition)), .integer(1), .boolean(true)]]
         if let name = store.rollupName {
@@ -162,9 +222,9 @@ struct MetadataExecutor {
         return "\(s / 3600)h\(s % 3600 / 60)m\(s % 60)s"
     }
 
-    private func sources(_ db: String, _ f: ShowFilter) throws -> [MeasurementRef] {
+    func sources(_ db: String, _ f: ShowFilter) throws -> [MeasurementRef] {
         if f.sources.isEmpty { return ((try? engine.store.measurements(database: db)) ?? []).map { MeasurementRef(name: $0, rollup: false) } }
-        return try engine.measurements(f.sources, database: db)
+        return try engine.measurements(f.sources, database: db, context: context)
     }
 
     /// Series of `m` whose tags satisfy `condition` (tags only; time conditions are ignored

@@ -25,10 +25,14 @@ final class QueryContext: @unchecked Sendable {
     let now: Int64
     let limits: QueryLimits
     let cancellation: QueryCancellation?
+    /// The retention policy a FROM without one reads (`rp=`); nil: the raw data. Set before
+    /// the first statement runs.
+    var defaultRetentionPolicy: String?
     private let deadline: UInt64
     private let lock = NSLock()
     private var scanned = 0
     private var rollupRowCount = 0
+    private var warnings: [String] = []
 
     init(now: Int64, limits: QueryLimits, cancellation: QueryCancellation? = nil) {
         self.now = now
@@ -72,6 +76,21 @@ final class QueryContext: @unchecked Sendable {
         lock.lock()
         rollupRowCount += n
         lock.unlock()
+    }
+
+    /// Records a warning for the statement running (an unknown name answered as InfluxDB 1.x
+    /// does, with nothing); the same text once per statement.
+    func warn(_ text: String) {
+        lock.lock()
+        if !warnings.contains(text) { warnings.append(text) }
+        lock.unlock()
+    }
+
+    /// The warnings recorded since the last call, in order; clears them.
+    func takeWarnings() -> [String] {
+        lock.lock()
+        defer { warnings = []; lock.unlock() }
+        return warnings
     }
 
     /// Records `n` decoded points; throws past the limit.

@@ -19,7 +19,7 @@ struct SelectExecutor {
         // latest(*): the newest points straight from storage metadata, no scan.
         if case .latest = plan.kind, plan.filter == nil,
            let points = try source.latest(keys: keys, fields: plan.fields, range: plan.range) {
-            return latestSeries(points)
+            return try latestSeries(points)
         }
         // Scan every series once (index lookups only; blocks decode lazily in the operators).
         let scans = try source.scan(keys: keys, fields: plan.fields, range: plan.range)
@@ -51,7 +51,7 @@ struct SelectExecutor {
     }
 
     /// latest(*) from `DataSource.latest`'s points (in the order of `groups.flatMap(\.series)`).
-    private func latestSeries(_ points: [LatestPoint?]) -> [ResultSeries] {
+    private func latestSeries(_ points: [LatestPoint?]) throws -> [ResultSeries] {
         let op = LatestOperator(plan: plan, context: context)
         let fieldOrder = op.fieldOrder
         // Without HAVING, order or limits the rows are final: no reshaping per group.
@@ -70,7 +70,7 @@ struct SelectExecutor {
                     guard case .time(let t) = r[0] else { preconditionFailure("BUG: a latest row starts with its time") }
                     return (t, Array(r.dropFirst()))
                 }
-                if let s = shape(g, rows: timed, columns: ["field", "value"]) { out.append(s) }
+                if let s = try shape(g, rows: timed, columns: ["field", "value"]) { out.append(s) }
             }
         }
         return out
@@ -105,13 +105,13 @@ struct SelectExecutor {
             rows = try LatestOperator(plan: plan, context: context).rows(g, scans: scans)
             columns = ["field", "value"]
         }
-        return shape(g, rows: rows, columns: columns)
+        return try shape(g, rows: rows, columns: columns)
     }
 
     /// Transforms, HAVING, order, offset and limit over one group's rows; nil when none is left.
-    private func shape(_ g: SelectPlan.Group, rows: [(time: Int64, values: [Value])], columns: [String]) -> ResultSeries? {
+    private func shape(_ g: SelectPlan.Group, rows: [(time: Int64, values: [Value])], columns: [String]) throws -> ResultSeries? {
         var rows = rows
-        if plan.columns.contains(where: { $0.transform != nil }) { rows = Transformer(plan: plan).apply(rows) }
+        if plan.columns.contains(where: { $0.transform != nil }) { rows = try Transformer(plan: plan, context: context).apply(rows) }
         if let start = plan.outputStart { rows.removeAll { $0.time < start } }
         if let having = plan.having {
             let skip = columns.count - plan.columns.count

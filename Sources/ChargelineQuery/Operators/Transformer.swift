@@ -1,11 +1,14 @@
 /// derivative, non_negative_derivative, difference, non_negative_difference, moving_average,
-/// cumulative_sum and elapsed over a result's rows: each transformed column is computed over
+/// cumulative_sum, elapsed and holt_winters over a result's rows (then the math around them): each transformed column is computed over
 /// the column's non-null values in output order (descending under ORDER BY time DESC, as
 /// InfluxDB 1.x iterates them); rows are then the union of the output times, ascending.
 struct Transformer {
     let plan: SelectPlan
+    /// The query, whose deadline and cancellation stop a long holt_winters() fit.
+    var context: QueryContext? = nil
 
-    func apply(_ rows: [(time: Int64, values: [Value])]) -> [(time: Int64, values: [Value])] {
+    /// - Throws: the query's limit error when it stopped during the transforms.
+    func apply(_ rows: [(time: Int64, values: [Value])]) throws -> [(time: Int64, values: [Value])] {
         var outputs: [[Int64: Value]] = []
         var order = Set<Int64>()
         for (c, col) in plan.columns.enumerated() {
@@ -13,10 +16,13 @@ struct Transformer {
             var seq = rows.compactMap { r -> (Int64, Value)? in r.values[c].isNull ? nil : (r.time, r.values[c]) }
             if let t = col.transform {
                 if plan.descending { seq.reverse() }
-                for (time, v) in Transformer.run(t, seq) { m[time] = v }
+                for (time, v) in Transformer.run(t, seq, shouldStop: { context?.shouldStop() ?? false }) {
+                    m[time] = t.post.map { $0.eval(RExpr.Row(slots: [v])) } ?? v
+                }
             } else {
                 for (time, v) in seq { m[time] = v }
             }
+            try context?.checkCancelled()
             order.formUnion(m.keys)
             outputs.append(m)
         }
@@ -24,7 +30,9 @@ struct Transformer {
     }
 
     /// `seq` is in iteration order (time ascending, or descending under ORDER BY time DESC).
-    static func run(_ t: SelectPlan.Transform, _ input: [(Int64, Value)]) -> [(Int64, Value)] {
+    /// `shouldStop` is polled by the holt_winters fit, which then gives up (its caller checks
+    /// the query and throws).
+    static func run(_ t: SelectPlan.Transform, _ input: [(Int64, Value)], shouldStop: () -> Bool = { false }) -> [(Int64, Value)] {
         var out: [(Int64, Value)] = []
         var seq = input
         switch t.fn {
@@ -77,6 +85,10 @@ struct Transformer {
                 // Wraps as InfluxDB's int64 does when the points lie more than 292 years apart.
                 out.append((seq[i].0, .integer((seq[i].0 &- seq[i - 1].0) / t.unit)))
             }
+        case .holt_winters, .holt_winters_with_fit:
+            let points = seq.compactMap { p in p.1.number.map { (p.0, $0) } }.sorted { $0.0 < $1.0 }
+            let model = HoltWinters(horizon: t.n, season: t.season, interval: t.unit, includeFit: t.fn == .holt_winters_with_fit)
+            out = model.run(points, shouldStop: shouldStop).map { ($0.0, .float($0.1)) }
         }
         return out
     }

@@ -4,9 +4,12 @@
 struct Lexer {
     let text: [UInt8]
     private(set) var position = 0
+    /// Values of `$name` bound parameters.
+    let parameters: [String: QueryParameter]
 
-    init(_ query: String) {
+    init(_ query: String, parameters: [String: QueryParameter] = [:]) {
         text = Array(query.utf8)
+        self.parameters = parameters
     }
 
     /// The next token, skipping spaces and `--` / `/* */` comments.
@@ -23,6 +26,8 @@ struct Lexer {
             return try number(start)
         }
         switch c {
+        case UInt8(ascii: "$"):
+            return try boundParameter(start)
         case UInt8(ascii: "\""):
             return Token(kind: .identifier(try quoted(start, quote: c), quoted: true), offset: start)
         case UInt8(ascii: "'"):
@@ -68,6 +73,31 @@ struct Lexer {
     mutating func reset(to offset: Int) { position = offset }
 
     // MARK: - Pieces
+
+    /// `$name` (or `$"name"`): the token its bound value spells.
+    private mutating func boundParameter(_ start: Int) throws -> Token {
+        position += 1
+        let name: String
+        if position < text.count, text[position] == UInt8(ascii: "\"") {
+            name = try quoted(position, quote: UInt8(ascii: "\""))
+        } else {
+            let from = position
+            while position < text.count, isIdentPart(text[position]) { position += 1 }
+            name = string(from, position)
+        }
+        guard !name.isEmpty else { throw QueryError(.syntax, "expected a parameter name after $", offset: start) }
+        guard let value = parameters[name] else {
+            let known = parameters.keys.sorted().map { "$" + $0 }.joined(separator: ", ")
+            throw QueryError(.syntax, "missing parameter: \(name) (pass params={\"\(name)\": ...}\(known.isEmpty ? "" : "; given: " + known))", offset: start)
+        }
+        switch value {
+        case .string(let s): return Token(kind: .string(s), offset: start)
+        case .integer(let v): return Token(kind: .integer(v), offset: start)
+        case .number(let v): return Token(kind: .number(v), offset: start)
+        case .boolean(let b): return Token(kind: .identifier(b ? "TRUE" : "FALSE", quoted: false), offset: start)
+        case .identifier(let n): return Token(kind: .identifier(n, quoted: true), offset: start)
+        }
+    }
 
     private mutating func skipTrivia() {
         while position < text.count {

@@ -2,11 +2,29 @@ extension Parser {
     /// After SHOW.
     mutating func show() throws -> Statement {
         if try accept("DATABASES") { return .showDatabases }
+        if try accept("QUERIES") { return .showQueries }
+        if try accept("DIAGNOSTICS") { return .showDiagnostics }
+        if try accept("STATS") {
+            var module: String?
+            if try accept("FOR") {
+                guard case .string(let m) = token.kind else { throw unexpected("a module name such as 'database' after SHOW STATS FOR") }
+                try advance()
+                module = m
+            }
+            return .showStats(module: module)
+        }
         if try accept("RETENTION") {
             try expect("POLICIES", "after SHOW RETENTION")
             var db: String?
             if try accept("ON") { db = try identifier("a database name after ON") }
             return .showRetentionPolicies(database: db)
+        }
+        if try accept("MEASUREMENT") {
+            let exact = try cardinality("SHOW MEASUREMENT")
+            var f = ShowFilter()
+            try on(&f)
+            try tail(&f)
+            return .showCardinality(.showMeasurements(f), exact: exact)
         }
         if try accept("MEASUREMENTS") {
             var f = ShowFilter()
@@ -25,6 +43,14 @@ extension Parser {
             return .showMeasurements(f)
         }
         if try accept("TAG") {
+            if try accept("KEY") {
+                let exact = try cardinality("SHOW TAG KEY")
+                var f = ShowFilter()
+                try on(&f)
+                try from(&f)
+                try tail(&f)
+                return .showCardinality(.showTagKeys(f), exact: exact)
+            }
             if try accept("KEYS") {
                 var f = ShowFilter()
                 try on(&f)
@@ -33,6 +59,8 @@ extension Parser {
                 return .showTagKeys(f)
             }
             try expect("VALUES", "or KEYS after SHOW TAG")
+            var counted: Bool? = nil
+            if try accept("EXACT") { try expect("CARDINALITY", "after EXACT"); counted = true } else if try accept("CARDINALITY") { counted = false }
             var f = ShowFilter()
             try on(&f)
             try from(&f)
@@ -56,9 +84,18 @@ extension Parser {
                 if keys.isEmpty && keyRegex == nil { throw unexpected("=, !=, =~, !~ or IN after WITH KEY") }
             }
             try tail(&f)
-            return .showTagValues(f, keyOp: op, keys: keys, keyRegex: keyRegex)
+            let values = Statement.showTagValues(f, keyOp: op, keys: keys, keyRegex: keyRegex)
+            return counted.map { .showCardinality(values, exact: $0) } ?? values
         }
         if try accept("FIELD") {
+            if try accept("KEY") {
+                let exact = try cardinality("SHOW FIELD KEY")
+                var f = ShowFilter()
+                try on(&f)
+                try from(&f)
+                try tail(&f)
+                return .showCardinality(.showFieldKeys(f), exact: exact)
+            }
             try expect("KEYS", "after SHOW FIELD")
             var f = ShowFilter()
             try on(&f)
@@ -67,11 +104,13 @@ extension Parser {
             return .showFieldKeys(f)
         }
         if try accept("SERIES") {
+            var counted: Bool? = nil
+            if try accept("EXACT") { try expect("CARDINALITY", "after EXACT"); counted = true } else if try accept("CARDINALITY") { counted = false }
             var f = ShowFilter()
             try on(&f)
             try from(&f)
             try tail(&f)
-            return .showSeries(f)
+            return counted.map { .showCardinality(.showSeries(f), exact: $0) } ?? .showSeries(f)
         }
         if try accept("SILENT") {
             try expect("SERIES", "after SHOW SILENT")
@@ -90,7 +129,14 @@ extension Parser {
             if try accept("LIMIT") { f.limit = try integer("a row count after LIMIT") }
             return .showSilent(f, threshold: d, groupBy: groupBy)
         }
-        throw unexpected("DATABASES, MEASUREMENTS, TAG KEYS, TAG VALUES, FIELD KEYS, SERIES, RETENTION POLICIES or SILENT SERIES after SHOW")
+        throw unexpected("DATABASES, MEASUREMENTS, TAG KEYS, TAG VALUES, FIELD KEYS, SERIES, RETENTION POLICIES, SILENT SERIES or ... CARDINALITY after SHOW")
+    }
+
+    /// `[EXACT] CARDINALITY` after `what`; whether EXACT was written.
+    private mutating func cardinality(_ what: String) throws -> Bool {
+        let exact = try accept("EXACT")
+        try expect("CARDINALITY", "after \(what)\(exact ? " EXACT" : "")")
+        return exact
     }
 
     private mutating func on(_ f: inout ShowFilter) throws {

@@ -4,7 +4,8 @@
 /// Grammar (keywords case-insensitive):
 /// ```
 /// query      = statement { ";" statement } [ ";" ]
-/// statement  = select | show | "CREATE" "DATABASE" ident
+/// statement  = select | "EXPLAIN" [ "ANALYZE" ] select | show | create | alter | drop | kill
+///              (DDL: Parser+DDL.swift)
 /// select     = "SELECT" field { "," field } "FROM" source { "," source } [ "WHERE" expr ]
 ///              [ "GROUP" "BY" dimension { "," dimension } ] [ "fill" "(" fillopt ")" ]
 ///              [ "HAVING" expr ] [ "ORDER" "BY" "time" [ "ASC" | "DESC" ] ]
@@ -38,15 +39,15 @@ struct Parser {
     /// How deeply subqueries may nest: each level plans and runs a whole SELECT.
     static let maxSubqueryNesting = 16
 
-    init(_ query: String) throws {
-        lexer = Lexer(query)
+    init(_ query: String, parameters: [String: QueryParameter] = [:]) throws {
+        lexer = Lexer(query, parameters: parameters)
         token = Token(kind: .end, offset: 0)
         token = try lexer.next()
     }
 
     /// Parses every statement of `query`.
-    static func parse(_ query: String) throws -> [Statement] {
-        var p = try Parser(query)
+    static func parse(_ query: String, parameters: [String: QueryParameter] = [:]) throws -> [Statement] {
+        var p = try Parser(query, parameters: parameters)
         var out: [Statement] = []
         while true {
             while p.isSymbol(";") { try p.advance() }
@@ -158,11 +159,23 @@ struct Parser {
     mutating func statement() throws -> Statement {
         if isKeyword("SELECT") { return .select(try select()) }
         if try accept("SHOW") { return try show() }
-        if try accept("CREATE") {
-            try expect("DATABASE", "after CREATE")
-            return .createDatabase(try identifier("a database name after CREATE DATABASE"))
+        if try accept("EXPLAIN") {
+            let analyze = try accept("ANALYZE")
+            guard isKeyword("SELECT") else { throw unexpected("SELECT after EXPLAIN\(analyze ? " ANALYZE" : "")") }
+            return .explain(try select(), analyze: analyze)
         }
-        throw unexpected("SELECT, SHOW or CREATE DATABASE")
+        if try accept("KILL") {
+            try expect("QUERY", "after KILL")
+            let at = token.offset
+            guard case .integer(let id) = token.kind, id > 0 else { throw unexpected("a query id (the qid column of SHOW QUERIES) after KILL QUERY") }
+            try advance()
+            if try accept("ON") { _ = try identifier("a host after ON") }  // one node: any host is this one
+            return .killQuery(UInt64(id), offset: at)
+        }
+        if try accept("CREATE") { return try create() }
+        if try accept("ALTER") { return try alter() }
+        if try accept("DROP") { return try drop() }
+        throw unexpected("SELECT, SHOW, CREATE, ALTER or DROP")
     }
 
     mutating func select() throws -> SelectStatement {
@@ -212,7 +225,7 @@ struct Parser {
         repeat {
             let at = token.offset
             if isSymbol("/") {
-                out.append(.regex(try regex("a measurement regex"), retentionPolicy: nil, offset: at))
+                out.append(.regex(try regex("a measurement regex"), retentionPolicy: nil, offset: at, database: nil))
             } else if isSymbol("(") {
                 guard subqueries < Parser.maxSubqueryNesting else {
                     throw QueryError(.syntax, "subqueries nest more than \(Parser.maxSubqueryNesting) levels deep; write the query with fewer levels", offset: token.offset)
@@ -236,10 +249,11 @@ struct Parser {
                 // The qualifiers before the measurement: [rp] or [db, rp].
                 let qualifiers = regexName == nil ? Array(parts.dropLast()) : parts
                 let rp = qualifiers.count >= 1 ? qualifiers[qualifiers.count - 1] : nil
+                let db = qualifiers.count >= 2 && !qualifiers[qualifiers.count - 2].isEmpty ? qualifiers[qualifiers.count - 2] : nil
                 if let regexName {
-                    out.append(.regex(regexName, retentionPolicy: rp?.isEmpty == false ? rp : nil, offset: at))
+                    out.append(.regex(regexName, retentionPolicy: rp?.isEmpty == false ? rp : nil, offset: at, database: db))
                 } else {
-                    out.append(.measurement(parts.last!, retentionPolicy: rp?.isEmpty == false ? rp : nil, offset: at))
+                    out.append(.measurement(parts.last!, retentionPolicy: rp?.isEmpty == false ? rp : nil, offset: at, database: db))
                 }
             }
         } while try acceptSymbol(",")

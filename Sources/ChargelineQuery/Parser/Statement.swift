@@ -2,7 +2,14 @@
 enum Statement: Sendable {
     case select(SelectStatement)
     case showDatabases
-    case createDatabase(String)
+    /// `CREATE DATABASE db [WITH ...]`.
+    case createDatabase(String, policy: RetentionPolicySpec?)
+    /// `CREATE RETENTION POLICY rp ON db ...` (`offset`: of `rp`).
+    case createRetentionPolicy(name: String, database: String, RetentionPolicySpec, offset: Int)
+    /// `ALTER RETENTION POLICY rp ON db ...`.
+    case alterRetentionPolicy(name: String, database: String, RetentionPolicySpec, offset: Int)
+    /// `DROP RETENTION POLICY rp ON db`.
+    case dropRetentionPolicy(name: String, database: String, offset: Int)
     case showRetentionPolicies(database: String?)
     case showMeasurements(ShowFilter)
     case showTagKeys(ShowFilter)
@@ -12,6 +19,19 @@ enum Statement: Sendable {
     case showSeries(ShowFilter)
     /// `SHOW SILENT SERIES [FROM ...] [WHERE tags] FOR <d> [GROUP BY tags]` (Chargeline).
     case showSilent(ShowFilter, threshold: Int64, groupBy: [String])
+    /// `SHOW SERIES|MEASUREMENT|TAG KEY|TAG VALUES|FIELD KEY [EXACT] CARDINALITY ...`: the
+    /// number of what the SHOW statement inside lists (counted exactly either way).
+    indirect case showCardinality(Statement, exact: Bool)
+    /// `EXPLAIN [ANALYZE] SELECT ...`.
+    case explain(SelectStatement, analyze: Bool)
+    /// `SHOW QUERIES`.
+    case showQueries
+    /// `SHOW DIAGNOSTICS`.
+    case showDiagnostics
+    /// `SHOW STATS [FOR 'module']`.
+    case showStats(module: String?)
+    /// `KILL QUERY qid` (`offset`: of qid).
+    case killQuery(UInt64, offset: Int)
 }
 
 /// The common tail of SHOW statements.
@@ -27,10 +47,11 @@ struct ShowFilter: Sendable {
 }
 
 /// A FROM source. `retentionPolicy` is the `rp` of `"rp"."m"` / `"db"."rp"."m"` (nil when not
-/// written): `autogen` is the raw data, the rollup's name (`"1h"`) its rollup rows.
+/// written): `autogen` is the raw data, the rollup's name (`"1h"`) its rollup rows. `database`
+/// is the `db` of `"db"."rp"."m"` or `"db".."m"` (nil: the request's database).
 enum Source: Sendable {
-    case measurement(String, retentionPolicy: String?, offset: Int)
-    case regex(String, retentionPolicy: String?, offset: Int)
+    case measurement(String, retentionPolicy: String?, offset: Int, database: String?)
+    case regex(String, retentionPolicy: String?, offset: Int, database: String?)
     indirect case subquery(SelectStatement)
 }
 
@@ -77,4 +98,16 @@ struct SelectStatement: Sendable {
     var timezone: String?
     /// Where SELECT begins (for messages about the whole statement).
     var startOffset = 0
+}
+
+/// The settings of a retention policy statement; nil where not written.
+struct RetentionPolicySpec: Sendable, Equatable {
+    /// `NAME rp` of CREATE DATABASE ... WITH.
+    var name: String?
+    /// ns; 0 for INF (forever).
+    var duration: Int64?
+    var replication: Int?
+    var shardDuration: Int64?
+    /// `DEFAULT`.
+    var makeDefault = false
 }

@@ -101,11 +101,22 @@ extension Planner {
     /// One SELECT item: an optional transform around a value expression.
     private mutating func compileItem(_ e: Expr) throws -> (RExpr, SelectPlan.Transform?) {
         guard case .call(let name, let args) = e.kind, let fn = TransformFunction(rawValue: name) else {
-            return (try compileValue(e), nil)
+            let transforms = e.calls.filter { TransformFunction(rawValue: $0.name) != nil }
+            guard let inner = transforms.first else { return (try compileValue(e), nil) }
+            // Math around a transform (`non_negative_derivative(mean(energy), 1s) * 3600`):
+            // applied to each of its output values, as InfluxDB 1.x does.
+            guard transforms.count == 1 else {
+                throw QueryError(.semantic, "one SELECT item can hold one transform (\(transforms.map { $0.name + "()" }.joined(separator: ", "))); give each its own item", offset: transforms[1].offset)
+            }
+            let call = Expr(.call(inner.name, inner.args), at: inner.offset)
+            var (value, transform) = try compileItem(call)
+            transform!.post = try compilePost(e, transformAt: inner.offset)
+            return (value, transform)
         }
         let arity: ClosedRange<Int> = switch fn {
         case .derivative, .non_negative_derivative, .elapsed: 1...2
         case .moving_average: 2...2
+        case .holt_winters, .holt_winters_with_fit: 3...3
         default: 1...1
         }
         guard arity.contains(args.count) else {
@@ -122,6 +133,18 @@ extension Planner {
         var unit: Int64 = fn == .elapsed ? 1 : (statement.interval ?? 1_000_000_000)
         if fn == .derivative || fn == .non_negative_derivative, usesAggregate == false { unit = 1_000_000_000 }
         var n = 0
+        if fn == .holt_winters || fn == .holt_winters_with_fit {
+            guard usesAggregate, let interval = statement.interval else {
+                throw QueryError(.semantic, "\(name)() forecasts GROUP BY time() buckets: use \(name)(mean(field), N, S) with GROUP BY time()", offset: e.offset)
+            }
+            guard case .integer(let h) = args[1].kind, h >= 1, h <= Int64(maxBuckets) else {
+                throw QueryError(.semantic, "\(name)() second argument, the number of buckets to forecast, must be an integer from 1 to \(maxBuckets)", offset: args[1].offset)
+            }
+            guard case .integer(let m) = args[2].kind, m >= 0, m <= Int64(maxBuckets) else {
+                throw QueryError(.semantic, "\(name)() third argument, the season in buckets (0 for none), must be an integer from 0 to \(maxBuckets)", offset: args[2].offset)
+            }
+            return (inner, SelectPlan.Transform(fn: fn, unit: interval, n: Int(h), season: Int(m)))
+        }
         if args.count == 2 {
             if fn == .moving_average {
                 guard case .integer(let v) = args[1].kind, v >= 1 else {
@@ -138,11 +161,40 @@ extension Planner {
         return (inner, SelectPlan.Transform(fn: fn, unit: unit, n: n))
     }
 
+    /// The math around a transform call (at `offset`) in a SELECT item: the call becomes
+    /// `.slot(0)`; around it only constants and math functions.
+    private func compilePost(_ e: Expr, transformAt offset: Int) throws -> RExpr {
+        switch e.kind {
+        case .call(let name, let args):
+            if e.offset == offset, TransformFunction(rawValue: name) != nil { return .slot(0) }
+            guard let arity = RExpr.mathFunctions[name] else {
+                throw QueryError(.semantic, "only constants and math functions can be combined with the result of a transform; \(name)() cannot", offset: e.offset)
+            }
+            guard args.count == arity else {
+                throw QueryError(.semantic, "\(name)() takes \(arity) argument\(arity == 1 ? "" : "s"), got \(args.count)", offset: e.offset)
+            }
+            return .math(name, try args.map { try compilePost($0, transformAt: offset) })
+        case .binary(let op, let l, let r): return .binary(op, try compilePost(l, transformAt: offset), try compilePost(r, transformAt: offset))
+        case .negate(let x): return .negate(try compilePost(x, transformAt: offset))
+        case .integer(let v): return .literal(.integer(v))
+        case .number(let v): return .literal(.float(v))
+        case .duration(let d): return .literal(.integer(d))
+        default:
+            throw QueryError(.semantic, "only constants and math functions can be combined with the result of a transform, e.g. non_negative_derivative(mean(energy), 1s) * 3600", offset: e.offset)
+        }
+    }
+
     /// A value expression: fields/tags (raw), aggregate calls (aggregate), math, literals.
     private mutating func compileValue(_ e: Expr) throws -> RExpr {
         switch e.kind {
-        case .reference(let name, _):
+        case .reference(let name, let cast):
             if name.lowercased() == "time" { return .time }
+            if cast != "tag", catalog.fields[name] == nil, catalog.postings[name] == nil {
+                // InfluxDB 1.x answers an unknown selected name with nulls (no rows when
+                // nothing else is selected).
+                warnUnknown(name, offset: e.offset, answer: "its column is null")
+                return .literal(.null)
+            }
             let r = try compileRow(e)
             if aggregateMode {
                 throw QueryError(.semantic, "\(name) must be inside an aggregate function: mixing aggregate and non-aggregate values is not supported", offset: e.offset)
@@ -186,7 +238,10 @@ extension Planner {
             if catalog.postings[field] != nil {
                 throw QueryError(.semantic, "\(field) is a tag; \(fn.rawValue)() needs a field", offset: first.offset)
             }
-            throw unknownFieldError(field, offset: first.offset)
+            // As InfluxDB 1.x: an aggregate of an unknown field is null (no rows when nothing
+            // else is selected).
+            warnUnknown(field, offset: first.offset, answer: "\(fn.rawValue)() of it is null")
+            return .literal(.null)
         }
         if !fn.acceptsNonNumeric && !isNumeric(type) {
             throw QueryError(.semantic, "\(fn.rawValue)() needs a numeric field; \(field) is \(type)", offset: first.offset)

@@ -21,6 +21,9 @@ struct Planner {
     /// The query being planned, when there is one: series selection (tag regexes run there)
     /// checks it, paced by a `WorkMeter`, and row regexes watch it (`Pattern.matches`).
     var context: QueryContext?
+    /// Unknown names answered as InfluxDB 1.x does (a WHERE name as an absent tag, a selected
+    /// field as null), for the statement's `messages`.
+    var warnings: [(name: String, text: String)] = []
 
     init(statement: SelectStatement, catalog: SeriesCatalog, now: Int64, maxBuckets: Int,
          wildcardUnion: (fields: Set<String>, tags: Set<String>)? = nil) throws {
@@ -143,7 +146,7 @@ struct Planner {
             guard let t = c.transform else { continue }
             switch t.fn {
             case .derivative, .non_negative_derivative, .difference, .non_negative_difference, .elapsed, .moving_average: extra = 1
-            case .cumulative_sum: break
+            case .cumulative_sum, .holt_winters, .holt_winters_with_fit: break
             }
         }
         guard extra > 0 else { return }
@@ -161,10 +164,18 @@ struct Planner {
         e.walk { x in if case .reference(let n, let c) = x.kind, n == name { cast = c } }
         if cast == "tag" { return true }
         if cast != nil { return false }
-        return catalog.fields[name] == nil && catalog.postings[name] != nil
+        // A name that is neither a field nor a tag here is an absent tag (the empty string),
+        // as in InfluxDB 1.x: `nosuch = 'x'` selects no series, `nosuch != 'x'` all of them.
+        return catalog.fields[name] == nil
     }
 
-    private func unknownField(_ name: String, offset: Int) -> QueryError {
+    /// Records that `name` is unknown here and is answered as InfluxDB 1.x does.
+    mutating func warnUnknown(_ name: String, offset: Int, answer: String) {
+        let text = unknownField(name, offset: offset).message + "; " + answer
+        if !warnings.contains(where: { $0.text == text }) { warnings.append((name, text)) }
+    }
+
+    func unknownField(_ name: String, offset: Int) -> QueryError {
         let known = catalog.fields.keys.sorted().joined(separator: ", ")
         let tags = catalog.tagKeys.joined(separator: ", ")
         return QueryError(.semantic, "unknown field or tag \"\(name)\" in measurement \"\(catalog.measurement)\" (fields: \(known); tags: \(tags))", offset: offset)
@@ -275,6 +286,9 @@ struct Planner {
         for c in conjuncts {
             if case .binary(let op, let l, let r) = c.kind, case .reference(let tag, _) = l.kind {
                 if op == "=", case .string(let v) = r.kind, v != "" {
+                    if catalog.postings[tag] == nil, catalog.fields[tag] == nil {
+                        warnUnknown(tag, offset: l.offset, answer: "it compares as an absent tag (empty string)")
+                    }
                     let list = catalog.postings[tag]?[v] ?? []
                     candidates = intersect(candidates, list)
                     continue
@@ -363,7 +377,12 @@ struct Planner {
             if cast != "tag", catalog.fields[name] != nil { return .field(slot(name)) }
             if cast != "field", catalog.postings[name] != nil { return .tag(name) }
             if cast == "tag" { return .tag(name) }
-            throw unknownField(name, offset: e.offset)
+            if cast == "field" {
+                warnUnknown(name, offset: e.offset, answer: "it is null")
+                return .literal(.null)
+            }
+            warnUnknown(name, offset: e.offset, answer: "it compares as an absent tag (empty string)")
+            return .tag(name)
         case .integer(let v): return .literal(.integer(v))
         case .number(let v): return .literal(.float(v))
         case .string(let s): return .literal(.string(s))

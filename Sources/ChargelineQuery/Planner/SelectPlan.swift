@@ -43,9 +43,15 @@ struct SelectPlan: Sendable {
 
     struct Transform: Sendable {
         var fn: TransformFunction
-        /// derivative/elapsed unit (ns), moving_average N.
+        /// derivative/elapsed unit (ns); the GROUP BY time() interval for holt_winters.
         var unit: Int64
+        /// moving_average's window; holt_winters' forecast length.
         var n: Int
+        /// holt_winters' season length (buckets).
+        var season = 0
+        /// Math applied to each output value (`derivative(...) * 3600`): `.slot(0)` is the
+        /// transform's value; nil for none.
+        var post: RExpr? = nil
     }
 
     struct Group: Sendable {
@@ -95,6 +101,29 @@ struct SelectPlan: Sendable {
     var rollupBucket: Int64?
     /// Read rollup rows for the buckets they answer exactly (set by `RollupReadRule`).
     var readsRollups = false
+
+    /// Whether no output column reads a field of the measurement (every selected field is
+    /// unknown here): the measurement then adds no series, as in InfluxDB 1.x.
+    var readsNoField: Bool {
+        switch kind {
+        case .raw: !columns.contains { $0.expr.readsField }
+        case .aggregate, .window: calls.isEmpty
+        case .latest: false
+        }
+    }
+}
+
+extension RExpr {
+    /// Whether the expression reads a field slot or an aggregate slot.
+    var readsField: Bool {
+        switch self {
+        case .field, .slot: true
+        case .tag, .time, .literal, .pattern: false
+        case .binary(_, let l, let r): l.readsField || r.readsField
+        case .negate(let x): x.readsField
+        case .math(_, let args): args.contains { $0.readsField }
+        }
+    }
 }
 
 /// A resolved state() or episode() window.

@@ -3,7 +3,7 @@ public import Foundation
 
 /// Renders results in InfluxDB 1.x's `/query` JSON: `{"results":[{"statement_id":0,"series":[
 /// {"name":..,"tags":{..},"columns":[..],"values":[[..]]}]}]}`, errors as
-/// `{"statement_id":0,"error":".."}`. Numbers are written as Go's encoding/json writes them, so
+/// `{"statement_id":0,"error":".."}`, warnings as `"messages":[{"level":"warning","text":".."}]`. Numbers are written as Go's encoding/json writes them, so
 /// byte-for-byte comparisons with InfluxDB hold.
 public struct InfluxJSON: Sendable {
     /// `epoch=` unit: h, m, s, ms, u (or µ), ns; nil for RFC 3339 strings.
@@ -46,6 +46,15 @@ public struct InfluxJSON: Sendable {
             for (i, s) in r.series.enumerated() {
                 if i > 0 { out.byte(UInt8(ascii: ",")) }
                 write(s, into: &out)
+            }
+            out.byte(UInt8(ascii: "]"))
+        }
+        if r.error == nil, !r.messages.isEmpty {
+            out.raw(",\"messages\":[")
+            for (i, m) in r.messages.enumerated() {
+                out.raw(i > 0 ? ",{\"level\":\"warning\",\"text\":" : "{\"level\":\"warning\",\"text\":")
+                out.quoted(m)
+                out.byte(UInt8(ascii: "}"))
             }
             out.byte(UInt8(ascii: "]"))
         }

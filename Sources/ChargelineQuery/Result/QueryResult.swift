@@ -29,6 +29,10 @@ public struct StatementResult: Sendable, Equatable {
     public var series: [ResultSeries]
     /// Set when the statement failed; `series` is then empty.
     public var error: String?
+    /// Warnings about an answer given anyway, such as an unknown measurement or field that
+    /// InfluxDB 1.x answers with an empty result: the `/query` JSON's
+    /// `"messages":[{"level":"warning","text":...}]`.
+    public var messages: [String] = []
     /// How the statement was answered (not part of the `/query` JSON).
     public var statistics = QueryStatistics()
 
