@@ -135,7 +135,7 @@ public struct HTMLReportWriter {
         thead th{background:#eee;position:sticky;top:0}
         th[scope=row],.detail td:first-child{text-align:left}
         tfoot th,tfoot td{font-weight:bold;background:#f6f6f6}
-        .faults td{text-align:left}
+        .faults td,.faults th{text-align:left}
         .unknown{color:#888}
         svg{display:block;margin:0 0 1em;max-width:100%;height:auto}
         svg text{font-size:11px;fill:#333}
