@@ -13,7 +13,7 @@ extension HTMLReportWriter {
     func hourlyChart(_ f: DayFigures, until: Int64?, into out: inout TextBuffer) {
         let hours = f.day.hourCount
         let top = max(f.hourlyEnergyKWh.max() ?? 0, 1e-9)
-        let left = 64.0, right = 44.0, barW = 28.0, plotH = 160.0, topPad = 12.0
+        let left = 64.0, right = 44.0, barW = 28.0, plotH = 160.0, topPad = 24.0
         let width = left + barW * Double(hours) + right, height = topPad + plotH + 40
         let base = topPad + plotH
         out.append("<h3>Fleet energy and utilisation per hour</h3>\n")
@@ -37,7 +37,7 @@ extension HTMLReportWriter {
             out.append("<text x=\"\(Int(left - 4))\" y=\"\(y + 4)\" text-anchor=\"end\">\(label)</text>")
             out.append("<text x=\"\(Int(width - right + 4))\" y=\"\(y + 4)\" fill=\"\(Self.lineColour)\">\(Int(frac * 100))%</text>\n")
         }
-        out.append("<text x=\"2\" y=\"\(Int(topPad + plotH / 2))\">kWh</text>\n")
+        out.append("<text x=\"\(Int(left - 4))\" y=\"\(Int(topPad - 10))\" text-anchor=\"end\">kWh</text>\n")
         var points = ""
         for h in 0..<hours {
             let x = left + barW * Double(h)
@@ -77,15 +77,17 @@ extension HTMLReportWriter {
             let name = rest.count == 1 ? "1 other station" : "\(rest.count) other stations"
             bars.append((name, rest.reduce(0) { $0 + $1.usage.energyKWh }))
         }
-        let top = max(bars.map(\.1).max() ?? 0, 1e-9)
+        // Scaled to the largest named station: the "other stations" bar, often far larger, is
+        // cut at the right edge (its value written beside it) rather than flattening the rest.
+        let top = max(bars.prefix(Self.barStations).map(\.1).max() ?? 0, 1e-9)
         let left = 150.0, plotW = 480.0, rowH = 18.0, topPad = 4.0
-        let width = left + plotW + 90, height = topPad + rowH * Double(bars.count) + 6
+        let width = left + plotW * 1.05 + 150, height = topPad + rowH * Double(bars.count) + 6
         out.append("<h3>Energy by station")
         out.append(rest.isEmpty ? "</h3>\n" : ": top \(Self.barStations) and the other \(rest.count) together</h3>\n")
         out.append("<svg class=\"station-bars\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"Energy by station\">\n")
         for (i, (name, e)) in bars.enumerated() {
             let y = topPad + rowH * Double(i)
-            let w = max(e / top * plotW, e > 0 ? 1 : 0)
+            let w = max(min(e / top, 1.05) * plotW, e > 0 ? 1 : 0)
             let other = !rest.isEmpty && i == bars.count - 1
             out.append("<text class=\"station\" x=\"\(Int(left - 6))\" y=\"\(Int(y + rowH - 5))\" text-anchor=\"end\">\(name)</text>")
             out.append("<rect class=\"bar\" x=\"\(Int(left))\" y=\"\(Int(y + 2))\" width=\"")
@@ -93,7 +95,7 @@ extension HTMLReportWriter {
             out.append("\" height=\"\(Int(rowH - 4))\" fill=\"\(other ? "#9aa9b8" : Self.barColour)\"/>")
             out.append("<text x=\"")
             out.append(left + w + 4, decimals: 1)
-            out.append("\" y=\"\(Int(y + rowH - 5))\">\(Self.grouped(e, 1))</text>\n")
+            out.append("\" y=\"\(Int(y + rowH - 5))\">\(Self.grouped(e, 1))\(e > top * 1.05 ? " (off scale)" : "")</text>\n")
         }
         out.append("</svg>\n")
     }
