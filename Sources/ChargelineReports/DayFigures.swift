@@ -87,6 +87,13 @@ struct DayFigures {
         return chargingHours * 3600 / (Double(guns) * coveredSeconds)
     }
 
+    /// An online ratio of the whole day (`DailyUsage.onlineRatio`) as a share of the covered
+    /// part, so a day in progress is not shown as mostly offline.
+    func online(_ ratio: Double) -> Double {
+        guard coveredSeconds > 0 else { return 0 }
+        return min(1, ratio * (Double(day.end - day.start) / 1e9) / coveredSeconds)
+    }
+
     /// The fleet's utilisation over the covered part of the day.
     var fleetUtilisation: Double { utilisation(chargingHours: fleet.chargingHours, guns: guns) }
 

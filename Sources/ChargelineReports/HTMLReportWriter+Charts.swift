@@ -55,7 +55,10 @@ extension HTMLReportWriter {
             // Utilisation of the hour: charging seconds over the guns' seconds in it.
             let hourSeconds = Double(min(f.day.end, f.day.start + Int64(h + 1) * 3_600_000_000_000) - (f.day.start + Int64(h) * 3_600_000_000_000)) / 1e9
             let u = f.guns > 0 ? min(1, f.hourlyChargingSeconds[h] / (Double(f.guns) * hourSeconds)) : 0
-            points += "\(Int(x + barW / 2)),\(Int(base - u * plotH)) "
+            // The line stops at a day in progress's last hour: later hours have no figures yet.
+            if until.map({ f.day.start + Int64(h) * 3_600_000_000_000 < $0 }) ?? true {
+                points += "\(Int(x + barW / 2)),\(Int(base - u * plotH)) "
+            }
             if h % 3 == 0 {
                 out.append("<text x=\"\(Int(x + barW / 2))\" y=\"\(Int(base + 14))\" text-anchor=\"middle\">\(h):00</text>\n")
             }

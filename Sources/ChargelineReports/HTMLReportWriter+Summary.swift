@@ -21,7 +21,7 @@ extension HTMLReportWriter {
             Self.grouped(u.chargingHours, 1) + " h charging")
         kpi("faults", "Faults", Self.grouped(u.faultMinutes, 0) + " min",
             "\(Self.grouped(Double(f.gunsWithFaults), 0)) of \(Self.grouped(Double(f.guns), 0)) guns")
-        kpi("online", "Online", Self.grouped(u.onlineRatio * 100, 1) + "%")
+        kpi("online", "Online", Self.grouped(f.online(u.onlineRatio) * 100, 1) + "%")
         kpi("fleet", "Fleet", Self.grouped(Double(f.stations.count), 0) + " <small>stations</small>",
             "\(Self.grouped(Double(f.piles), 0)) piles · \(Self.grouped(Double(f.guns), 0)) guns")
         out.append("</dl>\n")
@@ -114,22 +114,23 @@ extension HTMLReportWriter {
         for s in f.stations {
             out.append("<tr data-station=\"\(Self.escape(s.usage.station))\">")
             stationName(s, into: &out)
-            stationCells(s.piles, s.guns, s.usage, utilisation: f.utilisation(s), into: &out)
+            stationCells(s.piles, s.guns, s.usage, utilisation: f.utilisation(s), online: f.online(s.usage.onlineRatio), into: &out)
             out.append("<td>")
             sparkline(s.hourlyEnergyKWh, into: &out)
             out.append("</td></tr>\n")
         }
         out.append("</tbody>\n<tfoot>\n<tr><th scope=\"row\">Fleet</th>")
-        stationCells(f.piles, f.guns, f.fleet, utilisation: f.fleetUtilisation, into: &out)
+        stationCells(f.piles, f.guns, f.fleet, utilisation: f.fleetUtilisation, online: f.online(f.fleet.onlineRatio), into: &out)
         out.append("<td></td></tr>\n</tfoot>\n</table>\n")
     }
 
-    private func stationCells(_ piles: Int, _ guns: Int, _ u: DailyUsage, utilisation: Double, into out: inout TextBuffer) {
+    private func stationCells(_ piles: Int, _ guns: Int, _ u: DailyUsage, utilisation: Double, online: Double,
+                              into out: inout TextBuffer) {
         out.append("<td>\(piles)</td><td>\(guns)</td><td>\(Self.grouped(u.energyKWh, 1))</td><td>\(revenue(u.revenueYuan))</td>")
         out.append("<td>\(u.sessions)</td><td>\(Self.grouped(utilisation * 100, 1))%</td><td>")
         out.append(u.faultMinutes, decimals: 0)
         out.append("</td><td>")
-        out.append(u.onlineRatio * 100, decimals: 1)
+        out.append(online * 100, decimals: 1)
         out.append("%</td><td>")
         if let p = u.peakPowerKW { out.append(p, decimals: 1) } else { out.append("-") }
         out.append("</td>")

@@ -75,7 +75,7 @@ public struct HTMLReportWriter {
     /// The notice on a day that has not ended: its figures stop at `until` and will change.
     private func banner(_ until: Int64, into out: inout TextBuffer) {
         out.append("<p class=\"banner in-progress\" role=\"status\"><strong>Day in progress — figures until \(clock(until))</strong> ")
-        out.append("(\(Self.escape(timeZone.identifier))). They will change as data arrives; utilisation is over the hours so far.</p>\n")
+        out.append("(\(Self.escape(timeZone.identifier))). They will change as data arrives; utilisation and online are over the hours so far.</p>\n")
     }
 
     func local(_ ns: Int64) -> String {

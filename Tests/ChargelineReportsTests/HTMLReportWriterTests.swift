@@ -115,6 +115,9 @@ import Testing
         // Utilisation over the 14 h 5 min so far: 10 h of each gun's = 71.0%.
         #expect(try doc.nodes(forXPath: "//*[@id='kpi-utilisation']/dd").first?.stringValue?.hasPrefix("71.0%") == true)
         #expect(try doc.nodes(forXPath: "//*[local-name()='svg'][@class='hourly-chart']/*[local-name()='text'][.='not yet']").count == 1)
+        // The utilisation line stops at the hour in progress (hours 0-14).
+        let line = try doc.nodes(forXPath: "//*[local-name()='polyline'][@class='utilisation']/@points").first?.stringValue ?? ""
+        #expect(line.split(separator: " ").count == 15)
         // No transactions: revenue unknown, stations ranked by energy.
         #expect(try doc.nodes(forXPath: "//*[@id='kpi-revenue']/dd").first?.stringValue?.hasPrefix("unknown") == true)
         #expect(try doc.nodes(forXPath: "//table[@id='top-stations']/caption").first?.stringValue == "Top 5 stations by energy")
