@@ -49,7 +49,7 @@ def main():
     os.chdir(ROOT)
     readme = open("README.md", encoding="utf-8").read()
     found = blocks(readme)
-    tracked = ["chargeline-data", "import-data", "today.html", "today.csv",
+    tracked = ["chargeline-data", "import-data", "today.html", "today-piles.html", "today.csv",
                "/tmp/telemetry.lp", "/tmp/day.lp.gz", "/tmp/day-s.lp"]
     existed = {p for p in tracked if os.path.exists(p)}
     if {"chargeline-data", "import-data"} & existed and "--force" not in sys.argv:

@@ -10,6 +10,8 @@
 #   ONLY=rollups ...                             # skip the raw runs
 #   HISTORY_DAYS=7 ...                           # plus 7 days before the day at one sample an
 #                                                # hour (what a report's lookback reads)
+#   FORMAT=html LEVEL=station ...                # time the HTML page (any format and level;
+#                                                # default csv at gun level)
 #
 # Steps: chargeline-datagen --guns $GUNS for 2026-11-20 (UTC) plus the hour before, import,
 # compact, `chargeline rollup` (as of a day later, so every hour is materialised), compact, then
@@ -22,6 +24,8 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 GUNS="${GUNS:-20000}"
 INTERVAL="${INTERVAL:-60s}"
 RUNS="${RUNS:-5}"
+FORMAT="${FORMAT:-csv}"
+LEVEL="${LEVEL:-gun}"
 if [[ -n "${REUSE:-}" ]]; then TMP="$REUSE"; KEEP=1; else TMP="$(mktemp -d /tmp/chargeline-report-bench.XXXXXX)"; fi
 log() { printf '[report-bench] %s\n' "$*" >&2; }
 cleanup() { if [[ "${KEEP:-0}" == 1 ]]; then log "kept $TMP"; else rm -rf "$TMP"; fi; }
@@ -55,7 +59,7 @@ run() {  # $1 = label, rest = extra flags
     local label="$1"; shift
     for i in $(seq "$RUNS"); do
         python3 - "$label" "$BIN/chargeline" report daily --data "$TMP/data" --db bench --date 2026-11-20 --tz UTC \
-            --format csv --out "$TMP/$label.csv" "$@" <<'PY'
+            --format "$FORMAT" --level "$LEVEL" --out "$TMP/$label.$FORMAT" "$@" <<'PY'
 import subprocess, sys, time
 t = time.time()
 subprocess.run(sys.argv[2:], check=True)
@@ -65,8 +69,9 @@ PY
 }
 { run rollups; if [[ "${ONLY:-}" != rollups ]]; then run raw --no-rollups; fi; } | tee "$TMP/times.txt" >&2
 if [[ "${ONLY:-}" == rollups ]]; then same="not compared (ONLY=rollups)"
-elif cmp -s "$TMP/rollups.csv" "$TMP/raw.csv"; then same=identical; else same=DIFFERENT; fi
-rows=$(($(wc -l <"$TMP/rollups.csv") - 1))
+elif cmp -s "$TMP/rollups.$FORMAT" "$TMP/raw.$FORMAT"; then same=identical; else same=DIFFERENT; fi
+rows=$(($(wc -l <"$TMP/rollups.$FORMAT") - 1))
+if [[ "$FORMAT" != csv ]]; then rows="$(stat -c %s "$TMP/rollups.$FORMAT") bytes of $FORMAT, not"; fi
 python3 - "$TMP/times.txt" "$rows" "$same" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
 import statistics, sys
 times = {}
@@ -75,5 +80,5 @@ for line in open(sys.argv[1]):
     times.setdefault(label, []).append(float(t))
 for label, ts in times.items():
     print(f"{label}: median {statistics.median(ts):.3f} s over {len(ts)} runs (min {min(ts):.3f}, max {max(ts):.3f}), {sys.argv[2]} gun rows")
-print(f"CSV from rollups and from raw: {sys.argv[3]}; load average {sys.argv[4]}")
+print(f"output from rollups and from raw: {sys.argv[3]}; load average {sys.argv[4]}")
 PY

@@ -21,7 +21,9 @@ struct DailyReportCommand: ParsableCommand {
             Opens the data directory read-only, so it runs beside a server on the same directory; \
             with --server it asks a running server instead (same figures). Reads the hourly \
             rollups where they cover the days and raw data elsewhere (docs/reports.md).
-            --date and --to also take today and yesterday (in --tz). Without --out the report goes to stdout.
+            --date and --to also take today and yesterday (in --tz). Without --out the report goes to stdout. \
+            HTML is a one-page summary for finance (fleet totals, revenue from transaction records, top and \
+            bottom stations, hourly charts), marked "day in progress" until the day ends.
             Example: chargeline report daily --data ./data --date 2026-11-20 --tz Asia/Shanghai --level pile --format html --out day.html
             """)
 
@@ -44,7 +46,7 @@ struct DailyReportCommand: ParsableCommand {
     @Option(help: "Only this station.")
     var station: String?
 
-    @Option(help: ArgumentHelp("Row granularity: gun, pile or station.", valueName: "level"))
+    @Option(help: ArgumentHelp("Row granularity: gun, pile or station. HTML: station is the summary page alone; pile or gun adds each station's piles or guns.", valueName: "level"))
     var level: String = "gun"
 
     @Option(help: "Output format: csv, json or html.")

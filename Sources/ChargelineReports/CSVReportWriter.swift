@@ -1,9 +1,10 @@
 /// Writes report rows as CSV (RFC 4180): a header, then one row per `DailyUsage`, columns in
-/// a fixed order that scripts may rely on. Missing peaks and temperatures are empty cells.
+/// a fixed order that scripts may rely on (new columns are only ever appended). Missing peaks,
+/// temperatures and unknown revenue are empty cells.
 public enum CSVReportWriter {
     /// The header, in column order.
     public static let columns = ["date", "station", "pile", "gun", "energy_kwh", "charging_hours", "sessions",
-                                 "peak_power_kw", "max_temperature", "fault_minutes", "online_ratio"]
+                                 "peak_power_kw", "max_temperature", "fault_minutes", "online_ratio", "revenue_yuan"]
 
     /// The CSV text of `rows`, as UTF-8 bytes.
     public static func write(_ rows: [DailyUsage]) -> [UInt8] {
@@ -29,7 +30,8 @@ public enum CSVReportWriter {
         if let t = r.maxTemperature { out.append(t, decimals: 2) }
         out.append(byte: comma)
         out.append(r.faultMinutes, decimals: 2); out.append(byte: comma)
-        out.append(r.onlineRatio, decimals: 4)
+        out.append(r.onlineRatio, decimals: 4); out.append(byte: comma)
+        if let y = r.revenueYuan { out.append(y, decimals: 2) }
         out.append(byte: 10)
     }
 

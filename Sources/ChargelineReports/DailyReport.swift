@@ -22,6 +22,10 @@ public struct DailyReportOptions: Sendable {
     /// Whether fault spans (the HTML's fault list) are needed: rollups hold fault minutes but
     /// not spans, so guns with faults are then read from raw data.
     public var faultSpans = true
+    /// Read revenue from the `transaction` measurement (default); false leaves it unknown.
+    public var revenue = true
+    /// The present (ns since the epoch) for telling a day still in progress; nil is the clock.
+    public var now: Int64?
 
     public init() {}
 
@@ -51,9 +55,15 @@ public struct DailyReportOptions: Sendable {
 public struct DailyReport: Sendable {
     public let days: [ReportDay]
     /// Per day (same order as `days`), every gun sorted by station, pile, gun.
-    public let guns: [[GunDay]]
+    public internal(set) var guns: [[GunDay]]
     /// How many guns were computed from raw data (the rest from rollups).
     public internal(set) var gunsFromRaw = 0
+    /// Whether the guns' `revenueYuan` is known: the store holds `transaction` records (then a
+    /// gun without a session ending in the day took 0); false leaves every revenue `nil`.
+    public var revenueKnown = false
+    /// When the last day has not ended yet: the time (ns) its figures run until (the moment
+    /// the report was computed). Nil for days that are over.
+    public var inProgressUntil: Int64?
 
     public init(days: [ReportDay], guns: [[GunDay]]) {
         self.days = days
@@ -73,12 +83,18 @@ public struct DailyReport: Sendable {
     /// `usage_*` aggregates) for every gun whose hours they cover, from raw telemetry for the
     /// rest (see `RollupDailyReader`); both give the same figures.
     public static func compute(store: Store, days: [ReportDay], options: DailyReportOptions) throws -> DailyReport {
-        guard !days.isEmpty else { return DailyReport(days: [], guns: []) }
+        guard let last = days.last else { return DailyReport(days: [], guns: []) }
+        var report: DailyReport
         if options.useRollups, let reader = RollupDailyReader(store: store, days: days, options: options) {
-            return try reader.compute()
+            report = try reader.compute()
+        } else {
+            report = compute(samples: Array(try rawSamples(store: store, days: days, options: options, keys: nil).values),
+                             days: days, maxGap: options.maxGap)
         }
-        return compute(samples: Array(try rawSamples(store: store, days: days, options: options, keys: nil).values),
-                       days: days, maxGap: options.maxGap)
+        if options.revenue { try report.addRevenue(store: store, options: options) }
+        let now = options.now ?? Int64(Date().timeIntervalSince1970 * 1e9)
+        if now < last.end { report.inProgressUntil = max(now, last.start) }
+        return report
     }
 
     /// Reads the raw telemetry the days need, per series key (all series, or only `keys`).

@@ -11,7 +11,7 @@ public enum ReportFormat: String, Sendable, CaseIterable, Codable {
         switch self {
         case .csv: CSVReportWriter.write(report.rows(level: level))
         case .json: JSONReportWriter.write(report.rows(level: level), level: level, timeZone: timeZone.identifier)
-        case .html: HTMLReportWriter(report: report, timeZone: timeZone).write()
+        case .html: HTMLReportWriter(report: report, timeZone: timeZone, level: level).write()
         }
     }
 }
@@ -156,7 +156,7 @@ public final class DailyReportExporter: @unchecked Sendable {
     /// Computes `day` and writes each format, replacing a file only when its bytes changed.
     private func export(_ day: ReportDay, reissue: Bool) throws -> [ReportExportAction] {
         var o = options.report
-        o.faultSpans = options.formats.contains(.html)
+        o.faultSpans = options.formats.contains(.html) && options.level != .station
         let report = try DailyReport.compute(store: store, days: [day], options: o)
         var out: [ReportExportAction] = []
         for format in options.formats {

@@ -67,7 +67,7 @@ public struct DailyReportQuery: Sendable, Equatable {
         o.database = database
         o.station = station
         o.useRollups = useRollups
-        o.faultSpans = format == .html
+        o.faultSpans = format == .html && level != .station  // the spans are listed in the pile and gun details only
         if let timeZone {
             guard let zone = TimeZone(identifier: timeZone) else {
                 throw ReportError("unknown time zone \(timeZone); use an IANA name such as Asia/Shanghai or UTC")

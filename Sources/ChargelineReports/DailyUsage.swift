@@ -23,6 +23,9 @@ public struct DailyUsage: Sendable, Equatable {
     public var faultMinutes: Double = 0
     /// Share of the day covered by sample gaps no longer than the maximum gap, 0...1.
     public var onlineRatio: Double = 0
+    /// Money taken (yuan): the `amount` of the `transaction` points (sessions) that ended in the
+    /// day; `nil` when the store holds no transaction records at all (revenue unknown, not 0).
+    public var revenueYuan: Double?
 
     public init(date: String, station: String, pile: String, gun: String) {
         self.date = date
@@ -40,6 +43,14 @@ public struct FaultSpan: Sendable, Equatable {
     /// Start and end, ns since the Unix epoch.
     public var start: Int64
     public var end: Int64
+
+    public init(station: String, pile: String, gun: String, start: Int64, end: Int64) {
+        self.station = station
+        self.pile = pile
+        self.gun = gun
+        self.start = start
+        self.end = end
+    }
 }
 
 /// Everything computed for one gun and one day: the usage row plus the hourly figures the
@@ -51,4 +62,12 @@ public struct GunDay: Sendable {
     /// Charging seconds within each local hour of the day.
     public var hourlyChargingSeconds: [Double]
     public var faults: [FaultSpan]
+
+    /// `hourlyEnergyKWh` and `hourlyChargingSeconds` hold one entry per hour of the day.
+    public init(usage: DailyUsage, hourlyEnergyKWh: [Double], hourlyChargingSeconds: [Double], faults: [FaultSpan]) {
+        self.usage = usage
+        self.hourlyEnergyKWh = hourlyEnergyKWh
+        self.hourlyChargingSeconds = hourlyChargingSeconds
+        self.faults = faults
+    }
 }

@@ -2,7 +2,7 @@ import ChargelineCore
 
 /// Writes report rows as one JSON object: `{"level": ..., "time_zone": ..., "rows": [...]}`,
 /// each row an object with the CSV column names as keys (`null` for a missing peak or
-/// temperature).
+/// temperature, or unknown revenue).
 public enum JSONReportWriter {
     /// The JSON text of `rows`, as UTF-8 bytes.
     public static func write(_ rows: [DailyUsage], level: ReportLevel, timeZone: String) -> [UInt8] {
@@ -25,6 +25,8 @@ public enum JSONReportWriter {
             out.append(r.faultMinutes, decimals: 2)
             out.append(",\"online_ratio\":")
             out.append(r.onlineRatio, decimals: 4)
+            out.append(",\"revenue_yuan\":")
+            if let y = r.revenueYuan { out.append(y, decimals: 2) } else { out.append("null") }
             out.append("}")
         }
         out.append("\n]}\n")

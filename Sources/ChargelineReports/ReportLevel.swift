@@ -5,7 +5,7 @@ public enum ReportLevel: String, Sendable, CaseIterable {
 
 extension DailyUsage {
     /// Rolls gun rows (sorted by date, station, pile, gun) up to `level`: energy, hours,
-    /// sessions and fault minutes sum; peak power and temperature take the maximum; the
+    /// sessions, fault minutes and revenue sum; peak power and temperature take the maximum; the
     /// online ratio is the mean over the guns. Output keeps the input order.
     public static func rollUp(_ guns: [DailyUsage], to level: ReportLevel) -> [DailyUsage] {
         if level == .gun { return guns }
@@ -22,6 +22,7 @@ extension DailyUsage {
                 r.peakPowerKW = maxOptional(r.peakPowerKW, g.peakPowerKW)
                 r.maxTemperature = maxOptional(r.maxTemperature, g.maxTemperature)
                 r.onlineRatio += g.onlineRatio
+                r.revenueYuan = sumOptional(r.revenueYuan, g.revenueYuan)
                 out[out.count - 1] = r
                 count += 1
             } else {
@@ -41,6 +42,14 @@ extension DailyUsage {
 func maxOptional(_ a: Double?, _ b: Double?) -> Double? {
     switch (a, b) {
     case let (x?, y?): max(x, y)
+    case let (x?, nil): x
+    case let (nil, y): y
+    }
+}
+
+func sumOptional(_ a: Double?, _ b: Double?) -> Double? {
+    switch (a, b) {
+    case let (x?, y?): x + y
     case let (x?, nil): x
     case let (nil, y): y
     }

@@ -26,15 +26,17 @@ import Testing
                                               "--format", "csv", "--out", "-"])
         #expect(rs == 0, "\(csv)")
         #expect(csv.split(separator: "\n").map(String.init) == [
-            "date,station,pile,gun,energy_kwh,charging_hours,sessions,peak_power_kw,max_temperature,fault_minutes,online_ratio",
-            "2026-11-20,S1,P1,1,3.000,0.0333,1,7.500,31.00,0.00,0.0021",
+            "date,station,pile,gun,energy_kwh,charging_hours,sessions,peak_power_kw,max_temperature,fault_minutes,online_ratio,revenue_yuan",
+            "2026-11-20,S1,P1,1,3.000,0.0333,1,7.500,31.00,0.00,0.0021,",
         ])
 
         let html = dir + "/r.html"
         let (hs, ho) = try ChildProcess.run(["report", "daily", "--data", data, "--date", "2026-11-20", "--tz", "Asia/Shanghai",
                                              "--level", "station", "--format", "html", "--out", html])
         #expect(hs == 0, "\(ho)")
-        #expect(try String(contentsOfFile: html, encoding: .utf8).contains("<caption>Station S1</caption>"))
+        let page = try String(contentsOfFile: html, encoding: .utf8)
+        #expect(page.contains("<tr data-station=\"S1\">") && page.contains("id=\"fleet-totals\""))
+        #expect(!page.contains("<details"))  // --level station: the summary page alone
 
         let (bs, bo) = try ChildProcess.run(["report", "daily", "--data", data, "--date", "2026-11-20", "--level", "bay",
                                              "--format", "csv", "--out", "-"])
