@@ -23,20 +23,32 @@ public final class QueryEngine: Sendable {
     ///
     /// The whole query (all its statements) stops at the configured timeout, or soon after
     /// `cancellation` is set: the statement running then and every later one answer a
-    /// `.limit` error ("query timed out ...", "query cancelled: <reason>").
-    /// - Throws: `QueryError` when the text does not parse (no statement runs then, as in
-    ///   InfluxDB). Failures of single statements are reported in their `StatementResult`.
+    /// `.limit` error ("query timed out ...", "query cancelled: <reason>"). All statements
+    /// share one row budget (`QueryLimits.maxRows`).
+    /// - Throws: `QueryError` when the text does not parse or has more than
+    ///   `QueryLimits.maxStatements` statements (no statement runs then, as in InfluxDB).
+    ///   Failures of single statements are reported in their `StatementResult`.
     public func execute(_ query: String, database: String?, now: Int64? = nil,
                         cancellation: QueryCancellation? = nil) throws -> [StatementResult] {
+        var out: [StatementResult] = []
+        try execute(query, database: database, now: now, cancellation: cancellation) { out.append($0) }
+        return out
+    }
+
+    /// Runs `query` as `execute(_:database:now:cancellation:)` does, handing each statement's
+    /// result to `each` as soon as it is complete (on the caller's thread, in order), so a
+    /// caller that streams the answer holds one statement's result at a time.
+    public func execute(_ query: String, database: String?, now: Int64? = nil, cancellation: QueryCancellation? = nil,
+                        each: (StatementResult) throws -> Void) throws {
         let statements: [Statement]
         do {
             statements = try Parser.parse(query)
         } catch let e as QueryError {
             throw QueryError(e.kind, e.describe(in: query), offset: nil)
         }
+        try checkStatementCount(statements.count)
         let clock = now ?? Int64(Date().timeIntervalSince1970 * 1e9)
         let context = QueryContext(now: clock, limits: limits, cancellation: cancellation)
-        var out: [StatementResult] = []
         for (id, statement) in statements.enumerated() {
             let before = (context.pointsScanned, context.rollupRows)
             var result: StatementResult
@@ -48,9 +60,27 @@ public final class QueryEngine: Sendable {
                 result = StatementResult(statementID: id, error: "\(error)")
             }
             result.statistics = QueryStatistics(pointsDecoded: context.pointsScanned - before.0, rollupRows: context.rollupRows - before.1)
-            out.append(result)
+            try each(result)
         }
-        return out
+    }
+
+    /// Throws what `execute` would throw before running anything: a parse error, or more
+    /// than `QueryLimits.maxStatements` statements. For callers that must choose the answer's
+    /// status before streaming it.
+    public func validate(_ query: String) throws {
+        let statements: [Statement]
+        do {
+            statements = try Parser.parse(query)
+        } catch let e as QueryError {
+            throw QueryError(e.kind, e.describe(in: query), offset: nil)
+        }
+        try checkStatementCount(statements.count)
+    }
+
+    private func checkStatementCount(_ n: Int) throws {
+        if limits.maxStatements > 0 && n > limits.maxStatements {
+            throw QueryError(.limit, "max-statements exceeded: (\(n)/\(limits.maxStatements)): one request may hold at most \(limits.maxStatements) statements; send them in several requests, or raise the limit (max_statements)")
+        }
     }
 
     /// The zone of the first statement's tz(), for rendering times.
