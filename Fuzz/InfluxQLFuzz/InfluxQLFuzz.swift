@@ -34,7 +34,7 @@ private let engine: QueryEngine = {
         Array(text.utf8).withUnsafeBytes { parser.parse($0, into: &builder, pointLines: &lines, errors: &errors) }
         if let failure = store.writeAndWait(database: "fleet", batch: builder.finish()).failure { throw failure }
         return QueryEngine(store: store, limits: QueryLimits(timeoutSeconds: 2, maxPointsScanned: 1_000_000,
-                                                             maxBuckets: 100_000, maxRows: 200_000, maxStatements: 20))
+                                                             maxBuckets: 100_000, maxValues: 200_000, maxStatements: 20))
     } catch {
         fatalError("fuzz setup: cannot make the store in \(path): \(error)")
     }

@@ -44,7 +44,7 @@ import TOMLKit
 /// idle_timeout = "2m"         # a keep-alive connection without a request this long is closed
 ///
 /// [query]                     # per-request query budget (flags override; 0: no limit)
-/// max_row_limit = 5000000     # rows all statements of a request may produce (GROUP BY time(): buckets counted first)
+/// max_values = 10000000    # values (rows x columns) all statements of a request may produce
 /// max_select_buckets = 1000000 # GROUP BY time() buckets per series
 /// max_select_series = 0       # series one SELECT may read
 /// max_statements = 100        # statements per request
@@ -60,7 +60,7 @@ struct Configuration {
     /// The `[query]` section: key -> value (`queryKeys`).
     var query: [String: Int] = [:]
     /// The keys of `[query]`, each a whole number, 0 for no limit.
-    static let queryKeys = ["max_row_limit", "max_select_buckets", "max_select_series", "max_statements", "max_response_bytes"]
+    static let queryKeys = ["max_values", "max_select_buckets", "max_select_series", "max_statements", "max_response_bytes"]
     /// `[line_protocol] max_connection_limit`.
     var lineProtocolMaxConnections: Int?
 

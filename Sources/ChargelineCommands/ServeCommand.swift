@@ -38,8 +38,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-points"), help: "Most values one query may decode (0: no limit).")
     var maxPoints: Int = 500_000_000
 
-    @Option(name: .customLong("max-row-limit"), help: "Rows all statements of one request may produce; a GROUP BY time() is charged its buckets before it runs (0: no limit; default 5,000,000 or [query] max_row_limit).")
-    var maxRowLimit: Int?
+    @Option(name: .customLong("max-values"), help: "Values (rows x columns) all statements of one request may produce; a GROUP BY time() is charged buckets x series x calls before it runs (0: no limit; default 10,000,000 or [query] max_values).")
+    var maxValuesFlag: Int?
 
     @Option(name: .customLong("max-select-buckets"), help: "GROUP BY time() buckets per series (default 1,000,000 or [query] max_select_buckets).")
     var maxSelectBuckets: Int?
@@ -57,7 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
     func queryLimits() throws -> QueryLimits {
         let file = try dataOptions.config.map { try Configuration.load($0).query } ?? [:]
         var l = QueryLimits(timeoutSeconds: queryTimeout, maxPointsScanned: maxPoints)
-        l.maxRows = maxRowLimit ?? file["max_row_limit"] ?? l.maxRows
+        l.maxValues = maxValuesFlag ?? file["max_values"] ?? l.maxValues
         l.maxBuckets = maxSelectBuckets ?? file["max_select_buckets"] ?? l.maxBuckets
         if l.maxBuckets == 0 { l.maxBuckets = Int.max / 2 }
         l.maxSelectSeries = maxSelectSeries ?? file["max_select_series"] ?? l.maxSelectSeries
@@ -181,7 +181,7 @@ struct ServeCommand: AsyncParsableCommand {
         _ = try Self.endpoint(http, "--http")
         _ = try Self.endpoint(lpTCP, "--lp-tcp")
         try Store.validate(databaseName: lpDatabase)
-        for (flag, value) in [("--max-row-limit", maxRowLimit), ("--max-select-buckets", maxSelectBuckets),
+        for (flag, value) in [("--max-values", maxValuesFlag), ("--max-select-buckets", maxSelectBuckets),
                               ("--max-select-series", maxSelectSeries), ("--max-statements", maxStatements),
                               ("--max-response-bytes", maxResponseBytes)] {
             if let value, value < 0 { throw ValidationError("\(flag) takes 0 (no limit) or a positive number (got \(value))") }

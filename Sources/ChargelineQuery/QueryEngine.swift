@@ -24,7 +24,7 @@ public final class QueryEngine: Sendable {
     /// The whole query (all its statements) stops at the configured timeout, or soon after
     /// `cancellation` is set: the statement running then and every later one answer a
     /// `.limit` error ("query timed out ...", "query cancelled: <reason>"). All statements
-    /// share one row budget (`QueryLimits.maxRows`).
+    /// share one budget of values produced (`QueryLimits.maxValues`).
     /// - Throws: `QueryError` when the text does not parse or has more than
     ///   `QueryLimits.maxStatements` statements (no statement runs then, as in InfluxDB).
     ///   Failures of single statements are reported in their `StatementResult`.

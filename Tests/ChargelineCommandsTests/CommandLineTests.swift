@@ -130,7 +130,7 @@ import Testing
             ("[retention]\nraw = 5\n", "c.toml:2: retention.raw: expected a duration"),
             ("[http]\nmax_connections = 10\n", "c.toml:2: http.max_connections: unknown key (known: max_connection_limit, header_timeout"),
             ("[http]\nheader_timeout = 10\n", "c.toml:2: http.header_timeout: expected a duration"),
-            ("[query]\nmax_row_limit = -1\n", "c.toml:2: query.max_row_limit: a whole number, 0 for no limit"),
+            ("[query]\nmax_values = -1\n", "c.toml:2: query.max_values: a whole number, 0 for no limit"),
             ("[line_protocol]\nmax_connection_limit = 0\n", "c.toml:2: line_protocol.max_connection_limit: a positive whole number"),
         ]
         for (text, message) in cases {

@@ -1,7 +1,7 @@
 import ChargelineQuery
 import Testing
 
-/// The per-request query budget: rows (GROUP BY time() buckets counted before they exist),
+/// The per-request query budget: values (GROUP BY time() buckets counted before they exist),
 /// buckets and series per SELECT, statements per request.
 @Suite("Query budget")
 struct QueryBudgetTests {
@@ -26,7 +26,7 @@ struct QueryBudgetTests {
             "SELECT mean(*) FROM telemetry WHERE \(Self.day) GROUP BY time(100ms), * fill(0)", database: "fleet", now: Self.now)
         let error = try #require(results[0].error)
         // 864,000 buckets x 40 groups x 2 calls.
-        #expect(error.contains("max-row-limit exceeded: (69120000/5000000): GROUP BY time(100ms) makes 864000 buckets x 40 groups x 2 calls"), "\(error)")
+        #expect(error.contains("max-values exceeded: (69120000/10000000): GROUP BY time(100ms) makes 864000 buckets x 40 groups x 2 calls"), "\(error)")
         #expect(results[0].statistics.pointsDecoded == 0)
         let after = try f.engine.execute("SELECT count(kw) FROM telemetry WHERE \(Self.day)", database: "fleet", now: Self.now)
         #expect(after[0].error == nil)
@@ -53,26 +53,26 @@ struct QueryBudgetTests {
         #expect(results[1].series.first?.values.count == 500)
     }
 
-    @Test("SELECT * over everything stops at the row budget")
+    @Test("SELECT * over everything stops at the value budget")
     func selectStarStops() throws {
         var limits = QueryLimits()
-        limits.maxRows = 10_000
+        limits.maxValues = 10_000
         let f = try Self.fixture(limits)
         let results = try f.engine.execute("SELECT * FROM telemetry", database: "fleet", now: Self.now)
-        #expect(results[0].error?.contains("max-row-limit exceeded: (") == true, "\(results[0])")
+        #expect(results[0].error?.contains("max-values exceeded: (") == true, "\(results[0])")
         #expect(results[0].series.isEmpty)
     }
 
-    @Test("the row budget covers all statements of a request")
+    @Test("the value budget covers all statements of a request")
     func budgetSpansStatements() throws {
         var limits = QueryLimits()
-        limits.maxRows = 15_000
+        limits.maxValues = 15_000
         let f = try Self.fixture(limits)
         let q = "SELECT kw FROM telemetry WHERE gun =~ /g[0-1]?[0-9]$/; SELECT kw FROM telemetry WHERE gun =~ /g[2-3][0-9]$/"
         let results = try f.engine.execute(q, database: "fleet", now: Self.now)
         #expect(results[0].error == nil)
         #expect(results[0].series.first?.values.count == 10_000)
-        #expect(results[1].error?.contains("max-row-limit exceeded") == true, "\(results[1])")
+        #expect(results[1].error?.contains("max-values exceeded") == true, "\(results[1])")
         // Alone, the second statement fits.
         let alone = try f.engine.execute("SELECT kw FROM telemetry WHERE gun =~ /g[2-3][0-9]$/", database: "fleet", now: Self.now)
         #expect(alone[0].error == nil)

@@ -16,11 +16,13 @@ public struct QueryLimits: Sendable {
     public var maxBuckets: Int = 1_000_000
     /// Series one SELECT may read (InfluxDB's `max-select-series`); 0 disables.
     public var maxSelectSeries: Int = 0
-    /// Rows all statements of a request may produce (`max-row-limit`); 0 disables. A GROUP BY
-    /// time() is charged before anything is allocated: buckets x series x selected calls, the
-    /// rows (and reducer slots) it would make with fill. Five million rows of a few columns
-    /// are some hundreds of megabytes in memory and as JSON.
-    public var maxRows: Int = 5_000_000
+    /// Values (rows x columns) all statements of a request may produce (`max-values`); 0
+    /// disables. Counted in values, not rows, because a row's memory grows with its columns
+    /// (about 70 bytes a value while a result is made, shaped and rendered): ten million
+    /// values stay under a gigabyte whatever the row width. A GROUP BY time() is charged
+    /// before anything is allocated: buckets x series x selected calls, the values (and
+    /// reducer slots) it would make with fill.
+    public var maxValues: Int = 10_000_000
     /// Statements in one request (`max-statements`); 0 disables.
     public var maxStatements: Int = 100
     /// Bytes of one response body (`max-response-bytes`), checked as each statement's JSON is
@@ -28,13 +30,13 @@ public struct QueryLimits: Sendable {
     public var maxResponseBytes: Int = 256 << 20
 
     public init(timeoutSeconds: Double = 30, maxPointsScanned: Int = 500_000_000, maxBuckets: Int = 1_000_000,
-                maxSelectSeries: Int = 0, maxRows: Int = 5_000_000, maxStatements: Int = 100,
+                maxSelectSeries: Int = 0, maxValues: Int = 10_000_000, maxStatements: Int = 100,
                 maxResponseBytes: Int = 256 << 20) {
         self.timeoutSeconds = timeoutSeconds
         self.maxPointsScanned = maxPointsScanned
         self.maxBuckets = maxBuckets
         self.maxSelectSeries = maxSelectSeries
-        self.maxRows = maxRows
+        self.maxValues = maxValues
         self.maxStatements = maxStatements
         self.maxResponseBytes = maxResponseBytes
     }
@@ -108,22 +110,22 @@ final class QueryContext: @unchecked Sendable {
         try checkCancelled()
     }
 
-    /// Rows charged to the request so far (`maxRows`).
-    var rowsProduced: Int { lock.lock(); defer { lock.unlock() }; return rows }
+    /// Values charged to the request so far (`maxValues`).
+    var valuesProduced: Int { lock.lock(); defer { lock.unlock() }; return rows }
 
-    /// Charges `n` rows to the request; throws when that passes `maxRows`. `what` describes
-    /// where the rows come from, for the error.
-    func chargeRows(_ n: Int, what: @autoclosure () -> String = "") throws {
+    /// Charges `n` values to the request; throws when that passes `maxValues`. `what`
+    /// describes where they come from, for the error.
+    func chargeValues(_ n: Int, what: @autoclosure () -> String = "") throws {
         lock.lock()
         let (sum, overflow) = rows.addingReportingOverflow(n)
         rows = overflow ? Int.max : sum
         let total = rows
         lock.unlock()
-        guard limits.maxRows > 0, total > limits.maxRows else { return }
+        guard limits.maxValues > 0, total > limits.maxValues else { return }
         let detail = what()
-        throw QueryError(.limit, "max-row-limit exceeded: (\(total)/\(limits.maxRows))\(detail.isEmpty ? "" : ": " + detail); "
-            + "the request's statements together may produce at most \(limits.maxRows) rows: narrow the time range or the "
-            + "series, use a longer GROUP BY time() interval or fill(none), or raise the limit (--max-row-limit)")
+        throw QueryError(.limit, "max-values exceeded: (\(total)/\(limits.maxValues))\(detail.isEmpty ? "" : ": " + detail); "
+            + "the request's statements together may produce at most \(limits.maxValues) values (rows x columns): narrow the time range or the "
+            + "series, use a longer GROUP BY time() interval or fill(none), or raise the limit (--max-values)")
     }
 
     /// Runs `body(i)` for i in 0..<count on all cores; rethrows the first error.

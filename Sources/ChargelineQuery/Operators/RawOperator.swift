@@ -9,7 +9,7 @@ struct RawOperator {
 
     func rows(_ g: SelectPlan.Group, scans: [SeriesScan]) throws -> [(time: Int64, values: [Value])] {
         var out: [(time: Int64, values: [Value])] = []
-        // Rows made and not yet charged to the request's row budget: charged in steps, so the
+        // Values made and not yet charged to the request's budget: charged in steps, so the
         // budget stops a huge answer while it is being made.
         var uncharged = 0
         for (k, scan) in scans.enumerated() {
@@ -31,15 +31,15 @@ struct RawOperator {
                 }
                 if any {
                     out.append((frame.times[i], values))
-                    uncharged += 1
-                    if uncharged == QueryContext.rowsPerCheck {
+                    uncharged += values.count
+                    if uncharged >= QueryContext.rowsPerCheck {
+                        try context.chargeValues(uncharged)
                         uncharged = 0
-                        try context.chargeRows(QueryContext.rowsPerCheck)
                     }
                 }
             }
         }
-        try context.chargeRows(uncharged)
+        try context.chargeValues(uncharged)
         if scans.count > 1 {
             out = out.enumerated().sorted { a, b in a.element.time != b.element.time ? a.element.time < b.element.time : a.offset < b.offset }.map(\.element)
         }

@@ -55,9 +55,9 @@ struct SelectExecutor {
         return out.get().compactMap { $0 }
     }
 
-    /// A GROUP BY time(): checks the buckets per series and charges the request's row budget
+    /// A GROUP BY time(): checks the buckets per series and charges the request's value budget
     /// with every reducer slot it is about to allocate (buckets x calls, for each group, or for
-    /// each parallel partial of a single group), before any is allocated. Rows the buckets
+    /// each parallel partial of a single group), before any is allocated. Values the buckets
     /// then produce are not charged again.
     private func chargeBuckets(scans: [SeriesScan]) throws {
         guard case .aggregate = plan.kind, let w = plan.windowing else { return }
@@ -73,7 +73,7 @@ struct SelectExecutor {
         let calls = max(plan.calls.count, 1)
         let (a, o1) = perSeries.multipliedReportingOverflow(by: copies)
         let (slots, o2) = a.multipliedReportingOverflow(by: calls)
-        try context.chargeRows(o1 || o2 ? Int.max : slots, what: """
+        try context.chargeValues(o1 || o2 ? Int.max : slots, what: """
             GROUP BY time(\(Windowing.format(w.interval))) makes \(perSeries) buckets x \(copies) \(groups == 1 ? "series" : "groups") x \(calls) \(calls == 1 ? "call" : "calls")
             """)
     }
@@ -137,7 +137,7 @@ struct SelectExecutor {
         switch plan.kind {
         case .raw: break  // charged while the rows were made
         case .aggregate where plan.windowing != nil: break  // charged before the buckets were made
-        default: try context.chargeRows(shaped?.values.count ?? 0)
+        default: try context.chargeValues((shaped?.values.count ?? 0) * max(1, columns.count))
         }
         return shaped
     }
