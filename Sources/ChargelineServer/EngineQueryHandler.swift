@@ -34,8 +34,12 @@ public struct EngineQueryHandler: QueryHandler {
                 completion(Self.streamed(request, engine: engine))
                 Self.returnMemory()
             } else {
+                let started = DispatchTime.now().uptimeNanoseconds
                 let response = Self.answer(request, engine: engine)
+                // A long query may have held much memory even when its answer is small (an
+                // error at a limit): trim after it too.
                 let large = response.json.utf8.count > Self.largeAnswerBytes
+                    || DispatchTime.now().uptimeNanoseconds - started > Self.longQueryNanoseconds
                 completion(response)
                 if large { Self.returnMemory() }
             }
@@ -129,9 +133,12 @@ public struct EngineQueryHandler: QueryHandler {
         }
     }
 
-    /// Answers past this size hand memory back afterwards (`returnMemory`); smaller ones do
-    /// not pay for the trim (it walks the heap).
+    /// Answers past this size hand memory back afterwards (`returnMemory`); small, quick ones
+    /// do not pay for the trim (it walks the heap).
     static let largeAnswerBytes = 4 << 20
+    /// Queries that ran longer than this (half a second) hand memory back afterwards too: the
+    /// trim costs little beside them.
+    static let longQueryNanoseconds: UInt64 = 500_000_000
 
     /// Hands freed heap pages back to the system: a large answer leaves hundreds of megabytes
     /// free in malloc's arenas, which an idle server would otherwise keep.
