@@ -254,6 +254,31 @@ if ProcessInfo.processInfo.environment["CHARGELINE_BENCHMARKS"] != nil {
     ]
 }
 
+// MARK: - Fuzz targets (only when CHARGELINE_FUZZ is set; built by Fuzz/run.sh)
+
+// libFuzzer harnesses: each defines `LLVMFuzzerTestOneInput` and no `main` (libFuzzer brings
+// it). Fuzz/run.sh builds them in .build-fuzz with `-sanitize=fuzzer,address` for every module,
+// so the code under test is instrumented, not only the harness.
+if ProcessInfo.processInfo.environment["CHARGELINE_FUZZ"] != nil {
+    let fuzzSettings = swiftSettings + [.unsafeFlags(["-parse-as-library"])]
+    let fuzzLinker: [LinkerSetting] = [.unsafeFlags(["-sanitize=fuzzer,address"])]
+    targets += [
+        .executableTarget(
+            name: "LineProtocolFuzz",
+            dependencies: ["ChargelineCore", "ChargelineIngest"],
+            path: "Fuzz/LineProtocolFuzz",
+            swiftSettings: fuzzSettings, linkerSettings: fuzzLinker),
+        .executableTarget(
+            name: "InfluxQLFuzz",
+            dependencies: [
+                "ChargelineCore", "ChargelineIngest", "ChargelineStorage", "ChargelineQuery",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Fuzz/InfluxQLFuzz",
+            swiftSettings: fuzzSettings, linkerSettings: fuzzLinker),
+    ]
+}
+
 let package = Package(
     name: "Chargeline",
     platforms: [.macOS(.v14)],

@@ -42,6 +42,22 @@ import TOMLKit
 /// region = "us-east-1"                 # AWS_REGION
 /// access_key_id = "..."                # AWS_ACCESS_KEY_ID
 /// secret_access_key = "..."            # AWS_SECRET_ACCESS_KEY
+///
+/// [http]                      # serve's HTTP API (flags override)
+/// max_connection_limit = 7500 # default: from the open-file limit, half kept for storage
+/// header_timeout = "10s"      # a request head must be complete this long after its first byte
+/// body_timeout = "30s"        # a body pausing this long closes the connection
+/// idle_timeout = "2m"         # a keep-alive connection without a request this long is closed
+///
+/// [query]                     # per-request query budget (flags override; 0: no limit)
+/// max_values = 10000000    # values (rows x columns) all statements of a request may produce
+/// max_select_buckets = 1000000 # GROUP BY time() buckets per series
+/// max_select_series = 0       # series one SELECT may read
+/// max_statements = 100        # statements per request
+/// max_response_bytes = 268435456 # bytes of one /query answer
+///
+/// [line_protocol]             # serve's line-protocol TCP listener
+/// max_connection_limit = 2500 # default: from the open-file limit
 /// ```
 struct Configuration {
     var options = StorageOptions()
@@ -49,6 +65,21 @@ struct Configuration {
     /// The `[backup]` section as the environment variables it stands in for
     /// (`AWS_ENDPOINT_URL`, ...): used where the environment has no value.
     var backup: [String: String] = [:]
+    var http = HTTPSection()
+    /// The `[query]` section: key -> value (`queryKeys`).
+    var query: [String: Int] = [:]
+    /// The keys of `[query]`, each a whole number, 0 for no limit.
+    static let queryKeys = ["max_values", "max_select_buckets", "max_select_series", "max_statements", "max_response_bytes"]
+    /// `[line_protocol] max_connection_limit`.
+    var lineProtocolMaxConnections: Int?
+
+    /// The `[http]` section (every key optional; durations in nanoseconds).
+    struct HTTPSection {
+        var maxConnections: Int?
+        var headerTimeout: Int64?
+        var bodyTimeout: Int64?
+        var idleTimeout: Int64?
+    }
 
     /// The `[report]` section (every key optional).
     struct ReportSection {
@@ -100,7 +131,7 @@ struct Configuration {
             if s.isEmpty || s == "inf" || s == "forever" { return nil }
             do { return try TimeParser.duration(s) } catch { throw fail(key, "\(error)") }
         }
-        let known = ["storage", "rollup", "retention", "report", "backup"]
+        let known = ["storage", "rollup", "retention", "report", "backup", "http", "line_protocol", "query"]
         for key in t.keys.sorted() where !known.contains(key) { throw fail(key, "unknown section (known: \(known.joined(separator: ", ")))") }
 
         if let b = t["backup"]?.table {
@@ -124,6 +155,31 @@ struct Configuration {
                 guard let mb = c.int, mb >= 0 else { throw fail("storage.index_cache_mb", "a whole number of MiB, e.g. 2048") }
                 options.indexCacheBytes = mb << 20
             }
+        }
+        func positive(_ v: (any TOMLValueConvertible)?, _ key: String) throws -> Int? {
+            guard let v else { return nil }
+            guard let n = v.int, n > 0 else { throw fail(key, "a positive whole number") }
+            return n
+        }
+        if let h = t["http"]?.table {
+            try onlyKnown(h, "http", ["max_connection_limit", "header_timeout", "body_timeout", "idle_timeout"])
+            http.maxConnections = try positive(h["max_connection_limit"], "http.max_connection_limit")
+            // "0s" turns a timeout off.
+            http.headerTimeout = try duration(h["header_timeout"], "http.header_timeout")
+            http.bodyTimeout = try duration(h["body_timeout"], "http.body_timeout")
+            http.idleTimeout = try duration(h["idle_timeout"], "http.idle_timeout")
+        }
+        if let q = t["query"]?.table {
+            try onlyKnown(q, "query", Self.queryKeys)
+            for key in Self.queryKeys {
+                guard let v = q[key] else { continue }
+                guard let n = v.int, n >= 0 else { throw fail("query.\(key)", "a whole number, 0 for no limit") }
+                query[key] = n
+            }
+        }
+        if let l = t["line_protocol"]?.table {
+            try onlyKnown(l, "line_protocol", ["max_connection_limit"])
+            lineProtocolMaxConnections = try positive(l["max_connection_limit"], "line_protocol.max_connection_limit")
         }
         if let r = t["rollup"]?.table {
             try onlyKnown(r, "rollup", ["enabled", "grace", "interval", "counters"])

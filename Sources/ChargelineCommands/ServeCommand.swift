@@ -38,6 +38,68 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-points"), help: "Most values one query may decode (0: no limit).")
     var maxPoints: Int = 500_000_000
 
+    @Option(name: .customLong("max-values"), help: "Values (rows x columns) all statements of one request may produce; a GROUP BY time() is charged buckets x series x calls before it runs (0: no limit; default 10,000,000 or [query] max_values).")
+    var maxValuesFlag: Int?
+
+    @Option(name: .customLong("max-select-buckets"), help: "GROUP BY time() buckets per series (default 1,000,000 or [query] max_select_buckets).")
+    var maxSelectBuckets: Int?
+
+    @Option(name: .customLong("max-select-series"), help: "Series one SELECT may read (0: no limit, the default; or [query] max_select_series).")
+    var maxSelectSeries: Int?
+
+    @Option(name: .customLong("max-statements"), help: "Statements in one /query request (0: no limit; default 100 or [query] max_statements).")
+    var maxStatements: Int?
+
+    @Option(name: .customLong("max-response-bytes"), help: "Bytes of one /query answer (0: no limit; default 268435456 or [query] max_response_bytes).")
+    var maxResponseBytes: Int?
+
+    /// The query limits from the flags over the `[query]` section.
+    func queryLimits() throws -> QueryLimits {
+        let file = try dataOptions.config.map { try Configuration.load($0).query } ?? [:]
+        var l = QueryLimits(timeoutSeconds: queryTimeout, maxPointsScanned: maxPoints)
+        l.maxValues = maxValuesFlag ?? file["max_values"] ?? l.maxValues
+        l.maxBuckets = maxSelectBuckets ?? file["max_select_buckets"] ?? l.maxBuckets
+        if l.maxBuckets == 0 { l.maxBuckets = Int.max / 2 }
+        l.maxSelectSeries = maxSelectSeries ?? file["max_select_series"] ?? l.maxSelectSeries
+        l.maxStatements = maxStatements ?? file["max_statements"] ?? l.maxStatements
+        l.maxResponseBytes = maxResponseBytes ?? file["max_response_bytes"] ?? l.maxResponseBytes
+        return l
+    }
+
+    // MARK: Connections
+
+    @Option(name: .customLong("max-connections"), help: ArgumentHelp("Most HTTP connections at once; more are answered 503 (default: from the open-file limit, half kept for storage; overrides [http] max_connection_limit).", valueName: "n"))
+    var maxConnections: Int?
+
+    @Option(name: .customLong("lp-max-connections"), help: ArgumentHelp("Most line-protocol TCP connections at once; more are closed (default: from the open-file limit; overrides [line_protocol] max_connection_limit).", valueName: "n"))
+    var lpMaxConnections: Int?
+
+    @Option(name: .customLong("http-header-timeout"), help: ArgumentHelp("Seconds a request head may take after its first byte (default 10; 0: none).", valueName: "seconds"))
+    var headerTimeout: Double?
+
+    @Option(name: .customLong("http-body-timeout"), help: ArgumentHelp("Seconds a request body may pause (default 30; 0: none).", valueName: "seconds"))
+    var bodyTimeout: Double?
+
+    @Option(name: .customLong("http-idle-timeout"), help: ArgumentHelp("Seconds a keep-alive connection may wait for its next request (default 120; 0: none).", valueName: "seconds"))
+    var idleTimeout: Double?
+
+    /// The server configuration from the flags over the `[http]` and `[line_protocol]` sections.
+    func serverConfiguration() throws -> ServerConfiguration {
+        let file = try dataOptions.config.map { try Configuration.load($0) } ?? Configuration()
+        var c = ServerConfiguration(
+            http: try Self.endpoint(http, "--http"), lineProtocol: try Self.endpoint(lpTCP, "--lp-tcp"),
+            maxBodySize: maxBodySize, lineProtocolDatabase: lpDatabase)
+        c.maxHTTPConnections = maxConnections ?? file.http.maxConnections
+        c.maxLineProtocolConnections = lpMaxConnections ?? file.lineProtocolMaxConnections
+        func seconds(_ flag: Double?, _ key: Int64?, _ fallback: Double) -> Double {
+            flag ?? key.map { Double($0) / 1e9 } ?? fallback
+        }
+        c.headerTimeoutSeconds = seconds(headerTimeout, file.http.headerTimeout, c.headerTimeoutSeconds)
+        c.bodyTimeoutSeconds = seconds(bodyTimeout, file.http.bodyTimeout, c.bodyTimeoutSeconds)
+        c.idleTimeoutSeconds = seconds(idleTimeout, file.http.idleTimeout, c.idleTimeoutSeconds)
+        return c
+    }
+
     // MARK: Scheduled reports
 
     @Option(name: .customLong("report-dir"), help: ArgumentHelp("Write each local day's report here once the day is closed and rolled up; late data re-issues the day (overrides [report] folder).", valueName: "dir"))
@@ -121,6 +183,18 @@ struct ServeCommand: AsyncParsableCommand {
         _ = try Self.endpoint(http, "--http")
         _ = try Self.endpoint(lpTCP, "--lp-tcp")
         try Store.validate(databaseName: lpDatabase)
+        for (flag, value) in [("--max-values", maxValuesFlag), ("--max-select-buckets", maxSelectBuckets),
+                              ("--max-select-series", maxSelectSeries), ("--max-statements", maxStatements),
+                              ("--max-response-bytes", maxResponseBytes)] {
+            if let value, value < 0 { throw ValidationError("\(flag) takes 0 (no limit) or a positive number (got \(value))") }
+        }
+        for (flag, value) in [("--max-connections", maxConnections), ("--lp-max-connections", lpMaxConnections)] {
+            if let value, value <= 0 { throw ValidationError("\(flag) must be positive (got \(value))") }
+        }
+        for (flag, value) in [("--http-header-timeout", headerTimeout), ("--http-body-timeout", bodyTimeout),
+                              ("--http-idle-timeout", idleTimeout)] {
+            if let value, !(value >= 0 && value.isFinite) { throw ValidationError("\(flag) takes seconds, 0 or more (got \(value))") }
+        }
         if let level = dataOptions.logLevel, Logger.Level(rawValue: level) == nil {
             throw ValidationError("--log-level: unknown level \(level)")
         }
@@ -166,9 +240,7 @@ struct ServeCommand: AsyncParsableCommand {
             if export != nil && !storageOptions.rollup.enabled {
                 throw ValidationError("scheduled reports (--report-dir / [report] folder) follow the rollups: enable them ([rollup] enabled = true)")
             }
-            let config = ServerConfiguration(
-                http: try Self.endpoint(http, "--http"), lineProtocol: try Self.endpoint(lpTCP, "--lp-tcp"),
-                maxBodySize: maxBodySize, lineProtocolDatabase: lpDatabase)
+            let config = try serverConfiguration()
             server = try await ChargelineServer.start(configuration: config, sink: backend, queryHandler: backend,
                                                       reportHandler: backend, snapshotHandler: snapshots,
                                                       metrics: metrics, readiness: backend,
@@ -185,7 +257,7 @@ struct ServeCommand: AsyncParsableCommand {
                 : "off"
             logger.info("opened data directory \(dataOptions.data) in \(Terminal.format(store.openMilliseconds, 1)) ms (fsync \(store.options.fsync), rollups \(rollups))")
             try warnOfRetention(store, logger: logger)
-            let engine = QueryEngine(store: store, limits: QueryLimits(timeoutSeconds: queryTimeout, maxPointsScanned: maxPoints))
+            let engine = QueryEngine(store: store, limits: try queryLimits())
             let quarantined = store.statistics().filter { $0.quarantinedSegments > 0 }.map {
                 "database \($0.name): \($0.quarantinedSegments) damaged segments in quarantine/, their rows are not served (see the log and `chargeline verify`)"
             }

@@ -27,22 +27,37 @@ public final class QueryEngine: Sendable {
     ///
     /// The whole query (all its statements) stops at the configured timeout, or soon after
     /// `cancellation` is set: the statement running then and every later one answer a
-    /// `.limit` error ("query timed out ...", "query cancelled: <reason>").
+    /// `.limit` error ("query timed out ...", "query cancelled: <reason>"). All statements
+    /// share one budget of values produced (`QueryLimits.maxValues`).
     /// `parameters` are the values of `$name` bound parameters (`params=` over HTTP);
     /// `retentionPolicy` is the policy a FROM without one reads (`rp=` over HTTP; nil or
     /// `autogen`: the raw data).
-    /// - Throws: `QueryError` when the text does not parse (no statement runs then, as in
-    ///   InfluxDB). Failures of single statements are reported in their `StatementResult`.
+    /// - Throws: `QueryError` when the text does not parse or has more than
+    ///   `QueryLimits.maxStatements` statements (no statement runs then, as in InfluxDB).
+    ///   Failures of single statements are reported in their `StatementResult`.
     public func execute(_ query: String, database: String?, now: Int64? = nil,
                         cancellation: QueryCancellation? = nil,
                         parameters: [String: QueryParameter] = [:],
                         retentionPolicy: String? = nil) throws -> [StatementResult] {
+        var out: [StatementResult] = []
+        try execute(query, database: database, now: now, cancellation: cancellation, parameters: parameters,
+                    retentionPolicy: retentionPolicy) { out.append($0) }
+        return out
+    }
+
+    /// Runs `query` as `execute(_:database:now:cancellation:parameters:retentionPolicy:)` does,
+    /// handing each statement's result to `each` as soon as it is complete (on the caller's
+    /// thread, in order), so a caller that streams the answer holds one statement's result at a time.
+    public func execute(_ query: String, database: String?, now: Int64? = nil, cancellation: QueryCancellation? = nil,
+                        parameters: [String: QueryParameter] = [:], retentionPolicy: String? = nil,
+                        each: (StatementResult) throws -> Void) throws {
         let statements: [Statement]
         do {
             statements = try Parser.parse(query, parameters: parameters)
         } catch let e as QueryError {
             throw QueryError(e.kind, e.describe(in: query), offset: nil)
         }
+        try checkStatementCount(statements.count)
         let clock = now ?? Int64(Date().timeIntervalSince1970 * 1e9)
         // Every query can be stopped by KILL QUERY, so every query has a flag.
         let flag = cancellation ?? QueryCancellation()
@@ -50,7 +65,6 @@ public final class QueryEngine: Sendable {
         defer { running.finish(qid) }
         let context = QueryContext(now: clock, limits: limits, cancellation: flag)
         context.defaultRetentionPolicy = retentionPolicy?.isEmpty == false ? retentionPolicy : nil
-        var out: [StatementResult] = []
         for (id, statement) in statements.enumerated() {
             let before = (context.pointsScanned, context.rollupRows)
             var result: StatementResult
@@ -64,9 +78,27 @@ public final class QueryEngine: Sendable {
             }
             if result.error != nil { _ = context.takeWarnings() }
             result.statistics = QueryStatistics(pointsDecoded: context.pointsScanned - before.0, rollupRows: context.rollupRows - before.1)
-            out.append(result)
+            try each(result)
         }
-        return out
+    }
+
+    /// Throws what `execute` would throw before running anything: a parse error, or more
+    /// than `QueryLimits.maxStatements` statements. For callers that must choose the answer's
+    /// status before streaming it.
+    public func validate(_ query: String, parameters: [String: QueryParameter] = [:]) throws {
+        let statements: [Statement]
+        do {
+            statements = try Parser.parse(query, parameters: parameters)
+        } catch let e as QueryError {
+            throw QueryError(e.kind, e.describe(in: query), offset: nil)
+        }
+        try checkStatementCount(statements.count)
+    }
+
+    private func checkStatementCount(_ n: Int) throws {
+        if limits.maxStatements > 0 && n > limits.maxStatements {
+            throw QueryError(.limit, "max-statements exceeded: (\(n)/\(limits.maxStatements)): one request may hold at most \(limits.maxStatements) statements; send them in several requests, or raise the limit (max_statements)")
+        }
     }
 
     /// The zone of the first statement's tz(), for rendering times.

@@ -30,6 +30,12 @@ public final class ChargelineServer: Sendable {
     private let logger: Logger
     private let shutDown = Locked(false)
 
+    /// The connection caps in force (configured, or computed from the open-file limit).
+    public var maxHTTPConnections: Int { caps.http }
+    /// See `maxHTTPConnections`.
+    public var maxLineProtocolConnections: Int { caps.lineProtocol }
+    private let caps: ConnectionCaps
+
     /// The counters since start.
     public var stats: ServerStats { recorder.snapshot }
 
@@ -38,7 +44,8 @@ public final class ChargelineServer: Sendable {
 
     private init(configuration: ServerConfiguration, group: MultiThreadedEventLoopGroup, http: (any Channel)?,
                  lineProtocol: (any Channel)?, connections: ConnectionRegistry, recorder: StatsRecorder, logger: Logger,
-                 ykcSessions: YKCSessionDirectory) {
+                 ykcSessions: YKCSessionDirectory, caps: ConnectionCaps) {
+        self.caps = caps
         self.configuration = configuration
         self.ykcSessions = ykcSessions
         self.group = group
@@ -87,12 +94,24 @@ public final class ChargelineServer: Sendable {
             sink: sink, database: configuration.lineProtocolDatabase, batchLines: configuration.lineProtocolBatchLines,
             batchBytes: configuration.lineProtocolBatchBytes, maxLineBytes: configuration.maxBodySize,
             stats: recorder, logger: logger)
+        let caps = ConnectionCaps.resolve(configuration, openFileLimit: OpenFileLimit.current)
+        let httpCap = ConnectionCap(limit: caps.http)
+        let lineProtocolCap = ConnectionCap(limit: caps.lineProtocol)
+        let timeouts = HTTPTimeoutHandler.Timeouts(configuration)
+        metrics?.addCollector { m in
+            m.setGauge("chargeline_http_connections", to: Double(httpCap.count))
+            m.setGauge("chargeline_line_protocol_connections", to: Double(lineProtocolCap.count))
+        }
         var bound: [any Channel] = []
         do {
             var http: (any Channel)? = nil
             if let endpoint = configuration.http {
                 http = try await bind(endpoint, what: "HTTP API", group: group, connections: connections,
-                                      halfClosure: false) { channel in
+                                      halfClosure: false, cap: httpCap, listener: "http",
+                                      refusal: OverCapacityHandler.httpResponse(limit: caps.http),
+                                      recorder: recorder, logger: logger) { channel in
+                    try channel.pipeline.syncOperations.addHandler(
+                        HTTPTimeoutHandler(timeouts: timeouts, stats: recorder, logger: logger))
                     try channel.pipeline.syncOperations.addHandler(ByteCountingHandler(stats: recorder))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(EmptyBodyEncodingHandler())
@@ -105,16 +124,19 @@ public final class ChargelineServer: Sendable {
             var lineProtocol: (any Channel)? = nil
             if let endpoint = configuration.lineProtocol {
                 lineProtocol = try await bind(endpoint, what: "line-protocol TCP", group: group,
-                                              connections: connections, halfClosure: true) { channel in
+                                              connections: connections, halfClosure: true, cap: lineProtocolCap,
+                                              listener: "line_protocol", refusal: nil, recorder: recorder,
+                                              logger: logger) { channel in
                     try channel.pipeline.syncOperations.addHandler(LineProtocolTCPHandler(settings: tcp))
                 }
                 bound.append(lineProtocol!)
             }
             let server = ChargelineServer(configuration: configuration, group: group, http: http,
                                           lineProtocol: lineProtocol, connections: connections, recorder: recorder,
-                                          logger: logger, ykcSessions: api.ykcSessions)
+                                          logger: logger, ykcSessions: api.ykcSessions, caps: caps)
             logger.info("chargeline server listening", metadata: [
                 "http": "\(server.httpAddress ?? "disabled")", "lineProtocol": "\(server.lineProtocolAddress ?? "disabled")",
+                "maxHTTPConnections": "\(caps.http)", "maxLineProtocolConnections": "\(caps.lineProtocol)",
             ])
             return server
         } catch {
@@ -124,9 +146,14 @@ public final class ChargelineServer: Sendable {
         }
     }
 
+    /// Binds one listener. A connection beyond `cap` gets only an `OverCapacityHandler`
+    /// (answering `refusal`, or closed at once when nil) and is counted as refused.
     private static func bind(_ endpoint: ServerConfiguration.Endpoint, what: String,
                              group: MultiThreadedEventLoopGroup, connections: ConnectionRegistry, halfClosure: Bool,
+                             cap: ConnectionCap, listener: String, refusal: [UInt8]?, recorder: StatsRecorder,
+                             logger: Logger,
                              configure: @escaping @Sendable (any Channel) throws -> Void) async throws -> any Channel {
+        let lastWarning = Locked(NIODeadline.distantPast)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             // 256 pending connections: enough for a burst of collectors reconnecting at once.
@@ -136,7 +163,26 @@ public final class ChargelineServer: Sendable {
             .childChannelOption(.allowRemoteHalfClosure, value: halfClosure)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try configure(channel)
+                    if cap.admit(channel) {
+                        try configure(channel)
+                    } else {
+                        recorder.countRefused(listener: listener)
+                        try channel.pipeline.syncOperations.addHandler(OverCapacityHandler(response: refusal))
+                        let now = NIODeadline.now()
+                        // One warning per 10 s at most: a flood must not flood the log too.
+                        let warn = lastWarning.withLock { last -> Bool in
+                            guard now - last > .seconds(10) else { return false }
+                            last = now
+                            return true
+                        }
+                        if warn {
+                            logger.warning("\(what) is at its connection cap: refusing new connections", metadata: [
+                                "limit": "\(cap.limit)", "refusedSoFar": "\(recorder.snapshot.connectionsRefused)",
+                                "fix": .string("raise the cap (--max-connections / --lp-max-connections, [http] / [line_protocol] "
+                                    + "max_connection_limit) and the open-file limit together, or have clients reuse connections"),
+                            ])
+                        }
+                    }
                     connections.add(channel)
                 }
             }
@@ -155,6 +201,13 @@ public final class ChargelineServer: Sendable {
         guard c.lineProtocolBatchLines > 0 else { throw bad("lineProtocolBatchLines must be positive") }
         guard c.lineProtocolBatchBytes > 0 else { throw bad("lineProtocolBatchBytes must be positive") }
         if let threads = c.threads, threads <= 0 { throw bad("threads must be positive, got \(threads)") }
+        for (name, value) in [("maxHTTPConnections", c.maxHTTPConnections), ("maxLineProtocolConnections", c.maxLineProtocolConnections)] {
+            if let value, value <= 0 { throw bad("\(name) must be positive, got \(value)") }
+        }
+        for (name, value) in [("headerTimeoutSeconds", c.headerTimeoutSeconds), ("bodyTimeoutSeconds", c.bodyTimeoutSeconds),
+                              ("idleTimeoutSeconds", c.idleTimeoutSeconds)] where !(value >= 0 && value.isFinite) {
+            throw bad("\(name) must be 0 (off) or a positive number of seconds, got \(value)")
+        }
         for endpoint in [c.http, c.lineProtocol].compactMap({ $0 }) where !(0...65535).contains(endpoint.port) {
             throw bad("port \(endpoint.port) of \(endpoint.host) is outside 0...65535")
         }

@@ -22,6 +22,23 @@ extension HTTPAPIHandler {
         let metrics = api.stats.metrics
         let started = DispatchTime.now().uptimeNanoseconds
         api.queryHandler.handle(request) { response in
+            if let stream = response.stream {
+                loop.execute {
+                    let (handler, context) = bound.value
+                    handler.startStreaming(status: response.status, contentType: "application/json", context: context)
+                }
+                stream { piece in
+                    loop.execute {
+                        let (handler, context) = bound.value
+                        handler.streamChunk(piece, context: context)
+                    }
+                }
+                loop.execute {
+                    let (handler, context) = bound.value
+                    handler.runningQuery = nil
+                    handler.finishStreaming(context: context)
+                }
+            }
             if let metrics {
                 let elapsed = DispatchTime.now().uptimeNanoseconds - started
                 metrics.observeQuery(kind: Self.queryKind(statement), nanoseconds: Int64(clamping: elapsed))
@@ -29,6 +46,7 @@ extension HTTPAPIHandler {
                     metrics.countQueryRejected(reason: response.status >= 500 ? "error" : "bad_request")
                 }
             }
+            guard response.stream == nil else { return }
             loop.execute {
                 let (handler, context) = bound.value
                 handler.runningQuery = nil

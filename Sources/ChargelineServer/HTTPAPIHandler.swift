@@ -36,6 +36,8 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The query being answered, cancelled when the connection closes first.
     var runningQuery: QueryCancellation?
     private var readPending = false
+    /// A streamed answer's head is written and its end is not.
+    private var streaming = false
     private var keepAlive = true
     private var isHeadRequest = false
     private var requestVersion = HTTPVersion.http1_1
@@ -63,6 +65,7 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
         requestVersion = head.version
         requestEndSeen = false
         pathLabel = HTTPRoute.metricsLabel(target: head.uri)
+        context.triggerUserOutboundEvent(HTTPRequestPhase.headReceived, promise: nil)
         let route = HTTPRoute.route(method: head.method.rawValue, target: head.uri,
                                     contentType: head.headers.first(name: "content-type"))
         if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > api.maxBodySize {
@@ -106,6 +109,7 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func receivedEnd(context: ChannelHandlerContext) {
         requestEndSeen = true
+        context.triggerUserOutboundEvent(HTTPRequestPhase.requestReceived, promise: nil)
         switch state {
         case .receiving(let route, let body):
             state = .waiting
@@ -173,8 +177,10 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 "invalid gzip body (\(error)); send gzip data with Content-Encoding: gzip, or drop the header"),
                 context: context)
         } else if error is HTTPParserError {
-            // NIO's HTTPServerProtocolErrorHandler already answered 400 and closes the connection.
+            // NIO's HTTPServerProtocolErrorHandler has written and flushed a 400 saying
+            // `Connection: close`; nothing in NIO closes the socket after it, so close it here.
             state = .closed
+            context.close(promise: nil)
         } else {
             api.logger.debug("closing HTTP connection after error", metadata: [
                 "peer": "\(context.remoteAddress.map(String.init(describing:)) ?? "?")", "error": "\(error)",
@@ -226,7 +232,7 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// connections, resumes reading.
     func respond(status: Int, body: (contentType: String, bytes: ByteBuffer)?, headers extra: [(String, String)] = [],
                  context: ChannelHandlerContext) {
-        guard case .waiting = state else { return }
+        guard case .waiting = state, !streaming else { return }
         api.stats.countRequest(path: pathLabel, code: status)
         // Set the state first: writing `.end` lets NIO's pipeline handler deliver the next
         // pipelined request re-entrantly, which moves the state on from `.idle`.
@@ -238,13 +244,62 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func writeResponse(status: Int, body: (contentType: String, bytes: ByteBuffer)?, extraHeaders: [(String, String)] = [],
-                               context: ChannelHandlerContext) {
+    // MARK: Streamed responses
+
+    /// Starts a streamed answer to the current request: the head, with no `Content-Length`
+    /// (NIO's encoder frames the body with chunked transfer encoding on HTTP/1.1; an HTTP/1.0
+    /// answer ends by closing). Reading stays held until `finishStreaming`.
+    func startStreaming(status: Int, contentType: String, context: ChannelHandlerContext) {
+        guard case .waiting = state, !streaming else { return }
+        streaming = true
+        api.stats.countRequest(path: pathLabel, code: status)
+        if requestVersion.major == 1 && requestVersion.minor == 0 { keepAlive = false }
+        var headers = responseHeaders(status: status)
+        headers.add(name: "Content-Type", value: contentType)
+        let head = HTTPResponseHead(version: requestVersion, status: HTTPResponseStatus(statusCode: status), headers: headers)
+        context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
+    }
+
+    /// Writes one piece of a streamed answer (dropped when the connection is gone).
+    func streamChunk(_ text: String, context: ChannelHandlerContext) {
+        guard case .waiting = state, streaming, !isHeadRequest else { return }
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))), promise: nil)
+    }
+
+    /// Ends a streamed answer and, on keep-alive connections, resumes reading.
+    func finishStreaming(context: ChannelHandlerContext) {
+        guard case .waiting = state, streaming else { return }
+        streaming = false
+        state = keepAlive ? .idle : .closed
+        writeEnd(context: context)
+        if case .idle = state, readPending {
+            readPending = false
+            context.read()
+        }
+    }
+
+    // MARK: Writing
+
+    /// The headers every answer carries, with `Connection` as the connection will be.
+    private func responseHeaders(status: Int, extraHeaders: [(String, String)] = []) -> HTTPHeaders {
         var headers = HTTPHeaders()
         for (name, value) in extraHeaders { headers.add(name: name, value: value) }
         headers.add(name: "X-Influxdb-Version", value: HTTPAPI.version)
         headers.add(name: "X-Influxdb-Build", value: "OSS")
         headers.add(name: "Request-Id", value: UUID().uuidString.lowercased())
+        // Every 503 is temporary (starting, closing, the WAL cannot write): say when to retry.
+        if status == 503 && !headers.contains(name: "Retry-After") { headers.add(name: "Retry-After", value: "1") }
+        if !keepAlive {
+            headers.add(name: "Connection", value: "close")
+        } else if requestVersion.major == 1 && requestVersion.minor == 0 {
+            headers.add(name: "Connection", value: "keep-alive")
+        }
+        return headers
+    }
+
+    private func writeResponse(status: Int, body: (contentType: String, bytes: ByteBuffer)?, extraHeaders: [(String, String)] = [],
+                               context: ChannelHandlerContext) {
+        var headers = responseHeaders(status: status, extraHeaders: extraHeaders)
         var bodyBuffer: ByteBuffer? = nil
         if let (contentType, buffer) = body {
             headers.add(name: "Content-Type", value: contentType)
@@ -253,20 +308,20 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
         } else if status != 204 {
             headers.add(name: "Content-Length", value: "0")
         }
-        // Every 503 is temporary (starting, closing, the WAL cannot write): say when to retry.
-        if status == 503 && !headers.contains(name: "Retry-After") { headers.add(name: "Retry-After", value: "1") }
-        if !keepAlive {
-            headers.add(name: "Connection", value: "close")
-        } else if requestVersion.major == 1 && requestVersion.minor == 0 {
-            headers.add(name: "Connection", value: "keep-alive")
-        }
         let head = HTTPResponseHead(version: requestVersion, status: HTTPResponseStatus(statusCode: status),
                                     headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if let bodyBuffer {
             context.write(wrapOutboundOut(.body(.byteBuffer(bodyBuffer))), promise: nil)
         }
+        writeEnd(context: context)
+    }
+
+    /// Writes `.end` and closes afterwards when the answer said `Connection: close`.
+    private func writeEnd(context: ChannelHandlerContext) {
         let closeAfter = !keepAlive && requestEndSeen
+        // Before `.end`: writing it can deliver a pipelined request's head re-entrantly.
+        if keepAlive { context.triggerUserOutboundEvent(HTTPRequestPhase.responseSent, promise: nil) }
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
             if closeAfter { context.close(promise: nil) }
         }

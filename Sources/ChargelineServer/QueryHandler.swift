@@ -27,13 +27,24 @@ public struct QueryRequest: Sendable {
 public struct QueryResponse: Sendable {
     /// HTTP status code, e.g. 200 or 400.
     public var status: Int
-    /// The JSON body, e.g. `{"results":[{"statement_id":0}]}`.
+    /// The JSON body, e.g. `{"results":[{"statement_id":0}]}`; unused when `stream` is set.
     public var json: String
+    /// A streamed body (`chunked=true`): the HTTP layer writes the head, calls this on the
+    /// thread that called the completion, writes each piece `emit` receives as it comes
+    /// (chunked transfer encoding), and ends the body when it returns. Nil: `json` is the body.
+    public var stream: (@Sendable (_ emit: (String) -> Void) -> Void)?
 
     /// A response.
     public init(status: Int, json: String) {
         self.status = status
         self.json = json
+    }
+
+    /// A streamed response (see `stream`).
+    public init(status: Int, stream: @escaping @Sendable (_ emit: (String) -> Void) -> Void) {
+        self.status = status
+        self.json = ""
+        self.stream = stream
     }
 
     /// InfluxDB's error shape, `{"error":"<message>"}`, with `status` (400 unless told).

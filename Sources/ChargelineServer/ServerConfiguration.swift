@@ -44,6 +44,22 @@ public struct ServerConfiguration: Sendable {
     /// How long `shutdown()` waits for connections with in-flight writes to finish before
     /// closing them anyway. Default 10 seconds.
     public var shutdownGracePeriodMilliseconds: Int64
+    /// Most HTTP connections open at once; one more is answered 503 with `Retry-After` and
+    /// closed. `nil`: computed from the open-file limit (`ConnectionCaps`), so that
+    /// connections never take the descriptors storage needs.
+    public var maxHTTPConnections: Int?
+    /// Most line-protocol TCP connections open at once; one more is closed at once. `nil`:
+    /// computed from the open-file limit (`ConnectionCaps`).
+    public var maxLineProtocolConnections: Int?
+    /// An HTTP request head must be complete this many seconds after its first byte arrives,
+    /// or the connection is closed (slow-header attacks). Default 10; 0 disables it.
+    public var headerTimeoutSeconds: Double
+    /// While a request body is arriving, a pause of this many seconds with no byte closes the
+    /// connection. Default 30; 0 disables it.
+    public var bodyTimeoutSeconds: Double
+    /// A keep-alive HTTP connection with no request for this many seconds is closed. Default
+    /// 120; 0 disables it. Time spent answering a request (a long query) never counts.
+    public var idleTimeoutSeconds: Double
 
     /// A configuration; every parameter defaults to the InfluxDB-compatible value.
     public init(
@@ -54,7 +70,12 @@ public struct ServerConfiguration: Sendable {
         lineProtocolBatchLines: Int = 5_000,
         lineProtocolBatchBytes: Int = 1 << 20,
         threads: Int? = nil,
-        shutdownGracePeriodMilliseconds: Int64 = 10_000
+        shutdownGracePeriodMilliseconds: Int64 = 10_000,
+        maxHTTPConnections: Int? = nil,
+        maxLineProtocolConnections: Int? = nil,
+        headerTimeoutSeconds: Double = 10,
+        bodyTimeoutSeconds: Double = 30,
+        idleTimeoutSeconds: Double = 120
     ) {
         self.http = http
         self.lineProtocol = lineProtocol
@@ -64,5 +85,10 @@ public struct ServerConfiguration: Sendable {
         self.lineProtocolBatchBytes = lineProtocolBatchBytes
         self.threads = threads
         self.shutdownGracePeriodMilliseconds = shutdownGracePeriodMilliseconds
+        self.maxHTTPConnections = maxHTTPConnections
+        self.maxLineProtocolConnections = maxLineProtocolConnections
+        self.headerTimeoutSeconds = headerTimeoutSeconds
+        self.bodyTimeoutSeconds = bodyTimeoutSeconds
+        self.idleTimeoutSeconds = idleTimeoutSeconds
     }
 }

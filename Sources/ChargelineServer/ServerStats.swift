@@ -10,6 +10,10 @@ public struct ServerStats: Sendable, Equatable, CustomStringConvertible {
     public var linesRejected: Int = 0
     /// Request-body and TCP bytes received, as sent on the wire (before gzip decompression).
     public var bytesReceived: Int = 0
+    /// Connections refused because their listener was at its cap (HTTP and TCP).
+    public var connectionsRefused: Int = 0
+    /// HTTP connections closed for a header, body or idle timeout.
+    public var connectionsTimedOut: Int = 0
 
     /// All-zero counters.
     public init() {}
@@ -17,7 +21,8 @@ public struct ServerStats: Sendable, Equatable, CustomStringConvertible {
     /// One line of `name=value` pairs, for logs and the CLI.
     public var description: String {
         "requests=\(requests) points=\(pointsWritten) values=\(valuesWritten) "
-            + "rejectedLines=\(linesRejected) bytesReceived=\(bytesReceived)"
+            + "rejectedLines=\(linesRejected) bytesReceived=\(bytesReceived) "
+            + "connectionsRefused=\(connectionsRefused) connectionsTimedOut=\(connectionsTimedOut)"
     }
 }
 
@@ -38,6 +43,16 @@ final class StatsRecorder: Sendable {
     func countRequest(path: String, code: Int) {
         state.withLock { $0.requests += 1 }
         metrics?.countRequest(path: path, code: code)
+    }
+    /// A connection accepted over its listener's cap (`listener`: `http` or `line_protocol`).
+    func countRefused(listener: String) {
+        state.withLock { $0.connectionsRefused += 1 }
+        metrics?.counter("chargeline_connections_refused_total", [("listener", listener)]).increment()
+    }
+    /// An HTTP connection closed by a timeout (`phase`: `header`, `body` or `idle`).
+    func countTimeout(phase: String) {
+        state.withLock { $0.connectionsTimedOut += 1 }
+        metrics?.counter("chargeline_http_timeouts_total", [("timeout", phase)]).increment()
     }
     func countBytes(_ n: Int) { state.withLock { $0.bytesReceived += n } }
     /// `n` lines or points refused; `reason` is `parse` (did not parse), `refused` (the store

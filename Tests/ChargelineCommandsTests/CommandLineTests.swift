@@ -128,6 +128,10 @@ import Testing
              "c.toml:5: retention.databases.t.rollups: unknown key (known: raw, rollup, measurements)"),
             ("# settings\n[storge]\nfsync = \"never\"\n", "c.toml:2: storge: unknown section"),
             ("[retention]\nraw = 5\n", "c.toml:2: retention.raw: expected a duration"),
+            ("[http]\nmax_connections = 10\n", "c.toml:2: http.max_connections: unknown key (known: max_connection_limit, header_timeout"),
+            ("[http]\nheader_timeout = 10\n", "c.toml:2: http.header_timeout: expected a duration"),
+            ("[query]\nmax_values = -1\n", "c.toml:2: query.max_values: a whole number, 0 for no limit"),
+            ("[line_protocol]\nmax_connection_limit = 0\n", "c.toml:2: line_protocol.max_connection_limit: a positive whole number"),
         ]
         for (text, message) in cases {
             try text.write(toFile: dir + "/c.toml", atomically: true, encoding: .utf8)

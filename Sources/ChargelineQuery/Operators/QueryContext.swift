@@ -2,20 +2,43 @@ import ChargelineCore
 import ChargelineStorage
 import Foundation
 
-/// Limits a query runs under. Defaults suit an operator's console and Grafana panels.
+/// Limits a query runs under. Defaults suit an operator's console and Grafana panels, and keep
+/// one request's memory well under a gigabyte. Every limit covers the whole request (all its
+/// statements), except `maxBuckets` and `maxSelectSeries`, which apply per SELECT as in
+/// InfluxDB 1.x.
 public struct QueryLimits: Sendable {
     /// Wall-clock time per query (all statements), in seconds; 0 disables.
     public var timeoutSeconds: Double = 30
     /// Values decoded from storage per query; 0 disables. Values answered from block
     /// statistics are not decoded and do not count.
     public var maxPointsScanned: Int = 500_000_000
-    /// GROUP BY time() buckets per series.
+    /// GROUP BY time() buckets per series (InfluxDB's `max-select-buckets`).
     public var maxBuckets: Int = 1_000_000
+    /// Series one SELECT may read (InfluxDB's `max-select-series`); 0 disables.
+    public var maxSelectSeries: Int = 0
+    /// Values (rows x columns) all statements of a request may produce (`max-values`); 0
+    /// disables. Counted in values, not rows, because a row's memory grows with its columns
+    /// (about 70 bytes a value while a result is made, shaped and rendered): ten million
+    /// values stay under a gigabyte whatever the row width. A GROUP BY time() is charged
+    /// before anything is allocated: buckets x series x selected calls, the values (and
+    /// reducer slots) it would make with fill.
+    public var maxValues: Int = 10_000_000
+    /// Statements in one request (`max-statements`); 0 disables.
+    public var maxStatements: Int = 100
+    /// Bytes of one response body (`max-response-bytes`), checked as each statement's JSON is
+    /// written; 0 disables. Enforced by the HTTP layer, which renders the JSON.
+    public var maxResponseBytes: Int = 256 << 20
 
-    public init(timeoutSeconds: Double = 30, maxPointsScanned: Int = 500_000_000, maxBuckets: Int = 1_000_000) {
+    public init(timeoutSeconds: Double = 30, maxPointsScanned: Int = 500_000_000, maxBuckets: Int = 1_000_000,
+                maxSelectSeries: Int = 0, maxValues: Int = 10_000_000, maxStatements: Int = 100,
+                maxResponseBytes: Int = 256 << 20) {
         self.timeoutSeconds = timeoutSeconds
         self.maxPointsScanned = maxPointsScanned
         self.maxBuckets = maxBuckets
+        self.maxSelectSeries = maxSelectSeries
+        self.maxValues = maxValues
+        self.maxStatements = maxStatements
+        self.maxResponseBytes = maxResponseBytes
     }
 }
 
@@ -33,6 +56,7 @@ final class QueryContext: @unchecked Sendable {
     private var scanned = 0
     private var rollupRowCount = 0
     private var warnings: [String] = []
+    private var rows = 0
 
     init(now: Int64, limits: QueryLimits, cancellation: QueryCancellation? = nil) {
         self.now = now
@@ -103,6 +127,24 @@ final class QueryContext: @unchecked Sendable {
             throw QueryError(.limit, "query scanned more than \(limits.maxPointsScanned) points (max points scanned); narrow the time range or the series, or raise the limit (--max-points)")
         }
         try checkCancelled()
+    }
+
+    /// Values charged to the request so far (`maxValues`).
+    var valuesProduced: Int { lock.lock(); defer { lock.unlock() }; return rows }
+
+    /// Charges `n` values to the request; throws when that passes `maxValues`. `what`
+    /// describes where they come from, for the error.
+    func chargeValues(_ n: Int, what: @autoclosure () -> String = "") throws {
+        lock.lock()
+        let (sum, overflow) = rows.addingReportingOverflow(n)
+        rows = overflow ? Int.max : sum
+        let total = rows
+        lock.unlock()
+        guard limits.maxValues > 0, total > limits.maxValues else { return }
+        let detail = what()
+        throw QueryError(.limit, "max-values exceeded: (\(total)/\(limits.maxValues))\(detail.isEmpty ? "" : ": " + detail); "
+            + "the request's statements together may produce at most \(limits.maxValues) values (rows x columns): narrow the time range or the "
+            + "series, use a longer GROUP BY time() interval or fill(none), or raise the limit (--max-values)")
     }
 
     /// Runs `body(i)` for i in 0..<count on all cores; rethrows the first error.

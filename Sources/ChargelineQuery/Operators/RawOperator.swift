@@ -9,6 +9,9 @@ struct RawOperator {
 
     func rows(_ g: SelectPlan.Group, scans: [SeriesScan]) throws -> [(time: Int64, values: [Value])] {
         var out: [(time: Int64, values: [Value])] = []
+        // Values made and not yet charged to the request's budget: charged in steps, so the
+        // budget stops a huge answer while it is being made.
+        var uncharged = 0
         for (k, scan) in scans.enumerated() {
             if !plan.bounds.isEmpty, BoundPruning.seriesIsDead(scan, bounds: plan.bounds, types: plan.fieldTypes) { continue }
             let data = try context.decodeFields(scan)
@@ -26,9 +29,17 @@ struct RawOperator {
                     any = true
                     break
                 }
-                if any { out.append((frame.times[i], values)) }
+                if any {
+                    out.append((frame.times[i], values))
+                    uncharged += values.count
+                    if uncharged >= QueryContext.rowsPerCheck {
+                        try context.chargeValues(uncharged)
+                        uncharged = 0
+                    }
+                }
             }
         }
+        try context.chargeValues(uncharged)
         if scans.count > 1 {
             out = out.enumerated().sorted { a, b in a.element.time != b.element.time ? a.element.time < b.element.time : a.offset < b.offset }.map(\.element)
         }

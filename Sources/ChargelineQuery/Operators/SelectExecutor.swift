@@ -21,8 +21,13 @@ struct SelectExecutor {
            let points = try source.latest(keys: keys, fields: plan.fields, range: plan.range) {
             return try latestSeries(points)
         }
+        let maxSeries = context.limits.maxSelectSeries
+        if maxSeries > 0 && keys.count > maxSeries {
+            throw QueryError(.limit, "max-select-series limit exceeded: (\(keys.count)/\(maxSeries)): this SELECT reads \(keys.count) series of \(plan.measurement); narrow it with WHERE on tags, or raise the limit (max_select_series)")
+        }
         // Scan every series once (index lookups only; blocks decode lazily in the operators).
         let scans = try source.scan(keys: keys, fields: plan.fields, range: plan.range)
+        try chargeBuckets(scans: scans)
         var byIndex: [Int: SeriesScan] = [:]
         for (k, i) in order.enumerated() { byIndex[i] = scans[k] }
         let perGroup = groups.map { g in g.series.map { byIndex[$0]! } }
@@ -48,6 +53,29 @@ struct SelectExecutor {
             }
         }
         return out.get().compactMap { $0 }
+    }
+
+    /// A GROUP BY time(): checks the buckets per series and charges the request's value budget
+    /// with every reducer slot it is about to allocate (buckets x calls, for each group, or for
+    /// each parallel partial of a single group), before any is allocated. Values the buckets
+    /// then produce are not charged again.
+    private func chargeBuckets(scans: [SeriesScan]) throws {
+        guard case .aggregate = plan.kind, let w = plan.windowing else { return }
+        var first = plan.range.start
+        if !plan.hasLowerBound {
+            first = scans.lazy.flatMap { $0.fields.compactMap { $0?.chunks.first?.minTime } }.min() ?? plan.range.end
+        }
+        guard first < plan.range.end else { return }
+        let perSeries = w.bucketCount(from: first, through: plan.range.end &- 1)
+        if perSeries > context.limits.maxBuckets + 1 { throw w.tooManyBuckets(perSeries, limit: context.limits.maxBuckets) }
+        let groups = plan.groups.count
+        let copies = groups == 1 ? min(max(scans.count, 1), 8) : groups
+        let calls = max(plan.calls.count, 1)
+        let (a, o1) = perSeries.multipliedReportingOverflow(by: copies)
+        let (slots, o2) = a.multipliedReportingOverflow(by: calls)
+        try context.chargeValues(o1 || o2 ? Int.max : slots, what: """
+            GROUP BY time(\(Windowing.format(w.interval))) makes \(perSeries) buckets x \(copies) \(groups == 1 ? "series" : "groups") x \(calls) \(calls == 1 ? "call" : "calls")
+            """)
     }
 
     /// latest(*) from `DataSource.latest`'s points (in the order of `groups.flatMap(\.series)`).
@@ -105,7 +133,13 @@ struct SelectExecutor {
             rows = try LatestOperator(plan: plan, context: context).rows(g, scans: scans)
             columns = ["field", "value"]
         }
-        return try shape(g, rows: rows, columns: columns)
+        let shaped = try shape(g, rows: rows, columns: columns)
+        switch plan.kind {
+        case .raw: break  // charged while the rows were made
+        case .aggregate where plan.windowing != nil: break  // charged before the buckets were made
+        default: try context.chargeValues((shaped?.values.count ?? 0) * max(1, columns.count))
+        }
+        return shaped
     }
 
     /// Transforms, HAVING, order, offset and limit over one group's rows; nil when none is left.

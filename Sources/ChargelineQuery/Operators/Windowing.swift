@@ -30,15 +30,33 @@ struct Windowing: Sendable {
         return start.addingSaturating(offset)
     }
 
+    /// How many buckets cover `[first, last]` (both inclusive), without making them; exact
+    /// without a zone, within a bucket or two of DST shifts with one.
+    func bucketCount(from first: Int64, through last: Int64) -> Int {
+        guard first <= last else { return 0 }
+        let s = start(of: first)
+        let (span, overflow) = last.subtractingReportingOverflow(s)
+        // Only a span past Int64 (bucket start before 1677, last after 2262) overflows.
+        guard !overflow else { return Int(min((Double(last) - Double(s)) / Double(interval), Double(Int.max / 2))) + 1 }
+        return Int(span / interval) + 1
+    }
+
+    /// The error for more than `limit` buckets per series, as InfluxDB words it.
+    func tooManyBuckets(_ count: Int, limit: Int) -> QueryError {
+        QueryError(.limit, "max-select-buckets limit exceeded: (\(count)/\(limit)): GROUP BY time(\(Windowing.format(interval))) over this time range makes \(count) buckets per series; narrow the WHERE time range or use a longer interval")
+    }
+
     /// Bucket starts covering `[first, last]` (both inclusive), in order.
     func buckets(from first: Int64, through last: Int64, limit: Int) throws -> [Int64] {
+        let expected = bucketCount(from: first, through: last)
+        // Refused before anything is allocated; `+ 1`: DST days may add one.
+        if expected > limit + 1 { throw tooManyBuckets(expected, limit: limit) }
         var out: [Int64] = []
+        out.reserveCapacity(min(expected, limit + 1))
         var s = start(of: first)
         while s <= last {
             out.append(s)
-            if out.count > limit {
-                throw QueryError(.limit, "GROUP BY time(\(Windowing.format(interval))) over this time range makes more than \(limit) buckets; narrow the WHERE time range or use a longer interval")
-            }
+            if out.count > limit { throw tooManyBuckets(expected, limit: limit) }
             let next = start(of: s.addingSaturating(interval))
             if next <= s { break }
             s = next
