@@ -7,7 +7,7 @@
 /// (`^ $ \A \z \b \B`), groups (`(...)`, `(?:...)`, `(?P<name>...)`), flags `(?i) (?m) (?s)
 /// (?U)` and `(?i:...)`, alternation, `* + ? {n} {n,} {n,m}` and their lazy forms. Refused
 /// with a `RegexError`: backreferences, lookaround, Unicode classes (`\p`), repeat counts
-/// above 1000, nesting deeper than 1000, and programs above `RegexProgram.maxInstructions`.
+/// above 1000, nesting deeper than 250, and programs above `RegexProgram.maxInstructions`.
 ///
 /// Immutable and thread-safe; `matches` may run on many threads at once.
 package final class LinearRegex: Sendable {

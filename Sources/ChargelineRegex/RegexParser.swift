@@ -1,11 +1,13 @@
 /// Parses RE2 syntax (Go's `regexp/syntax` with its Perl flags, as InfluxDB uses it) into a
 /// `RegexNode`. Refuses what RE2 refuses: backreferences, lookaround, possessive and nested
-/// repetition operators, repeat counts above 1000, and nesting deeper than 1000 groups.
+/// repetition operators, repeat counts above 1000, and nesting deeper than 250 groups.
 struct RegexParser {
     /// Largest `{n,m}` count, as RE2.
     static let maxRepeat = 1000
-    /// Deepest group nesting, as Go's parser; it bounds the recursion of parser and compiler.
-    static let maxDepth = 1000
+    /// Deepest group nesting; it bounds the recursion of parser and compiler (Go allows 1000).
+    /// 250: deep enough for any real pattern; the parser and compiler recurse once per level,
+    /// and an address-sanitized build overflowed a stack at 1000 (found by InfluxQLFuzz).
+    static let maxDepth = 250
 
     /// Flags set by `(?imsU)`, scoped to the enclosing group.
     struct Flags {

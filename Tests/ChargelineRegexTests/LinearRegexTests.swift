@@ -124,7 +124,7 @@ import Testing
         Refusal(pattern: "(?)a", message: "unsupported group"),
         Refusal(pattern: "(?i-)a", message: "unsupported group"),
         Refusal(pattern: "(a{1000}){1000}", message: "too large"),
-        Refusal(pattern: String(repeating: "(", count: 1_001) + "a" + String(repeating: ")", count: 1_001), message: "nests groups"),
+        Refusal(pattern: String(repeating: "(", count: 251) + "a" + String(repeating: ")", count: 251), message: "nests groups"),
     ]
 
     @Test(arguments: refusals)
@@ -145,11 +145,11 @@ import Testing
         }
     }
 
-    /// The limits themselves are accepted: 1000 repeats, 1000 nested groups.
+    /// The limits themselves are accepted: 1000 repeats, 250 nested groups.
     @Test func limitsAreInclusive() throws {
         #expect(try LinearRegex("^a{1000}$").matches(String(repeating: "a", count: 1_000)))
         #expect(try LinearRegex("^a{1000}$").matches(String(repeating: "a", count: 999)) == false)
-        let deep = String(repeating: "(", count: 1_000) + "a" + String(repeating: ")", count: 1_000)
+        let deep = String(repeating: "(", count: 250) + "a" + String(repeating: ")", count: 250)
         #expect(try LinearRegex(deep).matches("xa"))
     }
 
@@ -171,7 +171,7 @@ import Testing
     /// Queries run on dispatch worker threads: the deepest pattern allowed must parse and
     /// compile within their stack.
     @Test func deepestPatternCompilesOnADispatchWorker() async throws {
-        let deep = String(repeating: "(?:", count: 1_000) + "a*" + String(repeating: ")+", count: 1_000)
+        let deep = String(repeating: "(?:", count: 250) + "a*" + String(repeating: ")+", count: 250)
         let matched = await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
             DispatchQueue.global(qos: .userInitiated).async {
                 done.resume(returning: (try? LinearRegex(deep).matches("xa")) ?? false)
