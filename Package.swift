@@ -276,6 +276,27 @@ if ProcessInfo.processInfo.environment["CHARGELINE_FUZZ"] != nil {
             ],
             path: "Fuzz/InfluxQLFuzz",
             swiftSettings: fuzzSettings, linkerSettings: fuzzLinker),
+        .executableTarget(
+            name: "YKCFuzz",
+            dependencies: ["ChargelineCore", "ChargelineIngest"],
+            path: "Fuzz/YKCFuzz",
+            swiftSettings: fuzzSettings, linkerSettings: fuzzLinker),
+        .executableTarget(
+            name: "ReportFuzz",
+            dependencies: [
+                "ChargelineCore", "ChargelineIngest", "ChargelineStorage", "ChargelineReports",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Fuzz/ReportFuzz",
+            swiftSettings: fuzzSettings, linkerSettings: fuzzLinker),
+        .executableTarget(
+            name: "StorageFileFuzz",
+            dependencies: [
+                "ChargelineCore", "ChargelineIngest", "ChargelineStorage",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Fuzz/StorageFileFuzz",
+            swiftSettings: fuzzSettings, linkerSettings: fuzzLinker),
     ]
 }
 
