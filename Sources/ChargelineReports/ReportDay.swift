@@ -28,6 +28,12 @@ public struct ReportDay: Sendable, Equatable {
         guard last >= first else {
             throw ReportError("--to \(to ?? "") is before --date \(from); give the first day with --date and the last with --to")
         }
+        // Checked before any day is built: a report's cost grows with its days (a request for
+        // 2023-11-14 to 2203-11-15 ran for minutes before this limit).
+        let span = (calendar.dateComponents([.day], from: first, to: last).day ?? Int.max) + 1
+        guard span <= maxDays else {
+            throw ReportError("--date \(from) to --to \(to ?? from) is \(span) days; a report covers at most \(maxDays) days (a year): ask for a year or less at a time")
+        }
         var out: [ReportDay] = []
         var day = first
         let formatter = formatter(calendar)
@@ -74,6 +80,9 @@ public struct ReportDay: Sendable, Equatable {
         formatter.dateFormat = "yyyy-MM-dd"
         return formatter
     }
+
+    /// Most days one report covers: a leap year.
+    public static let maxDays = 366
 
     /// The years a report day may lie in: nanosecond timestamps reach from 1677-09-21 to
     /// 2262-04-11, and a report also reads a week before its first day and a day after its last.
