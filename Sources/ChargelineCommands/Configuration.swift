@@ -11,6 +11,8 @@ import TOMLKit
 /// [storage]
 /// fsync = "always"            # always | never | an interval such as "100ms"
 /// index_cache_mb = 2048       # parsed segment indexes kept in memory (least recently used dropped)
+/// max_open_databases = 256    # databases open at once; the others are closed until next used
+/// database_idle_close = "5m"  # close a database nobody used for this long ("0s": never)
 ///
 /// [rollup]
 /// enabled = true
@@ -146,7 +148,7 @@ struct Configuration {
             }
         }
         if let s = t["storage"]?.table {
-            try onlyKnown(s, "storage", ["fsync", "index_cache_mb"])
+            try onlyKnown(s, "storage", ["fsync", "index_cache_mb", "max_open_databases", "database_idle_close"])
             if let f = s["fsync"] {
                 guard let text = f.string, let p = FsyncPolicy(parsing: text) else { throw fail("storage.fsync", "always, never or an interval such as \"100ms\"") }
                 options.fsync = p
@@ -154,6 +156,16 @@ struct Configuration {
             if let c = s["index_cache_mb"] {
                 guard let mb = c.int, mb >= 0 else { throw fail("storage.index_cache_mb", "a whole number of MiB, e.g. 2048") }
                 options.indexCacheBytes = mb << 20
+            }
+            if let c = s["max_open_databases"] {
+                guard let n = c.int, n > 0 else { throw fail("storage.max_open_databases", "a positive whole number, e.g. 256") }
+                options.maxOpenDatabases = n
+            }
+            if let v = s["database_idle_close"] {
+                guard let text = v.string, let ns = try? TimeParser.duration(text), ns >= 0 else {
+                    throw fail("storage.database_idle_close", "a duration such as \"5m\" (\"0s\": never close idle databases)")
+                }
+                options.databaseIdleClose = ns
             }
         }
         func positive(_ v: (any TOMLValueConvertible)?, _ key: String) throws -> Int? {

@@ -23,6 +23,14 @@ public struct StorageOptions: Sendable {
     /// (`SegmentIndexCache`): least recently used ones are dropped past this and parsed again
     /// when next read. A rollup day of 20,000 guns takes ~90 MB; a daily report holds 9 of them.
     public var indexCacheBytes: Int = 2 << 30
+    /// Most databases open at once. An open database holds two files and two committer
+    /// threads (its WAL and its rollup's WAL) and the descriptors of the segments it read; a
+    /// database over the limit or idle for `databaseIdleClose` is closed (its head flushed,
+    /// its WALs closed) and opened again on its next read or write, so ten thousand tiny
+    /// databases cost no more handles than 256 busy ones (docs/operations.md).
+    public var maxOpenDatabases: Int = 256
+    /// Close a database nobody read or wrote for this long (ns; 0 = never close idle ones).
+    public var databaseIdleClose: Int64 = 300_000_000_000
     /// Writers wait while more than this many WAL bytes are not yet written (the disk is
     /// behind): 256 MiB, about one second of a fast disk.
     public var walPendingLimitBytes: Int = 256 << 20

@@ -17,9 +17,11 @@ extension Store {
     /// dropped, and rows replayed from the WAL after a crash mark again (with new sequences):
     /// a consumer may see a bucket twice, never miss one.
     package func lateData(database name: String, after: UInt64) -> LateDataSnapshot? {
-        guard let db = allDatabases().first(where: { $0.name == name }), db.rollupChild != nil else { return nil }
-        db.lock.lock(); defer { db.lock.unlock() }
-        return LateDataSnapshot(watermark: db.rollupWatermark, bucket: options.rollup.bucket,
-                                buckets: db.lateBuckets.filter { $0.value > after }.keys.sorted(), sequence: db.lateSequence)
+        (try? table.with(name) { db -> LateDataSnapshot? in
+            guard db.rollupChild != nil else { return nil }
+            db.lock.lock(); defer { db.lock.unlock() }
+            return LateDataSnapshot(watermark: db.rollupWatermark, bucket: options.rollup.bucket,
+                                    buckets: db.lateBuckets.filter { $0.value > after }.keys.sorted(), sequence: db.lateSequence)
+        }) ?? nil
     }
 }

@@ -5,34 +5,35 @@ extension Store {
     /// The catalog (series, tags, fields) of `measurement` in `database`, cached until the
     /// database gains series or its segments change. Nil when the database does not exist.
     package func catalog(database name: String, measurement: String) throws -> SeriesCatalog? {
-        guard let db = existingDatabase(name) else { return nil }
-        let generation = db.catalogGeneration()
-        let cacheKey = name + "\u{0}" + measurement
-        if let hit = catalogCache.get(cacheKey, generation: generation) { return hit }
-        let built = try db.buildCatalog(measurement: measurement)
-        catalogCache.put(cacheKey, generation: generation, catalog: built)
-        return built
+        try table.with(name) { db in
+            let generation = db.catalogGeneration()
+            let cacheKey = name + "\u{0}" + measurement
+            if let hit = catalogCache.get(cacheKey, generation: generation) { return hit }
+            let built = try db.buildCatalog(measurement: measurement)
+            catalogCache.put(cacheKey, generation: generation, catalog: built)
+            return built
+        }
     }
 
     /// Scans `fields` of the series `keys` of `database` over `range` (see `Database.scan`).
     package func scan(database name: String, keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [SeriesScan] {
-        guard let db = existingDatabase(name) else { throw ChargelineError(.notFound, "database \(name) not found") }
-        return try db.scan(keys: keys, fields: fields, range: range)
+        guard let scans = try table.with(name, { try $0.scan(keys: keys, fields: fields, range: range) }) else {
+            throw ChargelineError(.notFound, "database \(name) not found")
+        }
+        return scans
     }
 
     /// The newest point of each of `fields` of each series of `keys` in `range`, flat (see
     /// `Database.latest`).
     package func latest(database name: String, keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [LatestPoint?] {
-        guard let db = existingDatabase(name) else { throw ChargelineError(.notFound, "database \(name) not found") }
-        return try db.latest(keys: keys, fields: fields, range: range)
+        guard let points = try table.with(name, { try $0.latest(keys: keys, fields: fields, range: range) }) else {
+            throw ChargelineError(.notFound, "database \(name) not found")
+        }
+        return points
     }
 
     /// Whether `database` exists.
-    package func hasDatabase(_ name: String) -> Bool { existingDatabase(name) != nil }
-
-    private func existingDatabase(_ name: String) -> Database? {
-        allDatabases().first { $0.name == name }
-    }
+    package func hasDatabase(_ name: String) -> Bool { table.contains(name) }
 }
 
 /// Catalogs keyed by database and measurement, each with the generation it was built at.

@@ -32,29 +32,33 @@ extension Store {
 
     /// A snapshot of `database`'s rollup coverage; nil when it has no rollup.
     package func rollupCoverage(database name: String) -> RollupCoverage? {
-        guard let db = allDatabases().first(where: { $0.name == name }), db.rollupChild != nil else { return nil }
-        db.lock.lock(); defer { db.lock.unlock() }
-        return RollupCoverage(name: options.rollup.name, bucket: options.rollup.bucket, watermark: db.rollupWatermark,
-                              stale: db.staleMarks.mapValues { Set($0.keys) })
+        (try? table.with(name) { db -> RollupCoverage? in
+            guard db.rollupChild != nil else { return nil }
+            db.lock.lock(); defer { db.lock.unlock() }
+            return RollupCoverage(name: options.rollup.name, bucket: options.rollup.bucket, watermark: db.rollupWatermark,
+                                  stale: db.staleMarks.mapValues { Set($0.keys) })
+        }) ?? nil
     }
 
     /// Measurements that have rollup rows in `database`.
     package func rollupMeasurements(database name: String) -> [String] {
-        allDatabases().first { $0.name == name }?.rollupChild?.measurements() ?? []
+        ((try? table.with(name) { $0.rollupChild?.measurements() }) ?? nil) ?? []
     }
 
     /// The catalog of `measurement` in `database`'s rollup: the raw series keys, with fields
     /// `<field>_count`, `_sum`, ... (see `readRollup`). Nil when there is no rollup.
     package func rollupCatalog(database name: String, measurement: String) throws -> SeriesCatalog? {
-        guard let child = allDatabases().first(where: { $0.name == name })?.rollupChild else { return nil }
-        let generation = child.catalogGeneration()
-        // "\u{1}" cannot occur in a database name that passed `validate`, so no clash with raw keys.
-        let cacheKey = name + "\u{1}" + measurement
-        if let hit = catalogCache.get(cacheKey, generation: generation) { return hit }
-        let stored = try child.buildCatalog(measurement: measurement)
-        let built = SeriesCatalog(measurement: measurement, keys: stored.series.map(\.key), fields: RollupLayout.logicalFields(stored.fields))
-        catalogCache.put(cacheKey, generation: generation, catalog: built)
-        return built
+        try table.with(name) { db -> SeriesCatalog? in
+            guard let child = db.rollupChild else { return nil }
+            let generation = child.catalogGeneration()
+            // "\u{1}" cannot occur in a database name that passed `validate`, so no clash with raw keys.
+            let cacheKey = name + "\u{1}" + measurement
+            if let hit = catalogCache.get(cacheKey, generation: generation) { return hit }
+            let stored = try child.buildCatalog(measurement: measurement)
+            let built = SeriesCatalog(measurement: measurement, keys: stored.series.map(\.key), fields: RollupLayout.logicalFields(stored.fields))
+            catalogCache.put(cacheKey, generation: generation, catalog: built)
+            return built
+        } ?? nil
     }
 
     /// The series of `measurement` with a rollup row in `range` holding any of the raw
@@ -62,8 +66,10 @@ extension Store {
     /// no rows are read. Empty when there is no rollup.
     package func rollupSeriesKeys(database name: String, measurement: String, holdingAnyOf fields: [String],
                                   range: TimeRange) throws -> Set<[UInt8]> {
-        guard let child = allDatabases().first(where: { $0.name == name })?.rollupChild else { return [] }
-        return try child.seriesKeys(measurement: measurement, holdingAnyOf: Set(fields.map(RollupLayout.rowMarker)), range: range)
+        try table.with(name) { db -> Set<[UInt8]> in
+            guard let child = db.rollupChild else { return [] }
+            return try child.seriesKeys(measurement: measurement, holdingAnyOf: Set(fields.map(RollupLayout.rowMarker)), range: range)
+        } ?? []
     }
 
     /// Scans rollup rows (fields `<field>_<aggregate>`) of the series `keys` over `range` (see
@@ -71,9 +77,13 @@ extension Store {
     /// `_last_time` and `_mean` are rebuilt from the row's shared columns and the stored
     /// integral (`RollupLayout`) and come back as decoded chunks; the others as stored.
     package func scanRollup(database name: String, keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [SeriesScan] {
-        guard let child = allDatabases().first(where: { $0.name == name })?.rollupChild else {
-            throw ChargelineError(.notFound, "database \(name) has no rollup (rollups are disabled)")
+        let scans = try table.with(name) { db -> [SeriesScan] in
+            guard let child = db.rollupChild else {
+                throw ChargelineError(.notFound, "database \(name) has no rollup (rollups are disabled)")
+            }
+            return try RollupLayout.logicalScans(child.scan(keys: keys, fields: RollupLayout.storedNames(for: fields), range: range), fields: fields)
         }
-        return try RollupLayout.logicalScans(child.scan(keys: keys, fields: RollupLayout.storedNames(for: fields), range: range), fields: fields)
+        guard let scans else { throw ChargelineError(.notFound, "database \(name) has no rollup (rollups are disabled)") }
+        return scans
     }
 }

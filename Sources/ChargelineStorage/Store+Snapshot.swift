@@ -36,15 +36,16 @@ extension Store {
         if !FileIO.list(path).isEmpty {
             throw ChargelineError(.badInput, "snapshot folder \(path) is not empty; pass a new or empty folder")
         }
-        let open = allDatabases()
+        let names = table.names()
         try FileIO.makeDirectories(path)
         var files = 0
         var bytes: Int64 = 0
-        for db in open {
-            try db.snapshot(into: path + "/" + db.name, files: &files, bytes: &bytes)
+        // Each under a lease (a closed one is opened for it, and may close again after).
+        for name in names {
+            try table.with(name, touch: false) { try $0.snapshot(into: path + "/" + name, files: &files, bytes: &bytes) }
         }
         return SnapshotReport(id: id ?? path.split(separator: "/").last.map(String.init) ?? path, path: path,
-                              databases: open.map(\.name), files: files, bytes: bytes,
+                              databases: names, files: files, bytes: bytes,
                               milliseconds: Double(FileIO.monotonicNanoseconds() - started) / 1e6)
     }
 

@@ -6,7 +6,9 @@ public import Logging
 ///
 /// Thread-safe. Databases are created on first write (as InfluxDB 1.x's auto-create does).
 /// Opening reads each database's manifest and replays its WAL tail; no segment file is read
-/// until a query or a report needs it. A store opened for writing holds an exclusive lock on
+/// until a query or a report needs it. At most `StorageOptions.maxOpenDatabases` databases
+/// are open at once, and one left idle for `databaseIdleClose` is closed: the rest are opened
+/// again on their next use (`DatabaseTable`), so idle databases cost no files or threads. A store opened for writing holds an exclusive lock on
 /// `DATA/LOCK`; a read-only store (for `inspect`/`query` beside a running server) takes none.
 public final class Store: @unchecked Sendable {
     /// The data directory.
@@ -21,7 +23,8 @@ public final class Store: @unchecked Sendable {
 
     private let logger: Logger
     private let lock = NSLock()
-    private var databases: [String: Database] = [:]
+    /// Every database by name, the open ones and their leases.
+    private(set) var table: DatabaseTable!
     private var lockFD: Int32 = -1
     private var maintenance: StoreMaintenance?
     private var isClosed = false
@@ -47,24 +50,43 @@ public final class Store: @unchecked Sendable {
         } else if !FileIO.isDirectory(directory) {
             throw ChargelineError(.notFound, "data directory \(directory) does not exist; pass the folder `chargeline serve --data` uses")
         }
+        table = DatabaseTable(limit: options.maxOpenDatabases, idleNanoseconds: options.databaseIdleClose, logger: logger) { [unowned self] name in
+            try self.makeDatabase(name)
+        }
         // Every folder is a database but the data directory's own (`snapshots`, ...); a database
-        // whose name an older version allowed and the rule now refuses still opens.
-        for name in FileIO.list(directory)
-        where FileIO.isDirectory(directory + "/" + name) && !name.hasPrefix(".") && !DatabaseNameRule.reserved.contains(name) {
-            let db = try Database(name: name, directory: directory + "/" + name, options: options, readOnly: readOnly, logger: logger)
-            databases[name] = db
-            openReport.append(db.openReport)
+        // whose name an older version allowed and the rule now refuses still opens. Each is
+        // opened once (its WAL replayed, damaged segments quarantined, its report line kept);
+        // past the open limit the least recently opened are closed again as the next open.
+        let names = FileIO.list(directory).filter {
+            FileIO.isDirectory(directory + "/" + $0) && !$0.hasPrefix(".") && !DatabaseNameRule.reserved.contains($0)
+        }
+        table.register(names)
+        for name in names.sorted() {
+            try table.with(name, touch: false) { db in openReport.append(db.openReport) }
         }
         openMilliseconds = Double(FileIO.monotonicNanoseconds() - started) / 1e6
         if !readOnly && options.backgroundMaintenance {
             let m = StoreMaintenance(store: self, logger: logger)
             maintenance = m
-            for db in databases.values {
-                db.flushRequester = { [weak m] in m?.wake() }
-                db.rollupChild?.flushRequester = { [weak m] in m?.wake() }
-            }
+            for db in table.openDatabases() { wire(db, to: m) }
             m.start()
         }
+    }
+
+    /// Opens (creating when absent) the database `name`, wired to the maintenance threads;
+    /// called by `table` under its lock.
+    private func makeDatabase(_ name: String) throws -> Database {
+        let folder = directory + "/" + name
+        let isNew = !FileIO.isDirectory(folder)
+        let db = try Database(name: name, directory: folder, options: options, readOnly: readOnly, logger: logger)
+        if let m = maintenance { wire(db, to: m) }
+        if isNew { logger.info("created database \(name)") }
+        return db
+    }
+
+    private func wire(_ db: Database, to m: StoreMaintenance) {
+        db.flushRequester = { [weak m] in m?.wake() }
+        db.rollupChild?.flushRequester = { [weak m] in m?.wake() }
     }
 
     deinit {
@@ -74,21 +96,17 @@ public final class Store: @unchecked Sendable {
     /// Per database, what it holds now (`DatabaseStatistics`), in name order: cheap, for
     /// metrics scrapes.
     public func statistics() -> [DatabaseStatistics] {
-        lock.lock()
-        let open = databases
-        lock.unlock()
-        return open.keys.sorted().map { open[$0]!.statistics() }
+        table.statistics()
     }
 
     /// Names of the databases.
     public func databaseNames() -> [String] {
-        lock.lock(); defer { lock.unlock() }
-        return databases.keys.sorted()
+        table.names()
     }
 
     /// Creates a database (no-op when it exists).
     public func createDatabase(_ name: String) throws {
-        _ = try database(name, create: true)
+        _ = try table.with(name, create: true, validate: { try validateNew(name) }) { _ in }
     }
 
     /// Stores `batch` in `database` (created on first write); `completion` runs once the batch
@@ -96,7 +114,7 @@ public final class Store: @unchecked Sendable {
     public func write(database name: String, batch: WriteBatch, completion: @escaping @Sendable (WriteOutcome) -> Void) {
         let db: Database
         do {
-            db = try database(name, create: true)!
+            db = try table.lease(name, create: true, validate: { try validateNew(name) })!
         } catch let e as ChargelineError {
             completion(WriteOutcome(failure: e))
             return
@@ -104,6 +122,9 @@ public final class Store: @unchecked Sendable {
             completion(WriteOutcome(failure: ChargelineError(.io, "cannot open database \(name)", cause: error)))
             return
         }
+        // The lease covers the WAL append; the completion may run after the release (closing
+        // the database waits for its WAL's completions first).
+        defer { table.release(name) }
         db.write(batch, completion: completion)
     }
 
@@ -131,21 +152,28 @@ public final class Store: @unchecked Sendable {
     /// Reads raw rows of one measurement (optionally one series, some fields) in `range`.
     public func read(database name: String, measurement: String, seriesKey: String? = nil,
                      fields: [String]? = nil, range: TimeRange = .all) throws -> [SeriesReadResult] {
-        guard let db = try database(name, create: false) else {
+        let rows = try table.with(name) { db in
+            try db.read(measurement: measurement, seriesKey: seriesKey.map { Array($0.utf8) },
+                        fields: fields.map(Set.init), range: range)
+        }
+        guard let rows else {
             throw ChargelineError(.notFound, "database \(name) not found; existing databases: \(databaseNames().joined(separator: ", "))")
         }
-        return try db.read(measurement: measurement, seriesKey: seriesKey.map { Array($0.utf8) },
-                           fields: fields.map(Set.init), range: range)
+        return rows
     }
 
     /// Measurements of a database.
     public func measurements(database name: String) throws -> [String] {
-        try database(name, create: false)?.measurements() ?? []
+        try table.with(name) { $0.measurements() } ?? []
     }
 
-    /// Flushes every head to segments (rollup databases included).
+    /// Flushes every head to segments (rollup databases included). Closed databases have
+    /// nothing in memory.
     public func flush() throws {
-        for db in allDatabasesWithRollups() { try db.flush() }
+        try table.forEachOpen { db in
+            try db.flush()
+            try db.rollupChild?.flush()
+        }
     }
 
     /// Runs the rollups of every database (or one): materialises complete buckets, recomputes
@@ -156,10 +184,14 @@ public final class Store: @unchecked Sendable {
                            progress: ((String, Int, Int) -> Void)? = nil) throws -> [(database: String, report: RollupRunReport)] {
         let t = now ?? FileIO.nowNanoseconds()
         var out: [(String, RollupRunReport)] = []
-        for db in allDatabases() where name == nil || db.name == name {
+        // Every open database, and the closed ones whose newest hour is now complete or that
+        // late rows marked stale (asked for by name: that one, open or not).
+        for dbName in name.map({ [$0] }) ?? table.rollupCandidates(now: t) {
             if isCancelled() { break }
-            let r = try db.runRollups(now: t, backfill: backfill, settle: settle, isCancelled: isCancelled) { done, total in progress?(db.name, done, total) }
-            out.append((db.name, r))
+            guard let r = try table.with(dbName, touch: false, { db in
+                try db.runRollups(now: t, backfill: backfill, settle: settle, isCancelled: isCancelled) { done, total in progress?(dbName, done, total) }
+            }) else { continue }
+            out.append((dbName, r))
         }
         return out
     }
@@ -168,8 +200,9 @@ public final class Store: @unchecked Sendable {
     public func applyRetention(database name: String? = nil, now: Int64? = nil, dryRun: Bool) throws -> [RetentionAction] {
         let t = now ?? FileIO.nowNanoseconds()
         var out: [RetentionAction] = []
-        for db in allDatabases() where name == nil || db.name == name {
-            out += try db.applyRetention(try retentionPolicy(for: db.name), now: t, dryRun: dryRun)
+        for dbName in name.map({ [$0] }) ?? table.names() {
+            let policy = try retentionPolicy(for: dbName)
+            out += try table.with(dbName, touch: false) { try $0.applyRetention(policy, now: t, dryRun: dryRun) } ?? []
         }
         return out
     }
@@ -191,19 +224,20 @@ public final class Store: @unchecked Sendable {
     package func readRollupMap<T: Sendable>(database name: String, rollup: String, measurement: String, seriesKey: String? = nil,
                                             seriesKeys: Set<[UInt8]>? = nil, fields: [String]? = nil, range: TimeRange = .all,
                                             _ transform: @Sendable (SeriesReadResult) throws -> T?) throws -> [T] {
-        guard let db = try database(name, create: false) else {
-            throw ChargelineError(.notFound, "database \(name) not found")
+        let rows = try table.with(name) { db -> [T] in
+            guard let child = db.rollupChild, options.rollup.name == rollup else {
+                throw ChargelineError(.notFound, "database \(name) has no rollup \(rollup) (rollups: \(options.rollup.enabled ? options.rollup.name : "disabled"))")
+            }
+            let wanted = fields.map(Set.init)
+            let shapes = LogicalShapeCache()
+            // The logical columns are rebuilt on the reading threads.
+            return try child.readMap(measurement: measurement, seriesKey: seriesKey.map { Array($0.utf8) }, seriesKeys: seriesKeys,
+                                     fields: RollupLayout.storedNames(for: wanted), range: range) { key, columns in
+                try transform(SeriesReadResult(key: key, columns: try RollupLayout.logicalColumns(columns, wanted: wanted, key: key, shapes: shapes)))
+            }
         }
-        guard let child = db.rollupChild, options.rollup.name == rollup else {
-            throw ChargelineError(.notFound, "database \(name) has no rollup \(rollup) (rollups: \(options.rollup.enabled ? options.rollup.name : "disabled"))")
-        }
-        let wanted = fields.map(Set.init)
-        let shapes = LogicalShapeCache()
-        // The logical columns are rebuilt on the reading threads.
-        return try child.readMap(measurement: measurement, seriesKey: seriesKey.map { Array($0.utf8) }, seriesKeys: seriesKeys,
-                                 fields: RollupLayout.storedNames(for: wanted), range: range) { key, columns in
-            try transform(SeriesReadResult(key: key, columns: try RollupLayout.logicalColumns(columns, wanted: wanted, key: key, shapes: shapes)))
-        }
+        guard let rows else { throw ChargelineError(.notFound, "database \(name) not found") }
+        return rows
     }
 
     /// Flushes, then merges each partition's segments into one. Returns partitions rewritten.
@@ -213,12 +247,16 @@ public final class Store: @unchecked Sendable {
     public func compact() throws -> Int {
         var n = 0
         var skipped: [String] = []
-        for db in allDatabasesWithRollups() {
-            try db.flush()
-            do {
-                n += try db.compact(minSegments: 1)
-            } catch let error as ChargelineError where error.code == .corruption {
-                skipped.append(error.message)
+        for name in table.names() {
+            try table.with(name, touch: false) { parent in
+                for db in [parent] + (parent.rollupChild.map { [$0] } ?? []) {
+                    try db.flush()
+                    do {
+                        n += try db.compact(minSegments: 1)
+                    } catch let error as ChargelineError where error.code == .corruption {
+                        skipped.append(error.message)
+                    }
+                }
             }
         }
         if !skipped.isEmpty { throw ChargelineError(.corruption, skipped.joined(separator: "\n")) }
@@ -227,7 +265,7 @@ public final class Store: @unchecked Sendable {
 
     /// Counts and sizes per database and partition.
     public func report() throws -> StoreReport {
-        let dbs = try allDatabases().map { try $0.report() }
+        let dbs = try table.names().compactMap { name in try table.with(name, touch: false) { try $0.report() } }
         let values = dbs.reduce(0) { $0 + $1.values }
         let bytes = dbs.reduce(0) { $0 + $1.bytes }
         return StoreReport(dataDirectory: directory, databases: dbs, totalValues: values, totalBytes: bytes,
@@ -242,51 +280,30 @@ public final class Store: @unchecked Sendable {
         isClosed = true
         lock.unlock()
         maintenance?.stop()
-        var firstError: (any Error)?
-        for db in allDatabases() {
-            do { try db.close() } catch {
-                logger.error("closing database \(db.name): \(error)")
-                if firstError == nil { firstError = error }
-            }
-        }
+        let firstError = table.shutDown()
         if lockFD >= 0 { FileIO.close(lockFD); lockFD = -1 }
         if let firstError { throw firstError }
     }
 
     // MARK: - Internals
 
-    /// The open database named `name` (tests and tools).
+    /// The database named `name`, opened if it is closed (tests and tools; no lease, so it
+    /// may be closed again when idle or past the open limit).
     package func openDatabase(_ name: String) -> Database? {
-        lock.lock(); defer { lock.unlock() }
-        return databases[name]
+        (try? table.with(name) { $0 }) ?? nil
     }
 
+    /// The databases open now (tests and tools).
     func allDatabases() -> [Database] {
-        lock.lock(); defer { lock.unlock() }
-        return databases.keys.sorted().map { databases[$0]! }
+        table.openDatabases()
     }
 
-    /// Every database followed by its rollup database, for flushes and compactions.
-    func allDatabasesWithRollups() -> [Database] {
-        allDatabases().flatMap { db in [db] + (db.rollupChild.map { [$0] } ?? []) }
-    }
-
-    private func database(_ name: String, create: Bool) throws -> Database? {
-        lock.lock()
-        defer { lock.unlock() }
-        if let db = databases[name] { return db }
-        guard create else { return nil }
+    /// Before a database is created: its name is valid and the store is writable.
+    private func validateNew(_ name: String) throws {
         try Store.validate(databaseName: name)
         if readOnly { throw ChargelineError(.closed, "the store is open read-only; cannot create database \(name)") }
+        lock.lock(); defer { lock.unlock() }
         if isClosed { throw ChargelineError(.closed, "the store is closed") }
-        let db = try Database(name: name, directory: directory + "/" + name, options: options, logger: logger)
-        if let m = maintenance {
-            db.flushRequester = { [weak m] in m?.wake() }
-            db.rollupChild?.flushRequester = { [weak m] in m?.wake() }
-        }
-        databases[name] = db
-        logger.info("created database \(name)")
-        return db
     }
 
     /// Database names become folder names, and are printed in logs: `DatabaseNameRule`.

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 
 /// Background work of a writable store: flushes heads that are large or old (checked every
-/// second and whenever a writer asks), and compacts partitions that collected
+/// second and whenever a writer asks) and closes databases left idle (`DatabaseTable`), and compacts partitions that collected
 /// several segments and went quiet (or passed `compactionTrigger` segments). Flushes and compactions run on separate threads so a long
 /// compaction never delays a flush (and so never stalls writers).
 final class StoreMaintenance: @unchecked Sendable {
@@ -72,9 +72,12 @@ final class StoreMaintenance: @unchecked Sendable {
     private func flushLoop() {
         while sleep(seconds: 1) {
             guard let store else { return }
-            for db in store.allDatabasesWithRollups() where db.needsFlush() {
-                do { try db.flush() } catch { logger.error("background flush of \(db.name): \(error)") }
+            store.table.forEachOpen { parent in
+                for db in [parent] + (parent.rollupChild.map { [$0] } ?? []) where db.needsFlush() {
+                    do { try db.flush() } catch { logger.error("background flush of \(db.name): \(error)") }
+                }
             }
+            store.table.closeIdle()
         }
     }
 
@@ -117,13 +120,17 @@ final class StoreMaintenance: @unchecked Sendable {
             cond.unlock()
             if stop { return }
             guard let store else { return }
-            for db in store.allDatabasesWithRollups() {
-                for start in db.partitionsDueForCompaction(trigger: store.options.compactionTrigger,
-                                                            quietPeriod: store.options.compactionQuietPeriod) {
-                    if isStoppingWork { return }
-                    do { try db.compactPartition(start) } catch { logger.error("background compaction of \(db.name): \(error)") }
+            var stopped = false
+            store.table.forEachOpen { parent in
+                for db in [parent] + (parent.rollupChild.map { [$0] } ?? []) where !stopped {
+                    for start in db.partitionsDueForCompaction(trigger: store.options.compactionTrigger,
+                                                                quietPeriod: store.options.compactionQuietPeriod) {
+                        if isStoppingWork { stopped = true; return }
+                        do { try db.compactPartition(start) } catch { logger.error("background compaction of \(db.name): \(error)") }
+                    }
                 }
             }
+            if stopped { return }
         }
     }
 }
