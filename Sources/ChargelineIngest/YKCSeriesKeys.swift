@@ -12,6 +12,8 @@ public struct YKCSeriesKeys: Sendable {
     public let bms: [UInt8]
     /// `transaction,...`: 0x3B records.
     public let transaction: [UInt8]
+    /// `pile_state,...,gun=N,...`: the gun's status transitions (`YKCPileStateWriter`).
+    public let pileState: [UInt8]
 
     /// Keys for gun `gun` of pile `pileText` with registry tags `info`.
     public init(pileText: String, gun: Int, info: YKCPileInfo) {
@@ -21,6 +23,7 @@ public struct YKCSeriesKeys: Sendable {
         telemetry = SeriesKey.make(measurement: "telemetry", tags: tags)
         bms = SeriesKey.make(measurement: "bms", tags: tags)
         transaction = SeriesKey.make(measurement: "transaction", tags: tags)
+        pileState = SeriesKey.make(measurement: "pile_state", tags: tags)
     }
 
     /// The `connection` series of a pile (no gun tag): login and disconnect events.
@@ -28,5 +31,13 @@ public struct YKCSeriesKeys: Sendable {
         var tags = info.tags
         tags["pile"] = pileText
         return SeriesKey.make(measurement: "connection", tags: tags)
+    }
+
+    /// The pile-level `pile_state` series of a pile (no gun tag): registration, login,
+    /// disconnect, telemetry and heartbeat activity (`YKCPileStateWriter`).
+    public static func pileState(pileText: String, info: YKCPileInfo) -> [UInt8] {
+        var tags = info.tags
+        tags["pile"] = pileText
+        return SeriesKey.make(measurement: "pile_state", tags: tags)
     }
 }

@@ -31,6 +31,12 @@ final class YKCChannelHandler: ChannelInboundHandler {
     private var generation = -1
     private var keys: [Int: YKCSeriesKeys] = [:]
     private var connectionKey: [UInt8] = []
+    private var pileStateKey: [UInt8] = []
+    /// Telemetry (0x13, 0x23, 0x25) and heartbeat activity, sampled for `pile_state`.
+    private var telemetryActivity: YKCPileActivity
+    private var heartbeatActivity: YKCPileActivity
+    /// Each gun's last 0x13 status, for `pile_state` status transitions.
+    private var gunStatus: [Int: UInt8] = [:]
     private var heartbeatStates: [Int: UInt8] = [:]
     private var lastFrame = NIODeadline.now()
     private var context: ChannelHandlerContext?
@@ -40,6 +46,8 @@ final class YKCChannelHandler: ChannelInboundHandler {
 
     init(shared: YKCFrontEndContext) {
         self.shared = shared
+        telemetryActivity = YKCPileActivity(periodSeconds: shared.configuration.stateSampleSeconds)
+        heartbeatActivity = YKCPileActivity(periodSeconds: shared.configuration.stateSampleSeconds)
     }
 
     // MARK: Lifecycle
@@ -61,11 +69,21 @@ final class YKCChannelHandler: ChannelInboundHandler {
             shared.sessions.remove(pileCode, context.channel)
             let now = WallClock.nowNanoseconds()
             let reason = closeReason
-            let guns = keys.values
+            let guns = keys
             let connectionKey = self.connectionKey
+            let stateKey = pileStateKey
+            let telemetry = telemetryActivity.quiet(at: now, force: true)
+            let beats = heartbeatActivity.quiet(at: now, force: true)
+            let statuses = gunStatus
             shared.batcher.add { b in
                 YKCTelemetryWriter.addDisconnect(reason: reason, connectionKey: connectionKey, timestamp: now, to: &b)
-                for k in guns { YKCTelemetryWriter.addOffline(keys: k, timestamp: now, to: &b) }
+                for k in guns.values { YKCTelemetryWriter.addOffline(keys: k, timestamp: now, to: &b) }
+                if let t = telemetry { YKCPileStateWriter.addTelemetry(frames: t.count, pileKey: stateKey, timestamp: t.time, to: &b) }
+                if let h = beats { YKCPileStateWriter.addHeartbeats(h.count, pileKey: stateKey, timestamp: h.time, to: &b) }
+                YKCPileStateWriter.addDisconnect(reason: reason, pileKey: stateKey, timestamp: now, to: &b)
+                for (gun, status) in statuses where status != 0 {
+                    if let k = guns[gun] { YKCPileStateWriter.addStatus(0, keys: k, timestamp: now, to: &b) }
+                }
             }
             shared.logger.debug("pile disconnected", metadata: ["pile": "\(pileText)", "peer": "\(peer)", "reason": "\(reason)"])
         }
@@ -88,9 +106,11 @@ final class YKCChannelHandler: ChannelInboundHandler {
         close(context, reason: "error")
     }
 
-    /// Called by the loop's sweeper: closes the connection after the heartbeat (or login) timeout.
+    /// Called by the loop's sweeper: records activity that has gone quiet in `pile_state`, and
+    /// closes the connection after the heartbeat (or login) timeout.
     func checkTimeout(now: NIODeadline) {
         guard let context else { return }
+        if loggedIn { recordQuietActivity() }
         let limit = loggedIn ? shared.configuration.heartbeatTimeoutSeconds : shared.configuration.loginTimeoutSeconds
         guard now - lastFrame > .seconds(Int64(limit)) else { return }
         shared.stats.update { $0.timeouts += 1 }
@@ -200,17 +220,34 @@ final class YKCChannelHandler: ChannelInboundHandler {
                 let data = try YKCRealtimeData(payload: frame.payload)
                 let k = seriesKeys(gun: data.gun)
                 let now = WallClock.nowNanoseconds()
-                shared.batcher.add { YKCTelemetryWriter.add(data, keys: k, timestamp: now, to: &$0) }
+                let sample = telemetryActivity.frame(at: now)
+                let changed = gunStatus.updateValue(data.status, forKey: data.gun) != data.status
+                let stateKey = pileStateKey
+                shared.batcher.add { b in
+                    YKCTelemetryWriter.add(data, keys: k, timestamp: now, to: &b)
+                    if let t = sample { YKCPileStateWriter.addTelemetry(frames: t.count, pileKey: stateKey, timestamp: t.time, to: &b) }
+                    if changed { YKCPileStateWriter.addStatus(data.status, keys: k, timestamp: now, to: &b) }
+                }
             case YKCFrameType.bmsDemand:
                 let data = try YKCBMSDemand(payload: frame.payload)
                 let k = seriesKeys(gun: data.gun)
                 let now = WallClock.nowNanoseconds()
-                shared.batcher.add { YKCTelemetryWriter.add(data, keys: k, timestamp: now, to: &$0) }
+                let sample = telemetryActivity.frame(at: now)
+                let stateKey = pileStateKey
+                shared.batcher.add { b in
+                    YKCTelemetryWriter.add(data, keys: k, timestamp: now, to: &b)
+                    if let t = sample { YKCPileStateWriter.addTelemetry(frames: t.count, pileKey: stateKey, timestamp: t.time, to: &b) }
+                }
             case YKCFrameType.bmsStatus:
                 let data = try YKCBMSStatus(payload: frame.payload)
                 let k = seriesKeys(gun: data.gun)
                 let now = WallClock.nowNanoseconds()
-                shared.batcher.add { YKCTelemetryWriter.add(data, keys: k, timestamp: now, to: &$0) }
+                let sample = telemetryActivity.frame(at: now)
+                let stateKey = pileStateKey
+                shared.batcher.add { b in
+                    YKCTelemetryWriter.add(data, keys: k, timestamp: now, to: &b)
+                    if let t = sample { YKCPileStateWriter.addTelemetry(frames: t.count, pileKey: stateKey, timestamp: t.time, to: &b) }
+                }
             case YKCFrameType.transactionRecord: try handleTransaction(frame, context: context)
             default:
                 if !YKCFrameType.isKnownUnstored(type) {
@@ -253,8 +290,15 @@ final class YKCChannelHandler: ChannelInboundHandler {
         shared.stats.update { $0.logins += 1 }
         let now = WallClock.nowNanoseconds()
         let key = connectionKey
+        let stateKey = pileStateKey
         let peer = self.peer
-        shared.batcher.add { YKCTelemetryWriter.addLogin(login, connectionKey: key, peer: peer, timestamp: now, to: &$0) }
+        // A pile the registry does not list has no `registered` baseline: its first login here is.
+        let firstSeen = shared.known.insert(login.pileCode)
+        shared.batcher.add { b in
+            YKCTelemetryWriter.addLogin(login, connectionKey: key, peer: peer, timestamp: now, to: &b)
+            if firstSeen { YKCPileStateWriter.addRegistered(pileKey: stateKey, timestamp: now, to: &b) }
+            YKCPileStateWriter.addLogin(pileKey: stateKey, timestamp: now, to: &b)
+        }
         shared.logger.debug("pile logged in", metadata: [
             "pile": "\(text)", "peer": "\(peer)", "version": "\(login.protocolVersion)", "firmware": "\(login.firmware)",
         ])
@@ -264,6 +308,10 @@ final class YKCChannelHandler: ChannelInboundHandler {
         let beat = try YKCHeartbeat(payload: frame.payload)
         encoder.heartbeatReply(sequence: frame.sequence, pileCode: beat.pileCode, gun: beat.gun)
         reply(context)
+        if let h = heartbeatActivity.frame(at: WallClock.nowNanoseconds()) {
+            let stateKey = pileStateKey
+            shared.batcher.add { YKCPileStateWriter.addHeartbeats(h.count, pileKey: stateKey, timestamp: h.time, to: &$0) }
+        }
         if heartbeatStates[beat.gun] != beat.gunState {
             heartbeatStates[beat.gun] = beat.gunState
             let k = seriesKeys(gun: beat.gun)
@@ -311,6 +359,20 @@ final class YKCChannelHandler: ChannelInboundHandler {
         self.generation = generation
         keys.removeAll(keepingCapacity: true)
         connectionKey = YKCSeriesKeys.connection(pileText: pileText, info: found)
+        pileStateKey = YKCSeriesKeys.pileState(pileText: pileText, info: found)
+    }
+
+    /// Writes the telemetry/heartbeat samples of frames that have stopped coming.
+    private func recordQuietActivity() {
+        let now = WallClock.nowNanoseconds()
+        let telemetry = telemetryActivity.quiet(at: now)
+        let beats = heartbeatActivity.quiet(at: now)
+        guard telemetry != nil || beats != nil else { return }
+        let stateKey = pileStateKey
+        shared.batcher.add { b in
+            if let t = telemetry { YKCPileStateWriter.addTelemetry(frames: t.count, pileKey: stateKey, timestamp: t.time, to: &b) }
+            if let h = beats { YKCPileStateWriter.addHeartbeats(h.count, pileKey: stateKey, timestamp: h.time, to: &b) }
+        }
     }
 
     /// The keys for `gun`, rebuilt when the registry was reloaded.

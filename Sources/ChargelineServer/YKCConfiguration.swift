@@ -46,6 +46,11 @@ public struct YKCConfiguration: Sendable {
     public var threads: Int?
     /// Bad frames from one connection logged in full before logging only every 100th.
     public var badFrameLogLimit: Int
+    /// `pile_state` records a pile's telemetry and heartbeat activity at most once per this
+    /// many seconds while frames keep coming, plus once, stamped with the last frame, when they
+    /// stop (docs/schema.md). Default 60 s: a minute is finer than any silence worth an alarm,
+    /// and 20,000 piles then add about 700 points a second, not one per frame.
+    public var stateSampleSeconds: Int
 
     /// A configuration with the documented defaults.
     public init(endpoint: ServerConfiguration.Endpoint = .init(host: "127.0.0.1", port: 8768), reusePort: Bool = true,
@@ -53,7 +58,7 @@ public struct YKCConfiguration: Sendable {
                 billingModel: YKCBillingModel = .standard, database: String = "chargeline",
                 heartbeatTimeoutSeconds: Int = 30, loginTimeoutSeconds: Int = 30, pileUTCOffsetSeconds: Int = 8 * 3600,
                 flushMilliseconds: Int = 100, maxBufferedBytes: Int = 64 << 20, threads: Int? = nil,
-                badFrameLogLimit: Int = 20) {
+                badFrameLogLimit: Int = 20, stateSampleSeconds: Int = 60) {
         self.endpoint = endpoint
         self.reusePort = reusePort
         self.registryPath = registryPath
@@ -68,5 +73,6 @@ public struct YKCConfiguration: Sendable {
         self.maxBufferedBytes = maxBufferedBytes
         self.threads = threads
         self.badFrameLogLimit = badFrameLogLimit
+        self.stateSampleSeconds = stateSampleSeconds
     }
 }

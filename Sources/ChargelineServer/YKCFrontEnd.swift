@@ -34,14 +34,17 @@ public final class YKCFrontEnd: Sendable {
     private let tasks: [RepeatedTask]
     private let sweepers: YKCSweepers
     private let shutDown = Locked(false)
+    private let known: YKCKnownPiles
 
     /// Counters since start.
     public var stats: YKCStats { recorder.snapshot }
 
     private init(configuration: YKCConfiguration, port: Int, directory: YKCPileDirectory, group: MultiThreadedEventLoopGroup,
                  listener: any Channel, connections: ConnectionRegistry, batcher: YKCTelemetryBatcher,
-                 recorder: YKCStatsRecorder, logger: Logger, tasks: [RepeatedTask], sweepers: YKCSweepers) {
+                 recorder: YKCStatsRecorder, logger: Logger, tasks: [RepeatedTask], sweepers: YKCSweepers,
+                 known: YKCKnownPiles) {
         self.sweepers = sweepers
+        self.known = known
         self.configuration = configuration
         self.port = port
         self.directory = directory
@@ -89,8 +92,9 @@ public final class YKCFrontEnd: Sendable {
         let sweep = TimeAmount.seconds(Int64(max(1, min(configuration.heartbeatTimeoutSeconds,
                                                         configuration.loginTimeoutSeconds) / 3)))
         for s in sweepers.all { s.start(period: sweep) }
+        let known = YKCKnownPiles()
         let shared = YKCFrontEndContext(configuration: configuration, directory: directory, sessions: sessions,
-                                        batcher: batcher, stats: recorder, sweepers: sweepers, logger: logger)
+                                        batcher: batcher, stats: recorder, sweepers: sweepers, known: known, logger: logger)
         let fileLimit = OpenFileLimit.current
         let capLog = Locked(NIODeadline.distantPast)
         var bootstrap = ServerBootstrap(group: group)
@@ -150,9 +154,17 @@ public final class YKCFrontEnd: Sendable {
                                                delay: .milliseconds(Int64(configuration.flushMilliseconds))) { _ in
             batcher.flush()
         }]
+        // Every registry pile gets its `pile_state` baseline, so one that never connects is found silent.
+        known.registerAll(directory.entries, now: WallClock.nowNanoseconds(), batcher: batcher)
         if directory.path != nil {
             let poll = TimeAmount.seconds(Int64(max(1, configuration.registryPollSeconds)))
-            tasks.append(loop.scheduleRepeatedTask(initialDelay: poll, delay: poll) { _ in directory.reloadIfModified() })
+            tasks.append(loop.scheduleRepeatedTask(initialDelay: poll, delay: poll) { _ in
+                let generation = directory.generation
+                directory.reloadIfModified()
+                if directory.generation != generation {
+                    known.registerAll(directory.entries, now: WallClock.nowNanoseconds(), batcher: batcher)
+                }
+            })
         }
         let port = listener.localAddress?.port ?? configuration.endpoint.port
         // Each connection holds one descriptor; keep a few dozen for the listener, the spool,
@@ -170,11 +182,13 @@ public final class YKCFrontEnd: Sendable {
         }
         return YKCFrontEnd(configuration: configuration, port: port, directory: directory, group: group, listener: listener,
                            connections: connections, batcher: batcher, recorder: recorder, logger: logger, tasks: tasks,
-                           sweepers: sweepers)
+                           sweepers: sweepers, known: known)
     }
 
-    /// Re-reads the registry file now (SIGHUP).
-    public func reloadRegistry() { directory.reload() }
+    /// Re-reads the registry file now (SIGHUP); piles it adds get their `registered` baseline.
+    public func reloadRegistry() {
+        if directory.reload() { known.registerAll(directory.entries, now: WallClock.nowNanoseconds(), batcher: batcher) }
+    }
 
     /// Stops accepting, closes all pile connections (each recorded offline), hands the last
     /// points to the sink and waits for it, then stops the event loops. Idempotent.

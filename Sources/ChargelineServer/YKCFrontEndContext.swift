@@ -9,5 +9,6 @@ struct YKCFrontEndContext: Sendable {
     let batcher: YKCTelemetryBatcher
     let stats: YKCStatsRecorder
     let sweepers: YKCSweepers
+    let known: YKCKnownPiles
     let logger: Logger
 }

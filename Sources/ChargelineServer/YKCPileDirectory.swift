@@ -65,6 +65,9 @@ public final class YKCPileDirectory: Sendable {
         }
     }
 
+    /// The registry's piles now.
+    var entries: [UInt64: YKCPileInfo] { state.withLock { $0.registry.entries } }
+
     /// Bumped by every successful reload.
     var generation: Int { state.withLock { $0.generation } }
 

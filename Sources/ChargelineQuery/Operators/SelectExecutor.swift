@@ -84,7 +84,7 @@ struct SelectExecutor {
         let fieldOrder = op.fieldOrder
         // Without HAVING, order or limits the rows are final: no reshaping per group.
         let final = plan.having == nil && !plan.descending && plan.offset == 0 && plan.limit == 0
-        let columns = ["time", "field", "value"]
+        let columns = ["time"] + SelectPlan.latestColumns
         var out: [ResultSeries] = []
         out.reserveCapacity(plan.groups.count)
         var k = 0
@@ -98,7 +98,7 @@ struct SelectExecutor {
                     guard case .time(let t) = r[0] else { preconditionFailure("BUG: a latest row starts with its time") }
                     return (t, Array(r.dropFirst()))
                 }
-                if let s = try shape(g, rows: timed, columns: ["field", "value"]) { out.append(s) }
+                if let s = try shape(g, rows: timed, columns: SelectPlan.latestColumns) { out.append(s) }
             }
         }
         return out
@@ -131,7 +131,7 @@ struct SelectExecutor {
             if case .state = spec { columns = ["end", "duration", "state"] + columns } else { columns = ["end", "duration"] + columns }
         case .latest:
             rows = try LatestOperator(plan: plan, context: context).rows(g, scans: scans)
-            columns = ["field", "value"]
+            columns = SelectPlan.latestColumns
         }
         let shaped = try shape(g, rows: rows, columns: columns)
         switch plan.kind {
@@ -148,7 +148,10 @@ struct SelectExecutor {
         if plan.columns.contains(where: { $0.transform != nil }) { rows = try Transformer(plan: plan, context: context).apply(rows) }
         if let start = plan.outputStart { rows.removeAll { $0.time < start } }
         if let having = plan.having {
-            let skip = columns.count - plan.columns.count
+            // HAVING sees the plan's columns (the leading window columns skipped); after
+            // latest() every column: field and value.
+            var skip = columns.count - plan.columns.count
+            if case .latest = plan.kind { skip = 0 }
             rows = rows.filter { r in having.eval(RExpr.Row(time: r.time, slots: Array(r.values.dropFirst(skip)))).truthy }
         }
         if plan.descending { rows.reverse() }

@@ -295,8 +295,12 @@ extension Planner {
 
     /// HAVING over output columns: names are column names (or aliases), `time` the row time; a
     /// call is matched to the SELECT item that computes it.
+    /// After `latest()` the columns are `field` and `value` (one row per field), so
+    /// `HAVING field = 'telemetry' AND time < now() - 10m` keeps the fields that went quiet.
     mutating func compileHaving(_ e: Expr) throws -> RExpr {
-        let names = currentColumns.map(\.name)
+        var isLatest = false
+        if case .latest = plan.kind { isLatest = true }
+        let names = isLatest ? SelectPlan.latestColumns : currentColumns.map(\.name)
         func resolve(_ x: Expr) throws -> RExpr {
             switch x.kind {
             case .reference(let n, _):
@@ -307,6 +311,9 @@ extension Planner {
                 return .slot(i)
             case .call(let fn, _):
                 if fn == "now" { return .literal(.integer(now)) }
+                if isLatest {
+                    throw QueryError(.semantic, "HAVING after latest() filters its rows by time, field and value, not by \(fn)()", offset: x.offset)
+                }
                 let name = x.columnName
                 guard let i = statement.fields.firstIndex(where: { $0.expr.describe == x.describe }) ?? names.firstIndex(of: name) else {
                     throw QueryError(.semantic, "HAVING uses \(fn)(), which is not in the SELECT list; add it there (HAVING filters result rows)", offset: x.offset)

@@ -6,6 +6,9 @@ import Foundation
 /// bucket, and how to shape the output. Built by `Planner`, adjusted by the optimizer rules,
 /// run by `SelectExecutor`.
 struct SelectPlan: Sendable {
+    /// The result columns of `latest()` after `time`: one row per field.
+    static let latestColumns = ["field", "value"]
+
     enum Kind: Sendable {
         /// Rows as stored (optionally with math and transforms).
         case raw
