@@ -21,6 +21,8 @@ struct HTTPAPI: Sendable {
     /// Whether storage is open (`/ready`; writes, queries and reports answer 503 until it is);
     /// nil: always ready.
     var readiness: DeferredBackend? = nil
+    /// Authenticates and authorizes requests (auth-enabled); nil: every request is allowed.
+    var authorizer: RequestAuthorizer? = nil
 }
 
 /// Where an HTTP request goes, decided from its head.
