@@ -78,6 +78,22 @@ struct ServeCommand: AsyncParsableCommand {
         return try dataOptions.config.map { try Configuration.load($0).http.authEnabled ?? false } ?? false
     }
 
+    // MARK: Quotas
+
+    @Flag(name: .customLong("auto-create"), inversion: .prefixedNo, help: "Whether a write creates its database (default yes, or [http] auto_create); --no-auto-create answers InfluxDB's 404 database not found.")
+    var autoCreateFlag: Bool?
+
+    @Option(name: .customLong("max-databases"), help: ArgumentHelp("Most databases writes may create (0: no limit, the default; or [http] max_databases); CREATE DATABASE is not counted.", valueName: "n"))
+    var maxDatabasesFlag: Int?
+
+    /// The write quotas from the flags over `[http]`.
+    func databaseQuotas() throws -> (autoCreate: Bool, maxDatabases: Int) {
+        let file = try dataOptions.config.map { try Configuration.load($0).http } ?? Configuration.HTTPSection()
+        let maxDatabases = maxDatabasesFlag ?? file.maxDatabases ?? 0
+        guard maxDatabases >= 0 else { throw ValidationError("--max-databases must be 0 (no limit) or positive") }
+        return (autoCreateFlag ?? file.autoCreate ?? true, maxDatabases)
+    }
+
     // MARK: Connections
 
     @Option(name: .customLong("max-connections"), help: ArgumentHelp("Most HTTP connections at once; more are answered 503 (default: from the open-file limit, half kept for storage; overrides [http] max_connection_limit).", valueName: "n"))
@@ -283,7 +299,11 @@ struct ServeCommand: AsyncParsableCommand {
             let quarantined = store.statistics().filter { $0.quarantinedSegments > 0 }.map {
                 "database \($0.name): \($0.quarantinedSegments) damaged segments in quarantine/, their rows are not served (see the log and `chargeline verify`)"
             }
-            backend.attach(sink: StorageSink(store: store), queryHandler: EngineQueryHandler(engine: engine),
+            let quotas = try databaseQuotas()
+            if !quotas.autoCreate { try store.createDatabase(lpDatabase) }  // the TCP listener's
+            let sink = DatabaseQuotaSink(StorageSink(store: store), autoCreate: quotas.autoCreate,
+                                         maxDatabases: quotas.maxDatabases) { metrics.countQuotaRefusal(quota: $0) }
+            backend.attach(sink: sink, queryHandler: EngineQueryHandler(engine: engine),
                            reportHandler: StoreReportHandler(store: store), warnings: quarantined)
             snapshots.attach(store)
             if let (options, interval) = export {
