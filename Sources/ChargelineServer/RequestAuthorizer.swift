@@ -6,8 +6,9 @@ import ChargelineQuery
 /// semantics and answers: 401 `unable to parse authentication credentials` without credentials,
 /// 401 `authorization failed` for wrong ones, 403 naming the missing privilege.
 ///
-/// The bootstrap rule: while no admin exists, a request without credentials may only create
-/// one (`CREATE USER name WITH PASSWORD '...' WITH ALL PRIVILEGES`).
+/// The bootstrap rule: while no admin exists, a request without credentials (or with ones that
+/// do not authenticate, as InfluxDB skips authentication then) may only create one
+/// (`CREATE USER name WITH PASSWORD '...' WITH ALL PRIVILEGES`).
 ///
 /// The HTTP handler calls `authenticate` on the event loop: it answers at once for tokens,
 /// passwords that verified before (one HMAC) and missing credentials, and says `needsHash`
@@ -60,14 +61,19 @@ public struct RequestAuthorizer: Sendable {
         }
         switch users.check(credentials) {
         case .user(let user): return .done(.success(.user(user)))
-        case .wrong: return .done(.failure(Self.failed))
+        case .wrong: return .done(wrong())
         case .needsHash: return .needsHash(credentials)
         }
     }
 
     /// Authenticates a password by hashing it (about a tenth of a second: never on an event loop).
     func authenticateSlowly(_ credentials: Credentials) -> Result<Identity, Refusal> {
-        users.authenticate(credentials).map { .success(.user($0)) } ?? .failure(Self.failed)
+        users.authenticate(credentials).map { .success(.user($0)) } ?? wrong()
+    }
+
+    /// Credentials that do not authenticate: 401, or the bootstrap identity while no admin exists.
+    private func wrong() -> Result<Identity, Refusal> {
+        users.hasAdmin ? .failure(Self.failed) : .success(.bootstrap)
     }
 
     /// Whether `identity` may write to `database`.
