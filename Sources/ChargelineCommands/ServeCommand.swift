@@ -86,6 +86,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-databases"), help: ArgumentHelp("Most databases writes may create (0: no limit, the default; or [http] max_databases); CREATE DATABASE is not counted.", valueName: "n"))
     var maxDatabasesFlag: Int?
 
+    @Option(name: .customLong("max-ykc-claims"), help: ArgumentHelp("Most pile codes one POST /ykc/sessions call may claim (default 100,000).", valueName: "n"))
+    var maxYKCClaims: Int?
+
     /// The write quotas from the flags over `[http]`.
     func databaseQuotas() throws -> (autoCreate: Bool, maxDatabases: Int) {
         let file = try dataOptions.config.map { try Configuration.load($0).http } ?? Configuration.HTTPSection()
@@ -125,6 +128,7 @@ struct ServeCommand: AsyncParsableCommand {
         c.headerTimeoutSeconds = seconds(headerTimeout, file.http.headerTimeout, c.headerTimeoutSeconds)
         c.bodyTimeoutSeconds = seconds(bodyTimeout, file.http.bodyTimeout, c.bodyTimeoutSeconds)
         c.idleTimeoutSeconds = seconds(idleTimeout, file.http.idleTimeout, c.idleTimeoutSeconds)
+        if let maxYKCClaims { c.maxYKCClaimsPerCall = maxYKCClaims }
         return c
     }
 

@@ -93,6 +93,7 @@ public final class ChargelineServer: Sendable {
                                ykcSessions: YKCSessionDirectory(), readiness: readiness)
         settings.snapshotHandler = snapshotHandler
         settings.authorizer = authorizer
+        settings.maxYKCClaims = configuration.maxYKCClaimsPerCall
         let api = settings
         let tcp = LineProtocolTCPHandler.Settings(
             sink: sink, database: configuration.lineProtocolDatabase, batchLines: configuration.lineProtocolBatchLines,
@@ -204,6 +205,7 @@ public final class ChargelineServer: Sendable {
         guard c.maxBodySize > 0 else { throw bad("maxBodySize must be positive, got \(c.maxBodySize)") }
         guard c.lineProtocolBatchLines > 0 else { throw bad("lineProtocolBatchLines must be positive") }
         guard c.lineProtocolBatchBytes > 0 else { throw bad("lineProtocolBatchBytes must be positive") }
+        guard c.maxYKCClaimsPerCall > 0 else { throw bad("maxYKCClaimsPerCall must be positive, got \(c.maxYKCClaimsPerCall)") }
         if let threads = c.threads, threads <= 0 { throw bad("threads must be positive, got \(threads)") }
         for (name, value) in [("maxHTTPConnections", c.maxHTTPConnections), ("maxLineProtocolConnections", c.maxLineProtocolConnections)] {
             if let value, value <= 0 { throw bad("\(name) must be positive, got \(value)") }

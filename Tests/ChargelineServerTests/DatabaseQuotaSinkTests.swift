@@ -58,3 +58,23 @@ struct DatabaseQuotaSinkTests {
         }
     }
 }
+
+/// The claims quota of `/ykc/sessions`.
+@Suite("YKC claims quota")
+struct YKCClaimsQuotaTests {
+    @Test("a call claiming more piles than the quota is refused whole, naming the quota; a call at it is served")
+    func claims() async throws {
+        try await withServer(configure: { $0.maxYKCClaimsPerCall = 3 }) { server, _ in
+            try await TestConnection.with(port: server.httpPort!) { c in
+                let four = (1...4).map { "3201020000000\($0)\n" }.joined()
+                let over = try await c.request("POST", "/ykc/sessions?gateway=a", body: Array(four.utf8))
+                #expect(over.status == 400 && over.body.contains("max-ykc-claims limit exceeded"), "\(over.body)")
+                let three = (1...3).map { "3201020000000\($0)\n" }.joined()
+                let ok = try await c.request("POST", "/ykc/sessions?gateway=b", body: Array(three.utf8))
+                #expect(ok.status == 200, "\(ok.body)")
+                let taken = try await c.request("POST", "/ykc/sessions?gateway=a", body: Array("32010200000001\n".utf8))
+                #expect(taken.body.contains("\"evict\":[]"), "nothing of the refused call was claimed: \(taken.body)")
+            }
+        }
+    }
+}
