@@ -6,6 +6,7 @@
 //   chargeline (exe) -> ChargelineCommands -> ChargelineServer -> ChargelineIngest -> ChargelineCore
 //                                          |-> ChargelineReports -> ChargelineStorage
 //                                          |-> ChargelineBackup -> AsyncHTTPClient, Crypto (no storage)
+//                                          |-> ChargelineAuth -> ChargelineQuery, Crypto (users; no NIO)
 //                                          \-> ChargelineQuery -> ChargelineStorage -> ChargelineCodec -> CZstd, CLZ4
 //                                                             |                   \-> ChargelineCore
 //                                                             \-> ChargelineRegex (no dependencies)
@@ -93,11 +94,22 @@ var targets: [Target] = [
         dependencies: ["ChargelineCore"],
         swiftSettings: swiftSettings),
 
+    // Users, grants and bearer tokens (the USERS file) and the credential check: InfluxDB 1.x's
+    // auth-enabled. Passwords are PBKDF2 hashes from swift-crypto. No NIO.
+    .target(
+        name: "ChargelineAuth",
+        dependencies: [
+            "ChargelineCore", "ChargelineStorage", "ChargelineQuery",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ],
+        swiftSettings: swiftSettings),
+
     // NIO listeners, HTTP API, wiring, shutdown: the composition root.
     .target(
         name: "ChargelineServer",
         dependencies: [
-            "ChargelineCore", "ChargelineIngest", "ChargelineStorage", "ChargelineQuery",
+            "ChargelineCore", "ChargelineIngest", "ChargelineStorage", "ChargelineQuery", "ChargelineAuth",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -125,7 +137,7 @@ var targets: [Target] = [
         name: "ChargelineCommands",
         dependencies: [
             "ChargelineCore", "ChargelineIngest", "ChargelineStorage", "ChargelineServer", "ChargelineQuery",
-            "ChargelineReports", "ChargelineBackup",
+            "ChargelineReports", "ChargelineBackup", "ChargelineAuth",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
@@ -202,10 +214,15 @@ var targets: [Target] = [
         name: "ChargelineServerTests",
         dependencies: [
             "ChargelineCore", "ChargelineServer", "ChargelineStorage", "ChargelineIngest", "ChargelineQuery",
+            "ChargelineAuth",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ],
+        swiftSettings: swiftSettings),
+    .testTarget(
+        name: "ChargelineAuthTests",
+        dependencies: ["ChargelineAuth", "ChargelineCore", "ChargelineQuery", "ChargelineStorage"],
         swiftSettings: swiftSettings),
     .testTarget(
         name: "ChargelineBackupTests",

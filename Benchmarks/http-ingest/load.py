@@ -93,10 +93,24 @@ def cut_batches(data, lines_per_batch):
     return batches
 
 
-def create_database(host, port, db):
+def auth_headers(user):
+    """HTTP Basic for `user:password` (--auth), as the influx CLI sends it; none when empty."""
+    if not user:
+        return {}
+    import base64
+    return {"Authorization": "Basic " + base64.b64encode(user.encode()).decode()}
+
+
+def create_database(host, port, db, user=""):
     conn = http.client.HTTPConnection(host, port, timeout=30)
+    if user:
+        # With auth on and no admin yet, the first admin is created without credentials.
+        name, password = user.split(":", 1)
+        q = urllib.parse.urlencode({"q": f"CREATE USER \"{name}\" WITH PASSWORD '{password}' WITH ALL PRIVILEGES"})
+        conn.request("POST", "/query?" + q, headers=auth_headers(user))
+        conn.getresponse().read()
     query = urllib.parse.urlencode({"q": f'CREATE DATABASE "{db}"'})
-    conn.request("POST", "/query?" + query)
+    conn.request("POST", "/query?" + query, headers=auth_headers(user))
     resp = conn.getresponse()
     body = resp.read()
     conn.close()
@@ -106,8 +120,9 @@ def create_database(host, port, db):
 
 
 class Client(threading.Thread):
-    def __init__(self, index, host, port, path, batches, start_gate):
+    def __init__(self, index, host, port, path, batches, start_gate, user=""):
         super().__init__(name=f"client-{index}", daemon=True)
+        self.user = user
         self.host, self.port, self.path = host, port, path
         self.batches = batches
         self.start_gate = start_gate
@@ -117,7 +132,7 @@ class Client(threading.Thread):
 
     def run(self):
         conn = http.client.HTTPConnection(self.host, self.port, timeout=300)
-        headers = {"Content-Type": "text/plain; charset=utf-8"}
+        headers = {"Content-Type": "text/plain; charset=utf-8", **auth_headers(self.user)}
         self.start_gate.wait()
         for number, (body, lines) in self.batches:
             t0 = time.perf_counter()
@@ -156,11 +171,11 @@ def write(args):
     print(f"load.py: {lines} lines in {len(batches)} batches of <= {args.batch_lines} "
           f"({len(data)} bytes) prepared in {time.perf_counter() - t_read:.1f} s", file=sys.stderr)
 
-    create_database(args.host, args.port, args.db)
+    create_database(args.host, args.port, args.db, args.auth)
     path = "/write?" + urllib.parse.urlencode({"db": args.db, "precision": args.precision})
     gate = threading.Barrier(args.clients + 1)
     numbered = list(enumerate(batches))
-    clients = [Client(c, args.host, args.port, path, numbered[c::args.clients], gate)
+    clients = [Client(c, args.host, args.port, path, numbered[c::args.clients], gate, args.auth)
                for c in range(args.clients)]
     for c in clients:
         c.start()
@@ -226,6 +241,8 @@ def main():
     w.add_argument("--values-per-line", type=int, default=0,
                    help="field values per line (default: counted from the first line)")
     w.add_argument("--summary", help="also write the results as JSON to this file")
+    w.add_argument("--auth", default="", metavar="USER:PASSWORD",
+                   help="send HTTP Basic credentials (creating USER as the first admin if none exists)")
     w.set_defaults(func=write)
 
     args = parser.parse_args()

@@ -18,6 +18,8 @@
 #   DATAGEN_ARGS="..."       extra chargeline-datagen options (word-split), e.g. "--bad-every 1000"
 #   BATCH=5000 CLIENTS=3    lines per request, concurrent HTTP clients
 #   PORT, LP_PORT           HTTP and line-protocol TCP ports (default: free ports)
+#   AUTH=1                  serve with --auth-enabled and send HTTP Basic credentials of an
+#                           admin (created first) with every batch: the cost of auth (A/B)
 #   COMPACT=1               run `chargeline compact` before `inspect`
 #   VERIFY=1                read every stored value back (chargeline query --format csv) and compare
 #                           it with the generated file, value by value (needs RAM for the file)
@@ -89,7 +91,9 @@ log "generating $GUNS guns x $DURATION every $INTERVAL (seed $SEED, jitter in wh
 PORT="${PORT:-$(free_port)}"
 LP_PORT="${LP_PORT:-$(free_port)}"
 log "starting chargeline serve on http 127.0.0.1:$PORT, lp-tcp 127.0.0.1:$LP_PORT"
-"$BIN/chargeline" serve --data "$TMP/data" --http "127.0.0.1:$PORT" --lp-tcp "127.0.0.1:$LP_PORT" ${SERVE_ARGS:-} \
+AUTH_SERVE=(); AUTH_LOAD=()
+if [[ "${AUTH:-0}" == 1 ]]; then AUTH_SERVE=(--auth-enabled); AUTH_LOAD=(--auth "bench:bench-password"); fi
+"$BIN/chargeline" serve --data "$TMP/data" --http "127.0.0.1:$PORT" --lp-tcp "127.0.0.1:$LP_PORT" ${SERVE_ARGS:-} "${AUTH_SERVE[@]}" \
     >"$TMP/server.log" 2>&1 &
 SERVER_PID=$!
 if ! python3 "$HERE/load.py" ping --port "$PORT" --timeout 60; then
@@ -101,7 +105,7 @@ kill -0 "$SERVER_PID" 2>/dev/null || die "server exited early (see $TMP/server.l
 # 4. Load.
 log "sending over HTTP: $BATCH-line batches from $CLIENTS clients"
 if ! python3 "$HERE/load.py" write --port "$PORT" --db "$DB" --precision ns \
-    --batch-lines "$BATCH" --clients "$CLIENTS" --summary "$TMP/load.json" "$TMP/telemetry.lp"; then
+    --batch-lines "$BATCH" --clients "$CLIENTS" --summary "$TMP/load.json" "${AUTH_LOAD[@]}" "$TMP/telemetry.lp"; then
     tail -n 20 "$TMP/server.log" >&2 || true
     die "HTTP load (non-204 responses or connection errors above)"
 fi

@@ -50,6 +50,9 @@ import TOMLKit
 /// header_timeout = "10s"      # a request head must be complete this long after its first byte
 /// body_timeout = "30s"        # a body pausing this long closes the connection
 /// idle_timeout = "2m"         # a keep-alive connection without a request this long is closed
+/// auth_enabled = false        # users and privileges as InfluxDB 1.x (serve --auth-enabled)
+/// auto_create = true          # a write creates its database; false: 404 database not found
+/// max_databases = 100         # most databases writes may create (absent: no limit)
 ///
 /// [query]                     # per-request query budget (flags override; 0: no limit)
 /// max_values = 10000000    # values (rows x columns) all statements of a request may produce
@@ -81,6 +84,9 @@ struct Configuration {
         var headerTimeout: Int64?
         var bodyTimeout: Int64?
         var idleTimeout: Int64?
+        var authEnabled: Bool?
+        var autoCreate: Bool?
+        var maxDatabases: Int?
     }
 
     /// The `[report]` section (every key optional).
@@ -174,7 +180,16 @@ struct Configuration {
             return n
         }
         if let h = t["http"]?.table {
-            try onlyKnown(h, "http", ["max_connection_limit", "header_timeout", "body_timeout", "idle_timeout"])
+            try onlyKnown(h, "http", ["max_connection_limit", "header_timeout", "body_timeout", "idle_timeout", "auth_enabled", "auto_create", "max_databases"])
+            if let a = h["auto_create"] {
+                guard let b = a.bool else { throw fail("http.auto_create", "true or false") }
+                http.autoCreate = b
+            }
+            http.maxDatabases = try positive(h["max_databases"], "http.max_databases")
+            if let a = h["auth_enabled"] {
+                guard let b = a.bool else { throw fail("http.auth_enabled", "true or false") }
+                http.authEnabled = b
+            }
             http.maxConnections = try positive(h["max_connection_limit"], "http.max_connection_limit")
             // "0s" turns a timeout off.
             http.headerTimeout = try duration(h["header_timeout"], "http.header_timeout")

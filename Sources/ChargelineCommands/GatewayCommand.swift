@@ -30,6 +30,12 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Storage node's HTTP address (chargeline serve --http).", valueName: "host:port"))
     var upstream: String
 
+    @Option(name: .customLong("upstream-token"), help: ArgumentHelp("Credentials for the storage node when its auth is on: a token from CREATE TOKEN FOR user, or user:password (default: $CHARGELINE_UPSTREAM_TOKEN; the user needs WRITE on the database and admin for /ykc/sessions).", valueName: "token"))
+    var upstreamToken: String?
+
+    /// The environment variable `--upstream-token` falls back to (kept out of `ps`).
+    static let upstreamTokenVariable = "CHARGELINE_UPSTREAM_TOKEN"
+
     @Option(name: .long, help: ArgumentHelp("Spool directory (one per gateway process).", valueName: "dir"))
     var spool: String = "./chargeline-spool"
 
@@ -77,7 +83,9 @@ struct GatewayCommand: AsyncParsableCommand {
         let gateway: YKCGateway
         do {
             gateway = try await YKCGateway.start(configuration: try ykc.configuration(), upstream: try Self.upstreamEndpoint(upstream),
-                                                 spoolDirectory: spool, spoolMaxBytes: spoolMaxBytes, logger: logger)
+                                                 spoolDirectory: spool, spoolMaxBytes: spoolMaxBytes,
+                                                 upstreamToken: upstreamToken ?? ProcessInfo.processInfo.environment[Self.upstreamTokenVariable],
+                                                 logger: logger)
         } catch {
             throw fail(error)
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChargelineAuth
 import ChargelineCore
 import ChargelineQuery
 import ChargelineReports
@@ -66,6 +67,36 @@ struct ServeCommand: AsyncParsableCommand {
         return l
     }
 
+    // MARK: Authentication
+
+    @Flag(name: .customLong("auth-enabled"), help: "Require users and privileges as InfluxDB 1.x's auth-enabled (also [http] auth_enabled = true): create the first admin with CREATE USER name WITH PASSWORD '...' WITH ALL PRIVILEGES.")
+    var authEnabledFlag = false
+
+    /// Whether auth is on: the flag, or `[http] auth_enabled = true`.
+    func authEnabled() throws -> Bool {
+        if authEnabledFlag { return true }
+        return try dataOptions.config.map { try Configuration.load($0).http.authEnabled ?? false } ?? false
+    }
+
+    // MARK: Quotas
+
+    @Flag(name: .customLong("auto-create"), inversion: .prefixedNo, help: "Whether a write creates its database (default yes, or [http] auto_create); --no-auto-create answers InfluxDB's 404 database not found.")
+    var autoCreateFlag: Bool?
+
+    @Option(name: .customLong("max-databases"), help: ArgumentHelp("Most databases writes may create (0: no limit, the default; or [http] max_databases); CREATE DATABASE is not counted.", valueName: "n"))
+    var maxDatabasesFlag: Int?
+
+    @Option(name: .customLong("max-ykc-claims"), help: ArgumentHelp("Most pile codes one POST /ykc/sessions call may claim (default 100,000).", valueName: "n"))
+    var maxYKCClaims: Int?
+
+    /// The write quotas from the flags over `[http]`.
+    func databaseQuotas() throws -> (autoCreate: Bool, maxDatabases: Int) {
+        let file = try dataOptions.config.map { try Configuration.load($0).http } ?? Configuration.HTTPSection()
+        let maxDatabases = maxDatabasesFlag ?? file.maxDatabases ?? 0
+        guard maxDatabases >= 0 else { throw ValidationError("--max-databases must be 0 (no limit) or positive") }
+        return (autoCreateFlag ?? file.autoCreate ?? true, maxDatabases)
+    }
+
     // MARK: Connections
 
     @Option(name: .customLong("max-connections"), help: ArgumentHelp("Most HTTP connections at once; more are answered 503 (default: from the open-file limit, half kept for storage; overrides [http] max_connection_limit).", valueName: "n"))
@@ -97,6 +128,7 @@ struct ServeCommand: AsyncParsableCommand {
         c.headerTimeoutSeconds = seconds(headerTimeout, file.http.headerTimeout, c.headerTimeoutSeconds)
         c.bodyTimeoutSeconds = seconds(bodyTimeout, file.http.bodyTimeout, c.bodyTimeoutSeconds)
         c.idleTimeoutSeconds = seconds(idleTimeout, file.http.idleTimeout, c.idleTimeoutSeconds)
+        if let maxYKCClaims { c.maxYKCClaimsPerCall = maxYKCClaims }
         return c
     }
 
@@ -233,6 +265,9 @@ struct ServeCommand: AsyncParsableCommand {
         let snapshots = StoreSnapshotHandler(logger: Logger(label: "chargeline.snapshot"))
         var storageOptions: StorageOptions
         let export: (ReportExportOptions, Int64)?
+        let users: UserStore
+        var authorizer: RequestAuthorizer?
+        var gatewayToken: String?
         do {
             storageOptions = try dataOptions.storageOptions(background: true)
             storageOptions.metricsFactory = metrics.metricsFactory
@@ -241,9 +276,16 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError("scheduled reports (--report-dir / [report] folder) follow the rollups: enable them ([rollup] enabled = true)")
             }
             let config = try serverConfiguration()
+            users = try UserStore(directory: dataOptions.data)
+            if try authEnabled() {
+                // The gateway processes this server starts authenticate with a token that lives
+                // in memory and in their environment only.
+                gatewayToken = ykcProcesses > 0 ? Self.randomToken() : nil
+                authorizer = RequestAuthorizer(users: users, internalToken: gatewayToken)
+            }
             server = try await ChargelineServer.start(configuration: config, sink: backend, queryHandler: backend,
                                                       reportHandler: backend, snapshotHandler: snapshots,
-                                                      metrics: metrics, readiness: backend,
+                                                      metrics: metrics, readiness: backend, authorizer: authorizer,
                                                       logger: Logger(label: "chargeline.server"))
         } catch {
             throw fail(error)
@@ -257,11 +299,15 @@ struct ServeCommand: AsyncParsableCommand {
                 : "off"
             logger.info("opened data directory \(dataOptions.data) in \(Terminal.format(store.openMilliseconds, 1)) ms (fsync \(store.options.fsync), rollups \(rollups))")
             try warnOfRetention(store, logger: logger)
-            let engine = QueryEngine(store: store, limits: try queryLimits())
+            let engine = QueryEngine(store: store, limits: try queryLimits(), users: users)
             let quarantined = store.statistics().filter { $0.quarantinedSegments > 0 }.map {
                 "database \($0.name): \($0.quarantinedSegments) damaged segments in quarantine/, their rows are not served (see the log and `chargeline verify`)"
             }
-            backend.attach(sink: StorageSink(store: store), queryHandler: EngineQueryHandler(engine: engine),
+            let quotas = try databaseQuotas()
+            if !quotas.autoCreate { try store.createDatabase(lpDatabase) }  // the TCP listener's
+            let sink = DatabaseQuotaSink(StorageSink(store: store), autoCreate: quotas.autoCreate,
+                                         maxDatabases: quotas.maxDatabases) { metrics.countQuotaRefusal(quota: $0) }
+            backend.attach(sink: sink, queryHandler: EngineQueryHandler(engine: engine),
                            reportHandler: StoreReportHandler(store: store), warnings: quarantined)
             snapshots.attach(store)
             if let (options, interval) = export {
@@ -283,7 +329,7 @@ struct ServeCommand: AsyncParsableCommand {
                     }
                     frontEnd = ykcFrontEnd
                 } else {
-                    supervisor = try startGateways(options, httpPort: server.httpPort ?? 8086, logger: logger)
+                    supervisor = try startGateways(options, httpPort: server.httpPort ?? 8086, token: gatewayToken, logger: logger)
                 }
             }
         } catch {
@@ -292,9 +338,16 @@ struct ServeCommand: AsyncParsableCommand {
             try? await server.shutdown()
             throw fail(error)
         }
+        if authorizer != nil {
+            logger.info("auth enabled: \(users.users().count) users in \(dataOptions.data)/\(UserStore.fileName)\(users.hasAdmin ? "" : "; no admin yet: create one with CREATE USER name WITH PASSWORD '...' WITH ALL PRIVILEGES")")
+        }
         for (name, address) in [("HTTP API", server.httpAddress), ("line protocol over TCP", server.lineProtocolAddress)] {
             if let address, !Self.isLoopback(Self.hostPart(address)) {
-                logger.warning("the \(name) listens on \(Self.hostPart(address)), beyond this machine, and Chargeline has no authentication yet: anyone who reaches it can write and read every database. Bind 127.0.0.1 (the default) and expose it through a proxy that authenticates, or a firewall")
+                if authorizer == nil {
+                    logger.warning("the \(name) listens on \(Self.hostPart(address)), beyond this machine, without authentication: anyone who reaches it can write and read every database. Start with --auth-enabled (docs/operations.md, Security), or bind 127.0.0.1 (the default) behind a proxy that authenticates, or a firewall")
+                } else if name != "HTTP API" {
+                    logger.warning("the \(name) listens on \(Self.hostPart(address)), beyond this machine; it takes no credentials (as InfluxDB's TCP/UDP listeners): anyone who reaches it can write to database \(lpDatabase). Bind it to 127.0.0.1 or turn it off (--lp-tcp off) and write over HTTP")
+                }
             }
         }
         var banner = "Chargeline \(ChargelineVersion.string) serving \(dataOptions.data)\n"
@@ -345,7 +398,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// Starts `ykcProcesses` gateway children of this executable on the YKC port, each with
     /// its own spool under the data directory, forwarding to this server's HTTP API.
-    private func startGateways(_ options: YKCOptions, httpPort: Int, logger: Logger) throws -> GatewaySupervisor {
+    private func startGateways(_ options: YKCOptions, httpPort: Int, token: String?, logger: Logger) throws -> GatewaySupervisor {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let httpHost = Self.hostOf(http)
         let upstream = "\(httpHost == "0.0.0.0" || httpHost == "::" ? "127.0.0.1" : httpHost):\(httpPort)"
@@ -360,9 +413,15 @@ struct ServeCommand: AsyncParsableCommand {
         let supervisor = GatewaySupervisor(executable: executable, count: ykcProcesses, arguments: { i in
             ["gateway"] + base + ["--upstream", upstream, "--spool", "\(data)/.ykc-spool/\(i)", "--parent-pid", "\(pid)",
                                   "--log-level", level, "--spool-max-bytes", "\(spoolMax)", "--threads", "\(threads)"]
-        }, logger: logger)
+        }, environment: token.map { [GatewayCommand.upstreamTokenVariable: $0] } ?? [:], logger: logger)
         try supervisor.start()
         return supervisor
+    }
+
+    /// 32 random bytes as hex: the in-memory token of this server's own gateway processes.
+    static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
     }
 
     /// `host` of `host:port`.

@@ -7,7 +7,7 @@ public enum DatabaseNameRule {
 
     /// Names of folders and files the data directory keeps for itself (and `lost+found`, which a
     /// file system's root has): a database by one of these names would collide with them.
-    public static let reserved: Set<String> = ["LOCK", "snapshots", "quarantine", "backups", "lost+found"]
+    public static let reserved: Set<String> = ["LOCK", "USERS", "snapshots", "quarantine", "backups", "lost+found"]
 
     /// Why `name` cannot name a database, or nil when it can.
     public static func problem(with name: String) -> String? {

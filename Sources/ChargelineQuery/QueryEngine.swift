@@ -16,11 +16,15 @@ public final class QueryEngine: Sendable {
     let running = RunningQueries()
     /// When the engine was created (SHOW DIAGNOSTICS' `started`).
     let started = Date()
+    /// Answers user, privilege and token statements; nil: they answer an error.
+    public let users: (any UserAdministration)?
 
-    public init(store: Store, limits: QueryLimits = QueryLimits(), useRollups: Bool = true) {
+    public init(store: Store, limits: QueryLimits = QueryLimits(), useRollups: Bool = true,
+                users: (any UserAdministration)? = nil) {
         self.store = store
         self.limits = limits
         self.useRollups = useRollups
+        self.users = users
     }
 
     /// Runs `query` against `database` at time `now` (ns; the wall clock when nil).
@@ -61,7 +65,9 @@ public final class QueryEngine: Sendable {
         let clock = now ?? Int64(Date().timeIntervalSince1970 * 1e9)
         // Every query can be stopped by KILL QUERY, so every query has a flag.
         let flag = cancellation ?? QueryCancellation()
-        let qid = running.start(query, database: database, cancellation: flag)
+        // A password never shows in SHOW QUERIES.
+        let shown = statements.contains(where: \.carriesPassword) ? "[REDACTED: a statement with a password]" : query
+        let qid = running.start(shown, database: database, cancellation: flag)
         defer { running.finish(qid) }
         let context = QueryContext(now: clock, limits: limits, cancellation: flag)
         context.defaultRetentionPolicy = retentionPolicy?.isEmpty == false ? retentionPolicy : nil
@@ -123,6 +129,8 @@ public final class QueryEngine: Sendable {
             return try createOrAlterPolicy(name, database: db, spec, offset: offset, context: context)
         case .dropRetentionPolicy(let name, let db, let offset):
             return try dropPolicy(name, database: db, offset: offset)
+        case .createUser, .dropUser, .setPassword, .grant, .revoke, .showUsers, .showGrants, .createToken, .showTokens, .dropToken:
+            return try runUserStatement(statement)
         default:
             return try MetadataExecutor(engine: self, context: context).run(statement, database: database)
         }

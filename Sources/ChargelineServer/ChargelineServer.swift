@@ -71,6 +71,8 @@ public final class ChargelineServer: Sendable {
     ///     503. `nil`: ready from the start.
     ///   - metrics: counts requests and ingest into it and serves it at `GET /metrics`; `nil`
     ///     answers 404 there.
+    ///   - authorizer: authenticates and authorizes HTTP requests (auth-enabled); `nil` lets
+    ///     every request through.
     /// - Throws: `ChargelineError` (`.badInput`) for an invalid configuration, or (`.io`) naming
     ///   the address that could not be bound.
     public static func start(configuration: ServerConfiguration, sink: any IngestSink,
@@ -79,6 +81,7 @@ public final class ChargelineServer: Sendable {
                              snapshotHandler: (any SnapshotHandler)? = nil,
                              metrics: ServerMetrics? = nil,
                              readiness: DeferredBackend? = nil,
+                             authorizer: RequestAuthorizer? = nil,
                              logger: Logger = Logger(label: "chargeline.server")) async throws -> ChargelineServer {
         try validate(configuration)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads ?? System.coreCount)
@@ -89,6 +92,8 @@ public final class ChargelineServer: Sendable {
                                maxBodySize: configuration.maxBodySize, logger: logger,
                                ykcSessions: YKCSessionDirectory(), readiness: readiness)
         settings.snapshotHandler = snapshotHandler
+        settings.authorizer = authorizer
+        settings.maxYKCClaims = configuration.maxYKCClaimsPerCall
         let api = settings
         let tcp = LineProtocolTCPHandler.Settings(
             sink: sink, database: configuration.lineProtocolDatabase, batchLines: configuration.lineProtocolBatchLines,
@@ -200,6 +205,7 @@ public final class ChargelineServer: Sendable {
         guard c.maxBodySize > 0 else { throw bad("maxBodySize must be positive, got \(c.maxBodySize)") }
         guard c.lineProtocolBatchLines > 0 else { throw bad("lineProtocolBatchLines must be positive") }
         guard c.lineProtocolBatchBytes > 0 else { throw bad("lineProtocolBatchBytes must be positive") }
+        guard c.maxYKCClaimsPerCall > 0 else { throw bad("maxYKCClaimsPerCall must be positive, got \(c.maxYKCClaimsPerCall)") }
         if let threads = c.threads, threads <= 0 { throw bad("threads must be positive, got \(threads)") }
         for (name, value) in [("maxHTTPConnections", c.maxHTTPConnections), ("maxLineProtocolConnections", c.maxLineProtocolConnections)] {
             if let value, value <= 0 { throw bad("\(name) must be positive, got \(value)") }

@@ -21,7 +21,12 @@ public final class GatewaySupervisor: @unchecked Sendable {
     public private(set) var restarts = 0
 
     /// A supervisor for `count` children of `executable`, child `i` started with `arguments(i)`.
-    public init(executable: String, count: Int, arguments: @escaping @Sendable (Int) -> [String], logger: Logger) {
+    /// Variables added to each child's environment (secrets that must not show in `ps`).
+    private let environment: [String: String]
+
+    public init(executable: String, count: Int, arguments: @escaping @Sendable (Int) -> [String],
+                environment: [String: String] = [:], logger: Logger) {
+        self.environment = environment
         self.executable = executable
         self.arguments = arguments
         self.logger = logger
@@ -46,6 +51,9 @@ public final class GatewaySupervisor: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments(i)
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         process.terminationHandler = { [weak self] p in self?.exited(i, p) }
         try process.run()
         lock.withLock {

@@ -21,6 +21,10 @@ struct HTTPAPI: Sendable {
     /// Whether storage is open (`/ready`; writes, queries and reports answer 503 until it is);
     /// nil: always ready.
     var readiness: DeferredBackend? = nil
+    /// Most pile codes one `/ykc/sessions` call may claim (`ServerConfiguration.maxYKCClaimsPerCall`).
+    var maxYKCClaims = 100_000
+    /// Authenticates and authorizes requests (auth-enabled); nil: every request is allowed.
+    var authorizer: RequestAuthorizer? = nil
 }
 
 /// Where an HTTP request goes, decided from its head.

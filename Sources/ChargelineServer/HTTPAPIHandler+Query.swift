@@ -1,3 +1,5 @@
+import ChargelineAuth
+import ChargelineQuery
 import Dispatch
 import NIOCore
 
@@ -14,6 +16,26 @@ extension HTTPAPIHandler {
             respond(status: 400, json: JSON.error("missing required parameter \"q\""), context: context)
             return
         }
+        guard let authorizer = api.authorizer else {
+            runQuery(statement, parameters: parameters, context: context)
+            return
+        }
+        let credentials = Credentials.from(parameters: parameters, authorization: authorization)
+        authenticate(credentials, authorizer: authorizer, context: context) { [self] identity in
+            let bound = (try? QueryParameter.parse(json: parameters["params"] ?? "")) ?? [:]
+            if let refusal = authorizer.authorizeQuery(identity, query: statement, database: parameters["db"], parameters: bound) {
+                refuse(refusal, context: context)
+            } else {
+                runQuery(statement, parameters: parameters, context: context)
+            }
+        }
+    }
+
+    /// Hands an authorized statement to the configured `QueryHandler` and answers with its response.
+    private func runQuery(_ statement: String, parameters: [String: String], context: ChannelHandlerContext) {
+        var parameters = parameters
+        // Credentials never reach the engine (SHOW QUERIES, logs).
+        parameters["p"] = nil
         let request = QueryRequest(statement: statement, database: parameters["db"], parameters: parameters)
         // Cancelled from `channelInactive` if the client goes away before the answer.
         runningQuery = request.cancellation

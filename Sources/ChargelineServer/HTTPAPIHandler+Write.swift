@@ -64,6 +64,11 @@ extension HTTPAPIHandler {
     /// Answers the `/write` once the sink's completion is back on the event loop.
     private func writeCompleted(_ outcome: WriteOutcome, report: WriteReport, pointLines: [Int32], totalLines: Int,
                                 pointsStored: Int, context: ChannelHandlerContext) {
+        if let failure = outcome.failure, failure.code == .notFound || failure.code == .quota {
+            // A quota (DatabaseQuotaSink): InfluxDB's 404 for a missing database, 400 otherwise.
+            respond(status: failure.code == .notFound ? 404 : 400, json: JSON.error(failure.message), context: context)
+            return
+        }
         if let failure = outcome.failure {
             // The store refuses for now (shutting down, disk full, I/O error) and keeps nothing
             // of the batch: 503 with Retry-After, so clients and gateways retry it later.

@@ -22,6 +22,13 @@ extension HTTPAPIHandler {
                         context: context)
                 return
             }
+            guard piles.count < api.maxYKCClaims else {
+                api.stats.metrics?.countQuotaRefusal(quota: "max_ykc_claims")
+                respond(status: 400, json: JSON.error(
+                    "max-ykc-claims limit exceeded: one call may claim at most \(api.maxYKCClaims) piles; nothing of this call was claimed; send them in several calls, or raise the limit (--max-ykc-claims)"),
+                        context: context)
+                return
+            }
             piles.append(code)
         }
         let evict = api.ykcSessions.claim(gateway: gateway, piles: piles)

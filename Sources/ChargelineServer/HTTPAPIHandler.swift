@@ -1,3 +1,4 @@
+import ChargelineAuth
 import ChargelineCore
 import ChargelineQuery
 import Foundation
@@ -44,6 +45,10 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var requestEndSeen = false
     /// The `path` label of the current request in `chargeline_http_requests_total`.
     private var pathLabel = "other"
+    /// The current request's `Authorization` header (read only when auth is on).
+    var authorization: String?
+    /// The current request's URL parameters (kept only when auth is on).
+    var urlParameters: [String: String] = [:]
 
     init(api: HTTPAPI) {
         self.api = api
@@ -71,6 +76,16 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > api.maxBodySize {
             answerEarly(status: 413, json: JSON.error(tooLargeMessage), context: context)
             return
+        }
+        if let authorizer = api.authorizer, Self.needsAuthentication(route) {
+            authorization = head.headers.first(name: "authorization")
+            urlParameters = URLQuery.split(target: head.uri).1
+            // No credentials at all (and none can come in a form body): refuse before the body.
+            if case .query = route {} else if authorization == nil, urlParameters["u"] == nil, authorizer.users.hasAdmin {
+                api.stats.metrics?.countAuthFailure(status: 401)
+                answerEarly(status: 401, json: JSON.error(RequestAuthorizer.missing.message), context: context)
+                return
+            }
         }
         switch route {
         case .write, .query, .ykcSessions:
@@ -132,6 +147,27 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .answer, .metrics, .ready:
             break
         }
+        if let authorizer = api.authorizer, Self.needsAuthentication(route), !isQuery(route) {
+            let credentials = Credentials.from(parameters: urlParameters, authorization: authorization)
+            authenticate(credentials, authorizer: authorizer, context: context) { [self] identity in
+                if let refusal = authorize(route, identity: identity, authorizer: authorizer) {
+                    refuse(refusal, context: context)
+                } else {
+                    serve(route: route, body: body, context: context)
+                }
+            }
+            return
+        }
+        serve(route: route, body: body, context: context)
+    }
+
+    private func isQuery(_ route: HTTPRoute) -> Bool {
+        if case .query = route { return true }
+        return false
+    }
+
+    /// Answers an authorized request (`/query` checks its statements itself).
+    private func serve(route: HTTPRoute, body: ByteBuffer, context: ChannelHandlerContext) {
         switch route {
         case .write(let database, let multiplier):
             handleWrite(database: database, precisionMultiplier: multiplier, body: body, context: context)

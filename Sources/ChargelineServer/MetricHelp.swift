@@ -17,6 +17,8 @@ enum MetricHelp {
         "chargeline_head_series": "Series in the in-memory heads.",
         "chargeline_head_values": "Values in the in-memory heads (not yet in segments).",
         "chargeline_http_requests_total": "HTTP requests answered, by route and status code.",
+        "chargeline_quota_refusals_total": "Requests refused by a quota (auto_create off, max_databases, max_ykc_claims), by quota.",
+        "chargeline_auth_failures_total": "HTTP requests refused with auth on: 401 (no or wrong credentials), 403 (a privilege missing).",
         "chargeline_ingest_points_total": "Points stored, by ingest protocol and database.",
         "chargeline_ingest_rejected_total": "Lines or points refused, by ingest protocol and reason.",
         "chargeline_ingest_values_total": "Field values stored, by ingest protocol and database.",

@@ -60,6 +60,11 @@ public struct ServerConfiguration: Sendable {
     /// A keep-alive HTTP connection with no request for this many seconds is closed. Default
     /// 120; 0 disables it. Time spent answering a request (a long query) never counts.
     public var idleTimeoutSeconds: Double
+    /// Most pile codes one `POST /ykc/sessions` call may claim; more answers 400 naming the
+    /// quota, so one call cannot grow the session directory without bound. Default 100,000: five
+    /// gateway processes' worth of piles at a 20,000 open-file limit, claimed at once after a
+    /// restart. Not in the initializer: set it on the value.
+    public var maxYKCClaimsPerCall = 100_000
 
     /// A configuration; every parameter defaults to the InfluxDB-compatible value.
     public init(

@@ -93,6 +93,17 @@ public final class ServerMetrics: Sendable {
 
     // MARK: The request and ingest paths
 
+    /// One request refused by authentication (401) or authorization (403):
+    /// `chargeline_auth_failures_total{code}`.
+    func countAuthFailure(status: Int) {
+        counter("chargeline_auth_failures_total", [("code", String(status))]).increment()
+    }
+
+    /// One write refused by a quota: `chargeline_quota_refusals_total{quota}`.
+    public func countQuotaRefusal(quota: String) {
+        counter("chargeline_quota_refusals_total", [("quota", quota)]).increment()
+    }
+
     /// One HTTP request answered: `chargeline_http_requests_total{path, code}`.
     func countRequest(path: String, code: Int) {
         counter("chargeline_http_requests_total", [("path", path), ("code", String(code))]).increment()

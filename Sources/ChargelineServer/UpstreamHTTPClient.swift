@@ -19,12 +19,21 @@ final class UpstreamHTTPClient {
     /// Send and receive timeout. 30 s: a storage node under fsync load answers in
     /// milliseconds; 30 s without progress means it is hung, not slow.
     let timeoutSeconds: Int
+    /// The `Authorization` header value every request carries (`--upstream-token`); nil: none.
+    let authorization: String?
     private var fd: Int32 = -1
 
-    init(host: String, port: Int, timeoutSeconds: Int = 30) {
+    init(host: String, port: Int, timeoutSeconds: Int = 30, token: String? = nil) {
         self.host = host
         self.port = port
         self.timeoutSeconds = timeoutSeconds
+        self.authorization = token.map(Self.authorization(token:))
+    }
+
+    /// The `Authorization` value for `--upstream-token`: `user:password` is sent as InfluxDB's
+    /// `Token user:password`, anything else (a `CREATE TOKEN` token) as `Bearer <token>`.
+    static func authorization(token: String) -> String {
+        token.contains(":") ? "Token " + token : "Bearer " + token
     }
 
     deinit { disconnect() }
@@ -63,8 +72,9 @@ final class UpstreamHTTPClient {
     func post(path: String, body: [UInt8]) throws -> Response {
         try connectIfNeeded()
         do {
+            let auth = authorization.map { "Authorization: \($0)\r\n" } ?? ""
             let head = "POST \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                + "Content-Length: \(body.count)\r\n\r\n"
+                + auth + "Content-Length: \(body.count)\r\n\r\n"
             try send(Array(head.utf8))
             try send(body)
             return try readResponse()

@@ -22,16 +22,19 @@ public final class YKCGateway: Sendable {
     }
 
     /// Opens the spool, starts forwarding it to `upstream` and starts the front-end.
+    /// `upstreamToken` authenticates to `upstream` when its auth is on (`user:password` or a
+    /// bearer token).
     /// - Throws: `ChargelineError` when the spool directory is unusable or in use, the
     ///   registry cannot be read, or the address cannot be bound.
     public static func start(configuration: YKCConfiguration, upstream: ServerConfiguration.Endpoint,
-                             spoolDirectory: String, spoolMaxBytes: Int,
+                             spoolDirectory: String, spoolMaxBytes: Int, upstreamToken: String? = nil,
                              logger: Logger = Logger(label: "chargeline.gateway")) async throws -> YKCGateway {
         let spool = try GatewaySpool(directory: spoolDirectory, maxBytes: spoolMaxBytes, logger: logger)
-        let forwarder = GatewayForwarder(spool: spool, host: upstream.host, port: upstream.port, logger: logger)
+        let forwarder = GatewayForwarder(spool: spool, host: upstream.host, port: upstream.port, token: upstreamToken, logger: logger)
         forwarder.start()
         let sessions = YKCSessionTable(announcing: true)
-        let announcer = YKCSessionAnnouncer(sessions: sessions, host: upstream.host, port: upstream.port, logger: logger)
+        let announcer = YKCSessionAnnouncer(sessions: sessions, host: upstream.host, port: upstream.port, token: upstreamToken,
+                                            logger: logger)
         do {
             let frontEnd = try await YKCFrontEnd.start(configuration: configuration, sink: SpoolSink(spool: spool),
                                                        sessions: sessions, logger: logger)

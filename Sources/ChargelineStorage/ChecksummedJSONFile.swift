@@ -11,15 +11,23 @@ import Foundation
 /// ```
 /// Written to `<name>.tmp`, `fdatasync`ed, renamed over `<name>`, and the folder synced, so a
 /// crash leaves either the old or the new document.
-struct ChecksummedJSONFile {
-    let magic: [UInt8]
-    let version: UInt16
-    let what: String
+package struct ChecksummedJSONFile {
+    package let magic: [UInt8]
+    package let version: UInt16
+    package let what: String
     /// What to do when the file is damaged.
-    var remedy = "restore it from a backup"
+    package var remedy = "restore it from a backup"
+
+    /// A document kind: its 4-byte magic, format version, name in messages and repair advice.
+    package init(magic: [UInt8], version: UInt16, what: String, remedy: String = "restore it from a backup") {
+        self.magic = magic
+        self.version = version
+        self.what = what
+        self.remedy = remedy
+    }
 
     /// Reads and decodes `directory/name`, or nil when the file does not exist.
-    func load<T: Decodable>(_ type: T.Type, directory: String, name: String) throws -> T? {
+    package func load<T: Decodable>(_ type: T.Type, directory: String, name: String) throws -> T? {
         let path = directory + "/" + name
         guard FileIO.fileSize(path) != nil else { return nil }
         let bytes = try FileIO.readAll(path)
@@ -45,7 +53,7 @@ struct ChecksummedJSONFile {
     }
 
     /// Encodes `value` and replaces `directory/name` atomically.
-    func store<T: Encodable>(_ value: T, directory: String, name: String) throws {
+    package func store<T: Encodable>(_ value: T, directory: String, name: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = Array(try encoder.encode(value))

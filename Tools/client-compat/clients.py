@@ -9,7 +9,9 @@ with:
   - the PyPI `influxdb` client (InfluxDB 1.x), with gzip=True and without;
   - the PyPI `influxdb-client` (InfluxDB 2.x) write API, which posts to /api/v2/write;
   - the `influx` CLI of Debian's `influxdb-client` package (-execute, -format csv|json, -import);
-  - plain HTTP for what other clients send (node-influx's epoch=n).
+  - plain HTTP for what other clients send (node-influx's epoch=n);
+  - the influx CLI (-username -password) and influxdb-python (username, password) against a
+    second server started with --auth-enabled.
 Prints PASS/FAIL per case and a closing `N passed, M failed` line; exits 1 on any failure.
 The server is stopped and the directory removed on exit.
 """
@@ -43,13 +45,13 @@ def free_port():
 
 
 class Server:
-    def __init__(self, chargeline):
+    def __init__(self, chargeline, extra=()):
         self.dir = tempfile.mkdtemp(prefix="chargeline-clients-")
         self.http = free_port()
         self.log = open(os.path.join(self.dir, "serve.log"), "wb")
         self.proc = subprocess.Popen(
             [chargeline, "serve", "--data", os.path.join(self.dir, "data"),
-             "--http", f"127.0.0.1:{self.http}", "--lp-tcp", "off"],
+             "--http", f"127.0.0.1:{self.http}", "--lp-tcp", "off", *extra],
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -96,9 +98,10 @@ def values(result):
 CASES = []
 
 
-def case(name):
+def case(name, auth=False):
+    """Registers a case; `auth` cases run against the --auth-enabled server."""
     def register(fn):
-        CASES.append((name, fn))
+        CASES.append((name, fn, auth))
         return fn
     return register
 
@@ -265,6 +268,58 @@ def influx_import_export(server):
     assert rps[0][:2] == ["autogen", "2160h0m0s"] and rps[0][4] is True, rps
 
 
+@case("influx CLI -username -password with --auth-enabled: first admin without credentials, grants, 401 and 403", auth=True)
+def influx_auth(server):
+    if shutil.which("influx") is None:
+        raise AssertionError("the influx CLI is not installed (apt-get install influxdb-client)")
+    r = influx(server, "-execute", "SHOW DATABASES")
+    assert "create admin user first" in r.stdout + r.stderr, r.stdout + r.stderr
+    r = influx(server, "-execute", "CREATE USER admin WITH PASSWORD 'adm-pw' WITH ALL PRIVILEGES")
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = influx(server, "-username", "admin", "-password", "adm-pw", "-execute",
+               "CREATE DATABASE sec; CREATE USER reader WITH PASSWORD 'rd-pw'; GRANT READ ON sec TO reader")
+    assert r.returncode == 0 and "error" not in (r.stdout + r.stderr).lower(), r.stdout + r.stderr
+    r = influx(server, "-username", "admin", "-password", "adm-pw", "-database", "sec", "-execute", "INSERT m,pile=P1 v=1")
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = influx(server, "-username", "reader", "-password", "rd-pw", "-database", "sec", "-format", "csv",
+               "-execute", "SELECT v FROM m")
+    assert r.returncode == 0 and "m," in r.stdout and ",1" in r.stdout, r.stdout + r.stderr
+    r = influx(server, "-username", "reader", "-password", "rd-pw", "-database", "sec", "-execute", "INSERT m v=2")
+    assert "not authorized to write" in r.stdout + r.stderr, r.stdout + r.stderr
+    r = influx(server, "-username", "reader", "-password", "rd-pw", "-execute", "SHOW USERS")
+    assert "requires admin privilege" in r.stdout + r.stderr, r.stdout + r.stderr
+    r = influx(server, "-username", "admin", "-password", "wrong", "-execute", "SHOW USERS")
+    assert "authorization failed" in r.stdout + r.stderr, r.stdout + r.stderr
+
+
+@case("influxdb-python username/password with --auth-enabled: an ALL user writes and reads, a READ user is refused writes", auth=True)
+def python_auth(server):
+    from influxdb.exceptions import InfluxDBClientError
+    admin = InfluxDBClient(host="127.0.0.1", port=server.http, username="admin", password="adm-pw")
+    admin.create_database("pysec")
+    admin.create_user("pyall", "all-pw")
+    admin.grant_privilege("all", "pysec", "pyall")
+    admin.create_user("pyread", "read-pw")
+    admin.grant_privilege("read", "pysec", "pyread")
+    assert {"user": "pyall", "admin": False} in admin.get_list_users(), admin.get_list_users()
+    client = InfluxDBClient(host="127.0.0.1", port=server.http, username="pyall", password="all-pw", database="pysec")
+    assert client.write_points([{"measurement": "m", "tags": {"pile": "P1"}, "time": T0_S * 1000, "fields": {"v": 1.0}}],
+                               time_precision="ms")
+    assert list(client.query("SELECT count(v) FROM m").get_points()) == [{"time": "1970-01-01T00:00:00Z", "count": 1}]
+    reader = InfluxDBClient(host="127.0.0.1", port=server.http, username="pyread", password="read-pw", database="pysec")
+    try:
+        reader.write_points([{"measurement": "m", "time": T0_S * 1000, "fields": {"v": 2.0}}], time_precision="ms")
+        raise AssertionError("a READ user's write was accepted")
+    except InfluxDBClientError as e:
+        assert e.code == 403 and "not authorized to write" in str(e), e
+    wrong = InfluxDBClient(host="127.0.0.1", port=server.http, username="pyall", password="nope", database="pysec")
+    try:
+        wrong.query("SELECT count(v) FROM m")
+        raise AssertionError("a wrong password was accepted")
+    except InfluxDBClientError as e:
+        assert e.code == 401, e
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--chargeline", required=True, help="path of the chargeline binary")
@@ -272,27 +327,31 @@ def main():
     ap.add_argument("--filter", default="", help="run only cases whose name contains this")
     args = ap.parse_args()
     server = Server(args.chargeline)
+    secured = None
     passed = failed = 0
     try:
-        for name, fn in CASES:
+        for name, fn, auth in CASES:
             if args.filter not in name:
                 continue
             try:
-                fn(server)
+                if auth and secured is None:
+                    secured = Server(args.chargeline, extra=["--auth-enabled"])
+                fn(secured if auth else server)
                 passed += 1
                 print(f"PASS {name}")
             except Exception as e:  # a failed assertion or a client error: report and go on
                 failed += 1
                 print(f"FAIL {name}: {type(e).__name__}: {e}")
     finally:
-        server.stop()
-        if failed:
-            print("--- serve log (last 40 lines) ---")
-            print("\n".join(server.read_log().splitlines()[-40:]))
-        if args.keep:
-            print(f"kept {server.dir}")
-        else:
-            server.remove()
+        for s in [server] + ([secured] if secured else []):
+            s.stop()
+            if failed:
+                print(f"--- serve log of {s.dir} (last 40 lines) ---")
+                print("\n".join(s.read_log().splitlines()[-40:]))
+            if args.keep:
+                print(f"kept {s.dir}")
+            else:
+                s.remove()
     print(f"clients: {passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 

@@ -121,7 +121,8 @@ struct MetadataExecutor {
             return []
         case .showCardinality(let inner, let exact):
             return try cardinality(inner, exact: exact, database: database)
-        case .select, .explain, .createDatabase, .createRetentionPolicy, .alterRetentionPolicy, .dropRetentionPolicy:
+        case .select, .explain, .createDatabase, .createRetentionPolicy, .alterRetentionPolicy, .dropRetentionPolicy,
+             .createUser, .dropUser, .setPassword, .grant, .revoke, .showUsers, .showGrants, .createToken, .showTokens, .dropToken:
             preconditionFailure("BUG: not a metadata statement")
         }
     }

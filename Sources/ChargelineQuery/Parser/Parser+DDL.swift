@@ -3,6 +3,8 @@ extension Parser {
     /// [NAME rp]]` or `RETENTION POLICY rp ON db DURATION d REPLICATION n [SHARD DURATION d]
     /// [DEFAULT]`.
     mutating func create() throws -> Statement {
+        if try accept("USER") { return try createUser() }
+        if try accept("TOKEN") { return try createToken() }
         if try accept("DATABASE") {
             let name = try identifier("a database name after CREATE DATABASE")
             var spec: RetentionPolicySpec?
@@ -23,7 +25,7 @@ extension Parser {
             guard spec.duration != nil else { throw QueryError(.syntax, "expected DURATION in CREATE RETENTION POLICY, e.g. DURATION 30d REPLICATION 1", offset: token.offset) }
             return .createRetentionPolicy(name: name, database: db, spec, offset: at)
         }
-        throw unexpected("DATABASE or RETENTION POLICY after CREATE")
+        throw unexpected("DATABASE, RETENTION POLICY, USER or TOKEN after CREATE")
     }
 
     /// After ALTER: `RETENTION POLICY rp ON db [DURATION d] [REPLICATION n] [SHARD DURATION d]
@@ -39,10 +41,12 @@ extension Parser {
         return .alterRetentionPolicy(name: name, database: db, spec, offset: at)
     }
 
-    /// After DROP: `RETENTION POLICY rp ON db`.
+    /// After DROP: `RETENTION POLICY rp ON db`, `USER name`, `TOKEN 'id'`.
     mutating func drop() throws -> Statement {
+        if try accept("USER") { return .dropUser(try identifier("a user name after DROP USER")) }
+        if try accept("TOKEN") { return .dropToken(try stringLiteral("the token id as a 'single-quoted' string after DROP TOKEN")) }
         guard try accept("RETENTION") else {
-            throw QueryError(.semantic, "DROP \(token.shown) is not supported yet: Chargeline cannot delete data; DROP RETENTION POLICY is", offset: token.offset)
+            throw QueryError(.semantic, "DROP \(token.shown) is not supported yet: Chargeline cannot delete data; DROP RETENTION POLICY, DROP USER and DROP TOKEN are", offset: token.offset)
         }
         try expect("POLICY", "after DROP RETENTION")
         let (name, db, at) = try policyTarget("DROP RETENTION POLICY")

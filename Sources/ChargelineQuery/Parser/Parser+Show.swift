@@ -2,6 +2,12 @@ extension Parser {
     /// After SHOW.
     mutating func show() throws -> Statement {
         if try accept("DATABASES") { return .showDatabases }
+        if try accept("USERS") { return .showUsers }
+        if try accept("TOKENS") { return .showTokens }
+        if try accept("GRANTS") {
+            try expect("FOR", "and a user name after SHOW GRANTS")
+            return .showGrants(user: try identifier("a user name after SHOW GRANTS FOR"))
+        }
         if try accept("QUERIES") { return .showQueries }
         if try accept("DIAGNOSTICS") { return .showDiagnostics }
         if try accept("STATS") {
@@ -129,7 +135,7 @@ extension Parser {
             if try accept("LIMIT") { f.limit = try integer("a row count after LIMIT") }
             return .showSilent(f, threshold: d, groupBy: groupBy)
         }
-        throw unexpected("DATABASES, MEASUREMENTS, TAG KEYS, TAG VALUES, FIELD KEYS, SERIES, RETENTION POLICIES, SILENT SERIES or ... CARDINALITY after SHOW")
+        throw unexpected("DATABASES, MEASUREMENTS, TAG KEYS, TAG VALUES, FIELD KEYS, SERIES, RETENTION POLICIES, SILENT SERIES, USERS, GRANTS, TOKENS or ... CARDINALITY after SHOW")
     }
 
     /// `[EXACT] CARDINALITY` after `what`; whether EXACT was written.

@@ -5,6 +5,7 @@
 /// ```
 /// query      = statement { ";" statement } [ ";" ]
 /// statement  = select | "EXPLAIN" [ "ANALYZE" ] select | show | create | alter | drop | kill
+///            | grant | revoke | set_password   (Parser+Users)
 ///              (DDL: Parser+DDL.swift)
 /// select     = "SELECT" field { "," field } "FROM" source { "," source } [ "WHERE" expr ]
 ///              [ "GROUP" "BY" dimension { "," dimension } ] [ "fill" "(" fillopt ")" ]
@@ -175,7 +176,10 @@ struct Parser {
         if try accept("CREATE") { return try create() }
         if try accept("ALTER") { return try alter() }
         if try accept("DROP") { return try drop() }
-        throw unexpected("SELECT, SHOW, CREATE, ALTER or DROP")
+        if try accept("SET") { return try setPassword() }
+        if try accept("GRANT") { return try grantOrRevoke(revoke: false) }
+        if try accept("REVOKE") { return try grantOrRevoke(revoke: true) }
+        throw unexpected("SELECT, SHOW, CREATE, ALTER, DROP, GRANT, REVOKE or SET")
     }
 
     mutating func select() throws -> SelectStatement {

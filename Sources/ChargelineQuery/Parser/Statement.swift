@@ -1,3 +1,5 @@
+import ChargelineCore
+
 /// One parsed statement (names unresolved).
 enum Statement: Sendable {
     case select(SelectStatement)
@@ -32,6 +34,38 @@ enum Statement: Sendable {
     case showStats(module: String?)
     /// `KILL QUERY qid` (`offset`: of qid).
     case killQuery(UInt64, offset: Int)
+    /// `CREATE USER name WITH PASSWORD 'p' [WITH ALL PRIVILEGES]`.
+    case createUser(name: String, password: String, admin: Bool)
+    /// `DROP USER name`.
+    case dropUser(String)
+    /// `SET PASSWORD FOR name = 'p'`.
+    case setPassword(user: String, password: String)
+    /// `GRANT READ|WRITE|ALL ON db TO user`, or `GRANT ALL PRIVILEGES TO user` (database nil:
+    /// the admin privilege).
+    case grant(Privilege, database: String?, user: String)
+    /// `REVOKE READ|WRITE|ALL ON db FROM user`, or `REVOKE ALL PRIVILEGES FROM user` (database
+    /// nil: the admin privilege).
+    case revoke(Privilege, database: String?, user: String)
+    /// `SHOW USERS`.
+    case showUsers
+    /// `SHOW GRANTS FOR user`.
+    case showGrants(user: String)
+    /// `CREATE TOKEN FOR user` (Chargeline): a bearer token that authenticates as `user`.
+    case createToken(user: String)
+    /// `SHOW TOKENS` (Chargeline): token ids and their users, never the secrets.
+    case showTokens
+    /// `DROP TOKEN 'id'` (Chargeline).
+    case dropToken(String)
+}
+
+extension Statement {
+    /// Whether the statement's text holds a password, which must not be shown (SHOW QUERIES, logs).
+    var carriesPassword: Bool {
+        switch self {
+        case .createUser, .setPassword: true
+        default: false
+        }
+    }
 }
 
 /// The common tail of SHOW statements.
