@@ -6,6 +6,7 @@
 //   chargeline (exe) -> ChargelineCommands -> ChargelineServer -> ChargelineIngest -> ChargelineCore
 //                                          |-> ChargelineReports -> ChargelineStorage
 //                                          |-> ChargelineBackup -> AsyncHTTPClient, Crypto (no storage)
+//                                          |-> ChargelineAlerts -> ChargelineQuery, Yams, AsyncHTTPClient
 //                                          \-> ChargelineQuery -> ChargelineStorage -> ChargelineCodec -> CZstd, CLZ4
 //                                                             |                   \-> ChargelineCore
 //                                                             \-> ChargelineRegex (no dependencies)
@@ -40,6 +41,8 @@ var dependencies: [Package.Dependency] = [
     // (ChargelineBackup only).
     .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    // Alert rule files (ChargelineAlerts only): YAML in the shape Prometheus and vmalert read.
+    .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
 ]
 
 // MARK: - Targets
@@ -120,12 +123,26 @@ var targets: [Target] = [
         ],
         swiftSettings: swiftSettings),
 
+    // Alert and recording rules evaluated through the query engine, their states, history and
+    // notifications (Alertmanager API v2, webhooks). Networking is an HTTP client only.
+    .target(
+        name: "ChargelineAlerts",
+        dependencies: [
+            "ChargelineCore", "ChargelineStorage", "ChargelineQuery",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swiftSettings),
+
     // ArgumentParser commands, a library so tests can drive them.
     .target(
         name: "ChargelineCommands",
         dependencies: [
             "ChargelineCore", "ChargelineIngest", "ChargelineStorage", "ChargelineServer", "ChargelineQuery",
-            "ChargelineReports", "ChargelineBackup",
+            "ChargelineReports", "ChargelineBackup", "ChargelineAlerts",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
@@ -210,6 +227,16 @@ var targets: [Target] = [
     .testTarget(
         name: "ChargelineBackupTests",
         dependencies: ["ChargelineBackup"],
+        swiftSettings: swiftSettings),
+    .testTarget(
+        name: "ChargelineAlertsTests",
+        dependencies: [
+            "ChargelineAlerts", "ChargelineCore", "ChargelineStorage", "ChargelineQuery", "ChargelineIngest",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ],
         swiftSettings: swiftSettings),
     .testTarget(
         name: "ChargelineCommandsTests",

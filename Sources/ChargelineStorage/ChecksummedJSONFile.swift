@@ -10,16 +10,27 @@ import Foundation
 /// └──────────────┴───────────────┴─────────┴──────────────┴───────────┴─────────────────────┘
 /// ```
 /// Written to `<name>.tmp`, `fdatasync`ed, renamed over `<name>`, and the folder synced, so a
-/// crash leaves either the old or the new document.
-struct ChecksummedJSONFile {
+/// crash leaves either the old or the new document. Shared (`package`) with the modules that
+/// keep small state files beside the data (the alert states of `ChargelineAlerts`).
+package struct ChecksummedJSONFile {
     let magic: [UInt8]
     let version: UInt16
     let what: String
     /// What to do when the file is damaged.
     var remedy = "restore it from a backup"
 
+    /// A file kind: its 4-byte `magic`, the `version` this build reads and writes, `what` it
+    /// is (for errors) and the `remedy` an error suggests when it is damaged.
+    package init(magic: [UInt8], version: UInt16, what: String, remedy: String = "restore it from a backup") {
+        precondition(magic.count == 4, "BUG: a checksummed file's magic is 4 bytes")
+        self.magic = magic
+        self.version = version
+        self.what = what
+        self.remedy = remedy
+    }
+
     /// Reads and decodes `directory/name`, or nil when the file does not exist.
-    func load<T: Decodable>(_ type: T.Type, directory: String, name: String) throws -> T? {
+    package func load<T: Decodable>(_ type: T.Type, directory: String, name: String) throws -> T? {
         let path = directory + "/" + name
         guard FileIO.fileSize(path) != nil else { return nil }
         let bytes = try FileIO.readAll(path)
@@ -45,7 +56,7 @@ struct ChecksummedJSONFile {
     }
 
     /// Encodes `value` and replaces `directory/name` atomically.
-    func store<T: Encodable>(_ value: T, directory: String, name: String) throws {
+    package func store<T: Encodable>(_ value: T, directory: String, name: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = Array(try encoder.encode(value))
