@@ -67,6 +67,7 @@ public final class ChargelineServer: Sendable {
     ///   - queryHandler: answers `/query`; `nil` uses `BasicQueryHandler` over `sink`.
     ///   - reportHandler: answers `GET /report/...`; `nil` answers 404 there.
     ///   - snapshotHandler: answers `POST /api/v1/snapshot`; `nil` answers 404 there.
+    ///   - rules: answers `GET /api/v1/rules` and `/api/v1/alerts`; `nil` answers 404 there.
     ///   - readiness: answers `/ready`; until it is ready, writes, queries and reports answer
     ///     503. `nil`: ready from the start.
     ///   - metrics: counts requests and ingest into it and serves it at `GET /metrics`; `nil`
@@ -77,6 +78,7 @@ public final class ChargelineServer: Sendable {
                              queryHandler: (any QueryHandler)? = nil,
                              reportHandler: (any ReportHandler)? = nil,
                              snapshotHandler: (any SnapshotHandler)? = nil,
+                             rules: RulesEndpoint? = nil,
                              metrics: ServerMetrics? = nil,
                              readiness: DeferredBackend? = nil,
                              logger: Logger = Logger(label: "chargeline.server")) async throws -> ChargelineServer {
@@ -89,6 +91,7 @@ public final class ChargelineServer: Sendable {
                                maxBodySize: configuration.maxBodySize, logger: logger,
                                ykcSessions: YKCSessionDirectory(), readiness: readiness)
         settings.snapshotHandler = snapshotHandler
+        settings.rules = rules
         let api = settings
         let tcp = LineProtocolTCPHandler.Settings(
             sink: sink, database: configuration.lineProtocolDatabase, batchLines: configuration.lineProtocolBatchLines,
