@@ -7,6 +7,7 @@
 //                                          |-> ChargelineReports -> ChargelineStorage
 //                                          |-> ChargelineBackup -> AsyncHTTPClient, Crypto (no storage)
 //                                          |-> ChargelineAuth -> ChargelineQuery, Crypto (users; no NIO)
+//                                          |-> ChargelineAlerts -> ChargelineQuery, Yams, AsyncHTTPClient
 //                                          \-> ChargelineQuery -> ChargelineStorage -> ChargelineCodec -> CZstd, CLZ4
 //                                                             |                   \-> ChargelineCore
 //                                                             \-> ChargelineRegex (no dependencies)
@@ -41,6 +42,8 @@ var dependencies: [Package.Dependency] = [
     // (ChargelineBackup only).
     .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    // Alert rule files (ChargelineAlerts only): YAML in the shape Prometheus and vmalert read.
+    .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
 ]
 
 // MARK: - Targets
@@ -132,12 +135,26 @@ var targets: [Target] = [
         ],
         swiftSettings: swiftSettings),
 
+    // Alert and recording rules evaluated through the query engine, their states, history and
+    // notifications (Alertmanager API v2, webhooks). Networking is an HTTP client only.
+    .target(
+        name: "ChargelineAlerts",
+        dependencies: [
+            "ChargelineCore", "ChargelineStorage", "ChargelineQuery",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swiftSettings),
+
     // ArgumentParser commands, a library so tests can drive them.
     .target(
         name: "ChargelineCommands",
         dependencies: [
             "ChargelineCore", "ChargelineIngest", "ChargelineStorage", "ChargelineServer", "ChargelineQuery",
-            "ChargelineReports", "ChargelineBackup", "ChargelineAuth",
+            "ChargelineReports", "ChargelineBackup", "ChargelineAuth", "ChargelineAlerts",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
@@ -227,6 +244,16 @@ var targets: [Target] = [
     .testTarget(
         name: "ChargelineBackupTests",
         dependencies: ["ChargelineBackup"],
+        swiftSettings: swiftSettings),
+    .testTarget(
+        name: "ChargelineAlertsTests",
+        dependencies: [
+            "ChargelineAlerts", "ChargelineCore", "ChargelineStorage", "ChargelineQuery", "ChargelineIngest",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ],
         swiftSettings: swiftSettings),
     .testTarget(
         name: "ChargelineCommandsTests",

@@ -13,7 +13,7 @@ public struct ChargelineCommand: AsyncParsableCommand {
         version: ChargelineVersion.string,
         subcommands: [ServeCommand.self, GatewayCommand.self, ImportCommand.self, QueryCommand.self, InspectCommand.self,
                       CompactCommand.self, RollupCommand.self, RetentionCommand.self, ReportCommand.self,
-                      BackupCommand.self, RestoreCommand.self, VerifyCommand.self, RepairCommand.self])
+                      BackupCommand.self, RestoreCommand.self, VerifyCommand.self, RepairCommand.self, AlertsCommand.self])
 
     public init() {}
 

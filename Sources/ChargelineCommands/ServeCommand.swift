@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChargelineAuth
+import ChargelineAlerts
 import ChargelineCore
 import ChargelineQuery
 import ChargelineReports
@@ -20,6 +21,8 @@ struct ServeCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var dataOptions: DataOptions
+
+    @OptionGroup(title: "Alerting") var alertOptions: AlertOptions
 
     @Option(name: .long, help: ArgumentHelp("HTTP API address (InfluxDB 1.x /write, /query, /ping); 'off' disables it.", valueName: "host:port"))
     var http: String = "127.0.0.1:8086"
@@ -258,6 +261,8 @@ struct ServeCommand: AsyncParsableCommand {
         var frontEnd: YKCFrontEnd?
         var supervisor: GatewaySupervisor?
         var exportService: ReportExportService?
+        var ruleManager: RuleManager?
+        let rulesEndpoint = RulesEndpoint()
         let metrics = ServerMetrics(version: ChargelineVersion.string)
         // The listeners bind first: a port in use is reported before anything is written to the
         // data directory, and /health, /ready and /metrics answer while the WAL replays.
@@ -284,7 +289,7 @@ struct ServeCommand: AsyncParsableCommand {
                 authorizer = RequestAuthorizer(users: users, internalToken: gatewayToken)
             }
             server = try await ChargelineServer.start(configuration: config, sink: backend, queryHandler: backend,
-                                                      reportHandler: backend, snapshotHandler: snapshots,
+                                                      reportHandler: backend, snapshotHandler: snapshots, rules: rulesEndpoint,
                                                       metrics: metrics, readiness: backend, authorizer: authorizer,
                                                       logger: Logger(label: "chargeline.server"))
         } catch {
@@ -310,6 +315,8 @@ struct ServeCommand: AsyncParsableCommand {
             backend.attach(sink: sink, queryHandler: EngineQueryHandler(engine: engine),
                            reportHandler: StoreReportHandler(store: store), warnings: quarantined)
             snapshots.attach(store)
+            ruleManager = try alertOptions.start(engine: engine, data: dataOptions.data, database: lpDatabase,
+                                                 httpBase: server.httpPort.map { "http://\(Self.hostOf(http)):\($0)" }, endpoint: rulesEndpoint)
             if let (options, interval) = export {
                 let exporter = try DailyReportExporter(store: store, options: options)
                 let reportLogger = Logger(label: "chargeline.report")
@@ -334,6 +341,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
         } catch {
             backend.fail("\(error)")
+            ruleManager?.stop()
             exportService?.stop()
             try? await server.shutdown()
             throw fail(error)
@@ -365,8 +373,9 @@ struct ServeCommand: AsyncParsableCommand {
         banner += "  stop with Ctrl-C (SIGINT) or SIGTERM"
         Terminal.out(banner + "\n")
 
-        let hup = SignalWatcher(SIGHUP) { [frontEnd, supervisor] in
+        let hup = SignalWatcher(SIGHUP) { [frontEnd, supervisor, ruleManager] in
             frontEnd?.reloadRegistry()
+            ruleManager?.reload()
             for pid in supervisor?.pids ?? [] { kill(pid, SIGHUP) }
         }
         let signal = await ShutdownSignal.wait()
@@ -376,6 +385,7 @@ struct ServeCommand: AsyncParsableCommand {
         supervisor?.stop(graceSeconds: 15)
         await frontEnd?.shutdown()
         exportService?.stop()
+        await ruleManager?.shutdown()
         do {
             try await server.shutdown()
             try store.close()

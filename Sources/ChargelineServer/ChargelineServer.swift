@@ -67,6 +67,7 @@ public final class ChargelineServer: Sendable {
     ///   - queryHandler: answers `/query`; `nil` uses `BasicQueryHandler` over `sink`.
     ///   - reportHandler: answers `GET /report/...`; `nil` answers 404 there.
     ///   - snapshotHandler: answers `POST /api/v1/snapshot`; `nil` answers 404 there.
+    ///   - rules: answers `GET /api/v1/rules` and `/api/v1/alerts`; `nil` answers 404 there.
     ///   - readiness: answers `/ready`; until it is ready, writes, queries and reports answer
     ///     503. `nil`: ready from the start.
     ///   - metrics: counts requests and ingest into it and serves it at `GET /metrics`; `nil`
@@ -79,6 +80,7 @@ public final class ChargelineServer: Sendable {
                              queryHandler: (any QueryHandler)? = nil,
                              reportHandler: (any ReportHandler)? = nil,
                              snapshotHandler: (any SnapshotHandler)? = nil,
+                             rules: RulesEndpoint? = nil,
                              metrics: ServerMetrics? = nil,
                              readiness: DeferredBackend? = nil,
                              authorizer: RequestAuthorizer? = nil,
@@ -94,6 +96,7 @@ public final class ChargelineServer: Sendable {
         settings.snapshotHandler = snapshotHandler
         settings.authorizer = authorizer
         settings.maxYKCClaims = configuration.maxYKCClaimsPerCall
+        settings.rules = rules
         let api = settings
         let tcp = LineProtocolTCPHandler.Settings(
             sink: sink, database: configuration.lineProtocolDatabase, batchLines: configuration.lineProtocolBatchLines,

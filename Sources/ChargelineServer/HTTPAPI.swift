@@ -13,6 +13,8 @@ struct HTTPAPI: Sendable {
     let reportHandler: (any ReportHandler)?
     /// Answers `POST /api/v1/snapshot`; nil: 404.
     var snapshotHandler: (any SnapshotHandler)? = nil
+    /// Answers `GET /api/v1/rules` and `/api/v1/alerts`; nil or empty: 404.
+    var rules: RulesEndpoint? = nil
     let stats: StatsRecorder
     let maxBodySize: Int
     let logger: Logger
@@ -39,6 +41,8 @@ enum HTTPRoute {
     case report(kind: String, parameters: [String: String])
     /// `POST /api/v1/snapshot`: a consistent snapshot of the store, from the snapshot handler.
     case snapshot
+    /// `GET /api/v1/rules`, `GET /api/v1/alerts`: the alert rules and alerts (Prometheus' shape).
+    case rules(path: String)
     /// `GET /metrics`: the Prometheus text exposition.
     case metrics
     /// `GET /ready`: 200 once storage is open, 503 with what it waits for before.
@@ -75,6 +79,11 @@ extension HTTPRoute {
                 return .answer(status: 405, json: JSON.error("method \(method) not allowed on /api/v1/snapshot; use POST"))
             }
             return .snapshot
+        case "/api/v1/rules", "/api/v1/alerts":
+            guard method == "GET" else {
+                return .answer(status: 405, json: JSON.error("method \(method) not allowed on \(path); use GET"))
+            }
+            return .rules(path: path)
         case "/metrics":
             guard method == "GET" || method == "HEAD" else {
                 return .answer(status: 405, json: JSON.error("method \(method) not allowed on /metrics; use GET"))
@@ -123,7 +132,7 @@ extension HTTPRoute {
             return .report(kind: String(path.dropFirst("/report/".count)), parameters: params)
         default:
             return .answer(status: 404, json: JSON.error(
-                "not found: \(JSON.quoteForMessage(path)); this server answers /write, /api/v2/write, /query, /ping, /health, /ready, /metrics, /report/daily, /api/v1/snapshot and /ykc/sessions"))
+                "not found: \(JSON.quoteForMessage(path)); this server answers /write, /api/v2/write, /query, /ping, /health, /ready, /metrics, /report/daily, /api/v1/snapshot, /api/v1/rules, /api/v1/alerts and /ykc/sessions"))
         }
     }
 
@@ -132,7 +141,8 @@ extension HTTPRoute {
     static func metricsLabel(target: String) -> String {
         let path = target.firstIndex(of: "?").map { String(target[..<$0]) } ?? target
         switch path {
-        case "/write", "/api/v2/write", "/query", "/ping", "/health", "/ready", "/metrics", "/ykc/sessions", "/api/v1/snapshot": return path
+        case "/write", "/api/v2/write", "/query", "/ping", "/health", "/ready", "/metrics", "/ykc/sessions", "/api/v1/snapshot",
+             "/api/v1/rules", "/api/v1/alerts": return path
         case _ where path.hasPrefix("/report/"): return "/report"
         default: return "other"
         }

@@ -91,7 +91,7 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .write, .query, .ykcSessions:
             let hint = head.headers.first(name: "content-length").flatMap(Int.init) ?? 0
             state = .receiving(route: route, body: context.channel.allocator.buffer(capacity: min(hint, api.maxBodySize)))
-        case .answer, .report, .metrics, .ready, .snapshot:
+        case .answer, .report, .metrics, .ready, .snapshot, .rules:
             state = .receiving(route: route, body: nil)
         }
     }
@@ -144,7 +144,7 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 respond(status: 503, json: JSON.error("\(reason); retry shortly"), context: context)
                 return
             }
-        case .answer, .metrics, .ready:
+        case .answer, .metrics, .ready, .rules:
             break
         }
         if let authorizer = api.authorizer, Self.needsAuthentication(route), !isQuery(route) {
@@ -181,6 +181,8 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
             handleReport(kind: kind, parameters: parameters, context: context)
         case .snapshot:
             handleSnapshot(context: context)
+        case .rules(let path):
+            handleRules(path: path, context: context)
         case .ready:
             if let reason = api.readiness?.notReadyReason {
                 respond(status: 503, json: "{\"status\":\"waiting\",\"reason\":\(JSON.string(reason))}", context: context)

@@ -10,7 +10,8 @@ import Foundation
 /// └──────────────┴───────────────┴─────────┴──────────────┴───────────┴─────────────────────┘
 /// ```
 /// Written to `<name>.tmp`, `fdatasync`ed, renamed over `<name>`, and the folder synced, so a
-/// crash leaves either the old or the new document.
+/// crash leaves either the old or the new document. Shared (`package`) with the modules that
+/// keep small state files beside the data (users of `ChargelineAuth`, alert states of `ChargelineAlerts`).
 package struct ChecksummedJSONFile {
     package let magic: [UInt8]
     package let version: UInt16
@@ -18,8 +19,10 @@ package struct ChecksummedJSONFile {
     /// What to do when the file is damaged.
     package var remedy = "restore it from a backup"
 
-    /// A document kind: its 4-byte magic, format version, name in messages and repair advice.
+    /// A file kind: its 4-byte `magic`, the `version` this build reads and writes, `what` it
+    /// is (for errors) and the `remedy` an error suggests when it is damaged.
     package init(magic: [UInt8], version: UInt16, what: String, remedy: String = "restore it from a backup") {
+        precondition(magic.count == 4, "BUG: a checksummed file's magic is 4 bytes")
         self.magic = magic
         self.version = version
         self.what = what

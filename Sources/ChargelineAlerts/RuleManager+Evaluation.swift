@@ -1,0 +1,77 @@
+import ChargelineCore
+import ChargelineQuery
+import ChargelineStorage
+import Foundation
+
+extension RuleManager {
+    /// Evaluates `group` at `now` on `queue`: runs each rule, moves states, queues
+    /// notifications, writes history and recordings, saves states when they changed.
+    func evaluate(_ group: RuleGroup, at now: Int64) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        var batch = WriteBatchBuilder()
+        var notify: [AlertPayload.Alert] = []
+        var changed = false
+        for rule in group.rules {
+            let key = group.name + "/" + rule.name
+            let started = DispatchTime.now().uptimeNanoseconds
+            var h = Health(lastEvaluation: now)
+            do {
+                let results = try engine.execute(rule.expr, database: group.database, now: now)
+                let samples = try RuleSample.rows(of: results)
+                switch rule.kind {
+                case .recording:
+                    AlertPoints.recording(samples, rule: rule, time: now, into: &batch)
+                case .alerting:
+                    var state = states[key] ?? AlertingRuleState()
+                    let before = state
+                    var late: [AlertInstance] = []
+                    let changes = state.apply(samples, rule: rule, templates: templates[key] ?? [:],
+                                              interval: group.intervalNanoseconds, now: now, late: &late)
+                    let url = generatorURL(rule, database: group.database)
+                    for a in state.due(now: now, interval: group.intervalNanoseconds, resendDelay: options.resendDelay) {
+                        notify.append(AlertPayload.Alert(instance: a, generatorURL: url, sentAt: now, interval: group.intervalNanoseconds))
+                    }
+                    for var a in late {
+                        a.lastSentAt = now
+                        notify.append(AlertPayload.Alert(instance: a, generatorURL: url, sentAt: now, interval: group.intervalNanoseconds))
+                    }
+                    AlertPoints.history(changes, into: &batch)
+                    for c in changes {
+                        logger.info("alert \(c.rule) \(c.instance.fingerprint): \(c.from) -> \(c.to)\(c.instance.late ? " (late data)" : "")")
+                    }
+                    states[key] = state
+                    changed = changed || state != before
+                }
+            } catch {
+                h.error = "\(error)"
+                logger.warning("rule \(rule.name) of group \(group.name) failed at evaluation: \(error)")
+            }
+            h.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            health[key] = h
+        }
+        notifier?.send(notify)
+        if batch.count > 0 && options.writes { write(batch.finish(), database: group.database) }
+        if changed { save() }
+    }
+
+    private func write(_ batch: WriteBatch, database: String) {
+        let store = engine.store
+        do {
+            if !store.hasDatabase(database) { try store.createDatabase(database) }
+        } catch {
+            logger.error("alert history: cannot create database \(database): \(error)")
+            return
+        }
+        if let f = store.writeAndWait(database: database, batch: batch).failure {
+            logger.error("alert history and recording rules: write to \(database) failed: \(f)")
+        }
+    }
+
+    /// A `/query` URL answering the rule's expression, as Prometheus links to its graph page.
+    func generatorURL(_ rule: AlertRule, database: String) -> String {
+        var c = URLComponents()
+        c.queryItems = [URLQueryItem(name: "db", value: database), URLQueryItem(name: "q", value: rule.expr)]
+        let base = options.externalURL.hasSuffix("/") ? String(options.externalURL.dropLast()) : options.externalURL
+        return base + "/query" + (c.percentEncodedQuery.map { "?" + $0 } ?? "")
+    }
+}
