@@ -46,7 +46,11 @@ extension OCPPChannelHandler {
         send(OCPPEncoding.callResult(uniqueID, payload))
     }
 
-    static func now() -> String { CivilTime(nanoseconds: WallClock.nowNanoseconds()).rfc3339 }
+    /// Now in UTC to the millisecond: some charge point firmware rejects longer fractions.
+    static func now() -> String {
+        let ns = WallClock.nowNanoseconds()
+        return CivilTime(nanoseconds: ns - ns % 1_000_000).rfc3339
+    }
 
     private func connector(_ payload: OCPPPayload, minimum: Int64 = 0) throws(OCPPFailure) -> Int {
         let c = try payload.requiredInteger("connectorId")
