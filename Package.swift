@@ -4,6 +4,7 @@
 // Module graph (arrows point at what a module imports; never the other way):
 //
 //   chargeline (exe) -> ChargelineCommands -> ChargelineServer -> ChargelineIngest -> ChargelineCore
+//                                          |-> ChargelineOCPP -> ChargelineServer, NIOWebSocket, Crypto
 //                                          |-> ChargelineReports -> ChargelineStorage
 //                                          |-> ChargelineBackup -> AsyncHTTPClient, Crypto (no storage)
 //                                          |-> ChargelineAuth -> ChargelineQuery, Crypto (users; no NIO)
@@ -123,6 +124,21 @@ var targets: [Target] = [
         ],
         swiftSettings: swiftSettings),
 
+    // The OCPP 1.6J charge-point front-end (WebSocket, NIOWebSocket): a front-end beside YKC
+    // that reuses the server's sink, telemetry batcher and registry; Commands wires it in.
+    .target(
+        name: "ChargelineOCPP",
+        dependencies: [
+            "ChargelineCore", "ChargelineIngest", "ChargelineServer",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ],
+        swiftSettings: swiftSettings),
+
     // Backup targets (a directory or an S3-compatible bucket), incremental upload and restore of
     // the snapshots storage takes. Networking lives here, never in storage.
     .target(
@@ -154,7 +170,7 @@ var targets: [Target] = [
         name: "ChargelineCommands",
         dependencies: [
             "ChargelineCore", "ChargelineIngest", "ChargelineStorage", "ChargelineServer", "ChargelineQuery",
-            "ChargelineReports", "ChargelineBackup", "ChargelineAuth", "ChargelineAlerts",
+            "ChargelineReports", "ChargelineBackup", "ChargelineAuth", "ChargelineAlerts", "ChargelineOCPP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
@@ -177,13 +193,15 @@ var targets: [Target] = [
         path: "Tools/chargeline-datagen",
         swiftSettings: swiftSettings),
 
-    // The YKC pile simulator / load generator (Benchmarks/ykc-piles, README).
+    // The YKC and OCPP pile simulator / load generator (Benchmarks/ykc-piles, README).
     .executableTarget(
         name: "chargeline-pilesim",
         dependencies: [
-            "ChargelineIngest",
+            "ChargelineCore", "ChargelineIngest",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ],
@@ -240,6 +258,18 @@ var targets: [Target] = [
     .testTarget(
         name: "ChargelineAuthTests",
         dependencies: ["ChargelineAuth", "ChargelineCore", "ChargelineQuery", "ChargelineStorage"],
+        swiftSettings: swiftSettings),
+    .testTarget(
+        name: "ChargelineOCPPTests",
+        dependencies: [
+            "ChargelineCore", "ChargelineIngest", "ChargelineServer", "ChargelineOCPP",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        resources: [.copy("Fixtures")],
         swiftSettings: swiftSettings),
     .testTarget(
         name: "ChargelineBackupTests",

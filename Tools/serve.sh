@@ -5,9 +5,10 @@
 #
 # Installs pkg-config, libzstd-dev and liblz4-dev if absent (Tools/install-deps.sh; sudo when
 # not root), builds the release `chargeline` binary, then replaces itself with
-# `chargeline serve --ykc 127.0.0.1:8768 "$@"`: the YKC pile front-end listens on loopback, so
-# the README's pile simulator finds it; `--ykc off` or another `--ykc` address overrides it (the
-# last one given wins). Other options pass straight through; without --data the binary's
+# `chargeline serve --ykc 127.0.0.1:8768 --ocpp 127.0.0.1:8767 "$@"`: the YKC pile and OCPP
+# charge-point front-ends listen on loopback, so the README's pile simulator and OCPP example
+# find them; `--ykc off`/`--ocpp off` or another address overrides them (the last one given
+# wins). Other options pass straight through; without --data the binary's
 # default (./chargeline-data, relative to the directory you run this from) is used.
 set -euo pipefail
 
@@ -17,4 +18,4 @@ source "$ROOT/Tools/install-deps.sh"
 
 chargeline_install_deps
 swift build --package-path "$ROOT" -c release --product chargeline >&2
-exec "$ROOT/.build/release/chargeline" serve --ykc 127.0.0.1:8768 "$@"
+exec "$ROOT/.build/release/chargeline" serve --ykc 127.0.0.1:8768 --ocpp 127.0.0.1:8767 "$@"

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChargelineCore
 import ChargelineIngest
+import ChargelineOCPP
 import ChargelineServer
 import Dispatch
 import Foundation
@@ -26,6 +27,8 @@ struct GatewayCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var ykc: YKCOptions
+
+    @OptionGroup var ocpp: OCPPOptions
 
     @Option(name: .long, help: ArgumentHelp("Storage node's HTTP address (chargeline serve --http).", valueName: "host:port"))
     var upstream: String
@@ -53,9 +56,16 @@ struct GatewayCommand: AsyncParsableCommand {
 
     func validate() throws {
         _ = try ykc.configuration()
+        _ = try ocppConfiguration()
         _ = try Self.upstreamEndpoint(upstream)
         guard spoolMaxBytes >= 1 << 20 else { throw ValidationError("--spool-max-bytes must be at least 1 MiB") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
+    }
+
+    /// The OCPP front-end of this gateway (`--ocpp`), sharing the YKC registry and database
+    /// defaults; its transaction ledger lives in the spool directory.
+    func ocppConfiguration() throws -> OCPPConfiguration? {
+        try ocpp.configuration(registry: ykc.registry, database: ykc.db, stateDirectory: spool + "/ocpp")
     }
 
     /// `host:port` or `http://host:port[/]`.
@@ -89,13 +99,32 @@ struct GatewayCommand: AsyncParsableCommand {
         } catch {
             throw fail(error)
         }
+        let ocppFrontEnd: OCPPFrontEnd?
+        do {
+            if let configuration = try ocppConfiguration() {
+                ocppFrontEnd = try await OCPPFrontEnd.start(configuration: configuration, sink: gateway.sink,
+                                                            logger: Logger(label: "chargeline.gateway.ocpp"))
+            } else {
+                ocppFrontEnd = nil
+            }
+        } catch {
+            await gateway.shutdown(graceSeconds: 5)
+            throw fail(error)
+        }
+        if let ocppFrontEnd {
+            Terminal.out("chargeline gateway: OCPP charge points on ws://\(ServeCommand.hostOf(ocpp.ocpp)):\(ocppFrontEnd.port)/ocpp/{chargePointId}\n")
+        }
         Terminal.out("chargeline gateway: YKC piles on \(ykc.ykc.split(separator: ":").dropLast().joined(separator: ":")):\(gateway.frontEnd.port), forwarding to http://\(upstream)\n")
-        let hup = SignalWatcher(SIGHUP) { gateway.frontEnd.reloadRegistry() }
+        let hup = SignalWatcher(SIGHUP) {
+            gateway.frontEnd.reloadRegistry()
+            ocppFrontEnd?.reloadRegistry()
+        }
         let status = statusSeconds > 0 ? Self.every(statusSeconds) { logger.info("gateway status: \(gateway.statusLine)") } : nil
         let signal = await ShutdownSignal.wait()
         status?.cancel()
         hup.cancel()
         logger.info("\(signal) received: closing pile connections and forwarding what is spooled")
+        await ocppFrontEnd?.shutdown()
         await gateway.shutdown(graceSeconds: 5)
         logger.info("gateway stopped: \(gateway.statusLine)")
     }

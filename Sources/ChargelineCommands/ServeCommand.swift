@@ -2,6 +2,7 @@ import ArgumentParser
 import ChargelineAuth
 import ChargelineAlerts
 import ChargelineCore
+import ChargelineOCPP
 import ChargelineQuery
 import ChargelineReports
 import ChargelineServer
@@ -189,7 +190,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("ykc-processes"), help: "Run the YKC front-end as this many supervised gateway processes sharing the port (0 = inside this process). Each process holds up to its open-file limit of piles.")
     var ykcProcesses: Int = 0
 
-    @Option(name: .customLong("ykc-registry"), help: ArgumentHelp("Pile registry CSV (pile,station,operator,model,rated_kw); SIGHUP or a change reloads it.", valueName: "file"))
+    @Option(name: [.customLong("registry"), .customLong("ykc-registry")], help: ArgumentHelp("Registry CSV of YKC piles and OCPP charge points (pile,station,operator,model,rated_kw,password); SIGHUP or a change reloads it. --ykc-registry is an alias.", valueName: "file"))
     var ykcRegistry: String?
 
     @Option(name: .customLong("ykc-unknown-piles"), help: "accept or reject piles missing from the registry (default: reject with a registry, accept without).")
@@ -203,6 +204,19 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("ykc-spool-max-bytes"), help: "Spool size per gateway process (with --ykc-processes).")
     var ykcSpoolMaxBytes: Int = 1 << 30
+
+    // MARK: OCPP charge points
+
+    @OptionGroup var ocppOptions: OCPPOptions
+
+    @Option(name: .customLong("ocpp-processes"), help: "Run the OCPP front-end in the YKC gateway processes (must equal --ykc-processes; 0 = inside this process).")
+    var ocppProcesses: Int = 0
+
+    /// The OCPP configuration, `nil` when `--ocpp off`; its ledger lives in `<data>/.ocpp`.
+    func ocppConfiguration() throws -> OCPPConfiguration? {
+        try ocppOptions.configuration(registry: ykcRegistry, database: ykcDatabase ?? lpDatabase,
+                                      stateDirectory: dataOptions.data + "/.ocpp")
+    }
 
     /// The YKC options as `gateway` takes them.
     func ykcOptions() throws -> YKCOptions? {
@@ -233,6 +247,12 @@ struct ServeCommand: AsyncParsableCommand {
         if let level = dataOptions.logLevel, Logger.Level(rawValue: level) == nil {
             throw ValidationError("--log-level: unknown level \(level)")
         }
+        if try ocppConfiguration() != nil && ocppProcesses > 0 {
+            // OCPP rides in the YKC gateway processes: their spool, forwarder and supervision.
+            guard ocppProcesses == ykcProcesses, ykc != "off" else {
+                throw ValidationError("--ocpp-processes runs OCPP in the YKC gateway processes: give --ykc and --ykc-processes \(ocppProcesses) too")
+            }
+        }
         if let options = try ykcOptions() {
             _ = try options.configuration()
             guard (0...64).contains(ykcProcesses) else { throw ValidationError("--ykc-processes must be 0...64") }
@@ -259,6 +279,7 @@ struct ServeCommand: AsyncParsableCommand {
         let store: Store
         let server: ChargelineServer
         var frontEnd: YKCFrontEnd?
+        var ocppFrontEnd: OCPPFrontEnd?
         var supervisor: GatewaySupervisor?
         var exportService: ReportExportService?
         var ruleManager: RuleManager?
@@ -339,6 +360,11 @@ struct ServeCommand: AsyncParsableCommand {
                     supervisor = try startGateways(options, httpPort: server.httpPort ?? 8086, token: gatewayToken, logger: logger)
                 }
             }
+            if ocppProcesses == 0, let configuration = try ocppConfiguration() {
+                ocppFrontEnd = try await OCPPFrontEnd.start(configuration: configuration, sink: StorageSink(store: store),
+                                                            logger: Logger(label: "chargeline.ocpp"))
+                server.chargePoints.attach(ocppFrontEnd)
+            }
         } catch {
             backend.fail("\(error)")
             ruleManager?.stop()
@@ -370,11 +396,18 @@ struct ServeCommand: AsyncParsableCommand {
         } else if supervisor != nil {
             banner += "  YKC piles: \(ykc)  (\(ykcProcesses) gateway processes, database \(ykcDatabase ?? lpDatabase))\n"
         }
+        if ocppProcesses > 0, supervisor != nil, ocppOptions.ocpp != "off" {
+            banner += "  OCPP 1.6J charge points: ws://\(ocppOptions.ocpp)/ocpp/{chargePointId}  (\(ocppProcesses) gateway processes)\n"
+        }
+        if let ocppFrontEnd {
+            banner += "  OCPP 1.6J charge points: ws://\(Self.hostOf(ocppOptions.ocpp)):\(ocppFrontEnd.port)/ocpp/{chargePointId}  (database \(ocppFrontEnd.configuration.database))\n"
+        }
         banner += "  stop with Ctrl-C (SIGINT) or SIGTERM"
         Terminal.out(banner + "\n")
 
-        let hup = SignalWatcher(SIGHUP) { [frontEnd, supervisor, ruleManager] in
+        let hup = SignalWatcher(SIGHUP) { [frontEnd, supervisor, ocppFrontEnd, ruleManager] in
             frontEnd?.reloadRegistry()
+            ocppFrontEnd?.reloadRegistry()
             ruleManager?.reload()
             for pid in supervisor?.pids ?? [] { kill(pid, SIGHUP) }
         }
@@ -384,6 +417,8 @@ struct ServeCommand: AsyncParsableCommand {
         // Piles first: gateways forward their spools to the still-running HTTP API.
         supervisor?.stop(graceSeconds: 15)
         await frontEnd?.shutdown()
+        server.chargePoints.attach(nil)
+        await ocppFrontEnd?.shutdown()
         exportService?.stop()
         await ruleManager?.shutdown()
         do {
@@ -412,7 +447,8 @@ struct ServeCommand: AsyncParsableCommand {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let httpHost = Self.hostOf(http)
         let upstream = "\(httpHost == "0.0.0.0" || httpHost == "::" ? "127.0.0.1" : httpHost):\(httpPort)"
-        let base = options.arguments
+        let ocppCount = ocppOptions.ocpp != "off" ? ocppProcesses : 0
+        let base = options.arguments + (ocppCount > 0 ? ["--ocpp", ocppOptions.ocpp] + ocppOptions.arguments : [])
         let data = dataOptions.data
         let pid = getpid()
         let level = dataOptions.logLevel ?? "info"
@@ -423,6 +459,7 @@ struct ServeCommand: AsyncParsableCommand {
         let supervisor = GatewaySupervisor(executable: executable, count: ykcProcesses, arguments: { i in
             ["gateway"] + base + ["--upstream", upstream, "--spool", "\(data)/.ykc-spool/\(i)", "--parent-pid", "\(pid)",
                                   "--log-level", level, "--spool-max-bytes", "\(spoolMax)", "--threads", "\(threads)"]
+                + (ocppCount > 0 ? ["--ocpp-id-stride", "\(ocppCount)", "--ocpp-id-offset", "\(i)"] : [])
         }, environment: token.map { [GatewayCommand.upstreamTokenVariable: $0] } ?? [:], logger: logger)
         try supervisor.start()
         return supervisor

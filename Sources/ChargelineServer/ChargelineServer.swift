@@ -42,10 +42,14 @@ public final class ChargelineServer: Sendable {
     /// Which gateway each YKC pile last logged in on, as gateways report it.
     public let ykcSessions: YKCSessionDirectory
 
+    /// Where `POST /ocpp/trigger` finds the OCPP front-end: `serve` attaches it after starting it.
+    public let chargePoints: ChargePointControlSlot
+
     private init(configuration: ServerConfiguration, group: MultiThreadedEventLoopGroup, http: (any Channel)?,
                  lineProtocol: (any Channel)?, connections: ConnectionRegistry, recorder: StatsRecorder, logger: Logger,
-                 ykcSessions: YKCSessionDirectory, caps: ConnectionCaps) {
+                 ykcSessions: YKCSessionDirectory, chargePoints: ChargePointControlSlot, caps: ConnectionCaps) {
         self.caps = caps
+        self.chargePoints = chargePoints
         self.configuration = configuration
         self.ykcSessions = ykcSessions
         self.group = group
@@ -141,7 +145,8 @@ public final class ChargelineServer: Sendable {
             }
             let server = ChargelineServer(configuration: configuration, group: group, http: http,
                                           lineProtocol: lineProtocol, connections: connections, recorder: recorder,
-                                          logger: logger, ykcSessions: api.ykcSessions, caps: caps)
+                                          logger: logger, ykcSessions: api.ykcSessions,
+                                          chargePoints: api.chargePoints, caps: caps)
             logger.info("chargeline server listening", metadata: [
                 "http": "\(server.httpAddress ?? "disabled")", "lineProtocol": "\(server.lineProtocolAddress ?? "disabled")",
                 "maxHTTPConnections": "\(caps.http)", "maxLineProtocolConnections": "\(caps.lineProtocol)",

@@ -1,11 +1,14 @@
-import NIOCore
+package import NIOCore
 
 /// The open connections, so `shutdown()` can ask each to finish and wait for it.
-final class ConnectionRegistry: Sendable {
+package final class ConnectionRegistry: Sendable {
+    /// An empty registry.
+    package init() {}
+
     private let channels = Locked([ObjectIdentifier: any Channel]())
 
     /// Tracks `channel` until it closes.
-    func add(_ channel: any Channel) {
+    package func add(_ channel: any Channel) {
         let id = ObjectIdentifier(channel)
         channels.withLock { $0[id] = channel }
         channel.closeFuture.whenComplete { [channels] _ in
@@ -14,5 +17,5 @@ final class ConnectionRegistry: Sendable {
     }
 
     /// The connections open now.
-    var all: [any Channel] { channels.withLock { Array($0.values) } }
+    package var all: [any Channel] { channels.withLock { Array($0.values) } }
 }

@@ -20,6 +20,8 @@ struct HTTPAPI: Sendable {
     let logger: Logger
     /// Which gateway each YKC pile last logged in on (`POST /ykc/sessions`).
     let ykcSessions: YKCSessionDirectory
+    /// Connected OCPP charge points (`POST /ocpp/trigger`), once the OCPP front-end runs.
+    var chargePoints = ChargePointControlSlot()
     /// Whether storage is open (`/ready`; writes, queries and reports answer 503 until it is);
     /// nil: always ready.
     var readiness: DeferredBackend? = nil
@@ -37,6 +39,8 @@ enum HTTPRoute {
     case query(parameters: [String: String], formBody: Bool)
     /// `POST /ykc/sessions`: a gateway's pile logins; answered with the piles it must close.
     case ykcSessions(gateway: String)
+    /// `POST /ocpp/trigger`: TriggerMessage to a connected charge point.
+    case ocppTrigger(chargePoint: String, message: String, connectorId: Int?)
     /// `GET /report/<kind>`: a report (CSV, JSON or HTML) from the report handler.
     case report(kind: String, parameters: [String: String])
     /// `POST /api/v1/snapshot`: a consistent snapshot of the store, from the snapshot handler.
@@ -117,6 +121,22 @@ extension HTTPRoute {
                 return .answer(status: 400, json: JSON.error("gateway is required: /ykc/sessions?gateway=<name of the gateway process>"))
             }
             return .ykcSessions(gateway: gateway)
+        case "/ocpp/trigger":
+            guard method == "POST" else {
+                return .answer(status: 405, json: JSON.error("method \(method) not allowed on /ocpp/trigger; use POST"))
+            }
+            guard let chargePoint = params["chargePoint"], !chargePoint.isEmpty, let message = params["message"] else {
+                return .answer(status: 400, json: JSON.error(
+                    "chargePoint and message are required: /ocpp/trigger?chargePoint=ID&message=MeterValues[&connectorId=N]"))
+            }
+            var connector: Int?
+            if let text = params["connectorId"] {
+                guard let c = Int(text), c >= 0 else {
+                    return .answer(status: 400, json: JSON.error("connectorId must be a non-negative integer"))
+                }
+                connector = c
+            }
+            return .ocppTrigger(chargePoint: chargePoint, message: message, connectorId: connector)
         case "/ping":
             guard method == "GET" || method == "HEAD" else {
                 return .answer(status: 405, json: JSON.error("method \(method) not allowed on /ping; use GET or HEAD"))
@@ -132,7 +152,7 @@ extension HTTPRoute {
             return .report(kind: String(path.dropFirst("/report/".count)), parameters: params)
         default:
             return .answer(status: 404, json: JSON.error(
-                "not found: \(JSON.quoteForMessage(path)); this server answers /write, /api/v2/write, /query, /ping, /health, /ready, /metrics, /report/daily, /api/v1/snapshot, /api/v1/rules, /api/v1/alerts and /ykc/sessions"))
+                "not found: \(JSON.quoteForMessage(path)); this server answers /write, /api/v2/write, /query, /ping, /health, /ready, /metrics, /report/daily, /api/v1/snapshot, /api/v1/rules, /api/v1/alerts, /ykc/sessions and /ocpp/trigger"))
         }
     }
 
@@ -142,7 +162,7 @@ extension HTTPRoute {
         let path = target.firstIndex(of: "?").map { String(target[..<$0]) } ?? target
         switch path {
         case "/write", "/api/v2/write", "/query", "/ping", "/health", "/ready", "/metrics", "/ykc/sessions", "/api/v1/snapshot",
-             "/api/v1/rules", "/api/v1/alerts": return path
+             "/api/v1/rules", "/api/v1/alerts", "/ocpp/trigger": return path
         case _ where path.hasPrefix("/report/"): return "/report"
         default: return "other"
         }

@@ -91,7 +91,7 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .write, .query, .ykcSessions:
             let hint = head.headers.first(name: "content-length").flatMap(Int.init) ?? 0
             state = .receiving(route: route, body: context.channel.allocator.buffer(capacity: min(hint, api.maxBodySize)))
-        case .answer, .report, .metrics, .ready, .snapshot, .rules:
+        case .answer, .report, .metrics, .ready, .snapshot, .rules, .ocppTrigger:
             state = .receiving(route: route, body: nil)
         }
     }
@@ -139,7 +139,7 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func dispatch(route: HTTPRoute, body: ByteBuffer, context: ChannelHandlerContext) {
         switch route {
-        case .write, .query, .ykcSessions, .report, .snapshot:
+        case .write, .query, .ykcSessions, .report, .snapshot, .ocppTrigger:
             if let gate = api.readiness, let reason = gate.notReadyReason {
                 respond(status: 503, json: JSON.error("\(reason); retry shortly"), context: context)
                 return
@@ -175,6 +175,8 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
             handleQuery(parameters: parameters, formBody: formBody ? body : nil, context: context)
         case .ykcSessions(let gateway):
             handleYKCSessions(gateway: gateway, body: body, context: context)
+        case .ocppTrigger(let chargePoint, let message, let connectorId):
+            handleOCPPTrigger(chargePoint: chargePoint, message: message, connectorId: connectorId, context: context)
         case .answer(let status, let json):
             respond(status: status, json: json, context: context)
         case .report(let kind, let parameters):

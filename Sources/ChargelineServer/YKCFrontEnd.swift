@@ -28,7 +28,7 @@ public final class YKCFrontEnd: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let listener: any Channel
     private let connections: ConnectionRegistry
-    private let batcher: YKCTelemetryBatcher
+    private let batcher: TelemetryBatcher
     private let recorder: YKCStatsRecorder
     private let logger: Logger
     private let tasks: [RepeatedTask]
@@ -40,7 +40,7 @@ public final class YKCFrontEnd: Sendable {
     public var stats: YKCStats { recorder.snapshot }
 
     private init(configuration: YKCConfiguration, port: Int, directory: YKCPileDirectory, group: MultiThreadedEventLoopGroup,
-                 listener: any Channel, connections: ConnectionRegistry, batcher: YKCTelemetryBatcher,
+                 listener: any Channel, connections: ConnectionRegistry, batcher: TelemetryBatcher,
                  recorder: YKCStatsRecorder, logger: Logger, tasks: [RepeatedTask], sweepers: YKCSweepers,
                  known: YKCKnownPiles) {
         self.sweepers = sweepers
@@ -85,8 +85,9 @@ public final class YKCFrontEnd: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads ?? System.coreCount)
         let recorder = YKCStatsRecorder()
         let connections = ConnectionRegistry()
-        let batcher = YKCTelemetryBatcher(sink: sink, database: configuration.database,
-                                          maxBufferedBytes: configuration.maxBufferedBytes, stats: recorder, logger: logger)
+        let batcher = TelemetryBatcher(sink: sink, database: configuration.database,
+                                          maxBufferedBytes: configuration.maxBufferedBytes, stats: recorder, label: "YKC",
+                                          logger: logger)
         let sweepers = YKCSweepers(group: group)
         // Sweep every third of the shorter timeout: a dead pile is closed within 4/3 of it.
         let sweep = TimeAmount.seconds(Int64(max(1, min(configuration.heartbeatTimeoutSeconds,

@@ -6,7 +6,7 @@ struct YKCFrontEndContext: Sendable {
     let configuration: YKCConfiguration
     let directory: YKCPileDirectory
     let sessions: YKCSessionTable
-    let batcher: YKCTelemetryBatcher
+    let batcher: TelemetryBatcher
     let stats: YKCStatsRecorder
     let sweepers: YKCSweepers
     let known: YKCKnownPiles

@@ -10,12 +10,17 @@ public import Logging
 public final class YKCGateway: Sendable {
     /// The pile front-end.
     public let frontEnd: YKCFrontEnd
+    /// The spool as a sink: other front-ends of this gateway process (OCPP) write through it,
+    /// so their telemetry is forwarded in the same order and survives the same outages.
+    public let sink: any IngestSink
     private let spool: GatewaySpool
     private let forwarder: GatewayForwarder
     private let announcer: YKCSessionAnnouncer
 
-    private init(frontEnd: YKCFrontEnd, spool: GatewaySpool, forwarder: GatewayForwarder, announcer: YKCSessionAnnouncer) {
+    private init(frontEnd: YKCFrontEnd, sink: any IngestSink, spool: GatewaySpool, forwarder: GatewayForwarder,
+                 announcer: YKCSessionAnnouncer) {
         self.frontEnd = frontEnd
+        self.sink = sink
         self.spool = spool
         self.forwarder = forwarder
         self.announcer = announcer
@@ -36,13 +41,14 @@ public final class YKCGateway: Sendable {
         let announcer = YKCSessionAnnouncer(sessions: sessions, host: upstream.host, port: upstream.port, token: upstreamToken,
                                             logger: logger)
         do {
-            let frontEnd = try await YKCFrontEnd.start(configuration: configuration, sink: SpoolSink(spool: spool),
+            let sink = SpoolSink(spool: spool)
+            let frontEnd = try await YKCFrontEnd.start(configuration: configuration, sink: sink,
                                                        sessions: sessions, logger: logger)
             announcer.start()
             logger.info("gateway forwarding to storage node", metadata: [
                 "upstream": "http://\(upstream)/write", "spool": "\(spoolDirectory)", "spoolMaxBytes": "\(spoolMaxBytes)",
             ])
-            return YKCGateway(frontEnd: frontEnd, spool: spool, forwarder: forwarder, announcer: announcer)
+            return YKCGateway(frontEnd: frontEnd, sink: sink, spool: spool, forwarder: forwarder, announcer: announcer)
         } catch {
             forwarder.stop(graceSeconds: 0)
             spool.close()

@@ -15,7 +15,7 @@ final class YKCKnownPiles: Sendable {
     /// Writes `registered` for the registry's piles not known yet, stamped `now`.
     /// - Returns: how many were new.
     @discardableResult
-    func registerAll(_ entries: [UInt64: YKCPileInfo], now: Int64, batcher: YKCTelemetryBatcher) -> Int {
+    func registerAll(_ entries: [UInt64: YKCPileInfo], now: Int64, batcher: TelemetryBatcher) -> Int {
         let fresh = codes.withLock { known in entries.filter { known.insert($0.key).inserted } }
         guard !fresh.isEmpty else { return 0 }
         // In slices, so a 100,000-pile registry does not hold the batcher's lock for long.

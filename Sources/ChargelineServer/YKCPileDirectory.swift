@@ -68,8 +68,14 @@ public final class YKCPileDirectory: Sendable {
     /// The registry's piles now.
     var entries: [UInt64: YKCPileInfo] { state.withLock { $0.registry.entries } }
 
+    /// The registry entry of OCPP charge point `id` (or a YKC code written as text), `nil` when
+    /// it is not registered: the OCPP front-end applies its own unknown-charge-point policy.
+    package func registered(id: String) -> (info: YKCPileInfo?, generation: Int) {
+        state.withLock { s in (s.registry[id: id], s.generation) }
+    }
+
     /// Bumped by every successful reload.
-    var generation: Int { state.withLock { $0.generation } }
+    package var generation: Int { state.withLock { $0.generation } }
 
     /// The tags for pile `code`: its registry entry; `unregistered` when unknown piles are
     /// accepted; `nil` when it must be rejected.
@@ -103,7 +109,7 @@ public final class YKCPileDirectory: Sendable {
     }
 
     /// Reloads when the file's modification time changed since the last load.
-    func reloadIfModified() {
+    package func reloadIfModified() {
         guard let path else { return }
         let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
         // Remember the time even if the reload fails, so a broken file is reported once,

@@ -36,7 +36,7 @@ public struct YKCStats: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// The live counters, shared by every connection of a front-end.
-final class YKCStatsRecorder: Sendable {
+final class YKCStatsRecorder: TelemetryCounters {
     private let state = Locked(YKCStats())
 
     var snapshot: YKCStats { state.withLock { $0 } }
@@ -49,4 +49,8 @@ final class YKCStatsRecorder: Sendable {
             $0.peakConnections = max($0.peakConnections, $0.connections)
         }
     }
+
+    func pointsStored(_ count: Int) { update { $0.pointsStored += count } }
+
+    func pointsDropped(_ count: Int) { update { $0.pointsDropped += count } }
 }

@@ -47,6 +47,37 @@ import Testing
         } throws: { "\($0)".hasPrefix("piles.csv:2: pile code 3201060039560") }
     }
 
+    /// One registry for YKC piles and OCPP charge points: ids of any shape up to 36 characters,
+    /// an optional password hash, YKC codes reachable both ways.
+    @Test func registryHoldsOCPPChargePointsBesideYKCPiles() throws {
+        let hash = "sha256:b1c2:807c1deaf101d341c3ab58882bde03609f52dfff0ccfea7ceaaf90f4c69de56d"
+        let r = try YKCPileRegistry.parse("""
+            pile,station,operator,model,rated_kw,password
+            32010600395600,S0001,GreenCharge,DC120,120
+            CP-OSLO-0007,S0003,GreenCharge,Wallbox22,22,\(hash)
+            """, source: "piles.csv")
+        #expect(r.count == 2)
+        #expect(r[0x32010600395600]?.station == "S0001")
+        #expect(r[id: "32010600395600"]?.station == "S0001")
+        #expect(r[id: "CP-OSLO-0007"] == YKCPileInfo(station: "S0003", operatorName: "GreenCharge", model: "Wallbox22",
+                                                     ratedKilowatts: "22", passwordHash: hash))
+        #expect(r[id: "CP-OSLO-0007"]?.tags["password"] == nil, "a password hash is never a tag")
+    }
+
+    @Test(arguments: [
+        ("CP 1,S1", "piles.csv:1: pile code CP 1 is not 14 hex digits"),
+        ("\(String(repeating: "x", count: 37)),S1", "piles.csv:1: pile code xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx is not"),
+        ("CP-1,S1,,,,plain", "piles.csv:1: password of CP-1 is not sha256:SALT:HEX"),
+        ("CP-1,S1\ncp-1,S2", "piles.csv:2: pile cp-1 is already listed on line 1"),
+    ])
+    func registryRefusesBadOCPPLines(text: String, message: String) {
+        #expect {
+            try YKCPileRegistry.parse(text, source: "piles.csv")
+        } throws: { error in
+            "\(error)".hasPrefix(message)
+        }
+    }
+
     /// Lines but no pile (a header alone) is an error naming the file, not an empty registry.
     @Test func registryWithoutPilesIsAnError() throws {
         #expect {

@@ -15,12 +15,15 @@ struct PileSim: ParsableCommand {
             a 0x3B at the end). Faults: --overheat, --sag, --silent, --bad-crc, --split, --be-crc \
             (fractions of piles). --workers processes share the piles (each process has its own \
             open-file limit). The report gives HdrHistogram p50/p99/p999/max of login and heartbeat \
-            replies and frames per second. --protocol lp sends line protocol to a TCP listener.
+            replies and frames per second. --protocol lp sends line protocol to a TCP listener; \
+            --protocol ocpp16 runs OCPP 1.6J charge points (BootNotification, Heartbeat, and for the \
+            charging fraction StartTransaction and MeterValues every --realtime-seconds) against \
+            ws://target/ocpp/SIM-<index>.
             """)
 
     @Option(help: "Target host:port (YKC front-end, or the line-protocol TCP listener with --protocol lp).")
     var target: String = "127.0.0.1:8768"
-    @Option(help: "ykc or lp.") var `protocol`: String = "ykc"
+    @Option(help: "ykc, ocpp16 (target the OCPP front-end, e.g. 127.0.0.1:8767) or lp.") var `protocol`: String = "ykc"
     @Option(help: "Number of piles (or guns with --protocol lp).") var piles: Int = 1000
     @Option(help: "Worker processes.") var workers: Int = 1
     @Option(help: "Loopback source addresses 127.0.0.1...N.") var sources: Int = 1
@@ -51,13 +54,17 @@ struct PileSim: ParsableCommand {
         }
         guard UInt64(codeBase, radix: 16) != nil, codeBase.count == 14 else { throw ValidationError("--code-base takes 14 digits") }
         guard piles > 0, workers > 0, sources > 0, sources <= 254 else { throw ValidationError("piles, workers, sources must be positive") }
-        guard ["ykc", "lp"].contains(`protocol`) else { throw ValidationError("--protocol is ykc or lp") }
+        guard ["ykc", "ocpp16", "lp"].contains(`protocol`) else { throw ValidationError("--protocol is ykc, ocpp16 or lp") }
     }
 
     func run() throws {
         if let workerJSON {
             let config = try JSONDecoder().decode(SimConfig.self, from: Data(workerJSON.utf8))
-            let result = `protocol` == "lp" ? try LineProtocolLoad(config: config, batch: lpBatch).run() : try SimWorker(config: config).run()
+            let result = switch `protocol` {
+            case "lp": try LineProtocolLoad(config: config, batch: lpBatch).run()
+            case "ocpp16": try OCPPLoad(config: config).run()
+            default: try SimWorker(config: config).run()
+            }
             let data = try JSONEncoder().encode(result)
             FileHandle.standardOutput.write(data + Data("\n".utf8))
             return

@@ -16,6 +16,12 @@ struct SimReport {
         return h
     }
 
+    func mergedOptional(_ k: KeyPath<WorkerResult, LatencyHistogram?>) -> LatencyHistogram {
+        var h = LatencyHistogram()
+        for r in results { if let x = r[keyPath: k] { h.add(x) } }
+        return h
+    }
+
     var steadySeconds: Double { results.map(\.steadySeconds).max() ?? 0 }
 
     var text: String {
@@ -34,12 +40,13 @@ struct SimReport {
             "  login reply:     \(merged(\.login).summary)",
             "  heartbeat reply: \(merged(\.heartbeatSteady).summary)  (after the ramp)",
             "  heartbeat reply: \(merged(\.heartbeat).summary)  (whole run)",
+            "  meter values reply: \(mergedOptional(\.meterValuesSteady).summary)  (after the ramp; OCPP)",
             "  frames sent: \(sum(\.framesSent)) (\(String(format: "%.0f", steadyRate)) frames/s after the ramp); replies received: \(sum(\.repliesReceived)); bad frames injected: \(sum(\.badFramesSent))",
             "  telemetry frames sent: \(sum(\.realtimeSent)) realtime (0x13), \(sum(\.bmsSent)) BMS (0x23/0x25)",
             "  transaction records: \(sum(\.transactionsSent)) sent, \(sum(\.transactionsAcked)) acknowledged",
             "  simulator RSS: \(results.map(\.rssKB).reduce(0, +) / 1024) MiB",
         ]
-        return lines.joined(separator: "\n")
+        return lines.filter { `protocol` == "ocpp16" || !$0.hasPrefix("  meter values reply") }.joined(separator: "\n")
     }
 
     func json() throws -> Data {
@@ -52,7 +59,7 @@ struct SimReport {
             "piles": piles, "workers": workers, "logins": sum(\.logins), "connectFailures": sum(\.connectFailures),
             "disconnects": sum(\.disconnects), "framesSent": sum(\.framesSent),
             "framesPerSecond": steadySeconds > 0 ? Double(sum(\.steadyFrames)) / steadySeconds : 0,
-            "login": h(merged(\.login)), "heartbeat": h(merged(\.heartbeatSteady)),
+            "login": h(merged(\.login)), "heartbeat": h(merged(\.heartbeatSteady)), "meterValues": h(mergedOptional(\.meterValuesSteady)),
             "realtimeSent": sum(\.realtimeSent), "bmsSent": sum(\.bmsSent), "transactionsSent": sum(\.transactionsSent), "transactionsAcked": sum(\.transactionsAcked),
         ]
         return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])

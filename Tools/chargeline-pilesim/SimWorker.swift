@@ -24,6 +24,9 @@ struct WorkerResult: Codable {
     var bmsSent: Int
     var rampSeconds: Double
     var rssKB: Int
+    /// OCPP only: MeterValues reply latencies (whole run, after the ramp).
+    var meterValues: LatencyHistogram? = nil
+    var meterValuesSteady: LatencyHistogram? = nil
 }
 
 /// One simulator process: connects its share of the piles at the login rate from several

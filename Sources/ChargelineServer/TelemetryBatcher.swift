@@ -1,8 +1,17 @@
-import ChargelineCore
-import Logging
+package import ChargelineCore
+package import Logging
 import NIOCore
 
-/// Collects the points every connection decodes and hands them to the sink in batches, at
+/// What a `TelemetryBatcher` counts: points the sink confirmed and points lost. Each
+/// front-end (YKC, OCPP) keeps its own counters.
+package protocol TelemetryCounters: Sendable {
+    /// `count` points were confirmed by the sink.
+    func pointsStored(_ count: Int)
+    /// `count` points were lost: the sink failed or refused them, or the buffer was full.
+    func pointsDropped(_ count: Int)
+}
+
+/// Collects the points every connection of a pile front-end (YKC, OCPP) decodes and hands them to the sink in batches, at
 /// least every `flushMilliseconds`, so pile replies never wait for storage.
 ///
 /// - Connections add points under one lock (one acquisition per frame, none per field).
@@ -11,7 +20,7 @@ import NIOCore
 ///   (logged at most every 10 s). A gateway's sink is its spool, which answers at disk speed.
 /// - `add(_:onDurable:)` flushes at once and calls back when the batch holding the point is
 ///   confirmed (or failed): the 0x40 transaction acknowledgement waits for that.
-final class YKCTelemetryBatcher: Sendable {
+package final class TelemetryBatcher: Sendable {
     private struct State {
         var builder = WriteBatchBuilder(reservingCapacity: 64 << 10)
         var callbacks: [@Sendable (Bool) -> Void] = []
@@ -28,11 +37,15 @@ final class YKCTelemetryBatcher: Sendable {
     private let sink: any IngestSink
     private let database: String
     private let maxBufferedBytes: Int
-    private let stats: YKCStatsRecorder
+    private let stats: any TelemetryCounters
+    private let label: String
     private let logger: Logger
     private let idle = Locked<[@Sendable () -> Void]>([])
 
-    init(sink: any IngestSink, database: String, maxBufferedBytes: Int, stats: YKCStatsRecorder, logger: Logger) {
+    /// A batcher writing to `database` through `sink`; `label` names the front-end in logs ("YKC", "OCPP").
+    package init(sink: any IngestSink, database: String, maxBufferedBytes: Int, stats: any TelemetryCounters,
+                 label: String, logger: Logger) {
+        self.label = label
         self.sink = sink
         self.database = database
         self.maxBufferedBytes = maxBufferedBytes
@@ -43,7 +56,7 @@ final class YKCTelemetryBatcher: Sendable {
     /// Adds the points `body` writes (it must complete every point it begins).
     /// - Returns: false when they were dropped because the buffer is full.
     @discardableResult
-    func add(_ body: (inout WriteBatchBuilder) -> Void) -> Bool {
+    package func add(_ body: (inout WriteBatchBuilder) -> Void) -> Bool {
         let dropped = state.withLock { s -> Int in
             guard s.builder.byteCount < maxBufferedBytes else {
                 var scratch = WriteBatchBuilder()
@@ -55,7 +68,7 @@ final class YKCTelemetryBatcher: Sendable {
             return 0
         }
         guard dropped == 0 else {
-            stats.update { $0.pointsDropped += dropped }
+            stats.pointsDropped(dropped)
             reportDrops()
             return false
         }
@@ -64,7 +77,7 @@ final class YKCTelemetryBatcher: Sendable {
 
     /// Adds points and flushes now; `onDurable(true)` once the sink confirmed them,
     /// `onDurable(false)` if they were dropped or the sink failed.
-    func add(_ body: (inout WriteBatchBuilder) -> Void, onDurable: @escaping @Sendable (Bool) -> Void) {
+    package func add(_ body: (inout WriteBatchBuilder) -> Void, onDurable: @escaping @Sendable (Bool) -> Void) {
         let accepted = state.withLock { s -> Bool in
             guard s.builder.byteCount < maxBufferedBytes else { return false }
             body(&s.builder)
@@ -75,7 +88,7 @@ final class YKCTelemetryBatcher: Sendable {
     }
 
     /// Hands what has gathered to the sink unless `maxInFlight` batches are already there.
-    func flush() {
+    package func flush() {
         let taken = state.withLock { s -> (WriteBatch, [@Sendable (Bool) -> Void])? in
             guard s.builder.count > 0, s.inFlight < Self.maxInFlight else { return nil }
             s.inFlight += 1
@@ -88,18 +101,16 @@ final class YKCTelemetryBatcher: Sendable {
         sink.write(database: database, batch: batch) { [self] outcome in
             let ok = outcome.failure == nil
             if let failure = outcome.failure {
-                logger.error("YKC telemetry: sink failed, batch lost", metadata: [
+                logger.error("\(label) telemetry: sink failed, batch lost", metadata: [
                     "points": "\(batch.pointCount)", "error": "\(failure)",
                 ])
-                stats.update { $0.pointsDropped += batch.pointCount }
+                stats.pointsDropped(batch.pointCount)
             } else {
                 for (index, message) in outcome.rejected.prefix(10) {
-                    logger.warning("YKC telemetry: store refused point", metadata: ["index": "\(index)", "error": "\(message)"])
+                    logger.warning("\(label) telemetry: store refused point", metadata: ["index": "\(index)", "error": "\(message)"])
                 }
-                stats.update {
-                    $0.pointsStored += batch.pointCount - outcome.rejected.count
-                    $0.pointsDropped += outcome.rejected.count
-                }
+                stats.pointsStored(batch.pointCount - outcome.rejected.count)
+                if !outcome.rejected.isEmpty { stats.pointsDropped(outcome.rejected.count) }
             }
             for callback in callbacks { callback(ok) }
             let (more, waiters) = state.withLock { s -> (Bool, [@Sendable () -> Void]) in
@@ -113,7 +124,7 @@ final class YKCTelemetryBatcher: Sendable {
     }
 
     /// Flushes everything and calls `done` once nothing is buffered or in flight.
-    func drain(_ done: @escaping @Sendable () -> Void) {
+    package func drain(_ done: @escaping @Sendable () -> Void) {
         let empty = state.withLock { s -> Bool in
             if s.inFlight == 0 && s.builder.count == 0 { return true }
             idle.withLock { $0.append(done) }
@@ -131,7 +142,7 @@ final class YKCTelemetryBatcher: Sendable {
             return s.dropped
         }
         guard let count = report else { return }
-        logger.error("YKC telemetry: the sink is behind and the buffer is full; dropping points", metadata: [
+        logger.error("\(label) telemetry: the sink is behind and the buffer is full; dropping points", metadata: [
             "dropped": "\(count)", "limitBytes": "\(maxBufferedBytes)",
         ])
     }

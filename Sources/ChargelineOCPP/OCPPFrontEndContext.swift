@@ -1,0 +1,13 @@
+import ChargelineServer
+import Logging
+
+/// What every connection of one OCPP front-end shares.
+struct OCPPFrontEndContext: Sendable {
+    let configuration: OCPPConfiguration
+    let directory: YKCPileDirectory
+    let sessions: OCPPSessionTable
+    let ledger: OCPPTransactionLedger
+    let batcher: TelemetryBatcher
+    let stats: OCPPStatsRecorder
+    let logger: Logger
+}
