@@ -8,7 +8,7 @@ extension HTTPAPIHandler {
     /// ping and metrics answer without credentials).
     static func needsAuthentication(_ route: HTTPRoute) -> Bool {
         switch route {
-        case .write, .query, .ykcSessions, .report, .snapshot: true
+        case .write, .query, .ykcSessions, .report, .snapshot, .rules, .ocppTrigger: true
         case .answer, .metrics, .ready: false
         }
     }
@@ -56,6 +56,11 @@ extension HTTPAPIHandler {
             return authorizer.authorizeAdmin(identity, what: "/ykc/sessions")
         case .snapshot:
             return authorizer.authorizeAdmin(identity, what: "/api/v1/snapshot")
+        case .ocppTrigger:
+            return authorizer.authorizeAdmin(identity, what: "/ocpp/trigger")
+        case .rules(let path):
+            // Rules and alerts carry labels and values of every database the rules read.
+            return authorizer.authorizeAdmin(identity, what: path)
         case .report(_, let parameters):
             if let db = parameters["db"] { return authorizer.authorizeRead(identity, database: db) }
             return authorizer.authorizeAdmin(identity, what: "a report without db=")
