@@ -8,9 +8,13 @@ import Logging
 /// A small store (two measurements, four series, a day of points at mixed types) made once
 /// per fuzzing process in a temporary folder, and an engine on it with tight limits so that a
 /// legitimately costly query answers its limit error quickly instead of looking like a hang.
+private let storePath = NSTemporaryDirectory() + "chargeline-fuzz-influxql-\(getpid())"
+
 private let engine: QueryEngine = {
-    let path = NSTemporaryDirectory() + "chargeline-fuzz-influxql-\(getpid())"
+    let path = storePath
     try? FileManager.default.removeItem(atPath: path)
+    // libFuzzer ends with exit(): the folder goes then (a crash leaves it for inspection).
+    atexit { try? FileManager.default.removeItem(atPath: storePath) }
     var options = StorageOptions()
     options.backgroundMaintenance = false
     // The target is the query path, not durability: no WAL sync per write.

@@ -9,9 +9,13 @@ import Logging
 /// with two days of telemetry for three guns on two stations (a session each day, a fault, a
 /// gap) and transaction records, its hourly rollups run, so a report reads both rollups and
 /// raw data.
+private let storePath = NSTemporaryDirectory() + "chargeline-fuzz-report-\(getpid())"
+
 private let store: Store = {
-    let path = NSTemporaryDirectory() + "chargeline-fuzz-report-\(getpid())"
+    let path = storePath
     try? FileManager.default.removeItem(atPath: path)
+    // libFuzzer ends with exit(): the folder goes then (a crash leaves it for inspection).
+    atexit { try? FileManager.default.removeItem(atPath: storePath) }
     var options = StorageOptions()
     options.backgroundMaintenance = false
     // The target is the report's logic, not durability: no WAL sync per write.

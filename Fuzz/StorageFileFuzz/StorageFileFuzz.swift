@@ -190,6 +190,8 @@ public func storageFileFuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<Unsaf
         do { try writeSeeds(arguments[2]) } catch { fatalError("cannot write seeds into \(arguments[2]): \(error)") }
         return 0
     }
+    // libFuzzer ends with exit(): the folder goes then (a crash leaves it for inspection).
+    atexit { try? FileManager.default.removeItem(atPath: root) }
     var count = argc
     var args = argv
     return runDriver(&count, &args) { data, size in

@@ -12,7 +12,7 @@ import TOMLKit
 /// fsync = "always"            # always | never | an interval such as "100ms"
 /// index_cache_mb = 2048       # parsed segment indexes kept in memory (least recently used dropped)
 /// max_open_databases = 256    # databases open at once; the others are closed until next used
-/// database_idle_close = "5m"  # close a database nobody used for this long ("0s": never)
+/// database_idle_close = "15m" # close a database nobody used for this long ("0s": never)
 ///
 /// [rollup]
 /// enabled = true

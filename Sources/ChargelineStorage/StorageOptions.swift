@@ -30,7 +30,9 @@ public struct StorageOptions: Sendable {
     /// databases cost no more handles than 256 busy ones (docs/operations.md).
     public var maxOpenDatabases: Int = 256
     /// Close a database nobody read or wrote for this long (ns; 0 = never close idle ones).
-    public var databaseIdleClose: Int64 = 300_000_000_000
+    /// Longer than `compactionQuietPeriod`, so a database that went quiet is compacted before
+    /// it closes (background compaction runs on open databases only).
+    public var databaseIdleClose: Int64 = 900_000_000_000
     /// Writers wait while more than this many WAL bytes are not yet written (the disk is
     /// behind): 256 MiB, about one second of a fast disk.
     public var walPendingLimitBytes: Int = 256 << 20
