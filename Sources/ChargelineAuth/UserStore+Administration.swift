@@ -11,11 +11,15 @@ extension UserStore: UserAdministration {
     public func createUser(_ name: String, password: String, admin: Bool) throws {
         try Self.check(name: name)
         guard !password.isEmpty else { throw AuthError("the password of \(name) is empty; give one with WITH PASSWORD '...'") }
+        // InfluxDB: the same statement again is not an error; another password or admin flag is.
+        // The hashes run outside the lock, which every request's credential check takes.
+        if let existing = locked({ record(of: name) }) {
+            if existing.admin == admin && existing.password.verify(password) { return }
+            throw AuthError("user already exists: \(name); use SET PASSWORD FOR or GRANT to change it")
+        }
         let hash = try hash(password)
         try locked {
-            if let existing = record(of: name) {
-                // InfluxDB: the same statement again is not an error; another password or admin flag is.
-                if existing.admin == admin && existing.password.verify(password) { return }
+            if record(of: name) != nil {
                 throw AuthError("user already exists: \(name); use SET PASSWORD FOR or GRANT to change it")
             }
             try commit { $0.users.append(UsersDocument.User(name: name, admin: admin, password: hash, grants: [:])) }

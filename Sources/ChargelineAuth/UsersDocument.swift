@@ -1,3 +1,5 @@
+import ChargelineCore
+
 /// The content of the `USERS` file: every user with its password hash and grants, and every
 /// bearer token's digest. Written as a checksummed JSON document (docs/format.md, `USERS`).
 struct UsersDocument: Codable, Sendable {
@@ -21,5 +23,3 @@ struct UsersDocument: Codable, Sendable {
     var users: [User] = []
     var tokens: [Token] = []
 }
-
-import ChargelineCore

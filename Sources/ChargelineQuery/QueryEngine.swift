@@ -52,8 +52,10 @@ public final class QueryEngine: Sendable {
     /// Runs `query` as `execute(_:database:now:cancellation:parameters:retentionPolicy:)` does,
     /// handing each statement's result to `each` as soon as it is complete (on the caller's
     /// thread, in order), so a caller that streams the answer holds one statement's result at a time.
+    /// `visibleDatabases` (nil: all) are the databases SHOW DATABASES lists.
     public func execute(_ query: String, database: String?, now: Int64? = nil, cancellation: QueryCancellation? = nil,
                         parameters: [String: QueryParameter] = [:], retentionPolicy: String? = nil,
+                        visibleDatabases: Set<String>? = nil,
                         each: (StatementResult) throws -> Void) throws {
         let statements: [Statement]
         do {
@@ -71,6 +73,7 @@ public final class QueryEngine: Sendable {
         defer { running.finish(qid) }
         let context = QueryContext(now: clock, limits: limits, cancellation: flag)
         context.defaultRetentionPolicy = retentionPolicy?.isEmpty == false ? retentionPolicy : nil
+        context.visibleDatabases = visibleDatabases
         for (id, statement) in statements.enumerated() {
             let before = (context.pointsScanned, context.rollupRows)
             var result: StatementResult

@@ -76,7 +76,8 @@ public struct EngineQueryHandler: QueryHandler {
             let parameters = try parameters(request)
             let json = renderer(request, parameters: parameters)
             try engine.execute(request.statement, database: request.database, cancellation: request.cancellation,
-                               parameters: parameters, retentionPolicy: request.parameters["rp"]) { r in
+                               parameters: parameters, retentionPolicy: request.parameters["rp"],
+                               visibleDatabases: request.visibleDatabases) { r in
                 var part = json.statement(r)
                 let size = body.utf8.count + part.utf8.count + 2
                 if limit > 0 && size > limit {
@@ -125,7 +126,8 @@ public struct EngineQueryHandler: QueryHandler {
             }
             do {
                 try engine.execute(request.statement, database: request.database, cancellation: request.cancellation,
-                                   parameters: parameters, retentionPolicy: request.parameters["rp"]) { r in
+                                   parameters: parameters, retentionPolicy: request.parameters["rp"],
+                               visibleDatabases: request.visibleDatabases) { r in
                     if r.error != nil || r.series.isEmpty {
                         if !send(json.statement(r)) { refuse(r.statementID) }
                         return

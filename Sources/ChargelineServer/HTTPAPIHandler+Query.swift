@@ -25,6 +25,8 @@ extension HTTPAPIHandler {
             let bound = (try? QueryParameter.parse(json: parameters["params"] ?? "")) ?? [:]
             if let refusal = authorizer.authorizeQuery(identity, query: statement, database: parameters["db"], parameters: bound) {
                 refuse(refusal, context: context)
+            } else if case .user(let user) = identity, !user.admin {
+                runQuery(statement, parameters: parameters, visibleDatabases: Set(user.grants.keys), context: context)
             } else {
                 runQuery(statement, parameters: parameters, context: context)
             }
@@ -32,11 +34,13 @@ extension HTTPAPIHandler {
     }
 
     /// Hands an authorized statement to the configured `QueryHandler` and answers with its response.
-    private func runQuery(_ statement: String, parameters: [String: String], context: ChannelHandlerContext) {
+    private func runQuery(_ statement: String, parameters: [String: String], visibleDatabases: Set<String>? = nil,
+                          context: ChannelHandlerContext) {
         var parameters = parameters
         // Credentials never reach the engine (SHOW QUERIES, logs).
         parameters["p"] = nil
-        let request = QueryRequest(statement: statement, database: parameters["db"], parameters: parameters)
+        var request = QueryRequest(statement: statement, database: parameters["db"], parameters: parameters)
+        request.visibleDatabases = visibleDatabases
         // Cancelled from `channelInactive` if the client goes away before the answer.
         runningQuery = request.cancellation
         let loop = context.eventLoop

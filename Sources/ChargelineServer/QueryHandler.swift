@@ -12,6 +12,9 @@ public struct QueryRequest: Sendable {
     /// Set by the HTTP layer when the client goes away before the answer; handlers that run
     /// long work stop it then (the answer is not delivered anyway).
     public var cancellation: QueryCancellation
+    /// The databases SHOW DATABASES may list (auth on, a user without admin: those it holds a
+    /// grant on); nil: all.
+    public var visibleDatabases: Set<String>?
 
     /// A request.
     public init(statement: String, database: String?, parameters: [String: String] = [:],

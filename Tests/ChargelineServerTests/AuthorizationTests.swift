@@ -105,6 +105,13 @@ struct AuthorizationTests {
                 let snapshot = try await Self.send(server, "POST", "/api/v1/snapshot", headers: auth)
                 #expect(snapshot.status == (admin ? 200 : 403), "\(user) snapshot: \(snapshot.body)")
             }
+            // SHOW DATABASES lists what a user holds a grant on (InfluxDB 1.x); all for an admin.
+            let asNone = try await Self.send(server, "GET", "/query?q=SHOW%20DATABASES", headers: Self.basic("none", "pw-none"))
+            #expect(asNone.status == 200 && !asNone.body.contains("\"d\""), "\(asNone.body)")
+            let asWriter = try await Self.send(server, "GET", "/query?q=SHOW%20DATABASES", headers: Self.basic("writer", "pw-writer"))
+            #expect(asWriter.body.contains(#"[["d"]]"#), "\(asWriter.body)")
+            let asRoot = try await Self.send(server, "GET", "/query?q=SHOW%20DATABASES", headers: Self.basic("root", "pw-root"))
+            #expect(asRoot.body.contains(#"["other"]"#) && asRoot.body.contains(#"["d"]"#), "\(asRoot.body)")
             // The admin's statements took effect: the user made and dropped, the admin made.
             let users = try await Self.send(server, "GET", "/query?q=" + Self.q("SHOW USERS"), headers: Self.basic("admin2", "pw-admin2"))
             #expect(users.status == 200 && users.body.contains(#"["admin2",true]"#) && !users.body.contains("extra"), "\(users.body)")

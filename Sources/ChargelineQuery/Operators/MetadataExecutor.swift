@@ -11,7 +11,8 @@ struct MetadataExecutor {
     func run(_ statement: Statement, database: String?) throws -> [ResultSeries] {
         switch statement {
         case .showDatabases:
-            return [ResultSeries(name: "databases", columns: ["name"], values: engine.store.databaseNames().map { [.string($0)] })]
+            let names = engine.store.databaseNames().filter { context.visibleDatabases?.contains($0) ?? true }
+            return [ResultSeries(name: "databases", columns: ["name"], values: names.map { [.string($0)] })]
         case .showRetentionPolicies(let on):
             let db = try engine.requireDatabase(on ?? database)
             return [ResultSeries(name: "", columns: ["name", "duration", "shardGroupDuration", "replicaN", "default"],

@@ -51,6 +51,9 @@ final class QueryContext: @unchecked Sendable {
     /// The retention policy a FROM without one reads (`rp=`); nil: the raw data. Set before
     /// the first statement runs.
     var defaultRetentionPolicy: String?
+    /// The databases SHOW DATABASES lists (a user without admin sees those it holds a grant
+    /// on, as in InfluxDB 1.x); nil: all.
+    var visibleDatabases: Set<String>?
     private let deadline: UInt64
     private let lock = NSLock()
     private var scanned = 0
