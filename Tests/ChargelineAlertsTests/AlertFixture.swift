@@ -17,14 +17,14 @@ final class AlertFixture {
     /// 2026-11-20T00:00:00Z.
     static let t0: Int64 = 1_795_132_800_000_000_000
 
-    init(database: String = "chargeline") throws {
+    init(database: String = "chargeline", limits: QueryLimits = QueryLimits()) throws {
         path = NSTemporaryDirectory() + "chargeline-alerts-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         var options = StorageOptions()
         options.backgroundMaintenance = false
         store = try Store(directory: path + "/data", options: options, logger: Self.quiet)
         try store.createDatabase(database)
-        engine = QueryEngine(store: store)
+        engine = QueryEngine(store: store, limits: limits)
     }
 
     static var quiet: Logger {

@@ -89,6 +89,17 @@ import Testing
         #expect(m.lastReloadError == e)
     }
 
+    @Test func aRuleThatOnlyPassesAQueryLimitAtLoadIsNotRefused() throws {
+        // A big store on a busy start: the check run of a rule times out. The rule is valid.
+        let f = try AlertFixture(limits: QueryLimits(timeoutSeconds: 30, maxPointsScanned: 1))
+        try f.temperatures([95, 96, 97], from: Self.t0 - 30 * Self.s)
+        try f.rules(Self.overheating)
+        let m = f.manager()
+        try m.start()
+        defer { m.stop() }
+        #expect(m.ruleGroups.first?.rules.count == 2)
+    }
+
     @Test func aRuleNamingAnUnknownFieldIsRefused() throws {
         let f = try AlertFixture()
         try f.temperatures([95], from: Self.t0 - 10 * Self.s)
