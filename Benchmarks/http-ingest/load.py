@@ -5,8 +5,9 @@
       Polls GET /ping until it answers 204; exits 1 on timeout.
 
   load.py write --host H --port P --db NAME FILE [--batch-lines 5000] [--clients 3]
-                [--precision ns] [--summary OUT.json]
-      Creates the database (POST /query?q=CREATE DATABASE NAME), reads FILE (plain or .gz)
+                [--precision ns] [--summary OUT.json] [--no-create]
+      Creates the database (POST /query?q=CREATE DATABASE NAME; not with --no-create, for
+      servers such as VictoriaMetrics that take /write but have no /query), reads FILE (plain or .gz)
       into memory, cuts it into batches of --batch-lines lines up front (zero-copy memoryview
       slices of one bytes object), then sends them with POST /write?db=NAME&precision=ns from
       --clients threads, each on its own keep-alive http.client connection. Batches are dealt
@@ -171,7 +172,8 @@ def write(args):
     print(f"load.py: {lines} lines in {len(batches)} batches of <= {args.batch_lines} "
           f"({len(data)} bytes) prepared in {time.perf_counter() - t_read:.1f} s", file=sys.stderr)
 
-    create_database(args.host, args.port, args.db, args.auth)
+    if not args.no_create:
+        create_database(args.host, args.port, args.db, args.auth)
     path = "/write?" + urllib.parse.urlencode({"db": args.db, "precision": args.precision})
     gate = threading.Barrier(args.clients + 1)
     numbered = list(enumerate(batches))
@@ -243,6 +245,8 @@ def main():
     w.add_argument("--summary", help="also write the results as JSON to this file")
     w.add_argument("--auth", default="", metavar="USER:PASSWORD",
                    help="send HTTP Basic credentials (creating USER as the first admin if none exists)")
+    w.add_argument("--no-create", action="store_true",
+                   help="skip CREATE DATABASE (for servers without /query, such as VictoriaMetrics)")
     w.set_defaults(func=write)
 
     args = parser.parse_args()

@@ -26,6 +26,9 @@
 #   KEEP=1                  keep the temp dir (data, telemetry file, logs) and print its path
 #   BIN_DIR=DIR             use prebuilt chargeline + chargeline-datagen from DIR, skip building
 #   ALLOW_MISMATCH=1        do not fail when inspect's stored values differ from values sent
+#   PERF=FILE               record a CPU profile of the server while the load runs (`perf record
+#                           -g`, installs linux-perf when absent) into FILE; read it with
+#                           `perf report -i FILE --no-children --sort dso,sym`
 # Prints breakdown.py's split of the bytes on disk (timestamps, each field, CRCs, indexes,
 # other files) on stderr, then a final line:
 #   ingest: N values in S s = X values/s; on disk B bytes = Y bytes/value
@@ -102,12 +105,25 @@ if ! python3 "$HERE/load.py" ping --port "$PORT" --timeout 60; then
 fi
 kill -0 "$SERVER_PID" 2>/dev/null || die "server exited early (see $TMP/server.log with KEEP=1)"
 
-# 4. Load.
+# 4. Load (profiled with PERF=FILE).
+PERF_PID=""
+if [[ -n "${PERF:-}" ]]; then
+    if ! command -v perf >/dev/null; then
+        SUDO=""; [[ "$(id -u)" == 0 ]] || SUDO=sudo
+        $SUDO apt-get install -y -qq linux-perf >&2 || die "apt-get install linux-perf"
+    fi
+    perf record -F 999 -g -p "$SERVER_PID" -o "$PERF" >"$TMP/perf.log" 2>&1 &
+    PERF_PID=$!
+fi
 log "sending over HTTP: $BATCH-line batches from $CLIENTS clients"
 if ! python3 "$HERE/load.py" write --port "$PORT" --db "$DB" --precision ns \
     --batch-lines "$BATCH" --clients "$CLIENTS" --summary "$TMP/load.json" "${AUTH_LOAD[@]}" "$TMP/telemetry.lp"; then
     tail -n 20 "$TMP/server.log" >&2 || true
     die "HTTP load (non-204 responses or connection errors above)"
+fi
+if [[ -n "$PERF_PID" ]]; then
+    kill -INT "$PERF_PID"; wait "$PERF_PID" || true
+    log "profile in $PERF"
 fi
 
 # 5. Stop the server with SIGTERM; it must flush and exit 0 within 120 s.

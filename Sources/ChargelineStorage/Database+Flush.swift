@@ -30,7 +30,7 @@ extension Database {
         }
         lock.unlock()
         if let rotation {
-            // Records before the rotation reach the head on the committer thread.
+            // Records before the rotation reach the head on the WAL's completion thread.
             wal.waitForCompletions(through: rotation.lsn)
         }
         lock.lock()

@@ -237,17 +237,26 @@ package final class Database: @unchecked Sendable {
             requestFlush()
             return
         }
-        applyLocked(batch, completion: completion)
+        let needFlush = admitLocked(batch)
         lock.unlock()
+        if needFlush { requestFlush() }
+        // Outside the lock: the WAL orders records itself, and its checksum and copy of the
+        // batch need not hold up readers and other writers.
+        appendToWAL(batch, completion: completion)
     }
 
-    /// Appends to the WAL (under `lock`, so WAL order is the order of arrival); the head takes
-    /// the batch on the committer thread once the record is durable. Completions run in WAL
-    /// order, so the head applies batches in WAL order too (as replay does).
-    private func applyLocked(_ batch: WriteBatch, completion: @escaping @Sendable (WriteOutcome) -> Void) {
+    /// Counts an admitted batch against the head's limits until the head has it; returns
+    /// whether the head should be flushed.
+    private func admitLocked(_ batch: WriteBatch) -> Bool {
+        inFlightBytes += batch.bytes.count
+        return active.memoryBytes + inFlightBytes >= options.headFlushBytes
+    }
+
+    /// Appends an admitted batch to the WAL; the head takes it on the WAL's completion thread
+    /// once the record is durable. Completions run in WAL order, so the head applies batches in
+    /// WAL order too (as replay does), and one at a time.
+    private func appendToWAL(_ batch: WriteBatch, completion: @escaping @Sendable (WriteOutcome) -> Void) {
         let size = batch.bytes.count
-        inFlightBytes += size
-        if active.memoryBytes + inFlightBytes >= options.headFlushBytes { requestFlush() }
         wal.append(batch) { [self] error in
             if let error {
                 lock.lock()
@@ -288,7 +297,9 @@ package final class Database: @unchecked Sendable {
         lock.lock()
         while !waiting.isEmpty && !isOverloadedLocked() {
             let (batch, completion) = waiting.removeFirst()
-            applyLocked(batch, completion: completion)
+            if admitLocked(batch) { requestFlush() }
+            // Under the lock here, so queued writers keep their order ahead of new arrivals.
+            appendToWAL(batch, completion: completion)
         }
         let stillWaiting = !waiting.isEmpty
         lock.unlock()

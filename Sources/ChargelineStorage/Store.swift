@@ -110,7 +110,7 @@ public final class Store: @unchecked Sendable {
     }
 
     /// Stores `batch` in `database` (created on first write); `completion` runs once the batch
-    /// is durable under the fsync policy, on the WAL committer thread.
+    /// is durable under the fsync policy and applied, on the WAL's completion thread.
     public func write(database name: String, batch: WriteBatch, completion: @escaping @Sendable (WriteOutcome) -> Void) {
         let db: Database
         do {

@@ -5,12 +5,15 @@ package import Logging
 /// A segmented write-ahead log with group commit.
 ///
 /// Contract:
-/// - `append` is called with the owner's lock held, so records are in the order their batches
-///   were applied to the head; it only copies bytes into memory and never blocks on disk.
+/// - `append` only checksums and copies bytes into memory and never blocks on disk; records
+///   are in the order the appends took the log's lock.
 /// - One committer thread writes everything appended so far with one `write(2)` and, under
-///   `FsyncPolicy.always`, one `fdatasync`, then calls the completions of every record it
-///   covered, in order, on the committer thread. Writers that arrive while a sync runs share
-///   the next one.
+///   `FsyncPolicy.always`, one `fdatasync`, then hands the completions of every record it
+///   covered to the completion thread and goes on with the next write at once. Writers that
+///   arrive while a sync runs share the next one.
+/// - One completion thread calls the completions, in record order, one at a time: a slow
+///   completion (the owner applying a batch to its head) overlaps the next write and sync
+///   instead of delaying it, and never runs concurrently with another completion.
 /// - `rotate()` ends the current segment after everything appended so far and returns the id
 ///   of the next one; every record appended before it lies in segments before that id.
 /// - A failed write (disk full, I/O error) fails exactly the records it did not make durable,
@@ -48,7 +51,22 @@ package final class WAL: @unchecked Sendable {
     /// Set when a failed write could not be taken back off the file: the next cycle truncates
     /// again before writing anything.
     private var needsTruncate = false
+    /// Both threads have stopped: the committer wrote its last cycle and the completion
+    /// thread ran its completions.
     private var committerDone = false
+
+    /// Cycles written but whose completions have not run, oldest first, and whether the
+    /// committer has stopped (guarded by `completionCond`).
+    private let completionCond = NSCondition()
+    private var finishedCycles: [FinishedCycle] = []
+    private var committerStopped = false
+    private struct FinishedCycle {
+        var waiters: [(lsn: UInt64, end: Int, completion: Completion)]
+        /// Leading bytes of the cycle's buffer that are in the log for good.
+        var good: Int
+        var error: ChargelineError?
+        var lsn: UInt64
+    }
     /// The last write failure and when it happened (monotonic ns), cleared by a successful
     /// write: what `writeFailure` reports.
     private var lastFailure: (error: ChargelineError, at: Int64)?
@@ -78,6 +96,10 @@ package final class WAL: @unchecked Sendable {
         thread.name = "chargeline-wal-committer"
         thread.qualityOfService = .userInitiated
         thread.start()
+        let completer = Thread { [self] in self.completionLoop() }
+        completer.name = "chargeline-wal-completions"
+        completer.qualityOfService = .userInitiated
+        completer.start()
     }
 
     /// The id of the segment the next write goes to.
@@ -105,8 +127,8 @@ package final class WAL: @unchecked Sendable {
     /// `partial` of its bytes reached the file. Set before appending; not for production use.
     package var injectWriteFault: (@Sendable (_ path: String, _ bytes: Int) -> (error: ChargelineError, partial: Int)?)?
 
-    /// Called on the committer thread after each write cycle (outside the WAL's lock), so the
-    /// owner can admit writers that waited for the WAL to catch up.
+    /// Called on the completion thread after the completions of each write cycle (outside the
+    /// WAL's lock), so the owner can admit writers that waited for the WAL to catch up.
     package var onCycle: (@Sendable () -> Void)?
     /// Called after each `fdatasync` of a segment with how long it took (ns), on the writer's thread.
     package var onSync: (@Sendable (Int64) -> Void)?
@@ -118,15 +140,18 @@ package final class WAL: @unchecked Sendable {
     }
 
     /// Appends a record holding `batch` and calls `completion` once it is durable under the
-    /// policy (or with the error that stopped the log). Never blocks on I/O.
+    /// policy (or with the error that stopped the log). Never blocks on I/O. Records are in
+    /// the order their `append` calls took the log's lock.
     package func append(_ batch: WriteBatch, completion: @escaping Completion) {
+        // The checksum is the costly part of an append: computed before the lock.
+        let crc = batch.bytes.withUnsafeBytes { WALRecord.checksum(kind: .writeBatch, payload: $0) }
         cond.lock()
         if closing {
             cond.unlock()
             completion(ChargelineError(.closed, "the store is shutting down; retry against the restarted server"))
             return
         }
-        batch.bytes.withUnsafeBytes { WALRecord.append(kind: .writeBatch, payload: $0, to: &pending) }
+        batch.bytes.withUnsafeBytes { WALRecord.append(kind: .writeBatch, payload: $0, checksum: crc, to: &pending) }
         appendedLSN += 1
         waiters.append((appendedLSN, pending.count, completion))
         cond.signal()
@@ -173,14 +198,14 @@ package final class WAL: @unchecked Sendable {
     }
 
     /// Waits until the completions of every record up to `lsn` have returned (they run on the
-    /// committer thread: never call this from a completion).
+    /// completion thread: never call this from a completion).
     package func waitForCompletions(through lsn: UInt64) {
         cond.lock(); defer { cond.unlock() }
         while completedLSN < lsn && !committerDone { cond.wait() }
     }
 
-    /// Waits until everything appended so far is written and synced, then stops the committer
-    /// and closes the file. Later appends fail with `.closed`.
+    /// Waits until everything appended so far is written and synced and its completions have
+    /// returned, then stops both threads and closes the file. Later appends fail with `.closed`.
     package func close() {
         cond.lock()
         closing = true
@@ -238,20 +263,50 @@ package final class WAL: @unchecked Sendable {
             }
             durableLSN = lsn
             cond.unlock()
-            for w in done {
-                if w.end <= good {
-                    w.completion(nil)
-                } else {
-                    w.completion(error ?? ChargelineError(.unavailable, "WAL write failed"))
-                }
-            }
-            onCycle?()
+            completionCond.lock()
+            finishedCycles.append(FinishedCycle(waiters: done, good: good, error: error, lsn: lsn))
+            completionCond.signal()
+            completionCond.unlock()
             cond.lock()
-            completedLSN = lsn
-            cond.broadcast()
         }
         if currentSizeUnsynced { _ = try? FileIO.sync(fd, path: currentPath) }
         FileIO.close(fd)
+        cond.unlock()
+        completionCond.lock()
+        committerStopped = true
+        completionCond.signal()
+        completionCond.unlock()
+    }
+
+    /// Runs the completions of each written cycle in order, then records them as completed.
+    /// The committer writes the next cycle meanwhile.
+    private func completionLoop() {
+        while true {
+            completionCond.lock()
+            while finishedCycles.isEmpty && !committerStopped { completionCond.wait() }
+            if finishedCycles.isEmpty {
+                completionCond.unlock()
+                break
+            }
+            let cycles = finishedCycles
+            finishedCycles.removeAll(keepingCapacity: true)
+            completionCond.unlock()
+            for cycle in cycles {
+                for w in cycle.waiters {
+                    if w.end <= cycle.good {
+                        w.completion(nil)
+                    } else {
+                        w.completion(cycle.error ?? ChargelineError(.unavailable, "WAL write failed"))
+                    }
+                }
+                onCycle?()
+                cond.lock()
+                completedLSN = cycle.lsn
+                cond.broadcast()
+                cond.unlock()
+            }
+        }
+        cond.lock()
         committerDone = true
         cond.broadcast()
         cond.unlock()

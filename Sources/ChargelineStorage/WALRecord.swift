@@ -39,9 +39,19 @@ package enum WALRecord {
 
     /// Appends one encoded record to `out`.
     package static func append(kind: Kind, payload: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        append(kind: kind, payload: payload, checksum: checksum(kind: kind, payload: payload), to: &out)
+    }
+
+    /// The record's `crc`: CRC-32C over `kind` and `payload`. Separate from `append` so a
+    /// writer can compute it before taking the lock that orders records.
+    package static func checksum(kind: Kind, payload: UnsafeRawBufferPointer) -> UInt32 {
+        let crc = withUnsafeBytes(of: kind.rawValue) { CRC32C.checksum($0) }
+        return CRC32C.checksum(payload, continuing: crc)
+    }
+
+    /// Appends one encoded record to `out` whose `crc` is `checksum(kind:payload:)`.
+    package static func append(kind: Kind, payload: UnsafeRawBufferPointer, checksum crc: UInt32, to out: inout [UInt8]) {
         append(&out, UInt32(payload.count))
-        var crc = withUnsafeBytes(of: kind.rawValue) { CRC32C.checksum($0) }
-        crc = CRC32C.checksum(payload, continuing: crc)
         append(&out, crc)
         out.append(kind.rawValue)
         out.append(contentsOf: payload)

@@ -285,4 +285,45 @@ import Testing
         try recovered.close()
         try store.close()
     }
+
+    /// A completion still running (the owner applying a batch to its head) does not hold up
+    /// the next record's write and sync; completions still run one at a time, in order.
+    @Test func theNextRecordIsWrittenWhileACompletionRuns() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let wal = try WAL(directory: dir.path, firstID: 1, policy: .always, logger: quietLogger)
+        let path = dir.path + "/" + FileNames.walSegment(1)
+        let batches = (0..<3).map { i in
+            var b = WriteBatchBuilder()
+            b.addPoint(measurement: "m", tags: ["pile": "P\(i)"], timestamp: Int64(i), fields: [("v", .float(1))])
+            return b.finish()
+        }
+        let release = DispatchSemaphore(value: 0)
+        let finished = DispatchSemaphore(value: 0)
+        let order = NSLock()
+        nonisolated(unsafe) var completed: [Int] = []
+        for (i, batch) in batches.enumerated() {
+            wal.append(batch) { error in
+                precondition(error == nil)
+                if i == 0 { release.wait() }
+                order.lock(); completed.append(i); order.unlock()
+                finished.signal()
+            }
+            if i == 0 {
+                // Record 0 is written: its completion runs (or is about to) and blocks.
+                while (FileIO.fileSize(path) ?? 0) < WALRecord.segmentHeaderSize + WALRecord.recordHeaderSize + batch.bytes.count {
+                    usleep(1_000)
+                }
+            }
+        }
+        // Records 1 and 2 reach the file while record 0's completion is still blocked.
+        let all = WALRecord.segmentHeaderSize + batches.reduce(0) { $0 + WALRecord.recordHeaderSize + $1.bytes.count }
+        let deadline = Date().addingTimeInterval(30)
+        while (FileIO.fileSize(path) ?? 0) < all && Date() < deadline { usleep(1_000) }
+        #expect(FileIO.fileSize(path) == all)
+        order.lock(); #expect(completed.isEmpty); order.unlock()
+        release.signal()
+        for _ in batches { finished.wait() }
+        #expect(completed == [0, 1, 2])
+        wal.close()
+    }
 }
