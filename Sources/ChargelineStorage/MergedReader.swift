@@ -146,6 +146,7 @@ package struct MergedReader: @unchecked Sendable {
         var parts: [Part] = []
         /// Part indexes sorted by (ordinal, minTime, age).
         var order: [Int] = []
+        var sortKeys: [(Int, Int64, Int)] = []
         /// Per part its values (decoding modes) and their positions inside the range.
         var data: [ColumnData] = []
         var inRange: [Range<Int>] = []
@@ -185,15 +186,18 @@ package struct MergedReader: @unchecked Sendable {
                 }
             }
         }
-        scratch.order.removeAll(keepingCapacity: true)
-        scratch.order.append(contentsOf: scratch.parts.indices)
-        let parts = scratch.parts
-        scratch.order.sort { a, b in
-            let pa = parts[a], pb = parts[b]
-            if pa.ordinal != pb.ordinal { return pa.ordinal < pb.ordinal }
-            if pa.minTime != pb.minTime { return pa.minTime < pb.minTime }
-            return a < b
+        // Sort keys apart from the parts: comparing `Part` values would copy and retain them.
+        // Usually already in order (one source per field, blocks ascending): no sort then.
+        scratch.sortKeys.removeAll(keepingCapacity: true)
+        var sorted = true
+        for (i, p) in scratch.parts.enumerated() {
+            let key = (p.ordinal, p.minTime, i)
+            if sorted, let last = scratch.sortKeys.last, !(last < key) { sorted = false }
+            scratch.sortKeys.append(key)
         }
+        if !sorted { scratch.sortKeys.sort { $0 < $1 } }
+        scratch.order.removeAll(keepingCapacity: true)
+        for k in scratch.sortKeys { scratch.order.append(k.2) }
     }
 
     /// Calls `body(ordinal, runs)` for each field with parts, runs as ranges of `order`: the

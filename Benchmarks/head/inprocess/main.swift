@@ -27,8 +27,8 @@ func rfc(_ t: Int64) -> String { CivilTime(nanoseconds: t).rfc3339 }
 /// A fixed-seed random walk per gun: 1-decimal voltage/current/temperature, integer soc and
 /// status, a growing energy counter.
 struct Walk { var v = 400.0, i = 100.0, t = 40.0, e = 0.0, soc: Int64 = 20 }
-var state = [Walk](repeating: Walk(), count: guns)
-var seed: UInt64 = 42
+nonisolated(unsafe) var state = [Walk](repeating: Walk(), count: guns)
+nonisolated(unsafe) var seed: UInt64 = 42
 func next() -> Double {
     seed = seed &* 6364136223846793005 &+ 1442695040888963407
     return Double(seed >> 11) / Double(1 << 53)
