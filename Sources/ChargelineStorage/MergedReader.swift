@@ -190,8 +190,8 @@ package struct MergedReader: @unchecked Sendable {
         // Usually already in order (one source per field, blocks ascending): no sort then.
         scratch.sortKeys.removeAll(keepingCapacity: true)
         var sorted = true
-        for (i, p) in scratch.parts.enumerated() {
-            let key = (p.ordinal, p.minTime, i)
+        for i in scratch.parts.indices {
+            let key = (scratch.parts[i].ordinal, scratch.parts[i].minTime, i)
             if sorted, let last = scratch.sortKeys.last, !(last < key) { sorted = false }
             scratch.sortKeys.append(key)
         }
@@ -286,8 +286,9 @@ package struct MergedReader: @unchecked Sendable {
             i = j
         }
         scratch.inRange.removeAll(keepingCapacity: true)
-        for (p, d) in zip(scratch.parts, scratch.data) {
-            scratch.inRange.append(p.minTime < range.start || p.maxTime >= range.end ? d.indices(in: range) : 0..<d.count)
+        for i in scratch.parts.indices {
+            let (lo, hi) = (scratch.parts[i].minTime, scratch.parts[i].maxTime)
+            scratch.inRange.append(lo < range.start || hi >= range.end ? scratch.data[i].indices(in: range) : 0..<scratch.data[i].count)
         }
         var columns: [FieldColumn] = []
         try forEachField(&scratch) { o, runs, scratch in
