@@ -155,7 +155,10 @@ package struct MergedReader: @unchecked Sendable {
     }
 
     /// Collects the parts of series `key` in source order, then sorts them into `order`.
-    func gather(_ key: [UInt8], _ scratch: inout Scratch) {
+    /// With `latestOnly`, a head column's sealed chunks that end before a value of it known
+    /// to lie in range (its tail's newest, or another chunk's last) are left out: they cannot
+    /// hold the newest point, nor decide its value.
+    func gather(_ key: [UInt8], _ scratch: inout Scratch, latestOnly: Bool = false) {
         scratch.parts.removeAll(keepingCapacity: true)
         for (si, source) in segments.enumerated() {
             let index = source.index
@@ -176,10 +179,15 @@ package struct MergedReader: @unchecked Sendable {
             for (c, column) in head.snapshot.columns[h].enumerated() {
                 let o = head.ordinals[h][c]
                 guard o >= 0 else { continue }
-                for chunk in column.sealed where range.overlaps(minTime: chunk.minTime, maxTime: chunk.maxTime) {
+                let tail = column.tail(in: range)
+                var floor = Int64.min
+                if latestOnly {
+                    if tail.count > 0 { floor = tail.timestamps[tail.count - 1] }
+                    for chunk in column.sealed where range.contains(chunk.maxTime) && chunk.maxTime > floor { floor = chunk.maxTime }
+                }
+                for chunk in column.sealed where chunk.maxTime >= floor && range.overlaps(minTime: chunk.minTime, maxTime: chunk.maxTime) {
                     scratch.parts.append(Part(ordinal: o, minTime: chunk.minTime, maxTime: chunk.maxTime, type: column.type, segment: -1, chunk: chunk))
                 }
-                let tail = column.tail(in: range)
                 if tail.count > 0 {
                     scratch.parts.append(Part(ordinal: o, minTime: tail.timestamps[0], maxTime: tail.timestamps[tail.count - 1],
                                               type: column.type, segment: -1, tail: tail))
@@ -354,7 +362,7 @@ package struct MergedReader: @unchecked Sendable {
     /// `slots[base + ordinal]`: the last run's statistics when it is one part ending inside
     /// the range, else the run decoded (and earlier runs when it holds nothing in range).
     func latest(_ key: [UInt8], scratch: inout Scratch, into slots: inout [LatestPoint?], at base: Int) throws {
-        gather(key, &scratch)
+        gather(key, &scratch, latestOnly: true)
         guard !scratch.parts.isEmpty else { return }
         try forEachField(&scratch) { o, runs, scratch in
             for run in runs.reversed() {
