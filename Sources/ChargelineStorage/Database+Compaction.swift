@@ -68,16 +68,12 @@ extension Database {
               !inputs.isEmpty else { return false }
         let started = FileIO.monotonicNanoseconds()
 
-        // Every series key in any input, in key order.
-        let indexes = try inputs.map { try $0.loadIndex() }
-        var keys = Set<[UInt8]>()
-        for index in indexes {
-            for s in index.series where excluded.isEmpty || !excluded.contains(SeriesKey.measurement(of: s.key)) { keys.insert(s.key) }
+        // The inputs through the one merging reader (no heads): every key in any input, in key
+        // order, each field's sources merged with the newest write winning.
+        let reader = try MergedReader(segments: inputs, heads: [], fields: .present(nil), range: .all, listKeys: true) { key in
+            excluded.isEmpty || !excluded.contains(SeriesKey.measurement(of: Array(key)))
         }
-        let sortedKeys = keys.sorted { $0.lexicographicallyPrecedes($1) }
-        let lookups: [[[UInt8]: Int]] = indexes.map { index in
-            Dictionary(uniqueKeysWithValues: index.series.enumerated().map { ($1.key, $0) })
-        }
+        var scratch = MergedReader.Scratch()
 
         let writer = try SegmentWriter(
             directory: partitionDirectory(start), id: allocateSegmentID(),
@@ -85,31 +81,9 @@ extension Database {
             partition: TimeRange(start: start, end: start &+ partitionDuration), options: .compact,
             maxBlockRows: SegmentFormat.maxCompactedBlockValues, statistics: options.blockStatistics, version: options.segmentVersion)
         do {
-            for key in sortedKeys {
-                // field name -> (type, sources oldest first)
-                var fields: [String: (FieldType, [ColumnData])] = [:]
-                var order: [String] = []
-                for (k, reader) in inputs.enumerated() {
-                    guard let si = lookups[k][key] else { continue }
-                    for field in indexes[k].series[si].fields {
-                        var chunks = ColumnData(type: field.type)
-                        for block in field.blocks {
-                            let data = try reader.readBlock(block, type: field.type)
-                            chunks = ColumnData.merge([chunks, data], type: field.type)
-                        }
-                        if fields[field.name] == nil { order.append(field.name) }
-                        if let existing = fields[field.name], existing.0 != field.type {
-                            logger.error("compaction of \(FileNames.partition(start: start)): field \(field.name) of series \(String(decoding: key, as: UTF8.self)) has type \(field.type) in \(reader.path) but \(existing.0) elsewhere; keeping \(existing.0)")
-                            continue
-                        }
-                        fields[field.name, default: (field.type, [])].1.append(chunks)
-                    }
-                }
-                let columns = order.compactMap { name -> (name: [UInt8], data: ColumnData)? in
-                    guard let (type, sources) = fields[name] else { return nil }
-                    return (Array(name.utf8), ColumnData.merge(sources, type: type))
-                }
-                try writer.addSeries(key: key, columns: columns)
+            for key in reader.keys {
+                guard let columns = try reader.columns(of: key, scratch: &scratch) else { continue }
+                try writer.addSeries(key: key, columns: columns.map { (Array($0.name.utf8), $0.data) })
             }
             let inputIDs = Set(inputs.map(\.info.id))
             // A rewrite that leaves nothing (every series excluded) replaces the inputs with no file.

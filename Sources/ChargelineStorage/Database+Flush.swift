@@ -23,6 +23,25 @@ extension Database {
         let retry = frozen
         lock.unlock()
         for item in retry { try flushFrozen(item) }
+        freezeActive(rotateWAL: rotateWAL)
+        lock.lock()
+        let work = frozen
+        lock.unlock()
+        for item in work { try flushFrozen(item) }
+    }
+
+    /// Freezes the active head as a flush does, without writing it: the frozen head is read
+    /// beside the others until the next flush writes it (tests of reads over frozen heads).
+    package func freezeActiveHead() {
+        if readOnly { return }
+        flushMutex.lock()
+        defer { flushMutex.unlock() }
+        freezeActive()
+    }
+
+    /// Rotates the WAL and freezes the active head once every record before the rotation has
+    /// reached it (see `flush`); the frozen head waits for `flushFrozen`. Under `flushMutex`.
+    private func freezeActive(rotateWAL: Bool = true) {
         lock.lock()
         var rotation: (id: UInt64, lsn: UInt64)?
         if !active.isEmpty || wal.hasIncompleteRecords {
@@ -40,9 +59,7 @@ extension Database {
             frozen.append(FrozenHead(head: head, replayFrom: rotation.id, seq: manifest.nextSeq))
             manifest.nextSeq += 1
         }
-        let work = frozen
         lock.unlock()
-        for item in work { try flushFrozen(item) }
     }
 
     private func flushFrozen(_ item: FrozenHead) throws {
@@ -108,13 +125,18 @@ extension Database {
     private func writeSegments(of head: Head, seq: UInt64) throws -> [SegmentInfo] {
         var writers: [Int64: SegmentWriter] = [:]
         do {
-            for si in 0..<head.seriesCount {
-                let key = Array(head.key(of: si))
+            // The head through the one merging reader: each column's chunks and tail merged,
+            // repeated timestamps resolved to the last write.
+            let snapshot = head.snapshot(matching: { _ in true }, wanted: { _ in true })
+            let reader = try MergedReader(segments: [], heads: [snapshot], fields: .present(nil), range: .all, listKeys: true) { _ in true }
+            var scratch = MergedReader.Scratch()
+            for key in reader.keys {
                 var perPartition: [Int64: [(name: [UInt8], data: ColumnData)]] = [:]
-                for column in head.columns(of: si) {
-                    let sorted = column.sortedSlice(in: .all)
+                for column in try reader.columns(of: key, scratch: &scratch) ?? [] {
+                    let sorted = column.data
+                    let name = Array(column.name.utf8)
                     for (start, range) in partitionRanges(sorted.timestamps) {
-                        perPartition[start, default: []].append((column.name, sorted.slice(range)))
+                        perPartition[start, default: []].append((name, sorted.slice(range)))
                     }
                 }
                 for (start, columns) in perPartition {

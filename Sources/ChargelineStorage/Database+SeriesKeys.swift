@@ -14,19 +14,21 @@ extension Database {
         let prefix = Self.measurementPrefix(measurement)
         let names = Set(fields.map { Array($0.utf8) })
         var out = Set<[UInt8]>()
-        func scanHead(_ head: Head) {
-            for si in 0..<head.seriesCount where Self.isSeries(head.key(of: si), ofMeasurement: prefix) {
-                if head.columns(of: si).contains(where: { names.contains($0.name) && $0.latestIndex(in: range) != nil }) {
-                    out.insert(Array(head.key(of: si)))
-                }
+        func take(_ head: Head) -> HeadSnapshot {
+            head.snapshot(matching: { Self.isSeries($0, ofMeasurement: prefix) }, wanted: { names.contains($0) })
+        }
+        func scanHead(_ snapshot: HeadSnapshot) {
+            for (key, columns) in zip(snapshot.keys, snapshot.columns) where columns.contains(where: { $0.hasValue(in: range) }) {
+                out.insert(key)
             }
         }
         lock.lock()
         let segments = segmentsOverlappingLocked(range)
         let frozenHeads = frozen.map(\.head)
-        scanHead(active)
+        let activeSnapshot = take(active)
         lock.unlock()
-        for head in frozenHeads { scanHead(head) }
+        scanHead(activeSnapshot)
+        for head in frozenHeads { scanHead(take(head)) }
 
         let indexes = try Self.loadFlatIndexes(segments, fields: fields)
         for (segment, index) in zip(segments, indexes) {

@@ -1,8 +1,9 @@
 package import ChargelineCore
 
 /// The in-memory part of a database: every point written since the last flush, per series
-/// and field, in arrival order. Not thread-safe: the owning `Database` serializes writers and
-/// reads the active head under its lock; a frozen head is immutable and read without it.
+/// and field as time-ordered chunks (`HeadColumn`). Not thread-safe for writes: the owning
+/// `Database` serializes writers under its lock, and a reader takes a `HeadSnapshot` under the
+/// same lock (references only) and reads it after releasing it; a frozen head is immutable.
 package final class Head: @unchecked Sendable {
     private(set) var table = SeriesTable()
     private(set) var series: [[HeadColumn]] = []
@@ -115,15 +116,15 @@ package final class Head: @unchecked Sendable {
                         return  // a duplicate name with another type in the same point: first wins
                     }
                     schema.record(nameString, field.type, in: measurement)
-                    series[si].append(HeadColumn(name: name, type: field.type))
+                    let column = HeadColumn(name: name, type: field.type)
+                    memoryBytes += column.memoryBytes
+                    series[si].append(column)
                     j = series[si].count - 1
-                    memoryBytes += 96 + name.count
                 }
             }
             if series[si][j].type == field.type {
-                series[si][j].append(timestamp: ts, field: field)
+                memoryBytes += series[si][j].append(timestamp: ts, field: field)
                 valueCount += 1
-                memoryBytes += 16 + (field.string?.count ?? 0)
             }
             k += 1
         }
@@ -217,6 +218,30 @@ package final class Head: @unchecked Sendable {
 
     /// The columns of series `index`.
     package func columns(of index: Int) -> [HeadColumn] { series[index] }
+
+    /// The columns of the series matching `matches`, restricted to those `wanted` (by name),
+    /// as snapshots: references and counts, no values. With `keys`, only those series (hash
+    /// lookups, not a walk). Called under the owner's lock for the active head; the walk over
+    /// keys is the only work proportional to the head's size.
+    package func snapshot(keys wantedKeys: [[UInt8]]? = nil, matching matches: (ArraySlice<UInt8>) -> Bool,
+                          wanted: ([UInt8]) -> Bool) -> HeadSnapshot {
+        var keys: [[UInt8]] = []
+        var columns: [[HeadColumnSnapshot]] = []
+        func take(_ si: Int) {
+            var cs: [HeadColumnSnapshot] = []
+            for c in series[si] where wanted(c.name) { cs.append(c.snapshot()) }
+            if !cs.isEmpty {
+                keys.append(Array(table.key(si)))
+                columns.append(cs)
+            }
+        }
+        if let wantedKeys {
+            for key in wantedKeys { if let si = seriesIndex(of: key), matches(table.key(si)) { take(si) } }
+        } else {
+            for si in 0..<series.count where matches(table.key(si)) { take(si) }
+        }
+        return HeadSnapshot(keys: keys, columns: columns)
+    }
 
     /// The index of the series with `key`, if present.
     package func seriesIndex(of key: [UInt8]) -> Int? {

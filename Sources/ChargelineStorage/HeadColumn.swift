@@ -1,37 +1,72 @@
 package import ChargelineCore
 
-/// The in-memory values of one (series, field) in the head, in arrival order.
+/// The in-memory values of one (series, field) in the head: sealed chunks in write order
+/// (compressed, immutable, with statistics) and one open tail in arrival order.
 ///
-/// Numbers and booleans are kept as their 64-bit patterns (`FieldValue(type:bits:)`), strings
-/// as one byte arena with end offsets. `isSorted` stays true while timestamps arrive in
-/// non-decreasing order, so the common case needs no sort at flush or read time.
+/// The writer appends under the database lock; when the tail holds `chunkValues` values it is
+/// sorted (last write wins among equal timestamps), sealed into a `HeadChunk` and replaced by
+/// an empty one. A reader takes a `HeadColumnSnapshot` under the lock (references and a
+/// count, no values copied) and reads it after releasing the lock.
 package struct HeadColumn: Sendable {
     package let name: [UInt8]
     package let type: FieldType
-    package var timestamps: [Int64] = []
-    package var bits: [UInt64] = []
-    package var stringBytes: [UInt8] = []
-    package var stringEnds: [UInt32] = []
-    package var isSorted = true
+    /// Sealed chunks, oldest write first.
+    private(set) var sealed: [HeadChunk] = []
+    private(set) var open: OpenChunk
+    /// Values appended (repeated timestamps counted each time).
+    private(set) var appended = 0
+
+    /// Values per sealed chunk: large enough that the chunk's object and statistics cost
+    /// about a byte per value and that statistics skip most decoding, small enough that the
+    /// uncompressed tail (16 B/value) stays a minor part of a head that is flushed every few
+    /// minutes.
+    package static let chunkValues = 128
+    /// The tail starts this small and doubles up to `chunkValues`: most series of a short-lived
+    /// head hold a few values.
+    static let initialCapacity = 8
+    /// String bytes per chunk before it is sealed early.
+    static let chunkStringBytes = 16 << 10
 
     package init(name: [UInt8], type: FieldType) {
         self.name = name
         self.type = type
+        open = OpenChunk(type: type, capacity: Self.initialCapacity, byteCapacity: type == .string ? 256 : 0)
     }
 
-    package var count: Int { timestamps.count }
+    package var count: Int { appended }
 
-    /// Appends one value; `field.type` must equal `type`.
+    /// Approximate bytes held.
+    package var memoryBytes: Int {
+        sealed.reduce(0) { $0 + $1.memoryBytes } + open.memoryBytes + name.count + 64 + sealed.capacity * 8
+    }
+
+    /// Appends one value (`field.type` equals `type`); returns the change in bytes held.
     @inline(__always)
-    package mutating func append(timestamp: Int64, field: FieldView) {
-        if let last = timestamps.last, timestamp < last { isSorted = false }
-        timestamps.append(timestamp)
-        if type == .string {
-            stringBytes.append(contentsOf: field.string!)
-            stringEnds.append(UInt32(stringBytes.count))
-        } else {
-            bits.append(field.bits)
+    package mutating func append(timestamp: Int64, field: FieldView) -> Int {
+        let stringBytes = type == .string ? field.string!.count : 0
+        var delta = 0
+        if !open.hasRoom(stringBytes: stringBytes) { delta = makeRoom(stringBytes: stringBytes) }
+        open.append(timestamp: timestamp, field: field)
+        appended += 1
+        return delta
+    }
+
+    /// Grows the tail, or seals it when it is full (then starts an empty one).
+    private mutating func makeRoom(stringBytes: Int) -> Int {
+        let before = open.memoryBytes
+        let full = open.count >= Self.chunkValues || (type == .string && open.byteCount + stringBytes > Self.chunkStringBytes && open.count > 0)
+        if full {
+            let data = open.sortedSlice(count: open.count, sorted: open.isSorted, in: .all)
+            let chunk = HeadChunk(data)
+            sealed.append(chunk)
+            open = OpenChunk(type: type, capacity: Self.initialCapacity,
+                             byteCapacity: type == .string ? Swift.max(256, stringBytes) : 0)
+            return chunk.memoryBytes + open.memoryBytes - before
         }
+        let capacity = open.count < open.capacity ? open.capacity : Swift.min(open.capacity * 2, Self.chunkValues)
+        let bytes = type == .string ? Swift.max(open.byteCapacity * 2, open.byteCount + stringBytes) : 0
+        open = open.grown(capacity: capacity, byteCapacity: bytes)
+        return open.memoryBytes - before
     }
 
     /// Whether this column's name equals `name`.
@@ -41,43 +76,37 @@ package struct HeadColumn: Sendable {
         return name.withUnsafeBytes { memcmp($0.baseAddress!, other.baseAddress!, other.count) == 0 }
     }
 
-    /// Approximate bytes held.
-    package var memoryBytes: Int { timestamps.capacity * 8 + bits.capacity * 8 + stringBytes.capacity + stringEnds.capacity * 4 + name.count + 64 }
+    /// What a reader needs, taken under the lock that serializes the writer: references to the
+    /// sealed chunks and the tail, and how much of the tail to read. Copies no value.
+    package func snapshot() -> HeadColumnSnapshot {
+        HeadColumnSnapshot(name: name, type: type, sealed: sealed, open: open, openCount: open.count, openSorted: open.isSorted)
+    }
+}
 
-    /// The values with timestamps in `range`, sorted by time, repeated timestamps resolved to
-    /// the last write.
-    package func sortedSlice(in range: TimeRange) -> ColumnData {
-        var out = ColumnData(type: type)
-        let order = sortedOrder()
-        out.timestamps.reserveCapacity(order.count)
-        var i = 0
-        while i < order.count {
-            // Among equal timestamps keep the last in arrival order (stable order keeps it last).
-            var j = i
-            while j + 1 < order.count && timestamps[order[j + 1]] == timestamps[order[i]] { j += 1 }
-            let k = order[j]
-            let t = timestamps[k]
-            if range.contains(t) {
-                out.timestamps.append(t)
-                if type == .string {
-                    let start = k == 0 ? 0 : Int(stringEnds[k - 1])
-                    out.appendString(stringBytes[start..<Int(stringEnds[k])])
-                } else {
-                    out.bits.append(bits[k])
-                }
-            }
-            i = j + 1
+/// One (series, field) of a head as of the moment it was taken: immutable, read without a
+/// lock (see `OpenChunk`'s contract).
+package struct HeadColumnSnapshot: Sendable {
+    package let name: [UInt8]
+    package let type: FieldType
+    /// Oldest write first.
+    package let sealed: [HeadChunk]
+    let open: OpenChunk
+    let openCount: Int
+    let openSorted: Bool
+
+    /// Whether any value lies in `range` (a chunk's first or last timestamp answers alone;
+    /// only a chunk spanning the whole range is decoded).
+    package func hasValue(in range: TimeRange) -> Bool {
+        for chunk in sealed where range.overlaps(minTime: chunk.minTime, maxTime: chunk.maxTime) {
+            if range.contains(chunk.minTime) || range.contains(chunk.maxTime) { return true }
+            if chunk.decode().indices(in: range).count > 0 { return true }
         }
-        return out
+        return tail(in: range).count > 0
     }
 
-    /// Indices in time order (stable, so equal timestamps keep arrival order).
-    private func sortedOrder() -> [Int] {
-        if isSorted { return Array(0..<timestamps.count) }
-        return (0..<timestamps.count).sorted { a, b in
-            let ta = timestamps[a], tb = timestamps[b]
-            return ta != tb ? ta < tb : a < b
-        }
+    /// The tail's values in `range`, sorted, repeats resolved to the last write.
+    package func tail(in range: TimeRange) -> ColumnData {
+        open.sortedSlice(count: openCount, sorted: openSorted, in: range)
     }
 }
 

@@ -1,8 +1,9 @@
 package import ChargelineCore
 
-/// One stretch of one (series, field) as a query scan sees it: a segment block that can be
-/// answered from its statistics without decoding, or values already in memory (the head, or
-/// several sources that overlap in time merged with last-write-wins).
+/// One stretch of one (series, field) as a query scan sees it: a segment block or a sealed
+/// head chunk that can be answered from its statistics without decoding, or values already in
+/// memory (the head's open tail, or several sources that overlap in time merged with
+/// last-write-wins).
 ///
 /// Chunks of one `FieldScan` are in ascending time order and never overlap, so per-chunk
 /// statistics are exact for the values a read would return.
@@ -12,13 +13,14 @@ package struct ScanChunk: @unchecked Sendable {
     package let maxTime: Int64
     /// Values held (before clipping).
     package let count: Int
-    /// Block statistics; present only for an undecoded segment block.
+    /// Block statistics; present for an undecoded segment block or sealed head chunk.
     package let stats: BlockMeta?
     package let type: FieldType
     /// The scan's range: `decode()` clips to it.
     package let range: TimeRange
     private let reader: SegmentReader?
     private let data: ColumnData?
+    private let chunk: HeadChunk?
 
     init(block: BlockMeta, type: FieldType, reader: SegmentReader, range: TimeRange) {
         minTime = block.minTime
@@ -29,6 +31,19 @@ package struct ScanChunk: @unchecked Sendable {
         self.range = range
         self.reader = reader
         data = nil
+        chunk = nil
+    }
+
+    init(chunk: HeadChunk, range: TimeRange) {
+        minTime = chunk.minTime
+        maxTime = chunk.maxTime
+        count = chunk.count
+        stats = chunk.stats
+        type = chunk.type
+        self.range = range
+        reader = nil
+        data = nil
+        self.chunk = chunk
     }
 
     package init(data: ColumnData, range: TimeRange) {
@@ -40,6 +55,7 @@ package struct ScanChunk: @unchecked Sendable {
         self.range = range
         reader = nil
         self.data = data
+        chunk = nil
     }
 
     /// Whether every value of the chunk lies inside the scan range (so statistics apply).
@@ -55,7 +71,7 @@ package struct ScanChunk: @unchecked Sendable {
     /// The values, clipped to the scan range. Reads and verifies the block when needed.
     package func decode() throws -> ColumnData {
         var d: ColumnData
-        if let data { d = data } else { d = try reader!.readBlock(stats!, type: type) }
+        if let data { d = data } else if let chunk { d = chunk.decode() } else { d = try reader!.readBlock(stats!, type: type) }
         if minTime < range.start || maxTime >= range.end { d = d.clipped(to: range) }
         return d
     }
