@@ -170,7 +170,7 @@ extension Database {
                 rollupReadingUpTo = max(rollupReadingUpTo ?? .min, chunkEnd)
                 lock.unlock()
                 let sink = RollupSink(child: child)
-                let valuesBefore = report.valuesRead
+                let valuesBefore = report.valuesRead, problemsBefore = report.problems.count
                 let n: Int
                 do {
                     n = try rollupBuckets(TimeRange(start: cursor, end: chunkEnd), seriesKeys: nil, only: nil, sink: sink,
@@ -184,7 +184,20 @@ extension Database {
                 }
                 try sink.finish()
                 let chunkValues = report.valuesRead - valuesBefore
-                if chunkValues < Self.chunkValues / 2 && step < Self.maxChunkDays * b * 24 {
+                let damaged = report.problems.count > problemsBefore
+                if damaged && step > b * 24 {
+                    // Damaged data skips a measurement for the whole chunk: redo it a day at a
+                    // time, so only the days that read the damage are skipped.
+                    report.problems.removeSubrange(problemsBefore...)
+                    report.valuesRead = valuesBefore
+                    step = b * 24
+                    continue
+                }
+                // Grow only over chunks whose hours are filled (at least a row per hour): a
+                // chunk of a few stray points next to empty days stays a day, so the walk
+                // still steps over the empty days between far apart points.
+                if !damaged && n >= Int((chunkEnd - cursor) / b) && chunkValues < Self.chunkValues / 2
+                    && step < Self.maxChunkDays * b * 24 {
                     step *= 2
                 } else if chunkValues > Self.chunkValues * 2 && step > b * 24 {
                     step /= 2
