@@ -17,6 +17,20 @@ public struct RollupRunReport: Sendable {
     /// The watermark after the run (buckets before it are materialised), if any.
     public var watermark: Int64?
     public var milliseconds = 0.0
+    /// The run stopped early because `isCancelled` said so (the store is closing); what it
+    /// did not finish, the next run does.
+    public var cancelled = false
+
+    /// Raw values read per second of the run (0 for a run that took no time).
+    public var valuesPerSecond: Double { milliseconds > 0 ? Double(valuesRead) / (milliseconds / 1_000) : 0 }
+
+    /// One line for logs: "N new and M recomputed buckets from V values in T ms (R M values/s)",
+    /// what the scheduler in `serve` logs after each run that did something.
+    public var summary: String {
+        "\(bucketsWritten) new and \(bucketsRecomputed) recomputed buckets from \(valuesRead) values in "
+            + String(format: "%.1f ms (%.1f M values/s)", milliseconds, valuesPerSecond / 1e6)
+            + (cancelled ? "; stopped early (shutting down), the rest is left for the next run" : "")
+    }
 }
 
 extension Database {
@@ -106,7 +120,8 @@ extension Database {
     /// computes only the complete buckets starting in that range instead: those below the watermark
     /// are rewritten (counted as recomputed), those at or above it are new, and the watermark
     /// advances only over new buckets contiguous with it. Safe to interrupt at any point.
-    /// `isCancelled` is checked between steps; a cancelled run keeps what it persisted.
+    /// `isCancelled` is checked before each series; a cancelled run keeps what it persisted
+    /// (an unfinished chunk is redone by the next run) and says so in `cancelled`.
     /// `settle` > 0 skips stale buckets marked less than that long ago (ns): while late rows
     /// keep arriving for a bucket (a pile uploading its buffer), a scheduled run waits and
     /// recomputes it once, after they stop. Manual runs pass 0 and take everything.
@@ -132,8 +147,14 @@ extension Database {
             // Up to the bucket holding the range's end, but no incomplete bucket.
             end = min(target, RollupBucket.floorDiv(backfill.end &- 1, b) * b &+ b)
         }
+        var names = RollupColumnNameCache(counters: options.rollup.counters)
+        var cancelled = false
         if var cursor = from, cursor < end {
-            let step = b * 24
+            // Chunks start at a day and double while a chunk reads fewer than
+            // `chunkValues`: each chunk pays a fixed cost (a read plan per measurement, a
+            // durable write of its rows and of the state), which sparse data (one meter's
+            // months at 1-minute samples) must not pay per day.
+            var step = b * 24
             let total = Int((end - cursor) / b)
             var done = 0
             // How far past its own time a sample shapes buckets: the next bucket reads it as its
@@ -149,8 +170,38 @@ extension Database {
                 rollupReadingUpTo = max(rollupReadingUpTo ?? .min, chunkEnd)
                 lock.unlock()
                 let sink = RollupSink(child: child)
-                let n = try rollupBuckets(TimeRange(start: cursor, end: chunkEnd), seriesKeys: nil, only: nil, sink: sink, report: &report)
+                let valuesBefore = report.valuesRead, problemsBefore = report.problems.count
+                let n: Int
+                do {
+                    n = try rollupBuckets(TimeRange(start: cursor, end: chunkEnd), seriesKeys: nil, only: nil, sink: sink,
+                                          names: &names, isCancelled: isCancelled, report: &report)
+                } catch is RollupCancelled {
+                    // Stopping (serve shuts down): the chunk's rows written so far are
+                    // harmless (the next run writes the same rows again); the watermark stays.
+                    try sink.finish()
+                    cancelled = true
+                    break
+                }
                 try sink.finish()
+                let chunkValues = report.valuesRead - valuesBefore
+                let damaged = report.problems.count > problemsBefore
+                if damaged && step > b * 24 {
+                    // Damaged data skips a measurement for the whole chunk: redo it a day at a
+                    // time, so only the days that read the damage are skipped.
+                    report.problems.removeSubrange(problemsBefore...)
+                    report.valuesRead = valuesBefore
+                    step = b * 24
+                    continue
+                }
+                // Grow only over chunks whose hours are filled (at least a row per hour): a
+                // chunk of a few stray points next to empty days stays a day, so the walk
+                // still steps over the empty days between far apart points.
+                if !damaged && n >= Int((chunkEnd - cursor) / b) && chunkValues < Self.chunkValues / 2
+                    && step < Self.maxChunkDays * b * 24 {
+                    step *= 2
+                } else if chunkValues > Self.chunkValues * 2 && step > b * 24 {
+                    step /= 2
+                }
                 if rewrite { report.bucketsRecomputed += n } else { report.bucketsWritten += n }
                 report.bucketsVisited += Int((chunkEnd - cursor) / b)
                 // The next chunk starts at the first bucket any sample reaches: rollup cost
@@ -209,7 +260,8 @@ extension Database {
         // guns) are read with one plan per run of contiguous buckets, not one per series.
         var groups: [[Int64]: Set<[UInt8]>] = [:]
         for (key, marks) in stale { groups[marks.keys.sorted(), default: []].insert(key) }
-        for (starts, keys) in groups.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) where !isCancelled() {
+        for (starts, keys) in groups.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+            if cancelled || isCancelled() { break }
             // Contiguous runs of buckets are read together.
             var runStart = starts[0], runEnd = starts[0]
             var runs: [(Int64, Int64)] = []
@@ -218,9 +270,15 @@ extension Database {
             }
             runs.append((runStart, runEnd))
             let only = Set(starts)
-            for (lo, hi) in runs {
-                report.bucketsRecomputed += try rollupBuckets(TimeRange(start: lo, end: hi &+ b), seriesKeys: keys,
-                                                              only: only, sink: sink, report: &report)
+            do {
+                for (lo, hi) in runs {
+                    report.bucketsRecomputed += try rollupBuckets(TimeRange(start: lo, end: hi &+ b), seriesKeys: keys, only: only, sink: sink,
+                                                                  names: &names, isCancelled: isCancelled, report: &report)
+                }
+            } catch is RollupCancelled {
+                // This group's marks stay; its rows written so far are rewritten next time.
+                cancelled = true
+                break
             }
             for key in keys { processed.append((key, stale[key]!)) }
         }
@@ -235,6 +293,7 @@ extension Database {
         }
         lock.unlock()
         report.milliseconds = Double(FileIO.monotonicNanoseconds() - started) / 1e6
+        report.cancelled = cancelled
         lock.lock()
         rollupReadingUpTo = nil
         report.watermark = rollupWatermark
@@ -248,12 +307,21 @@ extension Database {
         return report
     }
 
+    /// Raw values a chunk of new buckets aims at (about half a second of work): chunks grow
+    /// from a day while they read fewer, so a chunk's fixed cost stays a few percent.
+    static let chunkValues = 16_000_000
+    /// Longest chunk, in days (bounds the span one read plan covers).
+    static let maxChunkDays: Int64 = 64
+
     /// Computes the buckets starting in `range` (all of them, or `only` those) for every
     /// series of every measurement (or one series) and hands the rows to `sink`. Returns how
-    /// many bucket rows were produced; they are durable once `sink.finish()` returns.
+    /// many bucket rows were produced; they are durable once `sink.finish()` returns. Checks
+    /// `isCancelled` before each series and throws `RollupCancelled` when it says so.
     private func rollupBuckets(_ range: TimeRange, seriesKeys: Set<[UInt8]>?, only: Set<Int64>?, sink: RollupSink,
+                               names: inout RollupColumnNameCache, isCancelled: () -> Bool,
                                report: inout RollupRunReport) throws -> Int {
         let b = options.rollup.bucket
+        let scratch = RollupRowScratch()
         let lookback = options.rollup.lookback
         let bucketRange = range.start...(range.end &- 1)
         var written = 0
@@ -267,35 +335,36 @@ extension Database {
             // errors (I/O, a rollup write that failed) end the run; the next run retries.
             do {
             try forEachSeries(measurement: measurement, seriesKeys: seriesKeys, range: readRange) { series in
-                var rows: [Int64: [(String, FieldType, RollupBucket)]] = [:]
-                for column in series.columns {
+                if isCancelled() { throw RollupCancelled() }
+                // Per column its buckets (sorted by start); rows are merged from them in start
+                // order. Scratch arrays are reused across series: no allocation per row.
+                let columns = series.columns
+                scratch.begin(columns: columns.count)
+                for (c, column) in columns.enumerated() {
                     report.valuesRead += column.count
-                    for bucket in RollupBucket.compute(column, length: b, lookback: lookback, buckets: bucketRange)
-                    where only?.contains(bucket.start) ?? true {
-                        rows[bucket.start, default: []].append((column.name, column.type, bucket))
-                    }
+                    RollupBucket.compute(column, length: b, lookback: lookback, buckets: bucketRange, into: &scratch.buckets[c])
+                    scratch.names[c] = names.names(column.name)
                 }
-                var usageRows: [Int64: UsageBucket] = [:]
-                if let usage {
-                    for u in UsageBucket.compute(series.columns, options: usage, length: b, buckets: bucketRange) { usageRows[u.start] = u }
-                }
-                let key = Array(series.key.utf8)
-                for start in rows.keys.sorted() {
-                    key.withUnsafeBytes { k in
+                var usageRows: [UsageBucket] = []
+                if let usage { usageRows = UsageBucket.compute(columns, options: usage, length: b, buckets: bucketRange) }
+                var u = 0
+                series.keyBytes.withUnsafeBytes { k in
+                    while let start = scratch.nextRow(columns: columns, only: only) {
                         sink.builder.beginPoint(seriesKey: k)
-                        RollupLayout.addRow(rows[start]!, counters: options.rollup.counters, key: k, timestamp: start, to: &sink.builder)
-                        if let usage, let u = usageRows[start] {
+                        RollupLayout.addRow(scratch.row, key: k, timestamp: start, to: &sink.builder)
+                        while u < usageRows.count && usageRows[u].start < start { u += 1 }
+                        if let usage, u < usageRows.count, usageRows[u].start == start {
                             RollupLayout.ensureRoom(UsageBucket.fieldNames.count, key: k, timestamp: start, in: &sink.builder)
-                            u.addFields(maxGap: usage.maxGap, to: &sink.builder)
+                            usageRows[u].addFields(maxGap: usage.maxGap, to: &sink.builder)
                         }
-                    }
-                    if sink.builder.fieldsInOpenPoint > 0 {
-                        sink.builder.endPoint(timestamp: start)
-                        written += 1
-                    } else {
-                        // Nothing of this row could be rolled up (only fields whose names
-                        // leave no room for the suffixes): no row rather than an empty point.
-                        sink.builder.abortPoint()
+                        if sink.builder.fieldsInOpenPoint > 0 {
+                            sink.builder.endPoint(timestamp: start)
+                            written += 1
+                        } else {
+                            // Nothing of this row could be rolled up (only fields whose names
+                            // leave no room for the suffixes): no row rather than an empty point.
+                            sink.builder.abortPoint()
+                        }
                     }
                 }
                 try sink.sendIfLarge()
@@ -339,6 +408,9 @@ extension Database {
         return t
     }
 }
+
+/// Thrown out of a rollup pass when its `isCancelled` says stop (between two series).
+struct RollupCancelled: Error {}
 
 /// Collects rollup rows into batches, writes them to the rollup database without waiting,
 /// and `finish()` waits until every batch is durable (or throws the first failure).

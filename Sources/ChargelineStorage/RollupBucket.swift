@@ -41,19 +41,26 @@ package struct RollupBucket: Equatable, Sendable {
     /// `buckets` (values outside these buckets are used only as previous samples).
     package static func compute(_ column: FieldColumn, length: Int64, lookback: Int64,
                                 buckets: ClosedRange<Int64>) -> [RollupBucket] {
-        guard column.count > 0, column.type == .float || column.type == .integer || column.type == .unsigned else { return [] }
+        var out: [RollupBucket] = []
+        compute(column, length: length, lookback: lookback, buckets: buckets, into: &out)
+        return out
+    }
+
+    /// `compute` appending to `out` (a buffer the caller reuses).
+    package static func compute(_ column: FieldColumn, length: Int64, lookback: Int64,
+                                buckets: ClosedRange<Int64>, into out: inout [RollupBucket]) {
+        guard column.count > 0, column.type == .float || column.type == .integer || column.type == .unsigned else { return }
         // Unsafe views of the column's arrays: reading through the struct per row retained and
         // released the arrays for every value (a quarter of a recomputation's time).
-        return column.data.timestamps.withUnsafeBufferPointer { ts in
+        column.data.timestamps.withUnsafeBufferPointer { ts in
             column.data.bits.withUnsafeBufferPointer { bits in
-                compute(ts: ts, bits: bits, type: column.type, length: length, lookback: lookback, buckets: buckets)
+                compute(ts: ts, bits: bits, type: column.type, length: length, lookback: lookback, buckets: buckets, into: &out)
             }
         }
     }
 
     private static func compute(ts: UnsafeBufferPointer<Int64>, bits: UnsafeBufferPointer<UInt64>, type: FieldType,
-                                length: Int64, lookback: Int64, buckets: ClosedRange<Int64>) -> [RollupBucket] {
-        var out: [RollupBucket] = []
+                                length: Int64, lookback: Int64, buckets: ClosedRange<Int64>, into out: inout [RollupBucket]) {
         var i = 0
         let n = ts.count
         @inline(__always) func value(_ k: Int) -> Double {
@@ -116,43 +123,44 @@ package struct RollupBucket: Equatable, Sendable {
             }
             i = j
         }
-        return out
     }
 
-    /// Appends this bucket's aggregates of `field` to an open point of `builder`: sum, min,
-    /// max, first, last, integral and (counters) increase; with `own` also count,
+    /// Appends this bucket's aggregates of one field (`names`) to an open point of `builder`:
+    /// sum, min, max, first, last, integral and (counters) increase; with `own` also count,
     /// `_first_time`, `_last_time` and `_covered` (otherwise the row's shared columns hold
     /// them, see `RollupLayout`). Integer fields keep integer sum/min/max/first/last (as InfluxQL returns
-    /// for raw data); the mean is always a float. A new aggregate is one more `add` here, one
-    /// line in docs/format.md ("Rollup rows") and, if queries fold it, a suffix in
-    /// `RollupSplit`.
-    package func addFields(field: String, type: FieldType, counter: Bool, own: Bool, to builder: inout WriteBatchBuilder) {
-        func add(_ suffix: String, _ body: (UnsafeRawBufferPointer, inout WriteBatchBuilder) -> Void) {
-            var name = field + "_" + suffix
-            name.withUTF8 { body(UnsafeRawBufferPointer($0), &builder) }
+    /// for raw data); the mean is always a float. A new aggregate is one more `add` here, a
+    /// name in `RollupColumnNames`, one line in docs/format.md ("Rollup rows") and, if queries
+    /// fold it, a suffix in `RollupSplit`.
+    package func addFields(names: RollupColumnNames, type: FieldType, own: Bool, to builder: inout WriteBatchBuilder) {
+        @inline(__always) func float(_ name: [UInt8], _ v: Double) {
+            name.withUnsafeBytes { builder.addFloat(name: $0, v) }
+        }
+        @inline(__always) func integer(_ name: [UInt8], _ v: Int64) {
+            name.withUnsafeBytes { builder.addInteger(name: $0, v) }
         }
         switch type {
         case .integer:
-            add("sum") { $1.addInteger(name: $0, intSum) }
-            add("min") { $1.addInteger(name: $0, intMin) }
-            add("max") { $1.addInteger(name: $0, intMax) }
-            add("first") { $1.addInteger(name: $0, Int64(bitPattern: firstBits)) }
-            add("last") { $1.addInteger(name: $0, Int64(bitPattern: lastBits)) }
+            integer(names.sum, intSum)
+            integer(names.min, intMin)
+            integer(names.max, intMax)
+            integer(names.first, Int64(bitPattern: firstBits))
+            integer(names.last, Int64(bitPattern: lastBits))
         default:
-            add("sum") { $1.addFloat(name: $0, sum) }
-            add("min") { $1.addFloat(name: $0, min) }
-            add("max") { $1.addFloat(name: $0, max) }
-            add("first") { $1.addFloat(name: $0, first) }
-            add("last") { $1.addFloat(name: $0, last) }
+            float(names.sum, sum)
+            float(names.min, min)
+            float(names.max, max)
+            float(names.first, first)
+            float(names.last, last)
         }
         if own {
-            add("count") { $1.addInteger(name: $0, Int64(count)) }
-            add("first_time") { $1.addInteger(name: $0, firstTime) }
-            add("last_time") { $1.addInteger(name: $0, lastTime) }
-            add("covered") { $1.addInteger(name: $0, covered) }
+            integer(names.count, Int64(count))
+            integer(names.firstTime, firstTime)
+            integer(names.lastTime, lastTime)
+            integer(names.covered, covered)
         }
-        add("integral") { $1.addFloat(name: $0, integral) }
-        if counter { add("increase") { $1.addFloat(name: $0, increase) } }
+        float(names.integral, integral)
+        if names.counter { float(names.increase, increase) }
     }
 
     @inline(__always)

@@ -65,37 +65,42 @@ package enum RollupLayout {
     /// raw field its aggregates, plus the row's shared columns. A row of more columns than one
     /// point holds (a series with thousands of fields) continues in further points of `key` at
     /// `timestamp`, so the last one is still open when this returns (it may have no fields
-    /// when nothing was rolled up).
-    package static func addRow(_ fields: [(name: String, type: FieldType, bucket: RollupBucket)], counters: Set<String>,
-                               key: UnsafeRawBufferPointer, timestamp: Int64, to builder: inout WriteBatchBuilder) {
+    /// when nothing was rolled up). Allocates nothing: names come prebuilt with the fields.
+    package static func addRow(_ fields: [RollupRowField], key: UnsafeRawBufferPointer, timestamp: Int64,
+                               to builder: inout WriteBatchBuilder) {
         // A raw field name within 32 bytes of the 65,535-byte name limit (line protocol
         // refuses those; older stores may hold one) has no room for the suffixes: not rolled up.
-        let fields = fields.filter { $0.name.utf8.count <= maxRolledUpNameLength }
-        guard let lead = fields.first?.bucket else { return }
+        guard let leadIndex = fields.firstIndex(where: { $0.names.rolledUp }) else { return }
+        let lead = fields[leadIndex].bucket
         let firstOffset = offset(lead.firstTime, start: lead.start), lastOffset = offset(lead.lastTime, start: lead.start)
-        let shared = firstOffset != nil && lastOffset != nil && fields.allSatisfy {
-            $0.bucket.count == lead.count && $0.bucket.firstTime == lead.firstTime && $0.bucket.lastTime == lead.lastTime
-                && $0.bucket.covered == lead.covered
+        var shared = firstOffset != nil && lastOffset != nil
+        var rolledUp = 0
+        for f in fields where f.names.rolledUp {
+            rolledUp += 1
+            let b = f.bucket
+            if b.count != lead.count || b.firstTime != lead.firstTime || b.lastTime != lead.lastTime || b.covered != lead.covered {
+                shared = false
+            }
         }
-        func add(_ name: String, _ v: Int64) {
-            var name = name
-            name.withUTF8 { builder.addInteger(name: UnsafeRawBufferPointer($0), v) }
+        @inline(__always) func integer(_ name: StaticString, _ v: Int64) {
+            builder.addInteger(name: UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount), v)
+        }
+        @inline(__always) func float(_ name: StaticString, _ v: Double) {
+            builder.addFloat(name: UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount), v)
         }
         ensureRoom(5, key: key, timestamp: timestamp, in: &builder)
         if shared, let firstOffset, let lastOffset {
-            add("_count", Int64(lead.count))
-            for (name, v) in [("_first_offset", firstOffset), ("_last_offset", lastOffset)] {
-                var name = name
-                name.withUTF8 { builder.addFloat(name: UnsafeRawBufferPointer($0), v) }
-            }
-            add("_covered", lead.covered)
-            add(ownTimes, 0)
+            integer("_count", Int64(lead.count))
+            float("_first_offset", firstOffset)
+            float("_last_offset", lastOffset)
+            integer("_covered", lead.covered)
+            integer("_own_times", 0)
         } else {
-            add(ownTimes, Int64(fields.count))
+            integer("_own_times", Int64(rolledUp))
         }
-        for (name, type, bucket) in fields {
+        for f in fields where f.names.rolledUp {
             ensureRoom(maxColumnsPerField, key: key, timestamp: timestamp, in: &builder)
-            bucket.addFields(field: name, type: type, counter: counters.contains(name), own: !shared, to: &builder)
+            f.bucket.addFields(names: f.names, type: f.type, own: !shared, to: &builder)
         }
     }
 

@@ -97,8 +97,9 @@ final class StoreMaintenance: @unchecked Sendable {
                     // Buckets still receiving late rows wait one interval, so a bulk upload is
                     // recomputed once, after it ends, not every minute while it runs.
                     for (db, r) in try store.runRollups(settle: store.options.rollup.interval,
-                                                        isCancelled: { [weak self] in self?.isStoppingWork ?? true }) where r.bucketsWritten + r.bucketsRecomputed > 0 {
-                        logger.info("rollup \(db): \(r.bucketsWritten) new and \(r.bucketsRecomputed) recomputed buckets from \(r.valuesRead) values in \(String(format: "%.1f", r.milliseconds)) ms")
+                                                        isCancelled: { [weak self] in self?.isStoppingWork ?? true })
+                    where r.bucketsWritten + r.bucketsRecomputed > 0 || r.cancelled {
+                        logger.info("rollup \(db): \(r.summary)")
                     }
                 } catch {
                     logger.error("rollup run failed: \(error); it is retried at the next interval")

@@ -146,16 +146,19 @@ package struct UsageBucket: Equatable, Sendable {
         return out.compactMap { $0 }
     }
 
+    /// `fieldNames` as bytes, so a row appends them without copying strings.
+    static let fieldNameBytes: [[UInt8]] = fieldNames.map { Array($0.utf8) }
+
     /// Appends this bucket's `usage_*` fields to an open point of `builder`.
     package func addFields(maxGap: Int64, to builder: inout WriteBatchBuilder) {
-        let ints: [Int64] = [chargingNs, chargingSpillNs, faultNs, faultSpillNs, onlineNs, onlineSpillNs, sessionStarts, maxGap]
-        for (name, value) in zip(Self.fieldNames, ints) {
-            var n = name
-            n.withUTF8 { builder.addInteger(name: UnsafeRawBufferPointer($0), value) }
+        let names = Self.fieldNameBytes
+        @inline(__always) func integer(_ i: Int, _ v: Int64) {
+            names[i].withUnsafeBytes { builder.addInteger(name: $0, v) }
         }
-        if let vcPeakKW {
-            var n = Self.fieldNames[8]
-            n.withUTF8 { builder.addFloat(name: UnsafeRawBufferPointer($0), vcPeakKW) }
-        }
+        integer(0, chargingNs); integer(1, chargingSpillNs)
+        integer(2, faultNs); integer(3, faultSpillNs)
+        integer(4, onlineNs); integer(5, onlineSpillNs)
+        integer(6, sessionStarts); integer(7, maxGap)
+        if let vcPeakKW { names[8].withUnsafeBytes { builder.addFloat(name: $0, vcPeakKW) } }
     }
 }

@@ -1,0 +1,55 @@
+package import ChargelineCore
+
+/// The stored column names of one raw field's rollup aggregates (`<field>_sum`, `_min`, ...;
+/// see `RollupBucket.addFields`) as bytes, built once per field per run: a row then appends
+/// names without building a string per column (a rollup row has ~64 columns, and at 60 s
+/// sampling a row summarises only ~60 samples per field, so building names per row was a
+/// fixed cost as large as the aggregation itself).
+package final class RollupColumnNames: Sendable {
+    package let field: String
+    /// Whether the field gets `_increase` (a counter).
+    package let counter: Bool
+    /// False for a raw field name within 32 bytes of the 65,535-byte name limit: no room for
+    /// the suffixes, so the field is not rolled up (`RollupLayout.addRow`).
+    package let rolledUp: Bool
+    let sum, min, max, first, last, count, firstTime, lastTime, covered, integral, increase: [UInt8]
+
+    package init(field: String, counter: Bool) {
+        self.field = field
+        self.counter = counter
+        rolledUp = field.utf8.count <= RollupLayout.maxRolledUpNameLength
+        func name(_ suffix: String) -> [UInt8] { Array((field + "_" + suffix).utf8) }
+        sum = name("sum"); min = name("min"); max = name("max"); first = name("first"); last = name("last")
+        count = name("count"); firstTime = name("first_time"); lastTime = name("last_time"); covered = name("covered")
+        integral = name("integral"); increase = name("increase")
+    }
+}
+
+/// `RollupColumnNames` by field name, for one rollup run (fields are few: a measurement's
+/// schema).
+struct RollupColumnNameCache {
+    private var byName: [String: RollupColumnNames] = [:]
+    let counters: Set<String>
+
+    init(counters: Set<String>) { self.counters = counters }
+
+    mutating func names(_ field: String) -> RollupColumnNames {
+        if let hit = byName[field] { return hit }
+        let made = RollupColumnNames(field: field, counter: counters.contains(field))
+        byName[field] = made
+        return made
+    }
+}
+
+/// One field of a rollup row: its names, type and aggregates.
+package struct RollupRowField: Sendable {
+    package var names: RollupColumnNames
+    package var type: FieldType
+    package var bucket: RollupBucket
+
+    package init(names: RollupColumnNames, type: FieldType, bucket: RollupBucket) {
+        self.names = names
+        self.type = type
+        self.bucket = bucket
+    }
+}
