@@ -42,7 +42,7 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -148,7 +148,20 @@ class ServerSet(compat.Servers):
         self.start_chargeline(extra=["--no-auto-create"])
 
 
+def wait_chargeline_ready(base, seconds=60):
+    """`chargeline serve` answers /ping at once and 503 elsewhere until its WAL is replayed;
+    /ready turns 200 then."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        status, _ = compat.http("GET", base + "/ready", timeout=2)
+        if status == 200:
+            return
+        time.sleep(0.2)
+    sys.exit(f"replay: chargeline serve not ready within {seconds} s")
+
+
 def seed(servers):
+    wait_chargeline_ready(servers.chargeline)
     fixture = open(os.path.join(compat.ROOT, "Queries", "fixture.lp")).read().splitlines()
     lines = [l for l in fixture + compat.EXTRA_LP.splitlines() if l and not l.startswith("#")]
     targets = [(servers.chargeline, "chargeline")]
