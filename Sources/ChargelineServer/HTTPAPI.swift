@@ -70,6 +70,9 @@ extension HTTPRoute {
             if let problem = DatabaseName.problem(with: db) {
                 return .answer(status: 400, json: JSON.error("invalid db parameter: \(problem)"))
             }
+            if let refused = refuseRetentionPolicy(params["rp"] ?? "") {
+                return refused
+            }
             let precisionText = params["precision"] ?? ""
             guard let precision = TimePrecision.parse(precisionText) else {
                 return .answer(status: 400, json: JSON.error(
@@ -171,7 +174,8 @@ extension HTTPRoute {
     /// `POST /api/v2/write?org=O&bucket=DB[/RP]&precision=ns|us|ms|s`, as InfluxDB 1.8's 2.x
     /// compatibility endpoint takes it (InfluxDB 2.x client libraries and Telegraf's
     /// `outputs.influxdb_v2`): the bucket names the database, a `/RP` suffix names the retention
-    /// policy (Chargeline keeps one raw policy per database, so it is accepted and not used), `org`
+    /// policy (Chargeline keeps one raw policy per database: `autogen` is accepted, any other is
+    /// refused as on `/write`), `org`
     /// is accepted and not used. The `Authorization: Token ...` header is read by authentication,
     /// not here.
     static func v2Write(method: String, params: [String: String]) -> HTTPRoute {
@@ -181,9 +185,13 @@ extension HTTPRoute {
         guard let bucket = params["bucket"], !bucket.isEmpty else {
             return .answer(status: 400, json: JSON.error("bucket is required: /api/v2/write?bucket=DATABASE[/RETENTION_POLICY]"))
         }
-        let db = bucket.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? bucket
+        let parts = bucket.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        let db = parts.first ?? bucket
         if let problem = DatabaseName.problem(with: db) {
             return .answer(status: 400, json: JSON.error("invalid bucket parameter: \(problem)"))
+        }
+        if parts.count == 2, let refused = refuseRetentionPolicy(parts[1]) {
+            return refused
         }
         let precisionText = params["precision"] ?? ""
         guard ["", "ns", "us", "ms", "s"].contains(precisionText), let precision = TimePrecision.parse(precisionText) else {
@@ -191,5 +199,16 @@ extension HTTPRoute {
                 "invalid precision \(JSON.quoteForMessage(precisionText)): use ns, us, ms or s"))
         }
         return .write(database: db, precisionMultiplier: precision.multiplier)
+    }
+
+    /// Points are written to `autogen`, the one raw policy of a database (`1h` holds the hourly
+    /// rollups, computed from it). Another `rp` (Telegraf's `retention_policy`, a bucket's `/RP`)
+    /// is refused as InfluxDB 1.x refuses a policy that does not exist: 500 `retention policy not
+    /// found: RP` (Telegraf matches that text and drops the batch), rather than stored where the
+    /// client did not ask. nil when the write may go ahead.
+    static func refuseRetentionPolicy(_ rp: String) -> HTTPRoute? {
+        guard !rp.isEmpty, rp != "autogen" else { return nil }
+        return .answer(status: 500, json: JSON.error(
+            "retention policy not found: \(rp) (points are written to autogen; rollups are computed from it)"))
     }
 }

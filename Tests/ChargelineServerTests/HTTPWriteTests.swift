@@ -101,6 +101,24 @@ struct HTTPWriteTests {
         }
     }
 
+    @Test("a write naming a retention policy other than autogen (Telegraf's retention_policy, a v2 bucket's /RP) is InfluxDB's 500 retention policy not found, nothing stored")
+    func unknownRetentionPolicy() async throws {
+        try await withServer { server, sink in
+            try await TestConnection.with(port: server.httpPort!) { c in
+                let body = Array("cpu,host=edge-01 usage_idle=91.5 1795132800000000000\n".utf8)
+                let v1 = try await c.request("POST", "/write?db=telegraf&rp=nosuchrp", body: body)
+                #expect(v1.status == 500)
+                #expect(v1.body.contains("retention policy not found: nosuchrp"), "\(v1.body)")
+                let v2 = try await c.request("POST", "/api/v2/write?org=o&bucket=telegraf%2Fnosuchrp", body: body)
+                #expect(v2.status == 500)
+                #expect(v2.body.contains("retention policy not found: nosuchrp"), "\(v2.body)")
+                #expect(sink.points.isEmpty)
+                #expect(try await c.request("POST", "/write?db=telegraf&rp=autogen&consistency=any", body: body).status == 204)
+            }
+            #expect(sink.points.count == 1)
+        }
+    }
+
     @Test("database names with control or text-direction characters, or reserved ones, are 400 and nothing is stored")
     func unsafeDatabaseNames() async throws {
         try await withServer { server, sink in

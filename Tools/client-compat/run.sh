@@ -6,7 +6,8 @@
 # Installs what it drives when absent: the `influx` CLI (Debian's influxdb-client package) with
 # apt-get, the `influxdb` and `influxdb-client` Python packages with pip. Builds `chargeline`
 # (debug; set CHARGELINE=/path/to/chargeline to use another build). Prints PASS/FAIL per case
-# and `clients: N passed, M failed`; exits non-zero on a failure.
+# and `clients: N passed, M failed`, then replays Grafana's and Telegraf's recorded requests
+# (Tools/influx-compat/replay.py, recorded answers only); exits non-zero on a failure.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -31,4 +32,9 @@ if [[ -z "${CHARGELINE:-}" ]]; then
     swift build --package-path "$ROOT" --product chargeline >&2
     CHARGELINE="$(swift build --package-path "$ROOT" --show-bin-path)/chargeline"
 fi
-exec python3 "$HERE/clients.py" --chargeline "$CHARGELINE" "$@"
+status=0
+python3 "$HERE/clients.py" --chargeline "$CHARGELINE" "$@" || status=1
+# Grafana's and Telegraf's recorded requests against the answers InfluxDB 1.6.7 gave them
+# (Tools/influx-compat/fixtures; influx-compat/run.sh also replays them against a live influxd).
+python3 "$ROOT/Tools/influx-compat/replay.py" --chargeline "$CHARGELINE" --no-influxd || status=1
+exit $status

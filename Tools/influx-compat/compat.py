@@ -203,6 +203,10 @@ class Servers:
         self.procs = []
 
     def start(self):
+        self.start_influxd()
+        self.start_chargeline()
+
+    def start_influxd(self):
         d = os.path.join(self.tmp, "influxdb")
         os.makedirs(d)
         port, rpc = free_port(), free_port()
@@ -216,11 +220,12 @@ class Servers:
         self.influx = f"http://127.0.0.1:{port}"
         wait_ready(self.influx, p, "influxd", log)
 
+    def start_chargeline(self, extra=()):
         cport = free_port()
         clog = os.path.join(self.tmp, "chargeline.log")
         p = subprocess.Popen([self.args.chargeline, "serve", "--data", os.path.join(self.tmp, "chargeline"),
                               "--http", f"127.0.0.1:{cport}", "--lp-tcp", "off", "--fsync", "never",
-                              "--log-level", "warning"],
+                              "--log-level", "warning", *extra],
                              stdout=open(clog, "w"), stderr=subprocess.STDOUT, start_new_session=True)
         self.procs.append(p)
         self.chargeline = f"http://127.0.0.1:{cport}"

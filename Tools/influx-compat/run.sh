@@ -8,8 +8,9 @@
 # config and data dir), builds `chargeline` and `chargeline-datagen` (debug, enough for these
 # data sizes; set CHARGELINE=/path/to/chargeline to use another build and skip building),
 # then runs compat.py: same data to both servers, every query of queries.txt against both,
-# JSON compared. Prints PASS/FAIL per query and `N passed, M failed`; exits non-zero on a
-# failure. Both servers are stopped and their temp dir removed on exit.
+# JSON compared; then (without options) replay.py: Grafana's and Telegraf's recorded requests
+# (fixtures/*.jsonl) against both. Prints PASS/FAIL per case and `N passed, M failed`; exits
+# non-zero on a failure. Both servers are stopped and their temp dir removed on exit.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -35,4 +36,11 @@ fi
 
 args=(--chargeline "$CHARGELINE" --influxd "$(command -v influxd)")
 if [[ -n "${DATAGEN:-}" && -x "${DATAGEN}" ]]; then args+=(--datagen "$DATAGEN"); fi
-exec python3 "$HERE/compat.py" "${args[@]}" "$@"
+status=0
+python3 "$HERE/compat.py" "${args[@]}" "$@" || status=1
+# Grafana's and Telegraf's recorded requests (fixtures/*.jsonl) against chargeline and the live
+# influxd, which must still answer as recorded.
+if [[ $# -eq 0 ]]; then
+    python3 "$HERE/replay.py" --chargeline "$CHARGELINE" --influxd "$(command -v influxd)" || status=1
+fi
+exit $status
