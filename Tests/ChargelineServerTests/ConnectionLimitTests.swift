@@ -7,7 +7,8 @@ import Testing
 struct ConnectionLimitTests {
     /// Reads until the server closes; returns what arrived and how long it took. The test
     /// connection's own watchdog closes it after 60 s, so a server that never closes shows as
-    /// a long wait, which the callers refuse.
+    /// a long wait, which the callers refuse (their bound, 45 s for a 1 s timeout, leaves room
+    /// for a full parallel test run on a loaded 2-core machine, where 22 s was seen).
     private static func readUntilClosed(_ c: inout TestConnection) async throws -> (bytes: [UInt8], seconds: Double) {
         let clock = ContinuousClock()
         let start = clock.now
@@ -24,7 +25,7 @@ struct ConnectionLimitTests {
                 return try await Self.readUntilClosed(&c)
             }
             #expect(bytes.isEmpty)
-            #expect(seconds < 20, "closed after \(seconds) s")
+            #expect(seconds < 45, "closed after \(seconds) s")
             #expect(try await eventually { server.stats.connectionsTimedOut == 1 })
         }
     }
@@ -36,7 +37,7 @@ struct ConnectionLimitTests {
                 try await c.send("POST /write?db=d HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\ncpu v=1 1\n")
                 return try await Self.readUntilClosed(&c)
             }
-            #expect(seconds < 20, "closed after \(seconds) s")
+            #expect(seconds < 45, "closed after \(seconds) s")
             #expect(sink.points.isEmpty)
             #expect(try await eventually { server.stats.connectionsTimedOut == 1 })
         }
@@ -55,7 +56,7 @@ struct ConnectionLimitTests {
                 return try await Self.readUntilClosed(&c)
             }
             #expect(bytes.isEmpty)
-            #expect(seconds < 20, "closed after \(seconds) s")
+            #expect(seconds < 45, "closed after \(seconds) s")
             #expect(try await eventually { server.stats.connectionsTimedOut == 1 })
         }
     }
@@ -129,7 +130,7 @@ struct ConnectionLimitTests {
             #expect(response.status == 400)
             #expect(response.header("Connection") == "close")
             #expect(rest.isEmpty)
-            #expect(seconds < 20, "closed after \(seconds) s")
+            #expect(seconds < 45, "closed after \(seconds) s")
         }
     }
 
@@ -145,7 +146,7 @@ struct ConnectionLimitTests {
             #expect(response.status == 400)
             #expect(response.header("Connection") == "close")
             #expect(rest.isEmpty)
-            #expect(seconds < 20, "closed after \(seconds) s")
+            #expect(seconds < 45, "closed after \(seconds) s")
         }
     }
 

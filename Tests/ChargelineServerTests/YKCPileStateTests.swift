@@ -94,15 +94,32 @@ import Testing
             looping.close()
         }
         #expect(relogins == 10)
-        try await Task.sleep(for: .milliseconds(300))  // the batcher flushes every 20 ms
+        // Pile 0's last telemetry frame was sent now; pile 1's 5 s before. Its newest sample is
+        // at most the 1 s sampling period older than the frame.
+        let lastFrame = Fleet.wallNow()
 
-        // The shipped query, its "now" shifted so that its 10 minutes end 2 s before the wall clock.
-        let silent = try fleet.answer(try Self.silentPilesQuery(), shift: 600_000_000_000 - 2_000_000_000)
+        // The shipped query, its "now" set so that its 10 minutes end 2.5 s before the last
+        // frame. Points reach the store asynchronously (batcher, then the WAL's sync before
+        // the head applies them), later on a loaded machine: wait until the answer settles.
+        let query = try Self.silentPilesQuery()
+        func silentAnswer() throws -> String {
+            try fleet.answer(query, shift: lastFrame - Fleet.wallNow() + 600_000_000_000 - 2_500_000_000)
+        }
+        var silent = try silentAnswer()
+        for _ in 0..<150 where !((1...5).allSatisfy { silent.contains("\"pile\":\"\(fleet.text($0))\"") }
+                                   && silent.contains(fleet.text(3)) && !silent.contains(fleet.text(0))) {
+            try await Task.sleep(for: .milliseconds(200))
+            silent = try silentAnswer()
+        }
         for i in 1...5 { #expect(silent.contains("\"pile\":\"\(fleet.text(i))\""), "pile \(i) is silent: \(silent)") }
         #expect(!silent.contains(fleet.text(0)), "pile 0 sends telemetry: \(silent)")
 
-        // State, as an operator reads it.
-        let state = try fleet.answer("SELECT latest(*) FROM pile_state GROUP BY pile, gun")
+        // State, as an operator reads it (once pile 3's last disconnect has reached the store).
+        var state = try fleet.answer("SELECT latest(*) FROM pile_state GROUP BY pile, gun")
+        for _ in 0..<150 where !state.contains("\"closed\"") {
+            try await Task.sleep(for: .milliseconds(200))
+            state = try fleet.answer("SELECT latest(*) FROM pile_state GROUP BY pile, gun")
+        }
         func rows(_ pile: Int, gun: String = "") throws -> [String: String] {
             let json = try JSONSerialization.jsonObject(with: Data(state.utf8)) as! [String: Any]
             let series = ((json["results"] as! [[String: Any]])[0]["series"] as? [[String: Any]]) ?? []
