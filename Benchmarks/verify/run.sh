@@ -10,7 +10,11 @@
 #
 # Steps: chargeline-datagen --guns $GUNS for $DURATION from 2026-11-20 (UTC), import, compact,
 # `chargeline rollup`, compact, then `chargeline verify --json` RUNS times; MB/s is the bytes
-# verify read over its own wall time, and over the process' wall time.
+# verify read over its own wall time, and over the process' wall time. Then the disk-speed
+# reference: `cat` of the same store's files to /dev/null, page cache warm (as verify's later
+# runs) and, as root, cold (caches dropped first, as verify's first run); verify's MB/s over
+# cat's for the same cache state is the figure for the target "verify reads a store at disk
+# speed".
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -42,9 +46,9 @@ for i in $(seq "$RUNS"); do
     if [[ "$i" == 1 && "$(id -u)" == 0 && -w /proc/sys/vm/drop_caches ]]; then
         sync; echo 3 > /proc/sys/vm/drop_caches; cache="cold"
     fi
-    python3 - "$cache" "$BIN/chargeline" verify --data "$TMP/data" --json <<'PY'
+    python3 - "$cache" "$TMP/verify-$cache.json" "$BIN/chargeline" verify --data "$TMP/data" --json <<'PY'
 import json, subprocess, sys, time
-cache, cmd = sys.argv[1], sys.argv[2:]
+cache, out, cmd = sys.argv[1], sys.argv[2], sys.argv[3:]
 t = time.time()
 p = subprocess.run(cmd, capture_output=True, text=True)
 wall = time.time() - t
@@ -52,8 +56,32 @@ if p.returncode != 0:
     sys.exit(f"verify exited {p.returncode}: {p.stdout[-2000:]} {p.stderr[-2000:]}")
 r = json.loads(p.stdout)
 mb = r["bytes"] / 1e6
+with open(out, "w") as f:
+    json.dump({"mbps": mb / r["seconds"], "mb": mb}, f)
 print(f"verify ({cache} cache): {r['files']} files, {mb:.1f} MB in {r['seconds']:.2f} s: {mb / r['seconds']:.0f} MB/s "
       f"({mb / wall:.0f} MB/s for the whole process, {wall:.2f} s), {len(r['problems'])} problems")
+PY
+done
+# The same files through cat: what reading them costs without decoding or checking anything.
+for cache in warm cold; do
+    if [[ "$cache" == cold ]]; then
+        [[ "$(id -u)" == 0 && -w /proc/sys/vm/drop_caches ]] || continue
+        sync; echo 3 > /proc/sys/vm/drop_caches
+    fi
+    python3 - "$cache" "$TMP/data" "$TMP/verify-$cache.json" <<'PY'
+import json, os, subprocess, sys, time
+cache, data, verify = sys.argv[1:4]
+files = sorted(os.path.join(d, f) for d, _, fs in os.walk(data) for f in fs)
+size = sum(os.path.getsize(f) for f in files)
+t = time.time()
+subprocess.run(["xargs", "-0", "cat"], input="\0".join(files).encode(), stdout=subprocess.DEVNULL, check=True)
+wall = time.time() - t
+mbps = size / 1e6 / wall
+line = f"cat ({cache} cache): {len(files)} files, {size / 1e6:.1f} MB in {wall:.2f} s: {mbps:.0f} MB/s"
+if os.path.exists(verify):
+    v = json.load(open(verify))
+    line += f"; verify ({cache}) {v['mbps']:.0f} MB/s = {100 * v['mbps'] / mbps:.0f}% of cat"
+print(line)
 PY
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

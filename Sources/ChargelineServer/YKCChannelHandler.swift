@@ -191,8 +191,8 @@ final class YKCChannelHandler: ChannelInboundHandler {
 
     private func handle(_ frame: YKCFrame, context: ChannelHandlerContext) {
         lastFrame = .now()
-        shared.stats.update { $0.frames += 1 }
         let type = frame.type
+        shared.stats.frameReceived(type: type)
         guard loggedIn || type == YKCFrameType.login else {
             reportBad(context, kind: "frame before login", bytes: Array(frame.bytes), detail: nil)
             return

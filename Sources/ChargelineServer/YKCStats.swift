@@ -14,6 +14,9 @@ public struct YKCStats: Sendable, Equatable, CustomStringConvertible {
     public var timeouts = 0
     /// Good frames received.
     public var frames = 0
+    /// Good frames received by frame type (index: the type byte, e.g. 0x13 realtime data);
+    /// `frames` is their sum.
+    public var framesByType = [Int](repeating: 0, count: 256)
     /// Replies sent.
     public var replies = 0
     /// Bad input: bad CRC, bad length, garbage, unknown type, undecodable payload.
@@ -47,6 +50,14 @@ final class YKCStatsRecorder: TelemetryCounters {
         state.withLock {
             $0.connections += 1
             $0.peakConnections = max($0.peakConnections, $0.connections)
+        }
+    }
+
+    /// One good frame of `type` received.
+    func frameReceived(type: UInt8) {
+        state.withLock {
+            $0.frames += 1
+            $0.framesByType[Int(type)] += 1
         }
     }
 
