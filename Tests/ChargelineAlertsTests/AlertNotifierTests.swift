@@ -28,9 +28,9 @@ import Testing
         let n = AlertNotifier(receivers: [.init(kind: .alertmanager, url: am.url), .init(kind: .webhook, url: hook.url + "/hook")],
                               logger: AlertFixture.quiet)
         n.send([Self.alert()])
-        let got = am.wait(for: 1, seconds: 30)
+        let got = await am.wait(for: 1, seconds: 30)
         #expect(got.count == 1 && got[0].path == "/api/v2/alerts" && got[0].body.hasPrefix("[{\"labels\""))
-        let hooked = hook.wait(for: 1, seconds: 30)
+        let hooked = await hook.wait(for: 1, seconds: 30)
         #expect(hooked.count == 1 && hooked[0].path == "/hook" && hooked[0].body.contains("\"late\":false"))
         await n.shutdown()
         #expect(n.statistics.sent == 2)

@@ -30,9 +30,11 @@ final class FakeReceiver: @unchecked Sendable {
     }
 
     /// Waits up to `seconds` for `count` bodies.
-    func wait(for count: Int, seconds: Double) -> [(path: String, body: String)] {
+    /// Waits (suspended, not blocking a thread: the notifier's own tasks need the executor's
+    /// few threads) until `count` posts arrived or `seconds` passed.
+    func wait(for count: Int, seconds: Double) async -> [(path: String, body: String)] {
         let deadline = Date().addingTimeInterval(seconds)
-        while received.count < count && Date() < deadline { usleep(20_000) }
+        while received.count < count && Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
         return received
     }
 

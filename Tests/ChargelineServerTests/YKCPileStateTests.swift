@@ -83,15 +83,28 @@ import Testing
         for pile in [healthy, quiet, heartbeatsOnly, mute] { #expect(pile.login()?[13] == 0) }
         fleet.telemetry(healthy)
         fleet.telemetry(quiet)
-        var relogins = 0
-        // 5 s: past the 3 s heartbeat timeout of the mute pile.
-        for _ in 0..<10 {
-            try await Task.sleep(for: .milliseconds(500))
-            fleet.telemetry(healthy)
-            for pile in [healthy, quiet, heartbeatsOnly] { _ = pile.heartbeat() }
-            let looping = try YKCTestPile(code: fleet.codes[3], port: fleet.frontEnd.port)
-            if looping.login()?[13] == 0 { relogins += 1 }
-            looping.close()
+        // 5 s: past the 3 s heartbeat timeout of the mute pile. Driven from a thread of its own:
+        // on one of Swift Testing's few executor threads, blocked by other suites in a full
+        // run, a pause over 3 s would time the sending piles out too.
+        let piles = UncheckedBox((fleet, healthy, quiet, heartbeatsOnly))
+        let relogins = try await withCheckedThrowingContinuation { (c: CheckedContinuation<Int, any Error>) in
+            Thread {
+                let (fleet, healthy, quiet, heartbeatsOnly) = piles.value
+                do {
+                    var relogins = 0
+                    for _ in 0..<10 {
+                        Thread.sleep(forTimeInterval: 0.5)
+                        fleet.telemetry(healthy)
+                        for pile in [healthy, quiet, heartbeatsOnly] { _ = pile.heartbeat() }
+                        let looping = try YKCTestPile(code: fleet.codes[3], port: fleet.frontEnd.port)
+                        if looping.login()?[13] == 0 { relogins += 1 }
+                        looping.close()
+                    }
+                    c.resume(returning: relogins)
+                } catch {
+                    c.resume(throwing: error)
+                }
+            }.start()
         }
         #expect(relogins == 10)
         // Pile 0's last telemetry frame was sent now; pile 1's 5 s before. Its newest sample is
@@ -175,4 +188,10 @@ import Testing
         pile.close()
         await fleet.close()
     }
+}
+
+/// Hands non-Sendable test objects to the one thread that uses them while the test waits.
+private final class UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
