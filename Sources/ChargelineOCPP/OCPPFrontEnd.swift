@@ -69,7 +69,7 @@ public final class OCPPFrontEnd: Sendable {
                                          ledger: ledger, batcher: batcher, stats: stats, logger: logger)
         let maxBytes = configuration.maxMessageBytes
         let idle = TimeAmount.seconds(Int64(configuration.idleTimeoutSeconds))
-        var bootstrap = ServerBootstrap(group: group)
+        let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             // A boot storm of thousands of charge points a second must not see refused connections.
             .serverChannelOption(.backlog, value: 4096)
@@ -111,23 +111,10 @@ public final class OCPPFrontEnd: Sendable {
                     try channel.pipeline.syncOperations.addHandler(refusal)
                 }
             }
-        if configuration.reusePort {
-            bootstrap = bootstrap.serverChannelOption(
-                ChannelOptions.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
-        }
-        let listener: any Channel
-        do {
-            listener = try await bootstrap.bind(host: configuration.endpoint.host, port: configuration.endpoint.port).get()
-        } catch {
-            try? await group.shutdownGracefully()
-            throw ChargelineError(.io, "cannot listen for OCPP charge points on \(configuration.endpoint): \(error); choose another "
-                                  + "host/port or stop the process that holds it", cause: error)
-        }
+        let listener = try await PileListener.bind(bootstrap, endpoint: configuration.endpoint, reusePort: configuration.reusePort,
+                                                   group: group, what: "OCPP charge points")
         let loop = group.next()
-        var tasks = [loop.scheduleRepeatedTask(initialDelay: .milliseconds(Int64(configuration.flushMilliseconds)),
-                                               delay: .milliseconds(Int64(configuration.flushMilliseconds))) { _ in
-            batcher.flush()
-        }]
+        var tasks = [PileListener.flushTask(on: loop, milliseconds: configuration.flushMilliseconds, batcher)]
         if directory.path != nil {
             let poll = TimeAmount.seconds(Int64(max(1, configuration.registryPollSeconds)))
             tasks.append(loop.scheduleRepeatedTask(initialDelay: poll, delay: poll) { _ in directory.reloadIfModified() })

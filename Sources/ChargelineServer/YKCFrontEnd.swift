@@ -98,7 +98,7 @@ public final class YKCFrontEnd: Sendable {
                                         batcher: batcher, stats: recorder, sweepers: sweepers, known: known, logger: logger)
         let fileLimit = OpenFileLimit.current
         let capLog = Locked(NIODeadline.distantPast)
-        var bootstrap = ServerBootstrap(group: group)
+        let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             // 4096 pending connections (the kernel caps it at net.core.somaxconn): a login
             // storm of thousands of piles a second must not see refused connections.
@@ -138,23 +138,10 @@ public final class YKCFrontEnd: Sendable {
                     connections.add(channel)
                 }
             }
-        if configuration.reusePort {
-            bootstrap = bootstrap.serverChannelOption(
-                ChannelOptions.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
-        }
-        let listener: any Channel
-        do {
-            listener = try await bootstrap.bind(host: configuration.endpoint.host, port: configuration.endpoint.port).get()
-        } catch {
-            try? await group.shutdownGracefully()
-            throw ChargelineError(.io, "cannot listen for YKC piles on \(configuration.endpoint): \(error); choose another "
-                                  + "host/port or stop the process that holds it", cause: error)
-        }
+        let listener = try await PileListener.bind(bootstrap, endpoint: configuration.endpoint, reusePort: configuration.reusePort,
+                                                   group: group, what: "YKC piles")
         let loop = group.next()
-        var tasks = [loop.scheduleRepeatedTask(initialDelay: .milliseconds(Int64(configuration.flushMilliseconds)),
-                                               delay: .milliseconds(Int64(configuration.flushMilliseconds))) { _ in
-            batcher.flush()
-        }]
+        var tasks = [PileListener.flushTask(on: loop, milliseconds: configuration.flushMilliseconds, batcher)]
         // Every registry pile gets its `pile_state` baseline, so one that never connects is found silent.
         known.registerAll(directory.entries, now: WallClock.nowNanoseconds(), batcher: batcher)
         if directory.path != nil {

@@ -127,12 +127,13 @@ import Testing
         for i in 1...5 { #expect(silent.contains("\"pile\":\"\(fleet.text(i))\""), "pile \(i) is silent: \(silent)") }
         #expect(!silent.contains(fleet.text(0)), "pile 0 sends telemetry: \(silent)")
 
-        // State, as an operator reads it (once pile 3's last disconnect has reached the store).
-        var state = try fleet.answer("SELECT latest(*) FROM pile_state GROUP BY pile, gun")
-        for _ in 0..<150 where !state.contains("\"closed\"") {
+        // State, as an operator reads it, once pile 3's tenth login and disconnect have reached
+        // the store (points arrive asynchronously): its registration, 10 logins and 10 disconnects.
+        for _ in 0..<150 where try fleet.answer("SELECT count(event) FROM pile_state WHERE pile = '\(fleet.text(3))'")
+            .contains(",21]") == false {
             try await Task.sleep(for: .milliseconds(200))
-            state = try fleet.answer("SELECT latest(*) FROM pile_state GROUP BY pile, gun")
         }
+        let state = try fleet.answer("SELECT latest(*) FROM pile_state GROUP BY pile, gun")
         func rows(_ pile: Int, gun: String = "") throws -> [String: String] {
             let json = try JSONSerialization.jsonObject(with: Data(state.utf8)) as! [String: Any]
             let series = ((json["results"] as! [[String: Any]])[0]["series"] as? [[String: Any]]) ?? []
