@@ -6,14 +6,22 @@
 #   Benchmarks/ykc-piles/run.sh outage   # the same load on standalone gateways; the storage node is
 #                                        # stopped for OUTAGE seconds mid-run; counts what was stored
 #
+# PROTOCOL=ocpp16 runs the same two modes with OCPP 1.6J charge points over WebSocket instead
+# (serve --ocpp --ocpp-processes, gateway --ocpp; defaults then PILES=50000 PROCESSES=3): boots as
+# logins, Heartbeat and MeterValues latencies, and in the outage mode the MeterValues stored.
+#
 # Knobs (environment): PILES=100000 PROCESSES=6 SIM_WORKERS=6 SOURCES=8 LOGIN_RATE=2000
-# CHARGING=0.1 STEADY=60 OUTAGE=60 PORT_BASE=28000. Every process runs on 127.0.0.x and stops by
-# itself.
+# CHARGING=0.1 STEADY=60 OUTAGE=60 PORT_BASE=28000 BIN_DIR=.build/release (built when absent).
+# Every process runs on 127.0.0.x and stops by itself.
 set -euo pipefail
 MODE="${1:-scale}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-PILES="${PILES:-100000}"
-PROCESSES="${PROCESSES:-6}"
+PROTOCOL="${PROTOCOL:-ykc}"
+case "$PROTOCOL" in
+ykc) PILES="${PILES:-100000}"; PROCESSES="${PROCESSES:-6}" ;;
+ocpp16) PILES="${PILES:-50000}"; PROCESSES="${PROCESSES:-3}" ;;
+*) echo "PROTOCOL must be ykc or ocpp16" >&2; exit 64 ;;
+esac
 SIM_WORKERS="${SIM_WORKERS:-6}"
 SOURCES="${SOURCES:-8}"
 LOGIN_RATE="${LOGIN_RATE:-2000}"
@@ -23,8 +31,10 @@ OUTAGE="${OUTAGE:-60}"
 PORT_BASE="${PORT_BASE:-28000}"
 HTTP_PORT=$((PORT_BASE + 86))
 YKC_PORT=$((PORT_BASE + 768))
+OCPP_PORT=$((PORT_BASE + 767))
 WORK="$(mktemp -d /tmp/chargeline-ykc-bench.XXXXXX)"
-BIN="$ROOT/.build/release"
+BIN="${BIN_DIR:-$ROOT/.build/release}"
+[[ "$BIN" = /* ]] || BIN="$ROOT/$BIN"
 PIDS=()
 cleanup() {
     for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -34,9 +44,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "building release binaries..." >&2
-swift build -c release --package-path "$ROOT" --product chargeline >&2
-swift build -c release --package-path "$ROOT" --product chargeline-pilesim >&2
+if [[ -z "${BIN_DIR:-}" ]]; then
+    echo "building release binaries..." >&2
+    swift build -c release --package-path "$ROOT" --product chargeline >&2
+    swift build -c release --package-path "$ROOT" --product chargeline-pilesim >&2
+fi
+if [[ "$PROTOCOL" == ocpp16 ]]; then
+    SIM_TARGET="127.0.0.1:$OCPP_PORT"
+    PILE_LISTENERS=(--ykc "127.0.0.1:$YKC_PORT" --ocpp "127.0.0.1:$OCPP_PORT")
+    PROCESS_FLAGS=(--ykc-processes "$PROCESSES" --ocpp-processes "$PROCESSES")
+else
+    SIM_TARGET="127.0.0.1:$YKC_PORT"
+    PILE_LISTENERS=(--ykc "127.0.0.1:$YKC_PORT")
+    PROCESS_FLAGS=(--ykc-processes "$PROCESSES")
+fi
 ulimit -n "$(ulimit -Hn)"
 
 rss_mb() {  # total RSS in MiB of the given pids
@@ -49,7 +70,7 @@ rss_mb() {  # total RSS in MiB of the given pids
 }
 
 sim() {  # runs the simulator; report in $WORK/sim.txt
-    "$BIN/chargeline-pilesim" --target "127.0.0.1:$YKC_PORT" --piles "$PILES" --workers "$SIM_WORKERS" \
+    "$BIN/chargeline-pilesim" --protocol "$PROTOCOL" --target "$SIM_TARGET" --piles "$PILES" --workers "$SIM_WORKERS" \
         --sources "$SOURCES" --login-rate "$LOGIN_RATE" --charging "$CHARGING" --duration "$1" \
         --json "$WORK/sim.json" | tee "$WORK/sim.txt"
 }
@@ -65,7 +86,7 @@ start_node() {
 
 case "$MODE" in
 scale)
-    start_node --ykc "127.0.0.1:$YKC_PORT" --ykc-processes "$PROCESSES"
+    start_node "${PILE_LISTENERS[@]}" "${PROCESS_FLAGS[@]}"
     sleep 3
     mapfile -t GATEWAYS < <(pgrep -P "$NODE")
     BASE=$(rss_mb "${GATEWAYS[@]}")
@@ -81,7 +102,7 @@ scale)
 outage)
     start_node
     for i in $(seq 0 $((PROCESSES - 1))); do
-        "$BIN/chargeline" gateway --ykc "127.0.0.1:$YKC_PORT" --upstream "127.0.0.1:$HTTP_PORT" \
+        "$BIN/chargeline" gateway "${PILE_LISTENERS[@]}" --upstream "127.0.0.1:$HTTP_PORT" \
             --spool "$WORK/spool/$i" --status-seconds 5 --threads $(( $(nproc) / PROCESSES > 0 ? $(nproc) / PROCESSES : 1 )) >>"$WORK/gateway-$i.log" 2>&1 &
         PIDS+=("$!")
     done
@@ -108,12 +129,19 @@ outage)
         "$BIN/chargeline" query --data "$WORK/data" --db chargeline --format csv "$1" |
             python3 -c "import csv,sys; rows=list(csv.reader(sys.stdin)); print(sum(int(float(v)) for r in rows[1:] for v in r[3:] if v))"
     }
-    TELEMETRY=$(count "SELECT count(voltage) FROM telemetry")
-    BMS=$(count "SELECT count(voltage_demand), count(battery_temperature_max) FROM bms")
     SENT_RT=$(python3 -c "import json; print(json.load(open('$WORK/sim.json'))['realtimeSent'])")
-    SENT_BMS=$(python3 -c "import json; print(json.load(open('$WORK/sim.json'))['bmsSent'])")
-    echo "stored: $TELEMETRY realtime points of $SENT_RT 0x13 frames sent; $BMS bms points of $SENT_BMS 0x23/0x25 frames sent"
-    if [[ "$TELEMETRY" -eq "$SENT_RT" && "$BMS" -eq "$SENT_BMS" ]]; then echo "zero telemetry lost"; else echo "MISMATCH"; exit 1; fi
+    if [[ "$PROTOCOL" == ocpp16 ]]; then
+        # Each simulated MeterValues carries one sampled time with voltage: one telemetry point.
+        TELEMETRY=$(count "SELECT count(voltage) FROM telemetry")
+        echo "stored: $TELEMETRY MeterValues points of $SENT_RT MeterValues acknowledged or sent"
+        if [[ "$TELEMETRY" -eq "$SENT_RT" ]]; then echo "zero telemetry lost"; else echo "MISMATCH"; exit 1; fi
+    else
+        TELEMETRY=$(count "SELECT count(voltage) FROM telemetry")
+        BMS=$(count "SELECT count(voltage_demand), count(battery_temperature_max) FROM bms")
+        SENT_BMS=$(python3 -c "import json; print(json.load(open('$WORK/sim.json'))['bmsSent'])")
+        echo "stored: $TELEMETRY realtime points of $SENT_RT 0x13 frames sent; $BMS bms points of $SENT_BMS 0x23/0x25 frames sent"
+        if [[ "$TELEMETRY" -eq "$SENT_RT" && "$BMS" -eq "$SENT_BMS" ]]; then echo "zero telemetry lost"; else echo "MISMATCH"; exit 1; fi
+    fi
     ;;
 *)
     echo "usage: $0 scale|outage" >&2; exit 64 ;;

@@ -361,8 +361,12 @@ struct ServeCommand: AsyncParsableCommand {
                 }
             }
             if ocppProcesses == 0, let configuration = try ocppConfiguration() {
-                ocppFrontEnd = try await OCPPFrontEnd.start(configuration: configuration, sink: StorageSink(store: store),
-                                                            logger: Logger(label: "chargeline.ocpp"))
+                let started = try await OCPPFrontEnd.start(configuration: configuration, sink: StorageSink(store: store),
+                                                           logger: Logger(label: "chargeline.ocpp"))
+                metrics.addCollector { [weak started] m in
+                    if let started { m.record(ocpp: started.stats, database: started.configuration.database) }
+                }
+                ocppFrontEnd = started
                 server.chargePoints.attach(ocppFrontEnd)
             }
         } catch {

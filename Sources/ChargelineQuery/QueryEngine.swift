@@ -144,7 +144,7 @@ public final class QueryEngine: Sendable {
             throw QueryError(.semantic, "database name required: pass db= (HTTP) or --db (CLI)")
         }
         guard store.hasDatabase(db) else {
-            throw QueryError(.semantic, "database not found: \(db) (existing: \(store.databaseNames().joined(separator: ", ")))")
+            throw QueryError(.semantic, store.databaseNotFoundMessage(db))
         }
         return db
     }

@@ -169,7 +169,7 @@ public final class DailyReportExporter: @unchecked Sendable {
                 continue
             }
             do {
-                try bytes.write(to: URL(fileURLWithPath: path), options: .atomic)
+                try Self.replace(path, with: bytes)
             } catch {
                 throw ReportError("cannot write \(path): \(error.localizedDescription); check the report folder's free space and permissions")
             }
@@ -178,10 +178,23 @@ public final class DailyReportExporter: @unchecked Sendable {
         return out
     }
 
+    /// Writes `data` beside `path` and renames it over `path`: readers see the old file or the
+    /// new one, never a part. (Foundation's `.atomic` option leaves an empty directory in /tmp
+    /// behind on each write on Linux.)
+    static func replace(_ path: String, with data: Data) throws {
+        let temporary = path + ".partial"
+        try data.write(to: URL(fileURLWithPath: temporary))
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "rename \(temporary) to \(path): \(reason)"])
+        }
+    }
+
     private func saveState() throws {
         let data = try JSONEncoder().encode(state)
         do {
-            try data.write(to: URL(fileURLWithPath: statePath), options: .atomic)
+            try Self.replace(statePath, with: data)
         } catch {
             throw ReportError("cannot write \(statePath): \(error.localizedDescription)")
         }

@@ -19,7 +19,7 @@ extension Store {
     ///   or the file cannot be written.
     public func setRetention(database: String, raw: Int64?, rollup: Int64?) throws {
         guard hasDatabase(database) else {
-            throw ChargelineError(.notFound, "database not found: \(database) (existing: \(databaseNames().joined(separator: ", ")))")
+            throw ChargelineError(.notFound, databaseNotFoundMessage(database))
         }
         guard !readOnly else {
             throw ChargelineError(.closed, "the store is open read-only; cannot change the retention of \(database)")

@@ -104,6 +104,15 @@ public final class Store: @unchecked Sendable {
         table.names()
     }
 
+    /// "database not found: NAME", then the databases there are, or how to make the first one
+    /// when there are none (for errors that name a missing database).
+    public func databaseNotFoundMessage(_ name: String) -> String {
+        let names = databaseNames()
+        return names.isEmpty
+            ? "database not found: \(name) (there are no databases yet: CREATE DATABASE \(name), or write to it)"
+            : "database not found: \(name) (existing: \(names.joined(separator: ", ")))"
+    }
+
     /// Creates a database (no-op when it exists).
     public func createDatabase(_ name: String) throws {
         _ = try table.with(name, create: true, validate: { try validateNew(name) }) { _ in }

@@ -52,7 +52,7 @@ final class AlertFixture {
     }
 
     func rules(_ text: String) throws {
-        try text.write(toFile: rulesFile, atomically: true, encoding: .utf8)
+        try text.write(toFile: rulesFile, atomically: false, encoding: .utf8)
     }
 
     func manager(stateDirectory: Bool = true, notifier: AlertNotifier? = nil, now: Int64 = AlertFixture.t0) -> RuleManager {

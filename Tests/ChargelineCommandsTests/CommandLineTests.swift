@@ -15,9 +15,9 @@ import Testing
             lines.append("telemetry,station=S1,pile=P\(i % 5),gun=1 voltage=\(400 + Double(i % 7) / 10),soc=\(i % 100)i \(1_763_596_800 + i)")
         }
         let plain = dir + "/a.lp"
-        try (lines[..<500].joined(separator: "\n") + "\nthis is not line protocol\n").write(toFile: plain, atomically: true, encoding: .utf8)
+        try (lines[..<500].joined(separator: "\n") + "\nthis is not line protocol\n").write(toFile: plain, atomically: false, encoding: .utf8)
         let second = dir + "/b.lp"
-        try lines[500...].joined(separator: "\n").write(toFile: second, atomically: true, encoding: .utf8)
+        try lines[500...].joined(separator: "\n").write(toFile: second, atomically: false, encoding: .utf8)
         let gz = Process()
         gz.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         gz.arguments = ["gzip", second]
@@ -60,7 +60,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var lines = ["telemetry,pile=P1,gun=1 note=\"pile rebooted,status=2i 1763596800"]
         for n in 1...396 { lines.append("telemetry,pile=P1,gun=1 voltage=400.\(n % 10),status=3i \(1_763_596_800 + n)") }
-        try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/q.lp", atomically: true, encoding: .utf8)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/q.lp", atomically: false, encoding: .utf8)
         let (status, out) = try ChildProcess.run(["import", "--data", dir + "/data", "--db", "t", "--precision", "s", dir + "/q.lp"])
         #expect(status == 3, "\(out)")
         #expect(out.contains("q.lp:1:30: unterminated string opened at line 1"), "\(out)")
@@ -75,7 +75,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let start = 1_763_596_800  // 2025-11-20T00:00:00Z; two days every 10 minutes
         let lines = (0..<288).map { "telemetry,pile=P1,gun=1 voltage=\(400 + $0 % 10) \(start + $0 * 600)" }
-        try lines.joined(separator: "\n").write(toFile: dir + "/a.lp", atomically: true, encoding: .utf8)
+        try lines.joined(separator: "\n").write(toFile: dir + "/a.lp", atomically: false, encoding: .utf8)
         let data = dir + "/data"
         #expect(try ChildProcess.run(["import", "--data", data, "--db", "t", "--precision", "s", dir + "/a.lp"]).0 == 0)
         let (rs, r) = try ChildProcess.run(["rollup", "--data", data, "--now", "2025-11-23T00:00:00Z"])
@@ -94,7 +94,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let start = 1_763_596_800  // 2025-11-20T00:00:00Z; two days every 10 minutes
         let lines = (0..<288).map { "telemetry,pile=P1,gun=1 voltage=\(400 + $0 % 10) \(start + $0 * 600)" }
-        try lines.joined(separator: "\n").write(toFile: dir + "/a.lp", atomically: true, encoding: .utf8)
+        try lines.joined(separator: "\n").write(toFile: dir + "/a.lp", atomically: false, encoding: .utf8)
         let data = dir + "/data"
         #expect(try ChildProcess.run(["import", "--data", data, "--db", "t", "--precision", "s", dir + "/a.lp"]).0 == 0)
         let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -102,7 +102,7 @@ import Testing
         let (es, e) = try ChildProcess.run(["retention", "--data", data, "--config", example, "--dry-run"])
         #expect(es == 0 && e.contains("nothing past its retention"), "\(e)")
 
-        try "[retention]\nraw = \"1d\"\n".write(toFile: dir + "/c.toml", atomically: true, encoding: .utf8)
+        try "[retention]\nraw = \"1d\"\n".write(toFile: dir + "/c.toml", atomically: false, encoding: .utf8)
         let server = try ChildProcess(["serve", "--data", data, "--config", dir + "/c.toml", "--http", "127.0.0.1:0", "--lp-tcp", "off"])
         #expect(server.waitFor("stop with Ctrl-C"), "server did not start: \(server.text)")
         server.kill(SIGINT)
@@ -134,7 +134,7 @@ import Testing
             ("[line_protocol]\nmax_connection_limit = 0\n", "c.toml:2: line_protocol.max_connection_limit: a positive whole number"),
         ]
         for (text, message) in cases {
-            try text.write(toFile: dir + "/c.toml", atomically: true, encoding: .utf8)
+            try text.write(toFile: dir + "/c.toml", atomically: false, encoding: .utf8)
             let (status, out) = try ChildProcess.run(["retention", "--data", dir + "/data", "--config", dir + "/c.toml", "--dry-run"])
             #expect(status == 1 && out.contains(message), "\(out)")
         }
@@ -161,7 +161,7 @@ import Testing
         let dir = NSTemporaryDirectory() + "chargeline-cli-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try "m f=1 1\n".write(toFile: dir + "/a.lp", atomically: true, encoding: .utf8)
+        try "m f=1 1\n".write(toFile: dir + "/a.lp", atomically: false, encoding: .utf8)
         #expect(try ChildProcess.run(["import", "--data", dir + "/data", "--db", "t", dir + "/a.lp"]).0 == 0)
         let (qs, q) = try ChildProcess.run(["query", "--data", dir + "/data", "--db", "t", "SELECT f FROM m WHERE time > 'abc'"])
         #expect(qs == 1 && q.contains("cannot read time 'abc'") && !q.lowercased().contains("error: error"), "\(q)")
@@ -209,9 +209,9 @@ import Testing
         // Two days of one gun every 10 minutes, and a configuration that keeps raw data 1 day.
         let start = 1_763_596_800  // 2025-11-20T00:00:00Z
         let lines = (0..<288).map { "telemetry,pile=P1,gun=1 voltage=\(400 + $0 % 10),energy=\(Double($0) / 4) \(start + $0 * 600)" }
-        try lines.joined(separator: "\n").write(toFile: dir + "/a.lp", atomically: true, encoding: .utf8)
-        try "[retention]\nraw = \"1d\"\n[rollup]\ncounters = [\"energy\"]\n".write(toFile: dir + "/c.toml", atomically: true, encoding: .utf8)
-        try "[retention]\nraw = 5\n".write(toFile: dir + "/bad.toml", atomically: true, encoding: .utf8)
+        try lines.joined(separator: "\n").write(toFile: dir + "/a.lp", atomically: false, encoding: .utf8)
+        try "[retention]\nraw = \"1d\"\n[rollup]\ncounters = [\"energy\"]\n".write(toFile: dir + "/c.toml", atomically: false, encoding: .utf8)
+        try "[retention]\nraw = 5\n".write(toFile: dir + "/bad.toml", atomically: false, encoding: .utf8)
         let data = dir + "/data"
         #expect(try ChildProcess.run(["import", "--data", data, "--db", "t", "--precision", "s", dir + "/a.lp"]).0 == 0)
 

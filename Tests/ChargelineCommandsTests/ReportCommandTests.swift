@@ -17,7 +17,7 @@ import Testing
             "telemetry,station=S1,pile=P1,gun=1 energy=13,status=2i,power=0 \(t0 + 180)",
         ]
         let file = dir + "/a.lp"
-        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        try lines.joined(separator: "\n").write(toFile: file, atomically: false, encoding: .utf8)
         let data = dir + "/data"
         let (status, out) = try ChildProcess.run(["import", "--data", data, "--precision", "s", file])
         #expect(status == 0, "\(out)")
@@ -51,7 +51,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let now = Int(Date().timeIntervalSince1970)
         let lines = (0..<5).map { "telemetry,station=S1,pile=P1,gun=1 energy=\(10 + $0),status=3i \(now - 300 + $0 * 60)" }
-        try lines.joined(separator: "\n").write(toFile: dir + "/a.lp", atomically: true, encoding: .utf8)
+        try lines.joined(separator: "\n").write(toFile: dir + "/a.lp", atomically: false, encoding: .utf8)
         let data = dir + "/data"
         #expect(try ChildProcess.run(["import", "--data", data, "--precision", "s", dir + "/a.lp"]).0 == 0)
         var utc = Calendar(identifier: .gregorian)
@@ -103,7 +103,7 @@ import Testing
         let dir = NSTemporaryDirectory() + "chargeline-report-server-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try Self.lines().joined(separator: "\n").write(toFile: dir + "/a.lp", atomically: true, encoding: .utf8)
+        try Self.lines().joined(separator: "\n").write(toFile: dir + "/a.lp", atomically: false, encoding: .utf8)
         let data = dir + "/data"
         #expect(try ChildProcess.run(["import", "--data", data, "--precision", "s", dir + "/a.lp"]).0 == 0)
         // Rollups as of 2026-11-23 00:00 UTC: every hour of the data is materialised.
@@ -126,7 +126,7 @@ import Testing
             time_zone = "Asia/Shanghai"
             formats = ["csv", "json"]
             interval = "1s"
-            """.write(toFile: dir + "/c.toml", atomically: true, encoding: .utf8)
+            """.write(toFile: dir + "/c.toml", atomically: false, encoding: .utf8)
         let server = try ChildProcess(["serve", "--data", data, "--config", dir + "/c.toml", "--http", "127.0.0.1:0",
                                        "--lp-tcp", "off", "--log-level", "info"])
         defer { server.kill(SIGTERM); _ = server.wait() }

@@ -8,7 +8,7 @@ import Testing
         let dir = NSTemporaryDirectory() + "chargeline-probe-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try "telemetry,station=S1,pile=P1,gun=1 energy=10,status=2i 1795104000".write(toFile: dir + "/a.lp", atomically: true, encoding: .utf8)
+        try "telemetry,station=S1,pile=P1,gun=1 energy=10,status=2i 1795104000".write(toFile: dir + "/a.lp", atomically: false, encoding: .utf8)
         #expect(try ChildProcess.run(["import", "--data", dir + "/data", "--precision", "s", dir + "/a.lp"]).0 == 0)
         let server = try ChildProcess(["serve", "--data", dir + "/data", "--http", "127.0.0.1:0", "--lp-tcp", "off"])
         defer { server.kill(SIGTERM); _ = server.wait() }

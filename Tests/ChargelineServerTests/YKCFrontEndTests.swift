@@ -126,7 +126,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/piles.csv"
-        try "pile,station\n32010600395600,OLD\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "pile,station\n32010600395600,OLD\n".write(toFile: path, atomically: false, encoding: .utf8)
         let logger = Logger(label: "test", factory: { _ in LogCapture() })
         let directory = try YKCPileDirectory(path: path, unknownPiles: .reject, logger: logger)
         let sink = FakeSink()
@@ -137,7 +137,7 @@ import Testing
         let pile = try YKCTestPile(code: 0x32010600395600, port: fe.port)
         #expect(pile.login()?[13] == 0)
         #expect(pile.heartbeat(state: 0) != nil)
-        try "pile,station,operator\n32010600395600,NEW,OP\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "pile,station,operator\n32010600395600,NEW,OP\n".write(toFile: path, atomically: false, encoding: .utf8)
         fe.reloadRegistry()
         #expect(pile.heartbeat(state: 1) != nil)
         await fe.shutdown()

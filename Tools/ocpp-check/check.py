@@ -405,6 +405,23 @@ async def main_async(args, tmp, report):
             problems.append(f"right credentials: {boot.status}")
         report("security profile 1: HTTP Basic against the registry's hash; no claiming another's id", "; ".join(problems))
 
+        # Metrics: the counters of what this server has seen so far, in Prometheus' text format.
+        status, body = http(server.base + "/metrics")
+        samples = {}
+        for line in body.decode().splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                samples[name] = float(value)
+        problems = [] if status == 200 else [f"/metrics answered {status}"]
+        for name, at_least in [('chargeline_ocpp_boots_total{result="accepted"}', 2), ('chargeline_ocpp_boots_total{result="pending"}', 1),
+                               ("chargeline_ocpp_call_errors_total", 3), ("chargeline_ocpp_handshakes_refused_total", 3),
+                               ("chargeline_ocpp_calls_total", 10), ('chargeline_ingest_points_total{protocol="ocpp",db="chargeline"}', 1)]:
+            if samples.get(name, -1) < at_least:
+                problems.append(f"{name} = {samples.get(name)}, expected >= {at_least}")
+        if "chargeline_ocpp_connections" not in samples:
+            problems.append("chargeline_ocpp_connections missing")
+        report("/metrics counts OCPP connections, boots by answer, CALLs, CALLERRORs, refused handshakes, stored points", "; ".join(problems))
+
         # 6. Transaction ids across a restart.
         server.stop()
         server.start()

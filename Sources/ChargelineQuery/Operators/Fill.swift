@@ -69,8 +69,13 @@ enum Integral {
         func windowEnd(_ b: Int) -> Int64 {
             windowing == nil ? Int64.max : (b + 1 < starts.count ? starts[b + 1] : starts[b].addingSaturating(windowing!.interval))
         }
-        // Time differences in Double: two timestamps may lie further apart than Int64 reaches.
-        func span(_ a: Int64, _ b: Int64) -> Double { Double(b) - Double(a) }
+        // Time differences taken in Int64, then made Double, as InfluxDB does: a nanosecond
+        // timestamp of today made Double first is off by up to 128 ns. Two timestamps further
+        // apart than Int64 reaches fall back to Double.
+        func span(_ a: Int64, _ b: Int64) -> Double {
+            let (d, overflow) = b.subtractingReportingOverflow(a)
+            return overflow ? Double(b) - Double(a) : Double(d)
+        }
         var prev = points[0]
         var b = AggregateOperator.bucket(of: prev.0, starts)
         var sum = 0.0

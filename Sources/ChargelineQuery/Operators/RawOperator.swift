@@ -17,11 +17,18 @@ struct RawOperator {
             let data = try context.decodeFields(scan)
             let frame = Frame(data)
             let tags = plan.catalog.series[g.series[k]].tags
+            // A selected tag this series does not have is null (as InfluxDB answers), though a
+            // WHERE clause compares it as "".
+            let absentTags = plan.columns.indices.filter { c in
+                guard case .tag(let key) = plan.columns[c].expr else { return false }
+                return !tags.contains { $0.key == key }
+            }
             for i in 0..<frame.count {
                 if i > 0 && i % QueryContext.rowsPerCheck == 0 { try context.checkCancelled() }
                 let row = frame.row(i, tags: tags)
                 if let filter = plan.filter, !filter.eval(row).truthy { continue }
-                let values = plan.columns.map { $0.expr.eval(row) }
+                var values = plan.columns.map { $0.expr.eval(row) }
+                for c in absentTags { values[c] = .null }
                 // A row counts when at least one selected field (not only tags) has a value.
                 var any = false
                 for (c, v) in values.enumerated() where !v.isNull {
