@@ -1,5 +1,6 @@
 package import ChargelineCore
 package import Logging
+import Dispatch
 import NIOCore
 
 /// What a `TelemetryBatcher` counts: points the sink confirmed and points lost. Each
@@ -41,6 +42,8 @@ package final class TelemetryBatcher: Sendable {
     private let label: String
     private let logger: Logger
     private let idle = Locked<[@Sendable () -> Void]>([])
+    /// Where batches are handed to the sink, in the order they were taken.
+    private let writer = DispatchQueue(label: "chargeline.telemetry-batcher")
 
     /// A batcher writing to `database` through `sink`; `label` names the front-end in logs ("YKC", "OCPP").
     package init(sink: any IngestSink, database: String, maxBufferedBytes: Int, stats: any TelemetryCounters,
@@ -98,6 +101,14 @@ package final class TelemetryBatcher: Sendable {
             return (batch, callbacks)
         }
         guard let (batch, callbacks) = taken else { return }
+        // The sink's write runs on the batcher's own queue: applying a batch to the head,
+        // opening a database or waiting for room in the WAL must not hold up the event loop
+        // (flush runs on it, from the flush task and for transaction records) whose piles wait
+        // for their replies.
+        writer.async { [self] in write(batch, callbacks) }
+    }
+
+    private func write(_ batch: WriteBatch, _ callbacks: [@Sendable (Bool) -> Void]) {
         sink.write(database: database, batch: batch) { [self] outcome in
             let ok = outcome.failure == nil
             if let failure = outcome.failure {
