@@ -2,7 +2,7 @@
 # Alerting benchmark: 20 rules over 20,000 guns evaluated every 15 s inside serve, while the
 # guns report every 15 s. Prints serve's CPU with and without the rules (the difference is what
 # evaluation costs, as a share of one core) and the latency from the sample that crosses a
-# threshold to a stand-in Alertmanager receiving the alert.
+# threshold to a real Alertmanager (Debian prometheus-alertmanager) holding the alert.
 #
 #   Benchmarks/alerts/run.sh [MINUTES]      (default 3 minutes per phase)
 #

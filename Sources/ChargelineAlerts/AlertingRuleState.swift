@@ -14,6 +14,10 @@
 /// `seenEpisodes` so it is never reported again. The first evaluation of a rule only notes
 /// the episodes already in the store (no late alerts at start-up).
 ///
+/// Other rules find late data by re-evaluating the past (`backfill`, see
+/// `AlertingRuleState+Backfill.swift`); `fired` remembers when each instance fired, live or
+/// reported late, so a past episode is reported once.
+///
 /// Not thread-safe: a group evaluates its rules on one queue.
 public struct AlertingRuleState: Sendable, Codable, Equatable {
     /// Active and recently resolved instances by fingerprint.
@@ -22,6 +26,11 @@ public struct AlertingRuleState: Sendable, Codable, Equatable {
     public var seenEpisodes: [String: Int64] = [:]
     /// Whether the rule has been evaluated once (late alerts only come after).
     public var evaluated = false
+    /// When each instance fired, by fingerprint: `[start, end]` pairs (ns) of episodes that
+    /// fired live and resolved, or were reported late; kept `BackfillJob.maxWindow`.
+    public var fired: [String: [[Int64]]] = [:]
+    /// The re-evaluation of the past under way after a late upload, if any.
+    public var backfill: BackfillJob?
 
     /// How long a resolved instance is kept (and its resolution re-sent): Prometheus' value.
     public static let resolvedRetention: Int64 = 15 * 60 * 1_000_000_000
@@ -90,6 +99,7 @@ public struct AlertingRuleState: Sendable, Codable, Equatable {
                     a.state = .inactive
                     a.resolvedAt = now
                     instances[fp] = a
+                    fired[fp, default: []].append([a.activeAt, now])
                     changes.append(AlertTransition(rule: rule.name, instance: a, from: "firing", to: "resolved", time: now))
                 } else if let r = a.resolvedAt, now - r > Self.resolvedRetention {
                     instances[fp] = nil
@@ -104,6 +114,7 @@ public struct AlertingRuleState: Sendable, Codable, Equatable {
             }
         }
         seenEpisodes = seenEpisodes.filter { now - $0.value < Self.episodeMemory }
+        pruneFired(now: now)
         return changes
     }
 
@@ -123,6 +134,27 @@ public struct AlertingRuleState: Sendable, Codable, Equatable {
             out.append(a)
         }
         return out
+    }
+
+    enum CodingKeys: String, CodingKey { case instances, seenEpisodes, evaluated, fired, backfill }
+
+    // Files written before `fired` and `backfill` existed still load.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        instances = try c.decode([String: AlertInstance].self, forKey: .instances)
+        seenEpisodes = try c.decode([String: Int64].self, forKey: .seenEpisodes)
+        evaluated = try c.decode(Bool.self, forKey: .evaluated)
+        fired = try c.decodeIfPresent([String: [[Int64]]].self, forKey: .fired) ?? [:]
+        backfill = try c.decodeIfPresent(BackfillJob.self, forKey: .backfill)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(instances, forKey: .instances)
+        try c.encode(seenEpisodes, forKey: .seenEpisodes)
+        try c.encode(evaluated, forKey: .evaluated)
+        try c.encode(fired, forKey: .fired)
+        try c.encodeIfPresent(backfill, forKey: .backfill)
     }
 
     static func expand(_ templates: [String: AlertTemplate], labels: [String: String], value: Double) -> [String: String] {

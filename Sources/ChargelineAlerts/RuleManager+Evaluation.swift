@@ -11,10 +11,18 @@ extension RuleManager {
         var batch = WriteBatchBuilder()
         var notify: [AlertPayload.Alert] = []
         var changed = false
+        let lateRows = lateRanges(for: group, now: now)
+        let backfillDeadline = DispatchTime.now().uptimeNanoseconds
+            + UInt64(Double(group.intervalNanoseconds) * BackfillJob.budgetShare)
         for rule in group.rules {
             let key = group.name + "/" + rule.name
             let started = DispatchTime.now().uptimeNanoseconds
             var h = Health(lastEvaluation: now)
+            if !lateRows.isEmpty && AlertingRuleState.backfills(rule) {
+                // Taken in before the live evaluation, so a failing one does not lose the rows.
+                states[key, default: AlertingRuleState()].noteLate(lateRows, now: now, interval: group.intervalNanoseconds)
+                changed = true
+            }
             do {
                 let results = try engine.execute(rule.expr, database: group.database, now: now)
                 let samples = try RuleSample.rows(of: results)
@@ -25,8 +33,9 @@ extension RuleManager {
                     var state = states[key] ?? AlertingRuleState()
                     let before = state
                     var late: [AlertInstance] = []
-                    let changes = state.apply(samples, rule: rule, templates: templates[key] ?? [:],
+                    var changes = state.apply(samples, rule: rule, templates: templates[key] ?? [:],
                                               interval: group.intervalNanoseconds, now: now, late: &late)
+                    changes += backfill(rule, of: group, state: &state, now: now, deadline: backfillDeadline, late: &late)
                     let url = generatorURL(rule, database: group.database)
                     for a in state.due(now: now, interval: group.intervalNanoseconds, resendDelay: options.resendDelay) {
                         notify.append(AlertPayload.Alert(instance: a, generatorURL: url, sentAt: now, interval: group.intervalNanoseconds))

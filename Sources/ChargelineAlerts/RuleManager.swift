@@ -65,6 +65,8 @@ public final class RuleManager: @unchecked Sendable {
     var fileIdentity: FileIdentity?
     /// The last reload's failure, nil when the file in force is the file on disk.
     var reloadError: RuleFileError?
+    /// Per group: the store's late-arrival log sequence its last evaluation read up to.
+    var lateCursors: [String: UInt64] = [:]
 
     /// A manager; nothing runs until `start()`. `clock` gives the evaluation time (ns).
     public init(engine: QueryEngine, options: Options, notifier: AlertNotifier?, logger: Logger,

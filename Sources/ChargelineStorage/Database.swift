@@ -59,6 +59,8 @@ package final class Database: @unchecked Sendable {
     /// (persisted in `ROLLUPS`; sequences only grow, across restarts too).
     var lateBuckets: [Int64: UInt64] = [:]
     var lateSequence: UInt64 = 0
+    /// Rows that arrived behind a consumer's horizon (`LateArrivalLog`), in memory.
+    var lateArrivals = LateArrivalLog()
     let rollupStateMutex = NSLock()
     /// Test hook: called after each day-chunk of a rollup run has been persisted; a throw
     /// interrupts the run there (as a crash would).
@@ -269,6 +271,7 @@ package final class Database: @unchecked Sendable {
             inFlightBytes -= size
             let rejected = active.apply(batch, schema: &schema, storable: storableRange, maxFieldsPerMeasurement: fieldLimit)
             markLateLocked(batch)
+            noteLateArrivalsLocked(batch)
             let needFlush = active.memoryBytes >= options.headFlushBytes
             lock.unlock()
             if needFlush { requestFlush() }

@@ -25,3 +25,33 @@ extension Store {
         }) ?? nil
     }
 }
+
+/// Rows that arrived behind the horizon a consumer set (`Store.advanceLateHorizon`).
+package struct LateArrivals: Sendable, Equatable {
+    /// The time ranges (ns) of the late rows written after the sequence asked for.
+    package var ranges: [ClosedRange<Int64>]
+    /// The latest sequence: pass it next time to see only newer ranges.
+    package var sequence: UInt64
+}
+
+extension Store {
+    /// Moves `database`'s late horizon to `time` (ns; it never moves back): rows older than it
+    /// written from now on are noted as late arrivals. The alert rules set it to how far their
+    /// evaluations have looked. Does nothing when the database does not exist.
+    package func advanceLateHorizon(database name: String, to time: Int64) {
+        _ = try? table.with(name, touch: false) { db in
+            db.lock.lock(); defer { db.lock.unlock() }
+            db.lateArrivals.advance(to: time)
+        }
+    }
+
+    /// The time ranges of rows that arrived behind `database`'s late horizon after sequence
+    /// `after` (see `LateArrivalLog`); nil when the database does not exist. Kept in memory:
+    /// after a restart the sequence starts again from 0.
+    package func lateArrivals(database name: String, after: UInt64) -> LateArrivals? {
+        (try? table.with(name, touch: false) { db -> LateArrivals in
+            db.lock.lock(); defer { db.lock.unlock() }
+            return LateArrivals(ranges: db.lateArrivals.ranges(after: after), sequence: db.lateArrivals.sequence)
+        }) ?? nil
+    }
+}

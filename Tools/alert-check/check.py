@@ -7,7 +7,10 @@ telemetry over /write at wall-clock times, and checks:
   for         pending -> firing respects `for` (pending first, nothing in Alertmanager before `for`)
   restart     a restart keeps the firing alert firing (same activeAt, one firing row in history)
   resolved    cooled down, the alert resolves: history says so and Alertmanager drops it
-  late        a late upload of an hour-old overheating yields exactly one late alert
+  late        a late upload of an hour-old overheating yields exactly one late alert, for a
+              rule grouping by episode() and for a plain threshold rule (re-evaluated past)
+  late without crossing   a late upload that stays under the threshold yields none
+  late restart            after a restart, the same buffer sent again is not reported again
   broken      a broken rules file (SIGHUP) is refused with file:line; the old rules keep running
   changed     a fixed file is picked up without a signal (the file is watched)
 Prints the threshold-to-Alertmanager latency. Usage: check.py --chargeline PATH [--keep]
@@ -210,20 +213,43 @@ def main():
         gone = wait_for(lambda: not am_alerts("GunOverheating"), 20)
         case("resolved", bool(resolved) and bool(gone), f"history resolved: {bool(resolved)}, gone from Alertmanager: {bool(gone)}")
 
-        # late: a pile that was offline uploads an hour-old 5-minute overheating.
+        # late: a pile that was offline uploads an hour-old 5-minute overheating (one sample
+        # every 2 s). The episode rule sees the episode in its rows; the threshold rule finds it
+        # by re-evaluating the past. Each reports it exactly once, marked late.
         start = time.time_ns() - 3600 * 10**9
-        lines = [f"telemetry,station=S9,pile=P9,gun=1 temperature={92 if 1 <= i <= 21 else 70} {start + (i - 1) * 15 * 10**9}"
-                 for i in range(23)]
-        serve.write(lines)
-        late = wait_for(lambda: am_alerts("GunOverheatingEpisode", pile="P9"), 20)
+
+        def buffer(pile, hot):
+            return [f"telemetry,station=S9,pile={pile},gun=1 temperature={hot if 1 <= i <= 151 else 70} {start + (i - 1) * 2 * 10**9}"
+                    for i in range(153)]
+
+        def late_rows(rule, pile):
+            return rows(serve.query(f"SELECT state, late FROM alerts WHERE rule = '{rule}' AND pile = '{pile}'"))
+
+        serve.write(buffer("P9", 92))
+        serve.write(buffer("P8", 80))  # no crossing
+        wait_for(lambda: am_alerts("GunOverheatingEpisode", pile="P9") and am_alerts("GunOverheating", pile="P9"), 30)
         time.sleep(3)
-        late = am_alerts("GunOverheatingEpisode", pile="P9")
-        late_rows = rows(serve.query("SELECT state, late FROM alerts WHERE pile = 'P9'"))
-        case("late", len(late) == 1 and late[0]["labels"].get("late") == "true"
-             and [r["state"] for r in late_rows] == ["firing", "resolved"] and all(r["late"] for r in late_rows),
-             f"{len(late)} alerts in Alertmanager, labels {late[0]['labels'] if late else None}, "
-             f"episode {late[0]['annotations'].get('episode_start') if late else None} .. "
-             f"{late[0]['annotations'].get('episode_end') if late else None}, history {[(r['state'], r['late']) for r in late_rows]}")
+        for rule in ("GunOverheatingEpisode", "GunOverheating"):
+            late = am_alerts(rule, pile="P9")
+            history = late_rows(rule, "P9")
+            case(f"late {rule}", len(late) == 1 and late[0]["labels"].get("late") == "true"
+                 and [r["state"] for r in history] == ["firing", "resolved"] and all(r["late"] for r in history),
+                 f"{len(late)} alerts in Alertmanager, labels {late[0]['labels'] if late else None}, "
+                 f"episode {late[0]['annotations'].get('episode_start') if late else None} .. "
+                 f"{late[0]['annotations'].get('episode_end') if late else None}, history {[(r['state'], r['late']) for r in history]}")
+        quiet = am_alerts("GunOverheating", pile="P8") + am_alerts("GunOverheatingEpisode", pile="P8")
+        case("late without crossing", not quiet and not rows(serve.query("SELECT state FROM alerts WHERE pile = 'P8'")),
+             f"{len(quiet)} alerts in Alertmanager for the upload that stayed at 80 °C")
+
+        # late after a restart: the pile sends its buffer again; nothing is reported twice.
+        serve.stop()
+        serve.start()
+        time.sleep(2)
+        serve.write(buffer("P9", 92))
+        time.sleep(8)
+        again = {rule: late_rows(rule, "P9") for rule in ("GunOverheatingEpisode", "GunOverheating")}
+        case("late restart", all(len(v) == 2 for v in again.values()),
+             f"history rows after the re-sent buffer: {({k: len(v) for k, v in again.items()})}")
 
         # broken: the old rules keep running.
         with open(os.path.join(tmp, "rules.yaml"), "w") as f:
