@@ -30,6 +30,7 @@ enum MetricHelp {
         "chargeline_rollup_stale_buckets": "Hourly rollup buckets marked stale by late data and not yet recomputed.",
         "chargeline_segments": "Raw segment files, by database.",
         "chargeline_wal_bytes": "WAL bytes on disk, all databases.",
+        "chargeline_tls_handshake_failures_total": "TLS handshakes that failed, connection closed (a plain-text client on a TLS port, TLS older than 1.2, no handshake within 10 s), by listener.",
         "chargeline_ykc_bad_frames_total": "YKC input refused: bad CRC or length, garbage, unknown type, undecodable payload.",
         "chargeline_ykc_connections": "YKC pile connections open now.",
         "chargeline_ykc_frames_total": "Well-formed YKC frames received.",
