@@ -4,6 +4,7 @@
 // Module graph (arrows point at what a module imports; never the other way):
 //
 //   chargeline (exe) -> ChargelineCommands -> ChargelineServer -> ChargelineIngest -> ChargelineCore
+//                                          |                   \-> NIOSSL (TLS on every listener, ServerTLS)
 //                                          |-> ChargelineOCPP -> ChargelineServer, NIOWebSocket, Crypto
 //                                          |-> ChargelineReports -> ChargelineStorage
 //                                          |-> ChargelineBackup -> AsyncHTTPClient, Crypto (no storage)
@@ -30,6 +31,9 @@ let swiftSettings: [SwiftSetting] = [
 var dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+    // TLS for every listener (HTTP API, line protocol, YKC, OCPP as WSS); async-http-client
+    // already depends on it, so it adds no new code to fetch.
+    .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
@@ -118,6 +122,8 @@ var targets: [Target] = [
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -253,6 +259,7 @@ var targets: [Target] = [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ],
         swiftSettings: swiftSettings),
     .testTarget(

@@ -63,6 +63,11 @@ import TOMLKit
 ///
 /// [line_protocol]             # serve's line-protocol TCP listener
 /// max_connection_limit = 2500 # default: from the open-file limit
+///
+/// [tls]                       # TLS on the listeners (flags override); off without certificate
+/// certificate = "/etc/chargeline/tls.crt"   # --tls-cert; InfluxDB's https-certificate
+/// private_key = "/etc/chargeline/tls.key"   # --tls-key; InfluxDB's https-private-key
+/// listeners = ["http", "line_protocol", "ocpp"]  # --tls-listeners; add "ykc" for piles that can
 /// ```
 struct Configuration {
     var options = StorageOptions()
@@ -77,6 +82,14 @@ struct Configuration {
     static let queryKeys = ["max_values", "max_select_buckets", "max_select_series", "max_statements", "max_response_bytes"]
     /// `[line_protocol] max_connection_limit`.
     var lineProtocolMaxConnections: Int?
+    var tls = TLSSection()
+
+    /// The `[tls]` section (every key optional).
+    struct TLSSection {
+        var certificate: String?
+        var privateKey: String?
+        var listeners: [String]?
+    }
 
     /// The `[http]` section (every key optional; durations in nanoseconds).
     struct HTTPSection {
@@ -139,7 +152,7 @@ struct Configuration {
             if s.isEmpty || s == "inf" || s == "forever" { return nil }
             do { return try TimeParser.duration(s) } catch { throw fail(key, "\(error)") }
         }
-        let known = ["storage", "rollup", "retention", "report", "backup", "http", "line_protocol", "query"]
+        let known = ["storage", "rollup", "retention", "report", "backup", "http", "line_protocol", "query", "tls"]
         for key in t.keys.sorted() where !known.contains(key) { throw fail(key, "unknown section (known: \(known.joined(separator: ", ")))") }
 
         if let b = t["backup"]?.table {
@@ -202,6 +215,20 @@ struct Configuration {
                 guard let v = q[key] else { continue }
                 guard let n = v.int, n >= 0 else { throw fail("query.\(key)", "a whole number, 0 for no limit") }
                 query[key] = n
+            }
+        }
+        if let section = t["tls"]?.table {
+            try onlyKnown(section, "tls", ["certificate", "private_key", "listeners"])
+            for (key, path) in [("certificate", \TLSSection.certificate), ("private_key", \TLSSection.privateKey)] {
+                guard let v = section[key] else { continue }
+                guard let text = v.string, !text.isEmpty else { throw fail("tls.\(key)", "a file path (PEM)") }
+                tls[keyPath: path] = text
+            }
+            if let v = section["listeners"] {
+                guard let a = v.array, a.allSatisfy({ $0.string != nil }) else {
+                    throw fail("tls.listeners", "an array such as [\"http\", \"line_protocol\", \"ocpp\"]")
+                }
+                tls.listeners = a.compactMap { $0.string }
             }
         }
         if let l = t["line_protocol"]?.table {

@@ -30,8 +30,16 @@ struct GatewayCommand: AsyncParsableCommand {
 
     @OptionGroup var ocpp: OCPPOptions
 
-    @Option(name: .long, help: ArgumentHelp("Storage node's HTTP address (chargeline serve --http).", valueName: "host:port"))
+    @Option(name: .long, help: ArgumentHelp("Storage node's HTTP address (chargeline serve --http); https://host:port when its HTTP API speaks TLS.", valueName: "host:port"))
     var upstream: String
+
+    @Option(name: .customLong("upstream-ca"), help: ArgumentHelp("With an https upstream: trust the CA certificates in this PEM file (default: the system's), host name checked.", valueName: "file"))
+    var upstreamCA: String?
+
+    @Option(name: .customLong("upstream-pin"), help: ArgumentHelp("With an https upstream: accept exactly the certificate in this PEM file (a self-signed node's --tls-cert), host name not checked.", valueName: "file"))
+    var upstreamPin: String?
+
+    @OptionGroup(title: "TLS") var tlsOptions: TLSOptions
 
     @Option(name: .customLong("upstream-token"), help: ArgumentHelp("Credentials for the storage node when its auth is on: a token from CREATE TOKEN FOR user, or user:password (default: $CHARGELINE_UPSTREAM_TOKEN; the user needs WRITE on the database and admin for /ykc/sessions).", valueName: "token"))
     var upstreamToken: String?
@@ -57,7 +65,7 @@ struct GatewayCommand: AsyncParsableCommand {
     func validate() throws {
         _ = try ykc.configuration()
         _ = try ocppConfiguration()
-        _ = try Self.upstreamEndpoint(upstream)
+        _ = try upstreamTLS()
         guard spoolMaxBytes >= 1 << 20 else { throw ValidationError("--spool-max-bytes must be at least 1 MiB") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
     }
@@ -68,15 +76,33 @@ struct GatewayCommand: AsyncParsableCommand {
         try ocpp.configuration(registry: ykc.registry, database: ykc.db, stateDirectory: spool + "/ocpp")
     }
 
-    /// `host:port` or `http://host:port[/]`.
-    static func upstreamEndpoint(_ text: String) throws -> ServerConfiguration.Endpoint {
+    /// The upstream's HTTPS settings (nil for http) from the URL and `--upstream-ca` / `--upstream-pin`.
+    func upstreamTLS() throws -> UpstreamTLS? {
+        guard try Self.upstreamEndpoint(upstream).secure else {
+            if upstreamCA != nil || upstreamPin != nil {
+                throw ValidationError("--upstream-ca and --upstream-pin need an https:// --upstream")
+            }
+            return nil
+        }
+        switch (upstreamCA, upstreamPin) {
+        case (nil, nil): return UpstreamTLS(trust: .system)
+        case (let ca?, nil): return UpstreamTLS(trust: .caFile(ca))
+        case (nil, let pin?): return UpstreamTLS(trust: .pinned(pin))
+        default: throw ValidationError("give --upstream-ca or --upstream-pin, not both")
+        }
+    }
+
+    /// `host:port`, `http://host:port[/]` or `https://host:port[/]`.
+    static func upstreamEndpoint(_ text: String) throws -> (endpoint: ServerConfiguration.Endpoint, secure: Bool) {
         var t = Substring(text)
+        let secure = t.hasPrefix("https://")
         if t.hasPrefix("http://") { t = t.dropFirst(7) }
+        if secure { t = t.dropFirst(8) }
         while t.hasSuffix("/") { t = t.dropLast() }
         guard let e = try ServeCommand.endpoint(String(t), "--upstream"), e.port > 0 else {
             throw ValidationError("--upstream takes the storage node's HTTP host:port, e.g. 127.0.0.1:8086")
         }
-        return e.host == "0.0.0.0" ? .init(host: "127.0.0.1", port: e.port) : e
+        return (e.host == "0.0.0.0" ? .init(host: "127.0.0.1", port: e.port) : e, secure)
     }
 
     func run() async throws {
@@ -91,17 +117,22 @@ struct GatewayCommand: AsyncParsableCommand {
         let limits = OpenFileLimitReport.raise(logger)
         _ = limits
         let gateway: YKCGateway
+        let tls: ServerTLS?
         do {
-            gateway = try await YKCGateway.start(configuration: try ykc.configuration(), upstream: try Self.upstreamEndpoint(upstream),
+            tls = try tlsOptions.serverTLS(config: nil, available: [.ocpp, .ykc], logger: Logger(label: "chargeline.gateway.tls"))
+            var configuration = try ykc.configuration()
+            configuration.tls = tls
+            gateway = try await YKCGateway.start(configuration: configuration, upstream: try Self.upstreamEndpoint(upstream).endpoint,
                                                  spoolDirectory: spool, spoolMaxBytes: spoolMaxBytes,
                                                  upstreamToken: upstreamToken ?? ProcessInfo.processInfo.environment[Self.upstreamTokenVariable],
-                                                 logger: logger)
+                                                 upstreamTLS: try upstreamTLS(), logger: logger)
         } catch {
             throw fail(error)
         }
         let ocppFrontEnd: OCPPFrontEnd?
         do {
-            if let configuration = try ocppConfiguration() {
+            if var configuration = try ocppConfiguration() {
+                configuration.tls = tls
                 ocppFrontEnd = try await OCPPFrontEnd.start(configuration: configuration, sink: gateway.sink,
                                                             logger: Logger(label: "chargeline.gateway.ocpp"))
             } else {
@@ -112,10 +143,11 @@ struct GatewayCommand: AsyncParsableCommand {
             throw fail(error)
         }
         if let ocppFrontEnd {
-            Terminal.out("chargeline gateway: OCPP charge points on ws://\(ServeCommand.hostOf(ocpp.ocpp)):\(ocppFrontEnd.port)/ocpp/{chargePointId}\n")
+            Terminal.out("chargeline gateway: OCPP charge points on \(ocppFrontEnd.configuration.scheme)://\(ServeCommand.hostOf(ocpp.ocpp)):\(ocppFrontEnd.port)/ocpp/{chargePointId}\n")
         }
-        Terminal.out("chargeline gateway: YKC piles on \(ykc.ykc.split(separator: ":").dropLast().joined(separator: ":")):\(gateway.frontEnd.port), forwarding to http://\(upstream)\n")
+        Terminal.out("chargeline gateway: YKC piles\(tls?.covers(.ykc) == true ? " (TLS)" : "") on \(ykc.ykc.split(separator: ":").dropLast().joined(separator: ":")):\(gateway.frontEnd.port), forwarding to \(upstream.contains("://") ? upstream : "http://" + upstream)\n")
         let hup = SignalWatcher(SIGHUP) {
+            tls?.reload()
             gateway.frontEnd.reloadRegistry()
             ocppFrontEnd?.reloadRegistry()
         }

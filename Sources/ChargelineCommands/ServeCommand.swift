@@ -25,6 +25,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Alerting") var alertOptions: AlertOptions
 
+    @OptionGroup(title: "TLS") var tlsOptions: TLSOptions
+
     @Option(name: .long, help: ArgumentHelp("HTTP API address (InfluxDB 1.x /write, /query, /ping); 'off' disables it.", valueName: "host:port"))
     var http: String = "127.0.0.1:8086"
 
@@ -294,6 +296,7 @@ struct ServeCommand: AsyncParsableCommand {
         let users: UserStore
         var authorizer: RequestAuthorizer?
         var gatewayToken: String?
+        let tls: ServerTLS?
         do {
             storageOptions = try dataOptions.storageOptions(background: true)
             storageOptions.metricsFactory = metrics.metricsFactory
@@ -301,7 +304,10 @@ struct ServeCommand: AsyncParsableCommand {
             if export != nil && !storageOptions.rollup.enabled {
                 throw ValidationError("scheduled reports (--report-dir / [report] folder) follow the rollups: enable them ([rollup] enabled = true)")
             }
-            let config = try serverConfiguration()
+            var config = try serverConfiguration()
+            tls = try tlsOptions.serverTLS(config: dataOptions.config, available: Set(TLSListener.allCases),
+                                           logger: Logger(label: "chargeline.tls"))
+            config.tls = tls
             users = try UserStore(directory: dataOptions.data)
             if try authEnabled() {
                 // The gateway processes this server starts authenticate with a token that lives
@@ -337,7 +343,7 @@ struct ServeCommand: AsyncParsableCommand {
                            reportHandler: StoreReportHandler(store: store), warnings: quarantined)
             snapshots.attach(store)
             ruleManager = try alertOptions.start(engine: engine, data: dataOptions.data, database: lpDatabase,
-                                                 httpBase: server.httpPort.map { "http://\(Self.hostOf(http)):\($0)" }, endpoint: rulesEndpoint)
+                                                 httpBase: server.httpPort.map { "\(httpScheme(tls))://\(Self.hostOf(http)):\($0)" }, endpoint: rulesEndpoint)
             if let (options, interval) = export {
                 let exporter = try DailyReportExporter(store: store, options: options)
                 let reportLogger = Logger(label: "chargeline.report")
@@ -349,18 +355,21 @@ struct ServeCommand: AsyncParsableCommand {
             }
             if let options = try ykcOptions() {
                 if ykcProcesses == 0 {
+                    var ykcConfiguration = try options.configuration()
+                    ykcConfiguration.tls = tls
                     let ykcFrontEnd = try await YKCFrontEnd.start(
-                        configuration: try options.configuration(), sink: StorageSink(store: store), logger: Logger(label: "chargeline.ykc"))
+                        configuration: ykcConfiguration, sink: StorageSink(store: store), logger: Logger(label: "chargeline.ykc"))
                     let database = ykcDatabase ?? lpDatabase
                     metrics.addCollector { [weak ykcFrontEnd] m in
                         if let ykcFrontEnd { m.record(ykc: ykcFrontEnd.stats, database: database) }
                     }
                     frontEnd = ykcFrontEnd
                 } else {
-                    supervisor = try startGateways(options, httpPort: server.httpPort ?? 8086, token: gatewayToken, logger: logger)
+                    supervisor = try startGateways(options, httpPort: server.httpPort ?? 8086, token: gatewayToken, tls: tls, logger: logger)
                 }
             }
-            if ocppProcesses == 0, let configuration = try ocppConfiguration() {
+            if ocppProcesses == 0, var configuration = try ocppConfiguration() {
+                configuration.tls = tls
                 let started = try await OCPPFrontEnd.start(configuration: configuration, sink: StorageSink(store: store),
                                                            logger: Logger(label: "chargeline.ocpp"))
                 metrics.addCollector { [weak started] m in
@@ -390,26 +399,27 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var banner = "Chargeline \(ChargelineVersion.string) serving \(dataOptions.data)\n"
         if let a = server.httpAddress, let p = server.httpPort {
-            banner += "  InfluxDB 1.x HTTP API: http://\(Self.hostPart(a)):\(p)  (POST /write?db=NAME, GET /ping, /query, /report/daily)\n"
+            banner += "  InfluxDB 1.x HTTP API: \(httpScheme(tls))://\(Self.hostPart(a)):\(p)  (POST /write?db=NAME, GET /ping, /query, /report/daily)\n"
         }
         if let a = server.lineProtocolAddress, let p = server.lineProtocolPort {
-            banner += "  line protocol over TCP: \(Self.hostPart(a)):\(p)  (database \(lpDatabase))\n"
+            banner += "  line protocol over TCP\(tls?.covers(.lineProtocol) == true ? " (TLS)" : ""): \(Self.hostPart(a)):\(p)  (database \(lpDatabase))\n"
         }
         if let frontEnd {
-            banner += "  YKC piles: \(Self.hostOf(ykc)):\(frontEnd.port)  (database \(ykcDatabase ?? lpDatabase))\n"
+            banner += "  YKC piles\(tls?.covers(.ykc) == true ? " (TLS)" : ""): \(Self.hostOf(ykc)):\(frontEnd.port)  (database \(ykcDatabase ?? lpDatabase))\n"
         } else if supervisor != nil {
-            banner += "  YKC piles: \(ykc)  (\(ykcProcesses) gateway processes, database \(ykcDatabase ?? lpDatabase))\n"
+            banner += "  YKC piles\(tls?.covers(.ykc) == true ? " (TLS)" : ""): \(ykc)  (\(ykcProcesses) gateway processes, database \(ykcDatabase ?? lpDatabase))\n"
         }
         if ocppProcesses > 0, supervisor != nil, ocppOptions.ocpp != "off" {
-            banner += "  OCPP 1.6J charge points: ws://\(ocppOptions.ocpp)/ocpp/{chargePointId}  (\(ocppProcesses) gateway processes)\n"
+            banner += "  OCPP 1.6J charge points: \(tls?.covers(.ocpp) == true ? "wss" : "ws")://\(ocppOptions.ocpp)/ocpp/{chargePointId}  (\(ocppProcesses) gateway processes)\n"
         }
         if let ocppFrontEnd {
-            banner += "  OCPP 1.6J charge points: ws://\(Self.hostOf(ocppOptions.ocpp)):\(ocppFrontEnd.port)/ocpp/{chargePointId}  (database \(ocppFrontEnd.configuration.database))\n"
+            banner += "  OCPP 1.6J charge points: \(ocppFrontEnd.configuration.scheme)://\(Self.hostOf(ocppOptions.ocpp)):\(ocppFrontEnd.port)/ocpp/{chargePointId}  (database \(ocppFrontEnd.configuration.database))\n"
         }
         banner += "  stop with Ctrl-C (SIGINT) or SIGTERM"
         Terminal.out(banner + "\n")
 
         let hup = SignalWatcher(SIGHUP) { [frontEnd, supervisor, ocppFrontEnd, ruleManager] in
+            tls?.reload()
             frontEnd?.reloadRegistry()
             ocppFrontEnd?.reloadRegistry()
             ruleManager?.reload()
@@ -447,12 +457,25 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// Starts `ykcProcesses` gateway children of this executable on the YKC port, each with
     /// its own spool under the data directory, forwarding to this server's HTTP API.
-    private func startGateways(_ options: YKCOptions, httpPort: Int, token: String?, logger: Logger) throws -> GatewaySupervisor {
+    private func startGateways(_ options: YKCOptions, httpPort: Int, token: String?, tls: ServerTLS?,
+                               logger: Logger) throws -> GatewaySupervisor {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let httpHost = Self.hostOf(http)
-        let upstream = "\(httpHost == "0.0.0.0" || httpHost == "::" ? "127.0.0.1" : httpHost):\(httpPort)"
+        var upstream = "\(httpHost == "0.0.0.0" || httpHost == "::" ? "127.0.0.1" : httpHost):\(httpPort)"
+        var tlsArguments: [String] = []
+        if let tls {
+            // The children's own listeners (OCPP, YKC) take the same certificate; they reach this
+            // server over HTTPS and trust exactly the certificate it serves (read again per
+            // connection, so a SIGHUP reload is followed).
+            if tls.covers(.ocpp) || tls.covers(.ykc) { tlsArguments = TLSOptions.arguments(tls) }
+            if tls.covers(.http) {
+                upstream = "https://" + upstream
+                tlsArguments += ["--upstream-pin", tls.certificatePath]
+            }
+        }
         let ocppCount = ocppOptions.ocpp != "off" ? ocppProcesses : 0
-        let base = options.arguments + (ocppCount > 0 ? ["--ocpp", ocppOptions.ocpp] + ocppOptions.arguments : [])
+        let upstreamURL = upstream
+        let base = options.arguments + (ocppCount > 0 ? ["--ocpp", ocppOptions.ocpp] + ocppOptions.arguments : []) + tlsArguments
         let data = dataOptions.data
         let pid = getpid()
         let level = dataOptions.logLevel ?? "info"
@@ -461,13 +484,16 @@ struct ServeCommand: AsyncParsableCommand {
         // only add context switches and cross-loop wake-ups (accepted sockets handed over).
         let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / ykcProcesses)
         let supervisor = GatewaySupervisor(executable: executable, count: ykcProcesses, arguments: { i in
-            ["gateway"] + base + ["--upstream", upstream, "--spool", "\(data)/.ykc-spool/\(i)", "--parent-pid", "\(pid)",
+            ["gateway"] + base + ["--upstream", upstreamURL, "--spool", "\(data)/.ykc-spool/\(i)", "--parent-pid", "\(pid)",
                                   "--log-level", level, "--spool-max-bytes", "\(spoolMax)", "--threads", "\(threads)"]
                 + (ocppCount > 0 ? ["--ocpp-id-stride", "\(ocppCount)", "--ocpp-id-offset", "\(i)"] : [])
         }, environment: token.map { [GatewayCommand.upstreamTokenVariable: $0] } ?? [:], logger: logger)
         try supervisor.start()
         return supervisor
     }
+
+    /// `https` when the HTTP API speaks TLS, else `http`.
+    private func httpScheme(_ tls: ServerTLS?) -> String { tls?.covers(.http) == true ? "https" : "http" }
 
     /// 32 random bytes as hex: the in-memory token of this server's own gateway processes.
     static func randomToken() -> String {

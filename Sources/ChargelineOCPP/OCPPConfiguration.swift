@@ -55,6 +55,12 @@ public struct OCPPConfiguration: Sendable {
     public var maxBufferedBytes: Int
     /// Event-loop threads; `nil` = one per core.
     public var threads: Int?
+    /// The server certificate and key for `wss://` (security profile 2) when `ServerTLS.listeners`
+    /// contains `.ocpp`; nil or without it: `ws://`. Not in the initializer: set it on the value.
+    public var tls: ServerTLS? = nil
+
+    /// `wss` when charge points connect over TLS, else `ws`.
+    public var scheme: String { tls?.covers(.ocpp) == true ? "wss" : "ws" }
 
     /// A configuration with the documented defaults.
     public init(endpoint: ServerConfiguration.Endpoint = .init(host: "127.0.0.1", port: 8767), reusePort: Bool = true,

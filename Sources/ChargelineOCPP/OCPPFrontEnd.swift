@@ -103,6 +103,7 @@ public final class OCPPFrontEnd: Sendable {
                         }
                     })
                 return channel.eventLoop.makeCompletedFuture {
+                    if let tls = configuration.tls, tls.covers(.ocpp) { try tls.addHandlers(to: channel, listener: .ocpp) }
                     let refusal = OCPPRefusalHandler(shared: shared)
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                         withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
@@ -121,7 +122,7 @@ public final class OCPPFrontEnd: Sendable {
         }
         let port = listener.localAddress?.port ?? configuration.endpoint.port
         logger.info("OCPP 1.6J front-end listening", metadata: [
-            "url": "ws://\(configuration.endpoint.host):\(port)/ocpp/{chargePointId}", "database": "\(configuration.database)",
+            "url": "\(configuration.scheme)://\(configuration.endpoint.host):\(port)/ocpp/{chargePointId}", "database": "\(configuration.database)",
             "unknownChargePoints": "\(configuration.unknownChargePoints.rawValue)", "ledger": "\(ledger.path)",
             "openTransactions": "\(ledger.openTransactions.count)",
         ])

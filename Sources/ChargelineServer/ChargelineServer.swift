@@ -114,6 +114,16 @@ public final class ChargelineServer: Sendable {
             m.setGauge("chargeline_http_connections", to: Double(httpCap.count))
             m.setGauge("chargeline_line_protocol_connections", to: Double(lineProtocolCap.count))
         }
+        if let tls = configuration.tls {
+            // One ServerTLS serves every listener of the process (YKC and OCPP too): its counts are exported here once.
+            metrics?.addCollector { m in
+                for (listener, count) in tls.handshakeFailures {
+                    m.advanceCounter("chargeline_tls_handshake_failures_total", [("listener", listener.rawValue)], to: count)
+                }
+            }
+        }
+        let httpTLS = configuration.tls.flatMap { $0.covers(.http) ? ($0, TLSListener.http) : nil }
+        let lineProtocolTLS = configuration.tls.flatMap { $0.covers(.lineProtocol) ? ($0, TLSListener.lineProtocol) : nil }
         var bound: [any Channel] = []
         do {
             var http: (any Channel)? = nil
@@ -121,7 +131,7 @@ public final class ChargelineServer: Sendable {
                 http = try await bind(endpoint, what: "HTTP API", group: group, connections: connections,
                                       halfClosure: false, cap: httpCap, listener: "http",
                                       refusal: OverCapacityHandler.httpResponse(limit: caps.http),
-                                      recorder: recorder, logger: logger) { channel in
+                                      tls: httpTLS, recorder: recorder, logger: logger) { channel in
                     try channel.pipeline.syncOperations.addHandler(
                         HTTPTimeoutHandler(timeouts: timeouts, stats: recorder, logger: logger))
                     try channel.pipeline.syncOperations.addHandler(ByteCountingHandler(stats: recorder))
@@ -137,8 +147,8 @@ public final class ChargelineServer: Sendable {
             if let endpoint = configuration.lineProtocol {
                 lineProtocol = try await bind(endpoint, what: "line-protocol TCP", group: group,
                                               connections: connections, halfClosure: true, cap: lineProtocolCap,
-                                              listener: "line_protocol", refusal: nil, recorder: recorder,
-                                              logger: logger) { channel in
+                                              listener: "line_protocol", refusal: nil, tls: lineProtocolTLS,
+                                              recorder: recorder, logger: logger) { channel in
                     try channel.pipeline.syncOperations.addHandler(LineProtocolTCPHandler(settings: tcp))
                 }
                 bound.append(lineProtocol!)
@@ -149,6 +159,7 @@ public final class ChargelineServer: Sendable {
                                           chargePoints: api.chargePoints, caps: caps)
             logger.info("chargeline server listening", metadata: [
                 "http": "\(server.httpAddress ?? "disabled")", "lineProtocol": "\(server.lineProtocolAddress ?? "disabled")",
+                "tls": "\(configuration.tls.map { "\($0.listeners.map(\.rawValue).sorted()), \($0.certificateSummary)" } ?? "off")",
                 "maxHTTPConnections": "\(caps.http)", "maxLineProtocolConnections": "\(caps.lineProtocol)",
             ])
             return server
@@ -160,11 +171,13 @@ public final class ChargelineServer: Sendable {
     }
 
     /// Binds one listener. A connection beyond `cap` gets only an `OverCapacityHandler`
-    /// (answering `refusal`, or closed at once when nil) and is counted as refused.
+    /// (answering `refusal`, or closed at once when nil or on a TLS listener: a refusal costs
+    /// no handshake) and is counted as refused. With `tls`, every admitted connection starts
+    /// with the TLS handshake, and `configure` adds the protocol's handlers after it.
     private static func bind(_ endpoint: ServerConfiguration.Endpoint, what: String,
                              group: MultiThreadedEventLoopGroup, connections: ConnectionRegistry, halfClosure: Bool,
-                             cap: ConnectionCap, listener: String, refusal: [UInt8]?, recorder: StatsRecorder,
-                             logger: Logger,
+                             cap: ConnectionCap, listener: String, refusal: [UInt8]?, tls: (ServerTLS, TLSListener)?,
+                             recorder: StatsRecorder, logger: Logger,
                              configure: @escaping @Sendable (any Channel) throws -> Void) async throws -> any Channel {
         let lastWarning = Locked(NIODeadline.distantPast)
         let bootstrap = ServerBootstrap(group: group)
@@ -177,10 +190,11 @@ public final class ChargelineServer: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if cap.admit(channel) {
+                        if let tls { try tls.0.addHandlers(to: channel, listener: tls.1) }
                         try configure(channel)
                     } else {
                         recorder.countRefused(listener: listener)
-                        try channel.pipeline.syncOperations.addHandler(OverCapacityHandler(response: refusal))
+                        try channel.pipeline.syncOperations.addHandler(OverCapacityHandler(response: tls == nil ? refusal : nil))
                         let now = NIODeadline.now()
                         // One warning per 10 s at most: a flood must not flood the log too.
                         let warn = lastWarning.withLock { last -> Bool in

@@ -34,9 +34,9 @@ final class GatewayForwarder: @unchecked Sendable {
     private let state = Locked((stopping: false, stopped: false, stats: Stats()))
     private let done = DispatchSemaphore(value: 0)
 
-    init(spool: GatewaySpool, host: String, port: Int, token: String? = nil, logger: Logger) {
+    init(spool: GatewaySpool, host: String, port: Int, token: String? = nil, tls: UpstreamTLS? = nil, logger: Logger) {
         self.spool = spool
-        self.client = UpstreamHTTPClient(host: host, port: port, token: token)
+        self.client = UpstreamHTTPClient(host: host, port: port, token: token, tls: tls)
         self.logger = logger
         self.upstream = "\(host):\(port)"
     }

@@ -36,6 +36,7 @@ enum MetricHelp {
         "chargeline_ocpp_calls_total": "OCPP CALLs received from charge points.",
         "chargeline_ocpp_call_errors_total": "OCPP CALLERRORs answered to charge points (malformed, unknown or out-of-order messages).",
         "chargeline_ocpp_replaced_total": "OCPP connections closed because the same charge point connected again.",
+        "chargeline_tls_handshake_failures_total": "TLS handshakes that failed, connection closed (a plain-text client on a TLS port, TLS older than 1.2, no handshake within 10 s), by listener.",
         "chargeline_ykc_bad_frames_total": "YKC input refused: bad CRC or length, garbage, unknown type, undecodable payload.",
         "chargeline_ykc_connections": "YKC pile connections open now.",
         "chargeline_ykc_frames_total": "Well-formed YKC frames received.",

@@ -65,6 +65,10 @@ public struct ServerConfiguration: Sendable {
     /// gateway processes' worth of piles at a 20,000 open-file limit, claimed at once after a
     /// restart. Not in the initializer: set it on the value.
     public var maxYKCClaimsPerCall = 100_000
+    /// The certificate and key of the listeners that speak TLS (`ServerTLS.listeners`: the HTTP
+    /// API is HTTPS with `.http`, the line-protocol listener TLS with `.lineProtocol`); nil:
+    /// every listener is plain. Not in the initializer: set it on the value.
+    public var tls: ServerTLS? = nil
 
     /// A configuration; every parameter defaults to the InfluxDB-compatible value.
     public init(

@@ -6,7 +6,8 @@ import Glibc
 
 /// A minimal blocking HTTP/1.1 client for the gateway's forwarder thread: keep-alive POSTs
 /// of line protocol to a storage node's `/write`, with send/receive timeouts so a hung node
-/// is detected. One request at a time; not thread-safe (one forwarder owns it).
+/// is detected. One request at a time; not thread-safe (one forwarder owns it). With `tls`
+/// the same requests go over HTTPS (`UpstreamTLSConnection`).
 final class UpstreamHTTPClient {
     /// What came back.
     struct Response {
@@ -21,11 +22,15 @@ final class UpstreamHTTPClient {
     let timeoutSeconds: Int
     /// The `Authorization` header value every request carries (`--upstream-token`); nil: none.
     let authorization: String?
+    /// HTTPS and how the node's certificate is checked; nil: plain HTTP.
+    let tls: UpstreamTLS?
     private var fd: Int32 = -1
+    private var secure: UpstreamTLSConnection?
 
-    init(host: String, port: Int, timeoutSeconds: Int = 30, token: String? = nil) {
+    init(host: String, port: Int, timeoutSeconds: Int = 30, token: String? = nil, tls: UpstreamTLS? = nil) {
         self.host = host
         self.port = port
+        self.tls = tls
         self.timeoutSeconds = timeoutSeconds
         self.authorization = token.map(Self.authorization(token:))
     }
@@ -40,9 +45,15 @@ final class UpstreamHTTPClient {
 
     func disconnect() {
         if fd >= 0 { Glibc.close(fd); fd = -1 }
+        secure?.close()
+        secure = nil
     }
 
     private func connectIfNeeded() throws {
+        if let tls {
+            if secure == nil { secure = try UpstreamTLSConnection.connect(host: host, port: port, tls: tls, timeoutSeconds: timeoutSeconds) }
+            return
+        }
         guard fd < 0 else { return }
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
@@ -85,6 +96,7 @@ final class UpstreamHTTPClient {
     }
 
     private func send(_ bytes: [UInt8]) throws {
+        if let secure { return try secure.send(bytes) }
         var done = 0
         while done < bytes.count {
             let n = bytes[done...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -115,16 +127,25 @@ final class UpstreamHTTPClient {
                 }
                 let bodyStart = end + 4
                 while buffer.count < bodyStart + length {
-                    let n = recv(fd, &chunk, chunk.count, 0)
-                    if n <= 0 { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .ECONNRESET) }
-                    buffer += chunk[0..<n]
+                    try receive(into: &buffer, chunk: &chunk)
                 }
                 if close { disconnect() }
                 return Response(status: status, body: String(decoding: buffer[bodyStart..<(bodyStart + length)], as: UTF8.self))
             }
-            let n = recv(fd, &chunk, chunk.count, 0)
-            if n <= 0 { throw POSIXError(POSIXErrorCode(rawValue: errno == 0 ? ECONNRESET : errno) ?? .ECONNRESET) }
-            buffer += chunk[0..<n]
+            try receive(into: &buffer, chunk: &chunk)
         }
+    }
+
+    /// Appends what arrives next to `buffer`; throws when the connection ends or times out.
+    private func receive(into buffer: inout [UInt8], chunk: inout [UInt8]) throws {
+        if let secure {
+            let bytes = try secure.receive()
+            if bytes.isEmpty { throw POSIXError(.ECONNRESET) }
+            buffer += bytes
+            return
+        }
+        let n = recv(fd, &chunk, chunk.count, 0)
+        if n <= 0 { throw POSIXError(POSIXErrorCode(rawValue: errno == 0 ? ECONNRESET : errno) ?? .ECONNRESET) }
+        buffer += chunk[0..<n]
     }
 }

@@ -44,6 +44,9 @@ public struct YKCConfiguration: Sendable {
     public var maxBufferedBytes: Int
     /// Event-loop threads; `nil` = one per core.
     public var threads: Int?
+    /// The certificate and key when piles connect over TLS (`ServerTLS.listeners` contains
+    /// `.ykc`); nil or without `.ykc`: plain TCP, what most piles speak. Not in the initializer.
+    public var tls: ServerTLS? = nil
     /// Bad frames from one connection logged in full before logging only every 100th.
     public var badFrameLogLimit: Int
     /// `pile_state` records a pile's telemetry and heartbeat activity at most once per this

@@ -97,6 +97,7 @@ public final class YKCFrontEnd: Sendable {
         let shared = YKCFrontEndContext(configuration: configuration, directory: directory, sessions: sessions,
                                         batcher: batcher, stats: recorder, sweepers: sweepers, known: known, logger: logger)
         let fileLimit = OpenFileLimit.current
+        let tls = configuration.tls
         let capLog = Locked(NIODeadline.distantPast)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -134,6 +135,7 @@ public final class YKCFrontEnd: Sendable {
             .childChannelOption(.allowRemoteHalfClosure, value: false)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls, tls.covers(.ykc) { try tls.addHandlers(to: channel, listener: .ykc) }
                     try channel.pipeline.syncOperations.addHandler(YKCChannelHandler(shared: shared))
                     connections.add(channel)
                 }
@@ -160,6 +162,7 @@ public final class YKCFrontEnd: Sendable {
         let capacity = max(0, fileLimit - 64)
         logger.info("YKC front-end listening", metadata: [
             "address": "\(configuration.endpoint.host):\(port)", "reusePort": "\(configuration.reusePort)",
+            "tls": "\(tls?.covers(.ykc) == true ? "on" : "off")",
             "openFileLimit": "\(fileLimit)", "maxPiles": "\(capacity)", "database": "\(configuration.database)",
         ])
         if fileLimit < 100_000 {

@@ -28,25 +28,27 @@ public final class YKCGateway: Sendable {
 
     /// Opens the spool, starts forwarding it to `upstream` and starts the front-end.
     /// `upstreamToken` authenticates to `upstream` when its auth is on (`user:password` or a
-    /// bearer token).
+    /// bearer token); with `upstreamTLS` the node is reached over HTTPS.
     /// - Throws: `ChargelineError` when the spool directory is unusable or in use, the
     ///   registry cannot be read, or the address cannot be bound.
     public static func start(configuration: YKCConfiguration, upstream: ServerConfiguration.Endpoint,
                              spoolDirectory: String, spoolMaxBytes: Int, upstreamToken: String? = nil,
+                             upstreamTLS: UpstreamTLS? = nil,
                              logger: Logger = Logger(label: "chargeline.gateway")) async throws -> YKCGateway {
         let spool = try GatewaySpool(directory: spoolDirectory, maxBytes: spoolMaxBytes, logger: logger)
-        let forwarder = GatewayForwarder(spool: spool, host: upstream.host, port: upstream.port, token: upstreamToken, logger: logger)
+        let forwarder = GatewayForwarder(spool: spool, host: upstream.host, port: upstream.port, token: upstreamToken,
+                                         tls: upstreamTLS, logger: logger)
         forwarder.start()
         let sessions = YKCSessionTable(announcing: true)
         let announcer = YKCSessionAnnouncer(sessions: sessions, host: upstream.host, port: upstream.port, token: upstreamToken,
-                                            logger: logger)
+                                            tls: upstreamTLS, logger: logger)
         do {
             let sink = SpoolSink(spool: spool)
             let frontEnd = try await YKCFrontEnd.start(configuration: configuration, sink: sink,
                                                        sessions: sessions, logger: logger)
             announcer.start()
             logger.info("gateway forwarding to storage node", metadata: [
-                "upstream": "http://\(upstream)/write", "spool": "\(spoolDirectory)", "spoolMaxBytes": "\(spoolMaxBytes)",
+                "upstream": "\(upstreamTLS == nil ? "http" : "https")://\(upstream)/write", "spool": "\(spoolDirectory)", "spoolMaxBytes": "\(spoolMaxBytes)",
             ])
             return YKCGateway(frontEnd: frontEnd, sink: sink, spool: spool, forwarder: forwarder, announcer: announcer)
         } catch {

@@ -33,9 +33,9 @@ final class YKCSessionAnnouncer: @unchecked Sendable {
     /// Piles closed because they logged in on another gateway.
     let evicted = Locked(0)
 
-    init(sessions: YKCSessionTable, host: String, port: Int, token: String? = nil, logger: Logger) {
+    init(sessions: YKCSessionTable, host: String, port: Int, token: String? = nil, tls: UpstreamTLS? = nil, logger: Logger) {
         self.sessions = sessions
-        self.client = UpstreamHTTPClient(host: host, port: port, timeoutSeconds: 10, token: token)
+        self.client = UpstreamHTTPClient(host: host, port: port, timeoutSeconds: 10, token: token, tls: tls)
         self.logger = logger
         let host = ProcessInfo.processInfo.hostName
         self.name = "\(host)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"

@@ -132,12 +132,27 @@ import Testing
             ("[http]\nheader_timeout = 10\n", "c.toml:2: http.header_timeout: expected a duration"),
             ("[query]\nmax_values = -1\n", "c.toml:2: query.max_values: a whole number, 0 for no limit"),
             ("[line_protocol]\nmax_connection_limit = 0\n", "c.toml:2: line_protocol.max_connection_limit: a positive whole number"),
+            ("[tls]\ncertficate = \"a.crt\"\n", "c.toml:2: tls.certficate: unknown key (known: certificate, private_key, listeners)"),
+            ("[tls]\nlisteners = \"http\"\n", "c.toml:2: tls.listeners: an array such as"),
         ]
         for (text, message) in cases {
             try text.write(toFile: dir + "/c.toml", atomically: false, encoding: .utf8)
             let (status, out) = try ChildProcess.run(["retention", "--data", dir + "/data", "--config", dir + "/c.toml", "--dry-run"])
             #expect(status == 1 && out.contains(message), "\(out)")
         }
+    }
+
+    /// TLS settings that cannot work stop serve before it listens, naming the file or flag.
+    @Test func badTLSSettingsStopServe() throws {
+        let missing = NSTemporaryDirectory() + "chargeline-no-such-\(UUID().uuidString)"
+        let base = ["serve", "--data", missing + "/data", "--http", "127.0.0.1:0", "--lp-tcp", "off"]
+        let (s1, o1) = try ChildProcess.run(base + ["--tls-cert", missing + "/a.crt", "--tls-key", missing + "/a.key"])
+        #expect(s1 != 0 && o1.contains("cannot read the TLS certificate (--tls-cert) \(missing)/a.crt"), "\(o1)")
+        let (s2, o2) = try ChildProcess.run(base + ["--tls-cert", missing + "/a.crt"])
+        #expect(s2 != 0 && o2.contains("TLS needs both --tls-cert and --tls-key"), "\(o2)")
+        let (s3, o3) = try ChildProcess.run(base + ["--tls-cert", "a", "--tls-key", "b", "--tls-listeners", "http,smtp"])
+        #expect(s3 != 0 && o3.contains("--tls-listeners: unknown listener smtp"), "\(o3)")
+        #expect(!FileManager.default.fileExists(atPath: missing), "nothing was written before the refusal")
     }
 
     @Test func badArgumentsExitTwoWithAMessage() throws {
