@@ -292,8 +292,9 @@ final class YKCChannelHandler: ChannelInboundHandler {
         let key = connectionKey
         let stateKey = pileStateKey
         let peer = self.peer
-        // A pile the registry does not list has no `registered` baseline: its first login here is.
-        let firstSeen = shared.known.insert(login.pileCode)
+        // A pile the registry does not list has no `registered` baseline: its first login here
+        // is, unless its state is already stored (a login after a restart).
+        let firstSeen = shared.known.insert(login.pileCode, key: stateKey)
         shared.batcher.add { b in
             YKCTelemetryWriter.addLogin(login, connectionKey: key, peer: peer, timestamp: now, to: &b)
             if firstSeen { YKCPileStateWriter.addRegistered(pileKey: stateKey, timestamp: now, to: &b) }

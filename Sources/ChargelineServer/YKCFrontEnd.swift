@@ -93,7 +93,7 @@ public final class YKCFrontEnd: Sendable {
         let sweep = TimeAmount.seconds(Int64(max(1, min(configuration.heartbeatTimeoutSeconds,
                                                         configuration.loginTimeoutSeconds) / 3)))
         for s in sweepers.all { s.start(period: sweep) }
-        let known = YKCKnownPiles()
+        let known = YKCKnownPiles(sink: sink, database: configuration.database)
         let shared = YKCFrontEndContext(configuration: configuration, directory: directory, sessions: sessions,
                                         batcher: batcher, stats: recorder, sweepers: sweepers, known: known, logger: logger)
         let fileLimit = OpenFileLimit.current
@@ -142,7 +142,8 @@ public final class YKCFrontEnd: Sendable {
                                                    group: group, what: "YKC piles")
         let loop = group.next()
         var tasks = [PileListener.flushTask(on: loop, milliseconds: configuration.flushMilliseconds, batcher)]
-        // Every registry pile gets its `pile_state` baseline, so one that never connects is found silent.
+        // Every registry pile whose state is not stored yet gets its `pile_state` baseline, so one
+        // that never connects is found silent (a restart keeps the baselines already stored).
         known.registerAll(directory.entries, now: WallClock.nowNanoseconds(), batcher: batcher)
         if directory.path != nil {
             let poll = TimeAmount.seconds(Int64(max(1, configuration.registryPollSeconds)))

@@ -1,34 +1,54 @@
 import ChargelineCore
 import ChargelineIngest
 
-/// The piles this front-end has written a `registered` baseline for (`pile_state`): every pile
-/// of the registry when it starts or a reload adds it, and an unlisted pile at its first
-/// login. Thread-safe.
+/// The piles this front-end has dealt with the `registered` baseline of (`pile_state`): every
+/// pile of the registry when it starts or a reload adds it, and an unlisted pile at its first
+/// login. A pile gets a baseline only when its `pile_state` series holds no `telemetry` yet
+/// (read back through the sink): a restart, or a reload that lists a known pile again, does
+/// not rewrite the baseline of a pile whose state is stored, which would reset its "last
+/// telemetry" to the restart and hide a pile that was already silent. A pile whose registry
+/// entry is new (or whose tags changed, so its series is another) has none and gets one. A sink
+/// that cannot read back (a gateway's spool) counts every pile as not stored. Thread-safe.
 final class YKCKnownPiles: Sendable {
     private let codes = Locked(Set<UInt64>())
+    private let sink: any IngestSink
+    private let database: String
 
-    /// Records `code`; true when it was not known yet (its baseline is to be written).
-    func insert(_ code: UInt64) -> Bool {
-        codes.withLock { $0.insert(code).inserted }
+    init(sink: any IngestSink, database: String) {
+        self.sink = sink
+        self.database = database
     }
 
-    /// Writes `registered` for the registry's piles not known yet, stamped `now`.
-    /// - Returns: how many were new.
+    /// Records `code` (state series `key`); true when it was not known yet and its state is not
+    /// stored (its baseline is to be written). Reads storage only for a code not known yet.
+    func insert(_ code: UInt64, key: [UInt8]) -> Bool {
+        guard codes.withLock({ $0.insert(code).inserted }) else { return false }
+        return notStored([key]).contains(key)
+    }
+
+    /// Writes `registered`, stamped `now`, for the registry's piles not known yet whose state
+    /// is not stored; every pile of `entries` is known afterwards.
+    /// - Returns: how many baselines were written.
     @discardableResult
     func registerAll(_ entries: [UInt64: YKCPileInfo], now: Int64, batcher: TelemetryBatcher) -> Int {
         let fresh = codes.withLock { known in entries.filter { known.insert($0.key).inserted } }
         guard !fresh.isEmpty else { return 0 }
+        let keyed = fresh.map { code, info in YKCSeriesKeys.pileState(pileText: YKCBytes.packedText(code, digits: 14), info: info) }
+        let missing = notStored(keyed)
+        let all = keyed.filter { missing.contains($0) }
         // In slices, so a 100,000-pile registry does not hold the batcher's lock for long.
-        let all = Array(fresh)
         for start in stride(from: 0, to: all.count, by: 1_000) {
             let slice = all[start..<min(start + 1_000, all.count)]
             batcher.add { b in
-                for (code, info) in slice {
-                    let key = YKCSeriesKeys.pileState(pileText: YKCBytes.packedText(code, digits: 14), info: info)
-                    YKCPileStateWriter.addRegistered(pileKey: key, timestamp: now, to: &b)
-                }
+                for key in slice { YKCPileStateWriter.addRegistered(pileKey: key, timestamp: now, to: &b) }
             }
         }
         return all.count
+    }
+
+    /// The keys of `keys` with no stored `telemetry` (all of them when the sink cannot tell).
+    private func notStored(_ keys: [[UInt8]]) -> Set<[UInt8]> {
+        guard let stored = sink.storedSeries(keys, field: "telemetry", database: database) else { return Set(keys) }
+        return Set(keys).subtracting(stored)
     }
 }
