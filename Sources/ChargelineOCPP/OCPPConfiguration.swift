@@ -55,6 +55,10 @@ public struct OCPPConfiguration: Sendable {
     public var maxBufferedBytes: Int
     /// Event-loop threads; `nil` = one per core.
     public var threads: Int?
+    /// `pile_state` telemetry and heartbeat activity is written at most once per this many
+    /// seconds per charge point while it keeps coming, and once more when it stops (as YKC's).
+    /// Default 60 s.
+    public var stateSampleSeconds = 60
 
     /// A configuration with the documented defaults.
     public init(endpoint: ServerConfiguration.Endpoint = .init(host: "127.0.0.1", port: 8767), reusePort: Bool = true,

@@ -33,8 +33,8 @@ final class YKCChannelHandler: ChannelInboundHandler {
     private var connectionKey: [UInt8] = []
     private var pileStateKey: [UInt8] = []
     /// Telemetry (0x13, 0x23, 0x25) and heartbeat activity, sampled for `pile_state`.
-    private var telemetryActivity: YKCPileActivity
-    private var heartbeatActivity: YKCPileActivity
+    private var telemetryActivity: PileActivity
+    private var heartbeatActivity: PileActivity
     /// Each gun's last 0x13 status, for `pile_state` status transitions.
     private var gunStatus: [Int: UInt8] = [:]
     private var heartbeatStates: [Int: UInt8] = [:]
@@ -46,8 +46,8 @@ final class YKCChannelHandler: ChannelInboundHandler {
 
     init(shared: YKCFrontEndContext) {
         self.shared = shared
-        telemetryActivity = YKCPileActivity(periodSeconds: shared.configuration.stateSampleSeconds)
-        heartbeatActivity = YKCPileActivity(periodSeconds: shared.configuration.stateSampleSeconds)
+        telemetryActivity = PileActivity(periodSeconds: shared.configuration.stateSampleSeconds)
+        heartbeatActivity = PileActivity(periodSeconds: shared.configuration.stateSampleSeconds)
     }
 
     // MARK: Lifecycle

@@ -10,7 +10,7 @@ import Testing
 /// `pile_state` only for piles whose state is not stored yet: a registry pile added since, or
 /// an unlisted pile logging in for the first time ever. Rewriting it for every pile would reset
 /// each one's "last telemetry" to the restart and hide piles that were already silent.
-@Suite(.serialized) struct YKCKnownPilesTests {
+@Suite(.serialized) struct PileStateBaselinesTests {
     let codes = (0..<4).map { YKCRegistryCodes.code($0) }
 
     func text(_ i: Int) -> String { YKCBytes.packedText(codes[i], digits: 14) }
