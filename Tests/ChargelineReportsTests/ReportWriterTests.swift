@@ -33,7 +33,7 @@ import Testing
         r.onlineRatio = 1
         r.peakPowerKW = -0.0001
         let text = String(decoding: CSVReportWriter.write([r]), as: UTF8.self)
-        #expect(text.split(separator: "\n")[1] == "2026-01-02,\"North, \"\"A\"\"\",P,1,1234.568,0.0000,0,0.000,,0.00,1.0000,")
+        #expect(text.split(separator: "\n")[1] == "2026-01-02,\"North, \"\"A\"\"\",P,1,1234.568,0.0000,0,0.000,,0.00,1.0000,,0,")
     }
 
     @Test func jsonParsesWithNulls() throws {
