@@ -26,6 +26,7 @@ extension OCPPChannelHandler {
         switch action {
         case "Heartbeat":
             reply(uniqueID, ["currentTime": Self.now()])
+            recordHeartbeat()
         case "StatusNotification": try statusNotification(uniqueID, payload)
         case "Authorize":
             _ = try payload.requiredString("idTag", maxLength: 20)
@@ -101,6 +102,7 @@ extension OCPPChannelHandler {
         let peer = self.peer
         shared.batcher.add { OCPPTelemetryWriter.addBoot(vendor: vendor, model: model, firmware: firmware, peer: peer, key: key,
                                                          timestamp: now, to: &$0) }
+        recordLogin()
         for (k, v) in shared.configuration.configurationAfterBoot {
             call("ChangeConfiguration", ["key": k, "value": v]) { [shared, id] result in
                 switch result {
@@ -137,6 +139,8 @@ extension OCPPChannelHandler {
                                                                  vendorErrorCode: vendorErrorCode, key: key, timestamp: timestamp, to: &$0) })
         else { throw OCPPFailure(.internalError, "the central system is overloaded; send StatusNotification again later") }
         reply(uniqueID, [:])
+        recordTelemetry()
+        recordStatus(gun: gun, code: UInt8(truncatingIfNeeded: status.code))
     }
 
     private func meterValues(_ uniqueID: String, _ payload: OCPPPayload) throws(OCPPFailure) {
@@ -148,6 +152,7 @@ extension OCPPChannelHandler {
             for m in values { OCPPTelemetryWriter.add(m, transactionID: transactionID, key: key, to: &b) }
         }) else { throw OCPPFailure(.internalError, "the central system is overloaded; send MeterValues again later") }
         reply(uniqueID, [:])
+        recordTelemetry()
     }
 
     private func dataTransfer(_ uniqueID: String, _ payload: OCPPPayload) throws(OCPPFailure) {
@@ -207,6 +212,7 @@ extension OCPPChannelHandler {
         let known = shared.ledger.transaction(transactionID)
         let t = known ?? OCPPTransaction(id: transactionID, chargePoint: id, connector: 0, idTag: idTag, meterStart: nil, startTime: nil)
         let gunKeys = keys.gun(t.connector)
+        if !data.isEmpty { recordTelemetry() }
         busy = true
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let loop = context.eventLoop

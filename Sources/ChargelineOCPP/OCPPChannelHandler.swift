@@ -39,6 +39,14 @@ final class OCPPChannelHandler: ChannelInboundHandler {
     private var nextCallNumber = 1
     private var closeEvent = "closed"
     private var badMessages = 0
+    /// `pile_state` (as YKC writes it): telemetry (MeterValues, StatusNotification,
+    /// StopTransaction) and heartbeat activity, sampled; each connector's last status written;
+    /// whether this connection's login is written; the task that samples quiet activity.
+    var telemetryActivity: PileActivity
+    var heartbeatActivity: PileActivity
+    var stateStatus: [Int: UInt8] = [:]
+    var loggedIn = false
+    private var quietTask: RepeatedTask?
 
     init(shared: OCPPFrontEndContext, id: String, info: YKCPileInfo?) {
         self.shared = shared
@@ -46,6 +54,8 @@ final class OCPPChannelHandler: ChannelInboundHandler {
         self.info = info
         keys = OCPPSeriesKeys(id: id, info: info ?? .unregistered)
         booted = shared.sessions.hasBooted(id)
+        telemetryActivity = PileActivity(periodSeconds: shared.configuration.stateSampleSeconds)
+        heartbeatActivity = PileActivity(periodSeconds: shared.configuration.stateSampleSeconds)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -58,10 +68,18 @@ final class OCPPChannelHandler: ChannelInboundHandler {
             old.eventLoop.execute { old.pipeline.fireUserInboundEventTriggered(OCPPReplacedEvent()) }
         }
         shared.logger.debug("charge point connected", metadata: ["chargePoint": "\(id)", "peer": "\(peer)"])
+        // Quiet activity is written once it has stopped for a sample period: look every period.
+        let period = TimeAmount.seconds(Int64(max(1, shared.configuration.stateSampleSeconds)))
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        quietTask = context.eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { _ in bound.value.recordQuiet() }
+        // Booted on an earlier connection of this process: connected again without a new boot.
+        if booted { recordLogin() }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        quietTask?.cancel()
+        quietTask = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -72,14 +90,26 @@ final class OCPPChannelHandler: ChannelInboundHandler {
         inFlight = nil
         outgoing = []
         for call in pending { call.completion(.failure(OCPPFailure(.genericError, "charge point \(id) disconnected"))) }
+        quietTask?.cancel()
+        quietTask = nil
         if booted {
             let now = WallClock.nowNanoseconds()
             var k = keys
             let event = closeEvent
             let guns = k.connectors.map { k.gun($0).telemetry }
+            // pile_state: the activity not written yet, the disconnect and why, each gun offline.
+            let state = loggedIn ? k.pileState : nil
+            let telemetry = telemetryActivity.quiet(at: now, force: true), beats = heartbeatActivity.quiet(at: now, force: true)
+            let gunStates = stateStatus.keys.sorted().map { k.gun($0) }
+            loggedIn = false
             shared.batcher.add { b in
                 OCPPTelemetryWriter.addDisconnect(event: event, key: k.connection, timestamp: now, to: &b)
                 for key in guns { OCPPTelemetryWriter.addOffline(key: key, timestamp: now, to: &b) }
+                guard let state else { return }
+                if let t = telemetry { YKCPileStateWriter.addTelemetry(frames: t.count, pileKey: state, timestamp: t.time, to: &b) }
+                if let h = beats { YKCPileStateWriter.addHeartbeats(h.count, pileKey: state, timestamp: h.time, to: &b) }
+                YKCPileStateWriter.addDisconnect(reason: event, pileKey: state, timestamp: now, to: &b)
+                for g in gunStates { YKCPileStateWriter.addStatus(0, keys: g, timestamp: now, to: &b) }
             }
         }
         shared.logger.debug("charge point disconnected", metadata: ["chargePoint": "\(id)", "event": "\(closeEvent)"])

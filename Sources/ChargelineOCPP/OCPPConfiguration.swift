@@ -62,6 +62,11 @@ public struct OCPPConfiguration: Sendable {
     /// `wss` when charge points connect over TLS, else `ws`.
     public var scheme: String { tls?.covers(.ocpp) == true ? "wss" : "ws" }
 
+    /// `pile_state` telemetry and heartbeat activity is written at most once per this many
+    /// seconds per charge point while it keeps coming, and once more when it stops (as YKC's).
+    /// Default 60 s.
+    public var stateSampleSeconds = 60
+
     /// A configuration with the documented defaults.
     public init(endpoint: ServerConfiguration.Endpoint = .init(host: "127.0.0.1", port: 8767), reusePort: Bool = true,
                 registryPath: String? = nil, unknownChargePoints: UnknownChargePoints? = nil, registryPollSeconds: Int = 5,

@@ -65,8 +65,9 @@ public final class OCPPFrontEnd: Sendable {
         let connections = ConnectionRegistry()
         let batcher = TelemetryBatcher(sink: sink, database: configuration.database, maxBufferedBytes: configuration.maxBufferedBytes,
                                        stats: stats, label: "OCPP", logger: logger)
+        let baselines = PileStateBaselines<String>(sink: sink, database: configuration.database)
         let shared = OCPPFrontEndContext(configuration: configuration, directory: directory, sessions: OCPPSessionTable(),
-                                         ledger: ledger, batcher: batcher, stats: stats, logger: logger)
+                                         ledger: ledger, batcher: batcher, stats: stats, baselines: baselines, logger: logger)
         let maxBytes = configuration.maxMessageBytes
         let idle = TimeAmount.seconds(Int64(configuration.idleTimeoutSeconds))
         let bootstrap = ServerBootstrap(group: group)
@@ -116,9 +117,18 @@ public final class OCPPFrontEnd: Sendable {
                                                    group: group, what: "OCPP charge points")
         let loop = group.next()
         var tasks = [PileListener.flushTask(on: loop, milliseconds: configuration.flushMilliseconds, batcher)]
+        // Every registry charge point whose state is not stored yet gets its `pile_state` baseline,
+        // so one that never connects is found silent.
+        baselines.registerAll(directory.entriesByID, key: stateKey, now: WallClock.nowNanoseconds(), batcher: batcher)
         if directory.path != nil {
             let poll = TimeAmount.seconds(Int64(max(1, configuration.registryPollSeconds)))
-            tasks.append(loop.scheduleRepeatedTask(initialDelay: poll, delay: poll) { _ in directory.reloadIfModified() })
+            tasks.append(loop.scheduleRepeatedTask(initialDelay: poll, delay: poll) { _ in
+                let generation = directory.generation
+                directory.reloadIfModified()
+                if directory.generation != generation {
+                    baselines.registerAll(directory.entriesByID, key: stateKey, now: WallClock.nowNanoseconds(), batcher: batcher)
+                }
+            })
         }
         let port = listener.localAddress?.port ?? configuration.endpoint.port
         logger.info("OCPP 1.6J front-end listening", metadata: [
@@ -130,8 +140,12 @@ public final class OCPPFrontEnd: Sendable {
                             shared: shared, tasks: tasks)
     }
 
-    /// Re-reads the registry file now (SIGHUP).
-    public func reloadRegistry() { directory.reload() }
+    /// Re-reads the registry file now (SIGHUP); charge points it adds get their `pile_state` baseline.
+    public func reloadRegistry() {
+        if directory.reload() {
+            shared.baselines.registerAll(directory.entriesByID, key: stateKey, now: WallClock.nowNanoseconds(), batcher: shared.batcher)
+        }
+    }
 
     /// Charge point ids connected now.
     public var connectedChargePoints: [String] { shared.sessions.connected }
@@ -196,6 +210,11 @@ public final class OCPPFrontEnd: Sendable {
 
 /// A JSON payload handed to the event loop that owns the connection (JSON values are
 /// immutable strings, numbers and containers of them).
+/// The charge-point-level `pile_state` series of charge point `id`.
+private func stateKey(_ id: String, _ info: YKCPileInfo) -> [UInt8] {
+    YKCSeriesKeys.pileState(pileText: id, info: info)
+}
+
 private struct UncheckedPayload: @unchecked Sendable {
     let value: [String: Any]
     init(_ value: [String: Any]) { self.value = value }

@@ -9,5 +9,7 @@ struct OCPPFrontEndContext: Sendable {
     let ledger: OCPPTransactionLedger
     let batcher: TelemetryBatcher
     let stats: OCPPStatsRecorder
+    /// Charge points whose `pile_state` baseline is dealt with.
+    let baselines: PileStateBaselines<String>
     let logger: Logger
 }

@@ -120,6 +120,9 @@ package struct OCPPSeriesKeys: Sendable {
     package let connection: [UInt8]
     /// `data_transfer,...`.
     package let dataTransfer: [UInt8]
+    /// `pile_state,...` without `gun`: the charge point's registration, boots, disconnects and
+    /// activity (`YKCPileStateWriter`, as for a YKC pile).
+    package let pileState: [UInt8]
     private let id: String
     private let info: YKCPileInfo
     private var guns: [Int: YKCSeriesKeys] = [:]
@@ -129,6 +132,7 @@ package struct OCPPSeriesKeys: Sendable {
         self.id = id
         self.info = info
         connection = YKCSeriesKeys.connection(pileText: id, info: info)
+        pileState = YKCSeriesKeys.pileState(pileText: id, info: info)
         var tags = info.tags
         tags["pile"] = id
         dataTransfer = SeriesKey.make(measurement: "data_transfer", tags: tags)

@@ -24,6 +24,8 @@ public struct DailyReportOptions: Sendable {
     public var faultSpans = true
     /// Read revenue from the `transaction` measurement (default); false leaves it unknown.
     public var revenue = true
+    /// Read fault episodes from the `alerts` measurement the alert manager writes (default).
+    public var alerts = true
     /// The present (ns since the epoch) for telling a day still in progress; nil is the clock.
     public var now: Int64?
 
@@ -64,10 +66,14 @@ public struct DailyReport: Sendable {
     /// When the last day has not ended yet: the time (ns) its figures run until (the moment
     /// the report was computed). Nil for days that are over.
     public var inProgressUntil: Int64?
+    /// Per day (same order as `days`), the alert manager's fault episodes that fired during it
+    /// (`addAlertEpisodes`), in report order; each also listed by one gun row's usage.
+    public internal(set) var alertEpisodes: [[AlertEpisode]]
 
     public init(days: [ReportDay], guns: [[GunDay]]) {
         self.days = days
         self.guns = guns
+        alertEpisodes = days.map { _ in [] }
     }
 
     /// Computes the report for `days` from raw samples (one entry per gun).
@@ -92,6 +98,7 @@ public struct DailyReport: Sendable {
                              days: days, maxGap: options.maxGap)
         }
         if options.revenue { try report.addRevenue(store: store, options: options) }
+        if options.alerts { try report.addAlertEpisodes(store: store, options: options) }
         let now = options.now ?? Int64(Date().timeIntervalSince1970 * 1e9)
         if now < last.end { report.inProgressUntil = max(now, last.start) }
         return report

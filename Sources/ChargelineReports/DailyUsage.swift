@@ -26,6 +26,9 @@ public struct DailyUsage: Sendable, Equatable {
     /// Money taken (yuan): the `amount` of the `transaction` points (sessions) that ended in the
     /// day; `nil` when the store holds no transaction records at all (revenue unknown, not 0).
     public var revenueYuan: Double?
+    /// The alert manager's fault episodes of this gun (pile, station) that fired during the day
+    /// (`DailyReport.addAlertEpisodes`), in report order; empty without an `alerts` history.
+    public var alertEpisodes: [AlertEpisode] = []
 
     public init(date: String, station: String, pile: String, gun: String) {
         self.date = date

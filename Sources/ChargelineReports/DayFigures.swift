@@ -7,6 +7,8 @@ struct DayFigures {
         var piles = 0
         var guns = 0
         var gunsWithFaults = 0
+        /// The alert manager's fault episodes listed by its rows.
+        var alertEpisodes = 0
         var hourlyEnergyKWh: [Double]
         var hourlyChargingSeconds: [Double]
         /// Index in `stations` (name order): the anchor of its details (`st-<index>`).
@@ -20,15 +22,18 @@ struct DayFigures {
     private(set) var piles = 0
     private(set) var guns = 0
     private(set) var gunsWithFaults = 0
+    /// The alert manager's fault episodes of the day, including those of piles without a row.
+    let alertEpisodes: Int
     private(set) var hourlyEnergyKWh: [Double]
     private(set) var hourlyChargingSeconds: [Double]
     /// Seconds of the day the figures cover: the whole day, or up to the in-progress time.
     let coveredSeconds: Double
 
     /// `guns` sorted by station, pile, gun (as `DailyReport` holds them); `until` the
-    /// in-progress time when the day has not ended.
-    init(day: ReportDay, guns list: [GunDay], until: Int64?) {
+    /// in-progress time when the day has not ended; `alertEpisodes` the day's fault episodes.
+    init(day: ReportDay, guns list: [GunDay], until: Int64?, alertEpisodes: Int = 0) {
         self.day = day
+        self.alertEpisodes = alertEpisodes
         let hours = day.hourCount
         let end = until.map { min(max($0, day.start), day.end) } ?? day.end
         coveredSeconds = Double(end - day.start) / 1e9
@@ -53,6 +58,7 @@ struct DayFigures {
             stations[i].guns += 1
             guns += 1
             if u.faultMinutes > 0 { stations[i].gunsWithFaults += 1; gunsWithFaults += 1 }
+            stations[i].alertEpisodes += u.alertEpisodes.count
             Self.add(u, to: &stations[i].usage)
             Self.add(u, to: &fleet)
             for h in 0..<min(hours, g.hourlyEnergyKWh.count) {

@@ -15,7 +15,9 @@ extension HTMLReportWriter {
             out.append("<details class=\"station\" id=\"\(anchor(s))\"><summary><strong>\(name)</strong>: ")
             out.append("\(Self.grouped(s.usage.energyKWh, 1)) kWh")
             if let y = s.usage.revenueYuan { out.append(", ¥\(Self.grouped(y, 2))") }
-            out.append(", \(s.usage.sessions) sessions, \(s.piles) piles, \(s.guns) guns</summary>\n")
+            out.append(", \(s.usage.sessions) sessions, \(s.piles) piles, \(s.guns) guns")
+            if s.alertEpisodes > 0 { out.append(", \(s.alertEpisodes) alert episode\(s.alertEpisodes == 1 ? "" : "s")") }
+            out.append("</summary>\n")
             out.append("<table class=\"detail\" data-station=\"\(name)\">\n<thead><tr><th>Pile</th>")
             if level == .gun { out.append("<th>Gun</th>") }
             out.append("<th>Energy (kWh)</th><th>Revenue (¥)</th><th>Charging (h)</th><th>Sessions</th><th>Peak (kW)</th><th>Max temp.</th><th>Fault (min)</th><th>Online (%)</th></tr></thead>\n<tbody>\n")
@@ -25,11 +27,14 @@ extension HTMLReportWriter {
             }
             out.append("</tbody>\n</table>\n")
             var spans: [FaultSpan] = []
+            var episodes: [AlertEpisode] = []
             while g < guns.count && guns[g].usage.station == s.usage.station {
                 spans += guns[g].faults
+                episodes += guns[g].usage.alertEpisodes
                 g += 1
             }
             faultSpans(spans, into: &out)
+            alertEpisodes(episodes, into: &out)
             out.append("</details>\n")
         }
     }
@@ -55,6 +60,21 @@ extension HTMLReportWriter {
         out.append("</td><td>")
         out.append(u.onlineRatio * 100, decimals: 1)
         out.append("</td></tr>\n")
+    }
+
+    /// A station's fault episodes from the alert manager (`alerts`), by pile, gun and start: all
+    /// of them (a rule fires rarely; the list is behind the station's details).
+    private func alertEpisodes(_ all: [AlertEpisode], into out: inout TextBuffer) {
+        guard !all.isEmpty else { return }
+        out.append("<table class=\"faults alerts\">\n<caption>Alert episodes (")
+        out.append(all.count)
+        out.append(")</caption>\n<thead><tr><th>Pile</th><th>Gun</th><th>Rule</th><th>From</th><th>To</th><th>Data</th></tr></thead>\n<tbody>\n")
+        for e in all.sorted(by: <) {
+            out.append("<tr><td>\(Self.escape(e.pile))</td><td>\(Self.escape(e.gun))</td><td>\(Self.escape(e.rule))</td>")
+            out.append("<td>\(local(e.start))</td><td>\(e.end.map(local) ?? "still firing")</td>")
+            out.append(e.late ? "<td class=\"late\">late</td></tr>\n" : "<td>live</td></tr>\n")
+        }
+        out.append("</tbody>\n</table>\n")
     }
 
     /// A station's fault spans, longest first, at most `faultSpanRows`.

@@ -20,7 +20,8 @@ extension HTMLReportWriter {
         kpi("utilisation", "Utilisation", Self.grouped(f.fleetUtilisation * 100, 1) + "%",
             Self.grouped(u.chargingHours, 1) + " h charging")
         kpi("faults", "Faults", Self.grouped(u.faultMinutes, 0) + " min",
-            "\(Self.grouped(Double(f.gunsWithFaults), 0)) of \(Self.grouped(Double(f.guns), 0)) guns")
+            "\(Self.grouped(Double(f.gunsWithFaults), 0)) of \(Self.grouped(Double(f.guns), 0)) guns"
+                + (f.alertEpisodes > 0 ? " · \(Self.grouped(Double(f.alertEpisodes), 0)) alert episode\(f.alertEpisodes == 1 ? "" : "s")" : ""))
         kpi("online", "Online", Self.grouped(f.online(u.onlineRatio) * 100, 1) + "%")
         kpi("fleet", "Fleet", Self.grouped(Double(f.stations.count), 0) + " <small>stations</small>",
             "\(Self.grouped(Double(f.piles), 0)) piles · \(Self.grouped(Double(f.guns), 0)) guns")
@@ -107,28 +108,32 @@ extension HTMLReportWriter {
     func stationTable(_ f: DayFigures, dayIndex: Int, into out: inout TextBuffer) {
         out.append("<h3>All stations</h3>\n<table class=\"stations\" id=\"stations-\(f.day.date)\">\n<thead><tr>")
         for h in ["Station", "Piles", "Guns", "Energy (kWh)", "Revenue (¥)", "Sessions", "Utilisation", "Fault (min)",
-                  "Online", "Peak (kW)", "Energy by hour"] {
+                  "Alerts", "Online", "Peak (kW)", "Energy by hour"] {
             out.append("<th>\(h)</th>")
         }
         out.append("</tr></thead>\n<tbody>\n")
         for s in f.stations {
             out.append("<tr data-station=\"\(Self.escape(s.usage.station))\">")
             stationName(s, into: &out)
-            stationCells(s.piles, s.guns, s.usage, utilisation: f.utilisation(s), online: f.online(s.usage.onlineRatio), into: &out)
+            stationCells(s.piles, s.guns, s.usage, alerts: s.alertEpisodes, utilisation: f.utilisation(s),
+                         online: f.online(s.usage.onlineRatio), into: &out)
             out.append("<td>")
             sparkline(s.hourlyEnergyKWh, into: &out)
             out.append("</td></tr>\n")
         }
         out.append("</tbody>\n<tfoot>\n<tr><th scope=\"row\">Fleet</th>")
-        stationCells(f.piles, f.guns, f.fleet, utilisation: f.fleetUtilisation, online: f.online(f.fleet.onlineRatio), into: &out)
+        stationCells(f.piles, f.guns, f.fleet, alerts: f.alertEpisodes, utilisation: f.fleetUtilisation,
+                     online: f.online(f.fleet.onlineRatio), into: &out)
         out.append("<td></td></tr>\n</tfoot>\n</table>\n")
     }
 
-    private func stationCells(_ piles: Int, _ guns: Int, _ u: DailyUsage, utilisation: Double, online: Double,
+    private func stationCells(_ piles: Int, _ guns: Int, _ u: DailyUsage, alerts: Int, utilisation: Double, online: Double,
                               into out: inout TextBuffer) {
         out.append("<td>\(piles)</td><td>\(guns)</td><td>\(Self.grouped(u.energyKWh, 1))</td><td>\(revenue(u.revenueYuan))</td>")
         out.append("<td>\(u.sessions)</td><td>\(Self.grouped(utilisation * 100, 1))%</td><td>")
         out.append(u.faultMinutes, decimals: 0)
+        out.append("</td><td>")
+        out.append(alerts)
         out.append("</td><td>")
         out.append(online * 100, decimals: 1)
         out.append("%</td><td>")

@@ -54,7 +54,7 @@ public struct HTMLReportWriter {
                    : ".</p>\n</header>\n")
         for (d, day) in report.days.enumerated() {
             let until = d == report.days.count - 1 ? report.inProgressUntil : nil
-            let fig = DayFigures(day: day, guns: report.guns[d], until: until)
+            let fig = DayFigures(day: day, guns: report.guns[d], until: until, alertEpisodes: report.alertEpisodes[d].count)
             out.append("<section class=\"day\" id=\"day-\(day.date)\">\n")
             if report.days.count > 1 { out.append("<h2>\(day.date)</h2>\n") }
             if let until { banner(until, into: &out) }

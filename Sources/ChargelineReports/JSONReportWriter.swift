@@ -2,7 +2,8 @@ import ChargelineCore
 
 /// Writes report rows as one JSON object: `{"level": ..., "time_zone": ..., "rows": [...]}`,
 /// each row an object with the CSV column names as keys (`null` for a missing peak or
-/// temperature, or unknown revenue).
+/// temperature, or unknown revenue); `alert_episodes` is a list of objects (`rule`, `station`,
+/// `pile`, `gun`, `start`, `end` (null while firing), `late`).
 public enum JSONReportWriter {
     /// The JSON text of `rows`, as UTF-8 bytes.
     public static func write(_ rows: [DailyUsage], level: ReportLevel, timeZone: String) -> [UInt8] {
@@ -27,7 +28,18 @@ public enum JSONReportWriter {
             out.append(r.onlineRatio, decimals: 4)
             out.append(",\"revenue_yuan\":")
             if let y = r.revenueYuan { out.append(y, decimals: 2) } else { out.append("null") }
-            out.append("}")
+            out.append(",\"alert_faults\":")
+            out.append(r.alertEpisodes.count)
+            out.append(",\"alert_episodes\":[")
+            for (j, e) in r.alertEpisodes.enumerated() {
+                out.append(j == 0 ? "{" : ",{")
+                out.append("\"rule\":\(JSONText.quote(e.rule)),\"station\":\(JSONText.quote(e.station)),")
+                out.append("\"pile\":\(JSONText.quote(e.pile)),\"gun\":\(JSONText.quote(e.gun)),")
+                out.append("\"start\":\(JSONText.quote(CivilTime(nanoseconds: e.start).rfc3339)),\"end\":")
+                out.append(e.end.map { JSONText.quote(CivilTime(nanoseconds: $0).rfc3339) } ?? "null")
+                out.append(e.late ? ",\"late\":true}" : ",\"late\":false}")
+            }
+            out.append("]}")
         }
         out.append("\n]}\n")
         return out.bytes

@@ -5,7 +5,7 @@ public enum ReportLevel: String, Sendable, CaseIterable {
 
 extension DailyUsage {
     /// Rolls gun rows (sorted by date, station, pile, gun) up to `level`: energy, hours,
-    /// sessions, fault minutes and revenue sum; peak power and temperature take the maximum; the
+    /// sessions, fault minutes and revenue sum, alert episodes are listed together; peak power and temperature take the maximum; the
     /// online ratio is the mean over the guns. Output keeps the input order.
     public static func rollUp(_ guns: [DailyUsage], to level: ReportLevel) -> [DailyUsage] {
         if level == .gun { return guns }
@@ -23,6 +23,7 @@ extension DailyUsage {
                 r.maxTemperature = maxOptional(r.maxTemperature, g.maxTemperature)
                 r.onlineRatio += g.onlineRatio
                 r.revenueYuan = sumOptional(r.revenueYuan, g.revenueYuan)
+                r.alertEpisodes += g.alertEpisodes
                 out[out.count - 1] = r
                 count += 1
             } else {

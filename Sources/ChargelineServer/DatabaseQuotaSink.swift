@@ -58,4 +58,8 @@ public final class DatabaseQuotaSink: IngestSink {
     public func databases() -> [String] { inner.databases() }
 
     public func createDatabase(_ name: String) throws { try inner.createDatabase(name) }
+
+    public func storedSeries(_ keys: [[UInt8]], field: String, database: String) -> Set<[UInt8]>? {
+        inner.storedSeries(keys, field: field, database: database)
+    }
 }

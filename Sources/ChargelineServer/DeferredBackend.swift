@@ -105,6 +105,10 @@ public final class DeferredBackend: IngestSink, QueryHandler, ReportHandler, Sen
 
     public func databases() -> [String] { backend?.sink.databases() ?? [] }
 
+    public func storedSeries(_ keys: [[UInt8]], field: String, database: String) -> Set<[UInt8]>? {
+        backend?.sink.storedSeries(keys, field: field, database: database)
+    }
+
     public func createDatabase(_ name: String) throws {
         guard let sink = backend?.sink else {
             throw ChargelineError(.closed, notReadyReason ?? "not ready; retry shortly")

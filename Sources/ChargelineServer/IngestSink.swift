@@ -15,4 +15,15 @@ public protocol IngestSink: Sendable {
     /// Creates database `name` (CREATE DATABASE); succeeds if it already exists.
     /// - Throws: `ChargelineError` when the database cannot be created.
     func createDatabase(_ name: String) throws
+    /// Of `keys` (series keys of one measurement in `database`), those holding a stored value of
+    /// `field`, read back from storage (a database that does not exist holds none). Nil when this
+    /// sink cannot read back what it stored (a gateway's spool): callers then treat every key as
+    /// not stored. May read storage on the caller's thread: call it for a few keys, or once at
+    /// start-up, not per frame.
+    func storedSeries(_ keys: [[UInt8]], field: String, database: String) -> Set<[UInt8]>?
+}
+
+extension IngestSink {
+    /// Sinks that cannot read back (spools, test doubles) know nothing stored.
+    public func storedSeries(_ keys: [[UInt8]], field: String, database: String) -> Set<[UInt8]>? { nil }
 }

@@ -15,4 +15,13 @@ public struct StorageSink: IngestSink {
     public func databases() -> [String] { store.databaseNames() }
 
     public func createDatabase(_ name: String) throws { try store.createDatabase(name) }
+
+    public func storedSeries(_ keys: [[UInt8]], field: String, database: String) -> Set<[UInt8]>? {
+        guard !keys.isEmpty, store.hasDatabase(database) else { return [] }
+        // One newest point per key, from block statistics: no block is decoded for most keys.
+        guard let points = try? store.latest(database: database, keys: keys, fields: [field], range: .all) else { return nil }
+        var found = Set<[UInt8]>()
+        for (i, p) in points.enumerated() where p != nil { found.insert(keys[i]) }
+        return found
+    }
 }

@@ -33,8 +33,8 @@ final class YKCChannelHandler: ChannelInboundHandler {
     private var connectionKey: [UInt8] = []
     private var pileStateKey: [UInt8] = []
     /// Telemetry (0x13, 0x23, 0x25) and heartbeat activity, sampled for `pile_state`.
-    private var telemetryActivity: YKCPileActivity
-    private var heartbeatActivity: YKCPileActivity
+    private var telemetryActivity: PileActivity
+    private var heartbeatActivity: PileActivity
     /// Each gun's last 0x13 status, for `pile_state` status transitions.
     private var gunStatus: [Int: UInt8] = [:]
     private var heartbeatStates: [Int: UInt8] = [:]
@@ -46,8 +46,8 @@ final class YKCChannelHandler: ChannelInboundHandler {
 
     init(shared: YKCFrontEndContext) {
         self.shared = shared
-        telemetryActivity = YKCPileActivity(periodSeconds: shared.configuration.stateSampleSeconds)
-        heartbeatActivity = YKCPileActivity(periodSeconds: shared.configuration.stateSampleSeconds)
+        telemetryActivity = PileActivity(periodSeconds: shared.configuration.stateSampleSeconds)
+        heartbeatActivity = PileActivity(periodSeconds: shared.configuration.stateSampleSeconds)
     }
 
     // MARK: Lifecycle
@@ -292,8 +292,9 @@ final class YKCChannelHandler: ChannelInboundHandler {
         let key = connectionKey
         let stateKey = pileStateKey
         let peer = self.peer
-        // A pile the registry does not list has no `registered` baseline: its first login here is.
-        let firstSeen = shared.known.insert(login.pileCode)
+        // A pile the registry does not list has no `registered` baseline: its first login here
+        // is, unless its state is already stored (a login after a restart).
+        let firstSeen = shared.known.insert(login.pileCode, key: stateKey)
         shared.batcher.add { b in
             YKCTelemetryWriter.addLogin(login, connectionKey: key, peer: peer, timestamp: now, to: &b)
             if firstSeen { YKCPileStateWriter.addRegistered(pileKey: stateKey, timestamp: now, to: &b) }

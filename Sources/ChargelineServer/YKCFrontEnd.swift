@@ -34,7 +34,7 @@ public final class YKCFrontEnd: Sendable {
     private let tasks: [RepeatedTask]
     private let sweepers: YKCSweepers
     private let shutDown = Locked(false)
-    private let known: YKCKnownPiles
+    private let known: PileStateBaselines<UInt64>
 
     /// Counters since start.
     public var stats: YKCStats { recorder.snapshot }
@@ -42,7 +42,7 @@ public final class YKCFrontEnd: Sendable {
     private init(configuration: YKCConfiguration, port: Int, directory: YKCPileDirectory, group: MultiThreadedEventLoopGroup,
                  listener: any Channel, connections: ConnectionRegistry, batcher: TelemetryBatcher,
                  recorder: YKCStatsRecorder, logger: Logger, tasks: [RepeatedTask], sweepers: YKCSweepers,
-                 known: YKCKnownPiles) {
+                 known: PileStateBaselines<UInt64>) {
         self.sweepers = sweepers
         self.known = known
         self.configuration = configuration
@@ -93,7 +93,7 @@ public final class YKCFrontEnd: Sendable {
         let sweep = TimeAmount.seconds(Int64(max(1, min(configuration.heartbeatTimeoutSeconds,
                                                         configuration.loginTimeoutSeconds) / 3)))
         for s in sweepers.all { s.start(period: sweep) }
-        let known = YKCKnownPiles()
+        let known = PileStateBaselines<UInt64>(sink: sink, database: configuration.database)
         let shared = YKCFrontEndContext(configuration: configuration, directory: directory, sessions: sessions,
                                         batcher: batcher, stats: recorder, sweepers: sweepers, known: known, logger: logger)
         let fileLimit = OpenFileLimit.current
@@ -144,15 +144,16 @@ public final class YKCFrontEnd: Sendable {
                                                    group: group, what: "YKC piles")
         let loop = group.next()
         var tasks = [PileListener.flushTask(on: loop, milliseconds: configuration.flushMilliseconds, batcher)]
-        // Every registry pile gets its `pile_state` baseline, so one that never connects is found silent.
-        known.registerAll(directory.entries, now: WallClock.nowNanoseconds(), batcher: batcher)
+        // Every registry pile whose state is not stored yet gets its `pile_state` baseline, so one
+        // that never connects is found silent (a restart keeps the baselines already stored).
+        known.registerAll(directory.entries, key: Self.stateKey, now: WallClock.nowNanoseconds(), batcher: batcher)
         if directory.path != nil {
             let poll = TimeAmount.seconds(Int64(max(1, configuration.registryPollSeconds)))
             tasks.append(loop.scheduleRepeatedTask(initialDelay: poll, delay: poll) { _ in
                 let generation = directory.generation
                 directory.reloadIfModified()
                 if directory.generation != generation {
-                    known.registerAll(directory.entries, now: WallClock.nowNanoseconds(), batcher: batcher)
+                    known.registerAll(directory.entries, key: Self.stateKey, now: WallClock.nowNanoseconds(), batcher: batcher)
                 }
             })
         }
@@ -176,9 +177,14 @@ public final class YKCFrontEnd: Sendable {
                            sweepers: sweepers, known: known)
     }
 
+    /// The pile-level `pile_state` series of pile `code`.
+    private static func stateKey(_ code: UInt64, _ info: YKCPileInfo) -> [UInt8] {
+        YKCSeriesKeys.pileState(pileText: YKCBytes.packedText(code, digits: 14), info: info)
+    }
+
     /// Re-reads the registry file now (SIGHUP); piles it adds get their `registered` baseline.
     public func reloadRegistry() {
-        if directory.reload() { known.registerAll(directory.entries, now: WallClock.nowNanoseconds(), batcher: batcher) }
+        if directory.reload() { known.registerAll(directory.entries, key: Self.stateKey, now: WallClock.nowNanoseconds(), batcher: batcher) }
     }
 
     /// Stops accepting, closes all pile connections (each recorded offline), hands the last

@@ -9,6 +9,6 @@ struct YKCFrontEndContext: Sendable {
     let batcher: TelemetryBatcher
     let stats: YKCStatsRecorder
     let sweepers: YKCSweepers
-    let known: YKCKnownPiles
+    let known: PileStateBaselines<UInt64>
     let logger: Logger
 }

@@ -68,6 +68,9 @@ public final class YKCPileDirectory: Sendable {
     /// The registry's piles now.
     var entries: [UInt64: YKCPileInfo] { state.withLock { $0.registry.entries } }
 
+    /// Every entry by its id as written in the file (OCPP charge point ids, YKC codes as text).
+    package var entriesByID: [String: YKCPileInfo] { state.withLock { $0.registry.byID } }
+
     /// The registry entry of OCPP charge point `id` (or a YKC code written as text), `nil` when
     /// it is not registered: the OCPP front-end applies its own unknown-charge-point policy.
     package func registered(id: String) -> (info: YKCPileInfo?, generation: Int) {

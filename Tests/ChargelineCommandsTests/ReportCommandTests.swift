@@ -26,8 +26,8 @@ import Testing
                                               "--format", "csv", "--out", "-"])
         #expect(rs == 0, "\(csv)")
         #expect(csv.split(separator: "\n").map(String.init) == [
-            "date,station,pile,gun,energy_kwh,charging_hours,sessions,peak_power_kw,max_temperature,fault_minutes,online_ratio,revenue_yuan",
-            "2026-11-20,S1,P1,1,3.000,0.0333,1,7.500,31.00,0.00,0.0021,",
+            "date,station,pile,gun,energy_kwh,charging_hours,sessions,peak_power_kw,max_temperature,fault_minutes,online_ratio,revenue_yuan,alert_faults,alert_episodes",
+            "2026-11-20,S1,P1,1,3.000,0.0333,1,7.500,31.00,0.00,0.0021,,0,",
         ])
 
         let html = dir + "/r.html"

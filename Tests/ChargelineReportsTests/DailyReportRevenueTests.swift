@@ -39,7 +39,7 @@ import Testing
             #expect(rows.map(\.revenueYuan) == [12.5, 0, 7.25, 4])
             #expect(report.rows(level: .station).map(\.revenueYuan) == [12.5, 7.25, 4])
             let csv = String(decoding: CSVReportWriter.write(rows), as: UTF8.self).split(separator: "\n")
-            #expect(csv[1].hasSuffix(",12.50") && csv[2].hasSuffix(",0.00"))
+            #expect(csv[1].hasSuffix(",12.50,0,") && csv[2].hasSuffix(",0.00,0,"))
             let html = String(decoding: HTMLReportWriter(report: report, timeZone: ReportFixture.zone).write(), as: UTF8.self)
             #expect(html.contains("¥23.75"))
             #expect(!html.contains("Revenue is unknown"))

@@ -18,10 +18,10 @@ import Testing
         let rows = try fixtureReport().rows(level: .gun)
         let text = String(decoding: CSVReportWriter.write(rows), as: UTF8.self)
         #expect(text == """
-            date,station,pile,gun,energy_kwh,charging_hours,sessions,peak_power_kw,max_temperature,fault_minutes,online_ratio,revenue_yuan
-            2026-11-20,S1,P1,1,20.000,0.3000,2,75.000,55.00,7.00,0.0069,
-            2026-11-20,S1,P1,2,0.000,0.0000,0,5.000,,0.00,0.0417,
-            2026-11-20,S2,P9,1,12.000,1.0000,1,,,0.00,0.0417,
+            date,station,pile,gun,energy_kwh,charging_hours,sessions,peak_power_kw,max_temperature,fault_minutes,online_ratio,revenue_yuan,alert_faults,alert_episodes
+            2026-11-20,S1,P1,1,20.000,0.3000,2,75.000,55.00,7.00,0.0069,,0,
+            2026-11-20,S1,P1,2,0.000,0.0000,0,5.000,,0.00,0.0417,,0,
+            2026-11-20,S2,P9,1,12.000,1.0000,1,,,0.00,0.0417,,0,
 
             """)
     }
@@ -33,7 +33,7 @@ import Testing
         r.onlineRatio = 1
         r.peakPowerKW = -0.0001
         let text = String(decoding: CSVReportWriter.write([r]), as: UTF8.self)
-        #expect(text.split(separator: "\n")[1] == "2026-01-02,\"North, \"\"A\"\"\",P,1,1234.568,0.0000,0,0.000,,0.00,1.0000,")
+        #expect(text.split(separator: "\n")[1] == "2026-01-02,\"North, \"\"A\"\"\",P,1,1234.568,0.0000,0,0.000,,0.00,1.0000,,0,")
     }
 
     @Test func jsonParsesWithNulls() throws {

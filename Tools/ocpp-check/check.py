@@ -21,6 +21,10 @@ Cases:
      and another charge point's credentials, are refused with 401.
   8. TriggerMessage through POST /ocpp/trigger reaches the connected charge point; OCPP in a
      gateway process (`--ocpp-processes 1`) is answered and its telemetry forwarded.
+  9. `pile_state` as the YKC front-end writes it: the registry baseline of a charge point that
+     never connected, boot, heartbeats, telemetry, status changes and disconnect; the shipped
+     `Queries/silent-piles.influxql` (its 10 minutes cut to 1 s) finds the quiet charge points
+     and not the one sending MeterValues.
 Prints PASS/FAIL per case and a closing `ocpp: N passed, M failed` line; exits 1 on a failure.
 """
 
@@ -421,6 +425,41 @@ async def main_async(args, tmp, report):
         if "chargeline_ocpp_connections" not in samples:
             problems.append("chargeline_ocpp_connections missing")
         report("/metrics counts OCPP connections, boots by answer, CALLs, CALLERRORs, refused handshakes, stored points", "; ".join(problems))
+
+        # 9. pile_state, as YKC writes it. CP-A (case 2-4) booted, changed status, sent
+        # telemetry and heartbeats and disconnected; CP-RAW is in the registry and never connected.
+        problems = []
+        state = {}
+        for r in query(server.base, "SELECT latest(*) FROM pile_state GROUP BY pile, gun"):
+            state.setdefault((r["pile"], r.get("gun", "")), {})[r["field"]] = (r["time"], r["value"])
+        a = state.get(("CP-A", ""), {})
+        if a.get("connected", (0, None))[1] != 0 or a.get("event", (0, None))[1] != "closed":
+            problems.append(f"CP-A disconnected (closed): {a}")
+        if not a.get("telemetry", (0, 0))[1] or not a.get("heartbeats", (0, 0))[1]:
+            problems.append(f"CP-A telemetry and heartbeats sampled: {a}")
+        if {k: v[1] for k, v in state.get(("CP-RAW", ""), {}).items()} != {"event": "registered", "telemetry": 0}:
+            problems.append(f"CP-RAW registry baseline: {state.get(('CP-RAW', ''))}")
+        history = [r["status"] for r in query(server.base, "SELECT status FROM pile_state WHERE pile = 'CP-A' AND gun = '1'")]
+        if history != [2, 3, 2, 0]:
+            problems.append(f"CP-A gun 1 status changes (Available, Charging, Finishing, offline): {history}")
+        logins = query(server.base, "SELECT connected, event FROM pile_state WHERE pile = 'CP-A' AND connected = 1")
+        if len(logins) != 1 or logins[0].get("event") != "login":
+            problems.append(f"CP-A one login: {logins}")
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../Queries/silent-piles.influxql")) as f:
+            shipped = "\n".join(l for l in f.read().split("\n----\n")[0].split("\n") if not l.startswith("--")).split(";")[0]
+
+        async def live(cp):
+            await cp.call(call.BootNotification(charge_point_model="DC50", charge_point_vendor="Test"))
+            await asyncio.sleep(1.5)
+            await cp.call(call.MeterValues(connector_id=1, meter_value=[MeterValue(timestamp=iso(time.time_ns()), sampled_value=[
+                SampledValue(value="1.5", measurand="Power.Active.Import", unit="kW")])]))
+            await asyncio.sleep(0.5)  # the batcher flushes every 100 ms
+            return await asyncio.to_thread(query, server.base, shipped.replace("now() - 10m", "now() - 1s"))
+
+        silent = {r["pile"] for r in await session(url, "CP-FRESH", live)}
+        if not {"CP-A", "CP-RAW"} <= silent or "CP-FRESH" in silent:
+            problems.append(f"silent piles {sorted(silent)}: want CP-A and CP-RAW, not CP-FRESH")
+        report("pile_state of OCPP charge points, found by the shipped silent-piles query", "; ".join(problems))
 
         # 6. Transaction ids across a restart.
         server.stop()

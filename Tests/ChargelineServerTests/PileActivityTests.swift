@@ -1,13 +1,13 @@
 @testable import ChargelineServer
 import Testing
 
-/// `YKCPileActivity`: at most one sample per period while frames come, and the last frame's
+/// `PileActivity`: at most one sample per period while frames come, and the last frame's
 /// time once they stop.
-@Suite struct YKCPileActivityTests {
+@Suite struct PileActivityTests {
     static let second: Int64 = 1_000_000_000
 
     @Test func firstFrameIsSampledThenOncePerPeriod() {
-        var a = YKCPileActivity(periodSeconds: 60)
+        var a = PileActivity(periodSeconds: 60)
         #expect(a.frame(at: 0)! == (1, 0))
         #expect(a.frame(at: 15 * Self.second) == nil)
         #expect(a.frame(at: 30 * Self.second) == nil)
@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test func framesThatStopAreSampledAtTheLastFrameAfterAPeriod() {
-        var a = YKCPileActivity(periodSeconds: 60)
+        var a = PileActivity(periodSeconds: 60)
         _ = a.frame(at: 0)
         _ = a.frame(at: 15 * Self.second)
         _ = a.frame(at: 30 * Self.second)
@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func connectionEndWritesWhatIsPending() {
-        var a = YKCPileActivity(periodSeconds: 60)
+        var a = PileActivity(periodSeconds: 60)
         #expect(a.quiet(at: 0, force: true) == nil)
         _ = a.frame(at: 0)
         _ = a.frame(at: 10 * Self.second)
