@@ -39,6 +39,9 @@ struct GatewayCommand: AsyncParsableCommand {
     /// The environment variable `--upstream-token` falls back to (kept out of `ps`).
     static let upstreamTokenVariable = "CHARGELINE_UPSTREAM_TOKEN"
 
+    @Option(name: .long, help: ArgumentHelp("Address of the operators' HTTP API: GET /health, /ready (503 while the storage node does not answer or the spool is nearly full) and /metrics (Prometheus). Default off.", valueName: "host:port"))
+    var http: String = "off"
+
     @Option(name: .long, help: ArgumentHelp("Spool directory (one per gateway process).", valueName: "dir"))
     var spool: String = "./chargeline-spool"
 
@@ -58,6 +61,7 @@ struct GatewayCommand: AsyncParsableCommand {
         _ = try ykc.configuration()
         _ = try ocppConfiguration()
         _ = try Self.upstreamEndpoint(upstream)
+        _ = try ServeCommand.endpoint(http, "--http")
         guard spoolMaxBytes >= 1 << 20 else { throw ValidationError("--spool-max-bytes must be at least 1 MiB") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
     }
@@ -95,7 +99,8 @@ struct GatewayCommand: AsyncParsableCommand {
             gateway = try await YKCGateway.start(configuration: try ykc.configuration(), upstream: try Self.upstreamEndpoint(upstream),
                                                  spoolDirectory: spool, spoolMaxBytes: spoolMaxBytes,
                                                  upstreamToken: upstreamToken ?? ProcessInfo.processInfo.environment[Self.upstreamTokenVariable],
-                                                 logger: logger)
+                                                 http: try ServeCommand.endpoint(http, "--http"),
+                                                 metrics: ServerMetrics(version: ChargelineVersion.string), logger: logger)
         } catch {
             throw fail(error)
         }
@@ -115,6 +120,9 @@ struct GatewayCommand: AsyncParsableCommand {
             Terminal.out("chargeline gateway: OCPP charge points on ws://\(ServeCommand.hostOf(ocpp.ocpp)):\(ocppFrontEnd.port)/ocpp/{chargePointId}\n")
         }
         Terminal.out("chargeline gateway: YKC piles on \(ykc.ykc.split(separator: ":").dropLast().joined(separator: ":")):\(gateway.frontEnd.port), forwarding to http://\(upstream)\n")
+        if let port = gateway.httpPort {
+            Terminal.out("chargeline gateway: /health, /ready and /metrics on http://\(ServeCommand.hostOf(http)):\(port)\n")
+        }
         let hup = SignalWatcher(SIGHUP) {
             gateway.frontEnd.reloadRegistry()
             ocppFrontEnd?.reloadRegistry()
