@@ -7,6 +7,7 @@
 #   GUNS=500 DURATION=6h RUNS=5 Benchmarks/verify/run.sh
 #   BIN_DIR=.build/release KEEP=1 ...             # prebuilt binaries; keep the temp dir
 #   REUSE=/tmp/chargeline-verify-bench.XXXXXX BIN_DIR=.build/release ...
+#   DEEP=1 ...                                    # also one `verify --deep` run (every value decoded)
 #
 # Steps: chargeline-datagen --guns $GUNS for $DURATION from 2026-11-20 (UTC), import, compact,
 # `chargeline rollup`, compact, then `chargeline verify --json` RUNS times; MB/s is the bytes
@@ -46,7 +47,9 @@ for i in $(seq "$RUNS"); do
     if [[ "$i" == 1 && "$(id -u)" == 0 && -w /proc/sys/vm/drop_caches ]]; then
         sync; echo 3 > /proc/sys/vm/drop_caches; cache="cold"
     fi
-    python3 - "$cache" "$TMP/verify-$cache.json" "$BIN/chargeline" verify --data "$TMP/data" --json <<'PY'
+    VERIFY_ARGS=()
+    if [[ "${DEEP:-0}" == 1 && "$i" == "$RUNS" ]]; then VERIFY_ARGS=(--deep); cache="warm-deep"; fi
+    python3 - "$cache" "$TMP/verify-$cache.json" "$BIN/chargeline" verify --data "$TMP/data" --json "${VERIFY_ARGS[@]}" <<'PY'
 import json, subprocess, sys, time
 cache, out, cmd = sys.argv[1], sys.argv[2], sys.argv[3:]
 t = time.time()

@@ -28,8 +28,10 @@ package protocol BackupTarget: Sendable {
 package enum BackupTargets {
     /// `s3://bucket/prefix` (endpoint and credentials from `configuration`, else from the
     /// environment with `fallback` for what it lacks), else a directory.
+    /// `partSize`: the part size of S3 multipart uploads (a file of more than two parts is
+    /// sent as one).
     package static func parse(_ text: String, s3 configuration: S3Configuration? = nil,
-                              fallback: [String: String] = [:]) throws -> any BackupTarget {
+                              fallback: [String: String] = [:], partSize: Int = S3Client.partSize) throws -> any BackupTarget {
         if text.hasPrefix("s3://") {
             let rest = text.dropFirst("s3://".count)
             let parts = rest.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
@@ -39,7 +41,7 @@ package enum BackupTargets {
             var prefix = parts.count > 1 ? String(parts[1]) : ""
             while prefix.hasSuffix("/") { prefix.removeLast() }
             let config = try configuration ?? S3Configuration.fromEnvironment(fallback: fallback)
-            return S3Target(client: S3Client(configuration: config, bucket: String(bucket)), prefix: prefix)
+            return S3Target(client: S3Client(configuration: config, bucket: String(bucket)), prefix: prefix, partSize: partSize)
         }
         guard !text.isEmpty else { throw BackupError("empty backup target; pass a directory or s3://bucket/prefix") }
         return DirectoryTarget(root: text)

@@ -49,37 +49,54 @@ package enum BackupUploader {
         }
         let stored = try await target.list(prefix: BackupManifest.objects)
 
-        // Checksums: reused when the file is unchanged since the previous backup, else read.
+        // One task per file, largest first (the longest upload starts first, so the last to
+        // finish is a small one): its checksum (reused when the file is unchanged since the
+        // previous backup, else read), then its upload if the target lacks that content. A
+        // file is uploaded while others are still being read, so reading and sending overlap.
         var files: [BackupManifest.File] = local.map { BackupManifest.File(path: $0.path, size: $0.size, sha256: "", mtime: $0.mtime) }
-        var toHash: [Int] = []
+        var toHash = Set<Int>()
         for (i, f) in files.enumerated() {
-            if let k = known[f.path], k.size == f.size, k.mtime == f.mtime { files[i].sha256 = k.sha256 } else { toHash.append(i) }
+            if let k = known[f.path], k.size == f.size, k.mtime == f.mtime { files[i].sha256 = k.sha256 } else { toHash.insert(i) }
         }
         let paths = files.map { folder + "/" + $0.path }
-        let digests = try await map(toHash, concurrency: concurrency) { i in (i, try LocalFile.sha256(paths[i])) }
-        for (i, digest) in digests { files[i].sha256 = digest }
-
-        // Uploads: one per content the target lacks.
-        var missing: [String: Int] = [:]
-        for (i, f) in files.enumerated() where stored[BackupManifest.objectKey(sha256: f.sha256)] != f.size && missing[f.sha256] == nil {
-            missing[f.sha256] = i
-        }
-        let uploads = missing.values.sorted()
-        let described = files
-        let sent = try await map(uploads, concurrency: concurrency) { i -> Int64 in
+        let order = files.indices.sorted { files[$0].size != files[$1].size ? files[$0].size > files[$1].size : $0 < $1 }
+        let described = files, hashing = toHash
+        // Contents claimed for upload by this run: two files with the same bytes upload once.
+        let claimed = ClaimSet()
+        let results = try await map(order, concurrency: concurrency) { i -> (index: Int, sha256: String, sent: Int64?) in
             let f = described[i]
-            let key = BackupManifest.objectKey(sha256: f.sha256)
-            try await target.upload(file: paths[i], size: f.size, sha256: f.sha256, as: key)
+            let sha = hashing.contains(i) ? try LocalFile.sha256(paths[i]) : f.sha256
+            let key = BackupManifest.objectKey(sha256: sha)
+            guard stored[key] != f.size, claimed.claim(sha) else { return (i, sha, nil) }
+            try await target.upload(file: paths[i], size: f.size, sha256: sha, as: key)
             progress?(key, f.size)
-            return f.size
+            return (i, sha, f.size)
+        }
+        var uploads = 0
+        var sent: [Int64] = []
+        for r in results {
+            files[r.index].sha256 = r.sha256
+            if let n = r.sent { uploads += 1; sent.append(n) }
         }
         let total = files.reduce(Int64(0)) { $0 + $1.size }
         let manifest = BackupManifest(format: BackupManifest.formatName, version: BackupManifest.currentVersion, id: id,
                                       created: ISO8601DateFormatter().string(from: Date()), bytes: total, files: files)
         try await target.put(try manifest.encoded(), as: BackupManifest.key(id: id))
-        return BackupSummary(id: id, files: files.count, bytes: total, uploadedFiles: uploads.count,
+        return BackupSummary(id: id, files: files.count, bytes: total, uploadedFiles: uploads,
                              uploadedBytes: sent.reduce(0, +), hashedFiles: toHash.count, previous: previousID,
                              seconds: Date().timeIntervalSince(started))
+    }
+
+    /// The checksums one backup run has started uploading. Thread-safe.
+    final class ClaimSet: @unchecked Sendable {
+        private let lock = NSLock()
+        private var claimed = Set<String>()
+        /// Whether `sha256` was not claimed before (and now is).
+        func claim(_ sha256: String) -> Bool {
+            lock.lock()
+            defer { lock.unlock() }
+            return claimed.insert(sha256).inserted
+        }
     }
 
     /// `body` over `items` with at most `concurrency` running at once; results in any order.

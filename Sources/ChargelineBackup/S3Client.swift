@@ -85,7 +85,7 @@ package final class S3Client: Sendable {
 
     // MARK: Requests
 
-    private func send(_ method: String, key: String?, query: [(String, String)] = [], headers: [(String, String)] = [],
+    func send(_ method: String, key: String?, query: [(String, String)] = [], headers: [(String, String)] = [],
                       payloadSHA256: String = SigV4Signer.emptyPayloadSHA256, body: HTTPClientRequest.Body? = nil) async throws -> HTTPClientResponse {
         let path = "/" + SigV4Signer.encode(bucket, keepSlash: false) + (key.map { "/" + SigV4Signer.encodePath($0) } ?? "")
         let queryText = query.map { SigV4Signer.encode($0.0, keepSlash: false) + "=" + SigV4Signer.encode($0.1, keepSlash: false) }
@@ -105,7 +105,7 @@ package final class S3Client: Sendable {
         }
     }
 
-    private func check(_ response: HTTPClientResponse, _ what: String, _ key: String) async throws {
+    func check(_ response: HTTPClientResponse, _ what: String, _ key: String) async throws {
         guard !(200..<300).contains(response.status.code) else { return }
         let text = (try? await response.body.collect(upTo: 1 << 20)).map { String(buffer: $0) } ?? ""
         let code = S3ListParser.element("Code", in: text) ?? ""

@@ -12,10 +12,13 @@ package struct S3Target: BackupTarget {
     package let client: S3Client
     /// Without leading or trailing slashes; empty: the bucket's root.
     package let prefix: String
+    /// Part size of multipart uploads; a file of more than two parts goes as one.
+    package let partSize: Int
 
-    package init(client: S3Client, prefix: String) {
+    package init(client: S3Client, prefix: String, partSize: Int = S3Client.partSize) {
         self.client = client
         self.prefix = prefix
+        self.partSize = partSize
     }
 
     package var description: String { client.description + (prefix.isEmpty ? "" : "/" + prefix) }
@@ -40,6 +43,13 @@ package struct S3Target: BackupTarget {
     package func upload(file path: String, size: Int64, sha256: String, as key: String) async throws {
         guard size <= maxObjectSize else {
             throw BackupError("\(path) is \(size) bytes, over the 5 GiB a single S3 PUT takes; compact with smaller partitions or back up to a directory")
+        }
+        if size > 2 * Int64(partSize) {
+            // Parts in flight at once over their own connections: one large segment is not
+            // bound by a single TCP stream.
+            try await client.putObjectMultipart(full(key), file: path, size: size, partSize: partSize,
+                                                concurrency: S3Client.partsInFlight)
+            return
         }
         // S3 checks the body against the signed SHA-256 and refuses a file that changed.
         try await client.putObject(full(key), body: .stream(FileChunks(path: path), length: .known(size)), length: size, sha256: sha256)

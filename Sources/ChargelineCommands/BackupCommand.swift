@@ -29,10 +29,19 @@ struct BackupCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Uploads at once (default 4).")
     var concurrency: Int = 4
 
+    @Option(name: .customLong("part-size"), help: ArgumentHelp("S3: part size of multipart uploads, in bytes; a file of more than two parts is sent as parts, 4 at once (default 8 MiB, at least 5 MiB).", valueName: "bytes"))
+    var partSize: Int = S3Client.partSize
+
+    func validate() throws {
+        // S3 (and SeaweedFS) refuse parts under 5 MiB but the last (EntityTooSmall).
+        guard partSize >= 5 << 20 else { throw ValidationError("--part-size must be at least 5242880 bytes (5 MiB, S3's smallest part)") }
+    }
+
     func run() async throws {
         try dataOptions.bootstrapLogging()
         do {
-            let target = try BackupTargets.parse(to, fallback: try dataOptions.config.map { try Configuration.load($0).backup } ?? [:])
+            let target = try BackupTargets.parse(to, fallback: try dataOptions.config.map { try Configuration.load($0).backup } ?? [:],
+                                                 partSize: partSize)
             let snapshot = try await takeSnapshot()
             defer { try? FileManager.default.removeItem(atPath: snapshot.path) }
             let summary: BackupSummary

@@ -47,6 +47,9 @@ struct GatewayCommand: AsyncParsableCommand {
     /// The environment variable `--upstream-token` falls back to (kept out of `ps`).
     static let upstreamTokenVariable = "CHARGELINE_UPSTREAM_TOKEN"
 
+    @Option(name: .long, help: ArgumentHelp("Address of the operators' HTTP API: GET /health, /ready (503 while the storage node does not answer or the spool is nearly full) and /metrics (Prometheus). Default off.", valueName: "host:port"))
+    var http: String = "off"
+
     @Option(name: .long, help: ArgumentHelp("Spool directory (one per gateway process).", valueName: "dir"))
     var spool: String = "./chargeline-spool"
 
@@ -66,6 +69,7 @@ struct GatewayCommand: AsyncParsableCommand {
         _ = try ykc.configuration()
         _ = try ocppConfiguration()
         _ = try upstreamTLS()
+        _ = try ServeCommand.endpoint(http, "--http")
         guard spoolMaxBytes >= 1 << 20 else { throw ValidationError("--spool-max-bytes must be at least 1 MiB") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
     }
@@ -118,6 +122,7 @@ struct GatewayCommand: AsyncParsableCommand {
         _ = limits
         let gateway: YKCGateway
         let tls: ServerTLS?
+        let metrics = ServerMetrics(version: ChargelineVersion.string)
         do {
             tls = try tlsOptions.serverTLS(config: nil, available: [.ocpp, .ykc], logger: Logger(label: "chargeline.gateway.tls"))
             var configuration = try ykc.configuration()
@@ -125,7 +130,9 @@ struct GatewayCommand: AsyncParsableCommand {
             gateway = try await YKCGateway.start(configuration: configuration, upstream: try Self.upstreamEndpoint(upstream).endpoint,
                                                  spoolDirectory: spool, spoolMaxBytes: spoolMaxBytes,
                                                  upstreamToken: upstreamToken ?? ProcessInfo.processInfo.environment[Self.upstreamTokenVariable],
-                                                 upstreamTLS: try upstreamTLS(), logger: logger)
+                                                 upstreamTLS: try upstreamTLS(),
+                                                 http: try ServeCommand.endpoint(http, "--http"),
+                                                 metrics: metrics, logger: logger)
         } catch {
             throw fail(error)
         }
@@ -133,8 +140,12 @@ struct GatewayCommand: AsyncParsableCommand {
         do {
             if var configuration = try ocppConfiguration() {
                 configuration.tls = tls
-                ocppFrontEnd = try await OCPPFrontEnd.start(configuration: configuration, sink: gateway.sink,
-                                                            logger: Logger(label: "chargeline.gateway.ocpp"))
+                let started = try await OCPPFrontEnd.start(configuration: configuration, sink: gateway.sink,
+                                                           logger: Logger(label: "chargeline.gateway.ocpp"))
+                metrics.addCollector { [weak started] m in
+                    if let started { m.record(ocpp: started.stats, database: started.configuration.database) }
+                }
+                ocppFrontEnd = started
             } else {
                 ocppFrontEnd = nil
             }
@@ -146,6 +157,9 @@ struct GatewayCommand: AsyncParsableCommand {
             Terminal.out("chargeline gateway: OCPP charge points on \(ocppFrontEnd.configuration.scheme)://\(ServeCommand.hostOf(ocpp.ocpp)):\(ocppFrontEnd.port)/ocpp/{chargePointId}\n")
         }
         Terminal.out("chargeline gateway: YKC piles\(tls?.covers(.ykc) == true ? " (TLS)" : "") on \(ykc.ykc.split(separator: ":").dropLast().joined(separator: ":")):\(gateway.frontEnd.port), forwarding to \(upstream.contains("://") ? upstream : "http://" + upstream)\n")
+        if let port = gateway.httpPort {
+            Terminal.out("chargeline gateway: /health, /ready and /metrics on http://\(ServeCommand.hostOf(http)):\(port)\n")
+        }
         let hup = SignalWatcher(SIGHUP) {
             tls?.reload()
             gateway.frontEnd.reloadRegistry()

@@ -9,7 +9,8 @@ struct VerifyCommand: ParsableCommand {
         abstract: "Read every file of every database and check every checksum and structural invariant.",
         discussion: """
             Checks manifests, every segment (header, footer, index, every block's checksum and \
-            decode, counts and time ranges against the index and the manifest), files the manifest \
+            timestamps, counts and time ranges against the index and the manifest; with --deep \
+            also every value decoded and each block's statistics), files the manifest \
             does not list or lists but are missing, the rollup state, and the WAL. Each problem is \
             named with its file, byte offset, what it means and what to do. Takes no lock and writes \
             nothing, so it runs beside a running server. Exit code 0 when clean, 1 when a problem was \
@@ -23,10 +24,13 @@ struct VerifyCommand: ParsableCommand {
     @Flag(name: .long, help: "Print a JSON report instead of text.")
     var json = false
 
+    @Flag(name: .long, help: "Also decode every value and check each block's statistics (CPU-bound, far slower than the checksum pass; finds a writer that checksummed wrong values).")
+    var deep = false
+
     func run() throws {
         let report: VerifyReport
         do {
-            report = try StoreVerifier.verify(directory: data)
+            report = try StoreVerifier.verify(directory: data, deep: deep)
         } catch {
             throw fail(error)
         }

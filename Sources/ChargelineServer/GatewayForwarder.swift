@@ -33,9 +33,13 @@ final class GatewayForwarder: @unchecked Sendable {
     private let upstream: String
     private let state = Locked((stopping: false, stopped: false, stats: Stats()))
     private let done = DispatchSemaphore(value: 0)
+    /// Told each outcome of a POST (`/ready`).
+    private let health: GatewayUpstreamHealth?
 
-    init(spool: GatewaySpool, host: String, port: Int, token: String? = nil, tls: UpstreamTLS? = nil, logger: Logger) {
+    init(spool: GatewaySpool, host: String, port: Int, token: String? = nil, tls: UpstreamTLS? = nil,
+         health: GatewayUpstreamHealth? = nil, logger: Logger) {
         self.spool = spool
+        self.health = health
         self.client = UpstreamHTTPClient(host: host, port: port, token: token, tls: tls)
         self.logger = logger
         self.upstream = "\(host):\(port)"
@@ -102,7 +106,14 @@ final class GatewayForwarder: @unchecked Sendable {
         while true {
             do {
                 let path = "/write?db=\(database.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? database)&precision=ns"
-                let response = try client.post(path: path, body: body)
+                let response: UpstreamHTTPClient.Response
+                do {
+                    response = try client.post(path: path, body: body)
+                } catch {
+                    health?.failed("\(error)")
+                    throw error
+                }
+                health?.answered(status: response.status)
                 if response.status == 204 || response.status == 400 {
                     if down {
                         logger.notice("storage node reachable again; forwarding the spool", metadata: [

@@ -55,13 +55,24 @@ final class GatewaySpool: @unchecked Sendable {
     private var unsynced = false
     /// The first byte not yet acknowledged.
     private(set) var cursor: (segment: UInt64, offset: Int)
+    /// When records were appended, sampled: (position of a record, wall-clock seconds it was
+    /// appended), in spool order, at most one per `markSeconds` (one per second of a node
+    /// outage: 86,400 a day), so the age of the oldest pending record is known to within
+    /// that, without a timestamp in the record format. Trimmed on acknowledgement.
+    private var marks: [(segment: UInt64, offset: Int, time: Double)] = []
+    private var firstMark = 0
+    /// The sampling interval of `marks` (seconds): the precision of `oldestPendingSeconds`.
+    static let markSeconds = 1.0
+    private let clock: @Sendable () -> Double
 
     /// Opens (or creates) the spool in `directory`.
     /// - Throws: `ChargelineError` when the directory cannot be used or another process holds it.
-    init(directory: String, maxBytes: Int, logger: Logger) throws {
+    init(directory: String, maxBytes: Int, logger: Logger,
+         clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) throws {
         self.directory = directory
         self.maxBytes = maxBytes
         self.logger = logger
+        self.clock = clock
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         lockFD = open(directory + "/spool.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard lockFD >= 0 else { throw Self.ioError("open", directory + "/spool.lock") }
@@ -70,11 +81,14 @@ final class GatewaySpool: @unchecked Sendable {
             throw ChargelineError(.io, "spool \(directory) is in use by another gateway process; give each gateway its own --spool directory")
         }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        var modified: [UInt64: Double] = [:]
         for name in names where name.hasSuffix(".spool") {
             guard let seq = UInt64(name.dropLast(6)) else { continue }
-            let size = (try? FileManager.default.attributesOfItem(atPath: directory + "/" + name))?[.size] as? Int ?? 0
+            let attributes = try? FileManager.default.attributesOfItem(atPath: directory + "/" + name)
+            let size = attributes?[.size] as? Int ?? 0
             sizes[seq] = size
             totalBytes += size
+            modified[seq] = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970
         }
         cursor = (sizes.keys.min() ?? 1, 0)
         if let text = try? String(contentsOfFile: directory + "/cursor", encoding: .utf8) {
@@ -84,6 +98,11 @@ final class GatewaySpool: @unchecked Sendable {
         // Segments wholly before the cursor were forwarded before the last stop.
         for seq in sizes.keys where seq < cursor.segment { removeSegment(seq) }
         if sizes[cursor.segment] == nil, let first = sizes.keys.min() { cursor = (first, 0) }
+        // Records spooled before a restart carry no time: date each older segment's records
+        // by the segment file's last write (so their age is known to within a segment's span).
+        for seq in sizes.keys.sorted() where seq >= cursor.segment {
+            if let time = modified[seq] { marks.append((seq, 0, time)) }
+        }
         // Never append after a possibly torn tail: always write into a fresh segment.
         writeSeq = (sizes.keys.max() ?? 0) + 1
         try openWriteSegment()
@@ -138,6 +157,34 @@ final class GatewaySpool: @unchecked Sendable {
         return n
     }
 
+    /// Seconds since the oldest record not yet acknowledged was appended (0 when nothing is
+    /// pending), to within `markSeconds`: `chargeline_spool_oldest_seconds`. For records spooled
+    /// before a restart, counted from their segment file's last write.
+    var oldestPendingSeconds: Double {
+        lock.lock()
+        defer { lock.unlock() }
+        guard hasPending else { return 0 }
+        // The last mark at or before the cursor dates the record there (appended no earlier).
+        var i = firstMark
+        while i + 1 < marks.count && !Self.isAfter(marks[i + 1], cursor) { i += 1 }
+        guard i < marks.count else { return 0 }
+        return max(0, clock() - marks[i].time)
+    }
+
+    /// Whether a mark lies after `position` in spool order.
+    private static func isAfter(_ mark: (segment: UInt64, offset: Int, time: Double),
+                                _ position: (segment: UInt64, offset: Int)) -> Bool {
+        mark.segment > position.segment || (mark.segment == position.segment && mark.offset > position.offset)
+    }
+
+    /// Whether any record waits past the cursor (under `lock`).
+    private var hasPending: Bool {
+        for (seq, size) in sizes where seq >= cursor.segment {
+            if size > (seq == cursor.segment ? max(cursor.offset, Self.magic.count) : Self.magic.count) { return true }
+        }
+        return false
+    }
+
     /// Appends one batch of line protocol for `database`.
     /// - Throws: `ChargelineError` `.limit` when the spool is full, `.io` when the disk fails.
     func append(database: String, lineProtocol: [UInt8]) throws {
@@ -172,6 +219,10 @@ final class GatewaySpool: @unchecked Sendable {
         let at = sizes[writeSeq]!
         let n = record.withUnsafeBytes { pwrite(writeFD, $0.baseAddress!, $0.count, off_t(at)) }
         guard n == record.count else { throw Self.ioError("write", path(writeSeq)) }
+        let now = clock()
+        if firstMark == marks.count || now - marks[marks.count - 1].time >= Self.markSeconds {
+            marks.append((writeSeq, at, now))
+        }
         sizes[writeSeq] = at + record.count
         totalBytes += record.count
         unsynced = true
@@ -266,6 +317,12 @@ final class GatewaySpool: @unchecked Sendable {
         lock.lock()
         cursor = position
         for seq in sizes.keys where seq < position.segment { removeSegment(seq) }
+        // Keep the last mark at or before the cursor: it dates the next pending record.
+        while firstMark + 1 < marks.count && !Self.isAfter(marks[firstMark + 1], position) { firstMark += 1 }
+        if firstMark > 1024 && firstMark * 2 > marks.count {
+            marks.removeFirst(firstMark)
+            firstMark = 0
+        }
         lock.unlock()
         let tmp = directory + "/cursor.tmp"
         let text = "\(position.segment) \(position.offset)\n"

@@ -1,5 +1,8 @@
 import ChargelineCore
 public import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
 
 /// A YKC gateway: the front-end with no storage of its own. Decoded telemetry goes to an
 /// on-disk spool (`GatewaySpool`) and from there, in order, to a storage node's HTTP `/write`
@@ -16,47 +19,106 @@ public final class YKCGateway: Sendable {
     private let spool: GatewaySpool
     private let forwarder: GatewayForwarder
     private let announcer: YKCSessionAnnouncer
+    private let health: GatewayUpstreamHealth
+    /// The operators' HTTP listener (`/health`, `/ready`, `/metrics`) and its event loop.
+    private let http: (channel: any Channel, group: MultiThreadedEventLoopGroup)?
 
     private init(frontEnd: YKCFrontEnd, sink: any IngestSink, spool: GatewaySpool, forwarder: GatewayForwarder,
-                 announcer: YKCSessionAnnouncer) {
+                 announcer: YKCSessionAnnouncer, health: GatewayUpstreamHealth,
+                 http: (channel: any Channel, group: MultiThreadedEventLoopGroup)?) {
         self.frontEnd = frontEnd
         self.sink = sink
         self.spool = spool
         self.forwarder = forwarder
         self.announcer = announcer
+        self.health = health
+        self.http = http
     }
 
     /// Opens the spool, starts forwarding it to `upstream` and starts the front-end.
     /// `upstreamToken` authenticates to `upstream` when its auth is on (`user:password` or a
-    /// bearer token); with `upstreamTLS` the node is reached over HTTPS.
+    /// bearer token); with `upstreamTLS` the node is reached over HTTPS. With `http`, also
+    /// serves `GET /health`, `/ready` (503 while the node does not answer or the spool is nearly
+    /// full) and `/metrics` (`metrics`: the YKC front-end's counters, `chargeline_spool_bytes`,
+    /// `chargeline_spool_oldest_seconds`, `chargeline_upstream_up`, process metrics) there.
     /// - Throws: `ChargelineError` when the spool directory is unusable or in use, the
-    ///   registry cannot be read, or the address cannot be bound.
+    ///   registry cannot be read, or an address cannot be bound.
     public static func start(configuration: YKCConfiguration, upstream: ServerConfiguration.Endpoint,
                              spoolDirectory: String, spoolMaxBytes: Int, upstreamToken: String? = nil,
                              upstreamTLS: UpstreamTLS? = nil,
+                             http: ServerConfiguration.Endpoint? = nil, metrics: ServerMetrics? = nil,
                              logger: Logger = Logger(label: "chargeline.gateway")) async throws -> YKCGateway {
         let spool = try GatewaySpool(directory: spoolDirectory, maxBytes: spoolMaxBytes, logger: logger)
+        let health = GatewayUpstreamHealth(upstream: "\(upstream)")
         let forwarder = GatewayForwarder(spool: spool, host: upstream.host, port: upstream.port, token: upstreamToken,
-                                         tls: upstreamTLS, logger: logger)
+                                         tls: upstreamTLS, health: health, logger: logger)
         forwarder.start()
         let sessions = YKCSessionTable(announcing: true)
         let announcer = YKCSessionAnnouncer(sessions: sessions, host: upstream.host, port: upstream.port, token: upstreamToken,
-                                            tls: upstreamTLS, logger: logger)
+                                            tls: upstreamTLS, health: health, logger: logger)
+        var frontEnd: YKCFrontEnd?
         do {
             let sink = SpoolSink(spool: spool)
-            let frontEnd = try await YKCFrontEnd.start(configuration: configuration, sink: sink,
-                                                       sessions: sessions, logger: logger)
+            let ykc = try await YKCFrontEnd.start(configuration: configuration, sink: sink,
+                                                  sessions: sessions, logger: logger)
+            frontEnd = ykc
+            var listener: (channel: any Channel, group: MultiThreadedEventLoopGroup)?
+            if let http {
+                let metrics = metrics ?? ServerMetrics(version: "unknown")
+                let database = configuration.database
+                metrics.addCollector { [weak ykc] m in
+                    if let ykc { m.record(ykc: ykc.stats, database: database) }
+                    m.setGauge("chargeline_spool_bytes", to: Double(spool.pendingBytes))
+                    m.setGauge("chargeline_spool_oldest_seconds", to: spool.oldestPendingSeconds)
+                    m.setGauge("chargeline_upstream_up", to: health.current == .reachable ? 1 : 0)
+                }
+                let readiness: @Sendable () -> GatewayReadiness = {
+                    GatewayReadiness(upstream: health.upstream, state: health.current, unreachableSeconds: health.unreachableSeconds,
+                                     spoolBytes: spool.pendingBytes, spoolOldestSeconds: spool.oldestPendingSeconds,
+                                     spoolMaxBytes: spoolMaxBytes)
+                }
+                listener = try await bindHTTP(http, sources: .init(metrics: metrics, readiness: readiness))
+            }
             announcer.start()
             logger.info("gateway forwarding to storage node", metadata: [
                 "upstream": "\(upstreamTLS == nil ? "http" : "https")://\(upstream)/write", "spool": "\(spoolDirectory)", "spoolMaxBytes": "\(spoolMaxBytes)",
+                "http": "\(listener.map { "\(http!.host):\($0.channel.localAddress?.port ?? 0)" } ?? "off")",
             ])
-            return YKCGateway(frontEnd: frontEnd, sink: sink, spool: spool, forwarder: forwarder, announcer: announcer)
+            return YKCGateway(frontEnd: ykc, sink: sink, spool: spool, forwarder: forwarder, announcer: announcer,
+                              health: health, http: listener)
         } catch {
+            await frontEnd?.shutdown()
             forwarder.stop(graceSeconds: 0)
             spool.close()
             throw error
         }
     }
+
+    /// Binds the operators' HTTP listener on its own one-thread event loop (scrapes and probes
+    /// are a few requests a minute; the pile loops stay the piles').
+    private static func bindHTTP(_ endpoint: ServerConfiguration.Endpoint, sources: GatewayHTTPHandler.Sources) async throws
+        -> (channel: any Channel, group: MultiThreadedEventLoopGroup)
+    {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(GatewayHTTPHandler(sources: sources))
+                }
+            }
+        do {
+            return (try await bootstrap.bind(host: endpoint.host, port: endpoint.port).get(), group)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw ChargelineError(.io, "cannot listen for the gateway's HTTP API (/health, /ready, /metrics) on \(endpoint): "
+                                  + "\(error); choose another --http host:port or stop the process that holds it", cause: error)
+        }
+    }
+
+    /// The port of the HTTP listener (`/health`, `/ready`, `/metrics`); nil without one.
+    public var httpPort: Int? { http?.channel.localAddress?.port }
 
     /// Bytes spooled and not yet acknowledged by the storage node.
     public var spooledBytes: Int { spool.pendingBytes }
@@ -75,6 +137,10 @@ public final class YKCGateway: Sendable {
     /// Stops the front-end (piles recorded offline), forwards what the node takes within
     /// `graceSeconds`, and closes the spool; the rest is forwarded by the next start.
     public func shutdown(graceSeconds: Double = 5) async {
+        if let http {
+            try? await http.channel.close()
+            try? await http.group.shutdownGracefully()
+        }
         announcer.stop()
         await frontEnd.shutdown()
         forwarder.stop(graceSeconds: graceSeconds)

@@ -33,8 +33,13 @@ final class YKCSessionAnnouncer: @unchecked Sendable {
     /// Piles closed because they logged in on another gateway.
     let evicted = Locked(0)
 
-    init(sessions: YKCSessionTable, host: String, port: Int, token: String? = nil, tls: UpstreamTLS? = nil, logger: Logger) {
+    /// Told each outcome of a call (`/ready`: the node is checked every 250 ms this way).
+    private let health: GatewayUpstreamHealth?
+
+    init(sessions: YKCSessionTable, host: String, port: Int, token: String? = nil, tls: UpstreamTLS? = nil,
+         health: GatewayUpstreamHealth? = nil, logger: Logger) {
         self.sessions = sessions
+        self.health = health
         self.client = UpstreamHTTPClient(host: host, port: port, timeoutSeconds: 10, token: token, tls: tls)
         self.logger = logger
         let host = ProcessInfo.processInfo.hostName
@@ -70,7 +75,14 @@ final class YKCSessionAnnouncer: @unchecked Sendable {
             }
             do {
                 let path = "/ykc/sessions?gateway=\(name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? name)"
-                let response = try client.post(path: path, body: body)
+                let response: UpstreamHTTPClient.Response
+                do {
+                    response = try client.post(path: path, body: body)
+                } catch {
+                    health?.failed("\(error)")
+                    throw error
+                }
+                health?.answered(status: response.status)
                 guard response.status == 200 else {
                     sessions.requeue(claims)
                     if response.status == 404 && !unsupportedLogged {

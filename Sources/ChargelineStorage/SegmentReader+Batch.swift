@@ -20,7 +20,10 @@ extension SegmentReader {
     /// instead of decoding them again per field. Version-1 metas and spans wider than
     /// `maxBatchSpan` are read block by block (`readBlock`). Same checks and errors as
     /// `readBlock`. Thread-safe; `scratch` belongs to the calling thread.
-    package func readBlocks(_ blocks: [(meta: BlockMeta, type: FieldType)], scratch: inout BlockReadScratch) throws -> [ColumnData] {
+    /// With `values` false (verify's checksum pass), value blocks are checked against their
+    /// checksums but not decoded: the columns hold timestamps only.
+    package func readBlocks(_ blocks: [(meta: BlockMeta, type: FieldType)], scratch: inout BlockReadScratch,
+                            values: Bool = true) throws -> [ColumnData] {
         guard !blocks.isEmpty else { return [] }
         var lo = Int.max, hi = 0
         for (meta, _) in blocks {
@@ -73,6 +76,10 @@ extension SegmentReader {
                 let start = Int(meta.offset) - lo
                 let block = try verified(UnsafeRawBufferPointer(rebasing: r[start..<(start + Int(meta.length))]),
                                          at: Int(meta.offset), what: "value block")
+                guard values else {
+                    out.append(data)
+                    continue
+                }
                 do {
                     try Self.decodeValues(block, count: n, into: &data)
                 } catch {

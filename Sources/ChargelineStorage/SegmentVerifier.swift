@@ -27,7 +27,11 @@ package struct SegmentCheck: Sendable {
 /// `SegmentReader`, so it finds what a query would, with the same messages. Never traps on
 /// damaged bytes.
 package enum SegmentVerifier {
-    package static func verify(path: String, id: UInt64, expected: SegmentInfo?, partitionDuration: Int64?) -> SegmentCheck {
+    /// Checks the segment at `path`. Every block's checksum is checked and its timestamps
+    /// decoded; `deep` also decodes every value block and checks the statistics in its meta
+    /// (what a checksum cannot show: a writer that wrote wrong bytes and checksummed them).
+    package static func verify(path: String, id: UInt64, expected: SegmentInfo?, partitionDuration: Int64?,
+                               deep: Bool = false) -> SegmentCheck {
         var check = SegmentCheck()
         func problem(_ offset: Int?, _ what: String, action: String = VerifyAction.segment) {
             check.problems.append(VerifyProblem(file: path, offset: offset, problem: what, action: action))
@@ -82,11 +86,17 @@ package enum SegmentVerifier {
         var ranges: [(start: Int, end: Int)] = []
         var seenTimestampBlocks = Set<UInt64>()
         var totalBlocks = 0
-        var scratch = BlockReadScratch()
-        var blocksDamaged = false
+        // Pass 1, over the index alone (no block is read): key order, fields, block metas
+        // against each other and the partition. What it finds is kept per series, so the
+        // report lists each series' problems together, in series order, as before.
+        var seriesProblems = [[VerifyProblem]](repeating: [], count: flat.seriesCount)
+        var seriesBlocks = [SeriesBlocks](repeating: SeriesBlocks(), count: flat.seriesCount)
         for s in 0..<flat.seriesCount {
             let key = flat.key(s)
             let name = String(decoding: key, as: UTF8.self)
+            func problem(_ offset: Int?, _ what: String) {
+                seriesProblems[s].append(VerifyProblem(file: path, offset: offset, problem: what, action: VerifyAction.segment))
+            }
             if s > 0, !flat.key(s - 1).lexicographicallyPrecedes(key) {
                 problem(footer.indexOffset, "index series \(s) (\(name)) is not after the series before it: lookups by key would miss series")
             }
@@ -132,43 +142,33 @@ package enum SegmentVerifier {
                 totalBlocks += n
             }
             entryStarts.append(blocks.count)
-            let columns: [ColumnData]
-            do {
-                columns = try reader.readBlocks(blocks, scratch: &scratch)
-            } catch {
-                // Name every damaged block, not only the first.
-                blocksDamaged = true
-                for (meta, type) in blocks {
-                    do { _ = try reader.readBlock(meta, type: type) } catch {
-                        let (offset, what) = describe(error, path: path)
-                        problem(offset, "series \(name): \(what)")
-                    }
-                }
-                continue
+            seriesBlocks[s] = SeriesBlocks(blocks: blocks, entryStarts: entryStarts)
+        }
+        // Pass 2, the blocks: every checksum, the timestamps (and with `deep`, every value),
+        // over ranges of series on all cores (one segment alone still uses every core).
+        let parts = Swift.min(flat.seriesCount, 4 * ProcessInfo.processInfo.activeProcessorCount)
+        let allBlocks = seriesBlocks
+        let blockChecks = (try? Parallel.map(parts) { part -> [SeriesBlockCheck] in
+            var scratch = BlockReadScratch()
+            var out: [SeriesBlockCheck] = []
+            let range = (part * flat.seriesCount / parts)..<((part + 1) * flat.seriesCount / parts)
+            out.reserveCapacity(range.count)
+            for s in range {
+                out.append(checkBlocks(allBlocks[s], name: { String(decoding: flat.key(s), as: UTF8.self) },
+                                       reader: reader, path: path, deep: deep, scratch: &scratch))
             }
-            var entryColumns: [ColumnData] = []
-            for (i, (meta, _)) in blocks.enumerated() {
-                let data = columns[i]
-                let at = Int(clamping: meta.offset)
-                var sorted = true
-                for j in data.timestamps.indices.dropFirst() where data.timestamps[j] <= data.timestamps[j - 1] { sorted = false; break }
-                if !sorted { problem(at, "block of series \(name) holds timestamps out of order or repeated") }
-                if data.timestamps.first != meta.minTime || data.timestamps.last != meta.maxTime {
-                    problem(at, "block of series \(name) spans [\(data.timestamps.first ?? 0), \(data.timestamps.last ?? 0)], its meta says [\(meta.minTime), \(meta.maxTime)]")
-                }
-                if meta.flags & BlockMeta.noStats == 0, data.count > 0 {
-                    var stats = BlockMeta.stats(of: data, 0..<data.count, offset: meta.offset, length: meta.length)
-                    stats.timestampOffset = meta.timestampOffset
-                    stats.timestampLength = meta.timestampLength
-                    if stats != meta { problem(at, "block of series \(name): the statistics in its meta do not match its values (aggregates read from the index would be wrong)") }
-                }
+            return out
+        }) ?? []
+        var blocksDamaged = false
+        var s = 0
+        for part in blockChecks {
+            for c in part {
+                check.problems += seriesProblems[s]
+                check.problems += c.problems
+                info.rows += c.rows
+                blocksDamaged = blocksDamaged || c.damaged
+                s += 1
             }
-            for k in 0..<(entryStarts.count - 1) {
-                var column = ColumnData(type: blocks.isEmpty ? .float : blocks[max(0, min(entryStarts[k], blocks.count - 1))].type)
-                for i in entryStarts[k]..<entryStarts[k + 1] { column.timestamps += columns[i].timestamps }
-                entryColumns.append(column)
-            }
-            info.rows += entryColumns.isEmpty ? 0 : SegmentWriter.distinctTimestamps(entryColumns)
         }
         if totalBlocks != footer.blocks, footer.version < SegmentFormat.sectionedVersion {
             problem(footerAt + 20, "footer counts \(footer.blocks) value blocks, the index holds \(totalBlocks)")
@@ -204,6 +204,101 @@ package enum SegmentVerifier {
             }
         }
         return check
+    }
+
+    /// One series' block metas, in index order, and where each field's run of them starts
+    /// (one more start than fields: the end).
+    struct SeriesBlocks: Sendable {
+        var blocks: [(meta: BlockMeta, type: FieldType)] = []
+        var entryStarts: [Int] = []
+    }
+
+    /// What pass 2 found in one series' blocks.
+    struct SeriesBlockCheck: Sendable {
+        var problems: [VerifyProblem] = []
+        /// Distinct timestamps over the series' fields (the manifest's rows).
+        var rows = 0
+        /// A block failed its checksum or decode.
+        var damaged = false
+    }
+
+    /// Reads one series' blocks, checks their checksums and timestamps (order, against the
+    /// metas) and counts its rows; with `deep` decodes the values and checks the metas'
+    /// statistics. `name` is made only for a message.
+    static func checkBlocks(_ series: SeriesBlocks, name: () -> String, reader: SegmentReader, path: String, deep: Bool,
+                            scratch: inout BlockReadScratch) -> SeriesBlockCheck {
+        var out = SeriesBlockCheck()
+        func problem(_ offset: Int?, _ what: String) {
+            out.problems.append(VerifyProblem(file: path, offset: offset, problem: what, action: VerifyAction.segment))
+        }
+        let blocks = series.blocks
+        let columns: [ColumnData]
+        do {
+            columns = try reader.readBlocks(blocks, scratch: &scratch, values: deep)
+        } catch {
+            // Name every damaged block, not only the first.
+            out.damaged = true
+            for (meta, type) in blocks {
+                do { _ = try reader.readBlock(meta, type: type) } catch {
+                    let (offset, what) = describe(error, path: path)
+                    problem(offset, "series \(name()): \(what)")
+                }
+            }
+            return out
+        }
+        // Fields share a timestamp block: check each one's order once.
+        var sortedByOffset: [(offset: UInt64, sorted: Bool)] = []
+        for (i, (meta, _)) in blocks.enumerated() {
+            let data = columns[i]
+            let at = Int(clamping: meta.offset)
+            let sorted: Bool
+            if meta.timestampLength != 0, let known = sortedByOffset.first(where: { $0.offset == meta.timestampOffset }) {
+                sorted = known.sorted
+            } else {
+                var ok = true
+                data.timestamps.withUnsafeBufferPointer { t in
+                    var j = 1
+                    while j < t.count { if t[j] <= t[j - 1] { ok = false; break }; j += 1 }
+                }
+                sorted = ok
+                if meta.timestampLength != 0 { sortedByOffset.append((meta.timestampOffset, ok)) }
+            }
+            if !sorted { problem(at, "block of series \(name()) holds timestamps out of order or repeated") }
+            if data.timestamps.first != meta.minTime || data.timestamps.last != meta.maxTime {
+                problem(at, "block of series \(name()) spans [\(data.timestamps.first ?? 0), \(data.timestamps.last ?? 0)], its meta says [\(meta.minTime), \(meta.maxTime)]")
+            }
+            if deep, meta.flags & BlockMeta.noStats == 0, data.count > 0 {
+                var stats = BlockMeta.stats(of: data, 0..<data.count, offset: meta.offset, length: meta.length)
+                stats.timestampOffset = meta.timestampOffset
+                stats.timestampLength = meta.timestampLength
+                if stats != meta { problem(at, "block of series \(name()): the statistics in its meta do not match its values (aggregates read from the index would be wrong)") }
+            }
+        }
+        out.rows = rows(series, columns)
+        return out
+    }
+
+    /// Distinct timestamps over a series' fields. When every field uses the same timestamp
+    /// blocks (what the writer does), that is the first field's count: its blocks are in
+    /// time order and do not overlap (pass 1 checks that); otherwise the timestamps are merged.
+    static func rows(_ series: SeriesBlocks, _ columns: [ColumnData]) -> Int {
+        let starts = series.entryStarts
+        guard starts.count >= 2 else { return 0 }
+        let first = starts[0]..<starts[1]
+        let shared = series.blocks[first].allSatisfy { $0.meta.timestampLength != 0 } && (1..<(starts.count - 1)).allSatisfy { k in
+            let run = starts[k]..<starts[k + 1]
+            return run.count == first.count && zip(run, first).allSatisfy {
+                series.blocks[$0.0].meta.timestampOffset == series.blocks[$0.1].meta.timestampOffset
+            }
+        }
+        if shared { return first.reduce(0) { $0 + columns[$1].timestamps.count } }
+        var entryColumns: [ColumnData] = []
+        for k in 0..<(starts.count - 1) {
+            var column = ColumnData(type: series.blocks.isEmpty ? .float : series.blocks[max(0, min(starts[k], series.blocks.count - 1))].type)
+            for i in starts[k]..<starts[k + 1] { column.timestamps += columns[i].timestamps }
+            entryColumns.append(column)
+        }
+        return entryColumns.isEmpty ? 0 : SegmentWriter.distinctTimestamps(entryColumns)
     }
 
     /// The offset and what is wrong, from an error a `SegmentReader` threw (its messages end

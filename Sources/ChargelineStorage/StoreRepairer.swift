@@ -99,7 +99,7 @@ public enum StoreRepairer {
                                          minTime: s.values > 0 ? s.minTime : nil, maxTime: s.values > 0 ? s.maxTime : nil))
                 continue
             }
-            let check = SegmentVerifier.verify(path: p, id: s.id, expected: s, partitionDuration: manifest.partitionDuration)
+            let check = SegmentVerifier.verify(path: p, id: s.id, expected: s, partitionDuration: manifest.partitionDuration, deep: true)
             let damage = check.problems.filter { $0.action != VerifyAction.manifestEntry }
             if let first = damage.first {
                 let moved = try Database.quarantine(p, into: quarantine)
@@ -144,7 +144,7 @@ public enum StoreRepairer {
             let name = String(p.split(separator: "/").last!)
             guard let id = FileNames.id(of: name, suffix: FileNames.segmentSuffix) else { continue }
             highestID = max(highestID, id)
-            let check = SegmentVerifier.verify(path: p, id: id, expected: nil, partitionDuration: nil)
+            let check = SegmentVerifier.verify(path: p, id: id, expected: nil, partitionDuration: nil, deep: true)
             if let info = check.info, let end = check.partitionEnd, check.problems.isEmpty,
                p.hasSuffix("/" + FileNames.partition(start: info.partitionStart) + "/" + name) {
                 good.append((info, end &- info.partitionStart))

@@ -27,18 +27,21 @@ public struct VerifyReport: Codable, Sendable {
 /// server; a flush or compaction that swaps the manifest meanwhile is told apart from damage
 /// by reading the manifest again before reporting a file as missing or unlisted.
 public enum StoreVerifier {
-    /// Checks the data directory. Throws only when `directory` is not a folder.
-    public static func verify(directory: String) throws -> VerifyReport {
+    /// Checks the data directory. Every block's checksum is checked and its timestamps decoded;
+    /// `deep` also decodes every value and checks each block's statistics (`SegmentVerifier`).
+    /// Throws only when `directory` is not a folder.
+    public static func verify(directory: String, deep: Bool = false) throws -> VerifyReport {
         guard FileIO.isDirectory(directory) else {
             throw ChargelineError(.notFound, "data directory \(directory) does not exist; pass the folder `chargeline serve --data` uses")
         }
         let started = FileIO.monotonicNanoseconds()
         var report = VerifyReport(dataDirectory: directory, databases: [], files: 0, bytes: 0, seconds: 0, problems: [])
         for name in FileIO.list(directory).sorted() where FileIO.isDirectory(directory + "/" + name) && !name.hasPrefix(".") {
-            verifyDatabase(directory + "/" + name, label: name, rollupBucket: nil, into: &report)
+            verifyDatabase(directory + "/" + name, label: name, rollupBucket: nil, deep: deep, into: &report)
             for child in FileIO.list(directory + "/" + name).sorted() where child.hasPrefix("rollup_") && FileIO.isDirectory(directory + "/" + name + "/" + child) {
                 verifyDatabase(directory + "/" + name + "/" + child, label: name + "/" + child,
-                               rollupBucket: try? TimeParser.duration(String(child.dropFirst("rollup_".count))), into: &report)
+                               rollupBucket: try? TimeParser.duration(String(child.dropFirst("rollup_".count))), deep: deep,
+                               into: &report)
             }
         }
         report.seconds = Double(FileIO.monotonicNanoseconds() - started) / 1e9
@@ -46,7 +49,7 @@ public enum StoreVerifier {
     }
 
     /// Checks one database folder (raw or rollup tier).
-    static func verifyDatabase(_ dir: String, label: String, rollupBucket: Int64?, into report: inout VerifyReport) {
+    static func verifyDatabase(_ dir: String, label: String, rollupBucket: Int64?, deep: Bool = false, into report: inout VerifyReport) {
         report.databases.append(label)
         var problems: [VerifyProblem] = []
         let manifestPath = dir + "/" + FileNames.manifest
@@ -67,7 +70,7 @@ public enum StoreVerifier {
                 problems.append(VerifyProblem(file: manifestPath, offset: d.offset, problem: d.what, action: VerifyAction.manifest))
             }
         }
-        if let manifest { problems += segments(of: manifest, in: dir, report: &report) }
+        if let manifest { problems += segments(of: manifest, in: dir, deep: deep, report: &report) }
         problems += rollupState(in: dir, rollupDirectories: FileIO.list(dir).filter { $0.hasPrefix("rollup_") }, report: &report)
         problems += wal(in: dir, from: manifest?.walReplayFrom ?? 0, report: &report)
         report.problems += problems
@@ -102,7 +105,7 @@ public enum StoreVerifier {
     }
 
     /// Every listed segment checked in full (in parallel), missing and unlisted files.
-    static func segments(of manifest: Manifest, in dir: String, report: inout VerifyReport) -> [VerifyProblem] {
+    static func segments(of manifest: Manifest, in dir: String, deep: Bool = false, report: inout VerifyReport) -> [VerifyProblem] {
         let root = dir + "/" + FileNames.partitionsDirectory
         @Sendable func path(_ s: SegmentInfo) -> String { root + "/" + FileNames.partition(start: s.partitionStart) + "/" + FileNames.segment(s.id) }
         let listed = manifest.segments
@@ -110,7 +113,7 @@ public enum StoreVerifier {
         let checks = (try? Parallel.map(listed.count) { i -> SegmentCheck? in
             let p = path(listed[i])
             guard FileIO.fileSize(p) != nil else { return nil }
-            return SegmentVerifier.verify(path: p, id: listed[i].id, expected: listed[i], partitionDuration: duration)
+            return SegmentVerifier.verify(path: p, id: listed[i].id, expected: listed[i], partitionDuration: duration, deep: deep)
         }) ?? []
         var problems: [VerifyProblem] = []
         var missing: [SegmentInfo] = []

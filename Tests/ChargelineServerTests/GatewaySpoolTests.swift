@@ -78,3 +78,34 @@ import Testing
         #expect(Self.drain(reopened) == ["m v=1\n", "m v=3\n"])
     }
 }
+
+/// `chargeline_spool_oldest_seconds`: the age of the oldest record not yet acknowledged.
+@Suite struct GatewaySpoolAgeTests {
+    final class Clock: @unchecked Sendable {
+        var now = 1_000.0
+    }
+
+    @Test func ageOfTheOldestPendingRecordFollowsAcknowledgements() throws {
+        let dir = GatewaySpoolTests.temp()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let clock = Clock()
+        let spool = try GatewaySpool(directory: dir, maxBytes: 1 << 20, logger: GatewaySpoolTests.logger, clock: { clock.now })
+        #expect(spool.oldestPendingSeconds == 0)
+        try spool.append(database: "db", lineProtocol: Array("m v=0\n".utf8))  // t = 1000
+        clock.now = 1_003
+        try spool.append(database: "db", lineProtocol: Array("m v=1\n".utf8))  // t = 1003
+        clock.now = 1_010
+        #expect(spool.oldestPendingSeconds == 10)
+        let records = spool.read(maxBytes: 1 << 20, timeout: 0)
+        #expect(records.count == 2)
+        spool.acknowledge(through: records[0].next)
+        #expect(spool.oldestPendingSeconds == 7)
+        spool.acknowledge(through: records[1].next)
+        #expect(spool.oldestPendingSeconds == 0, "nothing pending")
+        clock.now = 1_020
+        try spool.append(database: "db", lineProtocol: Array("m v=2\n".utf8))  // t = 1020
+        clock.now = 1_025
+        #expect(spool.oldestPendingSeconds == 5)
+        spool.close()
+    }
+}

@@ -67,6 +67,10 @@ import ChargelineTestSupport
         #expect(report.problems == [], "\(report.problems)")
         #expect(report.databases == ["db", "db/rollup_1h"])
         #expect(report.files >= 6)  // 2 manifests, 2 raw segments, a rollup segment, ROLLUPS
+        // Decoding every value too finds nothing more, over the same files.
+        let deep = try StoreVerifier.verify(directory: dir.path, deep: true)
+        #expect(deep.problems == [], "\(deep.problems)")
+        #expect(deep.files == report.files && deep.bytes == report.bytes)
     }
 
     /// Flips every byte of `file` (relative to the store) in turn, with a fixed seed; verify

@@ -10,6 +10,12 @@ Cases:
   2. A Prometheus server scraping every second sees chargeline_ingest_points_total rise by
      exactly the points written over HTTP (and the rejected lines counted apart).
   3. The storage timers (WAL fsync) and gauges (head values, disk bytes) are scraped.
+  4. A `chargeline gateway --http` forwarding to that serve: /health 200, /ready 200, and
+     `promtool check metrics` finds no problem in its /metrics, which holds
+     chargeline_spool_bytes, chargeline_spool_oldest_seconds, chargeline_upstream_up and the
+     YKC metrics.
+  5. With serve stopped, the gateway's /ready answers 503 saying the storage node is
+     unreachable, and chargeline_upstream_up drops to 0.
 Prints PASS/FAIL per case and a closing `metrics: N passed, M failed` line; exits 1 on a failure.
 """
 
@@ -60,6 +66,51 @@ def prom_value(prom, expr):
     status, body = http(f"http://127.0.0.1:{prom}/api/v1/query?" + urllib.parse.urlencode({"query": expr}))
     result = json.loads(body)["data"]["result"]
     return float(result[0]["value"][1]) if result else None
+
+
+def gateway_checks(args, tmp, port, procs, report):
+    """Cases 4 and 5: a gateway beside the serve on `port`; the caller stops serve for 5."""
+    ykc, gw = free_port(), free_port()
+    gateway = subprocess.Popen([args.chargeline, "gateway", "--ykc", f"127.0.0.1:{ykc}", "--upstream", f"127.0.0.1:{port}",
+                                "--http", f"127.0.0.1:{gw}", "--spool", f"{tmp}/spool"],
+                               stdout=open(f"{tmp}/gateway.log", "wb"), stderr=subprocess.STDOUT)
+    procs.append(gateway)
+    base = f"http://127.0.0.1:{gw}"
+    wait_for(base + "/health", gateway, "chargeline gateway")
+    deadline = time.time() + 30
+    ready = None
+    while time.time() < deadline:
+        ready = http(base + "/ready")
+        if ready[0] == 200:
+            break
+        time.sleep(0.2)
+    status, text = http(base + "/metrics")
+    lint = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True)
+    names = {line.split(" ")[0].split("{")[0] for line in text.decode().splitlines() if line and not line.startswith("#")}
+    wanted = {"chargeline_spool_bytes", "chargeline_spool_oldest_seconds", "chargeline_upstream_up",
+              "chargeline_ykc_connections", "chargeline_build_info", "process_resident_memory_bytes"}
+    report("gateway: /health, /ready 200 and promtool check metrics on its /metrics",
+           None if http(base + "/health")[0] == 200 and ready and ready[0] == 200 and status == 200
+           and lint.returncode == 0 and wanted <= names
+           else f"ready {ready}, metrics status {status}, missing {sorted(wanted - names)}, "
+                f"promtool: {lint.stdout.decode()}{lint.stderr.decode()}")
+    return base
+
+
+def gateway_upstream_down(base, report):
+    """Case 5, once serve is stopped."""
+    deadline = time.time() + 30
+    ready = None
+    while time.time() < deadline:
+        ready = http(base + "/ready")
+        if ready[0] == 503:
+            break
+        time.sleep(0.2)
+    _, text = http(base + "/metrics")
+    up = [l for l in text.decode().splitlines() if l.startswith("chargeline_upstream_up ")]
+    report("gateway: /ready 503 naming the unreachable storage node once serve stops",
+           None if ready and ready[0] == 503 and b"unreachable" in ready[1] and up == ["chargeline_upstream_up 0.0"]
+           else f"ready {ready}, {up}")
 
 
 def main():
@@ -139,6 +190,11 @@ def main():
         report("storage timers and gauges are scraped",
                None if fsyncs and fsyncs >= 1 and head == written * 2 + 1 and wal and wal > 0 and queries == 1
                else f"fsyncs {fsyncs}, head values {head} (expected {written * 2 + 1}), wal bytes {wal}, queries {queries}")
+
+        gateway = gateway_checks(args, tmp, port, procs, report)
+        serve.terminate()
+        serve.wait(timeout=60)
+        gateway_upstream_down(gateway, report)
     finally:
         for p in reversed(procs):
             p.terminate()
@@ -147,7 +203,7 @@ def main():
             except subprocess.TimeoutExpired:
                 p.kill()
         if failed:
-            for log in ("serve.log", "prometheus.log"):
+            for log in ("serve.log", "prometheus.log", "gateway.log"):
                 path = os.path.join(tmp, log)
                 if os.path.exists(path):
                     print(f"--- {log} (last 20 lines) ---")
