@@ -18,9 +18,9 @@ import ChargelineTestSupport
     /// Random points over three daily partitions on a 60 s grid (so timestamps repeat:
     /// overwrites), in no time order (late points), some fields missing.
     /// With `clock`, in time order instead: each point one minute after the one before
-    /// (`clock` counts the minutes), except that one in 12 goes back to a random earlier minute
-    /// (a late point) and one in 20 repeats the newest minute (an overwrite of the newest): the
-    /// head then seals most chunks in order, a few out of order, and its tails are mostly
+    /// (`clock` counts the minutes), except that one in 150 goes back to a random earlier minute
+    /// (a late point) and one in 150 repeats the newest minute (an overwrite of the newest): the
+    /// head then seals most chunks in order, some out of order, and its tails are mostly
     /// strictly increasing (exact statistics) and sometimes not.
     static func batch(_ rng: inout SplitMix64, round: Int, points: Int, clock: UnsafeMutablePointer<Int64>? = nil) -> WriteBatch {
         var b = WriteBatchBuilder()
@@ -28,9 +28,9 @@ import ChargelineTestSupport
             let g = Int.random(in: 0..<guns, using: &rng)
             var minute = Int64.random(in: 0..<(3 * 1440), using: &rng)
             if let clock {
-                switch Int.random(in: 0..<60, using: &rng) {
-                case 0..<5: minute = Int64.random(in: 0...clock.pointee, using: &rng)
-                case 5..<8: minute = clock.pointee
+                switch Int.random(in: 0..<150, using: &rng) {
+                case 0: minute = Int64.random(in: 0...clock.pointee, using: &rng)
+                case 1: minute = clock.pointee
                 default: clock.pointee += 1; minute = clock.pointee
                 }
             }
@@ -147,7 +147,9 @@ import ChargelineTestSupport
             let db = try #require(store.openDatabase("db"))
             switch op {
             case 0..<13:
-                let b = Self.batch(&rng, round: round, points: Int.random(in: 50..<400, using: &rng), clock: tick)
+                // In time order, larger batches: a series' head column then seals several chunks.
+                let points = inTimeOrder ? Int.random(in: 400..<1_200, using: &rng) : Int.random(in: 50..<400, using: &rng)
+                let b = Self.batch(&rng, round: round, points: points, clock: tick)
                 modelApply(&model, b)
                 let outcome = store.writeAndWait(database: "db", batch: b)
                 #expect(outcome.failure == nil && outcome.rejected.isEmpty)
