@@ -1,4 +1,5 @@
 package import ChargelineCore
+import Foundation
 
 /// The in-memory part of a database: every point written since the last flush, per series
 /// and field as time-ordered chunks (`HeadColumn`). Not thread-safe for writes: the owning
@@ -220,9 +221,10 @@ package final class Head: @unchecked Sendable {
     package func columns(of index: Int) -> [HeadColumn] { series[index] }
 
     /// The columns of the series matching `matches`, restricted to those `wanted` (by name),
-    /// as snapshots: references and counts, no values. With `keys`, only those series (hash
-    /// lookups, not a walk). Called under the owner's lock for the active head; the walk over
-    /// keys is the only work proportional to the head's size.
+    /// as snapshots: references, counts and tail statistics, no values; in key order (what the
+    /// merging reader looks keys up in). With `keys`, only those series (hash lookups, not a
+    /// walk). Called under the owner's lock for the active head; the walk over keys is the
+    /// only work proportional to the head's size.
     package func snapshot(keys wantedKeys: [[UInt8]]? = nil, matching matches: (ArraySlice<UInt8>) -> Bool,
                           wanted: ([UInt8]) -> Bool) -> HeadSnapshot {
         var keys: [[UInt8]] = []
@@ -235,13 +237,50 @@ package final class Head: @unchecked Sendable {
                 columns.append(cs)
             }
         }
+        let (order, rank) = keyOrder()
         if let wantedKeys {
-            for key in wantedKeys { if let si = seriesIndex(of: key), matches(table.key(si)) { take(si) } }
+            var found: [Int32] = []
+            found.reserveCapacity(wantedKeys.count)
+            for key in wantedKeys { if let si = seriesIndex(of: key), matches(table.key(si)) { found.append(rank[si]) } }
+            found.sort()  // ranks: integers, not keys, are compared
+            var previous: Int32 = -1
+            for r in found where r != previous { take(Int(order[Int(r)])); previous = r }
         } else {
-            for si in 0..<series.count where matches(table.key(si)) { take(si) }
+            for si in order where matches(table.key(Int(si))) { take(Int(si)) }
         }
         return HeadSnapshot(keys: keys, columns: columns)
     }
+
+    /// Series indexes in key order, and per series index its position there: extended when
+    /// series were added since the last call (the new keys sorted and merged in), so a head
+    /// sorts each key once, not once per read. Guarded by its own lock: frozen heads are read
+    /// by concurrent queries without the database's.
+    private func keyOrder() -> (order: [Int32], rank: [Int32]) {
+        orderLock.lock(); defer { orderLock.unlock() }
+        let n = series.count
+        if sortedOrder.count < n {
+            let old = sortedOrder.count
+            let fresh = (old..<n).sorted { table.key($0).lexicographicallyPrecedes(table.key($1)) }
+            var merged: [Int32] = []
+            merged.reserveCapacity(n)
+            var i = 0, j = 0
+            while i < old || j < fresh.count {
+                if j == fresh.count || (i < old && table.key(Int(sortedOrder[i])).lexicographicallyPrecedes(table.key(fresh[j]))) {
+                    merged.append(sortedOrder[i]); i += 1
+                } else {
+                    merged.append(Int32(fresh[j])); j += 1
+                }
+            }
+            sortedOrder = merged
+            keyRank = [Int32](repeating: 0, count: n)
+            for (r, si) in merged.enumerated() { keyRank[Int(si)] = Int32(r) }
+        }
+        return (sortedOrder, keyRank)
+    }
+
+    private let orderLock = NSLock()
+    private var sortedOrder: [Int32] = []
+    private var keyRank: [Int32] = []
 
     /// The index of the series with `key`, if present.
     package func seriesIndex(of key: [UInt8]) -> Int? {

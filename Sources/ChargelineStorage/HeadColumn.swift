@@ -1,20 +1,35 @@
 package import ChargelineCore
 
-/// The in-memory values of one (series, field) in the head: sealed chunks in write order
-/// (compressed, immutable, with statistics) and one open tail in arrival order.
+/// The in-memory values of one (series, field) in the head: sealed chunks (compressed,
+/// immutable, with statistics) and one open tail in arrival order.
 ///
 /// The writer appends under the database lock; when the tail holds `chunkValues` values it is
 /// sorted (last write wins among equal timestamps), sealed into a `HeadChunk` and replaced by
-/// an empty one. A reader takes a `HeadColumnSnapshot` under the lock (references and a
-/// count, no values copied) and reads it after releasing the lock.
+/// an empty one. A sealed chunk that starts after every chunk sealed before it ends (the
+/// usual case: data arrives in time order) joins `ordered`, which is therefore sorted by time
+/// and disjoint, so a read finds the chunks of a time range by binary search and the newest
+/// directly; any other (it holds late points) joins `late`, kept in write order. No chunk of
+/// `ordered` overlaps a chunk of `late` sealed before it, so "`ordered`, then `late`, then
+/// the tail" is an order in which every chunk comes after the older writes it overlaps: the
+/// merging reader's "newest write wins" holds with that as the age order.
+///
+/// A reader takes a `HeadColumnSnapshot` under the lock (references, a count and the tail's
+/// statistics, no values copied) and reads it after releasing the lock.
 package struct HeadColumn: Sendable {
     package let name: [UInt8]
     package let type: FieldType
-    /// Sealed chunks, oldest write first.
-    private(set) var sealed: [HeadChunk] = []
+    /// Sealed chunks that start after every chunk sealed before them ends: ascending, disjoint.
+    private(set) var ordered: [HeadChunk] = []
+    /// The other sealed chunks, oldest write first.
+    private(set) var late: [HeadChunk] = []
+    /// The greatest timestamp of any sealed chunk.
+    private var sealedMaxTime = Int64.min
     private(set) var open: OpenChunk
     /// Values appended (repeated timestamps counted each time).
     private(set) var appended = 0
+    /// The first `cutInterval` boundary after the tail's first value: a value at or past it
+    /// seals a tail holding at least `minCutValues` (else it moves to the next boundary).
+    private var cutAt = Int64.max
 
     /// Values per sealed chunk: large enough that the chunk's object and statistics cost
     /// about a byte per value and that statistics skip most decoding, small enough that the
@@ -26,6 +41,14 @@ package struct HeadColumn: Sendable {
     static let initialCapacity = 8
     /// String bytes per chunk before it is sealed early.
     static let chunkStringBytes = 16 << 10
+    /// Chunks end at UTC hour boundaries (epoch-aligned, as `GROUP BY time(1h)` buckets and
+    /// rollup hours are) where a tail reaches one holding at least `minCutValues`: in-order
+    /// data then seals into chunks that each lie inside one hour, so hourly aggregates answer
+    /// from chunk statistics instead of decoding the chunks that would straddle an hour
+    /// (about a third of them at 10 s sampling). Sparser series (60 s: 60 values an hour) keep
+    /// full chunks: a chunk's fixed bytes stay spread over at least 64 values.
+    package static let cutInterval: Int64 = 3_600_000_000_000
+    static let minCutValues = chunkValues / 2
 
     package init(name: [UInt8], type: FieldType) {
         self.name = name
@@ -37,7 +60,8 @@ package struct HeadColumn: Sendable {
 
     /// Approximate bytes held.
     package var memoryBytes: Int {
-        sealed.reduce(0) { $0 + $1.memoryBytes } + open.memoryBytes + name.count + 64 + sealed.capacity * 8
+        ordered.reduce(0) { $0 + $1.memoryBytes } + late.reduce(0) { $0 + $1.memoryBytes } + open.memoryBytes + name.count + 80
+            + (ordered.capacity + late.capacity) * 8
     }
 
     /// Appends one value (`field.type` equals `type`); returns the change in bytes held.
@@ -45,28 +69,50 @@ package struct HeadColumn: Sendable {
     package mutating func append(timestamp: Int64, field: FieldView) -> Int {
         let stringBytes = type == .string ? field.string!.count : 0
         var delta = 0
-        if !open.hasRoom(stringBytes: stringBytes) { delta = makeRoom(stringBytes: stringBytes) }
+        if timestamp >= cutAt && open.count > 0 {
+            if open.count >= Self.minCutValues {
+                delta = seal(stringBytes: stringBytes)
+            } else {
+                cutAt = Self.boundary(after: timestamp)
+            }
+        }
+        if !open.hasRoom(stringBytes: stringBytes) { delta += makeRoom(stringBytes: stringBytes) }
+        if open.count == 0 { cutAt = Self.boundary(after: timestamp) }
         open.append(timestamp: timestamp, field: field)
         appended += 1
         return delta
     }
 
+    /// The first `cutInterval` boundary after `t` (`Int64.max` past the last).
+    static func boundary(after t: Int64) -> Int64 {
+        let start = RollupBucket.floorDiv(t, cutInterval) &* cutInterval
+        let (next, overflow) = start.addingReportingOverflow(cutInterval)
+        return overflow ? .max : next
+    }
+
     /// Grows the tail, or seals it when it is full (then starts an empty one).
     private mutating func makeRoom(stringBytes: Int) -> Int {
-        let before = open.memoryBytes
         let full = open.count >= Self.chunkValues || (type == .string && open.byteCount + stringBytes > Self.chunkStringBytes && open.count > 0)
-        if full {
-            let data = open.sortedSlice(count: open.count, sorted: open.isSorted, in: .all)
-            let chunk = HeadChunk(data)
-            sealed.append(chunk)
-            open = OpenChunk(type: type, capacity: Self.initialCapacity,
-                             byteCapacity: type == .string ? Swift.max(256, stringBytes) : 0)
-            return chunk.memoryBytes + open.memoryBytes - before
-        }
+        if full { return seal(stringBytes: stringBytes) }
+        let before = open.memoryBytes
         let capacity = open.count < open.capacity ? open.capacity : Swift.min(open.capacity * 2, Self.chunkValues)
         let bytes = type == .string ? Swift.max(open.byteCapacity * 2, open.byteCount + stringBytes) : 0
         open = open.grown(capacity: capacity, byteCapacity: bytes)
         return open.memoryBytes - before
+    }
+
+    /// Seals the tail into a chunk (sorted, repeats resolved to the last write) and starts an
+    /// empty one with room for a string of `stringBytes`; returns the change in bytes held.
+    private mutating func seal(stringBytes: Int) -> Int {
+        let before = open.memoryBytes
+        let data = open.sortedSlice(count: open.count, sorted: open.isSorted, in: .all)
+        let chunk = HeadChunk(data)
+        if chunk.minTime > sealedMaxTime { ordered.append(chunk) } else { late.append(chunk) }
+        sealedMaxTime = Swift.max(sealedMaxTime, chunk.maxTime)
+        open = OpenChunk(type: type, capacity: Self.initialCapacity,
+                         byteCapacity: type == .string ? Swift.max(256, stringBytes) : 0)
+        // Array growth of `ordered`/`late` is left out (8 B per chunk, counted by `memoryBytes`).
+        return chunk.memoryBytes + open.memoryBytes - before
     }
 
     /// Whether this column's name equals `name`.
@@ -76,10 +122,50 @@ package struct HeadColumn: Sendable {
         return name.withUnsafeBytes { memcmp($0.baseAddress!, other.baseAddress!, other.count) == 0 }
     }
 
+    /// Every sealed chunk, in an order where each comes after the older writes it overlaps.
+    package var sealed: [HeadChunk] { ordered + late }
+
     /// What a reader needs, taken under the lock that serializes the writer: references to the
-    /// sealed chunks and the tail, and how much of the tail to read. Copies no value.
+    /// sealed chunks and the tail, how much of the tail to read and its statistics. Copies no
+    /// value.
     package func snapshot() -> HeadColumnSnapshot {
-        HeadColumnSnapshot(name: name, type: type, sealed: sealed, open: open, openCount: open.count, openSorted: open.isSorted)
+        HeadColumnSnapshot(name: name, type: type, ordered: ordered, late: late,
+                           tail: open.count == 0 ? nil : OpenTail(open))
+    }
+}
+
+/// The open tail of one head column as of a snapshot (taken under the lock): a reference,
+/// the number of values to read, their time span and, when exact, their statistics. Reads
+/// copy values only when asked (`data(in:)`).
+package struct OpenTail: Sendable {
+    let chunk: OpenChunk
+    let count: Int
+    let sorted: Bool
+    /// Earliest and latest timestamp held (before any range is applied).
+    package let minTime: Int64
+    package let maxTime: Int64
+    /// As a sealed chunk's, when the tail's timestamps are strictly increasing and numeric.
+    package let stats: BlockMeta?
+
+    /// Called under the lock that serializes the writer of `chunk`.
+    init(_ chunk: OpenChunk) {
+        self.chunk = chunk
+        count = chunk.count
+        sorted = chunk.isSorted
+        minTime = chunk.minTime
+        maxTime = chunk.maxTime
+        stats = chunk.statistics()
+    }
+
+    /// The values in `range`, sorted, repeats resolved to the last write.
+    package func data(in range: TimeRange) -> ColumnData {
+        chunk.sortedSlice(count: count, sorted: sorted, in: range)
+    }
+
+    /// The newest value in `range` (among equal times the last written), without a copy.
+    func latest(in range: TimeRange) -> LatestPoint? {
+        guard let (t, i) = chunk.latest(count: count, in: range) else { return nil }
+        return LatestPoint(time: t, value: chunk.value(at: i))
     }
 }
 
@@ -88,25 +174,45 @@ package struct HeadColumn: Sendable {
 package struct HeadColumnSnapshot: Sendable {
     package let name: [UInt8]
     package let type: FieldType
-    /// Oldest write first.
-    package let sealed: [HeadChunk]
-    let open: OpenChunk
-    let openCount: Int
-    let openSorted: Bool
+    /// Ascending and disjoint (`HeadColumn.ordered`).
+    package let ordered: [HeadChunk]
+    /// Oldest write first (`HeadColumn.late`).
+    package let late: [HeadChunk]
+    /// Nil when the tail is empty.
+    package let tail: OpenTail?
 
-    /// Whether any value lies in `range` (a chunk's first or last timestamp answers alone;
-    /// only a chunk spanning the whole range is decoded).
+    /// Every sealed chunk, each after the older writes it overlaps.
+    package var sealed: [HeadChunk] { ordered + late }
+
+    /// The positions in `ordered` of the chunks overlapping `range` (binary search).
+    package func orderedOverlapping(_ range: TimeRange) -> Range<Int> {
+        var lo = 0, hi = ordered.count
+        while lo < hi {  // first chunk ending at or after range.start
+            let mid = (lo + hi) / 2
+            if ordered[mid].maxTime < range.start { lo = mid + 1 } else { hi = mid }
+        }
+        let first = lo
+        hi = ordered.count
+        while lo < hi {  // first chunk starting at or after range.end
+            let mid = (lo + hi) / 2
+            if ordered[mid].minTime < range.end { lo = mid + 1 } else { hi = mid }
+        }
+        return first..<lo
+    }
+}
+
+extension HeadColumnSnapshot {
+    /// Whether any value lies in `range` (a chunk's or the tail's first or last timestamp
+    /// answers alone; only a chunk or tail spanning the whole range is decoded).
     package func hasValue(in range: TimeRange) -> Bool {
-        for chunk in sealed where range.overlaps(minTime: chunk.minTime, maxTime: chunk.maxTime) {
+        let span = orderedOverlapping(range)
+        for chunk in ordered[span] + late where range.overlaps(minTime: chunk.minTime, maxTime: chunk.maxTime) {
             if range.contains(chunk.minTime) || range.contains(chunk.maxTime) { return true }
             if chunk.decode().indices(in: range).count > 0 { return true }
         }
-        return tail(in: range).count > 0
-    }
-
-    /// The tail's values in `range`, sorted, repeats resolved to the last write.
-    package func tail(in range: TimeRange) -> ColumnData {
-        open.sortedSlice(count: openCount, sorted: openSorted, in: range)
+        guard let tail, range.overlaps(minTime: tail.minTime, maxTime: tail.maxTime) else { return false }
+        if range.contains(tail.minTime) || range.contains(tail.maxTime) { return true }
+        return tail.data(in: range).count > 0
     }
 }
 

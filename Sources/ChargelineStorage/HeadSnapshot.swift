@@ -2,7 +2,7 @@ import ChargelineCore
 
 /// The series of one head a read wants, as of the moment the snapshot was taken
 /// (`Head.snapshot`): keys and column snapshots (references and counts, no values).
-/// Immutable; sorted by key (`sortedByKey()`, run after the lock is released) for lookups.
+/// Immutable; sorted by key (as `Head.snapshot` builds it) for lookups.
 package struct HeadSnapshot: Sendable {
     package private(set) var keys: [[UInt8]]
     package private(set) var columns: [[HeadColumnSnapshot]]
@@ -10,15 +10,6 @@ package struct HeadSnapshot: Sendable {
     init(keys: [[UInt8]], columns: [[HeadColumnSnapshot]]) {
         self.keys = keys
         self.columns = columns
-    }
-
-    /// The same series in key order.
-    func sortedByKey() -> HeadSnapshot {
-        var sorted = true
-        for i in keys.indices.dropFirst() where !keys[i - 1].lexicographicallyPrecedes(keys[i]) { sorted = false; break }
-        if sorted { return self }
-        let order = keys.indices.sorted { keys[$0].lexicographicallyPrecedes(keys[$1]) }
-        return HeadSnapshot(keys: order.map { keys[$0] }, columns: order.map { columns[$0] })
     }
 
     /// Where `key` is (keys sorted), if present.

@@ -59,7 +59,7 @@ package struct MergedReader: @unchecked Sendable {
         case .present(let set): wantedSet = set
         }
         let indexes = try Database.loadFlatIndexes(readers, fields: wantedSet)
-        let heads = snapshots.map { $0.sortedByKey() }
+        let heads = snapshots  // sorted by key as taken
         var sortedKeys: [[UInt8]] = []
         var names: [String]
         switch fields {
@@ -127,10 +127,12 @@ package struct MergedReader: @unchecked Sendable {
         var segment: Int
         var meta: BlockMeta?
         var chunk: HeadChunk?
-        var tail: ColumnData?
+        var tail: OpenTail?
 
-        /// Statistics usable without decoding (a block or sealed chunk with numeric stats).
+        /// Statistics usable without decoding (a block, sealed chunk or tail with exact
+        /// numeric stats).
         var stats: BlockMeta? {
+            if let tail { return tail.stats }
             if let chunk { return chunk.stats.flags & BlockMeta.noStats == 0 ? chunk.stats : nil }
             if let meta { return meta.flags & BlockMeta.noStats == 0 ? meta : nil }
             return nil
@@ -179,17 +181,34 @@ package struct MergedReader: @unchecked Sendable {
             for (c, column) in head.snapshot.columns[h].enumerated() {
                 let o = head.ordinals[h][c]
                 guard o >= 0 else { continue }
-                let tail = column.tail(in: range)
+                // The tail is not copied: its span, and statistics when exact, stand for it.
+                let tail = column.tail.flatMap { range.overlaps(minTime: $0.minTime, maxTime: $0.maxTime) ? $0 : nil }
+                var span = column.orderedOverlapping(range)
                 var floor = Int64.min
                 if latestOnly {
-                    if tail.count > 0 { floor = tail.timestamps[tail.count - 1] }
-                    for chunk in column.sealed where range.contains(chunk.maxTime) && chunk.maxTime > floor { floor = chunk.maxTime }
+                    if let tail, range.contains(tail.maxTime) { floor = tail.maxTime }
+                    // Ordered chunks are ascending: the newest one ending inside the range
+                    // bounds the rest (older ones end before it).
+                    var k = span.upperBound
+                    while k > span.lowerBound {
+                        k -= 1
+                        if range.contains(column.ordered[k].maxTime) {
+                            floor = max(floor, column.ordered[k].maxTime)
+                            span = k..<span.upperBound
+                            break
+                        }
+                    }
+                    for chunk in column.late where range.contains(chunk.maxTime) && chunk.maxTime > floor { floor = chunk.maxTime }
                 }
-                for chunk in column.sealed where chunk.maxTime >= floor && range.overlaps(minTime: chunk.minTime, maxTime: chunk.maxTime) {
+                // Age order: ordered chunks, late ones, the tail (see `HeadColumn`).
+                for chunk in column.ordered[span] where chunk.maxTime >= floor {
                     scratch.parts.append(Part(ordinal: o, minTime: chunk.minTime, maxTime: chunk.maxTime, type: column.type, segment: -1, chunk: chunk))
                 }
-                if tail.count > 0 {
-                    scratch.parts.append(Part(ordinal: o, minTime: tail.timestamps[0], maxTime: tail.timestamps[tail.count - 1],
+                for chunk in column.late where chunk.maxTime >= floor && range.overlaps(minTime: chunk.minTime, maxTime: chunk.maxTime) {
+                    scratch.parts.append(Part(ordinal: o, minTime: chunk.minTime, maxTime: chunk.maxTime, type: column.type, segment: -1, chunk: chunk))
+                }
+                if let tail, tail.maxTime >= floor {
+                    scratch.parts.append(Part(ordinal: o, minTime: tail.minTime, maxTime: tail.maxTime,
                                               type: column.type, segment: -1, tail: tail))
                 }
             }
@@ -252,7 +271,7 @@ package struct MergedReader: @unchecked Sendable {
 
     /// Decodes one part (a segment block alone: `columns` batches them instead).
     func decode(_ p: Part) throws -> ColumnData {
-        if let tail = p.tail { return tail }
+        if let tail = p.tail { return tail.data(in: range) }
         if let chunk = p.chunk { return chunk.decode() }
         return try segments[p.segment].reader.readBlock(p.meta!, type: p.type)
     }
@@ -275,7 +294,7 @@ package struct MergedReader: @unchecked Sendable {
         // Decode every part: blocks batched per segment.
         scratch.data.removeAll(keepingCapacity: true)
         for p in scratch.parts {
-            if let tail = p.tail { scratch.data.append(tail) } else if let chunk = p.chunk { scratch.data.append(chunk.decode()) } else { scratch.data.append(ColumnData(type: p.type)) }
+            if let tail = p.tail { scratch.data.append(tail.data(in: range)) } else if let chunk = p.chunk { scratch.data.append(chunk.decode()) } else { scratch.data.append(ColumnData(type: p.type)) }
         }
         var i = 0
         while i < scratch.parts.count {
@@ -345,7 +364,7 @@ package struct MergedReader: @unchecked Sendable {
                     } else if let chunk = p.chunk {
                         chunks.append(ScanChunk(chunk: chunk, range: range))
                     } else {
-                        chunks.append(ScanChunk(data: p.tail!, range: range))
+                        chunks.append(ScanChunk(tail: p.tail!, range: range))
                     }
                 } else {
                     let parts = scratch.parts
@@ -372,6 +391,11 @@ package struct MergedReader: @unchecked Sendable {
                     if let s = p.stats, p.maxTime < range.end {
                         slots[base + o] = LatestPoint(time: p.maxTime, value: FieldValue(type: p.type, bits: s.last))
                         return
+                    }
+                    if let tail = p.tail {
+                        // Its newest value in range, found in place.
+                        if let point = tail.latest(in: range) { slots[base + o] = point; return }
+                        continue
                     }
                     d = try decode(p).clipped(to: range)
                 } else {

@@ -14,6 +14,19 @@ package final class OpenChunk: @unchecked Sendable {
     private(set) var count = 0
     /// True while timestamps arrived in non-decreasing order (then no sort is needed).
     private(set) var isSorted = true
+    /// True while timestamps arrived in strictly increasing order (then the running statistics
+    /// below are exact: no value was overwritten).
+    private(set) var isStrictlyIncreasing = true
+    /// Earliest and latest timestamp of the values held (any order).
+    private(set) var minTime = Int64.max
+    private(set) var maxTime = Int64.min
+    /// Running statistics of the values held, as `BlockMeta` keeps them (bit patterns of the
+    /// type): min, max, sum (floats: f64 sum; integers: wrapping sum, `sumOverflowed` flags
+    /// it; booleans: the number of `true`). Unused for strings.
+    private var statMin: UInt64 = 0
+    private var statMax: UInt64 = 0
+    private var statSum: UInt64 = 0
+    private var sumOverflowed = false
     private let timestamps: UnsafeMutablePointer<Int64>
     /// Number and boolean bit patterns (unused for strings).
     private let bits: UnsafeMutablePointer<UInt64>?
@@ -48,7 +61,7 @@ package final class OpenChunk: @unchecked Sendable {
     }
 
     /// Bytes held (storage as allocated, plus the object).
-    var memoryBytes: Int { 64 + capacity * (type == .string ? 12 : 16) + byteCapacity }
+    var memoryBytes: Int { 112 + capacity * (type == .string ? 12 : 16) + byteCapacity }
 
     var lastTimestamp: Int64? { count > 0 ? timestamps[count - 1] : nil }
 
@@ -61,7 +74,12 @@ package final class OpenChunk: @unchecked Sendable {
     /// Appends one value (the caller checked `hasRoom`).
     @inline(__always)
     func append(timestamp: Int64, field: FieldView) {
-        if count > 0 && timestamp < timestamps[count - 1] { isSorted = false }
+        if count > 0 && timestamp <= timestamps[count - 1] {
+            isStrictlyIncreasing = false
+            if timestamp < timestamps[count - 1] { isSorted = false }
+        }
+        if timestamp < minTime { minTime = timestamp }
+        if timestamp > maxTime { maxTime = timestamp }
         timestamps[count] = timestamp
         if type == .string {
             let s = field.string!
@@ -73,9 +91,71 @@ package final class OpenChunk: @unchecked Sendable {
             byteCount += s.count
             ends![count] = UInt32(byteCount)
         } else {
-            bits![count] = field.bits
+            let b = field.bits
+            bits![count] = b
+            accumulate(b)
         }
         count += 1
+    }
+
+    /// Adds `b` to the running statistics (before `count` is bumped).
+    @inline(__always)
+    private func accumulate(_ b: UInt64) {
+        switch type {
+        case .float:
+            let v = Double(bitPattern: b)
+            if count == 0 {
+                // As `BlockMeta.stats`: min/max start at +-infinity, so a NaN never becomes either.
+                statMin = (v < .infinity ? v : .infinity).bitPattern
+                statMax = (v > -.infinity ? v : -.infinity).bitPattern
+                statSum = (0.0 + v).bitPattern  // as a sum from 0: -0.0 becomes 0.0
+            } else {
+                if v < Double(bitPattern: statMin) { statMin = b }
+                if v > Double(bitPattern: statMax) { statMax = b }
+                statSum = (Double(bitPattern: statSum) + v).bitPattern
+            }
+        case .integer:
+            let v = Int64(bitPattern: b)
+            if count == 0 {
+                statMin = b; statMax = b; statSum = b
+            } else {
+                if v < Int64(bitPattern: statMin) { statMin = b }
+                if v > Int64(bitPattern: statMax) { statMax = b }
+                let (r, o) = Int64(bitPattern: statSum).addingReportingOverflow(v)
+                statSum = UInt64(bitPattern: r)
+                if o { sumOverflowed = true }
+            }
+        case .unsigned:
+            if count == 0 {
+                statMin = b; statMax = b; statSum = b
+            } else {
+                if b < statMin { statMin = b }
+                if b > statMax { statMax = b }
+                let (r, o) = statSum.addingReportingOverflow(b)
+                statSum = r
+                if o { sumOverflowed = true }
+            }
+        case .boolean:
+            // min: all true so far; max: any true; sum: the number of true.
+            let v: UInt64 = b != 0 ? 1 : 0
+            statMin = count == 0 ? v : statMin & v
+            statMax = count == 0 ? v : statMax | v
+            statSum = (count == 0 ? 0 : statSum) + v
+        case .string:
+            break
+        }
+    }
+
+    /// The statistics of the first `n` values (`n` is `count`, both read under the lock that
+    /// serializes the writer) as a segment block's, when they are exact: strictly increasing
+    /// timestamps (no overwrite among them) and a numeric type. Else nil.
+    func statistics() -> BlockMeta? {
+        guard count > 0, isStrictlyIncreasing, type != .string else { return nil }
+        var meta = BlockMeta(offset: 0, length: 0, count: UInt32(count), minTime: timestamps[0], maxTime: timestamps[count - 1],
+                             min: statMin, max: statMax, sum: statSum, first: bits![0], last: bits![count - 1],
+                             flags: 0)
+        if sumOverflowed { meta.flags |= BlockMeta.sumOverflowed }
+        return meta
     }
 
     /// A copy with room for `capacity` values (and `byteCapacity` string bytes).
@@ -91,6 +171,13 @@ package final class OpenChunk: @unchecked Sendable {
         out.count = count
         out.byteCount = byteCount
         out.isSorted = isSorted
+        out.isStrictlyIncreasing = isStrictlyIncreasing
+        out.minTime = minTime
+        out.maxTime = maxTime
+        out.statMin = statMin
+        out.statMax = statMax
+        out.statSum = statSum
+        out.sumOverflowed = sumOverflowed
         return out
     }
 
@@ -132,6 +219,13 @@ package final class OpenChunk: @unchecked Sendable {
             i = j + 1
         }
         return out
+    }
+
+    /// Value `i` (below a `count` taken under the lock).
+    func value(at i: Int) -> FieldValue {
+        guard type == .string else { return FieldValue(type: type, bits: bits![i]) }
+        let start = i == 0 ? 0 : Int(ends![i - 1])
+        return .string(String(decoding: UnsafeBufferPointer(start: bytes! + start, count: Int(ends![i]) - start), as: UTF8.self))
     }
 
     /// The newest in-range value of the first `n` (the greatest timestamp; among equal ones

@@ -1,8 +1,9 @@
 package import ChargelineCore
 
 /// One stretch of one (series, field) as a query scan sees it: a segment block or a sealed
-/// head chunk that can be answered from its statistics without decoding, or values already in
-/// memory (the head's open tail, or several sources that overlap in time merged with
+/// head chunk that can be answered from its statistics without decoding, the head's open tail
+/// (statistics too while its timestamps are strictly increasing; read in place when decoded),
+/// or values already in memory (several sources that overlap in time merged with
 /// last-write-wins).
 ///
 /// Chunks of one `FieldScan` are in ascending time order and never overlap, so per-chunk
@@ -13,7 +14,8 @@ package struct ScanChunk: @unchecked Sendable {
     package let maxTime: Int64
     /// Values held (before clipping).
     package let count: Int
-    /// Block statistics; present for an undecoded segment block or sealed head chunk.
+    /// Block statistics; present for an undecoded segment block, a sealed head chunk, or an
+    /// open tail whose statistics are exact.
     package let stats: BlockMeta?
     package let type: FieldType
     /// The scan's range: `decode()` clips to it.
@@ -21,6 +23,7 @@ package struct ScanChunk: @unchecked Sendable {
     private let reader: SegmentReader?
     private let data: ColumnData?
     private let chunk: HeadChunk?
+    private let tail: OpenTail?
 
     init(block: BlockMeta, type: FieldType, reader: SegmentReader, range: TimeRange) {
         minTime = block.minTime
@@ -32,6 +35,7 @@ package struct ScanChunk: @unchecked Sendable {
         self.reader = reader
         data = nil
         chunk = nil
+        tail = nil
     }
 
     init(chunk: HeadChunk, range: TimeRange) {
@@ -44,6 +48,21 @@ package struct ScanChunk: @unchecked Sendable {
         reader = nil
         data = nil
         self.chunk = chunk
+        tail = nil
+    }
+
+    /// The head's open tail, read in place when decoded; its statistics when exact.
+    init(tail: OpenTail, range: TimeRange) {
+        minTime = tail.minTime
+        maxTime = tail.maxTime
+        count = tail.count
+        stats = tail.stats
+        type = tail.chunk.type
+        self.range = range
+        reader = nil
+        data = nil
+        chunk = nil
+        self.tail = tail
     }
 
     package init(data: ColumnData, range: TimeRange) {
@@ -56,6 +75,7 @@ package struct ScanChunk: @unchecked Sendable {
         reader = nil
         self.data = data
         chunk = nil
+        tail = nil
     }
 
     /// Whether every value of the chunk lies inside the scan range (so statistics apply).
@@ -71,6 +91,7 @@ package struct ScanChunk: @unchecked Sendable {
     /// The values, clipped to the scan range. Reads and verifies the block when needed.
     package func decode() throws -> ColumnData {
         var d: ColumnData
+        if let tail { return tail.data(in: range) }
         if let data { d = data } else if let chunk { d = chunk.decode() } else { d = try reader!.readBlock(stats!, type: type) }
         if minTime < range.start || maxTime >= range.end { d = d.clipped(to: range) }
         return d

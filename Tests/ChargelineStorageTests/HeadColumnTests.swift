@@ -39,7 +39,7 @@ import ChargelineTestSupport
             #expect(head.apply(Self.point(t, v), schema: &schema).isEmpty)
         }
         let column = head.columns(of: 0)[0]
-        #expect(column.sealed.count == 1_000 / HeadColumn.chunkValues)
+        #expect(column.sealed.count >= 1_000 / HeadColumn.chunkValues)
         #expect(try Self.read(head).map { "\($0.0)=\($0.1)" } == model.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
         let range = TimeRange(start: Self.t0 + 1_000_000_000_000, end: Self.t0 + 2_000_000_000_000)
         #expect(try Self.read(head, range).map(\.0) == model.keys.filter { range.contains($0) }.sorted())
@@ -80,6 +80,68 @@ import ChargelineTestSupport
         let s = try #require(try reader.columns(of: Array("events,gun=1".utf8), scratch: &scratch)?.first)
         #expect(s.count == 300)
         #expect(s.value(at: 0) == .string("E300") && s.value(at: 199) == .string("E499") && s.value(at: 299) == .string("E299"))
+    }
+
+    /// Chunks sealed in time order stay ascending and apart from a chunk holding a late point
+    /// (after which in-order chunks join the ordered ones again); the open tail carries exact
+    /// statistics while its times strictly increase, none after a repeat; reads and `latest`
+    /// over every range boundary equal the last writes.
+    @Test func inOrderChunksStayAscendingLateOnesApartAndTailsKeepStatistics() throws {
+        let head = Head()
+        var schema = Schema()
+        var model: [Int64: Double] = [:]
+        let n = HeadColumn.chunkValues
+        func put(_ slot: Int, _ v: Double) {
+            let t = Self.t0 + Int64(slot) * 10_000_000_000
+            model[t] = v
+            #expect(head.apply(Self.point(t, v), schema: &schema).isEmpty)
+        }
+        for i in 0..<(2 * n) { put(i, Double(i)) }
+        put(5, -5)  // late: the third chunk holds it
+        for i in (2 * n)..<(5 * n) { put(i, Double(i)) }
+        put(5 * n, 1e300); put(5 * n + 1, -1e300); put(5 * n + 2, 0.5)
+        var column = head.columns(of: 0)[0]
+        #expect(column.ordered.count == 4 && column.late.count == 1)
+        #expect(column.late[0].minTime == Self.t0 + 50_000_000_000)
+        for (a, b) in zip(column.ordered, column.ordered.dropFirst()) { #expect(a.maxTime < b.minTime) }
+        // In-order chunks end at the hour (slot 360 is 01:00): the chunk reaching it holds
+        // 104 values, not 128, and none straddles an hour.
+        let hour = HeadColumn.cutInterval
+        #expect(column.ordered.map { ($0.minTime - Self.t0) / 10_000_000_000 } == [0, 128, 360, 488])
+        for c in column.ordered { #expect((c.minTime - Self.t0) / hour == (c.maxTime - Self.t0) / hour) }
+        let tail = try #require(column.snapshot().tail)
+        let stats = try #require(tail.stats)
+        let data = tail.data(in: .all)
+        #expect(data.count == 5 * n + 3 - 616 && stats == BlockMeta.stats(of: data, 0..<data.count, offset: 0, length: 0))
+        // Reads through the merging reader, at every chunk boundary.
+        let times = model.keys.sorted()
+        let snapshot = head.snapshot(matching: { _ in true }, wanted: { _ in true })
+        // A scan hands the tail over with its statistics (what value-bound pruning and
+        // aggregates read instead of its values).
+        let all = try MergedReader(segments: [], heads: [snapshot], fields: .ordered(["voltage"]), range: .all, listKeys: false) { _ in true }
+        var scanScratch = MergedReader.Scratch()
+        let scanned = try #require(try all.scan(Self.key, scratch: &scanScratch)[0])
+        #expect(scanned.chunks.last?.exactStats == stats)
+        for chunk in column.ordered + column.late {
+            for start in [chunk.minTime, chunk.minTime + 1, chunk.maxTime, chunk.maxTime + 1] {
+                for end in [chunk.maxTime, chunk.maxTime + 1, Self.t0 + Int64(5 * n + 2) * 10_000_000_000, Int64.max] where start < end {
+                    let range = TimeRange(start: start, end: end)
+                    let want = times.filter { range.contains($0) }
+                    #expect(try Self.read(head, range).map(\.0) == want)
+                    let reader = try MergedReader(segments: [], heads: [snapshot], fields: .ordered(["voltage"]), range: range,
+                                                  listKeys: false) { _ in true }
+                    var scratch = MergedReader.Scratch()
+                    var slots: [LatestPoint?] = [nil]
+                    try reader.latest(Self.key, scratch: &scratch, into: &slots, at: 0)
+                    #expect(slots[0] == want.last.map { LatestPoint(time: $0, value: .float(model[$0]!)) })
+                }
+            }
+        }
+        // A repeat of the newest time: the tail's statistics would count an overwritten value.
+        put(5 * n + 2, 7)
+        column = head.columns(of: 0)[0]
+        #expect(column.snapshot().tail?.stats == nil)
+        #expect(try Self.read(head).map { "\($0.0)=\($0.1)" } == model.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
     }
 
     /// Regular 10 s telemetry with one decimal: what the head holds per value once its chunks

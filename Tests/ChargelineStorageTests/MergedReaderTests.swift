@@ -17,11 +17,24 @@ import ChargelineTestSupport
 
     /// Random points over three daily partitions on a 60 s grid (so timestamps repeat:
     /// overwrites), in no time order (late points), some fields missing.
-    static func batch(_ rng: inout SplitMix64, round: Int, points: Int) -> WriteBatch {
+    /// With `clock`, in time order instead: each point one minute after the one before
+    /// (`clock` counts the minutes), except that one in 150 goes back to a random earlier minute
+    /// (a late point) and one in 150 repeats the newest minute (an overwrite of the newest): the
+    /// head then seals most chunks in order, some out of order, and its tails are mostly
+    /// strictly increasing (exact statistics) and sometimes not.
+    static func batch(_ rng: inout SplitMix64, round: Int, points: Int, clock: UnsafeMutablePointer<Int64>? = nil) -> WriteBatch {
         var b = WriteBatchBuilder()
         for _ in 0..<points {
             let g = Int.random(in: 0..<guns, using: &rng)
-            let t = base + Int64.random(in: 0..<(3 * 1440), using: &rng) * 60_000_000_000
+            var minute = Int64.random(in: 0..<(3 * 1440), using: &rng)
+            if let clock {
+                switch Int.random(in: 0..<150, using: &rng) {
+                case 0: minute = Int64.random(in: 0...clock.pointee, using: &rng)
+                case 1: minute = clock.pointee
+                default: clock.pointee += 1; minute = clock.pointee
+                }
+            }
+            let t = base + minute * 60_000_000_000
             var fields: [(String, FieldValue)] = [("voltage", .float(Double(round * 10_000 + Int.random(in: 0..<10_000, using: &rng)) / 10))]
             if Int.random(in: 0..<3, using: &rng) > 0 { fields.append(("soc", .integer(Int64(round * 100 + g)))) }
             if Int.random(in: 0..<5, using: &rng) == 0 { fields.append(("code", .string("E\(round)-\(Int.random(in: 0..<9, using: &rng))"))) }
@@ -81,7 +94,10 @@ import ChargelineTestSupport
                     for c in field.chunks {
                         guard let s = c.exactStats else { continue }
                         let d = try c.decode()
-                        #expect(Int(s.count) == d.count && s.maxTime == d.timestamps.last && s.last == d.bits.last, "chunk stats: \(what)")
+                        let want = BlockMeta.stats(of: d, 0..<d.count, offset: 0, length: 0)
+                        #expect(Int(s.count) == d.count && s.minTime == want.minTime && s.maxTime == want.maxTime
+                                && s.min == want.min && s.max == want.max && s.sum == want.sum && s.first == want.first
+                                && s.last == want.last && s.flags == want.flags, "chunk stats: \(what)")
                     }
                 }
             }
@@ -100,12 +116,30 @@ import ChargelineTestSupport
     /// one), flushes, compactions and a restart, checked after every step.
     @Test(arguments: [1, 2, 3, 4] as [UInt64])
     func readsEqualABruteForceMergeOverEveryMixOfSources(seed: UInt64) throws {
+        try Self.randomRounds(seed: seed, inTimeOrder: false)
+    }
+
+    /// Seeds 5-8: the same over telemetry as it usually arrives, in time order with some late
+    /// points and overwrites of the newest, so the head's in-order chunks (found by binary
+    /// search, the newest directly), its out-of-order chunks and its tails' statistics are all
+    /// read beside each other and beside segments.
+    @Test(arguments: [5, 6, 7, 8] as [UInt64])
+    func readsInTimeOrderWithLatePointsEqualABruteForceMerge(seed: UInt64) throws {
+        try Self.randomRounds(seed: seed, inTimeOrder: true)
+    }
+
+    static func randomRounds(seed: UInt64, inTimeOrder: Bool) throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
         var rng = SplitMix64(seed: seed)
         var store = try Store(directory: dir.path, options: testOptions(), logger: quietLogger)
         var model: Model = [:]
         var sawSealed = false, sawFrozen = false, sawSegments = false
-        let first = Self.batch(&rng, round: 0, points: 200)
+        var sawOrdered = false, sawLate = false, sawTailStats = false, sawTailWithoutStats = false
+        let clock = UnsafeMutablePointer<Int64>.allocate(capacity: 1)
+        defer { clock.deallocate() }
+        clock.pointee = 0
+        let tick = inTimeOrder ? clock : nil
+        let first = Self.batch(&rng, round: 0, points: 200, clock: tick)
         modelApply(&model, first)
         store.writeAndWait(database: "db", batch: first)
         for round in 1..<28 {
@@ -113,7 +147,9 @@ import ChargelineTestSupport
             let db = try #require(store.openDatabase("db"))
             switch op {
             case 0..<13:
-                let b = Self.batch(&rng, round: round, points: Int.random(in: 50..<400, using: &rng))
+                // In time order, larger batches: a series' head column then seals several chunks.
+                let points = inTimeOrder ? Int.random(in: 400..<1_200, using: &rng) : Int.random(in: 50..<400, using: &rng)
+                let b = Self.batch(&rng, round: round, points: points, clock: tick)
                 modelApply(&model, b)
                 let outcome = store.writeAndWait(database: "db", batch: b)
                 #expect(outcome.failure == nil && outcome.rejected.isEmpty)
@@ -129,10 +165,23 @@ import ChargelineTestSupport
             sawSealed = sawSealed || (0..<current.active.seriesCount).contains { si in current.active.columns(of: si).contains { !$0.sealed.isEmpty } }
             sawFrozen = sawFrozen || !current.frozen.isEmpty
             sawSegments = sawSegments || !current.partitions.isEmpty
+            for si in 0..<current.active.seriesCount {
+                for c in current.active.columns(of: si) {
+                    sawOrdered = sawOrdered || c.ordered.count >= 2
+                    sawLate = sawLate || !c.late.isEmpty
+                    if let tail = c.snapshot().tail, c.type != .string {
+                        if tail.stats != nil { sawTailStats = true } else { sawTailWithoutStats = true }
+                    }
+                }
+            }
             current.lock.unlock()
             try Self.check(current, model, &rng, "seed \(seed) round \(round) op \(op)")
         }
         #expect(sawSealed && sawFrozen && sawSegments, "the mix must cover sealed chunks, frozen heads and segments")
+        if inTimeOrder {
+            #expect(sawOrdered && sawLate && sawTailStats && sawTailWithoutStats,
+                    "in-order chunks \(sawOrdered), late chunks \(sawLate), tails with \(sawTailStats) and without \(sawTailWithoutStats) statistics")
+        }
         try store.close()
     }
 
