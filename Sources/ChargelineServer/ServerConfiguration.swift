@@ -65,6 +65,11 @@ public struct ServerConfiguration: Sendable {
     /// gateway processes' worth of piles at a 20,000 open-file limit, claimed at once after a
     /// restart. Not in the initializer: set it on the value.
     public var maxYKCClaimsPerCall = 100_000
+    /// Most fields one line-protocol point may carry over HTTP and TCP (`max-values-per-point`);
+    /// a line with more is refused (400 naming its line over HTTP; logged over TCP) and the
+    /// rest of the batch stored. 0: only the parser's own bound, 65,535. Not in the
+    /// initializer: set it on the value.
+    public var maxValuesPerPoint = 1_000  // LineProtocolParser.defaultMaxValuesPerPoint
 
     /// A configuration; every parameter defaults to the InfluxDB-compatible value.
     public init(

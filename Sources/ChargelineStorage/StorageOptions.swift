@@ -61,6 +61,11 @@ public struct StorageOptions: Sendable {
     /// off: while history is being loaded, a scheduled run would move the watermark past the
     /// rows still to come and turn all of them into late rows.
     public var scheduleRollups: Bool = true
+    /// Most series a database may hold (`max-series-per-database`, InfluxDB's name, default
+    /// and meaning; 0: no limit). A point that would create a series past it is refused, the
+    /// rest of its batch is stored and existing series keep taking writes: memory stays bounded
+    /// however many distinct series a client invents. The rollup database is not counted.
+    public var maxSeriesPerDatabase: Int = 1_000_000
     /// Retention (keep everything by default).
     public var retention = RetentionOptions()
 
