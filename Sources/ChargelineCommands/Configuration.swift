@@ -13,6 +13,7 @@ import TOMLKit
 /// index_cache_mb = 2048       # parsed segment indexes kept in memory (least recently used dropped)
 /// max_open_databases = 256    # databases open at once; the others are closed until next used
 /// database_idle_close = "15m" # close a database nobody used for this long ("0s": never)
+/// max_series_per_database = 1000000 # new series past this are refused per point (0: no limit)
 ///
 /// [rollup]
 /// enabled = true
@@ -53,6 +54,7 @@ import TOMLKit
 /// auth_enabled = false        # users and privileges as InfluxDB 1.x (serve --auth-enabled)
 /// auto_create = true          # a write creates its database; false: 404 database not found
 /// max_databases = 100         # most databases writes may create (absent: no limit)
+/// max_values_per_point = 1000 # fields per line-protocol point, HTTP and TCP (0: 65,535)
 ///
 /// [query]                     # per-request query budget (flags override; 0: no limit)
 /// max_values = 10000000    # values (rows x columns) all statements of a request may produce
@@ -100,6 +102,7 @@ struct Configuration {
         var authEnabled: Bool?
         var autoCreate: Bool?
         var maxDatabases: Int?
+        var maxValuesPerPoint: Int?
     }
 
     /// The `[report]` section (every key optional).
@@ -167,7 +170,7 @@ struct Configuration {
             }
         }
         if let s = t["storage"]?.table {
-            try onlyKnown(s, "storage", ["fsync", "index_cache_mb", "max_open_databases", "database_idle_close"])
+            try onlyKnown(s, "storage", ["fsync", "index_cache_mb", "max_open_databases", "database_idle_close", "max_series_per_database"])
             if let f = s["fsync"] {
                 guard let text = f.string, let p = FsyncPolicy(parsing: text) else { throw fail("storage.fsync", "always, never or an interval such as \"100ms\"") }
                 options.fsync = p
@@ -179,6 +182,10 @@ struct Configuration {
             if let c = s["max_open_databases"] {
                 guard let n = c.int, n > 0 else { throw fail("storage.max_open_databases", "a positive whole number, e.g. 256") }
                 options.maxOpenDatabases = n
+            }
+            if let v = s["max_series_per_database"] {
+                guard let n = v.int, n >= 0 else { throw fail("storage.max_series_per_database", "a whole number, 0 for no limit") }
+                options.maxSeriesPerDatabase = n
             }
             if let v = s["database_idle_close"] {
                 guard let text = v.string, let ns = try? TimeParser.duration(text), ns >= 0 else {
@@ -193,12 +200,16 @@ struct Configuration {
             return n
         }
         if let h = t["http"]?.table {
-            try onlyKnown(h, "http", ["max_connection_limit", "header_timeout", "body_timeout", "idle_timeout", "auth_enabled", "auto_create", "max_databases"])
+            try onlyKnown(h, "http", ["max_connection_limit", "header_timeout", "body_timeout", "idle_timeout", "auth_enabled", "auto_create", "max_databases", "max_values_per_point"])
             if let a = h["auto_create"] {
                 guard let b = a.bool else { throw fail("http.auto_create", "true or false") }
                 http.autoCreate = b
             }
             http.maxDatabases = try positive(h["max_databases"], "http.max_databases")
+            if let v = h["max_values_per_point"] {
+                guard let n = v.int, n >= 0 else { throw fail("http.max_values_per_point", "a whole number, 0 for the parser's bound (65,535)") }
+                http.maxValuesPerPoint = n
+            }
             if let a = h["auth_enabled"] {
                 guard let b = a.bool else { throw fail("http.auth_enabled", "true or false") }
                 http.authEnabled = b

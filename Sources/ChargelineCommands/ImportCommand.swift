@@ -149,9 +149,11 @@ final class ImportTracker: @unchecked Sendable {
             if let f = outcome.failure {
                 if _failure == nil { _failure = f }
             } else {
-                rowsStored += batch.pointCount - outcome.rejected.count
+                rowsStored += outcome.pointsStored(of: batch.pointCount)
                 valuesStored += batch.valueCount - ImportTracker.values(of: outcome.rejected.map(\.pointIndex), in: batch)
+                    - (outcome.seriesQuotaDrop?.values ?? 0)
                 for r in outcome.rejected { _rejections.append("\(where_(r.pointIndex)): \(r.message)") }
+                if let drop = outcome.seriesQuotaDrop { _rejections.append(drop.message) }
             }
             lock.unlock()
             slots.signal()

@@ -95,6 +95,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-ykc-claims"), help: ArgumentHelp("Most pile codes one POST /ykc/sessions call may claim (default 100,000).", valueName: "n"))
     var maxYKCClaims: Int?
 
+    @Option(name: .customLong("max-series-per-database"), help: ArgumentHelp("Most series a database may hold; a point that would create one more is refused, the rest of its batch stored (InfluxDB's name and default 1,000,000; 0: no limit; or [storage] max_series_per_database).", valueName: "n"))
+    var maxSeriesPerDatabase: Int?
+
+    @Option(name: .customLong("max-values-per-point"), help: ArgumentHelp("Most fields one line-protocol point may carry over HTTP and TCP; a line with more is refused with its line number (default 1,000; 0: 65,535; or [http] max_values_per_point).", valueName: "n"))
+    var maxValuesPerPoint: Int?
+
     /// The write quotas from the flags over `[http]`.
     func databaseQuotas() throws -> (autoCreate: Bool, maxDatabases: Int) {
         let file = try dataOptions.config.map { try Configuration.load($0).http } ?? Configuration.HTTPSection()
@@ -135,6 +141,10 @@ struct ServeCommand: AsyncParsableCommand {
         c.bodyTimeoutSeconds = seconds(bodyTimeout, file.http.bodyTimeout, c.bodyTimeoutSeconds)
         c.idleTimeoutSeconds = seconds(idleTimeout, file.http.idleTimeout, c.idleTimeoutSeconds)
         if let maxYKCClaims { c.maxYKCClaimsPerCall = maxYKCClaims }
+        if let n = maxValuesPerPoint ?? file.http.maxValuesPerPoint {
+            guard n >= 0 else { throw ValidationError("--max-values-per-point must be 0 (the parser's bound, 65,535) or positive") }
+            c.maxValuesPerPoint = n
+        }
         return c
     }
 
@@ -299,6 +309,10 @@ struct ServeCommand: AsyncParsableCommand {
         let tls: ServerTLS?
         do {
             storageOptions = try dataOptions.storageOptions(background: true)
+            if let n = maxSeriesPerDatabase {
+                guard n >= 0 else { throw ValidationError("--max-series-per-database must be 0 (no limit) or positive") }
+                storageOptions.maxSeriesPerDatabase = n
+            }
             storageOptions.metricsFactory = metrics.metricsFactory
             export = try reportExport()
             if export != nil && !storageOptions.rollup.enabled {

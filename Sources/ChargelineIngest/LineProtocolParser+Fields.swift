@@ -66,8 +66,11 @@ extension LineProtocolParser {
             if token.nameLength > Self.maxFieldKeyLength {
                 throw LineFailure(keyStart, "field key too long: \(token.nameLength) bytes, at most \(Self.maxFieldKeyLength)")
             }
-            if fields.count == Self.maxFields {
-                throw LineFailure(keyStart, "too many fields: at most \(Self.maxFields) per line; split the point")
+            if fields.count == maxValuesPerPoint {
+                throw LineFailure(keyStart, maxValuesPerPoint == Self.maxFields
+                    ? "too many fields: at most \(Self.maxFields) per line; split the point"
+                    : "max-values-per-point limit exceeded: (\(maxValuesPerPoint)): the point has more than \(maxValuesPerPoint) fields; "
+                        + "split it into several points of the same series and time, or raise the limit (--max-values-per-point)")
             }
             i += 1  // '='
             guard i < cursor.end, p[i] != Bytes.comma, p[i] != Bytes.space else {

@@ -43,6 +43,13 @@ public struct LineProtocolParser: Sendable {
     public var defaultTimestamp: Int64
     /// Nanoseconds per timestamp unit.
     let precisionMultiplier: Int64
+    /// Most fields one line may carry (`max-values-per-point`); a line with more is refused
+    /// with its line number. At most `maxFields`.
+    public let maxValuesPerPoint: Int
+    /// The default of `maxValuesPerPoint`: telemetry points carry tens of fields, and a bound
+    /// keeps the per-line work (duplicate-name checks grow with the square of the fields) and
+    /// the rollup's row width small.
+    public static let defaultMaxValuesPerPoint = 1_000
 
     // MARK: Scratch, reused across lines and calls (never shrinks).
 
@@ -69,10 +76,13 @@ public struct LineProtocolParser: Sendable {
     ///   - precisionMultiplier: nanoseconds per timestamp unit (1 for ns, 1_000 us,
     ///     1_000_000 ms, 1_000_000_000 s; 60e9 for m, 3600e9 for h — see `TimePrecision.parse`).
     ///   - defaultTimestamp: nanosecond timestamp for lines without one (the receive time).
-    public init(precisionMultiplier: Int64 = 1, defaultTimestamp: Int64) {
+    ///   - maxValuesPerPoint: most fields per line; 0 or anything past `maxFields` (65,535,
+    ///     what a `WriteBatch` point can hold) means `maxFields`.
+    public init(precisionMultiplier: Int64 = 1, defaultTimestamp: Int64, maxValuesPerPoint: Int = Self.defaultMaxValuesPerPoint) {
         precondition(precisionMultiplier > 0, "BUG: precision multiplier \(precisionMultiplier) must be positive")
         self.precisionMultiplier = precisionMultiplier
         self.defaultTimestamp = defaultTimestamp
+        self.maxValuesPerPoint = maxValuesPerPoint <= 0 || maxValuesPerPoint > Self.maxFields ? Self.maxFields : maxValuesPerPoint
     }
 
     /// Parses every line of `body` (which may or may not end with `\n`).

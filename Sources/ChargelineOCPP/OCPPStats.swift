@@ -20,6 +20,8 @@ public struct OCPPStats: Sendable, Equatable, CustomStringConvertible {
     /// Points confirmed by the sink, and points lost.
     public var pointsStored = 0
     public var pointsDropped = 0
+    /// Of `pointsDropped`, those refused by `max-series-per-database`.
+    public var pointsOverSeriesQuota = 0
 
     /// All zero.
     public init() {}
@@ -27,7 +29,7 @@ public struct OCPPStats: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         "connections=\(connections) peak=\(peakConnections) refused=\(handshakesRefused) boots=\(bootsAccepted)/"
             + "\(bootsPending)/\(bootsRejected) calls=\(calls) callErrors=\(callErrors) replaced=\(replaced) "
-            + "pointsStored=\(pointsStored) pointsDropped=\(pointsDropped)"
+            + "pointsStored=\(pointsStored) pointsDropped=\(pointsDropped) pointsOverSeriesQuota=\(pointsOverSeriesQuota)"
     }
 }
 
@@ -49,4 +51,6 @@ final class OCPPStatsRecorder: TelemetryCounters {
     func pointsStored(_ count: Int) { update { $0.pointsStored += count } }
 
     func pointsDropped(_ count: Int) { update { $0.pointsDropped += count } }
+
+    func pointsOverSeriesQuota(_ count: Int) { update { $0.pointsOverSeriesQuota += count } }
 }

@@ -100,12 +100,13 @@ public final class ChargelineServer: Sendable {
         settings.snapshotHandler = snapshotHandler
         settings.authorizer = authorizer
         settings.maxYKCClaims = configuration.maxYKCClaimsPerCall
+        settings.maxValuesPerPoint = configuration.maxValuesPerPoint
         settings.rules = rules
         let api = settings
         let tcp = LineProtocolTCPHandler.Settings(
             sink: sink, database: configuration.lineProtocolDatabase, batchLines: configuration.lineProtocolBatchLines,
             batchBytes: configuration.lineProtocolBatchBytes, maxLineBytes: configuration.maxBodySize,
-            stats: recorder, logger: logger)
+            maxValuesPerPoint: configuration.maxValuesPerPoint, stats: recorder, logger: logger)
         let caps = ConnectionCaps.resolve(configuration, openFileLimit: OpenFileLimit.current)
         let httpCap = ConnectionCap(limit: caps.http)
         let lineProtocolCap = ConnectionCap(limit: caps.lineProtocol)

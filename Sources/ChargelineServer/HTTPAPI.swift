@@ -1,4 +1,5 @@
 import ChargelineCore
+import ChargelineIngest
 import Logging
 
 /// What every HTTP connection's handler shares: the sink, the query handler, limits, counters.
@@ -27,6 +28,8 @@ struct HTTPAPI: Sendable {
     var readiness: DeferredBackend? = nil
     /// Most pile codes one `/ykc/sessions` call may claim (`ServerConfiguration.maxYKCClaimsPerCall`).
     var maxYKCClaims = 100_000
+    /// Most fields per line-protocol point (`ServerConfiguration.maxValuesPerPoint`).
+    var maxValuesPerPoint = LineProtocolParser.defaultMaxValuesPerPoint
     /// Authenticates and authorizes requests (auth-enabled); nil: every request is allowed.
     var authorizer: RequestAuthorizer? = nil
 }

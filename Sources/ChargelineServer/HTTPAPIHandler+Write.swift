@@ -12,7 +12,7 @@ extension HTTPAPIHandler {
     /// loop (there is one loop per core). Move parsing to a `NIOThreadPool` if profiles say so.
     func handleWrite(database: String, precisionMultiplier: Int64, body: ByteBuffer, context: ChannelHandlerContext) {
         var parser = LineProtocolParser(precisionMultiplier: precisionMultiplier,
-                                        defaultTimestamp: WallClock.nowNanoseconds())
+                                        defaultTimestamp: WallClock.nowNanoseconds(), maxValuesPerPoint: api.maxValuesPerPoint)
         var builder = WriteBatchBuilder(reservingCapacity: body.readableBytes)
         var pointLines: [Int32] = []
         var errors: [LineProtocolError] = []
@@ -40,11 +40,12 @@ extension HTTPAPIHandler {
         let stats = api.stats
         api.sink.write(database: database, batch: batch) { [report, pointLines] outcome in
             // Count on the sink's thread so the numbers are right even if the client went away.
-            let stored = outcome.failure == nil ? batch.pointCount - outcome.rejected.count : 0
+            let stored = outcome.pointsStored(of: batch.pointCount)
             if outcome.failure == nil {
-                let storedValues = batch.valueCount(excluding: outcome.rejected)
+                let storedValues = batch.valueCount(excluding: outcome.rejected) - (outcome.seriesQuotaDrop?.values ?? 0)
                 stats.countStored(protocol: "http", database: database, points: stored, values: storedValues)
                 stats.countRejected(protocol: "http", reason: "refused", lines: outcome.rejected.count)
+                stats.countRejected(protocol: "http", reason: "max_series", lines: outcome.seriesQuotaDrop?.points ?? 0)
             } else {
                 // Answered 500/503: the client retries, so not a rejected line in ServerStats.
                 stats.metrics?.countRejected(protocol: "http", reason: "failed", count: batch.pointCount)
@@ -79,6 +80,7 @@ extension HTTPAPIHandler {
         }
         var report = report
         report.add(rejected: outcome.rejected, pointLines: pointLines)
+        report.add(seriesQuotaDrop: outcome.seriesQuotaDrop)
         if report.isEmpty {
             respond(status: 204, json: nil, context: context)
         } else {

@@ -26,6 +26,8 @@ final class LineProtocolTCPHandler: ChannelDuplexHandler {
         let batchLines: Int
         let batchBytes: Int
         let maxLineBytes: Int
+        /// Most fields per point (`ServerConfiguration.maxValuesPerPoint`).
+        let maxValuesPerPoint: Int
         let stats: StatsRecorder
         let logger: Logger
     }
@@ -43,10 +45,11 @@ final class LineProtocolTCPHandler: ChannelDuplexHandler {
     private var parseTail = false
     private var closed = false
     private var peer = "?"
-    private var parser = LineProtocolParser(defaultTimestamp: 0)
+    private var parser: LineProtocolParser
 
     init(settings: Settings) {
         self.settings = settings
+        parser = LineProtocolParser(defaultTimestamp: 0, maxValuesPerPoint: settings.maxValuesPerPoint)
     }
 
     // MARK: Inbound
@@ -216,9 +219,16 @@ final class LineProtocolTCPHandler: ChannelDuplexHandler {
                         "peer": "\(peer)", "line": "\(line)", "error": "\(message)",
                     ])
                 }
-                let values = batch.valueCount(excluding: outcome.rejected)
+                if let drop = outcome.seriesQuotaDrop {
+                    // Counted, not listed per point: an attack sends millions.
+                    settings.logger.warning("line protocol: store refused points", metadata: [
+                        "peer": "\(peer)", "database": "\(settings.database)", "error": "\(drop.message)",
+                    ])
+                    settings.stats.countRejected(protocol: "tcp", reason: "max_series", lines: drop.points)
+                }
+                let values = batch.valueCount(excluding: outcome.rejected) - (outcome.seriesQuotaDrop?.values ?? 0)
                 settings.stats.countStored(protocol: "tcp", database: settings.database,
-                                           points: batch.pointCount - outcome.rejected.count, values: values)
+                                           points: outcome.pointsStored(of: batch.pointCount), values: values)
                 settings.stats.countRejected(protocol: "tcp", reason: "refused", lines: outcome.rejected.count)
             }
             loop.execute {

@@ -69,6 +69,11 @@ public struct ServerConfiguration: Sendable {
     /// API is HTTPS with `.http`, the line-protocol listener TLS with `.lineProtocol`); nil:
     /// every listener is plain. Not in the initializer: set it on the value.
     public var tls: ServerTLS? = nil
+    /// Most fields one line-protocol point may carry over HTTP and TCP (`max-values-per-point`);
+    /// a line with more is refused (400 naming its line over HTTP; logged over TCP) and the
+    /// rest of the batch stored. 0: only the parser's own bound, 65,535. Not in the
+    /// initializer: set it on the value.
+    public var maxValuesPerPoint = 1_000  // LineProtocolParser.defaultMaxValuesPerPoint
 
     /// A configuration; every parameter defaults to the InfluxDB-compatible value.
     public init(

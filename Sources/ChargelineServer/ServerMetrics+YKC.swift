@@ -13,7 +13,10 @@ extension ServerMetrics {
         advanceCounter("chargeline_ykc_bad_frames_total",
                        to: stats.badFrames)
         advanceCounter("chargeline_ingest_points_total", [("protocol", "ykc"), ("db", database)], to: stats.pointsStored)
-        advanceCounter("chargeline_ingest_rejected_total", [("protocol", "ykc"), ("reason", "dropped")], to: stats.pointsDropped)
+        // Points the series quota refused count under their own reason, not also as dropped.
+        advanceCounter("chargeline_ingest_rejected_total", [("protocol", "ykc"), ("reason", "dropped")],
+                       to: stats.pointsDropped - stats.pointsOverSeriesQuota)
+        advanceCounter("chargeline_ingest_rejected_total", [("protocol", "ykc"), ("reason", "max_series")], to: stats.pointsOverSeriesQuota)
     }
 
     /// The `type` label of a YKC frame type byte: "0x" and two upper-case hex digits, as the

@@ -10,6 +10,8 @@ package protocol TelemetryCounters: Sendable {
     func pointsStored(_ count: Int)
     /// `count` points were lost: the sink failed or refused them, or the buffer was full.
     func pointsDropped(_ count: Int)
+    /// `count` points were refused by `max-series-per-database` (also counted as dropped).
+    func pointsOverSeriesQuota(_ count: Int)
 }
 
 /// Collects the points every connection of a pile front-end (YKC, OCPP) decodes and hands them to the sink in batches, at
@@ -120,8 +122,13 @@ package final class TelemetryBatcher: Sendable {
                 for (index, message) in outcome.rejected.prefix(10) {
                     logger.warning("\(label) telemetry: store refused point", metadata: ["index": "\(index)", "error": "\(message)"])
                 }
-                stats.pointsStored(batch.pointCount - outcome.rejected.count)
-                if !outcome.rejected.isEmpty { stats.pointsDropped(outcome.rejected.count) }
+                if let drop = outcome.seriesQuotaDrop {
+                    logger.warning("\(label) telemetry: store refused points", metadata: ["error": "\(drop.message)"])
+                    stats.pointsOverSeriesQuota(drop.points)
+                }
+                stats.pointsStored(outcome.pointsStored(of: batch.pointCount))
+                let lost = outcome.rejected.count + (outcome.seriesQuotaDrop?.points ?? 0)
+                if lost > 0 { stats.pointsDropped(lost) }
             }
             for callback in callbacks { callback(ok) }
             let (more, waiters) = state.withLock { s -> (Bool, [@Sendable () -> Void]) in

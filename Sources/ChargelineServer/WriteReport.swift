@@ -1,3 +1,4 @@
+import ChargelineCore
 import ChargelineIngest
 
 /// Builds the `/write` error message that names every rejected line, the way InfluxDB clients
@@ -12,6 +13,7 @@ struct WriteReport {
     private var entries: [(line: Int, text: String)] = []
     private var rejectedLines = Set<Int>()
     private var sinkRejections = 0
+    private var seriesQuotaDrop: SeriesQuotaDrop?
 
     /// Adds the parser's errors.
     mutating func add(parseErrors: [LineProtocolError]) {
@@ -31,13 +33,22 @@ struct WriteReport {
         }
     }
 
+    /// Adds the points `max-series-per-database` refused (counted, not listed, as InfluxDB).
+    mutating func add(seriesQuotaDrop drop: SeriesQuotaDrop?) {
+        seriesQuotaDrop = drop
+    }
+
     /// Whether anything was rejected.
-    var isEmpty: Bool { entries.isEmpty }
+    var isEmpty: Bool { entries.isEmpty && seriesQuotaDrop == nil }
     /// How many distinct lines were rejected.
     var rejectedLineCount: Int { rejectedLines.count }
 
     /// The message; `totalLines` counts lines holding a point or an error (not blanks/comments).
     func message(totalLines: Int, pointsStored: Int) -> String {
+        if let drop = seriesQuotaDrop, entries.isEmpty {
+            // Exactly InfluxDB 1.x's body, which clients and operators' alerts match on.
+            return "partial write: \(drop.message)"
+        }
         let sorted = entries.sorted { $0.line < $1.line }
         var listed = sorted.prefix(Self.maxListed).map(\.text).joined(separator: "; ")
         if sorted.count > Self.maxListed {
@@ -45,7 +56,8 @@ struct WriteReport {
         }
         // "unable to parse" only when nothing was stored because nothing parsed; Telegraf and the
         // client libraries look for either phrase to decide not to retry.
-        let prefix = pointsStored == 0 && sinkRejections == 0 ? "unable to parse" : "partial write"
-        return "\(prefix): \(listed) (\(rejectedLineCount) of \(totalLines) lines rejected, \(pointsStored) points stored)"
+        let prefix = pointsStored == 0 && sinkRejections == 0 && seriesQuotaDrop == nil ? "unable to parse" : "partial write"
+        let quota = seriesQuotaDrop.map { "; \($0.message)" } ?? ""
+        return "\(prefix): \(listed)\(quota) (\(rejectedLineCount) of \(totalLines) lines rejected, \(pointsStored) points stored)"
     }
 }

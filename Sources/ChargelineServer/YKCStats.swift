@@ -25,6 +25,8 @@ public struct YKCStats: Sendable, Equatable, CustomStringConvertible {
     public var pointsStored = 0
     /// Points lost: the sink failed, or the buffer for a slow sink was full.
     public var pointsDropped = 0
+    /// Of `pointsDropped`, those refused by `max-series-per-database`.
+    public var pointsOverSeriesQuota = 0
     /// Accepts that failed because the process ran out of file descriptors.
     public var acceptFailures = 0
 
@@ -64,4 +66,6 @@ final class YKCStatsRecorder: TelemetryCounters {
     func pointsStored(_ count: Int) { update { $0.pointsStored += count } }
 
     func pointsDropped(_ count: Int) { update { $0.pointsDropped += count } }
+
+    func pointsOverSeriesQuota(_ count: Int) { update { $0.pointsOverSeriesQuota += count } }
 }

@@ -39,6 +39,9 @@ package final class Database: @unchecked Sendable {
     /// against the head's limits already).
     var inFlightBytes = 0
     var closed = false
+    /// Series counted for `StorageOptions.maxSeriesPerDatabase`, made on the first write after
+    /// the open (`Database+SeriesQuota.swift`); nil while no write came or without a quota.
+    var seriesQuota: SeriesQuota?
 
     // Rollups (see Database+Rollup.swift). The child database holds the rollup rows.
     var rollupChild: Database?
@@ -123,6 +126,7 @@ package final class Database: @unchecked Sendable {
             var childOptions = options
             childOptions.rollup.enabled = false
             childOptions.blockStatistics = false
+            childOptions.maxSeriesPerDatabase = 0  // rollup rows follow the raw series, counted there
             rollupChild = try Database(name: "\(name).\(options.rollup.name)", directory: directory + "/rollup_" + options.rollup.name,
                                        options: childOptions, readOnly: readOnly, logger: logger)
             if let state = try RollupState.load(directory: directory) {
@@ -239,25 +243,33 @@ package final class Database: @unchecked Sendable {
             requestFlush()
             return
         }
-        let needFlush = admitLocked(batch)
+        let (admitted, needFlush) = admitLocked(batch)
         lock.unlock()
         if needFlush { requestFlush() }
         // Outside the lock: the WAL orders records itself, and its checksum and copy of the
         // batch need not hold up readers and other writers.
-        appendToWAL(batch, completion: completion)
+        if let refusedWhole = appendToWAL(admitted, completion: completion) { refusedWhole() }
     }
 
-    /// Counts an admitted batch against the head's limits until the head has it; returns
-    /// whether the head should be flushed.
-    private func admitLocked(_ batch: WriteBatch) -> Bool {
-        inFlightBytes += batch.bytes.count
-        return active.memoryBytes + inFlightBytes >= options.headFlushBytes
+    /// Takes out the points the series quota refuses and counts the rest against the head's
+    /// limits until the head has it; returns them and whether the head should be flushed.
+    private func admitLocked(_ batch: WriteBatch) -> (SeriesAdmission, needFlush: Bool) {
+        let admitted = admitSeriesLocked(batch)
+        inFlightBytes += admitted.batch.bytes.count
+        return (admitted, active.memoryBytes + inFlightBytes >= options.headFlushBytes)
     }
 
     /// Appends an admitted batch to the WAL; the head takes it on the WAL's completion thread
     /// once the record is durable. Completions run in WAL order, so the head applies batches in
-    /// WAL order too (as replay does), and one at a time.
-    private func appendToWAL(_ batch: WriteBatch, completion: @escaping @Sendable (WriteOutcome) -> Void) {
+    /// WAL order too (as replay does), and one at a time. When the quota refused every point
+    /// there is nothing to append: returns the call of `completion` to make once the caller
+    /// holds no lock (a completion may write again).
+    private func appendToWAL(_ admitted: SeriesAdmission, completion: @escaping @Sendable (WriteOutcome) -> Void) -> (() -> Void)? {
+        let batch = admitted.batch
+        let (dropped, drop) = (admitted.dropped, admitted.drop)
+        if batch.pointCount == 0 {
+            return { completion(WriteOutcome(seriesQuotaDrop: drop)) }
+        }
         let size = batch.bytes.count
         wal.append(batch) { [self] error in
             if let error {
@@ -275,8 +287,9 @@ package final class Database: @unchecked Sendable {
             let needFlush = active.memoryBytes >= options.headFlushBytes
             lock.unlock()
             if needFlush { requestFlush() }
-            completion(WriteOutcome(rejected: rejected, failure: nil))
+            completion(WriteOutcome(rejected: Self.restoringIndices(rejected, dropped: dropped), failure: nil, seriesQuotaDrop: drop))
         }
+        return nil
     }
 
     /// Over the memory budget (active plus frozen heads plus batches on their way through the
@@ -298,14 +311,17 @@ package final class Database: @unchecked Sendable {
     /// Applies queued writes while there is room (called after a flush).
     func drainWaiting() {
         lock.lock()
+        var refusedWhole: [() -> Void] = []
         while !waiting.isEmpty && !isOverloadedLocked() {
             let (batch, completion) = waiting.removeFirst()
-            if admitLocked(batch) { requestFlush() }
+            let (admitted, needFlush) = admitLocked(batch)
+            if needFlush { requestFlush() }
             // Under the lock here, so queued writers keep their order ahead of new arrivals.
-            appendToWAL(batch, completion: completion)
+            if let call = appendToWAL(admitted, completion: completion) { refusedWhole.append(call) }
         }
         let stillWaiting = !waiting.isEmpty
         lock.unlock()
+        for call in refusedWhole { call() }
         if stillWaiting { requestFlush() }
     }
 

@@ -4,8 +4,8 @@ import Logging
 
 /// The store's databases by name: which exist, which are open now, and who is using them.
 ///
-/// An open database holds file descriptors and threads (its WAL and its rollup's WAL: two
-/// files and two committer threads, plus the segments it has read), so at most `limit` are
+/// An open database holds file descriptors (its WAL and its rollup's WAL once written, plus
+/// the segments it has read; their threads are the shared `WALExecutor`'s), so at most `limit` are
 /// open at once and one nobody used for `idleNanoseconds` is closed: ten thousand databases
 /// written once each cost the handles of `limit`, not of ten thousand, before and after a
 /// restart. A closed database is opened again by its next lease (its WAL replayed, nothing
@@ -83,7 +83,9 @@ final class DatabaseTable: @unchecked Sendable {
     /// idle time.
     func lease(_ name: String, create: Bool, touch: Bool = true, validate: () throws -> Void = {}) throws -> Database? {
         cond.lock()
-        while closing.contains(name) { cond.wait() }
+        // A WAL completion that writes here waits on a thread of the shared WAL pool: it runs
+        // the pool's jobs meanwhile, among them those the closing database's WALs wait for.
+        WALExecutor.shared.waitHelping(cond) { !closing.contains(name) }
         if let db = open[name] {
             users[name, default: 0] += 1
             if touch { lastUsed[name] = FileIO.monotonicNanoseconds() }

@@ -23,8 +23,9 @@ public struct StorageOptions: Sendable {
     /// (`SegmentIndexCache`): least recently used ones are dropped past this and parsed again
     /// when next read. A rollup day of 20,000 guns takes ~90 MB; a daily report holds 9 of them.
     public var indexCacheBytes: Int = 2 << 30
-    /// Most databases open at once. An open database holds two files and two committer
-    /// threads (its WAL and its rollup's WAL) and the descriptors of the segments it read; a
+    /// Most databases open at once. An open database holds a file per WAL written since it
+    /// opened (its own and its rollup's; their threads are the shared `WALExecutor`'s) and the
+    /// descriptors of the segments it read; a
     /// database over the limit or idle for `databaseIdleClose` is closed (its head flushed,
     /// its WALs closed) and opened again on its next read or write, so ten thousand tiny
     /// databases cost no more handles than 256 busy ones (docs/operations.md).
@@ -61,6 +62,11 @@ public struct StorageOptions: Sendable {
     /// off: while history is being loaded, a scheduled run would move the watermark past the
     /// rows still to come and turn all of them into late rows.
     public var scheduleRollups: Bool = true
+    /// Most series a database may hold (`max-series-per-database`, InfluxDB's name, default
+    /// and meaning; 0: no limit). A point that would create a series past it is refused, the
+    /// rest of its batch is stored and existing series keep taking writes: memory stays bounded
+    /// however many distinct series a client invents. The rollup database is not counted.
+    public var maxSeriesPerDatabase: Int = 1_000_000
     /// Retention (keep everything by default).
     public var retention = RetentionOptions()
 

@@ -7,13 +7,16 @@ package import Logging
 /// Contract:
 /// - `append` only checksums and copies bytes into memory and never blocks on disk; records
 ///   are in the order the appends took the log's lock.
-/// - One committer thread writes everything appended so far with one `write(2)` and, under
+/// - A write cycle writes everything appended so far with one `write(2)` and, under
 ///   `FsyncPolicy.always`, one `fdatasync`, then hands the completions of every record it
-///   covered to the completion thread and goes on with the next write at once. Writers that
-///   arrive while a sync runs share the next one.
-/// - One completion thread calls the completions, in record order, one at a time: a slow
-///   completion (the owner applying a batch to its head) overlaps the next write and sync
-///   instead of delaying it, and never runs concurrently with another completion.
+///   covered on and the next cycle starts at once. Writers that arrive while a sync runs share
+///   the next one. Cycles run one at a time, in order.
+/// - The completions run in record order, one at a time: a slow completion (the owner
+///   applying a batch to its head) overlaps the next write and sync instead of delaying it,
+///   and never runs concurrently with another completion.
+/// - Both run as jobs on the process's shared `WALExecutor` (a bounded pool), never on threads
+///   of the log's own: an idle or open log costs no thread. The segment file is created by the
+///   first cycle that writes to it, so a log nobody writes to holds no file either.
 /// - `rotate()` ends the current segment after everything appended so far and returns the id
 ///   of the next one; every record appended before it lies in segments before that id.
 /// - A failed write (disk full, I/O error) fails exactly the records it did not make durable,
@@ -51,15 +54,21 @@ package final class WAL: @unchecked Sendable {
     /// Set when a failed write could not be taken back off the file: the next cycle truncates
     /// again before writing anything.
     private var needsTruncate = false
-    /// Both threads have stopped: the committer wrote its last cycle and the completion
-    /// thread ran its completions.
+    /// The log has stopped: its last cycle was written and every completion ran.
     private var committerDone = false
+    /// A write cycle is queued or running on the executor (at most one at a time).
+    private var commitScheduled = false
+    /// A timed job will look again for an interval sync that falls due.
+    private var syncTimerScheduled = false
+    private let executor: WALExecutor
 
-    /// Cycles written but whose completions have not run, oldest first, and whether the
-    /// committer has stopped (guarded by `completionCond`).
+    /// Cycles written but whose completions have not run, oldest first, whether the last
+    /// cycle has been written, and whether a job running completions is queued or running
+    /// (guarded by `completionCond`).
     private let completionCond = NSCondition()
     private var finishedCycles: [FinishedCycle] = []
     private var committerStopped = false
+    private var completionsScheduled = false
     private struct FinishedCycle {
         var waiters: [(lsn: UInt64, end: Int, completion: Completion)]
         /// Leading bytes of the cycle's buffer that are in the log for good.
@@ -71,35 +80,28 @@ package final class WAL: @unchecked Sendable {
     /// write: what `writeFailure` reports.
     private var lastFailure: (error: ChargelineError, at: Int64)?
 
-    // Owned by the committer thread once started.
+    // Owned by the write cycles (one runs at a time). `fd` is -1 until the first cycle that
+    // writes creates the current segment.
     private var fd: Int32
     private var currentID: UInt64
     private var currentSize: Int
     private var lastSync: Int64
 
-    /// Opens a new segment `firstID` in `directory` and starts the committer thread.
+    /// A log whose next record goes to segment `firstID` in `directory` (created when the
+    /// first record is written), running on `executor`.
     package init(directory: String, firstID: UInt64, policy: FsyncPolicy,
-                 segmentSize: Int = WAL.defaultSegmentSize, logger: Logger) throws {
+                 segmentSize: Int = WAL.defaultSegmentSize, executor: WALExecutor = .shared, logger: Logger) throws {
         self.directory = directory
         self.policy = policy
         self.segmentSize = segmentSize
+        self.executor = executor
         self.logger = logger
         try FileIO.makeDirectories(directory)
         currentID = firstID
         nextID = firstID + 1
-        fd = try WAL.createSegment(directory: directory, id: firstID)
+        fd = -1
         currentSize = WALRecord.segmentHeaderSize
         lastSync = FileIO.monotonicNanoseconds()
-        pending.reserveCapacity(4 << 20)
-        spare.reserveCapacity(4 << 20)
-        let thread = Thread { [self] in self.commitLoop() }
-        thread.name = "chargeline-wal-committer"
-        thread.qualityOfService = .userInitiated
-        thread.start()
-        let completer = Thread { [self] in self.completionLoop() }
-        completer.name = "chargeline-wal-completions"
-        completer.qualityOfService = .userInitiated
-        completer.start()
     }
 
     /// The id of the segment the next write goes to.
@@ -154,7 +156,7 @@ package final class WAL: @unchecked Sendable {
         batch.bytes.withUnsafeBytes { WALRecord.append(kind: .writeBatch, payload: $0, checksum: crc, to: &pending) }
         appendedLSN += 1
         waiters.append((appendedLSN, pending.count, completion))
-        cond.signal()
+        scheduleCycleLocked()
         cond.unlock()
     }
 
@@ -169,7 +171,7 @@ package final class WAL: @unchecked Sendable {
         let id = nextID
         nextID += 1
         rotations.append((pending.count, id))
-        cond.signal()
+        scheduleCycleLocked()
         return (id, appendedLSN)
     }
 
@@ -197,20 +199,20 @@ package final class WAL: @unchecked Sendable {
         return appendedLSN
     }
 
-    /// Waits until the completions of every record up to `lsn` have returned (they run on the
-    /// completion thread: never call this from a completion).
+    /// Waits until the completions of every record up to `lsn` have returned (never call
+    /// this from one of this log's completions: it would wait for itself).
     package func waitForCompletions(through lsn: UInt64) {
         cond.lock(); defer { cond.unlock() }
-        while completedLSN < lsn && !committerDone { cond.wait() }
+        executor.waitHelping(cond) { completedLSN >= lsn || committerDone }
     }
 
     /// Waits until everything appended so far is written and synced and its completions have
-    /// returned, then stops both threads and closes the file. Later appends fail with `.closed`.
+    /// returned, then closes the file. Later appends fail with `.closed`.
     package func close() {
         cond.lock()
         closing = true
-        cond.broadcast()
-        while !committerDone { cond.wait() }
+        scheduleCycleLocked()
+        executor.waitHelping(cond) { committerDone }
         cond.unlock()
     }
 
@@ -228,65 +230,113 @@ package final class WAL: @unchecked Sendable {
 
     // MARK: - Committer
 
-    private func commitLoop() {
+    /// Under `cond`: queues a write cycle unless one is queued or running (it looks for work
+    /// again when it ends).
+    private func scheduleCycleLocked() {
+        guard !commitScheduled else { return }
+        commitScheduled = true
+        executor.submit { [self] in cycle() }
+    }
+
+    /// One write cycle: writes and syncs everything appended so far and hands its completions
+    /// on; with nothing to do, stops the log when it is closing, or waits for an interval sync
+    /// to fall due.
+    private func cycle() {
         cond.lock()
-        while true {
-            while pending.isEmpty && rotations.isEmpty && !closing && !syncDue() {
-                if case .interval(let ms) = policy, currentSizeUnsynced {
-                    _ = cond.wait(until: Date(timeIntervalSinceNow: Double(ms) / 1_000))
-                } else {
-                    cond.wait()
+        let nothing = pending.isEmpty && rotations.isEmpty
+        if nothing && closing {
+            cond.unlock()
+            stop()
+            return
+        }
+        if nothing && !syncDue() {
+            commitScheduled = false
+            if case .interval(let ms) = policy, currentSizeUnsynced, !syncTimerScheduled {
+                syncTimerScheduled = true
+                let due = lastSync + Int64(ms) * 1_000_000 - FileIO.monotonicNanoseconds()
+                executor.submit(afterNanoseconds: max(due, 1_000_000)) { [self] in
+                    cond.lock()
+                    syncTimerScheduled = false
+                    scheduleCycleLocked()
+                    cond.unlock()
                 }
             }
-            if pending.isEmpty && rotations.isEmpty && closing { break }
-            var buffer = pending
-            pending = spare
-            let rots = rotations
-            rotations = []
-            let lsn = appendedLSN
-            let split = waiters.firstIndex { $0.lsn > lsn } ?? waiters.count
-            let done = Array(waiters[..<split])
-            waiters.removeFirst(split)
             cond.unlock()
-
-            let (good, error) = writeOut(&buffer, rotations: rots)
-
-            cond.lock()
-            buffer.removeAll(keepingCapacity: true)
-            spare = buffer
-            if let error {
-                if lastFailure == nil { logger.error("WAL write failed; writes are refused until it succeeds again: \(error)") }
-                lastFailure = (error, FileIO.monotonicNanoseconds())
-            } else if lastFailure != nil {
-                logger.notice("WAL writes succeed again")
-                lastFailure = nil
-            }
-            durableLSN = lsn
-            cond.unlock()
-            completionCond.lock()
-            finishedCycles.append(FinishedCycle(waiters: done, good: good, error: error, lsn: lsn))
-            completionCond.signal()
-            completionCond.unlock()
-            cond.lock()
+            return
         }
-        if currentSizeUnsynced { _ = try? FileIO.sync(fd, path: currentPath) }
-        FileIO.close(fd)
+        var buffer = pending
+        pending = spare
+        let rots = rotations
+        rotations = []
+        let lsn = appendedLSN
+        let split = waiters.firstIndex { $0.lsn > lsn } ?? waiters.count
+        let done = Array(waiters[..<split])
+        waiters.removeFirst(split)
+        cond.unlock()
+
+        let (good, error) = writeOut(&buffer, rotations: rots)
+
+        cond.lock()
+        buffer.removeAll(keepingCapacity: true)
+        spare = buffer
+        if let error {
+            if lastFailure == nil { logger.error("WAL write failed; writes are refused until it succeeds again: \(error)") }
+            lastFailure = (error, FileIO.monotonicNanoseconds())
+        } else if lastFailure != nil {
+            logger.notice("WAL writes succeed again")
+            lastFailure = nil
+        }
+        durableLSN = lsn
         cond.unlock()
         completionCond.lock()
+        finishedCycles.append(FinishedCycle(waiters: done, good: good, error: error, lsn: lsn))
+        scheduleCompletionsLocked()
+        completionCond.unlock()
+        cond.lock()
+        commitScheduled = false
+        // More may have been appended meanwhile (or the log is closing): look again, after the
+        // jobs of other logs already queued.
+        scheduleCycleLocked()
+        cond.unlock()
+    }
+
+    /// The last cycle: syncs what is unsynced, closes the file and lets the completions end
+    /// the log.
+    private func stop() {
+        if fd >= 0 {
+            if currentSizeUnsynced { _ = try? FileIO.sync(fd, path: currentPath) }
+            FileIO.close(fd)
+            fd = -1
+        }
+        completionCond.lock()
         committerStopped = true
-        completionCond.signal()
+        scheduleCompletionsLocked()
         completionCond.unlock()
     }
 
-    /// Runs the completions of each written cycle in order, then records them as completed.
-    /// The committer writes the next cycle meanwhile.
-    private func completionLoop() {
+    /// Under `completionCond`: queues a job running completions unless one is queued or running.
+    private func scheduleCompletionsLocked() {
+        guard !completionsScheduled else { return }
+        completionsScheduled = true
+        executor.submit { [self] in runCompletions() }
+    }
+
+    /// Runs the completions of each written cycle in order, then records them as completed;
+    /// once the last cycle is written and its completions ran, the log is done.
+    private func runCompletions() {
         while true {
             completionCond.lock()
-            while finishedCycles.isEmpty && !committerStopped { completionCond.wait() }
             if finishedCycles.isEmpty {
+                completionsScheduled = false
+                let stopped = committerStopped
                 completionCond.unlock()
-                break
+                if stopped {
+                    cond.lock()
+                    committerDone = true
+                    cond.broadcast()
+                    cond.unlock()
+                }
+                return
             }
             let cycles = finishedCycles
             finishedCycles.removeAll(keepingCapacity: true)
@@ -306,10 +356,6 @@ package final class WAL: @unchecked Sendable {
                 cond.unlock()
             }
         }
-        cond.lock()
-        committerDone = true
-        cond.broadcast()
-        cond.unlock()
     }
 
     private var unsyncedBytes = 0
@@ -334,7 +380,7 @@ package final class WAL: @unchecked Sendable {
         var rollback = currentSize
         do {
             // What a failed cycle left undone comes first, before any new byte is written.
-            if needsTruncate {
+            if needsTruncate && fd >= 0 {
                 try FileIO.truncate(fd, to: currentSize, path: currentPath)
                 try FileIO.sync(fd, path: currentPath)
                 needsTruncate = false
@@ -407,6 +453,7 @@ package final class WAL: @unchecked Sendable {
     /// good record) so no byte of the failed records is ever replayed; when that fails too, the
     /// next cycle truncates again before it writes anything.
     private func takeBack(to size: Int, after failure: ChargelineError) {
+        guard fd >= 0 else { return }  // the segment could not be created: nothing was written
         do {
             try FileIO.truncate(fd, to: size, path: currentPath)
             try FileIO.sync(fd, path: currentPath)
@@ -428,6 +475,12 @@ package final class WAL: @unchecked Sendable {
 
     private func writeChunk(_ chunk: UnsafeRawBufferPointer) throws {
         guard chunk.count > 0 else { return }
+        if fd < 0 {
+            // The first bytes for the current segment: it is created now.
+            fd = try WAL.createSegment(directory: directory, id: currentID)
+            currentSize = WALRecord.segmentHeaderSize
+            unsyncedBytes = 0
+        }
         if let fault = injectWriteFault?(currentPath, chunk.count) {
             let partial = max(0, min(fault.partial, chunk.count))
             if partial > 0 { try FileIO.writeAll(fd, UnsafeRawBufferPointer(rebasing: chunk[..<partial]), path: currentPath) }
@@ -446,13 +499,16 @@ package final class WAL: @unchecked Sendable {
         lastSync = FileIO.monotonicNanoseconds()
     }
 
-    /// Ends the current segment (synced first when `syncOld`) and opens segment `id`. When
-    /// the new segment cannot be made, the current one stays open.
+    /// Ends the current segment (synced first when `syncOld`) and moves to segment `id`,
+    /// created when its first record is written. When the sync fails the current segment
+    /// stays open.
     private func switchSegment(to id: UInt64, syncOld: Bool) throws {
-        if syncOld && (policy != .never || unsyncedBytes > 0) { try syncNow() }
-        let next = try WAL.createSegment(directory: directory, id: id)
-        FileIO.close(fd)
-        fd = next
+        if fd >= 0 {
+            if syncOld && (policy != .never || unsyncedBytes > 0) { try syncNow() }
+            FileIO.close(fd)
+            fd = -1
+        }
+        // The new segment is created by the first cycle that writes to it.
         currentID = id
         currentSize = WALRecord.segmentHeaderSize
         unsyncedBytes = 0

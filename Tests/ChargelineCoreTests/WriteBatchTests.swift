@@ -23,6 +23,22 @@ import Testing
         #expect(seen[1].1[0].doubleValue?.isNaN == true)
     }
 
+    @Test func removingPointsKeepsTheOthersInOrderWithTheirCounts() throws {
+        var b = WriteBatchBuilder()
+        for i in 0..<5 {
+            let fields: [(String, FieldValue)] = (0...i).map { ("f\($0)", .integer(Int64(i))) }
+            b.addPoint(measurement: "m", tags: ["s": "\(i)"], timestamp: Int64(i), fields: fields)
+        }
+        let batch = b.finish()
+        let kept = batch.removingPoints(at: [0, 2, 4])
+        #expect(kept.pointCount == 2 && kept.valueCount == 2 + 4)
+        var times: [Int64] = []
+        try WriteBatch(validating: kept.bytes).forEachPoint { times.append($0.timestamp) }
+        #expect(times == [1, 3])
+        #expect(batch.removingPoints(at: []).bytes == batch.bytes)
+        #expect(batch.removingPoints(at: [0, 1, 2, 3, 4]).pointCount == 0)
+    }
+
     @Test func abortedPointLeavesNothing() {
         var b = WriteBatchBuilder()
         let key = Array("m".utf8)

@@ -30,6 +30,24 @@ struct LineProtocolParserRejectTests {
         expectRejected("m,t=1   ", column: 9, "missing fields")
     }
 
+    @Test func moreFieldsThanMaxValuesPerPoint() {
+        // 1,001 fields: the default quota (1,000) refuses the line at its 1,001st key.
+        let fields = (0..<1_001).map { "f\($0)=1" }
+        let column = 3 + fields.prefix(1_000).joined(separator: ",").utf8.count + 1
+        expectRejected("m " + fields.joined(separator: ","), column: column, "max-values-per-point limit exceeded: (1000)")
+        // Exactly at the quota is accepted; a raised quota takes more; 0 means the parser's bound.
+        #expect(parse("m " + fields.prefix(1_000).joined(separator: ",") + " 1").errors.isEmpty)
+        for limit in [1_001, 0] {
+            var parser = LineProtocolParser(defaultTimestamp: 0, maxValuesPerPoint: limit)
+            let r = parse(Array(("m " + fields.joined(separator: ",") + " 1").utf8), with: &parser)
+            #expect(r.errors.isEmpty && r.points.first?.fields.count == 1_001, "\(r.errors)")
+        }
+        var two = LineProtocolParser(defaultTimestamp: 0, maxValuesPerPoint: 2)
+        let r = parse(Array("m a=1,b=2\nm a=1,b=2,c=3\n".utf8), with: &two)
+        #expect(r.pointLines == [1] && r.errors.map(\.line) == [2], "\(r.errors)")
+        #expect(r.errors.first?.message.contains("(--max-values-per-point)") == true)
+    }
+
     @Test func missingMeasurement() { expectRejected(",t=1 f=1", column: 1, "missing measurement") }
 
     @Test func badTags() {

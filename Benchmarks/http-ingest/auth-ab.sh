@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# What `--auth-enabled` costs ingest (issue 17's target: under 3% of ingest throughput): an A/B
+# in one run. The same generated file is sent over HTTP /write (load.py, as run.sh does) to a
+# fresh `chargeline serve` ROUNDS times without auth (A) and ROUNDS times with --auth-enabled and
+# HTTP Basic credentials of an admin on every batch (B: the first check hashes the password,
+# the rest hit the server's cached check), alternating A,B,B,A,A,B,... so drift in the
+# machine's load falls on both arms alike. Prints every run, the median values/s of each arm
+# and B/A - 1.
+#
+#   Benchmarks/http-ingest/auth-ab.sh                     # 2000 guns x 2 h (~10 M values), 3 rounds
+#   GUNS=1000 DURATION=1h ROUNDS=5 Benchmarks/http-ingest/auth-ab.sh
+#   BIN_DIR=.build-rel/release KEEP=1 ...                 # prebuilt binaries; keep the temp dir
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+GUNS="${GUNS:-2000}"
+DURATION="${DURATION:-2h}"
+INTERVAL="${INTERVAL:-10s}"
+ROUNDS="${ROUNDS:-3}"
+BATCH="${BATCH:-5000}"
+CLIENTS="${CLIENTS:-3}"
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/chargeline-auth-ab.XXXXXX")"
+SERVER_PID=""
+log() { printf '[auth-ab] %s\n' "$*" >&2; }
+die() { log "FAILED: $*"; exit 1; }
+stop_pid() {
+    local pid="$1"
+    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+    local rc=$?
+    stop_pid "$SERVER_PID"
+    if [[ "${KEEP:-0}" == 1 ]]; then log "kept $TMP"; else rm -rf "$TMP"; fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+source "$ROOT/Benchmarks/lib.sh"
+chargeline_bin
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+log "generating $GUNS guns x $DURATION every $INTERVAL"
+"$BIN/chargeline-datagen" --guns "$GUNS" --start 2026-11-20T00:00:00Z --duration "$DURATION" --interval "$INTERVAL" \
+    --seed 1 --out "$TMP/telemetry.lp" --quiet
+
+# One run: fresh data directory, serve (with --auth-enabled in arm "auth"), load, SIGTERM.
+# Appends a JSON line {arm, valuesPerSecond, seconds} to $TMP/runs.jsonl.
+run() {
+    local arm="$1" n="$2"
+    local port; port="$(free_port)"
+    local serve_auth=() load_auth=()
+    if [[ "$arm" == auth ]]; then serve_auth=(--auth-enabled); load_auth=(--auth "bench:bench-password"); fi
+    rm -rf "$TMP/data"
+    "$BIN/chargeline" serve --data "$TMP/data" --http "127.0.0.1:$port" --lp-tcp off --ykc off "${serve_auth[@]}" \
+        >"$TMP/server-$n.log" 2>&1 &
+    SERVER_PID=$!
+    python3 "$HERE/load.py" ping --port "$port" --timeout 60 || { tail -n 20 "$TMP/server-$n.log" >&2; die "no /ping"; }
+    python3 "$HERE/load.py" write --port "$port" --db bench --precision ns --batch-lines "$BATCH" --clients "$CLIENTS" \
+        --summary "$TMP/load-$n.json" "${load_auth[@]}" "$TMP/telemetry.lp" >/dev/null || die "HTTP load failed (run $n, $arm)"
+    stop_pid "$SERVER_PID"; SERVER_PID=""
+    python3 - "$arm" "$TMP/load-$n.json" >>"$TMP/runs.jsonl" <<'PY'
+import json, sys
+arm, load = sys.argv[1:3]
+s = json.load(open(load))
+print(json.dumps({"arm": arm, "valuesPerSecond": s["valuesPerSecond"], "seconds": s["seconds"]}))
+PY
+    log "run $n ($arm): $(tail -n 1 "$TMP/runs.jsonl")"
+}
+
+n=0
+for r in $(seq "$ROUNDS"); do
+    if (( r % 2 == 1 )); then order=(none auth); else order=(auth none); fi
+    for arm in "${order[@]}"; do n=$((n + 1)); run "$arm" "$n"; done
+done
+
+python3 - "$TMP/runs.jsonl" <<'PY'
+import json, statistics, sys
+runs = [json.loads(l) for l in open(sys.argv[1])]
+a = [r["valuesPerSecond"] for r in runs if r["arm"] == "none"]
+b = [r["valuesPerSecond"] for r in runs if r["arm"] == "auth"]
+ma, mb = statistics.median(a), statistics.median(b)
+print("auth off (values/s): " + ", ".join(f"{v:,.0f}" for v in a))
+print("auth on  (values/s): " + ", ".join(f"{v:,.0f}" for v in b))
+print(f"median: {ma:,.0f} without, {mb:,.0f} with auth: {100 * (mb / ma - 1):+.1f}% (ratio {mb / ma:.3f})")
+PY
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
