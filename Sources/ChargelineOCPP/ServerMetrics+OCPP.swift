@@ -15,6 +15,8 @@ extension ServerMetrics {
         advanceCounter("chargeline_ocpp_call_errors_total", to: stats.callErrors)
         advanceCounter("chargeline_ocpp_replaced_total", to: stats.replaced)
         advanceCounter("chargeline_ingest_points_total", [("protocol", "ocpp"), ("db", database)], to: stats.pointsStored)
-        advanceCounter("chargeline_ingest_rejected_total", [("protocol", "ocpp"), ("reason", "dropped")], to: stats.pointsDropped)
+        advanceCounter("chargeline_ingest_rejected_total", [("protocol", "ocpp"), ("reason", "dropped")],
+                       to: stats.pointsDropped - stats.pointsOverSeriesQuota)
+        advanceCounter("chargeline_ingest_rejected_total", [("protocol", "ocpp"), ("reason", "max_series")], to: stats.pointsOverSeriesQuota)
     }
 }
