@@ -127,13 +127,19 @@ extension Database {
         } else {
             let b = options.rollup.bucket
             let reach = max(b, options.rollup.lookback, options.rollup.usage?.maxGap ?? 0)
-            func floor(_ x: Int64) -> Int64 { RollupBucket.floorDiv(x, b) * b }
+            // Bucket starts of times clamped to the storable range (whose ends are whole
+            // partitions, so whole buckets): no overflow for an open-ended range.
+            func floor(_ x: Int64) -> Int64 {
+                RollupBucket.floorDiv(min(max(x, storableRange.lowerBound), storableRange.upperBound), b) * b
+            }
             let lo = floor(t.start.subtractingSaturating(reach))
             let hi = floor(t.end.subtractingSaturating(1).addingSaturating(reach)).addingSaturating(b)
             // Stale marks first (persisted), so a crash after the rows are removed still
             // recomputes the edges at the next run.
             lock.lock()
             let watermark = rollupWatermark
+            // Reports are exported again for the hours of the range that held data.
+            let earliest = earliestDataLocked().map(floor) ?? watermark ?? lo
             lock.unlock()
             if let watermark {
                 let seriesKeys = try keys ?? buildCatalog(measurement: t.measurement).series.map(\.key)
@@ -155,10 +161,10 @@ extension Database {
                         staleMarks[key] = marks
                     }
                     // Reports of the hours the delete touched are exported again.
-                    var day = lo
-                    while day < min(hi, watermark) && lateBuckets.count <= Self.lateLogLimit {
-                        lateBuckets[day] = lateSequence
-                        day = day.addingSaturating(b)
+                    var hour = max(lo, earliest)
+                    while hour < min(hi, watermark) && lateBuckets.count <= Self.lateLogLimit {
+                        lateBuckets[hour] = lateSequence
+                        hour = hour.addingSaturating(b)
                     }
                     trimLateLogLocked()
                     lock.unlock()
