@@ -13,10 +13,8 @@ extension QueryEngine {
 
     func dropMeasurement(_ name: String, database: String?) throws -> [ResultSeries] {
         let db = try requireDatabase(database)
-        guard (try? store.measurements(database: db))?.contains(name) == true else {
-            // InfluxDB 1.x's words exactly (clients match on them).
-            throw QueryError(.semantic, "measurement not found")
-        }
+        // InfluxDB 1.6 answers a measurement that does not exist with success too.
+        guard (try? store.measurements(database: db))?.contains(name) == true else { return [] }
         do { try store.dropMeasurement(database: db, measurement: name) } catch let e as ChargelineError {
             throw QueryError(.storage, e.message)
         }
