@@ -134,6 +134,13 @@ public final class QueryEngine: Sendable {
             return try dropPolicy(name, database: db, offset: offset)
         case .createUser, .dropUser, .setPassword, .grant, .revoke, .showUsers, .showGrants, .createToken, .showTokens, .dropToken:
             return try runUserStatement(statement)
+        case .dropDatabase(let name):
+            return try dropDatabase(name)
+        case .dropMeasurement(let name, _):
+            return try dropMeasurement(name, database: database)
+        case .deleteSeries(let sources, let condition, let dropSeries, let offset):
+            let db = try requireDatabase(try Self.database(namedIn: sources) ?? database)
+            return try deleteSeries(sources: sources, condition: condition, dropSeries: dropSeries, offset: offset, database: db, context: context)
         default:
             return try MetadataExecutor(engine: self, context: context).run(statement, database: database)
         }

@@ -76,7 +76,9 @@ extension QueryEngine {
             return [admin ? .createAdmin : .admin]
         case .createDatabase, .createRetentionPolicy, .alterRetentionPolicy, .dropRetentionPolicy, .showQueries,
              .showDiagnostics, .showStats, .killQuery, .dropUser, .setPassword, .grant, .revoke, .showUsers, .showGrants,
-             .createToken, .showTokens, .dropToken:
+             .createToken, .showTokens, .dropToken, .dropDatabase, .dropMeasurement, .deleteSeries:
+            // Deletes are admin-only (InfluxDB 1.x lets WRITE run DELETE and DROP SERIES):
+            // erasing data is an operator's act, not a data source's.
             return [.admin]
         }
     }

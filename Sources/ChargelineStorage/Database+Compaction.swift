@@ -5,7 +5,9 @@ extension Database {
     /// Partitions with at least `minSegments` segments, oldest first.
     func partitionsToCompact(minSegments: Int) -> [Int64] {
         lock.lock(); defer { lock.unlock() }
-        return partitions.filter { $0.value.count >= minSegments }.keys.sorted()
+        let deleted = tombstonePendingLocked()
+        // A pending partition that holds no segment any more is visited too (its tombstones settle).
+        return Set(partitions.filter { $0.value.count >= minSegments }.keys).union(deleted).sorted()
     }
 
     /// Partitions the background compactor should merge now: quiet ones with several
@@ -13,11 +15,13 @@ extension Database {
     func partitionsDueForCompaction(trigger: Int, quietPeriod: Int64) -> [Int64] {
         let now = FileIO.monotonicNanoseconds()
         lock.lock(); defer { lock.unlock() }
-        return partitions.filter { start, readers in
+        // Deleted data leaves the disk at the next compaction.
+        let deleted = tombstonePendingLocked()
+        return Set(partitions.filter { start, readers in
             guard readers.count >= 2 else { return false }
             if readers.count >= trigger { return true }
             return now - (lastSegmentAdded[start] ?? 0) >= quietPeriod
-        }.keys.sorted()
+        }.keys).union(deleted).sorted()
     }
 
     /// Merges every segment of each partition into one (zstd second stage, duplicates
@@ -63,14 +67,25 @@ extension Database {
         defer { compactionMutex.unlock() }
         lock.lock()
         let inputs = partitions[start] ?? []
+        // The deletes this rewrite applies: those known now (later ones are newer than every input).
+        let tombstones = tombstoneFilterLocked()
+        let applied = Set(tombstones.entries.map(\.seq))
+        let deleted = tombstonePendingLocked().contains(start)
         lock.unlock()
-        guard force || inputs.count >= 2 || (inputs.count == 1 && (inputs[0].info.level == 0 || isOutdated(inputs[0]))),
+        if inputs.isEmpty && deleted {
+            // Nothing left to rewrite (retention or another compaction emptied it).
+            try updateManifest { m in Database.settle(&m, partition: start, seqs: applied) } apply: {}
+            return false
+        }
+        guard force || deleted || inputs.count >= 2 || (inputs.count == 1 && (inputs[0].info.level == 0 || isOutdated(inputs[0]))),
               !inputs.isEmpty else { return false }
         let started = FileIO.monotonicNanoseconds()
 
         // The inputs through the one merging reader (no heads): every key in any input, in key
-        // order, each field's sources merged with the newest write winning.
-        let reader = try MergedReader(segments: inputs, heads: [], fields: .present(nil), range: .all, listKeys: true) { key in
+        // order, each field's sources merged with the newest write winning, deleted points
+        // left out (so they leave the disk).
+        let reader = try MergedReader(segments: inputs, heads: [], tombstones: tombstones, fields: .present(nil), range: .all,
+                                      listKeys: true) { key in
             excluded.isEmpty || !excluded.contains(SeriesKey.measurement(of: Array(key)))
         }
         var scratch = MergedReader.Scratch()
@@ -92,6 +107,7 @@ extension Database {
             try updateManifest { m in
                 m.segments.removeAll { $0.partitionStart == start && inputIDs.contains($0.id) }
                 if let info { m.segments.append(info) }
+                Database.settle(&m, partition: start, seqs: applied)
             } apply: {
                 var list = partitions[start] ?? []
                 list.removeAll { inputIDs.contains($0.info.id) }

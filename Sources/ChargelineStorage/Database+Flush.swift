@@ -17,6 +17,12 @@ extension Database {
         defer { flushMutex.unlock() }
         // Whatever happens, admit writers that waited for room.
         defer { drainWaiting() }
+        try flushHoldingMutex(rotateWAL: rotateWAL)
+    }
+
+    /// `flush` with `flushMutex` held by the caller (a delete, which flushes first).
+    func flushHoldingMutex(rotateWAL: Bool = true) throws {
+        if dropped { return }
         // Heads whose flush failed earlier go first; while they cannot be written, no new head
         // is frozen (memory stays bounded and back-pressure holds writers).
         lock.lock()

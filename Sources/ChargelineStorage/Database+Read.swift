@@ -81,11 +81,17 @@ extension Database {
         lock.lock()
         let segments = segmentsOverlappingLocked(range)
         let frozenHeads = frozen.map(\.head)
+        var headSeqs = frozen.map(\.seq)
         let activeSnapshot = active.isEmpty ? nil : active.snapshot(keys: keys, matching: matches, wanted: wanted)
+        let tombstones = tombstoneFilterLocked()
         lock.unlock()
         var heads = frozenHeads.map { $0.snapshot(keys: keys, matching: matches, wanted: wanted) }
-        if let activeSnapshot { heads.append(activeSnapshot) }
-        return try MergedReader(segments: segments, heads: heads, fields: fields, range: range, listKeys: listKeys, matches: matches)
+        if let activeSnapshot {
+            heads.append(activeSnapshot)
+            headSeqs.append(.max)
+        }
+        return try MergedReader(segments: segments, heads: heads, headSeqs: headSeqs, tombstones: tombstones, fields: fields,
+                                range: range, listKeys: listKeys, matches: matches)
     }
 
     /// The escaped measurement name that starts the keys of its series.

@@ -121,6 +121,7 @@ extension Database {
         let ids = Set(readers.map(\.info.id))
         try updateManifest { m in
             m.segments.removeAll { $0.partitionStart == start && ids.contains($0.id) }
+            Database.settle(&m, partition: start, seqs: nil)
         } apply: {
             partitions[start]?.removeAll { ids.contains($0.info.id) }
             if partitions[start]?.isEmpty == true { partitions[start] = nil }

@@ -241,9 +241,33 @@ extension Database {
             lock.unlock()
         }
 
-        // 2. Stale buckets: per series, recompute exactly the marked ones. Rows of all series
-        // share batched writes (one sync for the lot, not one per series); marks are cleared
-        // once those writes are durable.
+        // 2. Stale buckets.
+        if !cancelled {
+            cancelled = try recomputeStale(child: child, settle: settle, names: &names, isCancelled: isCancelled, report: &report)
+        }
+        report.milliseconds = Double(FileIO.monotonicNanoseconds() - started) / 1e6
+        report.cancelled = cancelled
+        lock.lock()
+        rollupReadingUpTo = nil
+        report.watermark = rollupWatermark
+        rollupState.lastRun = FileIO.nowNanoseconds()
+        rollupState.lastRunBuckets = report.bucketsWritten + report.bucketsRecomputed
+        rollupState.lastRunMilliseconds = report.milliseconds
+        rollupState.bucketsWritten += report.bucketsWritten
+        rollupState.bucketsRecomputed += report.bucketsRecomputed
+        lock.unlock()
+        try storeRollupState()
+        return report
+    }
+
+    /// Recomputes the stale buckets (step 2 of a run): per series exactly the marked ones.
+    /// Rows of all series share batched writes (one sync for the lot, not one per series);
+    /// marks are cleared once those writes are durable. Returns whether it was cancelled.
+    /// Under `rollupRunMutex`.
+    func recomputeStale(child: Database, settle: Int64, names: inout RollupColumnNameCache, isCancelled: () -> Bool,
+                        report: inout RollupRunReport) throws -> Bool {
+        let b = options.rollup.bucket
+        var cancelled = false
         lock.lock()
         var stale = staleMarks
         lock.unlock()
@@ -292,19 +316,7 @@ extension Database {
             }
         }
         lock.unlock()
-        report.milliseconds = Double(FileIO.monotonicNanoseconds() - started) / 1e6
-        report.cancelled = cancelled
-        lock.lock()
-        rollupReadingUpTo = nil
-        report.watermark = rollupWatermark
-        rollupState.lastRun = FileIO.nowNanoseconds()
-        rollupState.lastRunBuckets = report.bucketsWritten + report.bucketsRecomputed
-        rollupState.lastRunMilliseconds = report.milliseconds
-        rollupState.bucketsWritten += report.bucketsWritten
-        rollupState.bucketsRecomputed += report.bucketsRecomputed
-        lock.unlock()
-        try storeRollupState()
-        return report
+        return cancelled
     }
 
     /// Raw values a chunk of new buckets aims at (about half a second of work): chunks grow

@@ -8,6 +8,8 @@ extension Database {
         var g: [Int64] = [Int64(active.seriesCount), Int64(frozen.count)]
         g += frozen.map { Int64($0.head.seriesCount) }
         g += manifest.segments.map { Int64(bitPattern: $0.id) }.sorted()
+        // A delete can take series out of the catalog.
+        g += (manifest.tombstones ?? []).map { -Int64(bitPattern: $0.seq) }
         return g
     }
 
@@ -23,10 +25,14 @@ extension Database {
             for si in 0..<h.seriesCount where matches(h.key(of: si)) { keys.insert(Array(h.key(of: si))) }
         }
         let fields = schema.measurements[measurement] ?? [:]
+        let tombstones = tombstoneFilterLocked()
         lock.unlock()
         for s in segments {
             let index = try s.loadFlatIndex(fields: [])  // the keys (only them, from version 5)
-            for i in 0..<index.seriesCount where matches(index.key(i)) { keys.insert(Array(index.key(i))) }
+            // A dropped series (a delete of all time) leaves the catalog with the delete.
+            for i in 0..<index.seriesCount where matches(index.key(i)) && !tombstones.erases(index.key(i), sourceSeq: s.info.seq) {
+                keys.insert(Array(index.key(i)))
+            }
         }
         return SeriesCatalog(measurement: measurement, keys: Array(keys), fields: fields)
     }

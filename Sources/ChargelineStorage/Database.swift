@@ -42,6 +42,13 @@ package final class Database: @unchecked Sendable {
     /// Series counted for `StorageOptions.maxSeriesPerDatabase`, made on the first write after
     /// the open (`Database+SeriesQuota.swift`); nil while no write came or without a quota.
     var seriesQuota: SeriesQuota?
+    /// Deletes under way: writers queue (in `waiting`) meanwhile, so every write is either
+    /// before a delete (in an older generation, deleted) or after it (newer, kept).
+    var deleting = 0
+    /// Set when `DROP DATABASE` took the database out of service: background work skips it.
+    var dropped = false
+    /// The filter of the manifest's tombstones (by their seqs), built once per change, not per read.
+    var cachedTombstoneFilter: (seqs: [UInt64], filter: TombstoneFilter)?
 
     // Rollups (see Database+Rollup.swift). The child database holds the rollup rows.
     var rollupChild: Database?
@@ -142,13 +149,32 @@ package final class Database: @unchecked Sendable {
         var replaySchema = schema
         let head = active
         var rejectedOnReplay = 0
+        var replayedTombstones: [Tombstone] = []
         let report = try WALReplayer.replay(directory: walDirectory, fromID: manifest.walReplayFrom, repair: !readOnly,
-                                            quarantine: directory + "/" + FileNames.quarantineDirectory, logger: logger) { batch in
+                                            quarantine: directory + "/" + FileNames.quarantineDirectory, logger: logger,
+                                            tombstone: { t in
+            // A delete whose manifest update a crash cut short (a stored manifest has moved
+            // `nextSeq` past it). Its writers waited: the head replayed so far is empty of
+            // anything it covers (it was flushed before the record).
+            guard t.seq >= manifest.nextSeq else { return }
+            replayedTombstones.append(t)
+            if t.dropsMeasurement == true { replaySchema.measurements[t.measurement] = nil }
+        }) { batch in
             rejectedOnReplay += head.apply(batch, schema: &replaySchema, storable: storableRange, maxFieldsPerMeasurement: fieldLimit).count
             // Late rows in the WAL tail may not have reached a persisted stale mark yet.
             markLateLocked(batch)
         }
         schema = replaySchema
+        if !replayedTombstones.isEmpty {
+            for t in replayedTombstones {
+                var t = t
+                t.pending = pendingPartitionsLocked(t.range)
+                manifest.tombstones = (manifest.tombstones ?? []) + [t]
+                manifest.nextSeq = max(manifest.nextSeq, t.seq + 1)
+            }
+            manifest.setSchema(schema)
+            if !readOnly { try manifest.store(directory: directory) }
+        }
         let firstID = max(report.lastSegmentID + 1, manifest.walReplayFrom)
         if !readOnly {
             wal = try WAL(directory: walDirectory, firstID: firstID, policy: options.fsync, logger: logger)
@@ -167,6 +193,7 @@ package final class Database: @unchecked Sendable {
             + (report.lostBytes == 0 ? "" : "; \(report.lostBytes) WAL bytes not replayable (\(report.lostRegions) damaged regions), kept in \(FileNames.quarantineDirectory)/")
             + (quarantinedSegments == 0 ? "" : "; \(quarantinedSegments) segments in quarantine/ (see log, `chargeline verify`)")
         walReplayReport = report
+        if !readOnly { try finishPendingRollupDeletes() }
     }
 
     /// Builds segment readers from the manifest and removes files the manifest does not list
@@ -237,7 +264,7 @@ package final class Database: @unchecked Sendable {
             completion(WriteOutcome(rejected: [], failure: failure))
             return
         }
-        if !waiting.isEmpty || isOverloadedLocked() {
+        if !waiting.isEmpty || deleting > 0 || isOverloadedLocked() {
             waiting.append((batch, completion))
             lock.unlock()
             requestFlush()
@@ -312,7 +339,7 @@ package final class Database: @unchecked Sendable {
     func drainWaiting() {
         lock.lock()
         var refusedWhole: [() -> Void] = []
-        while !waiting.isEmpty && !isOverloadedLocked() {
+        while !waiting.isEmpty && deleting == 0 && !isOverloadedLocked() {
             let (batch, completion) = waiting.removeFirst()
             let (admitted, needFlush) = admitLocked(batch)
             if needFlush { requestFlush() }
@@ -331,6 +358,23 @@ package final class Database: @unchecked Sendable {
     func requestFlush() { flushRequester?() }
 
     // MARK: - Closing
+
+    /// Takes the database out of service for `DROP DATABASE`: waiting writers fail, the WAL
+    /// is closed without a flush (the folder is removed next), background work skips it.
+    func closeForDrop() {
+        if readOnly { return }
+        lock.lock()
+        closed = true
+        dropped = true
+        let pending = waiting
+        waiting = []
+        lock.unlock()
+        for w in pending {
+            w.completion(WriteOutcome(rejected: [], failure: ChargelineError(.notFound, "database \(name) was dropped")))
+        }
+        wal.close()
+        rollupChild?.closeForDrop()
+    }
 
     /// Flushes the head to segments (so the next start replays nothing), syncs and closes the
     /// WAL. Writes arriving later fail with `.closed`.

@@ -120,6 +120,8 @@ final class DatabaseTable: @unchecked Sendable {
         if let n = users[name] {
             users[name] = n > 1 ? n - 1 : nil
             if touch { lastUsed[name] = FileIO.monotonicNanoseconds() }
+            // A drop waits for the last user.
+            if n == 1 && closing.contains(name) { cond.broadcast() }
         }
         cond.unlock()
     }
@@ -208,6 +210,36 @@ final class DatabaseTable: @unchecked Sendable {
             }
         }
         return first
+    }
+
+    /// Takes database `name` out of the table for `DROP DATABASE`: new leases wait, the drop
+    /// waits for current users to finish, then `remove` runs with the database (nil when it
+    /// was not open) and, once it returns, the name is forgotten. Returns false when there is
+    /// no such database. When `remove` throws the name stays known (its folder is still there).
+    func drop(_ name: String, remove: (Database?) throws -> Void) throws -> Bool {
+        cond.lock()
+        while closing.contains(name) { cond.wait() }
+        guard known.contains(name) else { cond.unlock(); return false }
+        closing.insert(name)
+        // Out of `open` at once: no idle close picks it while its users finish.
+        let db = open[name]
+        open[name] = nil
+        lastUsed[name] = nil
+        while users[name] != nil { cond.wait() }
+        cond.unlock()
+        defer {
+            cond.lock()
+            closing.remove(name)
+            cond.broadcast()
+            cond.unlock()
+        }
+        try remove(db)
+        cond.lock()
+        known.remove(name)
+        closedStatistics[name] = nil
+        rollupDue[name] = nil
+        cond.unlock()
+        return true
     }
 
     // MARK: - Closing

@@ -23,6 +23,8 @@ package struct Manifest: Codable, Sendable, Equatable {
     package var segments: [SegmentInfo]
     /// Field types per measurement.
     package var schema: [String: [String: String]]
+    /// Deletes not yet applied everywhere by compaction (absent: none).
+    package var tombstones: [Tombstone]?
 
     package static let magic: [UInt8] = Array("CLMF".utf8)
     package static let version: UInt16 = 1

@@ -13,6 +13,10 @@ package import ChargelineCore
 /// run and is used as it is (statistics and all), parts that overlap are merged, where two
 /// hold the same timestamp the newer source winning. Runs are in time order and disjoint.
 ///
+/// Tombstones (deletes) are honoured here and nowhere else: a part of a source older than a
+/// tombstone covering its series and overlapping its time range is decoded and loses the
+/// covered points before the merge (the part then holds its remaining values, decoded).
+///
 /// A part whose type differs from the field's type in the oldest source holding it is dropped
 /// (the schema refuses such writes; only a damaged or hand-made store has them).
 ///
@@ -27,6 +31,8 @@ package struct MergedReader: @unchecked Sendable {
     }
     struct HeadSource {
         let snapshot: HeadSnapshot
+        /// Data generation (a frozen head's seq; the active head's is newer than any).
+        let seq: UInt64
         /// Per series, per column: field ordinal (-1: not wanted).
         let ordinals: [[Int]]
     }
@@ -38,6 +44,8 @@ package struct MergedReader: @unchecked Sendable {
     package let range: TimeRange
     /// Every key with a part in some source, sorted (when the reader was asked to list them).
     package let keys: [[UInt8]]
+    /// The deletes to honour.
+    let tombstones: TombstoneFilter
 
     /// Which fields a reader serves.
     enum Fields {
@@ -49,10 +57,17 @@ package struct MergedReader: @unchecked Sendable {
     }
 
     /// Builds the reader over `segments` (oldest first, indexes loaded here) and `heads`
-    /// (oldest first, snapshots taken by the caller). `matches` selects series keys when
-    /// listing them (`listKeys`).
-    init(segments readers: [SegmentReader], heads snapshots: [HeadSnapshot], fields: Fields, range: TimeRange,
-         listKeys: Bool, matches: (ArraySlice<UInt8>) -> Bool) throws {
+    /// (oldest first, snapshots taken by the caller, of generations `headSeqs`: newer than
+    /// every tombstone when nil). `matches` selects series keys when listing them
+    /// (`listKeys`); a key that `tombstones` erase for all time in a segment is not listed
+    /// from that segment.
+    init(segments readers: [SegmentReader], heads snapshots: [HeadSnapshot], headSeqs: [UInt64]? = nil,
+         tombstones: TombstoneFilter = .none, fields: Fields, range: TimeRange,
+         listKeys: Bool, matches plainMatches: (ArraySlice<UInt8>) -> Bool) throws {
+        self.tombstones = tombstones
+        func matches(_ i: Int, _ key: ArraySlice<UInt8>) -> Bool {
+            plainMatches(key) && (tombstones.isEmpty || !tombstones.erases(key, sourceSeq: readers[i].info.seq))
+        }
         let wantedSet: Set<String>?
         switch fields {
         case .ordered(let list): wantedSet = Set(list)
@@ -66,9 +81,9 @@ package struct MergedReader: @unchecked Sendable {
         case .ordered(let list):
             names = list
             if listKeys {
-                for index in indexes {
+                for (i, index) in indexes.enumerated() {
                     var matching: [[UInt8]] = []
-                    for s in 0..<index.seriesCount where matches(index.key(s)) { matching.append(Array(index.key(s))) }
+                    for s in 0..<index.seriesCount where matches(i, index.key(s)) { matching.append(Array(index.key(s))) }
                     sortedKeys = Database.mergeSorted(sortedKeys, matching)
                 }
             }
@@ -76,16 +91,16 @@ package struct MergedReader: @unchecked Sendable {
             // A segment's keys are sorted: its matching ones are merged into the sorted list
             // (no hashing of every key of every segment, no sort at the end).
             var present = Set<String>()
-            for index in indexes {
+            for (i, index) in indexes.enumerated() {
                 var matching: [[UInt8]] = []
                 matching.reserveCapacity(index.seriesCount)
                 var has = [Bool](repeating: false, count: index.names.count)
-                for s in 0..<index.seriesCount where matches(index.key(s)) { matching.append(Array(index.key(s))) }
+                for s in 0..<index.seriesCount where matches(i, index.key(s)) { matching.append(Array(index.key(s))) }
                 if matching.count == index.seriesCount {
                     // Every series matches (one measurement per segment, the usual case).
                     for id in has.indices { has[id] = true }
                 } else {
-                    for s in 0..<index.seriesCount where matches(index.key(s)) {
+                    for s in 0..<index.seriesCount where matches(i, index.key(s)) {
                         for e in index.entries(of: s) { has[index.nameID(ofEntry: e)] = true }
                     }
                 }
@@ -105,8 +120,8 @@ package struct MergedReader: @unchecked Sendable {
         segments = zip(readers, indexes).map { reader, index in
             SegmentSource(reader: reader, index: index, ordinal: index.names.map { ordinal[$0] ?? -1 })
         }
-        self.heads = heads.map { head in
-            HeadSource(snapshot: head, ordinals: head.columns.map { columns in
+        self.heads = heads.enumerated().map { h, head in
+            HeadSource(snapshot: head, seq: headSeqs?[h] ?? .max, ordinals: head.columns.map { columns in
                 columns.map { ordinal[String(decoding: $0.name, as: UTF8.self)] ?? -1 }
             })
         }
@@ -125,13 +140,18 @@ package struct MergedReader: @unchecked Sendable {
         var type: FieldType
         /// Segment source index for a block, -1 otherwise.
         var segment: Int
+        /// The source's data generation (tombstones apply to older ones).
+        var seq: UInt64
         var meta: BlockMeta?
         var chunk: HeadChunk?
         var tail: OpenTail?
+        /// Values already decoded: what is left of a part after a tombstone cut it.
+        var data: ColumnData?
 
         /// Statistics usable without decoding (a block, sealed chunk or tail with exact
         /// numeric stats).
         var stats: BlockMeta? {
+            if data != nil { return nil }
             if let tail { return tail.stats }
             if let chunk { return chunk.stats.flags & BlockMeta.noStats == 0 ? chunk.stats : nil }
             if let meta { return meta.flags & BlockMeta.noStats == 0 ? meta : nil }
@@ -152,6 +172,9 @@ package struct MergedReader: @unchecked Sendable {
         /// Per part its values (decoding modes) and their positions inside the range.
         var data: [ColumnData] = []
         var inRange: [Range<Int>] = []
+        /// Tombstones covering the series being gathered.
+        var covering: [(seq: UInt64, range: TimeRange)] = []
+        var cut: [TimeRange] = []
 
         package init() {}
     }
@@ -160,7 +183,7 @@ package struct MergedReader: @unchecked Sendable {
     /// With `latestOnly`, a head column's sealed chunks that end before a value of it known
     /// to lie in range (its tail's newest, or another chunk's last) are left out: they cannot
     /// hold the newest point, nor decide its value.
-    func gather(_ key: [UInt8], _ scratch: inout Scratch, latestOnly: Bool = false) {
+    func gather(_ key: [UInt8], _ scratch: inout Scratch, latestOnly: Bool = false) throws {
         scratch.parts.removeAll(keepingCapacity: true)
         for (si, source) in segments.enumerated() {
             let index = source.index
@@ -172,7 +195,8 @@ package struct MergedReader: @unchecked Sendable {
                 for b in 0..<index.blockCount(ofEntry: e) {
                     let m = index.block(b, ofEntry: e)
                     guard range.overlaps(minTime: m.minTime, maxTime: m.maxTime) else { continue }
-                    scratch.parts.append(Part(ordinal: o, minTime: m.minTime, maxTime: m.maxTime, type: type, segment: si, meta: m))
+                    scratch.parts.append(Part(ordinal: o, minTime: m.minTime, maxTime: m.maxTime, type: type, segment: si,
+                                              seq: source.reader.info.seq, meta: m))
                 }
             }
         }
@@ -185,7 +209,8 @@ package struct MergedReader: @unchecked Sendable {
                 let tail = column.tail.flatMap { range.overlaps(minTime: $0.minTime, maxTime: $0.maxTime) ? $0 : nil }
                 var span = column.orderedOverlapping(range)
                 var floor = Int64.min
-                if latestOnly {
+                // (Not past a tombstone newer than the head: the values it looks at may be deleted.)
+                if latestOnly && tombstones.entries.allSatisfy({ $0.seq <= head.seq }) {
                     if let tail, range.contains(tail.maxTime) { floor = tail.maxTime }
                     // Ordered chunks are ascending: the newest one ending inside the range
                     // bounds the rest (older ones end before it).
@@ -202,17 +227,20 @@ package struct MergedReader: @unchecked Sendable {
                 }
                 // Age order: ordered chunks, late ones, the tail (see `HeadColumn`).
                 for chunk in column.ordered[span] where chunk.maxTime >= floor {
-                    scratch.parts.append(Part(ordinal: o, minTime: chunk.minTime, maxTime: chunk.maxTime, type: column.type, segment: -1, chunk: chunk))
+                    scratch.parts.append(Part(ordinal: o, minTime: chunk.minTime, maxTime: chunk.maxTime, type: column.type, segment: -1,
+                                              seq: head.seq, chunk: chunk))
                 }
                 for chunk in column.late where chunk.maxTime >= floor && range.overlaps(minTime: chunk.minTime, maxTime: chunk.maxTime) {
-                    scratch.parts.append(Part(ordinal: o, minTime: chunk.minTime, maxTime: chunk.maxTime, type: column.type, segment: -1, chunk: chunk))
+                    scratch.parts.append(Part(ordinal: o, minTime: chunk.minTime, maxTime: chunk.maxTime, type: column.type, segment: -1,
+                                              seq: head.seq, chunk: chunk))
                 }
                 if let tail, tail.maxTime >= floor {
                     scratch.parts.append(Part(ordinal: o, minTime: tail.minTime, maxTime: tail.maxTime,
-                                              type: column.type, segment: -1, tail: tail))
+                                              type: column.type, segment: -1, seq: head.seq, tail: tail))
                 }
             }
         }
+        if !tombstones.isEmpty { try applyTombstones(key, &scratch) }
         // Sort keys apart from the parts: comparing `Part` values would copy and retain them.
         // Usually already in order (one source per field, blocks ascending): no sort then.
         scratch.sortKeys.removeAll(keepingCapacity: true)
@@ -225,6 +253,29 @@ package struct MergedReader: @unchecked Sendable {
         if !sorted { scratch.sortKeys.sort { $0 < $1 } }
         scratch.order.removeAll(keepingCapacity: true)
         for k in scratch.sortKeys { scratch.order.append(k.2) }
+    }
+
+    /// Replaces each part that a tombstone covering `key` affects (an older source, an
+    /// overlapping time range) by its values without the deleted ones (dropped when none is
+    /// left), in place: a part's position stays its age.
+    private func applyTombstones(_ key: [UInt8], _ scratch: inout Scratch) throws {
+        tombstones.matching(key, into: &scratch.covering)
+        guard !scratch.covering.isEmpty else { return }
+        var kept = 0
+        for i in scratch.parts.indices {
+            var p = scratch.parts[i]
+            scratch.cut.removeAll(keepingCapacity: true)
+            for (seq, r) in scratch.covering where p.seq < seq && r.overlaps(minTime: p.minTime, maxTime: p.maxTime) { scratch.cut.append(r) }
+            if !scratch.cut.isEmpty {
+                let left = try decode(p).removing(scratch.cut)
+                guard left.count > 0 else { continue }
+                p = Part(ordinal: p.ordinal, minTime: left.timestamps[0], maxTime: left.timestamps[left.count - 1], type: p.type,
+                         segment: -1, seq: p.seq, data: left)
+            }
+            scratch.parts[kept] = p
+            kept += 1
+        }
+        scratch.parts.removeSubrange(kept...)
     }
 
     /// Calls `body(ordinal, runs)` for each field with parts, runs as ranges of `order`: the
@@ -271,6 +322,7 @@ package struct MergedReader: @unchecked Sendable {
 
     /// Decodes one part (a segment block alone: `columns` batches them instead).
     func decode(_ p: Part) throws -> ColumnData {
+        if let data = p.data { return data }
         if let tail = p.tail { return tail.data(in: range) }
         if let chunk = p.chunk { return chunk.decode() }
         return try segments[p.segment].reader.readBlock(p.meta!, type: p.type)
@@ -289,12 +341,12 @@ package struct MergedReader: @unchecked Sendable {
     /// the range. Segment blocks of the series are read with one `readBlocks` per segment; a
     /// part that reaches past the range is clipped by position, not copied.
     package func columns(of key: [UInt8], scratch: inout Scratch) throws -> [FieldColumn]? {
-        gather(key, &scratch)
+        try gather(key, &scratch)
         guard !scratch.parts.isEmpty else { return nil }
         // Decode every part: blocks batched per segment.
         scratch.data.removeAll(keepingCapacity: true)
         for p in scratch.parts {
-            if let tail = p.tail { scratch.data.append(tail.data(in: range)) } else if let chunk = p.chunk { scratch.data.append(chunk.decode()) } else { scratch.data.append(ColumnData(type: p.type)) }
+            if let data = p.data { scratch.data.append(data) } else if let tail = p.tail { scratch.data.append(tail.data(in: range)) } else if let chunk = p.chunk { scratch.data.append(chunk.decode()) } else { scratch.data.append(ColumnData(type: p.type)) }
         }
         var i = 0
         while i < scratch.parts.count {
@@ -350,7 +402,7 @@ package struct MergedReader: @unchecked Sendable {
     /// overlap no other come back undecoded with their statistics; overlapping ones merged
     /// into one in-memory chunk.
     package func scan(_ key: [UInt8], scratch: inout Scratch) throws -> [FieldScan?] {
-        gather(key, &scratch)
+        try gather(key, &scratch)
         var out = [FieldScan?](repeating: nil, count: names.count)
         guard !scratch.parts.isEmpty else { return out }
         try forEachField(&scratch) { o, runs, scratch in
@@ -363,8 +415,10 @@ package struct MergedReader: @unchecked Sendable {
                         chunks.append(ScanChunk(block: meta, type: p.type, reader: segments[p.segment].reader, range: range))
                     } else if let chunk = p.chunk {
                         chunks.append(ScanChunk(chunk: chunk, range: range))
-                    } else {
-                        chunks.append(ScanChunk(tail: p.tail!, range: range))
+                    } else if let tail = p.tail {
+                        chunks.append(ScanChunk(tail: tail, range: range))
+                    } else if let data = p.data {
+                        chunks.append(ScanChunk(data: data, range: range))
                     }
                 } else {
                     let parts = scratch.parts
@@ -381,7 +435,7 @@ package struct MergedReader: @unchecked Sendable {
     /// `slots[base + ordinal]`: the last run's statistics when it is one part ending inside
     /// the range, else the run decoded (and earlier runs when it holds nothing in range).
     func latest(_ key: [UInt8], scratch: inout Scratch, into slots: inout [LatestPoint?], at base: Int) throws {
-        gather(key, &scratch, latestOnly: true)
+        try gather(key, &scratch, latestOnly: true)
         guard !scratch.parts.isEmpty else { return }
         try forEachField(&scratch) { o, runs, scratch in
             for run in runs.reversed() {

@@ -50,6 +50,13 @@ final class RetentionSettingsCache: @unchecked Sendable {
         return s
     }
 
+    /// Forgets what was read for `database` (dropped).
+    func forget(_ database: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        loaded[database] = nil
+    }
+
     /// Persists `settings` for the database in `directory`, then serves them.
     func store(_ settings: RetentionSettings, database: String, directory: String) throws {
         lock.lock()

@@ -21,7 +21,7 @@ public final class Store: @unchecked Sendable {
     /// How long opening took (ms).
     public private(set) var openMilliseconds: Double = 0
 
-    private let logger: Logger
+    let logger: Logger
     private let lock = NSLock()
     /// Every database by name, the open ones and their leases.
     private(set) var table: DatabaseTable!
@@ -47,6 +47,7 @@ public final class Store: @unchecked Sendable {
         if !readOnly {
             try FileIO.makeDirectories(directory)
             lockFD = try Store.acquireLock(directory)
+            removeTrash()
         } else if !FileIO.isDirectory(directory) {
             throw ChargelineError(.notFound, "data directory \(directory) does not exist; pass the folder `chargeline serve --data` uses")
         }

@@ -160,6 +160,23 @@ package final class WAL: @unchecked Sendable {
         cond.unlock()
     }
 
+    /// Appends a record of `kind` holding `payload` (a delete's tombstone), ordered and made
+    /// durable as batches are; `completion` as for `append(_:completion:)`.
+    package func append(kind: WALRecord.Kind, payload: [UInt8], completion: @escaping Completion) {
+        let crc = payload.withUnsafeBytes { WALRecord.checksum(kind: kind, payload: $0) }
+        cond.lock()
+        if closing {
+            cond.unlock()
+            completion(ChargelineError(.closed, "the store is shutting down; retry against the restarted server"))
+            return
+        }
+        payload.withUnsafeBytes { WALRecord.append(kind: kind, payload: $0, checksum: crc, to: &pending) }
+        appendedLSN += 1
+        waiters.append((appendedLSN, pending.count, completion))
+        cond.signal()
+        cond.unlock()
+    }
+
     /// Ends the current segment after everything appended so far. Returns the id of the
     /// segment that the next record goes to.
     package func rotate() -> UInt64 { rotateAfterLast().id }

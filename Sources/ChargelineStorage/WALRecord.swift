@@ -12,7 +12,8 @@ import ChargelineCore
 /// │ len <u32>    │ crc <u32>    │ type <u8> │ payload <len>     │
 /// └──────────────┴──────────────┴───────────┴───────────────────┘
 /// ```
-/// `crc` is CRC-32C over `type` and `payload`. Type 1: the payload is a `WriteBatch`'s bytes.
+/// `crc` is CRC-32C over `type` and `payload`. Type 1: the payload is a `WriteBatch`'s bytes;
+/// type 2: a `Tombstone` as JSON.
 package enum WALRecord {
     package static let magic: [UInt8] = Array("CLWL".utf8)
     package static let version: UInt16 = 1
@@ -26,6 +27,8 @@ package enum WALRecord {
     package enum Kind: UInt8 {
         /// Payload: `WriteBatch.bytes`.
         case writeBatch = 1
+        /// Payload: a `Tombstone` as JSON (a delete).
+        case tombstone = 2
     }
 
     /// The segment file header for `id`.

@@ -47,7 +47,9 @@ package enum WALReplayer {
     /// Replays segments with id >= `fromID` in `directory`, calling `apply` per batch in order.
     /// Damaged files and tails go to `quarantine` (default: a `quarantine` folder inside
     /// `directory`); with `repair` false (a read-only open) nothing is written or moved.
+    /// A tombstone record goes to `tombstone`, in its place among the batches.
     package static func replay(directory: String, fromID: UInt64, repair: Bool = true, quarantine: String? = nil, logger: Logger,
+                               tombstone: (Tombstone) throws -> Void = { _ in },
                                apply: (WriteBatch) throws -> Void) throws -> WALReplayReport {
         var report = WALReplayReport()
         let ids = FileIO.list(directory)
@@ -59,14 +61,15 @@ package enum WALReplayer {
             let path = directory + "/" + FileNames.walSegment(id)
             let isLast = i == ids.count - 1
             try replaySegment(path: path, id: id, isLast: isLast, repair: repair, quarantine: place, report: &report,
-                              logger: logger, apply: apply)
+                              logger: logger, tombstone: tombstone, apply: apply)
             report.segments += 1
         }
         return report
     }
 
     private static func replaySegment(path: String, id: UInt64, isLast: Bool, repair: Bool, quarantine: Quarantine,
-                                      report: inout WALReplayReport, logger: Logger, apply: (WriteBatch) throws -> Void) throws {
+                                      report: inout WALReplayReport, logger: Logger, tombstone: (Tombstone) throws -> Void,
+                                      apply: (WriteBatch) throws -> Void) throws {
         let bytes = try FileIO.readAll(path)
         report.bytes += bytes.count
         let name = FileNames.walSegment(id)
@@ -95,7 +98,7 @@ package enum WALReplayer {
             problems.append("\(path): damaged segment header (bytes 0-5 should be \"CLWL\" and version \(WALRecord.version)); its records still check out and are replayed")
         }
         var offset = WALRecord.segmentHeaderSize
-        var batches: [WriteBatch] = []
+        var batches: [WALEntry] = []
         var tail: (offset: Int, what: String, cutShort: Bool)?
         func lose(_ from: Int, _ to: Int) {
             report.lostBytes += to - from
@@ -105,8 +108,15 @@ package enum WALReplayer {
             while offset < raw.count {
                 switch check(raw, at: offset) {
                 case .ok(let end, let payloadStart):
-                    if let batch = try? WriteBatch(validating: Array(raw[payloadStart..<end])) {
-                        batches.append(batch)
+                    if raw[payloadStart - 1] == WALRecord.Kind.tombstone.rawValue {
+                        if let t = Tombstone.decode(Array(raw[payloadStart..<end])[...]) {
+                            batches.append(.tombstone(t))
+                        } else {
+                            problems.append("\(path): record at byte \(offset) has a valid checksum but a malformed tombstone (\(end - offset) bytes); skipped")
+                            lose(offset, end)
+                        }
+                    } else if let batch = try? WriteBatch(validating: Array(raw[payloadStart..<end])) {
+                        batches.append(.batch(batch))
                     } else {
                         problems.append("\(path): record at byte \(offset) has a valid checksum but a malformed batch (\(end - offset) bytes); skipped")
                         lose(offset, end)
@@ -137,8 +147,11 @@ package enum WALReplayer {
                 }
             }
         }
-        for batch in batches {
-            try apply(batch)
+        for entry in batches {
+            switch entry {
+            case .batch(let batch): try apply(batch)
+            case .tombstone(let t): try tombstone(t)
+            }
             report.records += 1
         }
         if let tail {
@@ -235,4 +248,10 @@ private struct Quarantine {
             return nil
         }
     }
+}
+
+/// One intact WAL record.
+private enum WALEntry {
+    case batch(WriteBatch)
+    case tombstone(Tombstone)
 }

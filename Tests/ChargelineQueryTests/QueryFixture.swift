@@ -12,6 +12,11 @@ final class QueryFixture {
     let engine: QueryEngine
 
     convenience init(lines: [String], database: String = "fleet", limits: QueryLimits = QueryLimits()) throws {
+        try self.init(batch: Self.batch(lines), database: database, limits: limits)
+    }
+
+    /// The batch of line-protocol `lines`.
+    static func batch(_ lines: [String]) throws -> WriteBatch {
         let body = Array(lines.joined(separator: "\n").utf8)
         var parser = LineProtocolParser(defaultTimestamp: 0)
         var builder = WriteBatchBuilder()
@@ -19,7 +24,7 @@ final class QueryFixture {
         var errors: [LineProtocolError] = []
         body.withUnsafeBytes { parser.parse($0, into: &builder, pointLines: &pointLines, errors: &errors) }
         if let e = errors.first { throw NSError(domain: "fixture", code: 1, userInfo: [NSLocalizedDescriptionKey: "\(e)"]) }
-        try self.init(batch: builder.finish(), database: database, limits: limits)
+        return builder.finish()
     }
 
     /// A store holding `batch` (points built by a protocol writer, e.g. `YKCTelemetryWriter`).

@@ -21,7 +21,8 @@ struct UserAdministrationTests {
                       "GRANT ALL PRIVILEGES TO a", "REVOKE WRITE ON d FROM a", "REVOKE ALL PRIVILEGES FROM a", "SHOW USERS",
                       "SHOW GRANTS FOR a", "CREATE TOKEN FOR a", "SHOW TOKENS", "DROP TOKEN 'x'", "CREATE DATABASE x",
                       "DROP RETENTION POLICY \"1h\" ON d", "ALTER RETENTION POLICY autogen ON d DURATION 1d", "SHOW QUERIES",
-                      "KILL QUERY 1", "SHOW DIAGNOSTICS", "SHOW STATS"] {
+                      "KILL QUERY 1", "SHOW DIAGNOSTICS", "SHOW STATS", "DROP DATABASE x", "DROP MEASUREMENT m",
+                      "DROP SERIES FROM m WHERE gun = '1'", "DELETE FROM m WHERE time < 1s", "DELETE FROM x..m WHERE gun = '1'"] {
             #expect(try need(admin) == [.admin], "\(admin)")
         }
         #expect(try need("SELECT v FROM m; SHOW USERS") == [.read("d"), .admin])

@@ -73,8 +73,11 @@ struct AuthorizationTests {
         "CREATE USER admin2 WITH PASSWORD 'pw-admin2' WITH ALL PRIVILEGES", "GRANT ALL PRIVILEGES TO reader",
         "REVOKE ALL PRIVILEGES FROM reader", "SHOW QUERIES", "KILL QUERY 12345", "SHOW DIAGNOSTICS", "SHOW STATS",
     ]
-    /// Deletes: Chargeline deletes no points; these remove what InfluxQL can.
-    static let deleteStatements = ["DROP RETENTION POLICY \"1h\" ON d", "DROP TOKEN '0123456789abcdef'"]
+    /// Deletes: admin only (InfluxDB 1.x lets WRITE run DELETE and DROP SERIES; Chargeline does
+    /// not, see docs/query-language.md).
+    static let deleteStatements = ["DROP RETENTION POLICY \"1h\" ON d", "DROP TOKEN '0123456789abcdef'",
+                                   "DELETE FROM m WHERE gun = '1' AND time < 2s", "DELETE WHERE time < 1s",
+                                   "DROP SERIES FROM m WHERE gun = '2'", "DROP MEASUREMENT m", "DROP DATABASE nosuch"]
 
     @Test("every privilege (admin, READ, WRITE, ALL, none) against write, read, each admin statement, delete, /ykc/sessions and snapshot")
     func matrix() async throws {

@@ -123,7 +123,8 @@ struct MetadataExecutor {
         case .showCardinality(let inner, let exact):
             return try cardinality(inner, exact: exact, database: database)
         case .select, .explain, .createDatabase, .createRetentionPolicy, .alterRetentionPolicy, .dropRetentionPolicy,
-             .createUser, .dropUser, .setPassword, .grant, .revoke, .showUsers, .showGrants, .createToken, .showTokens, .dropToken:
+             .createUser, .dropUser, .setPassword, .grant, .revoke, .showUsers, .showGrants, .createToken, .showTokens, .dropToken,
+             .dropDatabase, .dropMeasurement, .deleteSeries:
             preconditionFailure("BUG: not a metadata statement")
         }
     }

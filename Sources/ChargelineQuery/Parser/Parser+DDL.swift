@@ -41,16 +41,39 @@ extension Parser {
         return .alterRetentionPolicy(name: name, database: db, spec, offset: at)
     }
 
-    /// After DROP: `RETENTION POLICY rp ON db`, `USER name`, `TOKEN 'id'`.
-    mutating func drop() throws -> Statement {
+    /// After DROP: `RETENTION POLICY rp ON db`, `USER name`, `TOKEN 'id'`, `DATABASE db`,
+    /// `MEASUREMENT m`, `SERIES [FROM sources] [WHERE tags]` (`at`: the offset of DROP).
+    mutating func drop(at: Int) throws -> Statement {
         if try accept("USER") { return .dropUser(try identifier("a user name after DROP USER")) }
         if try accept("TOKEN") { return .dropToken(try stringLiteral("the token id as a 'single-quoted' string after DROP TOKEN")) }
+        if try accept("DATABASE") { return .dropDatabase(try identifier("a database name after DROP DATABASE")) }
+        if try accept("MEASUREMENT") {
+            let offset = token.offset
+            return .dropMeasurement(try identifier("a measurement name after DROP MEASUREMENT"), offset: offset)
+        }
+        if try accept("SERIES") { return try deleteSeries(dropSeries: true, at: at) }
         guard try accept("RETENTION") else {
-            throw QueryError(.semantic, "DROP \(token.shown) is not supported yet: Chargeline cannot delete data; DROP RETENTION POLICY, DROP USER and DROP TOKEN are", offset: token.offset)
+            throw unexpected("DATABASE, MEASUREMENT, SERIES, RETENTION POLICY, USER or TOKEN after DROP")
         }
         try expect("POLICY", "after DROP RETENTION")
         let (name, db, at) = try policyTarget("DROP RETENTION POLICY")
         return .dropRetentionPolicy(name: name, database: db, offset: at)
+    }
+
+    /// After `DROP SERIES` or `DELETE`: `[FROM sources] [WHERE condition]`, one of them at
+    /// least (as InfluxDB 1.x requires).
+    mutating func deleteSeries(dropSeries: Bool, at: Int) throws -> Statement {
+        var sources: [Source] = []
+        var condition: Expr?
+        if try accept("FROM") { sources = try self.sources() }
+        if try accept("WHERE") { condition = try expression() }
+        if sources.isEmpty && condition == nil {
+            throw QueryError(.syntax, "\(dropSeries ? "DROP SERIES" : "DELETE") needs a FROM or a WHERE clause (DROP DATABASE removes everything)", offset: at)
+        }
+        if sources.contains(where: { if case .subquery = $0 { true } else { false } }) {
+            throw QueryError(.syntax, "\(dropSeries ? "DROP SERIES" : "DELETE") reads no subquery: name measurements in FROM", offset: at)
+        }
+        return .deleteSeries(sources: sources, condition: condition, dropSeries: dropSeries, offset: at)
     }
 
     /// `rp ON db`, with the offset of `rp`.

@@ -4,7 +4,7 @@
 /// Grammar (keywords case-insensitive):
 /// ```
 /// query      = statement { ";" statement } [ ";" ]
-/// statement  = select | "EXPLAIN" [ "ANALYZE" ] select | show | create | alter | drop | kill
+/// statement  = select | "EXPLAIN" [ "ANALYZE" ] select | show | create | alter | drop | delete | kill
 ///            | grant | revoke | set_password   (Parser+Users)
 ///              (DDL: Parser+DDL.swift)
 /// select     = "SELECT" field { "," field } "FROM" source { "," source } [ "WHERE" expr ]
@@ -175,11 +175,13 @@ struct Parser {
         }
         if try accept("CREATE") { return try create() }
         if try accept("ALTER") { return try alter() }
-        if try accept("DROP") { return try drop() }
+        let at = token.offset
+        if try accept("DROP") { return try drop(at: at) }
+        if try accept("DELETE") { return try deleteSeries(dropSeries: false, at: at) }
         if try accept("SET") { return try setPassword() }
         if try accept("GRANT") { return try grantOrRevoke(revoke: false) }
         if try accept("REVOKE") { return try grantOrRevoke(revoke: true) }
-        throw unexpected("SELECT, SHOW, CREATE, ALTER, DROP, GRANT, REVOKE or SET")
+        throw unexpected("SELECT, SHOW, CREATE, ALTER, DROP, DELETE, GRANT, REVOKE or SET")
     }
 
     mutating func select() throws -> SelectStatement {

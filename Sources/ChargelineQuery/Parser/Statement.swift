@@ -56,6 +56,13 @@ enum Statement: Sendable {
     case showTokens
     /// `DROP TOKEN 'id'` (Chargeline).
     case dropToken(String)
+    /// `DROP DATABASE db`.
+    case dropDatabase(String)
+    /// `DROP MEASUREMENT m` (`offset`: of `m`).
+    case dropMeasurement(String, offset: Int)
+    /// `DROP SERIES [FROM ...] [WHERE tags]` (`dropSeries` true) or `DELETE [FROM ...] [WHERE
+    /// tags AND time]`; `offset`: of the statement's first word.
+    case deleteSeries(sources: [Source], condition: Expr?, dropSeries: Bool, offset: Int)
 }
 
 extension Statement {

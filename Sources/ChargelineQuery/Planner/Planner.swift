@@ -192,7 +192,7 @@ struct Planner {
     // MARK: - WHERE
 
     /// `time op constant` (either side) as [start, end) bounds.
-    private func timeBound(_ e: Expr) throws -> (Int64?, Int64?) {
+    func timeBound(_ e: Expr) throws -> (Int64?, Int64?) {
         guard case .binary(var op, let l, let r) = e.kind, ["=", "<", "<=", ">", ">="].contains(op) else {
             throw QueryError(.semantic, "time can only be compared with =, <, <=, > or >= against a constant, and combined with AND", offset: e.offset)
         }
