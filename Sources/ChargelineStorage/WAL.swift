@@ -145,35 +145,30 @@ package final class WAL: @unchecked Sendable {
     /// policy (or with the error that stopped the log). Never blocks on I/O. Records are in
     /// the order their `append` calls took the log's lock.
     package func append(_ batch: WriteBatch, completion: @escaping Completion) {
-        // The checksum is the costly part of an append: computed before the lock.
-        let crc = batch.bytes.withUnsafeBytes { WALRecord.checksum(kind: .writeBatch, payload: $0) }
-        cond.lock()
-        if closing {
-            cond.unlock()
-            completion(ChargelineError(.closed, "the store is shutting down; retry against the restarted server"))
-            return
-        }
-        batch.bytes.withUnsafeBytes { WALRecord.append(kind: .writeBatch, payload: $0, checksum: crc, to: &pending) }
-        appendedLSN += 1
-        waiters.append((appendedLSN, pending.count, completion))
-        scheduleCycleLocked()
-        cond.unlock()
+        batch.bytes.withUnsafeBytes { append(kind: .writeBatch, payload: $0, completion: completion) }
     }
 
     /// Appends a record of `kind` holding `payload` (a delete's tombstone), ordered and made
     /// durable as batches are; `completion` as for `append(_:completion:)`.
     package func append(kind: WALRecord.Kind, payload: [UInt8], completion: @escaping Completion) {
-        let crc = payload.withUnsafeBytes { WALRecord.checksum(kind: kind, payload: $0) }
+        payload.withUnsafeBytes { append(kind: kind, payload: $0, completion: completion) }
+    }
+
+    /// The one append path: the record queued in order, its write cycle scheduled on the
+    /// shared executor.
+    private func append(kind: WALRecord.Kind, payload: UnsafeRawBufferPointer, completion: @escaping Completion) {
+        // The checksum is the costly part of an append: computed before the lock.
+        let crc = WALRecord.checksum(kind: kind, payload: payload)
         cond.lock()
         if closing {
             cond.unlock()
             completion(ChargelineError(.closed, "the store is shutting down; retry against the restarted server"))
             return
         }
-        payload.withUnsafeBytes { WALRecord.append(kind: kind, payload: $0, checksum: crc, to: &pending) }
+        WALRecord.append(kind: kind, payload: payload, checksum: crc, to: &pending)
         appendedLSN += 1
         waiters.append((appendedLSN, pending.count, completion))
-        cond.signal()
+        scheduleCycleLocked()
         cond.unlock()
     }
 
