@@ -11,3 +11,21 @@ chargeline_bin() {
         BIN="$ROOT/.build/release"
     fi
 }
+
+# Progress and failure lines on stderr, prefixed with BENCH (the script's short name).
+log() { printf '[%s] %s\n' "${BENCH:-bench}" "$*" >&2; }
+die() { log "FAILED: $*"; exit 1; }
+
+# A free TCP port on 127.0.0.1.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# Stops process `pid` (if running): SIGTERM, up to 120 s to exit (a server flushes its head),
+# then SIGKILL; reaps it.
+stop_pid() {
+    local pid="$1"
+    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}

@@ -21,16 +21,8 @@ BATCH="${BATCH:-5000}"
 CLIENTS="${CLIENTS:-3}"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/chargeline-auth-ab.XXXXXX")"
 SERVER_PID=""
-log() { printf '[auth-ab] %s\n' "$*" >&2; }
-die() { log "FAILED: $*"; exit 1; }
-stop_pid() {
-    local pid="$1"
-    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
+BENCH=auth-ab
+source "$ROOT/Benchmarks/lib.sh"
 cleanup() {
     local rc=$?
     stop_pid "$SERVER_PID"
@@ -40,9 +32,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-source "$ROOT/Benchmarks/lib.sh"
 chargeline_bin
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 log "generating $GUNS guns x $DURATION every $INTERVAL"
 "$BIN/chargeline-datagen" --guns "$GUNS" --start 2026-11-20T00:00:00Z --duration "$DURATION" --interval "$INTERVAL" \

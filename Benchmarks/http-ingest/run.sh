@@ -48,12 +48,8 @@ COMPACT="${COMPACT:-0}"
 KEEP="${KEEP:-0}"
 DB=bench
 
-log() { printf '[http-ingest] %s\n' "$*" >&2; }
-die() { log "FAILED: $*"; exit 1; }
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+BENCH=http-ingest
+source "$ROOT/Benchmarks/lib.sh"
 
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/chargeline-http-ingest.XXXXXX")"
 SERVER_PID=""

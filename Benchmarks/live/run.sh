@@ -39,9 +39,8 @@ LOAD="$HERE/../http-ingest/load.py"
 # A pile in the middle of the fleet (2 guns per pile, numbered from 1).
 PILE="$(printf 'P%06d' $(( GUNS / 4 + 1 )))"
 
-log() { printf '[live] %s\n' "$*" >&2; }
-die() { log "FAILED: $*"; exit 1; }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+BENCH=live
+source "$ROOT/Benchmarks/lib.sh"
 
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/chargeline-live.XXXXXX")"
 SERVE_PID=""
@@ -72,7 +71,6 @@ if ! command -v victoria-metrics >/dev/null; then
 fi
 
 # 2. Binaries and data.
-source "$ROOT/Benchmarks/lib.sh"
 chargeline_bin
 log "generating $GUNS guns x $DURATION every $INTERVAL ending now (seed $SEED)"
 "$BIN/chargeline-datagen" --guns "$GUNS" --duration "$DURATION" --interval "$INTERVAL" --seed "$SEED" \

@@ -24,16 +24,8 @@ CLIENTS="${CLIENTS:-2}"
 RSS_LIMIT_MB="${RSS_LIMIT_MB:-500}"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/chargeline-quota.XXXXXX")"
 SERVER_PID=""
-log() { printf '[quota] %s\n' "$*" >&2; }
-die() { log "FAILED: $*"; exit 1; }
-stop_pid() {
-    local pid="$1"
-    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
+BENCH=quota
+source "$ROOT/Benchmarks/lib.sh"
 cleanup() {
     local rc=$?
     stop_pid "$SERVER_PID"
@@ -43,13 +35,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if [[ -n "${BIN_DIR:-}" ]]; then
-    BIN="$(cd "$BIN_DIR" && pwd)"
-else
-    swift build --package-path "$ROOT" -c release --product chargeline >&2
-    BIN="$ROOT/.build/release"
-fi
-PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+chargeline_bin
+PORT="$(free_port)"
 QUOTA_ARGS=()
 [[ -n "$MAX_SERIES" ]] && QUOTA_ARGS=(--max-series-per-database "$MAX_SERIES")
 "$BIN/chargeline" serve --data "$TMP/data" --http "127.0.0.1:$PORT" --lp-tcp off --ykc off "${QUOTA_ARGS[@]}" \
