@@ -29,3 +29,18 @@ stop_pid() {
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
 }
+
+# Makes TMP, a temporary folder named after BENCH, and arranges that on exit the processes
+# whose pids the variables named in STOP_ON_EXIT hold are stopped and TMP is removed (kept
+# with KEEP=1).
+bench_temp() {
+    TMP="$(mktemp -d "${TMPDIR:-/tmp}/chargeline-$BENCH.XXXXXX")"
+    trap bench_cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+bench_cleanup() {
+    local rc=$? var
+    for var in ${STOP_ON_EXIT:-}; do stop_pid "${!var:-}"; done
+    if [[ "${KEEP:-0}" == 1 ]]; then log "kept $TMP"; else rm -rf "$TMP"; fi
+    exit "$rc"
+}

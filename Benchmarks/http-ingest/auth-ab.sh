@@ -19,18 +19,11 @@ INTERVAL="${INTERVAL:-10s}"
 ROUNDS="${ROUNDS:-3}"
 BATCH="${BATCH:-5000}"
 CLIENTS="${CLIENTS:-3}"
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/chargeline-auth-ab.XXXXXX")"
 SERVER_PID=""
 BENCH=auth-ab
 source "$ROOT/Benchmarks/lib.sh"
-cleanup() {
-    local rc=$?
-    stop_pid "$SERVER_PID"
-    if [[ "${KEEP:-0}" == 1 ]]; then log "kept $TMP"; else rm -rf "$TMP"; fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+STOP_ON_EXIT="SERVER_PID"
+bench_temp
 
 chargeline_bin
 

@@ -31,20 +31,12 @@ BURST="${BURST:-200}"
 SCRAPE_SECONDS="${SCRAPE_SECONDS:-5}"
 BATCH="${BATCH:-5000}"
 CLIENTS="${CLIENTS:-3}"
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/chargeline-metrics-ab.XXXXXX")"
 SERVER_PID=""
 SCRAPER_PID=""
 BENCH=metrics-ab
 source "$ROOT/Benchmarks/lib.sh"
-cleanup() {
-    local rc=$?
-    stop_pid "$SCRAPER_PID"
-    stop_pid "$SERVER_PID"
-    if [[ "${KEEP:-0}" == 1 ]]; then log "kept $TMP"; else rm -rf "$TMP"; fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+STOP_ON_EXIT="SCRAPER_PID SERVER_PID"
+bench_temp
 
 chargeline_bin
 

@@ -22,18 +22,11 @@ MAX_SERIES="${MAX_SERIES-100000}"
 BATCH="${BATCH:-5000}"
 CLIENTS="${CLIENTS:-2}"
 RSS_LIMIT_MB="${RSS_LIMIT_MB:-500}"
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/chargeline-quota.XXXXXX")"
 SERVER_PID=""
 BENCH=quota
 source "$ROOT/Benchmarks/lib.sh"
-cleanup() {
-    local rc=$?
-    stop_pid "$SERVER_PID"
-    if [[ "${KEEP:-0}" == 1 ]]; then log "kept $TMP"; else rm -rf "$TMP"; fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+STOP_ON_EXIT="SERVER_PID"
+bench_temp
 
 chargeline_bin
 PORT="$(free_port)"
