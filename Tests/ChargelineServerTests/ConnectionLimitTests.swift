@@ -1,5 +1,8 @@
 import ChargelineServer
 import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 
 /// Connection caps and HTTP timeouts, on real loopback sockets.
@@ -103,9 +106,15 @@ struct ConnectionLimitTests {
             let port = server.lineProtocolPort!
             try await TestConnection.with(port: port) { a in
                 try await a.send("cpu v=1 1\n")
+                // The server closes the refused socket at once, maybe with our line unread in
+                // its buffer: the kernel then answers with a reset, which is "closed" here too.
                 let (bytes, seconds) = try await TestConnection.with(port: port) { b in
-                    try await b.send("cpu v=2 2\n")
-                    return try await Self.readUntilClosed(&b)
+                    do {
+                        try await b.send("cpu v=2 2\n")
+                        return try await Self.readUntilClosed(&b)
+                    } catch let error as IOError where [ECONNRESET, EPIPE].contains(error.errnoCode) {
+                        return ([], 0)
+                    }
                 }
                 #expect(bytes.isEmpty)
                 #expect(seconds < 20)
