@@ -44,3 +44,13 @@ bench_cleanup() {
     if [[ "${KEEP:-0}" == 1 ]]; then log "kept $TMP"; else rm -rf "$TMP"; fi
     exit "$rc"
 }
+
+# A process's CPU time so far (user + system, seconds), from /proc/PID/stat.
+cpu_seconds() {
+    python3 - "$1" <<'PY'
+import os, sys
+text = open(f"/proc/{sys.argv[1]}/stat").read()
+fields = text[text.rindex(")") + 2:].split()
+print((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+PY
+}

@@ -5,7 +5,8 @@
 # HTTP Basic credentials of an admin on every batch (B: the first check hashes the password,
 # the rest hit the server's cached check), alternating A,B,B,A,A,B,... so drift in the
 # machine's load falls on both arms alike. Prints every run, the median values/s of each arm
-# and B/A - 1.
+# and B/A - 1, and the server's CPU time per 1,000 values over the load (from /proc/PID/stat;
+# the admin and database are made before it), which a shared machine's noise blurs far less.
 #
 #   Benchmarks/http-ingest/auth-ab.sh                     # 2000 guns x 2 h (~10 M values), 3 rounds
 #   GUNS=1000 DURATION=1h ROUNDS=5 Benchmarks/http-ingest/auth-ab.sh
@@ -43,14 +44,27 @@ run() {
         >"$TMP/server-$n.log" 2>&1 &
     SERVER_PID=$!
     python3 "$HERE/load.py" ping --port "$port" --timeout 60 || { tail -n 20 "$TMP/server-$n.log" >&2; die "no /ping"; }
+    # Set-up outside the measure: the admin (auth arm: one password hash to store it, one to
+    # verify it on CREATE DATABASE, after which the server's cached check answers) and the database.
+    local setup=(-sS -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/query")
+    if [[ "$arm" == auth ]]; then
+        [[ "$(curl "${setup[@]}" --data-urlencode "q=CREATE USER bench WITH PASSWORD 'bench-password' WITH ALL PRIVILEGES")" == 200 ]] \
+            || die "CREATE USER failed"
+        setup+=(-u "bench:bench-password")
+    fi
+    [[ "$(curl "${setup[@]}" --data-urlencode 'q=CREATE DATABASE bench')" == 200 ]] || die "CREATE DATABASE failed"
+    local cpu0; cpu0="$(cpu_seconds "$SERVER_PID")"
     python3 "$HERE/load.py" write --port "$port" --db bench --precision ns --batch-lines "$BATCH" --clients "$CLIENTS" \
-        --summary "$TMP/load-$n.json" "${load_auth[@]}" "$TMP/telemetry.lp" >/dev/null || die "HTTP load failed (run $n, $arm)"
+        --no-create --summary "$TMP/load-$n.json" "${load_auth[@]}" "$TMP/telemetry.lp" >/dev/null || die "HTTP load failed (run $n, $arm)"
+    # The server's CPU over the load alone, before SIGTERM's flush.
+    local cpu; cpu="$(python3 -c "print($(cpu_seconds "$SERVER_PID") - $cpu0)")"
     stop_pid "$SERVER_PID"; SERVER_PID=""
-    python3 - "$arm" "$TMP/load-$n.json" >>"$TMP/runs.jsonl" <<'PY'
+    python3 - "$arm" "$TMP/load-$n.json" "$cpu" >>"$TMP/runs.jsonl" <<'PY'
 import json, sys
-arm, load = sys.argv[1:3]
+arm, load, cpu = sys.argv[1:4]
 s = json.load(open(load))
-print(json.dumps({"arm": arm, "valuesPerSecond": s["valuesPerSecond"], "seconds": s["seconds"]}))
+print(json.dumps({"arm": arm, "valuesPerSecond": s["valuesPerSecond"], "seconds": s["seconds"],
+                  "cpuMicrosPerKValue": float(cpu) / s["values"] * 1e9}))
 PY
     log "run $n ($arm): $(tail -n 1 "$TMP/runs.jsonl")"
 }
@@ -70,5 +84,13 @@ ma, mb = statistics.median(a), statistics.median(b)
 print("auth off (values/s): " + ", ".join(f"{v:,.0f}" for v in a))
 print("auth on  (values/s): " + ", ".join(f"{v:,.0f}" for v in b))
 print(f"median: {ma:,.0f} without, {mb:,.0f} with auth: {100 * (mb / ma - 1):+.1f}% (ratio {mb / ma:.3f})")
+ca = [r["cpuMicrosPerKValue"] for r in runs if r["arm"] == "none"]
+cb = [r["cpuMicrosPerKValue"] for r in runs if r["arm"] == "auth"]
+mca, mcb = statistics.median(ca), statistics.median(cb)
+print("server CPU per 1,000 values (us), off: " + ", ".join(f"{v:.1f}" for v in ca))
+print("server CPU per 1,000 values (us), on:  " + ", ".join(f"{v:.1f}" for v in cb))
+print(f"median CPU: {mca:.1f} us without, {mcb:.1f} us with auth per 1,000 values: {100 * (mcb / mca - 1):+.1f}% "
+      "(a CPU-bound server's throughput falls by about this much; the throughput line above also "
+      "carries the machine's noise)")
 PY
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -44,16 +44,6 @@ log "generating $GUNS guns x $DURATION every $INTERVAL"
 "$BIN/chargeline-datagen" --guns "$GUNS" --start 2026-11-20T00:00:00Z --duration "$DURATION" --interval "$INTERVAL" \
     --seed 1 --out "$TMP/telemetry.lp" --quiet
 
-# The server's CPU time so far (user + system, seconds), from /proc/PID/stat.
-cpu_seconds() {
-    python3 - "$1" <<'PY'
-import os, sys
-text = open(f"/proc/{sys.argv[1]}/stat").read()
-fields = text[text.rindex(")") + 2:].split()
-print((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
-PY
-}
-
 # One run: fresh data directory, serve, optional scraper, load, (B: a burst of scrapes timed in
 # the server's CPU), SIGTERM. Appends a JSON line {round, arm, valuesPerSecond, seconds,
 # cpuSeconds, burstCpuMsPerScrape, scrapeMs: [...]} to $TMP/runs.jsonl.
