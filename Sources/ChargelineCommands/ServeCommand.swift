@@ -217,6 +217,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("ykc-spool-max-bytes"), help: "Spool size per gateway process (with --ykc-processes).")
     var ykcSpoolMaxBytes: Int = 1 << 30
 
+    @Option(name: .customLong("gateway-http"), help: ArgumentHelp("With --ykc-processes N: gateway process i serves /health, /ready and /metrics on HOST:PORT+i (PORT to PORT+N-1); 'off' disables them.", valueName: "host:port"))
+    var gatewayHTTP: String = "off"
+
     // MARK: OCPP charge points
 
     @OptionGroup var ocppOptions: OCPPOptions
@@ -272,6 +275,7 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError("--ykc-processes needs the HTTP API (--http): gateways forward to its /write")
             }
         }
+        _ = try gatewayHTTPEndpoints()
     }
 
     static func endpoint(_ text: String, _ flag: String) throws -> ServerConfiguration.Endpoint? {
@@ -423,6 +427,9 @@ struct ServeCommand: AsyncParsableCommand {
         } else if supervisor != nil {
             banner += "  YKC piles\(tls?.covers(.ykc) == true ? " (TLS)" : ""): \(ykc)  (\(ykcProcesses) gateway processes, database \(ykcDatabase ?? lpDatabase))\n"
         }
+        if supervisor != nil, let endpoints = try? gatewayHTTPEndpoints(), let first = endpoints.first, let last = endpoints.last {
+            banner += "  gateway processes' /health, /ready, /metrics: http://\(first) ... http://\(last)\n"
+        }
         if ocppProcesses > 0, supervisor != nil, ocppOptions.ocpp != "off" {
             banner += "  OCPP 1.6J charge points: \(tls?.covers(.ocpp) == true ? "wss" : "ws")://\(ocppOptions.ocpp)/ocpp/{chargePointId}  (\(ocppProcesses) gateway processes)\n"
         }
@@ -497,13 +504,29 @@ struct ServeCommand: AsyncParsableCommand {
         // Share the cores: N processes x 1 event loop when N >= cores. More loops than cores
         // only add context switches and cross-loop wake-ups (accepted sockets handed over).
         let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / ykcProcesses)
+        let monitoring = try gatewayHTTPEndpoints()
         let supervisor = GatewaySupervisor(executable: executable, count: ykcProcesses, arguments: { i in
             ["gateway"] + base + ["--upstream", upstreamURL, "--spool", "\(data)/.ykc-spool/\(i)", "--parent-pid", "\(pid)",
                                   "--log-level", level, "--spool-max-bytes", "\(spoolMax)", "--threads", "\(threads)"]
                 + (ocppCount > 0 ? ["--ocpp-id-stride", "\(ocppCount)", "--ocpp-id-offset", "\(i)"] : [])
+                + (monitoring.isEmpty ? [] : ["--http", monitoring[i]])
         }, environment: token.map { [GatewayCommand.upstreamTokenVariable: $0] } ?? [:], logger: logger)
         try supervisor.start()
         return supervisor
+    }
+
+    /// The `host:port` of each gateway process's /health, /ready and /metrics (`--gateway-http`):
+    /// consecutive ports from the one given; empty when off.
+    func gatewayHTTPEndpoints() throws -> [String] {
+        guard let endpoint = try Self.endpoint(gatewayHTTP, "--gateway-http") else { return [] }
+        guard ykc != "off", ykcProcesses > 0 else {
+            throw ValidationError("--gateway-http serves the gateway processes' /metrics: give --ykc and --ykc-processes N too")
+        }
+        guard endpoint.port > 0, endpoint.port + ykcProcesses - 1 <= 65535 else {
+            throw ValidationError("--gateway-http needs a port from 1 to \(65536 - ykcProcesses) (gateway i listens on port + i; got \(endpoint.port))")
+        }
+        let host = Self.hostOf(gatewayHTTP)
+        return (0..<ykcProcesses).map { "\(host):\(endpoint.port + $0)" }
     }
 
     /// `https` when the HTTP API speaks TLS, else `http`.

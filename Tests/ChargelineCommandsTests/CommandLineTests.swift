@@ -168,6 +168,12 @@ import Testing
         #expect(s4 == 2 && o4.contains("--to needs --from"), "\(s4) \(o4)")
         let (s5, o5) = try ChildProcess.run(["--help"])
         #expect(s5 == 0 && o5.contains("2 bad arguments"), "\(o5)")
+        // The gateways' monitoring ports need gateway processes, and room for one port each.
+        let (s6, o6) = try ChildProcess.run(["serve", "--http", "127.0.0.1:0", "--gateway-http", "127.0.0.1:9100"])
+        #expect(s6 == 2 && o6.contains("--gateway-http serves the gateway processes' /metrics: give --ykc and --ykc-processes N too"), "\(s6) \(o6)")
+        let (s7, o7) = try ChildProcess.run(["serve", "--http", "127.0.0.1:0", "--ykc", "127.0.0.1:0", "--ykc-processes", "3",
+                                             "--gateway-http", "127.0.0.1:65535"])
+        #expect(s7 == 2 && o7.contains("--gateway-http needs a port from 1 to 65533"), "\(s7) \(o7)")
     }
 
     /// One "error" per message: the query engine's own "error at line ..." is not prefixed

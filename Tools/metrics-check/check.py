@@ -16,6 +16,8 @@ Cases:
      YKC metrics.
   5. With serve stopped, the gateway's /ready answers 503 saying the storage node is
      unreachable, and chargeline_upstream_up drops to 0.
+  6. `serve --ykc-processes 2 --gateway-http HOST:PORT`: the two gateway processes serve serves
+     answer /health and /ready on PORT and PORT+1, and promtool finds no problem in their /metrics.
 Prints PASS/FAIL per case and a closing `metrics: N passed, M failed` line; exits 1 on a failure.
 """
 
@@ -113,6 +115,50 @@ def gateway_upstream_down(base, report):
            else f"ready {ready}, {up}")
 
 
+def free_port_pair():
+    """A port P with P and P+1 free (gateway i of --gateway-http listens on P+i)."""
+    for _ in range(50):
+        p = free_port()
+        try:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", p + 1))
+            return p
+        except OSError:
+            continue
+    raise SystemExit("no two consecutive free ports")
+
+
+def supervised_gateways(args, tmp, procs, report):
+    """Case 6: the gateway processes serve starts get their own monitoring ports."""
+    port, ykc, gw = free_port(), free_port(), free_port_pair()
+    serve = subprocess.Popen([args.chargeline, "serve", "--data", f"{tmp}/data-gw", "--http", f"127.0.0.1:{port}",
+                              "--lp-tcp", "off", "--ykc", f"127.0.0.1:{ykc}", "--ykc-processes", "2",
+                              "--gateway-http", f"127.0.0.1:{gw}"],
+                             stdout=open(f"{tmp}/serve-gw.log", "wb"), stderr=subprocess.STDOUT)
+    procs.append(serve)
+    problems = []
+    for i in range(2):
+        base = f"http://127.0.0.1:{gw + i}"
+        wait_for(base + "/health", serve, f"gateway process {i}")
+        deadline, ready = time.time() + 30, None
+        while time.time() < deadline:
+            ready = http(base + "/ready")
+            if ready[0] == 200:
+                break
+            time.sleep(0.2)
+        status, text = http(base + "/metrics")
+        lint = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True)
+        if not (ready and ready[0] == 200 and status == 200 and lint.returncode == 0 and b"chargeline_spool_bytes" in text):
+            problems.append(f"gateway {i} on {gw + i}: ready {ready}, metrics {status}, promtool {lint.stdout.decode()}{lint.stderr.decode()}")
+    serve.terminate()
+    serve.wait(timeout=60)
+    banner = open(f"{tmp}/serve-gw.log", errors="replace").read()
+    if f"http://127.0.0.1:{gw} ... http://127.0.0.1:{gw + 1}" not in banner:
+        problems.append("serve's start-up lines do not name the gateways' monitoring ports")
+    report("serve --ykc-processes 2 --gateway-http: each gateway process answers /health, /ready and /metrics",
+           "; ".join(problems) or None)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--chargeline", required=True)
@@ -195,6 +241,7 @@ def main():
         serve.terminate()
         serve.wait(timeout=60)
         gateway_upstream_down(gateway, report)
+        supervised_gateways(args, tmp, procs, report)
     finally:
         for p in reversed(procs):
             p.terminate()
@@ -203,7 +250,7 @@ def main():
             except subprocess.TimeoutExpired:
                 p.kill()
         if failed:
-            for log in ("serve.log", "prometheus.log", "gateway.log"):
+            for log in ("serve.log", "prometheus.log", "gateway.log", "serve-gw.log"):
                 path = os.path.join(tmp, log)
                 if os.path.exists(path):
                     print(f"--- {log} (last 20 lines) ---")
