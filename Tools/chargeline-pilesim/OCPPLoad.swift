@@ -23,7 +23,12 @@ final class OCPPLoad: @unchecked Sendable {  // confined to its one event loop
     private var started = NIODeadline.now()
     private var rampDone: NIODeadline?
     private var booted = 0
-    private var stopping = false
+    /// Set at the end of the run: charge points send no new CALL, and the run waits (up to 5 s)
+    /// for the replies to the ones in flight before closing, as a charge point shutting down
+    /// would; so every MeterValues counted as sent had its chance to be answered.
+    private(set) var stopping = false
+    /// CALLs sent and not yet answered, over all charge points.
+    var callsInFlight = 0
     private var channels: [any Channel] = []
 
     init(config: SimConfig) {
@@ -62,8 +67,13 @@ final class OCPPLoad: @unchecked Sendable {  // confined to its one event loop
                 if let r = rampDone, now - r >= .nanoseconds(Int64(config.duration * 1e9)) {
                     task.cancel()
                     stopping = true
-                    for c in channels { c.close(promise: nil) }
-                    loop.scheduleTask(in: .milliseconds(300)) { done.succeed() }
+                    let drainStart = now
+                    loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(20)) { [self] drain in
+                        guard callsInFlight == 0 || NIODeadline.now() - drainStart > .seconds(5) else { return }
+                        drain.cancel()
+                        for c in channels { c.close(promise: nil) }
+                        loop.scheduleTask(in: .milliseconds(300)) { done.succeed() }
+                    }
                 }
             }
         }.wait()
@@ -76,7 +86,7 @@ final class OCPPLoad: @unchecked Sendable {  // confined to its one event loop
                 repliesReceived: stats.repliesReceived, connects: stats.connects, connectFailures: stats.connectFailures,
                 logins: stats.logins, loginsRejected: stats.loginsRejected, disconnects: stats.disconnects,
                 transactionsSent: stats.transactionsSent, transactionsAcked: stats.transactionsAcked,
-                badFramesSent: 0, realtimeSent: stats.realtimeSent, bmsSent: 0,
+                badFramesSent: 0, realtimeSent: stats.realtimeSent, realtimeAcked: stats.realtimeAcked, bmsSent: 0,
                 rampSeconds: rampDone.map { Double(($0 - started).nanoseconds) / 1e9 } ?? -1, rssKB: SimWorker.rssKB(),
                 meterValues: meterValues, meterValuesSteady: meterValuesSteady)
         }.wait()
@@ -192,11 +202,13 @@ final class OCPPSimHandler: ChannelInboundHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        if inFlight != nil { load.callsInFlight -= 1; inFlight = nil }
         for t in tasks { t.cancel() }
         self.context = nil
     }
 
     private func call(_ kind: Kind, _ action: String, _ payload: String) {
+        guard !load.stopping else { return }
         queue.append((kind, action, payload))
         sendNext()
     }
@@ -207,6 +219,7 @@ final class OCPPSimHandler: ChannelInboundHandler {
         number += 1
         let uid = "\(number)"
         inFlight = (uid, kind, .now())
+        load.callsInFlight += 1
         write(#"[2,"\#(uid)","\#(action)",\#(payload)]"#, context)
         load.stats.framesSent += 1
         if load.stats.steady { load.stats.steadyFrames += 1 }
@@ -235,6 +248,7 @@ final class OCPPSimHandler: ChannelInboundHandler {
         }
         guard let current = inFlight, current.id == uid else { return }
         inFlight = nil
+        load.callsInFlight -= 1
         load.stats.repliesReceived += 1
         let latency = NIODeadline.now() - current.sentAt
         let payload: [String: Any] = (message[2] as? [String: Any]) ?? [:]
@@ -249,6 +263,7 @@ final class OCPPSimHandler: ChannelInboundHandler {
             load.stats.heartbeat.record(latency)
             if load.stats.steady { load.stats.heartbeatSteady.record(latency) }
         case .meterValues:
+            if type == 3 { load.stats.realtimeAcked += 1 }
             load.meterValues.record(latency)
             if load.stats.steady { load.meterValuesSteady.record(latency) }
         case .other:

@@ -65,8 +65,10 @@ final class SimStats {
     var transactionsAcked = 0
     var transactionsSent = 0
     var badFramesSent = 0
-    /// 0x13 frames sent (one `telemetry` point each).
+    /// 0x13 frames sent (one `telemetry` point each); OCPP: MeterValues sent.
     var realtimeSent = 0
+    /// OCPP: MeterValues answered with a CALLRESULT (acknowledged by the central system).
+    var realtimeAcked = 0
     /// 0x23 + 0x25 frames sent (one `bms` point each).
     var bmsSent = 0
     var steady = false

@@ -43,10 +43,11 @@ struct SimReport {
             "  meter values reply: \(mergedOptional(\.meterValuesSteady).summary)  (after the ramp; OCPP)",
             "  frames sent: \(sum(\.framesSent)) (\(String(format: "%.0f", steadyRate)) frames/s after the ramp); replies received: \(sum(\.repliesReceived)); bad frames injected: \(sum(\.badFramesSent))",
             "  telemetry frames sent: \(sum(\.realtimeSent)) realtime (0x13), \(sum(\.bmsSent)) BMS (0x23/0x25)",
+            "  meter values: \(sum(\.realtimeSent)) sent, \(results.reduce(0) { $0 + ($1.realtimeAcked ?? 0) }) acknowledged (OCPP)",
             "  transaction records: \(sum(\.transactionsSent)) sent, \(sum(\.transactionsAcked)) acknowledged",
             "  simulator RSS: \(results.map(\.rssKB).reduce(0, +) / 1024) MiB",
         ]
-        return lines.filter { `protocol` == "ocpp16" || !$0.hasPrefix("  meter values reply") }.joined(separator: "\n")
+        return lines.filter { `protocol` == "ocpp16" || !$0.hasPrefix("  meter values") }.joined(separator: "\n")
     }
 
     func json() throws -> Data {
@@ -60,7 +61,7 @@ struct SimReport {
             "disconnects": sum(\.disconnects), "framesSent": sum(\.framesSent),
             "framesPerSecond": steadySeconds > 0 ? Double(sum(\.steadyFrames)) / steadySeconds : 0,
             "login": h(merged(\.login)), "heartbeat": h(merged(\.heartbeatSteady)), "meterValues": h(mergedOptional(\.meterValuesSteady)),
-            "realtimeSent": sum(\.realtimeSent), "bmsSent": sum(\.bmsSent), "transactionsSent": sum(\.transactionsSent), "transactionsAcked": sum(\.transactionsAcked),
+            "realtimeSent": sum(\.realtimeSent), "realtimeAcked": results.reduce(0) { $0 + ($1.realtimeAcked ?? 0) }, "bmsSent": sum(\.bmsSent), "transactionsSent": sum(\.transactionsSent), "transactionsAcked": sum(\.transactionsAcked),
         ]
         return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
     }

@@ -21,6 +21,8 @@ struct WorkerResult: Codable {
     var transactionsAcked: Int
     var badFramesSent: Int
     var realtimeSent: Int
+    /// OCPP only: MeterValues acknowledged (CALLRESULT).
+    var realtimeAcked: Int? = nil
     var bmsSent: Int
     var rampSeconds: Double
     var rssKB: Int
