@@ -21,25 +21,19 @@ Cases:
 Prints PASS/FAIL per case and a closing `metrics: N passed, M failed` line; exits 1 on a failure.
 """
 
-import argparse
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 import urllib.request
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import checklib  # noqa: E402
+from checklib import free_port, wait_until  # noqa: E402
 
 T0_S = 1_795_132_800
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def http(url, data=None, timeout=10):
@@ -70,6 +64,17 @@ def prom_value(prom, expr):
     return float(result[0]["value"][1]) if result else None
 
 
+def ready_status(base, wanted):
+    """GET base/ready until it answers `wanted` (30 s at most); returns the last (status, body)."""
+    last = []
+
+    def probe():
+        last[:] = [http(base + "/ready")]
+        return last[0][0] == wanted
+    wait_until(probe)
+    return last[0]
+
+
 def gateway_checks(args, tmp, port, procs, report):
     """Cases 4 and 5: a gateway beside the serve on `port`; the caller stops serve for 5."""
     ykc, gw = free_port(), free_port()
@@ -79,13 +84,7 @@ def gateway_checks(args, tmp, port, procs, report):
     procs.append(gateway)
     base = f"http://127.0.0.1:{gw}"
     wait_for(base + "/health", gateway, "chargeline gateway")
-    deadline = time.time() + 30
-    ready = None
-    while time.time() < deadline:
-        ready = http(base + "/ready")
-        if ready[0] == 200:
-            break
-        time.sleep(0.2)
+    ready = ready_status(base, 200)
     status, text = http(base + "/metrics")
     lint = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True)
     names = {line.split(" ")[0].split("{")[0] for line in text.decode().splitlines() if line and not line.startswith("#")}
@@ -101,13 +100,7 @@ def gateway_checks(args, tmp, port, procs, report):
 
 def gateway_upstream_down(base, report):
     """Case 5, once serve is stopped."""
-    deadline = time.time() + 30
-    ready = None
-    while time.time() < deadline:
-        ready = http(base + "/ready")
-        if ready[0] == 503:
-            break
-        time.sleep(0.2)
+    ready = ready_status(base, 503)
     _, text = http(base + "/metrics")
     up = [l for l in text.decode().splitlines() if l.startswith("chargeline_upstream_up ")]
     report("gateway: /ready 503 naming the unreachable storage node once serve stops",
@@ -140,12 +133,7 @@ def supervised_gateways(args, tmp, procs, report):
     for i in range(2):
         base = f"http://127.0.0.1:{gw + i}"
         wait_for(base + "/health", serve, f"gateway process {i}")
-        deadline, ready = time.time() + 30, None
-        while time.time() < deadline:
-            ready = http(base + "/ready")
-            if ready[0] == 200:
-                break
-            time.sleep(0.2)
+        ready = ready_status(base, 200)
         status, text = http(base + "/metrics")
         lint = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True)
         if not (ready and ready[0] == 200 and status == 200 and lint.returncode == 0 and b"chargeline_spool_bytes" in text):
@@ -160,107 +148,87 @@ def supervised_gateways(args, tmp, procs, report):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--chargeline", required=True)
-    ap.add_argument("--keep", action="store_true")
-    args = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix="chargeline-metrics-")
-    port, prom = free_port(), free_port()
-    procs = []
-    passed = failed = 0
+    with checklib.CheckRun("metrics") as run:
+        args, tmp, report = run.args, run.tmp, run.report
+        port, prom = free_port(), free_port()
+        procs = []
+        try:
+            serve = subprocess.Popen([args.chargeline, "serve", "--data", f"{tmp}/data", "--http", f"127.0.0.1:{port}",
+                                      "--lp-tcp", "off"], stdout=open(f"{tmp}/serve.log", "wb"), stderr=subprocess.STDOUT)
+            procs.append(serve)
+            base = f"http://127.0.0.1:{port}"
+            wait_for(base + "/ping", serve, "chargeline serve")
+            with open(f"{tmp}/prometheus.yml", "w") as f:
+                f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n"
+                        f"  - job_name: chargeline\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n")
+            server = subprocess.Popen(["prometheus", f"--config.file={tmp}/prometheus.yml", f"--storage.tsdb.path={tmp}/prom",
+                                       f"--web.listen-address=127.0.0.1:{prom}"],
+                                      stdout=open(f"{tmp}/prometheus.log", "wb"), stderr=subprocess.STDOUT)
+            procs.append(server)
+            wait_for(f"http://127.0.0.1:{prom}/-/ready", server, "prometheus")
 
-    def report(name, problem):
-        nonlocal passed, failed
-        if problem:
-            failed += 1
-            print(f"FAIL {name}: {problem}")
-        else:
-            passed += 1
-            print(f"PASS {name}")
+            # A first write so the counter exists, then wait until Prometheus has scraped it.
+            status, _ = http(base + "/write?db=metrics&precision=s", f"m,pile=P0 v=0 {T0_S}\n".encode())
+            assert status == 204, status
+            deadline = time.time() + 30
+            before = None
+            while time.time() < deadline and before is None:
+                before = prom_value(prom, 'chargeline_ingest_points_total{protocol="http",db="metrics"}')
+                time.sleep(0.5)
+            written = 0
+            for batch in range(20):
+                lines = [f"m,pile=P{i % 7} v={batch * 100 + i},w={i}i {T0_S + batch * 100 + i}" for i in range(100 + batch)]
+                if batch == 5:
+                    lines.append("this is not line protocol")
+                status, _ = http(base + "/write?db=metrics&precision=s", "\n".join(lines).encode())
+                assert status in (204, 400), status
+                written += 100 + batch
+            http(base + "/query?" + urllib.parse.urlencode({"db": "metrics", "q": "SELECT count(v) FROM m"}))
 
-    try:
-        serve = subprocess.Popen([args.chargeline, "serve", "--data", f"{tmp}/data", "--http", f"127.0.0.1:{port}",
-                                  "--lp-tcp", "off"], stdout=open(f"{tmp}/serve.log", "wb"), stderr=subprocess.STDOUT)
-        procs.append(serve)
-        base = f"http://127.0.0.1:{port}"
-        wait_for(base + "/ping", serve, "chargeline serve")
-        with open(f"{tmp}/prometheus.yml", "w") as f:
-            f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n"
-                    f"  - job_name: chargeline\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n")
-        server = subprocess.Popen(["prometheus", f"--config.file={tmp}/prometheus.yml", f"--storage.tsdb.path={tmp}/prom",
-                                   f"--web.listen-address=127.0.0.1:{prom}"],
-                                  stdout=open(f"{tmp}/prometheus.log", "wb"), stderr=subprocess.STDOUT)
-        procs.append(server)
-        wait_for(f"http://127.0.0.1:{prom}/-/ready", server, "prometheus")
+            status, text = http(base + "/metrics")
+            lint = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True)
+            report("promtool check metrics on /metrics", None if status == 200 and lint.returncode == 0
+                   else f"status {status}, promtool: {lint.stdout.decode()}{lint.stderr.decode()}")
 
-        # A first write so the counter exists, then wait until Prometheus has scraped it.
-        status, _ = http(base + "/write?db=metrics&precision=s", f"m,pile=P0 v=0 {T0_S}\n".encode())
-        assert status == 204, status
-        deadline = time.time() + 30
-        before = None
-        while time.time() < deadline and before is None:
-            before = prom_value(prom, 'chargeline_ingest_points_total{protocol="http",db="metrics"}')
-            time.sleep(0.5)
-        written = 0
-        for batch in range(20):
-            lines = [f"m,pile=P{i % 7} v={batch * 100 + i},w={i}i {T0_S + batch * 100 + i}" for i in range(100 + batch)]
-            if batch == 5:
-                lines.append("this is not line protocol")
-            status, _ = http(base + "/write?db=metrics&precision=s", "\n".join(lines).encode())
-            assert status in (204, 400), status
-            written += 100 + batch
-        http(base + "/query?" + urllib.parse.urlencode({"db": "metrics", "q": "SELECT count(v) FROM m"}))
+            expected = (before or 0) + written
+            got = None
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                got = prom_value(prom, 'chargeline_ingest_points_total{protocol="http",db="metrics"}')
+                if got == expected:
+                    break
+                time.sleep(0.5)
+            rejected = prom_value(prom, 'chargeline_ingest_rejected_total{protocol="http",reason="parse"}')
+            report("Prometheus sees chargeline_ingest_points_total rise by exactly the points written",
+                   None if got == expected and before == 1 and rejected == 1
+                   else f"before {before}, after {got}, expected {expected}; rejected {rejected}")
 
-        status, text = http(base + "/metrics")
-        lint = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True)
-        report("promtool check metrics on /metrics", None if status == 200 and lint.returncode == 0
-               else f"status {status}, promtool: {lint.stdout.decode()}{lint.stderr.decode()}")
+            fsyncs = prom_value(prom, "chargeline_wal_fsync_seconds_count")
+            head = prom_value(prom, "chargeline_head_values")
+            wal = prom_value(prom, 'chargeline_disk_bytes{db="metrics",kind="wal"}')
+            queries = prom_value(prom, 'chargeline_query_seconds_count{kind="select"}')
+            report("storage timers and gauges are scraped",
+                   None if fsyncs and fsyncs >= 1 and head == written * 2 + 1 and wal and wal > 0 and queries == 1
+                   else f"fsyncs {fsyncs}, head values {head} (expected {written * 2 + 1}), wal bytes {wal}, queries {queries}")
 
-        expected = (before or 0) + written
-        got = None
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            got = prom_value(prom, 'chargeline_ingest_points_total{protocol="http",db="metrics"}')
-            if got == expected:
-                break
-            time.sleep(0.5)
-        rejected = prom_value(prom, 'chargeline_ingest_rejected_total{protocol="http",reason="parse"}')
-        report("Prometheus sees chargeline_ingest_points_total rise by exactly the points written",
-               None if got == expected and before == 1 and rejected == 1
-               else f"before {before}, after {got}, expected {expected}; rejected {rejected}")
-
-        fsyncs = prom_value(prom, "chargeline_wal_fsync_seconds_count")
-        head = prom_value(prom, "chargeline_head_values")
-        wal = prom_value(prom, 'chargeline_disk_bytes{db="metrics",kind="wal"}')
-        queries = prom_value(prom, 'chargeline_query_seconds_count{kind="select"}')
-        report("storage timers and gauges are scraped",
-               None if fsyncs and fsyncs >= 1 and head == written * 2 + 1 and wal and wal > 0 and queries == 1
-               else f"fsyncs {fsyncs}, head values {head} (expected {written * 2 + 1}), wal bytes {wal}, queries {queries}")
-
-        gateway = gateway_checks(args, tmp, port, procs, report)
-        serve.terminate()
-        serve.wait(timeout=60)
-        gateway_upstream_down(gateway, report)
-        supervised_gateways(args, tmp, procs, report)
-    finally:
-        for p in reversed(procs):
-            p.terminate()
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        if failed:
-            for log in ("serve.log", "prometheus.log", "gateway.log", "serve-gw.log"):
-                path = os.path.join(tmp, log)
-                if os.path.exists(path):
-                    print(f"--- {log} (last 20 lines) ---")
-                    print("\n".join(open(path, errors="replace").read().splitlines()[-20:]))
-        if args.keep:
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-    print(f"metrics: {passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+            gateway = gateway_checks(args, tmp, port, procs, report)
+            serve.terminate()
+            serve.wait(timeout=60)
+            gateway_upstream_down(gateway, report)
+            supervised_gateways(args, tmp, procs, report)
+        finally:
+            for p in reversed(procs):
+                p.terminate()
+                try:
+                    p.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+            if run.failed:
+                for log in ("serve.log", "prometheus.log", "gateway.log", "serve-gw.log"):
+                    path = os.path.join(tmp, log)
+                    if os.path.exists(path):
+                        print(f"--- {log} (last 20 lines) ---")
+                        print("\n".join(open(path, errors="replace").read().splitlines()[-20:]))
 
 
 if __name__ == "__main__":

@@ -28,17 +28,13 @@ Cases:
 Prints PASS/FAIL per case and a closing `ocpp: N passed, M failed` line; exits 1 on a failure.
 """
 
-import argparse
 import asyncio
 import base64
-import hashlib
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -48,19 +44,12 @@ from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.datatypes import MeterValue, SampledValue
 from ocpp.v16.enums import Action, ConfigurationStatus, TriggerMessageStatus
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import checklib  # noqa: E402
+from checklib import free_port, hashed  # noqa: E402
 
 PASSWORD_B = "s3cret-B"
 PASSWORD_C = "s3cret-C"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def hashed(password, salt):
-    return f"sha256:{salt}:{hashlib.sha256((salt + password).encode()).hexdigest()}"
 
 
 def http(url, timeout=10):
@@ -499,31 +488,8 @@ async def main_async(args, tmp, report):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--chargeline", required=True)
-    ap.add_argument("--keep", action="store_true")
-    args = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix="chargeline-ocpp-")
-    passed = failed = 0
-
-    def report(name, problem):
-        nonlocal passed, failed
-        if problem:
-            failed += 1
-            print(f"FAIL {name}: {problem}")
-        else:
-            passed += 1
-            print(f"PASS {name}")
-
-    try:
-        asyncio.run(main_async(args, tmp, report))
-    finally:
-        if args.keep:
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-    print(f"ocpp: {passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    with checklib.CheckRun("ocpp") as run:
+        asyncio.run(main_async(run.args, run.tmp, run.report))
 
 
 if __name__ == "__main__":

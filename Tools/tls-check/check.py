@@ -21,10 +21,8 @@ Cases:
 Prints PASS/FAIL per case and a closing `tls: N passed, M failed` line; exits 1 on a failure.
 """
 
-import argparse
 import asyncio
 import base64
-import hashlib
 import json
 import os
 import shutil
@@ -33,7 +31,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -43,14 +40,11 @@ import websockets
 from influxdb import InfluxDBClient
 from ocpp.v16 import ChargePoint, call
 from ocpp.v16.datatypes import MeterValue, SampledValue
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import checklib  # noqa: E402
+from checklib import free_port, hashed  # noqa: E402
 
 PASSWORD_B = "s3cret-B"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_certificate(tmp, name):
@@ -75,10 +69,6 @@ def served_fingerprint(port):
     out = subprocess.run(["openssl", "x509", "-noout", "-fingerprint", "-sha256"], input=pem,
                          capture_output=True, text=True).stdout
     return out.strip().split("=", 1)[1] if "=" in out else None
-
-
-def hashed(password, salt):
-    return f"sha256:{salt}:{hashlib.sha256((salt + password).encode()).hexdigest()}"
 
 
 def insecure_context():
@@ -342,31 +332,8 @@ async def main_async(args, tmp, report):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--chargeline", required=True)
-    ap.add_argument("--keep", action="store_true")
-    args = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix="chargeline-tls-")
-    passed = failed = 0
-
-    def report(name, problem):
-        nonlocal passed, failed
-        if problem:
-            failed += 1
-            print(f"FAIL {name}: {problem}", flush=True)
-        else:
-            passed += 1
-            print(f"PASS {name}", flush=True)
-
-    try:
-        asyncio.run(main_async(args, tmp, report))
-    finally:
-        if args.keep:
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-    print(f"tls: {passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    with checklib.CheckRun("tls") as run:
+        asyncio.run(main_async(run.args, run.tmp, run.report))
 
 
 if __name__ == "__main__":
