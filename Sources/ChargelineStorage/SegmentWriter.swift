@@ -257,13 +257,44 @@ package final class SegmentWriter {
         withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) }
     }
 
-    /// The number of distinct timestamps across sorted columns (rows of the series).
+    /// The number of distinct timestamps across columns whose timestamps ascend (rows of the
+    /// series). Linear, without hashing: a series' columns mostly share one set of timestamps
+    /// (counted once), and different sets are merged in order (a rollup series has a few: the
+    /// hours every column has, and those only some have).
     static func distinctTimestamps(_ columns: [ColumnData]) -> Int {
         if columns.count == 1 { return columns[0].count }
-        if columns.allSatisfy({ $0.timestamps == columns[0].timestamps }) { return columns[0].count }
-        var all = Set<Int64>()
-        for c in columns { all.formUnion(c.timestamps) }
-        return all.count
+        var sets: [[Int64]] = []
+        for c in columns where !sets.contains(where: { $0 == c.timestamps }) {
+            sets.append(c.timestamps)
+        }
+        if sets.count == 1 { return sets[0].count }
+        guard sets.allSatisfy({ zip($0, $0.dropFirst()).allSatisfy { $0 < $1 } }) else {
+            // Out of order (only a damaged block shows that): count by hashing.
+            return Set(sets.joined()).count
+        }
+        var merged = sets[0]
+        var next: [Int64] = []
+        for other in sets.dropFirst() {
+            next.removeAll(keepingCapacity: true)
+            next.reserveCapacity(merged.count + other.count)
+            Self.mergeAscending(merged, other, into: &next)
+            swap(&merged, &next)
+        }
+        return merged.count
+    }
+
+    /// Appends the union of two ascending arrays to `out`, in order, each value once.
+    private static func mergeAscending(_ a: [Int64], _ b: [Int64], into out: inout [Int64]) {
+        var i = 0, j = 0
+        func add(_ v: Int64) {
+            if out.last != v { out.append(v) }
+        }
+        while i < a.count && j < b.count {
+            let x = a[i], y = b[j]
+            if x < y { add(x); i += 1 } else if y < x { add(y); j += 1 } else { add(x); i += 1; j += 1 }
+        }
+        while i < a.count { add(a[i]); i += 1 }
+        while j < b.count { add(b[j]); j += 1 }
     }
 }
 
