@@ -272,15 +272,26 @@ package final class SegmentWriter {
             // Out of order (only a damaged block shows that): count by hashing.
             return Set(sets.joined()).count
         }
+        // Merge all but the last set; count the union with the last without building it.
         var merged = sets[0]
         var next: [Int64] = []
-        for other in sets.dropFirst() {
+        for other in sets.dropFirst().dropLast() {
             next.removeAll(keepingCapacity: true)
             next.reserveCapacity(merged.count + other.count)
             Self.mergeAscending(merged, other, into: &next)
             swap(&merged, &next)
         }
-        return merged.count
+        return Self.unionCount(merged, sets[sets.count - 1])
+    }
+
+    /// The number of distinct values in two ascending arrays together.
+    private static func unionCount(_ a: [Int64], _ b: [Int64]) -> Int {
+        var i = 0, j = 0, common = 0
+        while i < a.count && j < b.count {
+            let x = a[i], y = b[j]
+            if x < y { i += 1 } else if y < x { j += 1 } else { common += 1; i += 1; j += 1 }
+        }
+        return a.count + b.count - common
     }
 
     /// Appends the union of two ascending arrays to `out`, in order, each value once.
