@@ -115,7 +115,12 @@ extension Database {
         // Counters may have moved while storing; keep the larger.
         next.nextSeq = max(next.nextSeq, manifest.nextSeq)
         next.nextSegmentID = max(next.nextSegmentID, manifest.nextSegmentID)
+        let remaining = Set((next.tombstones ?? []).map(\.seq))
+        let settled = (manifest.tombstones ?? []).contains { !remaining.contains($0.seq) }
         manifest = next
+        // A tombstone applied everywhere took its series out of every segment: the series
+        // quota counts again from what is left on the next write.
+        if settled { seriesQuota = nil }
         apply()
         lock.unlock()
     }

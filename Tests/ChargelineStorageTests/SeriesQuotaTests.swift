@@ -59,6 +59,23 @@ import Testing
         #expect(outcome.rejected.map(\.pointIndex) == [3])
     }
 
+    /// A deleted series stops counting once the delete is applied (the compaction after it):
+    /// a database at its quota can take a new series then, without a restart.
+    @Test func deletedSeriesGiveTheirPlaceBackOnceCompacted() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let store = try Store(directory: dir.path, options: Self.options(limit: 2), logger: quietLogger)
+        defer { try? store.close() }
+        store.writeAndWait(database: "db", batch: Self.points(["a", "b"]))
+        #expect(store.writeAndWait(database: "db", batch: Self.points(["c"])).seriesQuotaDrop?.points == 1)
+        try store.delete(database: "db", measurement: "m", seriesKeys: [Array("m,s=a".utf8)], range: .all)
+        _ = try store.compact()
+        let after = store.writeAndWait(database: "db", batch: Self.points(["c"], t: 2_000_000_000))
+        #expect(after.seriesQuotaDrop == nil)
+        #expect(try Self.seriesNames(store, "db") == ["m,s=b", "m,s=c"])
+        // And the quota holds again at two.
+        #expect(store.writeAndWait(database: "db", batch: Self.points(["d"])).seriesQuotaDrop?.points == 1)
+    }
+
     @Test func seriesInSegmentsCountAfterAReopen() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
         do {
