@@ -4,17 +4,20 @@ import ChargelineStorage
 import Foundation
 
 extension RuleManager {
-    /// Evaluates `group` at `now` on `queue`: runs each rule, moves states, queues
-    /// notifications, writes history and recordings, saves states when they changed.
+    /// Evaluates `group` at `now` on `queue`: runs each rule, moves states, queues each
+    /// rule's notifications as soon as it has run (a rule that fires is not held back by the
+    /// rules after it), writes history and recordings, saves states when they changed.
+    /// Rules that one scan answers (`SharedSelects`) run together when the first of them is due.
     func evaluate(_ group: RuleGroup, at now: Int64) {
         dispatchPrecondition(condition: .onQueue(queue))
         var batch = WriteBatchBuilder()
-        var notify: [AlertPayload.Alert] = []
         var changed = false
+        let sharing = shared[group.name]
+        var answered: [Int: [Result<[StatementResult], any Error>]] = [:]
         let lateRows = lateRanges(for: group, now: now)
         let backfillDeadline = DispatchTime.now().uptimeNanoseconds
             + UInt64(Double(group.intervalNanoseconds) * BackfillJob.budgetShare)
-        for rule in group.rules {
+        for (index, rule) in group.rules.enumerated() {
             let key = group.name + "/" + rule.name
             let started = DispatchTime.now().uptimeNanoseconds
             var h = Health(lastEvaluation: now)
@@ -24,7 +27,13 @@ extension RuleManager {
                 changed = true
             }
             do {
-                let results = try engine.execute(rule.expr, database: group.database, now: now)
+                let results: [StatementResult]
+                if let sharing, let (b, m) = sharing.membership[index] {
+                    if answered[b] == nil { answered[b] = engine.execute(sharing, batch: b, database: group.database, now: now) }
+                    results = try answered[b]![m].get()
+                } else {
+                    results = try engine.execute(rule.expr, database: group.database, now: now)
+                }
                 let samples = try RuleSample.rows(of: results)
                 switch rule.kind {
                 case .recording:
@@ -37,6 +46,7 @@ extension RuleManager {
                                               interval: group.intervalNanoseconds, now: now, late: &late)
                     changes += backfill(rule, of: group, state: &state, now: now, deadline: backfillDeadline, late: &late)
                     let url = generatorURL(rule, database: group.database)
+                    var notify: [AlertPayload.Alert] = []
                     for a in state.due(now: now, interval: group.intervalNanoseconds, resendDelay: options.resendDelay) {
                         notify.append(AlertPayload.Alert(instance: a, generatorURL: url, sentAt: now, interval: group.intervalNanoseconds))
                     }
@@ -44,6 +54,7 @@ extension RuleManager {
                         a.lastSentAt = now
                         notify.append(AlertPayload.Alert(instance: a, generatorURL: url, sentAt: now, interval: group.intervalNanoseconds))
                     }
+                    if !notify.isEmpty { notifier?.send(notify) }
                     AlertPoints.history(changes, into: &batch)
                     for c in changes {
                         logger.info("alert \(c.rule) \(c.instance.fingerprint): \(c.from) -> \(c.to)\(c.instance.late ? " (late data)" : "")")
@@ -58,7 +69,6 @@ extension RuleManager {
             h.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             health[key] = h
         }
-        notifier?.send(notify)
         if batch.count > 0 && options.writes { write(batch.finish(), database: group.database) }
         if changed { save() }
     }

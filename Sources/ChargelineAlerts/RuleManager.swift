@@ -67,6 +67,11 @@ public final class RuleManager: @unchecked Sendable {
     var reloadError: RuleFileError?
     /// Per group: the store's late-arrival log sequence its last evaluation read up to.
     var lateCursors: [String: UInt64] = [:]
+    /// Per group: which of its rules one scan answers together (found when the rules load).
+    var shared: [String: SharedSelects] = [:]
+    /// Per group: the time of its first scheduled evaluation (ns); evaluation times are this
+    /// plus whole intervals (`slot(of:at:)`).
+    var origins: [String: Int64] = [:]
 
     /// A manager; nothing runs until `start()`. `clock` gives the evaluation time (ns).
     public init(engine: QueryEngine, options: Options, notifier: AlertNotifier?, logger: Logger,
@@ -171,6 +176,8 @@ public final class RuleManager: @unchecked Sendable {
         timers = []
         groups = loaded.groups
         templates = loaded.templates
+        shared = Dictionary(uniqueKeysWithValues: groups.map { g in (g.name, SharedSelects(g.rules.map(\.expr))) })
+        origins = [:]
         // States of rules that are gone are dropped; those of rules that stay are kept.
         let keys = Set(groups.flatMap { g in g.rules.filter { $0.kind == .alerting }.map { g.name + "/" + $0.name } })
         states = states.filter { keys.contains($0.key) }
@@ -179,13 +186,30 @@ public final class RuleManager: @unchecked Sendable {
             let interval = Double(g.intervalNanoseconds) / 1e9
             t.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(100))
             let name = g.name
+            origins[name] = clock() + g.intervalNanoseconds
             t.setEventHandler { [weak self] in
                 guard let self, let group = self.groups.first(where: { $0.name == name }) else { return }
-                self.evaluate(group, at: self.clock())
+                self.evaluate(group, at: self.slot(of: group, at: self.clock()))
             }
             t.resume()
             timers.append(t)
         }
+    }
+
+    /// The evaluation time for a timer that fired at `wall` (ns): the group's last scheduled
+    /// time at or before it, as Prometheus evaluates at its group's slots. Evaluations are then
+    /// exactly one interval apart however late each one starts (the timer's leeway, a busy
+    /// machine, an evaluation that overran), so `for` holds after the number of evaluations it
+    /// names and a late start does not push it out by an interval. A timer firing up to a
+    /// tenth of an interval (at most 1 s) before its slot, as the wall clock and the timer's
+    /// monotonic clock drift apart, counts as that slot.
+    func slot(of group: RuleGroup, at wall: Int64) -> Int64 {
+        let interval = group.intervalNanoseconds
+        guard let origin = origins[group.name], interval > 0 else { return wall }
+        let early = min(interval / 10, 1_000_000_000)
+        let elapsed = wall - origin + early
+        guard elapsed >= 0 else { return wall }
+        return origin + elapsed / interval * interval
     }
 
     private func checkFile() {
