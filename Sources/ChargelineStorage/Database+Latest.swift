@@ -1,4 +1,5 @@
 package import ChargelineCore
+import Foundation
 
 /// The newest point of one (series, field) in a time range.
 package struct LatestPoint: Sendable, Equatable {
@@ -27,9 +28,21 @@ extension Database {
     package func latest(keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [LatestPoint?] {
         let n = fields.count
         let reader = try mergedReader(keys: keys, matching: { _ in true }, fields: .ordered(fields), range: range, listKeys: false)
-        var out = [LatestPoint?](repeating: nil, count: keys.count * n)
-        var scratch = MergedReader.Scratch()
-        for k in keys.indices { try reader.latest(keys[k], scratch: &scratch, into: &out, at: k * n) }
-        return out
+        // Many series on all cores, each thread a contiguous run of keys (as `scan`).
+        let threads = min(ProcessInfo.processInfo.activeProcessorCount, keys.count / Self.scanKeysPerThread, 8)
+        if threads <= 1 {
+            var out = [LatestPoint?](repeating: nil, count: keys.count * n)
+            var scratch = MergedReader.Scratch()
+            for k in keys.indices { try reader.latest(keys[k], scratch: &scratch, into: &out, at: k * n) }
+            return out
+        }
+        let parts = try Parallel.map(threads) { t in
+            let lo = keys.count * t / threads, hi = keys.count * (t + 1) / threads
+            var out = [LatestPoint?](repeating: nil, count: (hi - lo) * n)
+            var scratch = MergedReader.Scratch()
+            for k in lo..<hi { try reader.latest(keys[k], scratch: &scratch, into: &out, at: (k - lo) * n) }
+            return out
+        }
+        return Array(parts.joined())
     }
 }

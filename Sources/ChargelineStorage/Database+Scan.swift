@@ -1,4 +1,5 @@
 package import ChargelineCore
+import Foundation
 
 extension Database {
     /// What identifies the set of series and segments: changes whenever a flush, compaction or
@@ -44,10 +45,29 @@ extension Database {
     /// merged (newest write wins) into one in-memory chunk.
     package func scan(keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [SeriesScan] {
         let reader = try mergedReader(keys: keys, matching: { _ in true }, fields: .ordered(fields), range: range, listKeys: false)
-        var scratch = MergedReader.Scratch()
-        var out: [SeriesScan] = []
-        out.reserveCapacity(keys.count)
-        for key in keys { out.append(SeriesScan(key: key, fields: try reader.scan(key, scratch: &scratch))) }
-        return out
+        // Many series are scanned on all cores, each thread a contiguous run of keys (in key
+        // order, as the snapshots are, so lookups hit their hints).
+        let threads = min(ProcessInfo.processInfo.activeProcessorCount, keys.count / Self.scanKeysPerThread, 8)
+        if threads <= 1 {
+            var scratch = MergedReader.Scratch()
+            var out: [SeriesScan] = []
+            out.reserveCapacity(keys.count)
+            for key in keys { out.append(SeriesScan(key: key, fields: try reader.scan(key, scratch: &scratch))) }
+            return out
+        }
+        let parts = try Parallel.map(threads) { t in
+            var scratch = MergedReader.Scratch()
+            var out: [SeriesScan] = []
+            let slice = keys[(keys.count * t / threads)..<(keys.count * (t + 1) / threads)]
+            out.reserveCapacity(slice.count)
+            for key in slice { out.append(SeriesScan(key: key, fields: try reader.scan(key, scratch: &scratch))) }
+            return out
+        }
+        return Array(parts.joined())
     }
+
+    /// Fewest series per thread of a parallel scan: a series' scan costs a few microseconds
+    /// (lookups and statistics, no decoding), so below this a thread's start costs more
+    /// than it saves.
+    static let scanKeysPerThread = 128
 }

@@ -229,9 +229,28 @@ package final class Head: @unchecked Sendable {
                           wanted: ([UInt8]) -> Bool) -> HeadSnapshot {
         var keys: [[UInt8]] = []
         var columns: [[HeadColumnSnapshot]] = []
+        // Series of a measurement mostly list the same fields in the same order: the answer
+        // of `wanted` for the previous series' column at the same position is reused when
+        // the name is the same, so names are compared, not hashed.
+        var memoNames: [[UInt8]] = []
+        var memoWanted: [Bool] = []
+        func isWanted(_ name: [UInt8], at j: Int) -> Bool {
+            if j < memoNames.count && memoNames[j] == name { return memoWanted[j] }
+            let w = wanted(name)
+            if j < memoNames.count {
+                memoNames[j] = name
+                memoWanted[j] = w
+            } else if j == memoNames.count && j < Self.indexedColumnsThreshold {
+                memoNames.append(name)
+                memoWanted.append(w)
+            }
+            return w
+        }
         func take(_ si: Int) {
             var cs: [HeadColumnSnapshot] = []
-            for c in series[si] where wanted(c.name) { cs.append(c.snapshot()) }
+            let all = series[si]
+            cs.reserveCapacity(all.count)
+            for j in all.indices where isWanted(all[j].name, at: j) { cs.append(all[j].snapshot()) }
             if !cs.isEmpty {
                 keys.append(Array(table.key(si)))
                 columns.append(cs)

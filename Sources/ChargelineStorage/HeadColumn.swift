@@ -130,7 +130,7 @@ package struct HeadColumn: Sendable {
     /// value.
     package func snapshot() -> HeadColumnSnapshot {
         HeadColumnSnapshot(name: name, type: type, ordered: ordered, late: late,
-                           tail: open.count == 0 ? nil : OpenTail(open))
+                           tail: open.count == 0 ? nil : OpenTail(open), sealedMaxTime: sealedMaxTime)
     }
 }
 
@@ -144,8 +144,8 @@ package struct OpenTail: Sendable {
     /// Earliest and latest timestamp held (before any range is applied).
     package let minTime: Int64
     package let maxTime: Int64
-    /// As a sealed chunk's, when the tail's timestamps are strictly increasing and numeric.
-    package let stats: BlockMeta?
+    /// The statistics without first and last (`OpenChunk.statisticsWithoutEnds`).
+    private let partialStats: BlockMeta?
 
     /// Called under the lock that serializes the writer of `chunk`.
     init(_ chunk: OpenChunk) {
@@ -154,8 +154,15 @@ package struct OpenTail: Sendable {
         sorted = chunk.isSorted
         minTime = chunk.minTime
         maxTime = chunk.maxTime
-        stats = chunk.statistics()
+        partialStats = chunk.statisticsWithoutEnds()
     }
+
+    /// As a sealed chunk's, when the tail's timestamps are strictly increasing and numeric
+    /// (first and last read from the values here, outside the lock).
+    package var stats: BlockMeta? { partialStats.map { chunk.completed($0) } }
+
+    /// Whether `stats` is non-nil (without reading any value).
+    var hasStats: Bool { partialStats != nil }
 
     /// The values in `range`, sorted, repeats resolved to the last write.
     package func data(in range: TimeRange) -> ColumnData {
@@ -164,6 +171,8 @@ package struct OpenTail: Sendable {
 
     /// The newest value in `range` (among equal times the last written), without a copy.
     func latest(in range: TimeRange) -> LatestPoint? {
+        // Strictly increasing timestamps: the newest is the last one written.
+        if partialStats != nil && range.contains(maxTime) { return LatestPoint(time: maxTime, value: chunk.value(at: count - 1)) }
         guard let (t, i) = chunk.latest(count: count, in: range) else { return nil }
         return LatestPoint(time: t, value: chunk.value(at: i))
     }
@@ -180,20 +189,46 @@ package struct HeadColumnSnapshot: Sendable {
     package let late: [HeadChunk]
     /// Nil when the tail is empty.
     package let tail: OpenTail?
+    /// The greatest timestamp of any sealed chunk (`Int64.min` when none): a tail starting
+    /// after it holds the column's newest values, found without reading any chunk.
+    package var sealedMaxTime = Int64.min
 
     /// Every sealed chunk, each after the older writes it overlaps.
     package var sealed: [HeadChunk] { ordered + late }
 
-    /// The positions in `ordered` of the chunks overlapping `range` (binary search).
+    /// The positions in `ordered` of the chunks overlapping `range`. Each probe reads a chunk
+    /// object (a cache miss when many series are read), so the usual ranges cost few: a range
+    /// starting before the first chunk ends or ending after the last one starts is answered
+    /// by that chunk alone, and the first chunk in range is searched for from the newest
+    /// backwards (galloping, then binary search), so a recent window touches about the
+    /// chunks it reads anyway.
     package func orderedOverlapping(_ range: TimeRange) -> Range<Int> {
-        var lo = 0, hi = ordered.count
-        while lo < hi {  // first chunk ending at or after range.start
-            let mid = (lo + hi) / 2
-            if ordered[mid].maxTime < range.start { lo = mid + 1 } else { hi = mid }
+        let n = ordered.count
+        guard n > 0 else { return 0..<0 }
+        // First chunk ending at or after range.start: in lo...hi.
+        var lo = 0, hi = n
+        if range.start != Int64.min && ordered[0].maxTime < range.start {
+            var step = 1
+            while true {
+                let probe = n - step
+                if probe <= 0 { lo = 1; break }
+                if ordered[probe].maxTime < range.start { lo = probe + 1; break }
+                hi = probe
+                step &*= 2
+            }
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if ordered[mid].maxTime < range.start { lo = mid + 1 } else { hi = mid }
+            }
+        } else {
+            hi = 0
         }
-        let first = lo
-        hi = ordered.count
-        while lo < hi {  // first chunk starting at or after range.end
+        let first = hi
+        // First chunk starting at or after range.end, at or after `first`.
+        if first == n || range.end == Int64.max || ordered[n - 1].minTime < range.end { return first..<n }
+        lo = first
+        hi = n - 1
+        while lo < hi {
             let mid = (lo + hi) / 2
             if ordered[mid].minTime < range.end { lo = mid + 1 } else { hi = mid }
         }

@@ -120,9 +120,25 @@ package struct MergedReader: @unchecked Sendable {
         segments = zip(readers, indexes).map { reader, index in
             SegmentSource(reader: reader, index: index, ordinal: index.names.map { ordinal[$0] ?? -1 })
         }
+        // Per column its field ordinal; a name equal to the previous series' column name at
+        // the same position (the usual case) reuses its ordinal instead of hashing a String.
+        var memoNames: [[UInt8]] = []
+        var memoOrdinals: [Int] = []
+        func ordinalOf(_ name: [UInt8], at j: Int) -> Int {
+            if j < memoNames.count && memoNames[j] == name { return memoOrdinals[j] }
+            let o = ordinal[String(decoding: name, as: UTF8.self)] ?? -1
+            if j < memoNames.count {
+                memoNames[j] = name
+                memoOrdinals[j] = o
+            } else if j == memoNames.count && j < Head.indexedColumnsThreshold {
+                memoNames.append(name)
+                memoOrdinals.append(o)
+            }
+            return o
+        }
         self.heads = heads.enumerated().map { h, head in
             HeadSource(snapshot: head, seq: headSeqs?[h] ?? .max, ordinals: head.columns.map { columns in
-                columns.map { ordinal[String(decoding: $0.name, as: UTF8.self)] ?? -1 }
+                columns.indices.map { ordinalOf(columns[$0].name, at: $0) }
             })
         }
         self.names = names
@@ -143,7 +159,10 @@ package struct MergedReader: @unchecked Sendable {
         /// The source's data generation (tombstones apply to older ones).
         var seq: UInt64
         var meta: BlockMeta?
-        var chunk: HeadChunk?
+        /// A head chunk: `chunks[chunkIndex]` (the column's `ordered` or `late` list; the list,
+        /// not the chunk, is retained while parts are moved around).
+        var chunks: [HeadChunk]?
+        var chunkIndex = 0
         var tail: OpenTail?
         /// Values already decoded: what is left of a part after a tombstone cut it.
         var data: ColumnData?
@@ -153,7 +172,7 @@ package struct MergedReader: @unchecked Sendable {
         var stats: BlockMeta? {
             if data != nil { return nil }
             if let tail { return tail.stats }
-            if let chunk { return chunk.stats.flags & BlockMeta.noStats == 0 ? chunk.stats : nil }
+            if let chunks { return chunks[chunkIndex].stats.flags & BlockMeta.noStats == 0 ? chunks[chunkIndex].stats : nil }
             if let meta { return meta.flags & BlockMeta.noStats == 0 ? meta : nil }
             return nil
         }
@@ -175,6 +194,8 @@ package struct MergedReader: @unchecked Sendable {
         /// Tombstones covering the series being gathered.
         var covering: [(seq: UInt64, range: TimeRange)] = []
         var cut: [TimeRange] = []
+        /// Per head source, where to look for the next key first (after the last one found).
+        var headHints: [Int] = []
 
         package init() {}
     }
@@ -200,17 +221,27 @@ package struct MergedReader: @unchecked Sendable {
                 }
             }
         }
-        for head in heads {
-            guard let h = head.snapshot.position(of: key) else { continue }
+        if scratch.headHints.count != heads.count { scratch.headHints = Array(repeating: 0, count: heads.count) }
+        for (hi, head) in heads.enumerated() {
+            guard let h = head.snapshot.position(of: key, hint: scratch.headHints[hi]) else { continue }
+            scratch.headHints[hi] = h + 1
             for (c, column) in head.snapshot.columns[h].enumerated() {
                 let o = head.ordinals[h][c]
                 guard o >= 0 else { continue }
                 // The tail is not copied: its span, and statistics when exact, stand for it.
                 let tail = column.tail.flatMap { range.overlaps(minTime: $0.minTime, maxTime: $0.maxTime) ? $0 : nil }
+                // (Not past a tombstone newer than the head: the values it looks at may be deleted.)
+                let latestWithoutDeletes = latestOnly && tombstones.entries.allSatisfy({ $0.seq <= head.seq })
+                if latestWithoutDeletes, let tail, tail.minTime > column.sealedMaxTime, range.contains(tail.maxTime) {
+                    // The tail starts after every sealed chunk ends and its newest is in range:
+                    // it alone holds the newest point (no chunk is read to know it).
+                    scratch.parts.append(Part(ordinal: o, minTime: tail.minTime, maxTime: tail.maxTime,
+                                              type: column.type, segment: -1, seq: head.seq, tail: tail))
+                    continue
+                }
                 var span = column.orderedOverlapping(range)
                 var floor = Int64.min
-                // (Not past a tombstone newer than the head: the values it looks at may be deleted.)
-                if latestOnly && tombstones.entries.allSatisfy({ $0.seq <= head.seq }) {
+                if latestWithoutDeletes {
                     if let tail, range.contains(tail.maxTime) { floor = tail.maxTime }
                     // Ordered chunks are ascending: the newest one ending inside the range
                     // bounds the rest (older ones end before it).
@@ -226,13 +257,15 @@ package struct MergedReader: @unchecked Sendable {
                     for chunk in column.late where range.contains(chunk.maxTime) && chunk.maxTime > floor { floor = chunk.maxTime }
                 }
                 // Age order: ordered chunks, late ones, the tail (see `HeadColumn`).
-                for chunk in column.ordered[span] where chunk.maxTime >= floor {
-                    scratch.parts.append(Part(ordinal: o, minTime: chunk.minTime, maxTime: chunk.maxTime, type: column.type, segment: -1,
-                                              seq: head.seq, chunk: chunk))
+                let ordered = column.ordered
+                for k in span where ordered[k].maxTime >= floor {
+                    scratch.parts.append(Part(ordinal: o, minTime: ordered[k].minTime, maxTime: ordered[k].maxTime, type: column.type,
+                                              segment: -1, seq: head.seq, chunks: ordered, chunkIndex: k))
                 }
-                for chunk in column.late where chunk.maxTime >= floor && range.overlaps(minTime: chunk.minTime, maxTime: chunk.maxTime) {
-                    scratch.parts.append(Part(ordinal: o, minTime: chunk.minTime, maxTime: chunk.maxTime, type: column.type, segment: -1,
-                                              seq: head.seq, chunk: chunk))
+                let late = column.late
+                for k in late.indices where late[k].maxTime >= floor && range.overlaps(minTime: late[k].minTime, maxTime: late[k].maxTime) {
+                    scratch.parts.append(Part(ordinal: o, minTime: late[k].minTime, maxTime: late[k].maxTime, type: column.type,
+                                              segment: -1, seq: head.seq, chunks: late, chunkIndex: k))
                 }
                 if let tail, tail.maxTime >= floor {
                     scratch.parts.append(Part(ordinal: o, minTime: tail.minTime, maxTime: tail.maxTime,
@@ -324,7 +357,7 @@ package struct MergedReader: @unchecked Sendable {
     func decode(_ p: Part) throws -> ColumnData {
         if let data = p.data { return data }
         if let tail = p.tail { return tail.data(in: range) }
-        if let chunk = p.chunk { return chunk.decode() }
+        if let chunks = p.chunks { return chunks[p.chunkIndex].decode() }
         return try segments[p.segment].reader.readBlock(p.meta!, type: p.type)
     }
 
@@ -346,7 +379,7 @@ package struct MergedReader: @unchecked Sendable {
         // Decode every part: blocks batched per segment.
         scratch.data.removeAll(keepingCapacity: true)
         for p in scratch.parts {
-            if let data = p.data { scratch.data.append(data) } else if let tail = p.tail { scratch.data.append(tail.data(in: range)) } else if let chunk = p.chunk { scratch.data.append(chunk.decode()) } else { scratch.data.append(ColumnData(type: p.type)) }
+            if let data = p.data { scratch.data.append(data) } else if let tail = p.tail { scratch.data.append(tail.data(in: range)) } else if let chunks = p.chunks { scratch.data.append(chunks[p.chunkIndex].decode()) } else { scratch.data.append(ColumnData(type: p.type)) }
         }
         var i = 0
         while i < scratch.parts.count {
@@ -410,14 +443,15 @@ package struct MergedReader: @unchecked Sendable {
             chunks.reserveCapacity(runs.count)
             for run in runs {
                 if run.count == 1 {
-                    let p = scratch.parts[scratch.order[run.lowerBound]]
-                    if let meta = p.meta {
-                        chunks.append(ScanChunk(block: meta, type: p.type, reader: segments[p.segment].reader, range: range))
-                    } else if let chunk = p.chunk {
-                        chunks.append(ScanChunk(chunk: chunk, range: range))
-                    } else if let tail = p.tail {
+                    let i = scratch.order[run.lowerBound]
+                    if let meta = scratch.parts[i].meta {
+                        chunks.append(ScanChunk(block: meta, type: scratch.parts[i].type, reader: segments[scratch.parts[i].segment].reader,
+                                                range: range))
+                    } else if let list = scratch.parts[i].chunks {
+                        chunks.append(ScanChunk(chunks: list, at: scratch.parts[i].chunkIndex, range: range))
+                    } else if let tail = scratch.parts[i].tail {
                         chunks.append(ScanChunk(tail: tail, range: range))
-                    } else if let data = p.data {
+                    } else if let data = scratch.parts[i].data {
                         chunks.append(ScanChunk(data: data, range: range))
                     }
                 } else {
@@ -442,6 +476,11 @@ package struct MergedReader: @unchecked Sendable {
                 let d: ColumnData
                 if run.count == 1 {
                     let p = scratch.parts[scratch.order[run.lowerBound]]
+                    if let tail = p.tail, tail.hasStats, let point = tail.latest(in: range) {
+                        // The newest value read directly (no statistics built for it).
+                        slots[base + o] = point
+                        return
+                    }
                     if let s = p.stats, p.maxTime < range.end {
                         slots[base + o] = LatestPoint(time: p.maxTime, value: FieldValue(type: p.type, bits: s.last))
                         return

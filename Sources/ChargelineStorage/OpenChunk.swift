@@ -146,16 +146,32 @@ package final class OpenChunk: @unchecked Sendable {
         }
     }
 
-    /// The statistics of the first `n` values (`n` is `count`, both read under the lock that
-    /// serializes the writer) as a segment block's, when they are exact: strictly increasing
-    /// timestamps (no overwrite among them) and a numeric type. Else nil.
-    func statistics() -> BlockMeta? {
+    /// The statistics of the values held, as a segment block's, when they are exact: strictly
+    /// increasing timestamps (no overwrite among them) and a numeric type; else nil. Taken
+    /// under the lock that serializes the writer, from this object's fields alone (with
+    /// strictly increasing timestamps the first and last are the earliest and latest): `first`
+    /// and `last` are left 0 for `completed(_:)` to fill in later, without the lock, from the
+    /// slots, which no longer change. A snapshot of many series thus reads one object per
+    /// column, not its value buffers too.
+    func statisticsWithoutEnds() -> BlockMeta? {
         guard count > 0, isStrictlyIncreasing, type != .string else { return nil }
-        var meta = BlockMeta(offset: 0, length: 0, count: UInt32(count), minTime: timestamps[0], maxTime: timestamps[count - 1],
-                             min: statMin, max: statMax, sum: statSum, first: bits![0], last: bits![count - 1],
-                             flags: 0)
+        var meta = BlockMeta(offset: 0, length: 0, count: UInt32(count), minTime: minTime, maxTime: maxTime,
+                             min: statMin, max: statMax, sum: statSum, first: 0, last: 0, flags: 0)
         if sumOverflowed { meta.flags |= BlockMeta.sumOverflowed }
         return meta
+    }
+
+    /// `partial` (from `statisticsWithoutEnds`) with its first and last value.
+    func completed(_ partial: BlockMeta) -> BlockMeta {
+        var meta = partial
+        meta.first = bits![0]
+        meta.last = bits![Int(partial.count) - 1]
+        return meta
+    }
+
+    /// The statistics of the values held (`statisticsWithoutEnds` completed).
+    func statistics() -> BlockMeta? {
+        statisticsWithoutEnds().map(completed)
     }
 
     /// A copy with room for `capacity` values (and `byteCapacity` string bytes).

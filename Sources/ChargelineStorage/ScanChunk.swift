@@ -20,10 +20,18 @@ package struct ScanChunk: @unchecked Sendable {
     package let type: FieldType
     /// The scan's range: `decode()` clips to it.
     package let range: TimeRange
-    private let reader: SegmentReader?
-    private let data: ColumnData?
-    private let chunk: HeadChunk?
-    private let tail: OpenTail?
+    private let source: Source
+
+    /// Where the values are. One reference per case, so copying a chunk (operators iterate
+    /// them by value) costs one retain, and for a head chunk the retain is of its column's
+    /// chunk list, shared by all the column's chunks and hot in cache, not of the chunk object
+    /// that a scan of many series touched long before the operator reads its statistics.
+    private enum Source {
+        case block(SegmentReader)
+        case chunk([HeadChunk], Int)
+        case tail(OpenTail)
+        case data(ColumnData)
+    }
 
     init(block: BlockMeta, type: FieldType, reader: SegmentReader, range: TimeRange) {
         minTime = block.minTime
@@ -32,23 +40,19 @@ package struct ScanChunk: @unchecked Sendable {
         stats = block
         self.type = type
         self.range = range
-        self.reader = reader
-        data = nil
-        chunk = nil
-        tail = nil
+        source = .block(reader)
     }
 
-    init(chunk: HeadChunk, range: TimeRange) {
+    /// Chunk `index` of `chunks` (a head column's `ordered` or `late` list).
+    init(chunks: [HeadChunk], at index: Int, range: TimeRange) {
+        let chunk = chunks[index]
         minTime = chunk.minTime
         maxTime = chunk.maxTime
         count = chunk.count
         stats = chunk.stats
         type = chunk.type
         self.range = range
-        reader = nil
-        data = nil
-        self.chunk = chunk
-        tail = nil
+        source = .chunk(chunks, index)
     }
 
     /// The head's open tail, read in place when decoded; its statistics when exact.
@@ -59,10 +63,7 @@ package struct ScanChunk: @unchecked Sendable {
         stats = tail.stats
         type = tail.chunk.type
         self.range = range
-        reader = nil
-        data = nil
-        chunk = nil
-        self.tail = tail
+        source = .tail(tail)
     }
 
     package init(data: ColumnData, range: TimeRange) {
@@ -72,10 +73,7 @@ package struct ScanChunk: @unchecked Sendable {
         stats = nil
         type = data.type
         self.range = range
-        reader = nil
-        self.data = data
-        chunk = nil
-        tail = nil
+        source = .data(data)
     }
 
     /// Whether every value of the chunk lies inside the scan range (so statistics apply).
@@ -91,8 +89,12 @@ package struct ScanChunk: @unchecked Sendable {
     /// The values, clipped to the scan range. Reads and verifies the block when needed.
     package func decode() throws -> ColumnData {
         var d: ColumnData
-        if let tail { return tail.data(in: range) }
-        if let data { d = data } else if let chunk { d = chunk.decode() } else { d = try reader!.readBlock(stats!, type: type) }
+        switch source {
+        case .tail(let tail): return tail.data(in: range)
+        case .data(let data): d = data
+        case .chunk(let chunks, let i): d = chunks[i].decode()
+        case .block(let reader): d = try reader.readBlock(stats!, type: type)
+        }
         if minTime < range.start || maxTime >= range.end { d = d.clipped(to: range) }
         return d
     }

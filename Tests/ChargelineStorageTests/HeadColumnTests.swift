@@ -144,6 +144,37 @@ import ChargelineTestSupport
         #expect(try Self.read(head).map { "\($0.0)=\($0.1)" } == model.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
     }
 
+    /// The chunks of `ordered` overlapping a range (found by galloping from the newest, then
+    /// binary search) are exactly those a filter over all of them keeps, for columns of 0 to
+    /// 40 chunks and ranges before, inside, across and after them (fixed seed).
+    @Test func orderedChunksOverlappingARangeEqualAFilterOverAll() throws {
+        var rng = SplitMix64(seed: 31)
+        for chunks in [0, 1, 2, 3, 5, 8, 17, 40] {
+            let head = Head()
+            var schema = Schema()
+            // In time order with random gaps: every chunk joins `ordered`.
+            var t = Self.t0
+            for _ in 0..<(chunks * HeadColumn.chunkValues) {
+                t += Int64.random(in: 1...30, using: &rng) * 1_000_000_000
+                #expect(head.apply(Self.point(t, 1), schema: &schema).isEmpty)
+            }
+            let column = chunks == 0 ? HeadColumnSnapshot(name: [], type: .float, ordered: [], late: [], tail: nil)
+                : try #require(head.snapshot(matching: { _ in true }, wanted: { _ in true }).columns.first?.first)
+            #expect(column.ordered.count >= chunks - 1 && column.late.isEmpty)
+            let edges = column.ordered.flatMap { [$0.minTime, $0.maxTime] }
+            var points: [Int64] = [Int64.min, Int64.max, Self.t0, t + 1]
+            for e in edges { points += [e - 1, e, e + 1] }
+            for _ in 0..<200 {
+                let a = points.randomElement(using: &rng)!, b = points.randomElement(using: &rng)!
+                guard a < b else { continue }
+                let range = TimeRange(start: a, end: b)
+                let want = column.ordered.indices.filter { range.overlaps(minTime: column.ordered[$0].minTime, maxTime: column.ordered[$0].maxTime) }
+                let got = column.orderedOverlapping(range)
+                #expect(Array(got) == want, "\(chunks) chunks, range \(a)..<\(b)")
+            }
+        }
+    }
+
     /// Regular 10 s telemetry with one decimal: what the head holds per value once its chunks
     /// are sealed (the tail and the objects included).
     @Test func sealedChunksHoldAFewBytesPerValue() {
