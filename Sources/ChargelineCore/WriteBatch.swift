@@ -105,6 +105,16 @@ public struct WriteBatch: Sendable {
         }
     }
 
+    /// The point whose record starts at byte `offset` of `raw` (this type's `bytes`, as
+    /// `forEachPoint` walks them) and the offset of the record after it. For readers that visit
+    /// the points in another order than the batch's; the view is valid while `raw` is.
+    @inlinable
+    package static func point(at offset: Int, in raw: UnsafeRawBufferPointer) -> (point: PointView, next: Int) {
+        let len = Int(raw.loadLE(UInt32.self, at: offset))
+        let start = offset + 4
+        return (PointView(raw: raw, start: start, end: start + len), start + len)
+    }
+
     /// Appends every point of `other`.
     public mutating func append(contentsOf other: WriteBatch) {
         bytes.append(contentsOf: other.bytes)

@@ -32,41 +32,166 @@ package final class Head: @unchecked Sendable {
     /// With `maxFieldsPerMeasurement`, a point that would give its measurement more distinct
     /// fields than that is refused (segment versions up to 4 store a series' field count in a
     /// `u16`: a series with more could not be flushed or compacted).
+    ///
+    /// The result is exactly that of applying the points one by one in batch order, but the
+    /// points are visited series by series (`ApplyScratch`): a batch holding several points
+    /// of a series touches that series' columns and open tails while they are in the cache,
+    /// instead of once per point across every series of the batch. Each series still takes its
+    /// points in batch order; what depends on the order across series (a field new to the
+    /// schema, whose first writer decides its type and counts against the field limit) is
+    /// left to a second pass in batch order: a point that needs a column its series lacks is
+    /// deferred there, with every later point of its series.
     package func apply(_ batch: WriteBatch, schema: inout Schema,
                        storable: ClosedRange<Int64> = Int64.min...Int64.max,
                        maxFieldsPerMeasurement: Int = .max) -> [(pointIndex: Int, message: String)] {
         var rejected: [(pointIndex: Int, message: String)] = []
-        var pointIndex = 0
         if firstWriteAt == 0 && batch.pointCount > 0 { firstWriteAt = FileIO.monotonicNanoseconds() }
-        batch.forEachPoint { point in
-            if !storable.contains(point.timestamp) {
-                rejected.append((pointIndex, "timestamp \(point.timestamp) is outside the storable range "
-                    + "\(CivilTime(nanoseconds: storable.lowerBound).rfc3339) to \(CivilTime(nanoseconds: storable.upperBound).rfc3339)"))
-            } else if let problem = apply(point, schema: &schema, maxFields: maxFieldsPerMeasurement) {
-                rejected.append((pointIndex, problem))
+        batch.bytes.withUnsafeBytes { raw in
+            // Pass 1, batch order: series indexes (new series are numbered in batch order, as
+            // one-by-one application numbers them) and per series the chain of its points.
+            scratch.begin(seriesCount: series.count)
+            var offset = 0
+            var pointIndex = 0
+            while offset < raw.count {
+                let (point, next) = WriteBatch.point(at: offset, in: raw)
+                if !storable.contains(point.timestamp) {
+                    rejected.append((pointIndex, "timestamp \(point.timestamp) is outside the storable range "
+                        + "\(CivilTime(nanoseconds: storable.lowerBound).rfc3339) to \(CivilTime(nanoseconds: storable.upperBound).rfc3339)"))
+                } else {
+                    let (si, inserted) = table.indexInserting(point.seriesKey)
+                    if inserted {
+                        series.append([])
+                        memoryBytes += point.seriesKey.count + 48
+                    }
+                    scratch.link(point: pointIndex, offset: offset, series: si)
+                }
+                offset = next
+                pointIndex += 1
             }
-            pointIndex += 1
+            // Pass 2, series by series: points whose every field has its column.
+            for si in scratch.touched {
+                var p = scratch.chainHead[Int(si)]
+                var deferring = false
+                while p >= 0 {
+                    if deferring {
+                        scratch.deferred.append(p)
+                    } else {
+                        let (point, _) = WriteBatch.point(at: scratch.offsets[Int(p)], in: raw)
+                        switch apply(point, series: Int(si), schema: &schema, maxFields: maxFieldsPerMeasurement, deferNewColumns: true) {
+                        case .applied: break
+                        case .rejected(let problem): rejected.append((Int(p), problem))
+                        case .deferred:
+                            deferring = true
+                            scratch.deferred.append(p)
+                        }
+                    }
+                    p = scratch.next[Int(p)]
+                }
+            }
+            // Pass 3, batch order: the deferred points, one by one.
+            if !scratch.deferred.isEmpty {
+                scratch.deferred.sort()
+                for p in scratch.deferred {
+                    let (point, _) = WriteBatch.point(at: scratch.offsets[Int(p)], in: raw)
+                    if case .rejected(let problem) = apply(point, series: Int(scratch.series[Int(p)]), schema: &schema,
+                                                           maxFields: maxFieldsPerMeasurement, deferNewColumns: false) {
+                        rejected.append((Int(p), problem))
+                    }
+                }
+            }
+            scratch.end()
         }
+        if rejected.count > 1 { rejected.sort { $0.pointIndex < $1.pointIndex } }
         return rejected
     }
 
-    /// Applies one point; returns why it was rejected, or nil.
-    private func apply(_ point: PointView, schema: inout Schema, maxFields: Int) -> String? {
-        let (si, inserted) = table.indexInserting(point.seriesKey)
-        if inserted {
-            series.append([])
-            memoryBytes += point.seriesKey.count + 48
+    /// What applying one point did.
+    private enum PointResult {
+        case applied
+        case rejected(String)
+        /// A field has no column in the series yet and the caller asked to defer such points:
+        /// nothing was changed.
+        case deferred
+    }
+
+    /// The batch-sized scratch of `apply`, kept between batches so that applying allocates
+    /// nothing once it has grown: per point its byte offset, series and the next point of the
+    /// same series; per series (indexed by series, so it grows with the series held) the first
+    /// and last point of its chain in the current batch.
+    private struct ApplyScratch {
+        var offsets: [Int] = []
+        var series: [Int32] = []
+        var next: [Int32] = []
+        /// Per series index: the first and last point of its chain, -1 when it has none.
+        var chainHead: [Int32] = []
+        var chainTail: [Int32] = []
+        /// Series with points in this batch, in order of their first point.
+        var touched: [Int32] = []
+        var deferred: [Int32] = []
+
+        mutating func begin(seriesCount: Int) {
+            offsets.removeAll(keepingCapacity: true)
+            series.removeAll(keepingCapacity: true)
+            next.removeAll(keepingCapacity: true)
+            touched.removeAll(keepingCapacity: true)
+            deferred.removeAll(keepingCapacity: true)
+            grow(to: seriesCount)
         }
+
+        private mutating func grow(to n: Int) {
+            guard chainHead.count < n else { return }
+            let more = Swift.max(n - chainHead.count, chainHead.count)
+            chainHead.append(contentsOf: repeatElement(-1, count: more))
+            chainTail.append(contentsOf: repeatElement(-1, count: more))
+        }
+
+        /// Point `p` (the next in batch order, so `p == offsets.count` for every point linked)
+        /// belongs to series `si`.
+        mutating func link(point p: Int, offset: Int, series si: Int) {
+            while offsets.count < p {  // refused points hold their index with no chain
+                offsets.append(0)
+                series.append(-1)
+                next.append(-1)
+            }
+            offsets.append(offset)
+            series.append(Int32(si))
+            next.append(-1)
+            grow(to: si + 1)
+            if chainHead[si] < 0 {
+                chainHead[si] = Int32(p)
+                touched.append(Int32(si))
+            } else {
+                next[Int(chainTail[si])] = Int32(p)
+            }
+            chainTail[si] = Int32(p)
+        }
+
+        /// Clears the chains of this batch (the per-series arrays stay for the next one).
+        mutating func end() {
+            for si in touched {
+                chainHead[Int(si)] = -1
+                chainTail[Int(si)] = -1
+            }
+        }
+    }
+
+    private var scratch = ApplyScratch()
+
+    /// Applies one point of series `si`; with `deferNewColumns`, a point that needs a column
+    /// its series lacks changes nothing and is reported `.deferred`.
+    private func apply(_ point: PointView, series si: Int, schema: inout Schema, maxFields: Int,
+                       deferNewColumns: Bool) -> PointResult {
         // Pass 1: find each field's column and check its type before changing anything.
         resolved.removeAll(keepingCapacity: true)
         var problem: String?
         var hint = 0
         var newFields = 0  // fields new to the schema (an upper bound: repeats count twice)
+        var deferred = false
         // One reference to the series' columns per point, not one per field (each copy of the
         // array reference costs a retain/release pair on the hot path).
         let columns = series[si]
         point.forEachField { field in
-            guard problem == nil else { return }
+            guard problem == nil && !deferred else { return }
             var found = -1
             if hint < columns.count && columns[hint].hasName(field.name) {
                 found = hint
@@ -81,6 +206,8 @@ package final class Head: @unchecked Sendable {
                 }
                 resolved.append(found)
                 hint = found + 1
+            } else if deferNewColumns {
+                deferred = true
             } else {
                 let measurement = SeriesKey.measurement(of: point.seriesKey)
                 let name = field.nameString
@@ -99,7 +226,8 @@ package final class Head: @unchecked Sendable {
                 resolved.append(-1)
             }
         }
-        if let problem { return problem }
+        if let problem { return .rejected(problem) }
+        if deferred { return .deferred }
         // Pass 2: create missing columns and append.
         var k = 0
         let ts = point.timestamp
@@ -136,7 +264,7 @@ package final class Head: @unchecked Sendable {
             days.insert(day)
             lastDay = day
         }
-        return nil
+        return .applied
     }
 
     /// One UTC day (ns): the granularity at which the head remembers where its data lies in

@@ -1,4 +1,5 @@
 import ChargelineCore
+import ChargelineTestSupport
 import Testing
 @testable import ChargelineStorage
 
@@ -62,5 +63,91 @@ import Testing
         let series = try store.read(database: "db", measurement: "m", fields: ["a7", "b0"])
         #expect(series.first?.columns.map(\.name) == ["a7"])
         #expect(series.first?.columns.first?.count == 2)
+    }
+
+    /// `apply` visits a batch's points series by series (for the cache) and defers the points
+    /// that need a new column to a pass in batch order. Whatever the interleaving, the head,
+    /// the schema and the refusals must equal those of applying the points one at a time:
+    /// series interleaved, repeated and late timestamps, fields new to the schema in several
+    /// series of one measurement with clashing types, the field limit, points outside the
+    /// storable range, enough values per column to seal chunks.
+    @Test(arguments: [UInt64(1), 2, 3, 4, 5, 6, 7, 8])
+    func applyingABatchEqualsApplyingItsPointsOneByOne(seed: UInt64) throws {
+        var rng = SplitMix64(seed: seed)
+        let storable: ClosedRange<Int64> = -1_000_000...1_000_000_000_000
+        let names = ["v", "i", "t", "soc", "e", "x", "y", "z", "w"]
+        let types: [FieldType] = [.float, .integer, .boolean, .string, .unsigned]
+        let grouped = Head(), oneByOne = Head()
+        var groupedSchema = Schema(), oneByOneSchema = Schema()
+        var clock: Int64 = 0
+        for _ in 0..<12 {
+            var b = WriteBatchBuilder()
+            let points = Int.random(in: 1...400, using: &rng)
+            for _ in 0..<points {
+                let measurement = Bool.random(using: &rng) ? "m" : "n"
+                let gun = Int.random(in: 0..<(Bool.random(using: &rng) ? 3 : 12), using: &rng)
+                clock += Int64.random(in: 0...3, using: &rng) * 1_000_000_000
+                var t = clock - Int64.random(in: 0...2, using: &rng) * 1_000_000_000  // repeats and late points
+                if Int.random(in: 0..<150, using: &rng) == 0 { t = storable.upperBound + 1 }
+                var fields: [(String, FieldValue)] = []
+                for name in names.shuffled(using: &rng).prefix(Int.random(in: 1...4, using: &rng)) {
+                    // Rarely another type than the field usually has: a clash with its column or
+                    // with what another series of the measurement made it.
+                    let type = Int.random(in: 0..<40, using: &rng) == 0 ? types.randomElement(using: &rng)!
+                        : types[(names.firstIndex(of: name)! + (measurement == "m" ? 0 : 1)) % types.count]
+                    let x = Int64.random(in: -50...50, using: &rng)
+                    switch type {
+                    case .float: fields.append((name, .float(Double(x) / 4)))
+                    case .integer: fields.append((name, .integer(x)))
+                    case .unsigned: fields.append((name, .unsigned(UInt64(x + 50))))
+                    case .boolean: fields.append((name, .boolean(x > 0)))
+                    case .string: fields.append((name, .string("s\(x)")))
+                    }
+                }
+                b.addPoint(measurement: measurement, tags: ["gun": "\(gun)"], timestamp: t, fields: fields)
+            }
+            let batch = b.finish()
+            let rejected = grouped.apply(batch, schema: &groupedSchema, storable: storable, maxFieldsPerMeasurement: 7)
+            var expected: [(pointIndex: Int, message: String)] = []
+            try batch.bytes.withUnsafeBytes { raw in
+                var offset = 0, index = 0
+                while offset < raw.count {
+                    let (point, next) = WriteBatch.point(at: offset, in: raw)
+                    let one = try WriteBatch(validating: Array(raw[offset..<next]))
+                    #expect(one.pointCount == 1 && one.valueCount == point.fieldCount)
+                    for r in oneByOne.apply(one, schema: &oneByOneSchema, storable: storable, maxFieldsPerMeasurement: 7) {
+                        expected.append((index, r.message))
+                    }
+                    offset = next
+                    index += 1
+                }
+            }
+            #expect(rejected.map(\.pointIndex) == expected.map(\.pointIndex))
+            #expect(rejected.map(\.message) == expected.map(\.message))
+            #expect(groupedSchema == oneByOneSchema)
+            #expect(grouped.valueCount == oneByOne.valueCount && grouped.memoryBytes == oneByOne.memoryBytes)
+            #expect(grouped.minTime == oneByOne.minTime && grouped.maxTime == oneByOne.maxTime)
+            #expect(contents(of: grouped) == contents(of: oneByOne))
+        }
+        #expect(grouped.seriesCount == 24)
+    }
+
+    /// Every series' key and, per column, its name, type and each sealed chunk's and the open
+    /// tail's values, in the order the head keeps them.
+    private func contents(of head: Head) -> [String] {
+        var out: [String] = []
+        for si in 0..<head.seriesCount {
+            for column in head.columns(of: si) {
+                let snapshot = column.snapshot()
+                var parts = [String(decoding: head.key(of: si), as: UTF8.self), String(decoding: column.name, as: UTF8.self),
+                             "\(column.type)"]
+                for data in snapshot.ordered.map({ $0.decode() }) + ["|"].map({ _ in ColumnData(type: column.type) })
+                    + snapshot.late.map({ $0.decode() }) + [snapshot.tail?.data(in: .all) ?? ColumnData(type: column.type)] {
+                    parts.append("\(data.timestamps)\(data.bits)\(data.stringBytes)\(data.stringEnds)")
+                }
+                out.append(parts.joined(separator: " "))
+            }
+        }
+        return out
     }
 }
