@@ -15,6 +15,11 @@
       be 204. Prints lines, values, seconds, values/s and p50/p99 request latency; exits 1 on
       any failed request.
 
+  load.py sink  --host H --port P
+      A null server for measuring the sender itself: answers every POST /write 204 (and
+      /query 200, GET /ping 204) as soon as the body is read, storing nothing. `load.py write`
+      against it shows how fast this client can push, the ceiling of any figure it measures.
+
 Values are counted as lines x fields per line, where fields per line is read from the first
 line (the generator writes the same 7 fields on every line); override with --values-per-line.
 """
@@ -222,6 +227,44 @@ def write(args):
     return 0
 
 
+def sink(args):
+    """Serves until killed: reads each request (Content-Length bodies), answers at once."""
+    import socket
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind((args.host, args.port))
+    server.listen(64)
+
+    def serve(conn):
+        with conn, conn.makefile("rb", buffering=1 << 20) as f:
+            while True:
+                request = f.readline()
+                if not request:
+                    return
+                length = 0
+                while True:
+                    header = f.readline()
+                    if header in (b"\r\n", b"\n", b""):
+                        break
+                    if header.lower().startswith(b"content-length:"):
+                        length = int(header.split(b":", 1)[1])
+                while length > 0:
+                    chunk = f.read(min(length, 1 << 20))
+                    if not chunk:
+                        return
+                    length -= len(chunk)
+                if request.startswith(b"POST /query"):
+                    body = b'{"results":[{"statement_id":0}]}'
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                 b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+                else:
+                    conn.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
+
+    while True:
+        conn, _ = server.accept()
+        threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -248,6 +291,11 @@ def main():
     w.add_argument("--no-create", action="store_true",
                    help="skip CREATE DATABASE (for servers without /query, such as VictoriaMetrics)")
     w.set_defaults(func=write)
+
+    k = sub.add_parser("sink", help="a null server answering every write 204 at once (measures the sender)")
+    k.add_argument("--host", default="127.0.0.1")
+    k.add_argument("--port", type=int, required=True)
+    k.set_defaults(func=sink)
 
     args = parser.parse_args()
     if getattr(args, "batch_lines", 1) < 1 or getattr(args, "clients", 1) < 1:

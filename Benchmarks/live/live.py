@@ -10,7 +10,7 @@
       Queries are relative to the wall clock at each run, as a dashboard's are.
 
   live.py table --live A.json --restarted B.json --vm C.json --ingest-chargeline D.json
-                --ingest-vm E.json
+                --ingest-vm E.json [--ingest-sink F.json]
       Prints the medians as a Markdown table with the ratios live/VM and live/restarted, and
       the ingest rate of each (load.py's summaries) with their ratio.
 
@@ -137,6 +137,10 @@ def table(args):
           f"Chargeline {ic['valuesPerSecond']:,.0f} ({ic['seconds']:.2f} s, durable), "
           f"VictoriaMetrics {iv['valuesPerSecond']:,.0f} ({iv['seconds']:.2f} s); "
           f"Chargeline / VM = {ic['valuesPerSecond'] / iv['valuesPerSecond']:.2f}x")
+    if args.ingest_sink:
+        sk = json.load(open(args.ingest_sink))
+        print(f"sender ceiling (the same load.py run against `load.py sink`, which stores nothing): "
+              f"{sk['valuesPerSecond']:,.0f} values/s ({sk['seconds']:.2f} s)")
     return 0
 
 
@@ -155,6 +159,7 @@ def main():
     s = sub.add_parser("table")
     for name in ("live", "restarted", "vm", "ingest-chargeline", "ingest-vm"):
         s.add_argument("--" + name, required=True)
+    s.add_argument("--ingest-sink", help="load.py's summary against `load.py sink` (the sender's ceiling)")
     s.set_defaults(func=table)
     args = parser.parse_args()
     sys.exit(args.func(args))

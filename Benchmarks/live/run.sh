@@ -19,7 +19,8 @@
 #    the six operations queries REPEAT times (live.py).
 # 5. Stops Chargeline (SIGTERM: flush, rollups), starts it again on the same data and queries
 #    again.
-# 6. Prints the table: medians of REPEAT, live/VM and live/restarted, and both ingest rates.
+# 6. Prints the table: medians of REPEAT, live/VM and live/restarted, both ingest rates, and
+#    the sender's ceiling (the same load.py run against `load.py sink`, a null server).
 #
 # Environment: GUNS=400 DURATION=24h INTERVAL=10s SEED=1 BATCH=5000 SENDERS=1 REPEAT=5
 #   SERVE_ARGS="..." (extra `chargeline serve` options)  VM_ARGS="..." (extra victoria-metrics
@@ -45,6 +46,7 @@ source "$ROOT/Benchmarks/lib.sh"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/chargeline-live.XXXXXX")"
 SERVE_PID=""
 VM_PID=""
+SINK_PID=""
 stop() { # PID: SIGTERM, then wait up to 120 s; returns the exit status
     local pid=$1 rc=0
     kill -TERM "$pid" 2>/dev/null || true
@@ -57,6 +59,7 @@ cleanup() {
     local rc=$?
     [[ -n "$SERVE_PID" ]] && { stop "$SERVE_PID" || true; }
     [[ -n "$VM_PID" ]] && { stop "$VM_PID" || true; }
+    [[ -n "$SINK_PID" ]] && { stop "$SINK_PID" || true; }
     if [[ "${KEEP:-0}" == 1 ]]; then log "kept $TMP"; else rm -rf "$TMP"; fi
     exit "$rc"
 }
@@ -96,6 +99,17 @@ VM_PID=$!
 python3 "$LOAD" ping --port "$VM_PORT" --timeout 60 || { tail -n 20 "$TMP/vm.log" >&2; die "victoria-metrics did not answer /ping"; }
 log "victoria-metrics $(victoria-metrics -version 2>&1 | head -1)"
 
+# The sender's ceiling: the same load.py run against a null server that stores nothing, so
+# the table shows how far both figures are from what the client itself can push.
+SINK_PORT="$(free_port)"
+python3 "$LOAD" sink --port "$SINK_PORT" &
+SINK_PID=$!
+python3 "$LOAD" ping --port "$SINK_PORT" --timeout 30 || die "load.py sink did not answer /ping"
+python3 "$LOAD" write --port "$SINK_PORT" --db "$DB" --batch-lines "$BATCH" --clients "$SENDERS" --no-create \
+    --summary "$TMP/ingest-sink.json" "$TMP/telemetry.lp" >&2 || die "writing to load.py sink"
+stop "$SINK_PID" || true
+SINK_PID=""
+
 log "writing to chargeline ($SENDERS sender(s), $BATCH-line batches)"
 python3 "$LOAD" write --port "$CL_PORT" --db "$DB" --batch-lines "$BATCH" --clients "$SENDERS" \
     --summary "$TMP/ingest-chargeline.json" "$TMP/telemetry.lp" >&2 || die "writing to chargeline"
@@ -123,4 +137,4 @@ python3 "$HERE/live.py" time --target chargeline --port "$CL_PORT" --db "$DB" --
 
 # 6. The table.
 python3 "$HERE/live.py" table --live "$TMP/live.json" --restarted "$TMP/restarted.json" --vm "$TMP/vm.json" \
-    --ingest-chargeline "$TMP/ingest-chargeline.json" --ingest-vm "$TMP/ingest-vm.json"
+    --ingest-chargeline "$TMP/ingest-chargeline.json" --ingest-vm "$TMP/ingest-vm.json" --ingest-sink "$TMP/ingest-sink.json"
