@@ -83,7 +83,7 @@ log "generating $GUNS guns x $DURATION every $INTERVAL ending now (seed $SEED)"
 CL_PORT="$(free_port)"
 VM_PORT="$(free_port)"
 start_chargeline() {
-    "$BIN/chargeline" serve --data "$TMP/chargeline" --http "127.0.0.1:$CL_PORT" ${SERVE_ARGS:-} >>"$TMP/serve.log" 2>&1 &
+    "$BIN/chargeline" serve --data "$TMP/chargeline" --http "127.0.0.1:$CL_PORT" --lp-tcp off ${SERVE_ARGS:-} >>"$TMP/serve.log" 2>&1 &
     SERVE_PID=$!
     python3 "$LOAD" ping --port "$CL_PORT" --timeout 120 || { tail -n 20 "$TMP/serve.log" >&2; die "chargeline did not answer /ping"; }
     for _ in $(seq 1200); do   # /ready: the WAL replay is done
