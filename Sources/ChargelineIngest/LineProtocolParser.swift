@@ -101,11 +101,48 @@ public struct LineProtocolParser: Sendable {
         into builder: inout WriteBatchBuilder,
         pointLines: inout [Int32], errors: inout [LineProtocolError]
     ) {
+        _ = parse(body, from: Position(offset: 0, line: firstLineNumber), stoppingAfter: .max,
+                  into: &builder, pointLines: &pointLines, errors: &errors)
+    }
+
+    /// Where a piecewise parse of one body stands: the byte offset of the next logical line's
+    /// first byte and that line's number.
+    public struct Position: Sendable, Equatable {
+        /// Byte offset in the body (the body's length once everything is parsed).
+        public var offset: Int
+        /// Number of the physical line starting at `offset`.
+        public var line: Int
+
+        public init(offset: Int, line: Int) {
+            self.offset = offset
+            self.line = line
+        }
+    }
+
+    /// Parses `body` from `start` as `parse(_:firstLineNumber:into:pointLines:errors:)` does,
+    /// but stops after the first logical line that ends `byteLimit` or more bytes past
+    /// `start.offset`, and returns where the next line starts. Calling it again from the
+    /// returned position until its offset reaches `body.count` yields exactly the points,
+    /// line numbers and errors of one whole-body parse, split into pieces that each end at a
+    /// line boundary (a quoted string spanning physical lines never straddles two pieces), so
+    /// a caller can hand each piece on while it parses the next. Error columns and excerpts
+    /// are taken from the whole `body`.
+    ///
+    /// - Precondition: `builder` has no open point; `start.offset` is a line start returned
+    ///   by an earlier call (or 0).
+    public mutating func parse(
+        _ body: UnsafeRawBufferPointer, from start: Position, stoppingAfter byteLimit: Int,
+        into builder: inout WriteBatchBuilder,
+        pointLines: inout [Int32], errors: inout [LineProtocolError]
+    ) -> Position {
         precondition(!builder.isInPoint, "BUG: parse called with an open point in the builder")
-        guard let raw = body.baseAddress, body.count > 0 else { return }
-        var cursor = LineCursor(base: raw.assumingMemoryBound(to: UInt8.self), count: body.count, line: firstLineNumber)
-        var pos = 0
-        while pos < body.count {
+        guard let raw = body.baseAddress, start.offset < body.count else {
+            return Position(offset: body.count, line: start.line)
+        }
+        var cursor = LineCursor(base: raw.assumingMemoryBound(to: UInt8.self), count: body.count, line: start.line)
+        var pos = start.offset
+        let stopAt = byteLimit >= body.count - pos ? body.count : pos + byteLimit
+        while pos < stopAt {
             cursor.enter(at: pos)
             let opening = cursor
             spanningString = -1
@@ -139,6 +176,7 @@ public struct LineProtocolParser: Sendable {
             pos = cursor.rawEnd + 1
             cursor.line += 1
         }
+        return Position(offset: min(pos, body.count), line: cursor.line)
     }
 
     /// Parses the logical line starting at `cursor.lineStart`; returns false for a blank or

@@ -101,6 +101,7 @@ public final class ChargelineServer: Sendable {
         settings.authorizer = authorizer
         settings.maxYKCClaims = configuration.maxYKCClaimsPerCall
         settings.maxValuesPerPoint = configuration.maxValuesPerPoint
+        settings.writePieceBytes = configuration.writePieceBytes
         settings.rules = rules
         let api = settings
         let tcp = LineProtocolTCPHandler.Settings(
@@ -228,6 +229,7 @@ public final class ChargelineServer: Sendable {
         guard c.maxBodySize > 0 else { throw bad("maxBodySize must be positive, got \(c.maxBodySize)") }
         guard c.lineProtocolBatchLines > 0 else { throw bad("lineProtocolBatchLines must be positive") }
         guard c.lineProtocolBatchBytes > 0 else { throw bad("lineProtocolBatchBytes must be positive") }
+        guard c.writePieceBytes > 0 else { throw bad("writePieceBytes must be positive, got \(c.writePieceBytes)") }
         guard c.maxYKCClaimsPerCall > 0 else { throw bad("maxYKCClaimsPerCall must be positive, got \(c.maxYKCClaimsPerCall)") }
         if let threads = c.threads, threads <= 0 { throw bad("threads must be positive, got \(threads)") }
         for (name, value) in [("maxHTTPConnections", c.maxHTTPConnections), ("maxLineProtocolConnections", c.maxLineProtocolConnections)] {

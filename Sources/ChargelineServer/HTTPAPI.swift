@@ -30,6 +30,8 @@ struct HTTPAPI: Sendable {
     var maxYKCClaims = 100_000
     /// Most fields per line-protocol point (`ServerConfiguration.maxValuesPerPoint`).
     var maxValuesPerPoint = LineProtocolParser.defaultMaxValuesPerPoint
+    /// Bytes of a `/write` body parsed per piece handed to the sink (`ServerConfiguration.writePieceBytes`).
+    var writePieceBytes = 256 << 10
     /// Authenticates and authorizes requests (auth-enabled); nil: every request is allowed.
     var authorizer: RequestAuthorizer? = nil
 }

@@ -8,7 +8,8 @@ public import ChargelineCore
 public protocol IngestSink: Sendable {
     /// Stores `batch` in database `database` (created on first write). Calls `completion` exactly once, on any thread,
     /// after the batch is durable under the fsync policy, or with the failure. Completion may be delayed when the
-    /// store is behind (back-pressure): callers must not send more from the same connection until it is called.
+    /// store is behind (back-pressure): callers must not send more from the same connection until it is called
+    /// (the pieces of one HTTP body, already in memory, go in one after the other without waiting).
     func write(database: String, batch: WriteBatch, completion: @escaping @Sendable (WriteOutcome) -> Void)
     /// Lists existing databases (for SHOW DATABASES).
     func databases() -> [String]

@@ -33,9 +33,17 @@ struct WriteReport {
         }
     }
 
-    /// Adds the points `max-series-per-database` refused (counted, not listed, as InfluxDB).
+    /// Adds the points `max-series-per-database` refused (counted, not listed, as InfluxDB);
+    /// the drops of a body's pieces add up.
     mutating func add(seriesQuotaDrop drop: SeriesQuotaDrop?) {
-        seriesQuotaDrop = drop
+        guard let drop else { return }
+        guard var sum = seriesQuotaDrop else {
+            seriesQuotaDrop = drop
+            return
+        }
+        sum.points += drop.points
+        sum.values += drop.values
+        seriesQuotaDrop = sum
     }
 
     /// Whether anything was rejected.

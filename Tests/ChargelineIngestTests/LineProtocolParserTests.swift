@@ -156,6 +156,47 @@ struct LineProtocolParserTests {
         #expect(r.errors.map(\.line) == [1002])
     }
 
+    /// The HTTP write path parses a large body in pieces (`parse(_:from:stoppingAfter:...)`)
+    /// and hands each on while it parses the next. At every piece size, from one byte up, the
+    /// pieces together must be the whole-body parse: the same points in order, line numbers,
+    /// errors (line, column, offset, excerpt), with a string spanning lines, a stray quote,
+    /// CRLF, blanks, comments and a last line without a newline; and each piece ends at a
+    /// line boundary, so no quoted string is cut.
+    @Test func piecewiseParsingEqualsOneParse() {
+        let body = Array(("m,t=a f=1 1\r\n# c\n\nm s=\"two\nlines\",f=2 2\nm f=oops 3\nm s=\"stray 4\nm f=5 5\n"
+            + "  m,t=b f=6i 6\nm s=\"x\ny\" 7 trailing\nm f=8 8").utf8)
+        var whole = LineProtocolParser(defaultTimestamp: 42)
+        let expected = parse(body, with: &whole, firstLine: 10)
+        #expect(expected.points.count == 5 && expected.errors.count == 4, "\(expected.points) \(expected.errors)")
+        for limit in 1...(body.count + 1) {
+            var parser = LineProtocolParser(defaultTimestamp: 42)
+            var points: [DecodedPoint] = []
+            var lines: [Int32] = []
+            var errors: [LineProtocolError] = []
+            var position = LineProtocolParser.Position(offset: 0, line: 10)
+            var pieces = 0
+            body.withUnsafeBytes { raw in
+                repeat {
+                    var builder = WriteBatchBuilder()
+                    let from = position
+                    position = parser.parse(raw, from: position, stoppingAfter: limit, into: &builder,
+                                            pointLines: &lines, errors: &errors)
+                    #expect(position.offset > from.offset)
+                    #expect(position.offset == raw.count || raw[position.offset - 1] == UInt8(ascii: "\n"))
+                    points += decode(builder.finish())
+                    pieces += 1
+                } while position.offset < raw.count
+            }
+            #expect(points == expected.points, "piece size \(limit)")
+            #expect(lines == expected.pointLines, "piece size \(limit)")
+            #expect(errors.map(\.description) == expected.errors.map(\.description), "piece size \(limit)")
+            #expect(errors.map(\.byteOffset) == expected.errors.map(\.byteOffset), "piece size \(limit)")
+            #expect(position.line == 10 + 12, "piece size \(limit)")
+            if limit == 1 { #expect(pieces == 11) }  // one per logical line
+            if limit > body.count { #expect(pieces == 1) }
+        }
+    }
+
     @Test func repeatedFieldLastValueWins() {
         let r = parse("m a=1,b=2,a=3 1")
         #expect(r.errors.isEmpty)

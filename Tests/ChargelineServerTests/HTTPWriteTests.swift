@@ -154,8 +154,9 @@ struct HTTPWriteTests {
                 try await c.request("POST", "/write?db=d", body: Array(body.utf8))
             }
             #expect(response.status == 204)
-            #expect(sink.writeCount == 1)
-            #expect(sink.writes.first?.batch.pointCount == 20_000)
+            // Over `writePieceBytes`: handed on in pieces, every point once and in order.
+            #expect(sink.writeCount > 1)
+            #expect(sink.points.map(\.timestamp) == (0..<20_000).map(Int64.init))
             #expect(server.stats.valuesWritten == 40_000)
         }
     }
@@ -233,6 +234,44 @@ struct HTTPWriteTests {
                 #expect(r3.body.contains("No space left on device"))
             }
             #expect(server.stats.pointsWritten == 0)
+        }
+    }
+
+    @Test("a body past writePieceBytes reaches the sink in pieces before the first completes, in order, answered once all are done")
+    func largeBodyGoesInPieces() async throws {
+        let sink = FakeSink()
+        sink.delayCompletions = true
+        sink.reject = [1: "refused by the test sink"]  // the second point of every piece
+        try await withServer(sink: sink, configure: { $0.writePieceBytes = 100 }) { server, sink in
+            // Line n carries timestamp n, so a point's timestamp names its line; line 7 is bad.
+            let lines = (1...40).map { n in n == 7 ? "m,pile=P1 v=oops 7" : "m,pile=P1 v=\(n) \(n)" }
+            let body = Array((lines.joined(separator: "\n") + "\n").utf8)
+            try await TestConnection.with(port: server.httpPort!) { c in
+                try await c.send(TestConnection.encode("POST", "/write?db=d", body: body))
+                #expect(try await eventually { sink.writeCount >= 2 })
+                try await Task.sleep(nanoseconds: 150_000_000)
+                let pieces = sink.writes.map(\.batch)
+                #expect(pieces.count >= 5, "\(pieces.count) pieces")
+                // Refused: line 7 (parse) and the second point of each piece (the sink).
+                var refused: [Int64] = []
+                for batch in pieces {
+                    var k = 0
+                    batch.forEachPoint { p in
+                        if k == 1 { refused.append(p.timestamp) }
+                        k += 1
+                    }
+                }
+                sink.delayCompletions = false
+                sink.release()
+                let r = try await c.readResponse()
+                #expect(r.status == 400)
+                #expect(r.body.hasPrefix("{\"error\":\"partial write: "), "\(r.body)")
+                #expect(r.body.contains("line 7, column 13: invalid field value"), "\(r.body)")
+                for line in refused { #expect(r.body.contains("line \(line): refused by the test sink"), "\(r.body)") }
+                #expect(r.body.contains("(\(refused.count + 1) of 40 lines rejected, \(39 - refused.count) points stored)"), "\(r.body)")
+                #expect(sink.points.map(\.timestamp) == (1...40).filter { $0 != 7 }.map(Int64.init))
+                #expect(server.stats.pointsWritten == 39 - refused.count)
+            }
         }
     }
 }
