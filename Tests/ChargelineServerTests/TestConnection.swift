@@ -20,10 +20,11 @@ struct TestConnection {
     var pending: [UInt8] = []
 
     /// Connects to 127.0.0.1:`port` and runs `body`; the connection is closed afterwards, and
-    /// forcibly after 60 s so a broken server fails the test instead of hanging it. Not less:
+    /// forcibly after 300 s so a broken server fails the test instead of hanging it. Not less:
     /// on a 2-core machine Swift Testing's pool has two threads, and CPU-bound synchronous tests
-    /// running beside this one can keep it from resuming for several seconds (a 5 s watchdog
-    /// closed healthy connections mid-test under a full `swift test`).
+    /// running beside this one can keep it from resuming for a long time (a 5 s watchdog closed
+    /// healthy connections mid-test under a full `swift test`, and a 60 s one did once while a
+    /// release build shared the machine, the suite taking 170 s).
     static func with<T: Sendable>(port: Int, _ body: (inout TestConnection) async throws -> T) async throws -> T {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.allowRemoteHalfClosure, value: true)
@@ -35,7 +36,7 @@ struct TestConnection {
                 }
             }
         let raw = channel.channel
-        let watchdog = raw.eventLoop.scheduleTask(in: .seconds(60)) { raw.close(promise: nil) }
+        let watchdog = raw.eventLoop.scheduleTask(in: .seconds(300)) { raw.close(promise: nil) }
         defer { watchdog.cancel() }
         return try await channel.executeThenClose { inbound, outbound in
             var connection = TestConnection(inbound: inbound.makeAsyncIterator(), outbound: outbound)
