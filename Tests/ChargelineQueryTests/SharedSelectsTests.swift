@@ -1,4 +1,5 @@
 import ChargelineQuery
+import ChargelineTestSupport
 import Foundation
 import Testing
 
@@ -10,19 +11,8 @@ import Testing
     static let now = t0 + 10 * 60 * second
     static let window = "time > now() - 2m AND time <= now()"
 
-    /// SplitMix64: a fixed seed gives the same data and queries on every machine.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func pick<T>(_ xs: [T]) -> T { xs[below(xs.count)] }
-    }
+    /// A fixed seed gives the same data and queries on every machine.
+    typealias Random = SplitMix64
 
     /// 24 guns reporting every 15 s for 10 minutes; some miss fields in the window, some stop
     /// before it, some have a field only now and then.
@@ -81,7 +71,7 @@ import Testing
 
     @Test(arguments: [UInt64(1), 2, 3, 4, 5, 6, 7, 8])
     func aBatchAnswersEachMemberAsTheQueryAlone(seed: UInt64) throws {
-        var r = Random(state: seed)
+        var r = Random(seed: seed)
         let f = try QueryFixture(lines: Self.lines(&r))
         let groupBy = seed % 2 == 0 ? "station, pile, gun" : "pile"
         let queries = (0..<12).map { _ in Self.query(&r, groupBy: groupBy) }
@@ -125,7 +115,7 @@ import Testing
     }
 
     @Test func aMemberNamingAnUnknownFieldGetsTheAnswerItGetsAlone() throws {
-        var r = Random(state: 42)
+        var r = Random(seed: 42)
         let f = try QueryFixture(lines: Self.lines(&r))
         let queries = [
             "SELECT max(temperature) FROM telemetry WHERE \(Self.window) GROUP BY pile HAVING max > 60",
@@ -140,4 +130,9 @@ import Testing
             #expect(got.map(\.messages) == alone.map(\.messages))
         }
     }
+}
+
+private extension SplitMix64 {
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    mutating func pick<T>(_ xs: [T]) -> T { xs[below(xs.count)] }
 }
