@@ -56,7 +56,10 @@ struct TLSExchange {
 
 /// Connects to 127.0.0.1:`port` (over TLS when `tls` is given, else plain), sends `send`,
 /// and collects what comes back until `until` holds or the server closes (`wait` at most).
-func exchange(port: Int, tls: TLSConfiguration?, send: [UInt8], wait: TimeAmount = .seconds(5),
+/// Every caller waits for the server to answer or close, so `wait` only bounds a broken
+/// server: 60 s, since a TLS handshake of a debug build beside the parallel suite on two cores
+/// once took longer than the 5 s it was (an empty answer, no error).
+func exchange(port: Int, tls: TLSConfiguration?, send: [UInt8], wait: TimeAmount = .seconds(60),
               until: @escaping @Sendable ([UInt8]) -> Bool = { _ in false }) async throws -> TLSExchange {
     let collector = ExchangeCollector(until: until)
     let context = try tls.map { try NIOSSLContext(configuration: $0) }
