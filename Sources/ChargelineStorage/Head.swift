@@ -357,23 +357,8 @@ package final class Head: @unchecked Sendable {
                           wanted: ([UInt8]) -> Bool) -> HeadSnapshot {
         var keys: [[UInt8]] = []
         var columns: [[HeadColumnSnapshot]] = []
-        // Series of a measurement mostly list the same fields in the same order: the answer
-        // of `wanted` for the previous series' column at the same position is reused when
-        // the name is the same, so names are compared, not hashed.
-        var memoNames: [[UInt8]] = []
-        var memoWanted: [Bool] = []
-        func isWanted(_ name: [UInt8], at j: Int) -> Bool {
-            if j < memoNames.count && memoNames[j] == name { return memoWanted[j] }
-            let w = wanted(name)
-            if j < memoNames.count {
-                memoNames[j] = name
-                memoWanted[j] = w
-            } else if j == memoNames.count && j < Self.indexedColumnsThreshold {
-                memoNames.append(name)
-                memoWanted.append(w)
-            }
-            return w
-        }
+        var memo = ColumnPositionMemo<Bool>()
+        func isWanted(_ name: [UInt8], at j: Int) -> Bool { memo.value(name, at: j, wanted) }
         func take(_ si: Int) {
             var cs: [HeadColumnSnapshot] = []
             let all = series[si]

@@ -120,21 +120,10 @@ package struct MergedReader: @unchecked Sendable {
         segments = zip(readers, indexes).map { reader, index in
             SegmentSource(reader: reader, index: index, ordinal: index.names.map { ordinal[$0] ?? -1 })
         }
-        // Per column its field ordinal; a name equal to the previous series' column name at
-        // the same position (the usual case) reuses its ordinal instead of hashing a String.
-        var memoNames: [[UInt8]] = []
-        var memoOrdinals: [Int] = []
+        // Per column its field ordinal, by position (ColumnPositionMemo) instead of hashing a String.
+        var memo = ColumnPositionMemo<Int>()
         func ordinalOf(_ name: [UInt8], at j: Int) -> Int {
-            if j < memoNames.count && memoNames[j] == name { return memoOrdinals[j] }
-            let o = ordinal[String(decoding: name, as: UTF8.self)] ?? -1
-            if j < memoNames.count {
-                memoNames[j] = name
-                memoOrdinals[j] = o
-            } else if j == memoNames.count && j < Head.indexedColumnsThreshold {
-                memoNames.append(name)
-                memoOrdinals.append(o)
-            }
-            return o
+            memo.value(name, at: j) { ordinal[String(decoding: $0, as: UTF8.self)] ?? -1 }
         }
         self.heads = heads.enumerated().map { h, head in
             HeadSource(snapshot: head, seq: headSeqs?[h] ?? .max, ordinals: head.columns.map { columns in
