@@ -7,8 +7,9 @@ struct DeferredBackendTests {
     @Test("until attached: /ready 503 with the reason, writes and queries 503 with Retry-After, TCP writes held; then all served")
     func startup() async throws {
         let backend = DeferredBackend(waitingFor: "replaying the WAL")
+        // No idle timeout: see `withServer` (this suite starts early, beside the long synchronous ones).
         let config = ServerConfiguration(http: .init(host: "127.0.0.1", port: 0), lineProtocol: .init(host: "127.0.0.1", port: 0),
-                                         threads: 1)
+                                         threads: 1, idleTimeoutSeconds: 0)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let server = try await ChargelineServer.start(configuration: config, sink: backend, queryHandler: backend,
@@ -54,7 +55,7 @@ struct DeferredBackendTests {
     @Test("/ready lists start-up warnings (quarantined segments) beside ready")
     func readyWarnings() async throws {
         let backend = DeferredBackend(waitingFor: "opening")
-        let config = ServerConfiguration(http: .init(host: "127.0.0.1", port: 0), lineProtocol: nil, threads: 1)
+        let config = ServerConfiguration(http: .init(host: "127.0.0.1", port: 0), lineProtocol: nil, threads: 1, idleTimeoutSeconds: 0)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let server = try await ChargelineServer.start(configuration: config, sink: backend, queryHandler: backend,

@@ -8,9 +8,12 @@ func withServer<T>(
     configure: (inout ServerConfiguration) -> Void = { _ in },
     _ body: (ChargelineServer, FakeSink) async throws -> T
 ) async throws -> T {
+    // No idle timeout unless a test sets one: on two cores, Swift Testing's pool can leave a
+    // test between connecting and sending for over the default 120 s while synchronous suites
+    // run, and the server then rightly closes the idle connection under it.
     var config = ServerConfiguration(
         http: .init(host: "127.0.0.1", port: 0), lineProtocol: .init(host: "127.0.0.1", port: 0), threads: 2,
-        shutdownGracePeriodMilliseconds: 2_000)
+        shutdownGracePeriodMilliseconds: 2_000, idleTimeoutSeconds: 0)
     configure(&config)
     var logger = Logger(label: "test", factory: { _ in logs ?? LogCapture() })
     logger.logLevel = logs == nil ? .critical : .debug
