@@ -27,7 +27,7 @@ struct AuthorizationTests {
         try setup(users)
         let engine = QueryEngine(store: store, users: users)
         let config = ServerConfiguration(http: .init(host: "127.0.0.1", port: 0), lineProtocol: nil, threads: 2,
-                                         shutdownGracePeriodMilliseconds: 2_000)
+                                         shutdownGracePeriodMilliseconds: 2_000, idleTimeoutSeconds: 0)
         let server = try await ChargelineServer.start(
             configuration: config, sink: StorageSink(store: store), queryHandler: EngineQueryHandler(engine: engine),
             snapshotHandler: SnapshotEndpointTests.FakeSnapshots(), authorizer: RequestAuthorizer(users: users), logger: logger)

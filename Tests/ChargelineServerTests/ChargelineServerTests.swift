@@ -9,7 +9,7 @@ struct ChargelineServerTests {
         try await withServer { server, sink in
             let taken = try #require(server.httpPort)
             let config = ServerConfiguration(http: .init(host: "127.0.0.1", port: 0),
-                                             lineProtocol: .init(host: "127.0.0.1", port: taken), threads: 1)
+                                             lineProtocol: .init(host: "127.0.0.1", port: taken), threads: 1, idleTimeoutSeconds: 0)
             do {
                 _ = try await ChargelineServer.start(configuration: config, sink: sink)
                 Issue.record("start should have failed")
@@ -25,7 +25,7 @@ struct ChargelineServerTests {
         for config in [
             ServerConfiguration(maxBodySize: 0),
             ServerConfiguration(lineProtocolDatabase: "../x"),
-            ServerConfiguration(http: .init(host: "127.0.0.1", port: 70_000)),
+            ServerConfiguration(http: .init(host: "127.0.0.1", port: 70_000), idleTimeoutSeconds: 0),
         ] {
             await #expect(throws: ChargelineError.self) {
                 _ = try await ChargelineServer.start(configuration: config, sink: FakeSink())

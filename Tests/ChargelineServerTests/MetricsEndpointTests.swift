@@ -8,7 +8,7 @@ struct MetricsEndpointTests {
     func counts() async throws {
         let metrics = ServerMetrics(version: "test")
         let sink = FakeSink()
-        let config = ServerConfiguration(http: .init(host: "127.0.0.1", port: 0), lineProtocol: nil, threads: 1)
+        let config = ServerConfiguration(http: .init(host: "127.0.0.1", port: 0), lineProtocol: nil, threads: 1, idleTimeoutSeconds: 0)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let server = try await ChargelineServer.start(configuration: config, sink: sink, metrics: metrics, logger: logger)

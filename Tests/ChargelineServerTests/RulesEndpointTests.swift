@@ -14,7 +14,7 @@ struct RulesEndpointTests {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let config = ServerConfiguration(http: .init(host: "127.0.0.1", port: 0), lineProtocol: nil, threads: 1,
-                                         shutdownGracePeriodMilliseconds: 2_000)
+                                         shutdownGracePeriodMilliseconds: 2_000, idleTimeoutSeconds: 0)
         let endpoint = RulesEndpoint()
         let server = try await ChargelineServer.start(configuration: config, sink: FakeSink(), rules: endpoint, logger: logger)
         do {

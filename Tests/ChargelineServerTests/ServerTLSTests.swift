@@ -24,7 +24,7 @@ struct ServerTLSTests {
         logger.logLevel = .debug
         let tls = try ServerTLS(certificatePath: certificate, privateKeyPath: key, listeners: listeners, logger: logger)
         var config = ServerConfiguration(http: .init(host: "127.0.0.1", port: 0), lineProtocol: .init(host: "127.0.0.1", port: 0),
-                                         threads: 2, shutdownGracePeriodMilliseconds: 2_000)
+                                         threads: 2, shutdownGracePeriodMilliseconds: 2_000, idleTimeoutSeconds: 0)
         config.tls = tls
         let sink = FakeSink()
         let server = try await ChargelineServer.start(configuration: config, sink: sink, metrics: metrics, logger: logger)

@@ -21,7 +21,7 @@ struct WriteQuotaTests {
         defer { try? store.close() }
         let metrics = ServerMetrics(version: "test")
         var config = ServerConfiguration(http: .init(host: "127.0.0.1", port: 0), lineProtocol: .init(host: "127.0.0.1", port: 0),
-                                         lineProtocolDatabase: "tcp", threads: 1, shutdownGracePeriodMilliseconds: 2_000)
+                                         lineProtocolDatabase: "tcp", threads: 1, shutdownGracePeriodMilliseconds: 2_000, idleTimeoutSeconds: 0)
         configure(&config)
         let server = try await ChargelineServer.start(configuration: config, sink: StorageSink(store: store), metrics: metrics, logger: logger)
         do {
