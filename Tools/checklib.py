@@ -12,6 +12,7 @@ import argparse
 import hashlib
 import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +33,33 @@ def wait_until(probe, seconds=30, step=0.2):
         time.sleep(step)
         answer = probe()
     return answer
+
+
+def wait_started(proc, probe, what, log, seconds=60):
+    """Calls `probe` (true once the process serves; it may raise meanwhile) until it holds; exits
+    naming `log` if `proc` ends first or `seconds` pass."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            if probe():
+                return
+        except Exception:
+            pass
+        if proc.poll() is not None:
+            break
+        time.sleep(0.2)
+    raise SystemExit(f"{what} did not start; see {log}")
+
+
+def stop_process(proc, seconds=30):
+    """SIGTERM, then SIGKILL if it is still running after `seconds`."""
+    if proc and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(seconds)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def hashed(password, salt):

@@ -114,26 +114,14 @@ class Server:
         self.proc = subprocess.Popen([self.chargeline, "serve", "--data", f"{self.tmp}/data", "--http", f"127.0.0.1:{self.http_port}",
                                       "--lp-tcp", "off", "--ocpp", f"127.0.0.1:{self.ocpp_port}"] + self.extra,
                                      stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(self.base + "/ready", timeout=1)
-                with socket.create_connection(("127.0.0.1", self.ocpp_port), timeout=1):
-                    return
-            except Exception:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.2)
-        raise SystemExit(f"ocpp-check: chargeline serve did not start; see {self.tmp}/serve.log")
+        def serving():
+            urllib.request.urlopen(self.base + "/ready", timeout=1)
+            socket.create_connection(("127.0.0.1", self.ocpp_port), timeout=1).close()
+            return True
+        checklib.wait_started(self.proc, serving, "ocpp-check: chargeline serve", f"{self.tmp}/serve.log")
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        checklib.stop_process(self.proc)
 
 
 def basic(user, password):

@@ -125,27 +125,15 @@ class Server:
                                       "--lp-tcp", f"127.0.0.1:{self.lp_port}", "--ocpp", f"127.0.0.1:{self.ocpp_port}",
                                       "--tls-cert", self.cert, "--tls-key", self.key] + self.extra,
                                      stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if https(self.base + "/ready", timeout=1)[0] == 200:
-                    with socket.create_connection(("127.0.0.1", self.ocpp_port), timeout=1):
-                        return
-            except Exception:
-                pass
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.2)
-        raise SystemExit(f"tls-check: chargeline serve did not start; see {self.log}")
+        def serving():
+            if https(self.base + "/ready", timeout=1)[0] != 200:
+                return False
+            socket.create_connection(("127.0.0.1", self.ocpp_port), timeout=1).close()
+            return True
+        checklib.wait_started(self.proc, serving, "tls-check: chargeline serve", self.log)
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        checklib.stop_process(self.proc)
 
     def log_text(self):
         with open(self.log, errors="replace") as f:
