@@ -56,6 +56,10 @@ enum HTTPRoute {
     case metrics
     /// `GET /ready`: 200 once storage is open, 503 with what it waits for before.
     case ready
+    /// `GET /ping`: 204 (200 with the version when verbose) once storage is open; 503 with the
+    /// reason before, as InfluxDB 1.x, whose HTTP port opens only after its store (scripts and
+    /// health checks wait for `/ping` before they write).
+    case ping(verbose: Bool)
     /// Answer with this status and optional JSON once the request body has been discarded.
     case answer(status: Int, json: String?)
 }
@@ -149,10 +153,7 @@ extension HTTPRoute {
             guard method == "GET" || method == "HEAD" else {
                 return .answer(status: 405, json: JSON.error("method \(method) not allowed on /ping; use GET or HEAD"))
             }
-            if params["verbose"].map({ $0 == "true" || $0 == "1" }) ?? false {
-                return .answer(status: 200, json: "{\"version\":\(JSON.string(HTTPAPI.version))}")
-            }
-            return .answer(status: 204, json: nil)
+            return .ping(verbose: params["verbose"].map({ $0 == "true" || $0 == "1" }) ?? false)
         case _ where path.hasPrefix("/report/"):
             guard method == "GET" else {
                 return .answer(status: 405, json: JSON.error("method \(method) not allowed on \(path); use GET"))

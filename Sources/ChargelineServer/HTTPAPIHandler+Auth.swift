@@ -9,7 +9,7 @@ extension HTTPAPIHandler {
     static func needsAuthentication(_ route: HTTPRoute) -> Bool {
         switch route {
         case .write, .query, .ykcSessions, .report, .snapshot, .rules, .ocppTrigger: true
-        case .answer, .metrics, .ready: false
+        case .answer, .ping, .metrics, .ready: false
         }
     }
 
@@ -64,7 +64,7 @@ extension HTTPAPIHandler {
         case .report(_, let parameters):
             if let db = parameters["db"] { return authorizer.authorizeRead(identity, database: db) }
             return authorizer.authorizeAdmin(identity, what: "a report without db=")
-        case .query, .answer, .metrics, .ready:
+        case .query, .answer, .ping, .metrics, .ready:
             return nil
         }
     }

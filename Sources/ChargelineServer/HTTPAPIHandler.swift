@@ -91,7 +91,7 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .write, .query, .ykcSessions:
             let hint = head.headers.first(name: "content-length").flatMap(Int.init) ?? 0
             state = .receiving(route: route, body: context.channel.allocator.buffer(capacity: min(hint, api.maxBodySize)))
-        case .answer, .report, .metrics, .ready, .snapshot, .rules, .ocppTrigger:
+        case .answer, .ping, .report, .metrics, .ready, .snapshot, .rules, .ocppTrigger:
             state = .receiving(route: route, body: nil)
         }
     }
@@ -139,7 +139,7 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func dispatch(route: HTTPRoute, body: ByteBuffer, context: ChannelHandlerContext) {
         switch route {
-        case .write, .query, .ykcSessions, .report, .snapshot, .ocppTrigger:
+        case .write, .query, .ykcSessions, .report, .snapshot, .ocppTrigger, .ping:
             if let gate = api.readiness, let reason = gate.notReadyReason {
                 respond(status: 503, json: JSON.error("\(reason); retry shortly"), context: context)
                 return
@@ -179,6 +179,9 @@ final class HTTPAPIHandler: ChannelDuplexHandler, RemovableChannelHandler {
             handleOCPPTrigger(chargePoint: chargePoint, message: message, connectorId: connectorId, context: context)
         case .answer(let status, let json):
             respond(status: status, json: json, context: context)
+        case .ping(let verbose):
+            respond(status: verbose ? 200 : 204, json: verbose ? "{\"version\":\(JSON.string(HTTPAPI.version))}" : nil,
+                    context: context)
         case .report(let kind, let parameters):
             handleReport(kind: kind, parameters: parameters, context: context)
         case .snapshot:

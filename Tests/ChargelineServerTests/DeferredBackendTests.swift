@@ -4,7 +4,7 @@ import Testing
 
 @Suite("DeferredBackend: listening before storage is open")
 struct DeferredBackendTests {
-    @Test("until attached: /ready 503 with the reason, writes and queries 503 with Retry-After, TCP writes held; then all served")
+    @Test("until attached: /ready and /ping 503 with the reason, writes and queries 503 with Retry-After, TCP writes held; then all served")
     func startup() async throws {
         let backend = DeferredBackend(waitingFor: "replaying the WAL")
         // No idle timeout: see `withServer` (this suite starts early, beside the long synchronous ones).
@@ -21,7 +21,10 @@ struct DeferredBackendTests {
                 #expect(ready.status == 503)
                 #expect(ready.body == #"{"status":"waiting","reason":"starting: replaying the WAL"}"#)
                 #expect(try await c.request("GET", "/health").status == 200)
-                #expect(try await c.request("GET", "/ping").status == 204)
+                // /ping waits for storage, as InfluxDB's (whose HTTP port opens after its store).
+                let ping = try await c.request("GET", "/ping")
+                #expect(ping.status == 503)
+                #expect(ping.body.contains("starting: replaying the WAL"))
                 let write = try await c.request("POST", "/write?db=d", body: Array("m v=1 1\n".utf8))
                 #expect(write.status == 503)
                 #expect(write.header("Retry-After") == "1")
@@ -41,6 +44,7 @@ struct DeferredBackendTests {
                 let ready = try await c.request("GET", "/ready")
                 #expect(ready.status == 200)
                 #expect(ready.body == #"{"status":"ready"}"#)
+                #expect(try await c.request("GET", "/ping").status == 204)
                 #expect(try await c.request("POST", "/write?db=d", body: Array("m v=1 1\n".utf8)).status == 204)
                 #expect(try await c.request("GET", "/report/daily").status == 404)
             }

@@ -149,8 +149,8 @@ class ServerSet(compat.Servers):
 
 
 def wait_chargeline_ready(base, seconds=60):
-    """`chargeline serve` answers /ping at once and 503 elsewhere until its WAL is replayed;
-    /ready turns 200 then."""
+    """`chargeline serve` listens at once and answers 503 (/ping included) until its WAL is
+    replayed; /ready turns 200 then."""
     deadline = time.time() + seconds
     while time.time() < deadline:
         status, _ = compat.http("GET", base + "/ready", timeout=2)
