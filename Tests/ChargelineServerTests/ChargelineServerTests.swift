@@ -37,7 +37,7 @@ struct ChargelineServerTests {
     func shutdownTwice() async throws {
         let server = try await ChargelineServer.start(
             configuration: .init(http: .init(host: "127.0.0.1", port: 0), lineProtocol: .init(host: "127.0.0.1", port: 0),
-                                 threads: 1),
+                                 threads: 1, idleTimeoutSeconds: 0),
             sink: FakeSink())
         #expect(server.httpPort != nil && server.lineProtocolPort != nil)
         try await server.shutdown()
