@@ -45,4 +45,21 @@ extension Database {
         }
         return Array(parts.joined())
     }
+
+    /// For each series of `keys`, the greatest timestamp of any of `fields` in `range` (nil
+    /// where it has none): what `latest` would answer as the newest of the series' points,
+    /// read from block and chunk metadata without reading any value (what "silent" asks).
+    /// With a delete to honour or a range that is not all time it asks `latest`.
+    package func newestTimes(keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [Int64?] {
+        let reader = try mergedReader(keys: keys, matching: { _ in true }, fields: .ordered(fields), range: range, listKeys: false)
+        guard reader.canAnswerNewestTimes else {
+            let n = fields.count
+            let points = try latest(keys: keys, fields: fields, range: range)
+            return keys.indices.map { k in points[(k * n)..<(k * n + n)].compactMap { $0?.time }.max() }
+        }
+        var out = [Int64?](repeating: nil, count: keys.count)
+        var scratch = MergedReader.Scratch()
+        for k in keys.indices { out[k] = reader.newestTime(keys[k], scratch: &scratch) }
+        return out
+    }
 }

@@ -424,6 +424,7 @@ package struct MergedReader: @unchecked Sendable {
     /// overlap no other come back undecoded with their statistics; overlapping ones merged
     /// into one in-memory chunk.
     package func scan(_ key: [UInt8], scratch: inout Scratch) throws -> [FieldScan?] {
+        if let out = headOnlyScan(key, &scratch) { return out }
         try gather(key, &scratch)
         var out = [FieldScan?](repeating: nil, count: names.count)
         guard !scratch.parts.isEmpty else { return out }
@@ -453,6 +454,89 @@ package struct MergedReader: @unchecked Sendable {
         }
         return out
     }
+
+    /// `scan` of a series that one head alone holds, with no late chunk and a tail after its
+    /// sealed chunks, and no delete to honour: the live server's usual case, where every part
+    /// is its own run already in time order, so the chunks are listed straight from the
+    /// column without collecting, sorting and grouping parts. Nil when the series is not such
+    /// a case (then the general merge answers).
+    private func headOnlyScan(_ key: [UInt8], _ scratch: inout Scratch) -> [FieldScan?]? {
+        guard tombstones.isEmpty else { return nil }
+        for source in segments where source.index.position(of: key) != nil { return nil }
+        if scratch.headHints.count != heads.count { scratch.headHints = Array(repeating: 0, count: heads.count) }
+        var found: (head: Int, position: Int)?
+        for (hi, head) in heads.enumerated() {
+            guard let h = head.snapshot.position(of: key, hint: scratch.headHints[hi]) else { continue }
+            guard found == nil else { return nil }
+            found = (hi, h)
+        }
+        guard let (hi, h) = found else { return [FieldScan?](repeating: nil, count: names.count) }
+        let head = heads[hi]
+        let columns = head.snapshot.columns[h]
+        let ordinals = head.ordinals[h]
+        // Every wanted column must be simple, and no field may come from two columns.
+        var seen = 0
+        for c in columns.indices where ordinals[c] >= 0 {
+            let column = columns[c]
+            if !column.late.isEmpty { return nil }
+            if let tail = column.tail, tail.minTime <= column.sealedMaxTime { return nil }
+            seen += 1
+        }
+        if seen > 1 {
+            var ords = ordinals.filter { $0 >= 0 }
+            ords.sort()
+            for i in 1..<ords.count where ords[i] == ords[i - 1] { return nil }
+        }
+        scratch.headHints[hi] = h + 1
+        var out = [FieldScan?](repeating: nil, count: names.count)
+        for c in columns.indices {
+            let o = ordinals[c]
+            guard o >= 0 else { continue }
+            let column = columns[c]
+            let span = column.orderedOverlapping(range)
+            let tail = column.tail.flatMap { range.overlaps(minTime: $0.minTime, maxTime: $0.maxTime) ? $0 : nil }
+            var chunks: [ScanChunk] = []
+            chunks.reserveCapacity(span.count + (tail == nil ? 0 : 1))
+            let ordered = column.ordered
+            for k in span { chunks.append(ScanChunk(chunks: ordered, at: k, range: range)) }
+            if let tail { chunks.append(ScanChunk(tail: tail, range: range)) }
+            if !chunks.isEmpty { out[o] = FieldScan(name: names[o], type: column.type, chunks: chunks) }
+        }
+        return out
+    }
+
+    /// The greatest timestamp of any wanted field of series `key` (nil when no source holds
+    /// one), from metadata alone: per segment the last block's end of each field, per head
+    /// column the end of its sealed chunks and tail. Nil also when this reader cannot answer so
+    /// (a delete to honour, or a range that is not all time): then `canAnswerNewestTimes` is
+    /// false and the caller asks `latest` instead.
+    func newestTime(_ key: [UInt8], scratch: inout Scratch) -> Int64? {
+        var newest: Int64?
+        for source in segments {
+            let index = source.index
+            guard let s = index.position(of: key) else { continue }
+            for e in index.entries(of: s) where source.ordinal[index.nameID(ofEntry: e)] >= 0 {
+                let n = index.blockCount(ofEntry: e)
+                // Blocks of an entry are in time order: the last one ends last.
+                if n > 0 { newest = max(newest ?? .min, index.block(n - 1, ofEntry: e).maxTime) }
+            }
+        }
+        if scratch.headHints.count != heads.count { scratch.headHints = Array(repeating: 0, count: heads.count) }
+        for (hi, head) in heads.enumerated() {
+            guard let h = head.snapshot.position(of: key, hint: scratch.headHints[hi]) else { continue }
+            scratch.headHints[hi] = h + 1
+            let columns = head.snapshot.columns[h]
+            for c in columns.indices where head.ordinals[h][c] >= 0 {
+                let end = max(columns[c].sealedMaxTime, columns[c].tail?.maxTime ?? .min)
+                if end > .min { newest = max(newest ?? .min, end) }
+            }
+        }
+        return newest
+    }
+
+    /// Whether `newestTime` answers exactly (no delete could hide a newer point, and the range
+    /// is all time, so no end needs clipping).
+    var canAnswerNewestTimes: Bool { tombstones.isEmpty && range == .all }
 
     /// The newest point in range of each field of series `key` (nil where none), written into
     /// `slots[base + ordinal]`: the last run's statistics when it is one part ending inside

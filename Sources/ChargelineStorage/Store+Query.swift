@@ -32,6 +32,15 @@ extension Store {
         return points
     }
 
+    /// The newest timestamp of any of `fields` of each series of `keys` in `range` (see
+    /// `Database.newestTimes`).
+    package func newestTimes(database name: String, keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [Int64?] {
+        guard let times = try table.with(name, { try $0.newestTimes(keys: keys, fields: fields, range: range) }) else {
+            throw ChargelineError(.notFound, "database \(name) not found")
+        }
+        return times
+    }
+
     /// Whether `database` exists.
     package func hasDatabase(_ name: String) -> Bool { table.contains(name) }
 }

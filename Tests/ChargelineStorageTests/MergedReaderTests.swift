@@ -109,6 +109,12 @@ import ChargelineTestSupport
                     #expect(latest[k * fields.count + f] == want, "latest \(k) \(fields[f]): \(what)")
                 }
             }
+            // newest time of any field (silent series): from metadata over all time, else from latest
+            let newest = try db.newestTimes(keys: keys, fields: fields, range: range)
+            for k in keys.indices {
+                let want = fields.compactMap { expected(model, keys[k], $0, range).last?.0 }.max()
+                #expect(newest[k] == want, "newest time \(k): \(what)")
+            }
         }
     }
 

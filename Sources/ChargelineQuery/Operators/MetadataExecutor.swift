@@ -181,9 +181,7 @@ struct MetadataExecutor {
             let scans = try engine.store.scanRollup(database: db, keys: keys, fields: fields, range: .all)
             newest = scans.map { s in s.fields.compactMap { $0?.chunks.last?.maxTime }.max() ?? Int64.min }
         } else {
-            let points = try engine.store.latest(database: db, keys: keys, fields: fields, range: .all)
-            let n = fields.count
-            newest = keys.indices.map { k in points[(k * n)..<(k * n + n)].reduce(Int64.min) { max($0, $1?.time ?? .min) } }
+            newest = try engine.store.newestTimes(database: db, keys: keys, fields: fields, range: .all).map { $0 ?? .min }
         }
         var latest: [[String]: Int64] = [:]
         for (k, i) in selected.enumerated() {
