@@ -29,7 +29,7 @@
 #   PERF=FILE               record a CPU profile of the server while the load runs (`perf record
 #                           -g`, installs linux-perf when absent) into FILE; read it with
 #                           `perf report -i FILE --no-children --sort dso,sym`
-# Prints breakdown.py's split of the bytes on disk (timestamps, each field, CRCs, indexes,
+# Prints `chargeline inspect --blocks`'s split of the bytes on disk (timestamps, each field, CRCs, indexes,
 # other files) on stderr, then a final line:
 #   ingest: N values in S s = X values/s; on disk B bytes = Y bytes/value
 # and exits non-zero on any failure (build, non-204 response, unclean shutdown, inspect).
@@ -149,7 +149,7 @@ if [[ "$COMPACT" == 1 ]]; then
 fi
 "$BIN/chargeline" inspect --data "$TMP/data" --json >"$TMP/inspect.json" || die "chargeline inspect"
 # Where the bytes go: timestamps, each field, CRCs, indexes, other files (stderr, informational).
-python3 "$HERE/breakdown.py" "$TMP/data" >&2 || log "breakdown.py could not read the segments (see above)"
+"$BIN/chargeline" inspect --data "$TMP/data" --blocks >&2 || log "chargeline inspect --blocks failed (see above)"
 
 # 7. Optional read-back of every value.
 if [[ "${VERIFY:-0}" == 1 ]]; then

@@ -6,7 +6,7 @@
 #   GUNS=200 Benchmarks/rollup/run.sh        # smaller
 #   BIN_DIR=.build/release KEEP=1 ...        # prebuilt binaries; keep the temp dir
 #   REPEAT=3 ...                             # run the rollups 3 times on copies, report medians
-#   Benchmarks/rollup/breakdown.py DIR/data/bench/rollup_1h   # where the rollup bytes go (with KEEP=1)
+#   chargeline inspect --data DIR/data --blocks   # where the raw and rollup bytes go (with KEEP=1)
 #
 # Steps: generate 24 h of telemetry for 99% of the guns and, separately, the other 1% (the
 # piles that were offline and upload their buffered day later); import the 99% and compact;

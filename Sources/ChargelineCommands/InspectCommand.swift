@@ -14,10 +14,26 @@ struct InspectCommand: ParsableCommand {
     @Flag(name: .long, help: "Print JSON instead of a table.")
     var json = false
 
+    @Flag(name: .long, help: ArgumentHelp(
+        "Where the bytes go instead: per database and rollup tier, timestamp and value blocks per field and per encoding, checksums, indexes and other files (reads every block's first bytes; decodes nothing).",
+        discussion: "With --json, the same as JSON."))
+    var blocks = false
+
     func run() throws {
         try dataOptions.bootstrapLogging()
         do {
             let store = try Store(directory: dataOptions.data, options: try dataOptions.storageOptions(background: false), readOnly: true)
+            if blocks {
+                let breakdowns = try store.byteBreakdown()
+                if json {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                    print(String(decoding: try encoder.encode(breakdowns), as: UTF8.self))
+                } else {
+                    for b in breakdowns { print(Self.render(b), terminator: "") }
+                }
+                return
+            }
             let report = try store.report()
             if json {
                 let encoder = JSONEncoder()
@@ -53,5 +69,32 @@ struct InspectCommand: ParsableCommand {
         } catch {
             throw fail(error)
         }
+    }
+
+    /// One store folder's breakdown as a table: bytes, bytes per value and share of the
+    /// folder, per part.
+    static func render(_ b: ByteBreakdown) -> String {
+        let n = Double(max(b.values, 1))
+        let total = Double(max(b.totalBytes, 1))
+        var table = TextTable(headers: ["part", "bytes", "bytes/value", "share", "what"])
+        func row(_ label: String, _ bytes: Int, _ what: String = "") {
+            table.add([label, "\(bytes)", Terminal.format(Double(bytes) / n, 4), Terminal.format(100 * Double(bytes) / total, 1) + " %", what])
+        }
+        row("timestamp blocks", b.timestamps.bytes, "\(b.timestamps.blocks) blocks, \(Terminal.format(Double(b.timestamps.bytes) / Double(max(b.rows, 1)), 3)) B/row")
+        row("value blocks", b.valueBlockBytes)
+        for (name, share) in b.fields.sorted(by: { $0.key < $1.key }) {
+            row("  " + name, share.bytes, "\(share.blocks) blocks, \(Terminal.format(Double(share.bytes) / Double(max(share.values, 1)), 3)) B per value")
+        }
+        row("block checksums", b.checksums)
+        row("segment indexes", b.indexes)
+        row("segment headers + footers", b.headersAndFooters)
+        row("other files", b.otherFiles.values.reduce(0, +))
+        for (path, bytes) in b.otherFiles.sorted(by: { $0.value > $1.value }).prefix(5) { row("  " + path, bytes) }
+        var encodings = TextTable(headers: ["encoding", "bytes", "values or rows", "bytes each", "blocks"])
+        for (name, share) in b.encodings.sorted(by: { $0.value.bytes > $1.value.bytes }) {
+            encodings.add([name, "\(share.bytes)", "\(share.values)", Terminal.format(Double(share.bytes) / Double(max(share.values, 1)), 3), "\(share.blocks)"])
+        }
+        return "\(b.store): \(b.totalBytes) bytes for \(b.values) field values = \(Terminal.format(Double(b.totalBytes) / n, 4)) bytes/value "
+            + "(\(b.segments) segments, \(b.rows) rows)\n" + table.render() + encodings.render()
     }
 }

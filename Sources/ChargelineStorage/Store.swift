@@ -283,6 +283,11 @@ public final class Store: @unchecked Sendable {
                            openMilliseconds: openMilliseconds)
     }
 
+    /// Where the bytes of every database and rollup tier go (`ByteBreakdown`), block by block.
+    public func byteBreakdown() throws -> [ByteBreakdown] {
+        try table.names().flatMap { name in try table.with(name, touch: false) { try $0.byteBreakdown(name: name) } ?? [] }
+    }
+
     /// Stops maintenance, flushes every head and closes the WALs. Idempotent.
     public func close() throws {
         lock.lock()

@@ -50,6 +50,22 @@ import Testing
         #expect(report.databases[0].rows == 1_000)
         #expect(report.databases[0].series == 5)
         #expect(report.databases[0].partitions.count == 1)
+
+        // Where the bytes go: the parts add up to every byte of the folder, the blocks hold
+        // every value, and each field and encoding is named.
+        let (bs, b) = try ChildProcess.run(["inspect", "--data", data, "--blocks", "--json"])
+        #expect(bs == 0, "\(b)")
+        let breakdowns = try JSONDecoder().decode([ByteBreakdown].self, from: Data(b.utf8))
+        let raw = try #require(breakdowns.first { $0.store == "t" })
+        #expect(raw.values == 2_000 && raw.rows == 1_000 && raw.segments == 1)
+        #expect(raw.timestamps.bytes + raw.valueBlockBytes + raw.checksums + raw.indexes + raw.headersAndFooters
+                + raw.otherFiles.values.reduce(0, +) == raw.totalBytes)
+        #expect(raw.segmentBytes == report.databases[0].partitions[0].bytes)
+        #expect(raw.fields.keys.sorted() == ["soc", "voltage"] && raw.fields["soc"]?.values == 1_000)
+        #expect(raw.encodings.values.reduce(0) { $0 + $1.bytes } == raw.timestamps.bytes + raw.valueBlockBytes)
+        #expect(!raw.encodings.keys.contains { $0.hasPrefix("tag ") || $0.hasPrefix("(") }, "\(raw.encodings.keys)")
+        let (ts, t) = try ChildProcess.run(["inspect", "--data", data, "--blocks"])
+        #expect(ts == 0 && t.contains("t: \(raw.totalBytes) bytes for 2000 field values") && t.contains("timestamp blocks"), "\(t)")
     }
 
     /// One unterminated quote, then 396 good lines: all 396 are imported, the error names
