@@ -1,4 +1,4 @@
-/// Computes one gun's `GunDay` from its raw samples, exactly as issue 6 defines the figures.
+/// Computes one gun's `GunDay` from its raw samples, exactly as docs/reports.md defines the figures.
 ///
 /// The samples must cover `[day.start - maxGap, day.end + maxGap)` for every field, and for
 /// `energy` also the last sample before the day (wherever it lies). Pairs of consecutive

@@ -10,8 +10,8 @@ final class Pattern: Sendable {
     /// The query the pattern serves: a long match gives up when it stops (see `matches`).
     private let context: QueryContext?
 
-    /// Matcher steps (program size x bytes) above which a match watches `context`: about
-    /// 8 ms of work.
+    /// Matcher steps (program size x bytes) above which a match watches `context`: a few
+    /// milliseconds of work, so short matches never pay for the check.
     static let watchedCost = 1 << 20
 
     init(_ source: String, offset: Int, context: QueryContext? = nil) throws {
