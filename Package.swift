@@ -189,11 +189,15 @@ var targets: [Target] = [
         dependencies: ["ChargelineCommands"],
         swiftSettings: swiftSettings),
 
+    // The simulated gun (state machine, sensors, meter) and its seeded generator, shared by
+    // the telemetry generator and the codec report so both measure the same data.
+    .target(name: "ChargelineGunModel", path: "Tools/gun-model", swiftSettings: swiftSettings),
+
     // Tools: the telemetry generator used by benchmarks, the README and tests.
     .executableTarget(
         name: "chargeline-datagen",
         dependencies: [
-            "ChargelineCore",
+            "ChargelineCore", "ChargelineGunModel",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         path: "Tools/chargeline-datagen",
@@ -212,6 +216,15 @@ var targets: [Target] = [
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ],
         path: "Tools/chargeline-pilesim",
+        swiftSettings: swiftSettings),
+
+    // The codec size and throughput report (Benchmarks/codec-report/run.sh): each codec on the
+    // gun model's columns and on real cycler data, as Markdown tables.
+    .executableTarget(
+        name: "codec-report",
+        dependencies: ["ChargelineCodec", "ChargelineGunModel"],
+        path: "Benchmarks/codec-report",
+        exclude: ["data", "results.md", "run.sh", "delta-entropy.py"],
         swiftSettings: swiftSettings),
 
     // MARK: Tests (mirror Sources)

@@ -1,8 +1,8 @@
 // Codec size and throughput report: bytes per value by field and overall, and encode/decode
 // values/s per encoding, on (a) generated charging telemetry (the chargeline-datagen gun model)
 // at 10 s and 1 s cadence and (b) measured battery-cycler data (TRI-AMDD/beep, see
-// data/README.md). Built by run.sh with `swiftc -O` from the codec sources, so it measures the
-// same code as a release build without the benchmark package.
+// data/README.md). The `codec-report` product of the package, built in release mode by run.sh,
+// so it measures the same code as a release build.
 //
 // Layout as compaction writes it (segment version 2): per series, near-equal chunks of ≤ 16384
 // rows (CODEC_REPORT_BLOCK overrides), one
@@ -10,6 +10,8 @@
 // per field; sizes with CodecOptions.compact (what `chargeline compact` writes). Index,
 // footer and manifest are not counted here (run Benchmarks/http-ingest/run.sh for the
 // end-to-end figure); this report isolates the codecs.
+import ChargelineCodec
+import ChargelineGunModel
 import Foundation
 
 /// Rows per block as `chargeline compact` cuts them (SegmentFormat.maxCompactedBlockValues,

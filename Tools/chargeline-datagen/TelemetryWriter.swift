@@ -1,3 +1,4 @@
+import ChargelineGunModel
 import Foundation
 
 /// What `TelemetryWriter.run` produced.

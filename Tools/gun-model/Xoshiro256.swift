@@ -3,7 +3,7 @@
 ///
 /// Not cryptographic. Each gun owns one generator, seeded from `(seed, gun index)`, so a gun's
 /// telemetry does not change when `--guns` changes.
-struct Xoshiro256 {
+package struct Xoshiro256 {
     private var s0: UInt64
     private var s1: UInt64
     private var s2: UInt64
@@ -11,7 +11,7 @@ struct Xoshiro256 {
 
     /// Seeds the four state words with SplitMix64, as the authors recommend, so that similar
     /// seeds (0, 1, 2, ...) still give unrelated streams.
-    init(seed: UInt64, stream: UInt64) {
+    package init(seed: UInt64, stream: UInt64) {
         // 0x9E3779B97F4A7C15 is 2^64 / golden ratio, SplitMix64's increment.
         var x = seed &+ stream &* 0xD1B5_4A32_D192_ED03
         func splitMix(_ x: inout UInt64) -> UInt64 {
@@ -29,7 +29,7 @@ struct Xoshiro256 {
 
     /// The next 64 random bits.
     @inline(__always)
-    mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17
         s2 ^= s0
@@ -43,19 +43,19 @@ struct Xoshiro256 {
 
     /// Uniform in [0, 1) with 53 bits of precision.
     @inline(__always)
-    mutating func unit() -> Double {
+    package mutating func unit() -> Double {
         Double(next() >> 11) * 0x1.0p-53
     }
 
     /// Uniform in [lo, hi).
     @inline(__always)
-    mutating func uniform(_ lo: Double, _ hi: Double) -> Double {
+    package mutating func uniform(_ lo: Double, _ hi: Double) -> Double {
         lo + (hi - lo) * unit()
     }
 
     /// Uniform integer in the closed range [lo, hi].
     @inline(__always)
-    mutating func integer(_ lo: Int64, _ hi: Int64) -> Int64 {
+    package mutating func integer(_ lo: Int64, _ hi: Int64) -> Int64 {
         let span = UInt64(hi - lo) &+ 1
         // Modulo bias is below 2^-40 for the small spans used here; irrelevant for test data.
         return span == 0 ? Int64(bitPattern: next()) : lo + Int64(next() % span)
@@ -63,7 +63,7 @@ struct Xoshiro256 {
 
     /// True with probability `p`.
     @inline(__always)
-    mutating func chance(_ p: Double) -> Bool {
+    package mutating func chance(_ p: Double) -> Bool {
         unit() < p
     }
 }

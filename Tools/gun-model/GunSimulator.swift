@@ -1,7 +1,7 @@
 import Foundation
 
 /// Gun status codes as piles report them (the `status` field).
-enum GunStatus: UInt8 {
+package enum GunStatus: UInt8 {
     case offline = 0
     case fault = 1
     case idle = 2
@@ -9,37 +9,37 @@ enum GunStatus: UInt8 {
 }
 
 /// One sample of one gun, already rounded to the printed resolution.
-struct GunReading {
+package struct GunReading {
     /// 0.1 V units.
-    var decivolts: Int64
+    package var decivolts: Int64
     /// 0.1 A units.
-    var deciamps: Int64
+    package var deciamps: Int64
     /// 0.1 °C units.
-    var decidegrees: Int64
+    package var decidegrees: Int64
     /// Percent, 0...100.
-    var soc: Int64
+    package var soc: Int64
     /// 0.001 kWh (Wh) units; a per-gun cumulative meter.
-    var wattHours: Int64
+    package var wattHours: Int64
     /// 0.01 kW units, = printed voltage x printed current / 1000, rounded.
-    var centikilowatts: Int64
-    var status: GunStatus
+    package var centikilowatts: Int64
+    package var status: GunStatus
 }
 
 /// Per-step transition probabilities, derived once from the sampling interval so every rate
 /// below is a mean duration (exponential holding times, discretised).
-struct TransitionRates {
-    var sessionStart: Double
-    var sessionStop: Double
-    var faultWhileCharging: Double
-    var faultWhileIdle: Double
-    var faultClear: Double
-    var goOffline: Double
-    var comeOnline: Double
-    var meterReset: Double
+package struct TransitionRates {
+    package var sessionStart: Double
+    package var sessionStop: Double
+    package var faultWhileCharging: Double
+    package var faultWhileIdle: Double
+    package var faultClear: Double
+    package var goOffline: Double
+    package var comeOnline: Double
+    package var meterReset: Double
     /// Fraction of the gap to the target temperature closed per step (first-order lag).
-    var thermalAlpha: Double
+    package var thermalAlpha: Double
 
-    init(intervalSeconds dt: Double) {
+    package init(intervalSeconds dt: Double) {
         func p(meanSeconds: Double) -> Double { -expm1(-dt / meanSeconds) }
         sessionStart = p(meanSeconds: 60 * 60)          // mean idle time between sessions: 60 min
         sessionStop = p(meanSeconds: 100 * 60)          // early unplug; with full-pack stops, mean session ~45 min
@@ -60,7 +60,7 @@ struct TransitionRates {
 /// `vFull`; the charger holds the session's constant current (CC) until pack voltage plus the
 /// I*R drop reaches `vFull`, then holds that voltage (CV) so current falls as `(vFull - ocv)/R`
 /// and tapers off exponentially in time. `R` is chosen per session so CV starts at 72-88 % SoC.
-struct GunSimulator {
+package struct GunSimulator {
     private var rng: Xoshiro256
     private(set) var status: GunStatus
     /// Pack voltage at 0 % and 100 % SoC (= the CV limit) for this pile's class.
@@ -84,7 +84,7 @@ struct GunSimulator {
     /// Seeds the gun from `(seed, index)`, so a gun's series does not depend on how many guns
     /// are generated. 45/105 of guns start mid-session: the steady-state share of ~45 min
     /// sessions separated by ~60 min idle gaps.
-    init(seed: UInt64, index: Int) {
+    package init(seed: UInt64, index: Int) {
         rng = Xoshiro256(seed: seed, stream: UInt64(index))
         // A quarter of piles are 750 V class (800 V vehicles), the rest 400 V class.
         if rng.chance(0.25) {
@@ -125,14 +125,14 @@ struct GunSimulator {
     /// Uniform jitter in whole steps (milliseconds or seconds, the caller scales), in
     /// [-maxSteps, maxSteps].
     @inline(__always)
-    mutating func jitterSteps(_ maxSteps: Int64) -> Int64 {
+    package mutating func jitterSteps(_ maxSteps: Int64) -> Int64 {
         maxSteps == 0 ? 0 : rng.integer(-maxSteps, maxSteps)
     }
 
     /// Advances by one interval of `dt` seconds and returns the reading at the new instant.
     /// `ambientOffset` is the time-of-day swing shared by all guns.
     @inline(__always)
-    mutating func step(dt: Double, rates: TransitionRates, ambientOffset: Double) -> GunReading {
+    package mutating func step(dt: Double, rates: TransitionRates, ambientOffset: Double) -> GunReading {
         // 1. Status transitions.
         switch status {
         case .charging:
