@@ -67,8 +67,8 @@ public final class ChargelineServer: Sendable {
     /// configured).
     ///
     /// - Parameters:
-    ///   - sink: where writes go; also lists and creates databases for the basic query handler.
-    ///   - queryHandler: answers `/query`; `nil` uses `BasicQueryHandler` over `sink`.
+    ///   - sink: where writes go.
+    ///   - queryHandler: answers `/query`.
     ///   - reportHandler: answers `GET /report/...`; `nil` answers 404 there.
     ///   - snapshotHandler: answers `POST /api/v1/snapshot`; `nil` answers 404 there.
     ///   - rules: answers `GET /api/v1/rules` and `/api/v1/alerts`; `nil` answers 404 there.
@@ -81,7 +81,7 @@ public final class ChargelineServer: Sendable {
     /// - Throws: `ChargelineError` (`.badInput`) for an invalid configuration, or (`.io`) naming
     ///   the address that could not be bound.
     public static func start(configuration: ServerConfiguration, sink: any IngestSink,
-                             queryHandler: (any QueryHandler)? = nil,
+                             queryHandler: any QueryHandler,
                              reportHandler: (any ReportHandler)? = nil,
                              snapshotHandler: (any SnapshotHandler)? = nil,
                              rules: RulesEndpoint? = nil,
@@ -93,7 +93,7 @@ public final class ChargelineServer: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads ?? System.coreCount)
         let recorder = StatsRecorder(metrics: metrics)
         let connections = ConnectionRegistry()
-        var settings = HTTPAPI(sink: sink, queryHandler: queryHandler ?? BasicQueryHandler(sink: sink),
+        var settings = HTTPAPI(sink: sink, queryHandler: queryHandler,
                                reportHandler: reportHandler, stats: recorder,
                                maxBodySize: configuration.maxBodySize, logger: logger,
                                ykcSessions: YKCSessionDirectory(), readiness: readiness)

@@ -56,8 +56,7 @@ public struct QueryResponse: Sendable {
     }
 }
 
-/// Answers `/query`. The server falls back to `BasicQueryHandler`; the query engine will
-/// plug in its own conforming type.
+/// Answers `/query` (`EngineQueryHandler` in the product).
 public protocol QueryHandler: Sendable {
     /// Answers `request`, calling `completion` exactly once on any thread. Must not block the
     /// caller's thread (an event loop): run long queries elsewhere and call back.

@@ -55,7 +55,7 @@ struct BackPressureTests {
             // No idle timeout: on a starved test pool the 120 s default closed this connection
             // before the test read its answer (see `withServer`).
             configuration: .init(http: .init(host: "127.0.0.1", port: 0), lineProtocol: nil, threads: 1, idleTimeoutSeconds: 0),
-            sink: sink)
+            sink: sink, queryHandler: FakeQueryHandler(sink: sink))
         #expect(server.lineProtocolPort == nil)
         let response = try await TestConnection.with(port: server.httpPort!) { c in
             try await c.send(TestConnection.encode("POST", "/write?db=d", body: Array("m v=1 1\n".utf8)))

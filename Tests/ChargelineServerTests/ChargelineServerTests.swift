@@ -11,7 +11,7 @@ struct ChargelineServerTests {
             let config = ServerConfiguration(http: .init(host: "127.0.0.1", port: 0),
                                              lineProtocol: .init(host: "127.0.0.1", port: taken), threads: 1, idleTimeoutSeconds: 0)
             do {
-                _ = try await ChargelineServer.start(configuration: config, sink: sink)
+                _ = try await ChargelineServer.start(configuration: config, sink: sink, queryHandler: FakeQueryHandler(sink: sink))
                 Issue.record("start should have failed")
             } catch let error as ChargelineError {
                 #expect(error.code == .io)
@@ -28,7 +28,7 @@ struct ChargelineServerTests {
             ServerConfiguration(http: .init(host: "127.0.0.1", port: 70_000), idleTimeoutSeconds: 0),
         ] {
             await #expect(throws: ChargelineError.self) {
-                _ = try await ChargelineServer.start(configuration: config, sink: FakeSink())
+                _ = try await ChargelineServer.start(configuration: config, sink: FakeSink(), queryHandler: FakeQueryHandler(sink: FakeSink()))
             }
         }
     }
@@ -38,7 +38,7 @@ struct ChargelineServerTests {
         let server = try await ChargelineServer.start(
             configuration: .init(http: .init(host: "127.0.0.1", port: 0), lineProtocol: .init(host: "127.0.0.1", port: 0),
                                  threads: 1, idleTimeoutSeconds: 0),
-            sink: FakeSink())
+            sink: FakeSink(), queryHandler: FakeQueryHandler(sink: FakeSink()))
         #expect(server.httpPort != nil && server.lineProtocolPort != nil)
         try await server.shutdown()
         try await server.shutdown()

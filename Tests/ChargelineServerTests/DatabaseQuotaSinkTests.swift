@@ -20,7 +20,7 @@ struct DatabaseQuotaSinkTests {
         let sink = DatabaseQuotaSink(StorageSink(store: store), autoCreate: autoCreate, maxDatabases: maxDatabases)
         let config = ServerConfiguration(http: .init(host: "127.0.0.1", port: 0), lineProtocol: nil, threads: 1,
                                          shutdownGracePeriodMilliseconds: 2_000, idleTimeoutSeconds: 0)
-        let server = try await ChargelineServer.start(configuration: config, sink: sink, logger: logger)
+        let server = try await ChargelineServer.start(configuration: config, sink: sink, queryHandler: FakeQueryHandler(sink: sink), logger: logger)
         do {
             try await body(server, store)
             try await server.shutdown()

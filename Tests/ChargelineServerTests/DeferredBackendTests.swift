@@ -38,7 +38,7 @@ struct DeferredBackendTests {
             }
             try await Task.sleep(nanoseconds: 50_000_000)
             #expect(sink.points.isEmpty)
-            backend.attach(sink: sink, queryHandler: BasicQueryHandler(sink: sink), reportHandler: nil)
+            backend.attach(sink: sink, queryHandler: FakeQueryHandler(sink: sink), reportHandler: nil)
             #expect(try await eventually { sink.points.map(\.key) == ["m,pile=T"] })
             try await TestConnection.with(port: server.httpPort!) { c in
                 let ready = try await c.request("GET", "/ready")
@@ -65,7 +65,7 @@ struct DeferredBackendTests {
         let server = try await ChargelineServer.start(configuration: config, sink: backend, queryHandler: backend,
                                                       reportHandler: backend, readiness: backend, logger: logger)
         let sink = FakeSink()
-        backend.attach(sink: sink, queryHandler: BasicQueryHandler(sink: sink), reportHandler: nil,
+        backend.attach(sink: sink, queryHandler: FakeQueryHandler(sink: sink), reportHandler: nil,
                        warnings: ["database d: 1 damaged segments in quarantine/"])
         do {
             try await TestConnection.with(port: server.httpPort!) { c in

@@ -11,7 +11,7 @@ struct MetricsEndpointTests {
         let config = ServerConfiguration(http: .init(host: "127.0.0.1", port: 0), lineProtocol: nil, threads: 1, idleTimeoutSeconds: 0)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let server = try await ChargelineServer.start(configuration: config, sink: sink, metrics: metrics, logger: logger)
+        let server = try await ChargelineServer.start(configuration: config, sink: sink, queryHandler: FakeQueryHandler(sink: sink), metrics: metrics, logger: logger)
         do {
             let text = try await TestConnection.with(port: server.httpPort!) { c in
                 #expect(try await c.request("POST", "/write?db=d", body: Array("m,pile=A v=1,w=2 1\nm v=3 2\n".utf8)).status == 204)

@@ -16,7 +16,7 @@ struct RulesEndpointTests {
         let config = ServerConfiguration(http: .init(host: "127.0.0.1", port: 0), lineProtocol: nil, threads: 1,
                                          shutdownGracePeriodMilliseconds: 2_000, idleTimeoutSeconds: 0)
         let endpoint = RulesEndpoint()
-        let server = try await ChargelineServer.start(configuration: config, sink: FakeSink(), rules: endpoint, logger: logger)
+        let server = try await ChargelineServer.start(configuration: config, sink: FakeSink(), queryHandler: FakeQueryHandler(sink: FakeSink()), rules: endpoint, logger: logger)
         do {
             try await TestConnection.with(port: server.httpPort!) { c in
                 let before = try await c.request("GET", "/api/v1/rules")

@@ -27,7 +27,7 @@ struct ServerTLSTests {
                                          threads: 2, shutdownGracePeriodMilliseconds: 2_000, idleTimeoutSeconds: 0)
         config.tls = tls
         let sink = FakeSink()
-        let server = try await ChargelineServer.start(configuration: config, sink: sink, metrics: metrics, logger: logger)
+        let server = try await ChargelineServer.start(configuration: config, sink: sink, queryHandler: FakeQueryHandler(sink: sink), metrics: metrics, logger: logger)
         do {
             let result = try await body(server, tls, fixture, sink, logs)
             try await server.shutdown()

@@ -23,7 +23,7 @@ struct SnapshotEndpointTests {
         logger.logLevel = .critical
         let config = ServerConfiguration(http: .init(host: "127.0.0.1", port: 0), lineProtocol: nil, threads: 1,
                                          shutdownGracePeriodMilliseconds: 2_000, idleTimeoutSeconds: 0)
-        let server = try await ChargelineServer.start(configuration: config, sink: FakeSink(), snapshotHandler: snapshots, logger: logger)
+        let server = try await ChargelineServer.start(configuration: config, sink: FakeSink(), queryHandler: FakeQueryHandler(sink: FakeSink()), snapshotHandler: snapshots, logger: logger)
         do {
             try await TestConnection.with(port: server.httpPort!) { c in
                 let post = try await c.request("POST", "/api/v1/snapshot")

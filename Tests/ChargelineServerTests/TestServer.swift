@@ -17,7 +17,8 @@ func withServer<T>(
     configure(&config)
     var logger = Logger(label: "test", factory: { _ in logs ?? LogCapture() })
     logger.logLevel = logs == nil ? .critical : .debug
-    let server = try await ChargelineServer.start(configuration: config, sink: sink, queryHandler: queryHandler, logger: logger)
+    let server = try await ChargelineServer.start(configuration: config, sink: sink, queryHandler: queryHandler ?? FakeQueryHandler(sink: sink),
+                                                  logger: logger)
     do {
         let result = try await body(server, sink)
         try await server.shutdown()

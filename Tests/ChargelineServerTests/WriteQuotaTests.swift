@@ -23,7 +23,7 @@ struct WriteQuotaTests {
         var config = ServerConfiguration(http: .init(host: "127.0.0.1", port: 0), lineProtocol: .init(host: "127.0.0.1", port: 0),
                                          lineProtocolDatabase: "tcp", threads: 1, shutdownGracePeriodMilliseconds: 2_000, idleTimeoutSeconds: 0)
         configure(&config)
-        let server = try await ChargelineServer.start(configuration: config, sink: StorageSink(store: store), metrics: metrics, logger: logger)
+        let server = try await ChargelineServer.start(configuration: config, sink: StorageSink(store: store), queryHandler: FakeQueryHandler(sink: StorageSink(store: store)), metrics: metrics, logger: logger)
         do {
             try await body(server, store, metrics)
             try await server.shutdown()

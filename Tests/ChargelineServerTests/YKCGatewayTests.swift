@@ -16,7 +16,7 @@ import Testing
         let server = try await ChargelineServer.start(
             configuration: ServerConfiguration(http: .init(host: "127.0.0.1", port: port), lineProtocol: nil, threads: 1,
                                                shutdownGracePeriodMilliseconds: 1_000, idleTimeoutSeconds: 0),
-            sink: StorageSink(store: store), logger: Logger(label: "test", factory: { _ in LogCapture() }))
+            sink: StorageSink(store: store), queryHandler: FakeQueryHandler(sink: StorageSink(store: store)), logger: Logger(label: "test", factory: { _ in LogCapture() }))
         return (store, server)
     }
 

@@ -1,15 +1,17 @@
-/// The stand-in `QueryHandler` until the query engine lands: `CREATE DATABASE <name>` and
+@testable import ChargelineServer
+
+/// A `QueryHandler` for server tests that need no query engine: `CREATE DATABASE <name>` and
 /// `SHOW DATABASES` against the sink; every other statement is refused with a 400 that says so.
-public struct BasicQueryHandler: QueryHandler {
+struct FakeQueryHandler: QueryHandler {
     private let sink: any IngestSink
 
     /// A handler that lists and creates databases through `sink`.
-    public init(sink: any IngestSink) {
+    init(sink: any IngestSink) {
         self.sink = sink
     }
 
     /// Answers synchronously (both statements are cheap), calling `completion` before returning.
-    public func handle(_ request: QueryRequest, completion: @escaping @Sendable (QueryResponse) -> Void) {
+    func handle(_ request: QueryRequest, completion: @escaping @Sendable (QueryResponse) -> Void) {
         completion(answer(request))
     }
 
