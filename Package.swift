@@ -203,11 +203,15 @@ var targets: [Target] = [
         path: "Tools/chargeline-datagen",
         swiftSettings: swiftSettings),
 
+    // What a YKC pile sends (pile -> platform frames), for the simulator, tests and fuzz seeds:
+    // not part of the product, which only answers piles.
+    .target(name: "ChargelineYKCPile", dependencies: ["ChargelineIngest"], path: "Tools/ykc-pile", swiftSettings: swiftSettings),
+
     // The YKC and OCPP pile simulator / load generator (Benchmarks/ykc-piles, README).
     .executableTarget(
         name: "chargeline-pilesim",
         dependencies: [
-            "ChargelineCore", "ChargelineIngest",
+            "ChargelineCore", "ChargelineIngest", "ChargelineYKCPile",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -261,14 +265,14 @@ var targets: [Target] = [
         swiftSettings: swiftSettings),
     .testTarget(
         name: "ChargelineIngestTests",
-        dependencies: ["ChargelineTestSupport", "ChargelineCore", "ChargelineIngest"],
+        dependencies: ["ChargelineTestSupport", "ChargelineCore", "ChargelineIngest", "ChargelineYKCPile"],
         resources: [.copy("Fixtures")],
         swiftSettings: swiftSettings),
     .testTarget(
         name: "ChargelineServerTests",
         dependencies: [
             "ChargelineCore", "ChargelineServer", "ChargelineStorage", "ChargelineIngest", "ChargelineQuery",
-            "ChargelineAuth",
+            "ChargelineAuth", "ChargelineYKCPile",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -372,7 +376,7 @@ if ProcessInfo.processInfo.environment["CHARGELINE_FUZZ"] != nil {
             swiftSettings: fuzzSettings, linkerSettings: fuzzLinker),
         .executableTarget(
             name: "YKCFuzz",
-            dependencies: ["ChargelineCore", "ChargelineIngest"],
+            dependencies: ["ChargelineCore", "ChargelineIngest", "ChargelineYKCPile"],
             path: "Fuzz/YKCFuzz",
             swiftSettings: fuzzSettings, linkerSettings: fuzzLinker),
         .executableTarget(

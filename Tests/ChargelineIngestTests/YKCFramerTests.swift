@@ -1,3 +1,4 @@
+import ChargelineYKCPile
 import ChargelineIngest
 import Testing
 import ChargelineTestSupport

@@ -1,3 +1,4 @@
+import ChargelineYKCPile
 import ChargelineCore
 import ChargelineIngest
 import ChargelineServer

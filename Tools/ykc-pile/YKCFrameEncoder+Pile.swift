@@ -1,4 +1,7 @@
-/// Pile -> platform frames, for the pile simulator and tests.
+public import ChargelineIngest
+
+/// Pile -> platform frames, for the pile simulator, tests and fuzz seeds (the product only
+/// answers piles, so this lives outside it).
 extension YKCFrameEncoder {
     /// 0x01 login.
     public mutating func login(sequence: (UInt8, UInt8), pileCode: UInt64, pileType: UInt8 = 0, guns: UInt8 = 1,
