@@ -31,6 +31,12 @@ extension QueryEngine {
             for s in merged {
                 var rows: [[Value]] = []
                 for r in s.values {
+                    // HAVING first, on the merged row itself: most rows of an alert rule fail
+                    // it, and then no member row is built.
+                    if let h = m.having {
+                        let t: Int64 = if case .time(let x) = r[0] { x } else { 0 }
+                        guard h.eval(RExpr.Row(time: t, slots: r)).truthy else { continue }
+                    }
                     values.removeAll(keepingCapacity: true)
                     var any = false
                     for slot in m.slots {
@@ -39,10 +45,6 @@ extension QueryEngine {
                         values.append(v)
                     }
                     guard any else { continue }
-                    if let h = m.having {
-                        let t: Int64 = if case .time(let x) = r[0] { x } else { 0 }
-                        guard h.eval(RExpr.Row(time: t, slots: values)).truthy else { continue }
-                    }
                     rows.append([r[0]] + values)
                 }
                 if !rows.isEmpty { out.append(ResultSeries(name: s.name, tags: s.tags, columns: ["time"] + m.columns, values: rows)) }

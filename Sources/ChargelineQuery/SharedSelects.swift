@@ -36,7 +36,8 @@ package struct SharedSelects: Sendable {
         var columns: [String]
         /// Per column, its index among the merged statement's calls.
         var slots: [Int]
-        /// HAVING bound to `columns`.
+        /// HAVING bound to the merged statement's rows (time first, then call slot `n` at
+        /// `1 + n`), so it runs on a merged row as it is, before the member's row is built.
         var having: RExpr?
     }
 
@@ -75,7 +76,7 @@ package struct SharedSelects: Sendable {
                 }
                 var having: RExpr?
                 if let h = c.statement.having {
-                    guard let bound = Self.bindHaving(h, columns: columns, fields: c.statement.fields) else { continue }
+                    guard let bound = Self.bindHaving(h, columns: columns, fields: c.statement.fields, at: slots.map { 1 + $0 }) else { continue }
                     having = bound
                 }
                 membership[c.index] = (batches.count, members.count)
@@ -131,19 +132,21 @@ package struct SharedSelects: Sendable {
     /// HAVING bound to a member's columns as the planner binds it, nil for anything past
     /// column names, the SELECT's calls, arithmetic, comparisons and number or boolean
     /// literals (such a query runs alone, and the planner answers it or its error).
-    static func bindHaving(_ e: Expr, columns: [String], fields: [SelectField]) -> RExpr? {
+    /// `e` with each column reference (by name or by its call) bound to `.slot(at[i])`, `i`
+    /// the column's index; nil when it names anything else.
+    static func bindHaving(_ e: Expr, columns: [String], fields: [SelectField], at: [Int]) -> RExpr? {
         switch e.kind {
         case .reference(let n, _):
             guard n.lowercased() != "time", let i = columns.firstIndex(of: n) else { return nil }
-            return .slot(i)
+            return .slot(at[i])
         case .call(let fn, _):
             guard fn != "now" else { return nil }
             guard let i = fields.firstIndex(where: { $0.expr.describe == e.describe }) ?? columns.firstIndex(of: e.columnName) else { return nil }
-            return .slot(i)
+            return .slot(at[i])
         case .binary(let op, let l, let r):
-            guard let bl = bindHaving(l, columns: columns, fields: fields), let br = bindHaving(r, columns: columns, fields: fields) else { return nil }
+            guard let bl = bindHaving(l, columns: columns, fields: fields, at: at), let br = bindHaving(r, columns: columns, fields: fields, at: at) else { return nil }
             return .binary(op, bl, br)
-        case .negate(let x): return bindHaving(x, columns: columns, fields: fields).map { .negate($0) }
+        case .negate(let x): return bindHaving(x, columns: columns, fields: fields, at: at).map { .negate($0) }
         case .integer(let v): return .literal(.integer(v))
         case .number(let v): return .literal(.float(v))
         case .boolean(let b): return .literal(.boolean(b))

@@ -14,6 +14,31 @@ extension Database {
         return g
     }
 
+    /// The generation of `measurement`'s catalog, and whether a catalog of it built at
+    /// generation `built` still holds. As `catalogGeneration()`, with the measurement's field
+    /// count and the active head's identity (the next data generation, taken when a head is
+    /// frozen) in front; a catalog built earlier still holds when the only change is new
+    /// series in the same active head and none of them is of `measurement`, so a new series
+    /// elsewhere (an alert instance's history, a recording rule's output) leaves the catalog
+    /// of the measurement the rules read as it was.
+    package func catalogGeneration(measurement: String, since built: [Int64]?) -> (generation: [Int64], holds: Bool) {
+        lock.lock(); defer { lock.unlock() }
+        let headSeries = 2  // the index of the active head's series count in `g`
+        var g: [Int64] = [Int64(schema.measurements[measurement]?.count ?? 0), Int64(bitPattern: manifest.nextSeq),
+                          Int64(active.seriesCount), Int64(frozen.count)]
+        g += frozen.map { Int64($0.head.seriesCount) }
+        g += manifest.segments.map { Int64(bitPattern: $0.id) }.sorted()
+        g += (manifest.tombstones ?? []).map { -Int64(bitPattern: $0.seq) }
+        guard let built, built.count == g.count, built[headSeries] <= g[headSeries] else { return (g, false) }
+        for i in g.indices where i != headSeries && built[i] != g[i] { return (g, false) }
+        // The active head numbers its series in order of arrival and never drops one.
+        let prefix = Self.measurementPrefix(measurement)
+        for si in Int(built[headSeries])..<Int(g[headSeries]) where Self.isSeries(active.key(of: si), ofMeasurement: prefix) {
+            return (g, false)
+        }
+        return (g, true)
+    }
+
     /// Builds the catalog of `measurement` from every segment index and both heads.
     package func buildCatalog(measurement: String) throws -> SeriesCatalog {
         let prefix = Self.measurementPrefix(measurement)

@@ -3,12 +3,18 @@ import Foundation
 
 extension Store {
     /// The catalog (series, tags, fields) of `measurement` in `database`, cached until the
-    /// database gains series or its segments change. Nil when the database does not exist.
+    /// measurement gains series or fields, or the database's heads, segments or deletes
+    /// change (see `Database.catalogGeneration(measurement:since:)`). Nil when the database
+    /// does not exist.
     package func catalog(database name: String, measurement: String) throws -> SeriesCatalog? {
         try table.with(name) { db in
-            let generation = db.catalogGeneration()
             let cacheKey = name + "\u{0}" + measurement
-            if let hit = catalogCache.get(cacheKey, generation: generation) { return hit }
+            let cached = catalogCache.entry(cacheKey)
+            let (generation, holds) = db.catalogGeneration(measurement: measurement, since: cached?.generation)
+            if holds, let cached {
+                if cached.generation != generation { catalogCache.put(cacheKey, generation: generation, catalog: cached.catalog) }
+                return cached.catalog
+            }
             let built = try db.buildCatalog(measurement: measurement)
             catalogCache.put(cacheKey, generation: generation, catalog: built)
             return built
@@ -54,6 +60,12 @@ final class CatalogCache: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         guard let e = entries[key], e.generation == generation else { return nil }
         return e.catalog
+    }
+
+    /// The entry of `key` whatever its generation.
+    func entry(_ key: String) -> (generation: [Int64], catalog: SeriesCatalog)? {
+        lock.lock(); defer { lock.unlock() }
+        return entries[key]
     }
 
     func put(_ key: String, generation: [Int64], catalog: SeriesCatalog) {

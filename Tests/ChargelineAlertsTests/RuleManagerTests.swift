@@ -53,6 +53,24 @@ import Testing
         #expect(recorded.first?.values.first?[1] == .float(96))
     }
 
+    /// The query catalog stays cached across a new series of another measurement (the alert
+    /// history's); a new gun of the rule's own measurement is seen by the next evaluation.
+    @Test func aNewGunIsSeenByTheNextEvaluationAfterHistoryWasWritten() throws {
+        let f = try AlertFixture()
+        try f.rules(Self.overheating)
+        try f.temperatures([90, 91, 92], from: Self.t0 - 30 * Self.s)
+        let m = f.manager()
+        try m.start()
+        defer { m.stop() }
+        m.evaluateAll(at: Self.t0)  // P1 pending: its history is a new series of `alerts`
+        #expect(m.alertStates["guns/GunOverheating"]?.instances.count == 1)
+        m.evaluateAll(at: Self.t0 + 1 * Self.s)  // the catalog of `telemetry` cached again
+        try f.temperatures([93], from: Self.t0 + 5 * Self.s, pile: "P2")
+        m.evaluateAll(at: Self.t0 + 15 * Self.s)
+        let piles = m.alertStates["guns/GunOverheating"]?.instances.values.compactMap { $0.labels["pile"] }.sorted()
+        #expect(piles == ["P1", "P2"])
+    }
+
     @Test func aRestartKeepsAFiringAlertFiringWithoutANewChange() throws {
         let f = try AlertFixture()
         try f.rules(Self.overheating)

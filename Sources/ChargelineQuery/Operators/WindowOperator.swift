@@ -13,6 +13,13 @@ struct WindowOperator {
     let context: QueryContext
 
     func rows(_ g: SelectPlan.Group, scans: [SeriesScan]) throws -> [(time: Int64, values: [Value])] {
+        // No row of the group can meet the episode's condition (block statistics say so for
+        // every series): no episode, nothing to decode. Only for the whole group: a series
+        // whose rows all fail the condition still splits the episodes of the others.
+        if case .episode = spec, !plan.episodeBounds.isEmpty,
+           scans.allSatisfy({ BoundPruning.seriesIsDead($0, bounds: plan.episodeBounds, types: plan.fieldTypes) }) {
+            return []
+        }
         // Group rows: every series' frame, merged by time.
         var merged: [(t: Int64, row: RExpr.Row)] = []
         for (k, scan) in scans.enumerated() {

@@ -115,6 +115,7 @@ struct Planner {
                 plan.kind = .window(.state(field: slot(field)))
             case .episode(let condition, let minimum):
                 plan.kind = .window(.episode(condition: try compileRow(condition), minDuration: minimum))
+                plan.episodeBounds = condition.conjuncts.compactMap { bound($0) }
             }
         }
         plan.pointTime = aggregateMode && s.interval == nil && s.window == nil && plan.calls.count == 1

@@ -81,7 +81,11 @@ struct SelectPlan: Sendable {
     var fieldTypes: [FieldType] = []
     /// Row filter over field slots and tags (WHERE conditions that touch fields).
     var filter: RExpr?
+    /// Field-versus-constant conjuncts of the WHERE row filter, for pruning by block statistics.
     var bounds: [Bound] = []
+    /// Field-versus-constant conjuncts of an `episode()` condition: a group none of whose
+    /// series can meet one of them (by block statistics) has no episode.
+    var episodeBounds: [Bound] = []
     var groups: [Group] = []
     var kind: Kind = .raw
     var calls: [Call] = []
