@@ -154,8 +154,9 @@ enum ResidualStream {
     }
 
     /// Encodes `values` (non-empty) at `dst`, which must have ``maxEncodedCount(_:)`` bytes;
-    /// returns the bytes used.
-    static func encode(_ values: UnsafeBufferPointer<Int64>, to dst: UnsafeMutableRawPointer) -> Int {
+    /// returns the bytes used. `shortcut` false sizes small blocks the long way (tests that
+    /// the shortcut changes no byte).
+    static func encode(_ values: UnsafeBufferPointer<Int64>, to dst: UnsafeMutableRawPointer, shortcut: Bool = true) -> Int {
         let n = values.count
         precondition(n > 0, "BUG: ResidualStream.encode needs at least one value")
         let v = values.baseAddress.unsafelyUnwrapped
@@ -169,6 +170,17 @@ enum ResidualStream {
             for p in 0...maxOrder where headerValues(p) < n && finalists & (1 << p) != 0 {
                 let m = n - headerValues(p)
                 let c = sampledMedian(v, residuals: m, order: p)
+                let header = 8 * (1 + Varint.size(UInt64(n)) + (p >= 1 ? Varint.size(Varint.zigzag(v[0])) : 0)
+                    + (p == 2 ? Varint.size(Varint.zigzag(v[1] &- v[0])) : 0))
+                if shortcut && n <= smallBlock {
+                    // Small blocks: bit-packing wins whenever it is no larger than the least
+                    // any rANS body could take, which one pass without histograms tells.
+                    let bound = packedAndRANSFloor(v, order: p, residuals: m, center: c, header: header)
+                    if bound.packed <= bound.ransFloor {
+                        if bound.packed < best.bits { best = (p, 0, bound.lo, bound.packed, bound.width) }
+                        continue
+                    }
+                }
                 // One pass per order (unswitched, so each loop has a fixed predictor).
                 let stats: OrderStatistics
                 switch p {
@@ -177,8 +189,6 @@ enum ResidualStream {
                 case 2: stats = orderStatistics(count: m, center: c, counts: counts) { v[$0 &+ 2] &- (v[$0 &+ 1] &<< 1) &+ v[$0] }
                 default: stats = orderStatistics(count: m, center: c, counts: counts) { v[$0 &+ 1] &- linePrediction(v, $0 &+ 1) }
                 }
-                let header = 8 * (1 + Varint.size(UInt64(n)) + (p >= 1 ? Varint.size(Varint.zigzag(v[0])) : 0)
-                    + (p == 2 ? Varint.size(Varint.zigzag(v[1] &- v[0])) : 0))
                 let sized = size(stats, count: m, center: c, header: header, counts: counts, freq: freq)
                 if sized.bits < best.bits {
                     best = (p, sized.coding, sized.center, sized.bits, sized.width)
@@ -205,6 +215,37 @@ enum ResidualStream {
                 v, order: best.order, center: best.center, runs: best.coding == 2, residuals: m, counts: counts, freq: freq,
                 to: dst + o, capacity: maxEncodedCount(n) &- o)
         }
+    }
+
+    /// Blocks up to this many values first try ``packedAndRANSFloor``: a rANS body's table
+    /// and states take at least 13 bytes, which bit-packing a few dozen values rarely exceeds,
+    /// so the histograms and entropy estimates (a fixed cost of hundreds of table entries per
+    /// predictor, more than the values themselves in a block of 24 rollup rows) are skipped.
+    /// Larger blocks rarely skip them, so they do not pay for the extra pass.
+    static let smallBlock = 64
+
+    /// For predictor `p` (residuals around `center`): the bits of the bit-packed body (from the
+    /// smallest residual at `width` bits), as ``size`` counts them, and a floor under the
+    /// scored bits of either rANS coding (its table and states, at least 13 bytes with one
+    /// symbol, plus the extra bits of the nonzero residuals, which both codings store as they
+    /// are). When `packed <= ransFloor`, ``size`` would choose bit-packing: the output is the
+    /// same as without this shortcut.
+    static func packedAndRANSFloor(
+        _ v: UnsafePointer<Int64>, order p: Int, residuals m: Int, center c: Int64, header: Int
+    ) -> (packed: Int, ransFloor: Int, lo: Int64, width: Int) {
+        var lo = Int64.max, hi = Int64.min
+        var extra = 0
+        for j in 0..<m {
+            let r = residual(v, j, order: p)
+            lo = min(lo, r)
+            hi = max(hi, r)
+            extra &+= ResidualBins.symbol(Varint.zigzag(r &- c)).extraBits
+        }
+        let width = 64 - UInt64(bitPattern: hi &- lo).leadingZeroBitCount
+        let packed = header + 8 * (1 + Varint.size(Varint.zigzag(lo))) + m * width
+        // Table: symbol count, two states, two varint counts, one (gap, freq) pair.
+        let floor = header + 8 * Varint.size(Varint.zigzag(c)) + 8 * (1 + 8 + 2 + 2) + extra
+        return (packed, floor * 100 / (100 - entropySavingsPercent), lo, width)
     }
 
     /// Writes the rANS body for residuals of `order` around `center`.

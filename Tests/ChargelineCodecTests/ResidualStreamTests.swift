@@ -177,6 +177,57 @@ import ChargelineTestSupport
         "b87d88ae70a20e5a0be9ad0d15d87e23e1f1c367a6420cf0e09d11b7b3fee02c1cdd7ead7062594358fa3183d984ae01d9100f264ac7944bbb473f9d" +
         "43ac20b379fe1343fa73a170d954bf02"
 
+    /// Blocks of up to `ResidualStream.smallBlock` values skip the histograms when bit-packing
+    /// is certain to win (rollup columns: 24 rows per block); the bytes must be the ones the
+    /// full search writes, for every kind of data that could tempt rANS: constant runs, few
+    /// distinct values, narrow and wide noise, outliers, every block size around the limit.
+    @Test func smallBlockShortcutWritesTheSameBytes() throws {
+        var rng = SplitMix64(seed: 21)
+        func both(_ v: [Int64]) -> (fast: [UInt8], full: [UInt8]) {
+            var fast: [UInt8] = [], full: [UInt8] = []
+            v.withUnsafeBufferPointer { values in
+                fast.appendUnsafe(maxCount: ResidualStream.maxEncodedCount(values.count)) { ResidualStream.encode(values, to: $0) }
+                full.appendUnsafe(maxCount: ResidualStream.maxEncodedCount(values.count)) {
+                    ResidualStream.encode(values, to: $0, shortcut: false)
+                }
+            }
+            return (fast, full)
+        }
+        var skipped = 0
+        for n in [1, 2, 3, 4, 5, 8, 13, 24, 25, 31, 32, 48, 63, 64, 65] {
+            for kind in 0..<8 {
+                for _ in 0..<40 {
+                    let v: [Int64] = (0..<n).map { i in
+                        switch kind {
+                        case 0: return 7
+                        case 1: return Int64.random(in: 0...1, using: &rng)
+                        case 2: return 1000 + Int64.random(in: -3...3, using: &rng)
+                        case 3: return Int64.random(in: -1_000_000...1_000_000, using: &rng)
+                        case 4: return i % 9 == 0 ? Int64.random(in: -1 << 40...1 << 40, using: &rng) : 5
+                        case 5: return Int64(i) * 3600 + Int64.random(in: 0...2, using: &rng)
+                        case 6: return Int64.random(in: 0...3, using: &rng) == 0 ? Int64.random(in: 0...100_000, using: &rng) : 0
+                        default: return Int64.random(in: Int64.min...Int64.max, using: &rng)
+                        }
+                    }
+                    let (fast, full) = both(v)
+                    #expect(fast == full, "n \(n) kind \(kind): \(v)")
+                    #expect(try decode(fast, count: n) == v)
+                    // Whether the shortcut applies here at all (it must, for wide noise).
+                    if kind == 3, n == 24 {
+                        let p = 1
+                        let bound = v.withUnsafeBufferPointer { b in
+                            ResidualStream.packedAndRANSFloor(
+                                b.baseAddress!, order: p, residuals: n - 1,
+                                center: ResidualStream.sampledMedian(b.baseAddress!, residuals: n - 1, order: p), header: 0)
+                        }
+                        if bound.packed <= bound.ransFloor { skipped += 1 }
+                    }
+                }
+            }
+        }
+        #expect(skipped == 40, "wide noise in 24-value blocks skips the histograms")
+    }
+
     @Test func formatPins() throws {
         // Order 0, bit-packed: mode 00, n 4, center zigzag(10) = 0x14, width 2, values 0,1,2,3 -> 0b11100100.
         #expect(Support.hex(encode([10, 11, 12, 13])) == "00" + "04" + "14" + "02" + "e4")
