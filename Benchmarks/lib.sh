@@ -54,3 +54,19 @@ fields = text[text.rindex(")") + 2:].split()
 print((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
 PY
 }
+
+# For A/B scripts: checks that BIN_A and BIN_B name folders holding chargeline and sets
+# DATAGEN to a chargeline-datagen from either.
+ab_binaries() {
+    [[ -n "${BIN_A:-}" && -n "${BIN_B:-}" ]] || die "set BIN_A and BIN_B (folders holding chargeline)"
+    DATAGEN="$BIN_A/chargeline-datagen"
+    [[ -x "$DATAGEN" ]] || DATAGEN="$BIN_B/chargeline-datagen"
+}
+
+# Installs victoria-metrics from Debian's package (apt-get) when it is not on PATH.
+install_victoria_metrics() {
+    command -v victoria-metrics >/dev/null && return 0
+    log "installing victoria-metrics (apt-get)"
+    local sudo=""; [[ "$(id -u)" == 0 ]] || sudo=sudo
+    $sudo apt-get update -qq >&2 && $sudo apt-get install -y -qq victoria-metrics >&2 || die "apt-get install victoria-metrics"
+}

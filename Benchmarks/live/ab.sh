@@ -19,9 +19,7 @@ LOAD="$HERE/../http-ingest/load.py"
 PILE="$(printf 'P%06d' $(( GUNS / 4 + 1 )))"
 BENCH=live-ab
 source "$ROOT/Benchmarks/lib.sh"
-[[ -n "${BIN_A:-}" && -n "${BIN_B:-}" ]] || die "set BIN_A and BIN_B (folders holding chargeline)"
-DATAGEN="$BIN_A/chargeline-datagen"
-[[ -x "$DATAGEN" ]] || DATAGEN="$BIN_B/chargeline-datagen"
+ab_binaries
 STOP_ON_EXIT="PID_A PID_B"
 PID_A=""; PID_B=""
 bench_temp

@@ -21,14 +21,8 @@ VM="${VM:-1}"
 LOAD="$HERE/../http-ingest/load.py"
 BENCH=ingest-ab
 source "$ROOT/Benchmarks/lib.sh"
-[[ -n "${BIN_A:-}" && -n "${BIN_B:-}" ]] || die "set BIN_A and BIN_B (folders holding chargeline)"
-DATAGEN="$BIN_A/chargeline-datagen"
-[[ -x "$DATAGEN" ]] || DATAGEN="$BIN_B/chargeline-datagen"
-if [[ "$VM" == 1 ]] && ! command -v victoria-metrics >/dev/null; then
-    log "installing victoria-metrics (apt-get)"
-    SUDO=""; [[ "$(id -u)" != 0 ]] && SUDO=sudo
-    $SUDO apt-get update -qq >&2 && $SUDO apt-get install -y -qq victoria-metrics >&2 || die "apt-get install victoria-metrics"
-fi
+ab_binaries
+[[ "$VM" == 1 ]] && install_victoria_metrics
 STOP_ON_EXIT="PID"
 PID=""
 bench_temp

@@ -67,11 +67,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # 1. VictoriaMetrics from Debian.
-if ! command -v victoria-metrics >/dev/null; then
-    log "installing victoria-metrics (apt-get)"
-    SUDO=""; [[ "$(id -u)" == 0 ]] || SUDO=sudo
-    $SUDO apt-get update -qq >&2 && $SUDO apt-get install -y -qq victoria-metrics >&2 || die "apt-get install victoria-metrics"
-fi
+install_victoria_metrics
 
 # 2. Binaries and data.
 chargeline_bin
