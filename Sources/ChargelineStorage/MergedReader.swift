@@ -474,18 +474,12 @@ package struct MergedReader: @unchecked Sendable {
         let head = heads[hi]
         let columns = head.snapshot.columns[h]
         let ordinals = head.ordinals[h]
-        // Every wanted column must be simple, and no field may come from two columns.
-        var seen = 0
+        // Every wanted column must be simple. (A head keeps one column per field name, so no
+        // field comes from two columns.)
         for c in columns.indices where ordinals[c] >= 0 {
             let column = columns[c]
             if !column.late.isEmpty { return nil }
             if let tail = column.tail, tail.minTime <= column.sealedMaxTime { return nil }
-            seen += 1
-        }
-        if seen > 1 {
-            var ords = ordinals.filter { $0 >= 0 }
-            ords.sort()
-            for i in 1..<ords.count where ords[i] == ords[i - 1] { return nil }
         }
         scratch.headHints[hi] = h + 1
         var out = [FieldScan?](repeating: nil, count: names.count)
@@ -507,9 +501,8 @@ package struct MergedReader: @unchecked Sendable {
 
     /// The greatest timestamp of any wanted field of series `key` (nil when no source holds
     /// one), from metadata alone: per segment the last block's end of each field, per head
-    /// column the end of its sealed chunks and tail. Nil also when this reader cannot answer so
-    /// (a delete to honour, or a range that is not all time): then `canAnswerNewestTimes` is
-    /// false and the caller asks `latest` instead.
+    /// column the end of its sealed chunks and tail. Exact only when `canAnswerNewestTimes`
+    /// (else the caller asks `latest`).
     func newestTime(_ key: [UInt8], scratch: inout Scratch) -> Int64? {
         var newest: Int64?
         for source in segments {
