@@ -8,7 +8,8 @@ package struct SegmentCheck: Sendable {
     package var problems: [VerifyProblem] = []
     /// What the file holds as a manifest records it (id from the file name, seq and partition
     /// from the header, counts from the index and blocks; level 0), or nil when the header,
-    /// footer or index cannot be read.
+    /// footer or index cannot be read. Its `rows` is exact with `deep` (what repair uses) or
+    /// when every series' fields share timestamp blocks.
     package var info: SegmentInfo?
     /// The partition end its header records.
     package var partitionEnd: Int64?
@@ -20,16 +21,17 @@ package struct SegmentCheck: Sendable {
 
 /// Reads every byte of one segment file and checks every checksum and structural invariant
 /// (docs/format.md, "What verify checks"): header and footer, the index (checksums, series
-/// order, counts against the footer), each block's checksum and decode, block counts and
-/// time ranges against the index metas and the partition, the statistics of metas that carry
-/// them, that the blocks tile the bytes between header and index (no byte outside a
+/// order, counts against the footer), each block's checksum, block time ranges against the
+/// partition and each other, (with `deep`) each block decoded against its meta's count, time
+/// range and statistics, that the blocks tile the bytes between header and index (no byte outside a
 /// checksum), and with `expected` the manifest's `SegmentInfo`. Reads through
 /// `SegmentReader`, so it finds what a query would, with the same messages. Never traps on
 /// damaged bytes.
 package enum SegmentVerifier {
-    /// Checks the segment at `path`. Every block's checksum is checked and its timestamps
-    /// decoded; `deep` also decodes every value block and checks the statistics in its meta
-    /// (what a checksum cannot show: a writer that wrote wrong bytes and checksummed them).
+    /// Checks the segment at `path`. Every block's checksum is checked; a block whose
+    /// checksum matches holds the bytes its writer wrote. `deep` also decodes every block and
+    /// checks its timestamps (count, order, first/last) and the statistics against its meta:
+    /// what a checksum cannot show, a writer that wrote wrong bytes and checksummed them.
     package static func verify(path: String, id: UInt64, expected: SegmentInfo?, partitionDuration: Int64?,
                                deep: Bool = false) -> SegmentCheck {
         var check = SegmentCheck()
@@ -83,7 +85,7 @@ package enum SegmentVerifier {
         defer { reader.dropCachedIndexes() }
         let footerAt = size - SegmentFormat.footerSize
         if flat.seriesCount != footer.series { problem(footerAt + 16, "footer counts \(footer.series) series, the index holds \(flat.seriesCount)") }
-        var ranges: [(start: Int, end: Int)] = []
+        var ranges: [BlockChecksumScan.Block] = []
         var seenTimestampBlocks = Set<UInt64>()
         var totalBlocks = 0
         // Pass 1, over the index alone (no block is read): key order, fields, block metas
@@ -132,10 +134,10 @@ package enum SegmentVerifier {
                     info.minTime = min(info.minTime, m.minTime)
                     info.maxTime = max(info.maxTime, m.maxTime)
                     info.values += Int(m.count)
-                    ranges.append((at, at &+ Int(m.length)))
+                    ranges.append(BlockChecksumScan.Block(start: at, end: at &+ Int(m.length), series: s))
                     if m.timestampLength != 0, seenTimestampBlocks.insert(m.timestampOffset).inserted {
                         let t = Int(clamping: m.timestampOffset)
-                        ranges.append((t, t &+ Int(m.timestampLength)))
+                        ranges.append(BlockChecksumScan.Block(start: t, end: t &+ Int(m.timestampLength), series: s))
                     }
                     blocks.append((m, type))
                 }
@@ -144,37 +146,65 @@ package enum SegmentVerifier {
             entryStarts.append(blocks.count)
             seriesBlocks[s] = SeriesBlocks(blocks: blocks, entryStarts: entryStarts)
         }
-        // Pass 2, the blocks: every checksum, the timestamps (and with `deep`, every value),
-        // over ranges of series on all cores (one segment alone still uses every core).
-        let parts = Swift.min(flat.seriesCount, 4 * ProcessInfo.processInfo.activeProcessorCount)
+        ranges.sort { $0.start < $1.start }
+        // Pass 2, the blocks. Without `deep`: every checksum, in a few large reads over all
+        // cores (`BlockChecksumScan`); a series is read block by block only when one of its
+        // blocks fails (for the messages). The rows of a series whose fields share timestamp
+        // blocks come from the metas; other series' rows (the rollup tier's) need their
+        // timestamps merged, so the manifest's row count is compared only with `deep`. With
+        // `deep`: every series decoded, timestamps and values, over ranges of series on all
+        // cores (one segment alone still uses every core).
         let allBlocks = seriesBlocks
-        let blockChecks = (try? Parallel.map(parts) { part -> [SeriesBlockCheck] in
+        var metadataRows = [Int?](repeating: nil, count: flat.seriesCount)
+        var rowsKnown = true
+        var decode: [Int] = []
+        if deep {
+            decode = Array(0..<flat.seriesCount)
+        } else {
+            let damaged: Set<Int>
+            if let fd = try? reader.descriptor() {
+                damaged = BlockChecksumScan.damagedSeries(ranges, fd: fd, path: path,
+                                                          bounds: SegmentFormat.headerSize..<max(SegmentFormat.headerSize, footer.indexOffset))
+            } else {
+                damaged = Set(0..<flat.seriesCount)
+            }
+            for s in 0..<flat.seriesCount {
+                if damaged.contains(s) {
+                    decode.append(s)
+                } else if let rows = rowsFromMetadata(allBlocks[s]) {
+                    metadataRows[s] = rows
+                } else {
+                    rowsKnown = false
+                }
+            }
+        }
+        let toDecode = decode
+        let parts = Swift.min(toDecode.count, 4 * ProcessInfo.processInfo.activeProcessorCount)
+        let decoded = (try? Parallel.map(parts) { part -> [SeriesBlockCheck] in
             var scratch = BlockReadScratch()
             var out: [SeriesBlockCheck] = []
-            let range = (part * flat.seriesCount / parts)..<((part + 1) * flat.seriesCount / parts)
+            let range = (part * toDecode.count / parts)..<((part + 1) * toDecode.count / parts)
             out.reserveCapacity(range.count)
-            for s in range {
+            for k in range {
+                let s = toDecode[k]
                 out.append(checkBlocks(allBlocks[s], name: { String(decoding: flat.key(s), as: UTF8.self) },
                                        reader: reader, path: path, deep: deep, scratch: &scratch))
             }
             return out
         }) ?? []
+        var blockChecks = metadataRows.map { SeriesBlockCheck(rows: $0 ?? 0) }
+        for (k, c) in decoded.joined().enumerated() { blockChecks[toDecode[k]] = c }
         var blocksDamaged = false
-        var s = 0
-        for part in blockChecks {
-            for c in part {
-                check.problems += seriesProblems[s]
-                check.problems += c.problems
-                info.rows += c.rows
-                blocksDamaged = blocksDamaged || c.damaged
-                s += 1
-            }
+        for (s, c) in blockChecks.enumerated() {
+            check.problems += seriesProblems[s]
+            check.problems += c.problems
+            info.rows += c.rows
+            blocksDamaged = blocksDamaged || c.damaged
         }
         if totalBlocks != footer.blocks, footer.version < SegmentFormat.sectionedVersion {
             problem(footerAt + 20, "footer counts \(footer.blocks) value blocks, the index holds \(totalBlocks)")
         }
         // Every byte between header and index must lie in exactly one checksummed block.
-        ranges.sort { $0.start < $1.start }
         var cursor = SegmentFormat.headerSize
         for r in ranges {
             if r.start > cursor {
@@ -195,7 +225,7 @@ package enum SegmentVerifier {
             for (what, a, b) in [("minTime", expected.minTime, info.minTime), ("maxTime", expected.maxTime, info.maxTime)] where a != b {
                 mismatches.append("\(what) \(a) (file: \(b))")
             }
-            for (what, a, b) in [("series", expected.series, info.series), ("rows", expected.rows, info.rows),
+            for (what, a, b) in [("series", expected.series, info.series), ("rows", rowsKnown ? expected.rows : info.rows, info.rows),
                                  ("values", expected.values, info.values), ("bytes", expected.bytes, info.bytes)] where a != b {
                 mismatches.append("\(what) \(a) (file: \(b))")
             }
@@ -278,6 +308,31 @@ package enum SegmentVerifier {
         return out
     }
 
+    /// A series' row count from its block metas alone: when every field uses the same
+    /// timestamp blocks (what the raw writer does), the first field's value count (its blocks
+    /// are in time order and do not overlap: pass 1 checks that). Nil when the fields do not
+    /// share timestamp blocks, so only their merged timestamps tell.
+    static func rowsFromMetadata(_ series: SeriesBlocks) -> Int? {
+        let starts = series.entryStarts
+        guard starts.count >= 2 else { return 0 }
+        let first = starts[0]..<starts[1]
+        guard sharesTimestamps(series) else { return nil }
+        return first.reduce(0) { $0 + Int(series.blocks[$1].meta.count) }
+    }
+
+    /// Whether every field of the series reads the first field's timestamp blocks.
+    static func sharesTimestamps(_ series: SeriesBlocks) -> Bool {
+        let starts = series.entryStarts
+        guard starts.count >= 2 else { return true }
+        let first = starts[0]..<starts[1]
+        return series.blocks[first].allSatisfy { $0.meta.timestampLength != 0 } && (1..<(starts.count - 1)).allSatisfy { k in
+            let run = starts[k]..<starts[k + 1]
+            return run.count == first.count && zip(run, first).allSatisfy {
+                series.blocks[$0.0].meta.timestampOffset == series.blocks[$0.1].meta.timestampOffset
+            }
+        }
+    }
+
     /// Distinct timestamps over a series' fields. When every field uses the same timestamp
     /// blocks (what the writer does), that is the first field's count: its blocks are in
     /// time order and do not overlap (pass 1 checks that); otherwise the timestamps are merged.
@@ -285,13 +340,7 @@ package enum SegmentVerifier {
         let starts = series.entryStarts
         guard starts.count >= 2 else { return 0 }
         let first = starts[0]..<starts[1]
-        let shared = series.blocks[first].allSatisfy { $0.meta.timestampLength != 0 } && (1..<(starts.count - 1)).allSatisfy { k in
-            let run = starts[k]..<starts[k + 1]
-            return run.count == first.count && zip(run, first).allSatisfy {
-                series.blocks[$0.0].meta.timestampOffset == series.blocks[$0.1].meta.timestampOffset
-            }
-        }
-        if shared { return first.reduce(0) { $0 + columns[$1].timestamps.count } }
+        if sharesTimestamps(series) { return first.reduce(0) { $0 + columns[$1].timestamps.count } }
         var entryColumns: [ColumnData] = []
         for k in 0..<(starts.count - 1) {
             var column = ColumnData(type: series.blocks.isEmpty ? .float : series.blocks[max(0, min(starts[k], series.blocks.count - 1))].type)
