@@ -62,8 +62,12 @@ var targets: [Target] = [
         name: "CLZ4", pkgConfig: "liblz4",
         providers: [.apt(["liblz4-dev"])]),
 
+    // The CPU's CRC-32C instruction (SSE 4.2, ARMv8 CRC) behind a C function: Swift has no
+    // intrinsic for it. ChargelineCore's CRC32C falls back to a table without it.
+    .target(name: "CCRC32C"),
+
     // Value types shared by every module.
-    .target(name: "ChargelineCore", swiftSettings: swiftSettings),
+    .target(name: "ChargelineCore", dependencies: ["CCRC32C"], swiftSettings: swiftSettings),
 
     // Stateless column encoders/decoders and block compressors. No files, no clocks.
     .target(

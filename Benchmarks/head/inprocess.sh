@@ -14,7 +14,7 @@ GUNS="${2:-200}" HOURS="${3:-6}" REPEAT="${4:-5}"
 PKG="${PKG:-$(mktemp -d /tmp/chargeline-head-inprocess.XXXXXX)}"
 command -v pkg-config >/dev/null && pkg-config --exists libzstd liblz4 || { apt-get update -qq && apt-get install -y -qq pkg-config libzstd-dev liblz4-dev >/dev/null; }
 mkdir -p "$PKG/Sources/head-bench"
-for m in CZstd CLZ4 ChargelineCore ChargelineCodec ChargelineStorage ChargelineRegex ChargelineQuery; do ln -sfn "$ROOT/Sources/$m" "$PKG/Sources/$m"; done
+for m in CZstd CLZ4 CCRC32C ChargelineCore ChargelineCodec ChargelineStorage ChargelineRegex ChargelineQuery; do ln -sfn "$ROOT/Sources/$m" "$PKG/Sources/$m"; done
 ln -sfn "$HERE/inprocess/main.swift" "$PKG/Sources/head-bench/main.swift"
 cat >"$PKG/Package.swift" <<'SWIFT'
 // swift-tools-version:6.1
@@ -26,7 +26,8 @@ let package = Package(
                    .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0")],
     targets: [
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd"), .systemLibrary(name: "CLZ4", pkgConfig: "liblz4"),
-        .target(name: "ChargelineCore", swiftSettings: s),
+        .target(name: "CCRC32C"),
+        .target(name: "ChargelineCore", dependencies: ["CCRC32C"], swiftSettings: s),
         .target(name: "ChargelineCodec", dependencies: ["CZstd", "CLZ4"], swiftSettings: s),
         .target(name: "ChargelineStorage", dependencies: ["ChargelineCore", "ChargelineCodec", .product(name: "Logging", package: "swift-log"),
                                                           .product(name: "CoreMetrics", package: "swift-metrics")], swiftSettings: s),

@@ -16,4 +16,20 @@ import Testing
             #expect(b == whole, "cut \(cut)")
         }
     }
+
+    /// The instruction path (when this CPU has it) and the table agree on every length and
+    /// start alignment, whole and continued, and on the standard check value.
+    @Test func hardwareEqualsTable() {
+        #expect(Array("123456789".utf8).withUnsafeBytes { CRC32C.tableChecksum($0) } == 0xE306_9283)
+        let bytes = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ ($0 >> 2)) }
+        bytes.withUnsafeBytes { all in
+            for start in 0..<9 {
+                for end in start...all.count {
+                    let part = UnsafeRawBufferPointer(rebasing: all[start..<end])
+                    #expect(CRC32C.checksum(part) == CRC32C.tableChecksum(part), "bytes \(start)..<\(end)")
+                    #expect(CRC32C.checksum(part, continuing: 0x1234_5678) == CRC32C.tableChecksum(part, continuing: 0x1234_5678))
+                }
+            }
+        }
+    }
 }
