@@ -90,61 +90,91 @@ package enum SegmentVerifier {
         var totalBlocks = 0
         // Pass 1, over the index alone (no block is read): key order, fields, block metas
         // against each other and the partition. What it finds is kept per series, so the
-        // report lists each series' problems together, in series order, as before.
+        // report lists each series' problems together, in series order, as before. Nothing is
+        // allocated per series or block but the block's byte ranges: the metas are read again
+        // from the flat index for the series pass 2 decodes.
         var seriesProblems = [[VerifyProblem]](repeating: [], count: flat.seriesCount)
-        var seriesBlocks = [SeriesBlocks](repeating: SeriesBlocks(), count: flat.seriesCount)
+        var metadataRows = [Int?](repeating: nil, count: flat.seriesCount)
+        var measurement = "", measurementPrefix: ArraySlice<UInt8> = []
+        // The type last recorded in the schema per field name for `measurement`.
+        var recorded = [FieldType?](repeating: nil, count: flat.names.count)
+        var firstTimestamps: [UInt64] = []  // the first field's timestamp block offsets
         for s in 0..<flat.seriesCount {
             let key = flat.key(s)
-            let name = String(decoding: key, as: UTF8.self)
+            func name() -> String { String(decoding: key, as: UTF8.self) }
             func problem(_ offset: Int?, _ what: String) {
                 seriesProblems[s].append(VerifyProblem(file: path, offset: offset, problem: what, action: VerifyAction.segment))
             }
             if s > 0, !flat.key(s - 1).lexicographicallyPrecedes(key) {
-                problem(footer.indexOffset, "index series \(s) (\(name)) is not after the series before it: lookups by key would miss series")
+                problem(footer.indexOffset, "index series \(s) (\(name())) is not after the series before it: lookups by key would miss series")
             }
-            let measurement = SeriesKey.measurement(of: key)
-            if measurement.isEmpty { problem(footer.indexOffset, "index series \(s) has no measurement in its key \"\(name)\"") }
-            var blocks: [(meta: BlockMeta, type: FieldType)] = []
-            var entryStarts: [Int] = []
-            var previousName: String?
-            for e in flat.entries(of: s) {
-                let field = flat.names[flat.nameID(ofEntry: e)], type = flat.type(ofEntry: e)
-                if previousName == field {
-                    problem(footer.indexOffset, "series \(name) lists field \(field) twice")
+            let prefix = key.prefix(key.withUnsafeBytes { SeriesKey.measurementPrefixLength($0) })
+            if s == 0 || prefix != measurementPrefix {
+                measurementPrefix = prefix
+                measurement = SeriesKey.measurement(of: key)
+                for i in recorded.indices { recorded[i] = nil }
+            }
+            if measurement.isEmpty { problem(footer.indexOffset, "index series \(s) has no measurement in its key \"\(name())\"") }
+            var previousNameID = -1
+            var shared = true, firstRows = 0, firstInSet = false
+            firstTimestamps.removeAll(keepingCapacity: true)
+            for (k, e) in flat.entries(of: s).enumerated() {
+                let nameID = flat.nameID(ofEntry: e), type = flat.type(ofEntry: e)
+                let field = flat.names[nameID]
+                if previousNameID == nameID {
+                    problem(footer.indexOffset, "series \(name()) lists field \(field) twice")
                 }
-                previousName = field
-                check.schema.record(field, type, in: measurement)
+                previousNameID = nameID
+                if recorded[nameID] != type {
+                    check.schema.record(field, type, in: measurement)
+                    recorded[nameID] = type
+                }
                 let n = flat.blockCount(ofEntry: e)
-                if n == 0 { problem(footer.indexOffset, "series \(name) field \(field) has no blocks") }
-                entryStarts.append(blocks.count)
+                if n == 0 { problem(footer.indexOffset, "series \(name()) field \(field) has no blocks") }
+                if k > 0, n != firstTimestamps.count { shared = false }
                 var previousMax: Int64?
                 for b in 0..<n {
                     let m = flat.block(b, ofEntry: e)
                     let at = Int(clamping: m.offset)
                     if m.count == 0 || m.minTime > m.maxTime {
-                        problem(at, "block meta of series \(name) field \(field) holds \(m.count) values over [\(m.minTime), \(m.maxTime)]")
+                        problem(at, "block meta of series \(name()) field \(field) holds \(m.count) values over [\(m.minTime), \(m.maxTime)]")
                     }
                     if let previousMax, m.minTime <= previousMax {
-                        problem(at, "blocks of series \(name) field \(field) overlap or are out of time order")
+                        problem(at, "blocks of series \(name()) field \(field) overlap or are out of time order")
                     }
                     if end > start, !(partition.contains(m.minTime) && partition.contains(m.maxTime)) {
-                        problem(at, "block of series \(name) field \(field) spans [\(m.minTime), \(m.maxTime)], outside the partition [\(start), \(end))")
+                        problem(at, "block of series \(name()) field \(field) spans [\(m.minTime), \(m.maxTime)], outside the partition [\(start), \(end))")
                     }
                     previousMax = m.maxTime
                     info.minTime = min(info.minTime, m.minTime)
                     info.maxTime = max(info.maxTime, m.maxTime)
                     info.values += Int(m.count)
                     ranges.append(BlockChecksumScan.Block(start: at, end: at &+ Int(m.length), series: s))
-                    if m.timestampLength != 0, seenTimestampBlocks.insert(m.timestampOffset).inserted {
+                    // A timestamp block is checked once however many fields read it: the first
+                    // field's are listed; a later field's that is the first field's at the
+                    // same place (what the raw writer writes) is skipped without hashing.
+                    if m.timestampLength == 0 {
+                        shared = false
+                        if k == 0 { firstTimestamps.append(.max) }
+                        continue
+                    }
+                    if k == 0 {
+                        firstTimestamps.append(m.timestampOffset)
+                        firstRows += Int(m.count)
+                    } else if b < firstTimestamps.count, firstTimestamps[b] == m.timestampOffset {
+                        continue
+                    } else {
+                        shared = false
+                        if !firstInSet { seenTimestampBlocks.formUnion(firstTimestamps); firstInSet = true }
+                    }
+                    if k == 0 || seenTimestampBlocks.insert(m.timestampOffset).inserted {
                         let t = Int(clamping: m.timestampOffset)
                         ranges.append(BlockChecksumScan.Block(start: t, end: t &+ Int(m.timestampLength), series: s))
                     }
-                    blocks.append((m, type))
                 }
                 totalBlocks += n
             }
-            entryStarts.append(blocks.count)
-            seriesBlocks[s] = SeriesBlocks(blocks: blocks, entryStarts: entryStarts)
+            metadataRows[s] = shared ? firstRows : nil
         }
         ranges.sort { $0.start < $1.start }
         // Pass 2, the blocks. Without `deep`: every checksum, in a few large reads over all
@@ -154,12 +184,11 @@ package enum SegmentVerifier {
         // timestamps merged, so the manifest's row count is compared only with `deep`. With
         // `deep`: every series decoded, timestamps and values, over ranges of series on all
         // cores (one segment alone still uses every core).
-        let allBlocks = seriesBlocks
-        var metadataRows = [Int?](repeating: nil, count: flat.seriesCount)
         var rowsKnown = true
         var decode: [Int] = []
         if deep {
             decode = Array(0..<flat.seriesCount)
+            metadataRows = metadataRows.map { _ in nil }
         } else {
             let damaged: Set<Int>
             if let fd = try? reader.descriptor() {
@@ -171,9 +200,8 @@ package enum SegmentVerifier {
             for s in 0..<flat.seriesCount {
                 if damaged.contains(s) {
                     decode.append(s)
-                } else if let rows = rowsFromMetadata(allBlocks[s]) {
-                    metadataRows[s] = rows
-                } else {
+                    metadataRows[s] = nil
+                } else if metadataRows[s] == nil {
                     rowsKnown = false
                 }
             }
@@ -187,7 +215,7 @@ package enum SegmentVerifier {
             out.reserveCapacity(range.count)
             for k in range {
                 let s = toDecode[k]
-                out.append(checkBlocks(allBlocks[s], name: { String(decoding: flat.key(s), as: UTF8.self) },
+                out.append(checkBlocks(seriesBlocks(s, of: flat), name: { String(decoding: flat.key(s), as: UTF8.self) },
                                        reader: reader, path: path, deep: deep, scratch: &scratch))
             }
             return out
@@ -308,16 +336,16 @@ package enum SegmentVerifier {
         return out
     }
 
-    /// A series' row count from its block metas alone: when every field uses the same
-    /// timestamp blocks (what the raw writer does), the first field's value count (its blocks
-    /// are in time order and do not overlap: pass 1 checks that). Nil when the fields do not
-    /// share timestamp blocks, so only their merged timestamps tell.
-    static func rowsFromMetadata(_ series: SeriesBlocks) -> Int? {
-        let starts = series.entryStarts
-        guard starts.count >= 2 else { return 0 }
-        let first = starts[0]..<starts[1]
-        guard sharesTimestamps(series) else { return nil }
-        return first.reduce(0) { $0 + Int(series.blocks[$1].meta.count) }
+    /// One series' block metas from the flat index, for pass 2 to read its blocks.
+    static func seriesBlocks(_ s: Int, of flat: FlatSegmentIndex) -> SeriesBlocks {
+        var out = SeriesBlocks()
+        for e in flat.entries(of: s) {
+            out.entryStarts.append(out.blocks.count)
+            let type = flat.type(ofEntry: e)
+            for b in 0..<flat.blockCount(ofEntry: e) { out.blocks.append((flat.block(b, ofEntry: e), type)) }
+        }
+        out.entryStarts.append(out.blocks.count)
+        return out
     }
 
     /// Whether every field of the series reads the first field's timestamp blocks.
