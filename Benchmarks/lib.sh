@@ -1,15 +1,21 @@
 # Shared by the end-to-end benchmark scripts: `source "$ROOT/Benchmarks/lib.sh"`.
 
-# Sets BIN to the folder holding chargeline and chargeline-datagen: BIN_DIR when set (prebuilt
-# binaries, nothing is built), else a release build of both in ROOT/.build/release.
+# Sets BIN to the folder holding the products named (default: chargeline and
+# chargeline-datagen): BIN_DIR when set (prebuilt binaries, nothing is built), else a release
+# build of each in ROOT/.build/release.
+#   chargeline_bin                                # chargeline, chargeline-datagen
+#   chargeline_bin chargeline chargeline-pilesim
 chargeline_bin() {
+    local products=("$@") p named=$#
+    (( named )) || products=(chargeline chargeline-datagen)
     if [[ -n "${BIN_DIR:-}" ]]; then
         BIN="$(cd "$BIN_DIR" && pwd)"
     else
-        swift build --package-path "$ROOT" -c release --product chargeline >&2
-        swift build --package-path "$ROOT" -c release --product chargeline-datagen >&2
+        for p in "${products[@]}"; do swift build --package-path "$ROOT" -c release --product "$p" >&2; done
         BIN="$ROOT/.build/release"
     fi
+    (( named )) || return 0
+    for p in "${products[@]}"; do [[ -x "$BIN/$p" ]] || die "$BIN/$p is missing (build it, or point BIN_DIR at a folder holding it)"; done
 }
 
 # Progress and failure lines on stderr, prefixed with BENCH (the script's short name).

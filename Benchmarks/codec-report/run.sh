@@ -9,12 +9,10 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-OUT="$(mktemp -d "${TMPDIR:-/tmp}/chargeline-codec-report.XXXXXX")"
-trap 'rm -rf "$OUT"' EXIT
-if [[ -z "${BIN_DIR:-}" ]]; then
-    (cd "$ROOT" && swift build -c release --product codec-report >&2)
-    BIN_DIR="$(cd "$ROOT" && swift build -c release --show-bin-path)"
-fi
-gunzip -c "$HERE/data/beep_maccor_cycler.csv.gz" >"$OUT/beep_maccor_cycler.csv"
-"$BIN_DIR/codec-report" "${1:-200}" "${2:-50}" \
-    "$ROOT/Tests/ChargelineCodecTests/Fixtures/beep_arbin_cycler.csv" "$OUT/beep_maccor_cycler.csv"
+BENCH=codec-report
+source "$ROOT/Benchmarks/lib.sh"
+chargeline_bin codec-report
+bench_temp
+gunzip -c "$HERE/data/beep_maccor_cycler.csv.gz" >"$TMP/beep_maccor_cycler.csv"
+"$BIN/codec-report" "${1:-200}" "${2:-50}" \
+    "$ROOT/Tests/ChargelineCodecTests/Fixtures/beep_arbin_cycler.csv" "$TMP/beep_maccor_cycler.csv"

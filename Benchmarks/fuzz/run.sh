@@ -15,9 +15,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 SECONDS_EACH="${SECONDS_EACH:-600}"
 JOBS="${JOBS:-2}"
 TARGETS="${TARGETS:-LineProtocolFuzz InfluxQLFuzz YKCFuzz ReportFuzz StorageFileFuzz}"
+BENCH=fuzz
+source "$ROOT/Benchmarks/lib.sh"
 
 # Build every target (a zero-second run of each builds it and checks the seeds load).
-for t in $TARGETS; do "$ROOT/Fuzz/run.sh" "$t" 0 -runs=0 >/dev/null 2>&1 || { echo "cannot build $t (run Fuzz/run.sh $t 0 to see why)" >&2; exit 1; }; done
+for t in $TARGETS; do "$ROOT/Fuzz/run.sh" "$t" 0 -runs=0 >/dev/null 2>&1 || die "cannot build $t (run Fuzz/run.sh $t 0 to see why)"; done
 BIN="$(CHARGELINE_FUZZ=1 swift build --package-path "$ROOT" --scratch-path "$ROOT/.build-fuzz" --show-bin-path \
         -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)"
 mkdir -p "$ROOT/.build-fuzz/logs" "$ROOT/.build-fuzz/artifacts"

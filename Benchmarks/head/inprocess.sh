@@ -11,8 +11,13 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "${1:-$HERE/../..}" && pwd)"
 GUNS="${2:-200}" HOURS="${3:-6}" REPEAT="${4:-5}"
+BENCH=head-inprocess
+source "$HERE/../lib.sh"
 PKG="${PKG:-$(mktemp -d /tmp/chargeline-head-inprocess.XXXXXX)}"
-command -v pkg-config >/dev/null && pkg-config --exists libzstd liblz4 || { apt-get update -qq && apt-get install -y -qq pkg-config libzstd-dev liblz4-dev >/dev/null; }
+command -v pkg-config >/dev/null && pkg-config --exists libzstd liblz4 || {
+    log "installing pkg-config, libzstd-dev, liblz4-dev (apt-get)"
+    apt-get update -qq && apt-get install -y -qq pkg-config libzstd-dev liblz4-dev >/dev/null || die "apt-get install pkg-config libzstd-dev liblz4-dev"
+}
 mkdir -p "$PKG/Sources/head-bench"
 for m in CZstd CLZ4 CCRC32C ChargelineCore ChargelineCodec ChargelineStorage ChargelineRegex ChargelineQuery; do ln -sfn "$ROOT/Sources/$m" "$PKG/Sources/$m"; done
 ln -sfn "$HERE/inprocess/main.swift" "$PKG/Sources/head-bench/main.swift"

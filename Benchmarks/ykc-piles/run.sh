@@ -33,23 +33,22 @@ PORT_BASE="${PORT_BASE:-28000}"
 HTTP_PORT=$((PORT_BASE + 86))
 YKC_PORT=$((PORT_BASE + 768))
 OCPP_PORT=$((PORT_BASE + 767))
-WORK="$(mktemp -d /tmp/chargeline-ykc-bench.XXXXXX)"
-BIN="${BIN_DIR:-$ROOT/.build/release}"
-[[ "$BIN" = /* ]] || BIN="$ROOT/$BIN"
+BENCH=ykc-piles
+source "$ROOT/Benchmarks/lib.sh"
+chargeline_bin chargeline chargeline-pilesim
+# Every process started here (storage node, gateways) is stopped on exit, then the work folder
+# is removed (kept with KEEP=1).
 PIDS=()
-cleanup() {
+bench_temp
+WORK="$TMP"
+stop_all() {
+    local rc=$? pid
     for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    sleep 2
-    for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-    if [[ "${KEEP:-0}" == 1 ]]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
+    for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+    (exit "$rc"); bench_cleanup
 }
-trap cleanup EXIT
+trap stop_all EXIT
 
-if [[ -z "${BIN_DIR:-}" ]]; then
-    echo "building release binaries..." >&2
-    swift build -c release --package-path "$ROOT" --product chargeline >&2
-    swift build -c release --package-path "$ROOT" --product chargeline-pilesim >&2
-fi
 if [[ "$PROTOCOL" == ocpp16 ]]; then
     SIM_TARGET="127.0.0.1:$OCPP_PORT"
     PILE_LISTENERS=(--ykc "127.0.0.1:$YKC_PORT" --ocpp "127.0.0.1:$OCPP_PORT")
@@ -82,7 +81,7 @@ start_node() {
     NODE=$!
     PIDS+=("$NODE")
     for _ in $(seq 1 100); do grep -q "stop with Ctrl-C" "$WORK/serve.log" 2>/dev/null && return; sleep 0.1; done
-    echo "node did not start:" >&2; cat "$WORK/serve.log" >&2; exit 1
+    die "node did not start: $(cat "$WORK/serve.log")"
 }
 
 case "$MODE" in
@@ -141,7 +140,9 @@ outage)
         echo "stored: $TELEMETRY MeterValues points; $SENT_RT MeterValues sent, $ACKED_RT acknowledged"
         if [[ "$TELEMETRY" -ge "$ACKED_RT" && "$TELEMETRY" -le "$SENT_RT" ]]; then echo "zero acknowledged telemetry lost"; else echo "MISMATCH"; exit 1; fi
     else
-        TELEMETRY=$(count "SELECT count(voltage) FROM telemetry")
+        # One telemetry row per 0x13 frame; `fault_bits` is in every row (docs/schema.md: an
+        # idle gun's frame has no voltage, current or temperature, since it measures none).
+        TELEMETRY=$(count "SELECT count(fault_bits) FROM telemetry")
         BMS=$(count "SELECT count(voltage_demand), count(battery_temperature_max) FROM bms")
         SENT_BMS=$(python3 -c "import json; print(json.load(open('$WORK/sim.json'))['bmsSent'])")
         echo "stored: $TELEMETRY realtime points of $SENT_RT 0x13 frames sent; $BMS bms points of $SENT_BMS 0x23/0x25 frames sent"
