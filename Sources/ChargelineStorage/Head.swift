@@ -182,60 +182,74 @@ package final class Head: @unchecked Sendable {
     private func apply(_ point: PointView, series si: Int, schema: inout Schema, maxFields: Int,
                        deferNewColumns: Bool) -> PointResult {
         // Pass 1: find each field's column and check its type before changing anything.
+        // `resolved` is this head's buffer, used as a local (no exclusivity check per field).
+        var resolved: [Int] = []
+        swap(&resolved, &self.resolved)
+        defer { swap(&resolved, &self.resolved) }
         resolved.removeAll(keepingCapacity: true)
         var problem: String?
         var hint = 0
         var newFields = 0  // fields new to the schema (an upper bound: repeats count twice)
         var deferred = false
         // One reference to the series' columns per point, not one per field (each copy of the
-        // array reference costs a retain/release pair on the hot path).
-        let columns = series[si]
-        point.forEachField { field in
-            guard problem == nil && !deferred else { return }
-            var found = -1
-            if hint < columns.count && columns[hint].hasName(field.name) {
-                found = hint
-            } else {
-                found = findColumn(field.name, in: columns, series: si)
-            }
-            if found >= 0 {
-                if columns[found].type != field.type {
-                    problem = Schema.conflictMessage(
-                        field: field.nameString, measurement: SeriesKey.measurement(of: point.seriesKey),
-                        input: field.type, existing: columns[found].type)
+        // array reference costs a retain/release pair on the hot path). Scoped: pass 2 must
+        // hold the only reference, or its first append would copy the array.
+        do {
+            let columns = series[si]
+            point.forEachField { field in
+                guard problem == nil && !deferred else { return }
+                var found = -1
+                if hint < columns.count && columns[hint].hasName(field.name) {
+                    found = hint
+                } else {
+                    found = findColumn(field.name, in: columns, series: si)
                 }
-                resolved.append(found)
-                hint = found + 1
-            } else if deferNewColumns {
-                deferred = true
-            } else {
-                let measurement = SeriesKey.measurement(of: point.seriesKey)
-                let name = field.nameString
-                if let existing = schema.type(of: name, in: measurement) {
-                    if existing != field.type {
-                        problem = Schema.conflictMessage(field: name, measurement: measurement, input: field.type, existing: existing)
+                if found >= 0 {
+                    if columns[found].type != field.type {
+                        problem = Schema.conflictMessage(
+                            field: field.nameString, measurement: SeriesKey.measurement(of: point.seriesKey),
+                            input: field.type, existing: columns[found].type)
                     }
-                } else if maxFields != .max {
-                    newFields += 1
-                    let known = schema.measurements[measurement]?.count ?? 0
-                    if known + newFields > maxFields {
-                        problem = "too many fields: measurement \"\(measurement)\" would have more than \(maxFields) distinct fields "
-                            + "(field \"\(name)\" is new); spread the values over more measurements"
+                    resolved.append(found)
+                    hint = found + 1
+                } else if deferNewColumns {
+                    deferred = true
+                } else {
+                    let measurement = SeriesKey.measurement(of: point.seriesKey)
+                    let name = field.nameString
+                    if let existing = schema.type(of: name, in: measurement) {
+                        if existing != field.type {
+                            problem = Schema.conflictMessage(field: name, measurement: measurement, input: field.type, existing: existing)
+                        }
+                    } else if maxFields != .max {
+                        newFields += 1
+                        let known = schema.measurements[measurement]?.count ?? 0
+                        if known + newFields > maxFields {
+                            problem = "too many fields: measurement \"\(measurement)\" would have more than \(maxFields) distinct fields "
+                                + "(field \"\(name)\" is new); spread the values over more measurements"
+                        }
                     }
+                    resolved.append(-1)
                 }
-                resolved.append(-1)
             }
         }
         if let problem { return .rejected(problem) }
         if deferred { return .deferred }
-        // Pass 2: create missing columns and append.
+        // Pass 2: create missing columns and append. The series' columns are moved out of
+        // `series` for the point (and put back after), and the counters summed locally: each
+        // access to a stored property of this class is a dynamic exclusivity check, and each
+        // `series[si][j]` write a uniqueness check of both arrays, which per value cost as much
+        // as the append itself.
         var k = 0
         let ts = point.timestamp
+        var columns: [HeadColumn] = []
+        swap(&columns, &series[si])
+        var bytes = 0, values = 0
         point.forEachField { field in
             var j = resolved[k]
             if j < 0 {
                 // It may have been created by an earlier duplicate of the same name in this point.
-                j = findColumn(field.name, in: series[si], series: si)
+                j = findColumn(field.name, in: columns, series: si)
                 if j < 0 {
                     let name = Array(field.name)
                     let measurement = SeriesKey.measurement(of: point.seriesKey)
@@ -246,17 +260,20 @@ package final class Head: @unchecked Sendable {
                     }
                     schema.record(nameString, field.type, in: measurement)
                     let column = HeadColumn(name: name, type: field.type)
-                    memoryBytes += column.memoryBytes
-                    series[si].append(column)
-                    j = series[si].count - 1
+                    bytes += column.memoryBytes
+                    columns.append(column)
+                    j = columns.count - 1
                 }
             }
-            if series[si][j].type == field.type {
-                memoryBytes += series[si][j].append(timestamp: ts, field: field)
-                valueCount += 1
+            if columns[j].type == field.type {
+                bytes += columns[j].append(timestamp: ts, field: field)
+                values += 1
             }
             k += 1
         }
+        swap(&columns, &series[si])
+        memoryBytes += bytes
+        valueCount += values
         if ts < minTime { minTime = ts }
         if ts > maxTime { maxTime = ts }
         let day = ts >= 0 ? ts / Self.dayLength : (ts &+ 1) / Self.dayLength &- 1
