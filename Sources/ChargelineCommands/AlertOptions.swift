@@ -1,7 +1,7 @@
 import ArgumentParser
 import ChargelineAlerts
-import ChargelineQuery
 import ChargelineServer
+import ChargelineQuery
 import Logging
 
 /// Serve's alerting flags, and the one place that builds the rule manager from them.

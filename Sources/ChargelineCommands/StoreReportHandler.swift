@@ -1,5 +1,5 @@
-import ChargelineReports
 import ChargelineServer
+import ChargelineReports
 import ChargelineStorage
 import Dispatch
 import Foundation

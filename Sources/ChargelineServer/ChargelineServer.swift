@@ -1,4 +1,5 @@
 import ChargelineCore
+public import ChargelineFrontEnd
 public import Logging
 import NIOCore
 import NIOHTTP1
@@ -6,8 +7,8 @@ import NIOHTTPCompression
 import NIOPosix
 
 /// The network front end: the InfluxDB 1.x compatible HTTP API and the raw line-protocol TCP
-/// listener, both feeding an `IngestSink`. This is the composition root of the server side:
-/// it owns the event loops, the listeners and the connections.
+/// listener, both feeding an `IngestSink`. It owns their event loops, listeners and
+/// connections; `serve` (ChargelineCommands) wires it to storage and the other front-ends.
 ///
 /// Lifecycle: `start(...)` binds both listeners (or throws, leaving nothing running), and
 /// `shutdown()` stops accepting, lets in-flight writes finish, and closes everything.

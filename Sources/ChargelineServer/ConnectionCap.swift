@@ -1,3 +1,4 @@
+import ChargelineFrontEnd
 import NIOCore
 
 /// One listener's connection count against its cap. Thread-safe: listeners accept on every

@@ -1,4 +1,5 @@
 public import ChargelineCore
+public import ChargelineFrontEnd
 
 /// Stands in for storage while it opens, so the listeners bind (and `/health`, `/ready` and
 /// `/metrics` answer) before the WAL is replayed, and a failure to bind is reported before

@@ -1,3 +1,4 @@
+import ChargelineFrontEnd
 public import ChargelineQuery
 import Dispatch
 import Foundation

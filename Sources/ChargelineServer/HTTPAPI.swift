@@ -1,4 +1,5 @@
 import ChargelineCore
+import ChargelineFrontEnd
 import ChargelineIngest
 import Logging
 

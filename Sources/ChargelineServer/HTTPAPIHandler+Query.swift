@@ -1,4 +1,5 @@
 import ChargelineAuth
+import ChargelineFrontEnd
 import ChargelineQuery
 import Dispatch
 import NIOCore

@@ -1,3 +1,4 @@
+import ChargelineFrontEnd
 import NIOCore
 
 extension HTTPAPIHandler {

@@ -1,3 +1,4 @@
+import ChargelineFrontEnd
 import ChargelineIngest
 import NIOCore
 

@@ -1,5 +1,6 @@
 import ChargelineAuth
 import ChargelineCore
+import ChargelineFrontEnd
 import ChargelineQuery
 import Foundation
 import Logging

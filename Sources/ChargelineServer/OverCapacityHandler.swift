@@ -1,3 +1,4 @@
+import ChargelineFrontEnd
 import NIOCore
 
 /// The whole pipeline of a connection accepted over its listener's cap: HTTP connections get

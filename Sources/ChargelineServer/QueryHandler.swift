@@ -1,3 +1,4 @@
+import ChargelineFrontEnd
 public import ChargelineQuery
 
 /// One `/query` request as the HTTP layer decoded it (URL parameters merged with a

@@ -1,3 +1,5 @@
+import ChargelineFrontEnd
+
 /// The answer to a `GET /report/...` request: any content type (CSV, JSON, HTML).
 public struct ReportResponse: Sendable {
     public var status: Int

@@ -1,5 +1,6 @@
 public import ChargelineAuth
 import ChargelineCore
+import ChargelineFrontEnd
 import ChargelineQuery
 
 /// Who sent an HTTP request and whether they may do it, with InfluxDB 1.x's `auth-enabled`

@@ -1,3 +1,5 @@
+import ChargelineFrontEnd
+
 /// Answers `GET /api/v1/rules` and `GET /api/v1/alerts` in Prometheus' JSON shape. The server
 /// knows nothing of rules: serve plugs in its rule manager.
 public protocol RulesHandler: Sendable {

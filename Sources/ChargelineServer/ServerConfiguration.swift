@@ -1,24 +1,13 @@
+public import ChargelineFrontEnd
+
 /// Everything `ChargelineServer` needs to know about its listeners and limits.
 ///
 /// The defaults match InfluxDB 1.x so that existing clients and collectors (Telegraf,
 /// influx CLI, client libraries) work unchanged.
 public struct ServerConfiguration: Sendable {
-    /// A host and port to listen on.
-    public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
-        /// Host name or IP literal to bind, e.g. `127.0.0.1` or `0.0.0.0`.
-        public var host: String
-        /// TCP port; 0 asks the kernel for a free one (see `ChargelineServer.httpPort`).
-        public var port: Int
-
-        /// An endpoint.
-        public init(host: String, port: Int) {
-            self.host = host
-            self.port = port
-        }
-
-        /// `host:port`.
-        public var description: String { "\(host):\(port)" }
-    }
+    /// A host and port to listen on (the type every front-end shares; this name is kept for
+    /// the HTTP API's callers).
+    public typealias Endpoint = NetworkEndpoint
 
     /// The InfluxDB 1.x compatible HTTP API (`/write`, `/query`, `/ping`); `nil` disables it.
     /// Default `127.0.0.1:8086`, InfluxDB's HTTP port.

@@ -1,3 +1,5 @@
+public import ChargelineFrontEnd
+
 extension ServerMetrics {
     /// Sets the YKC metrics from a front-end's counters (read at scrape time, so the frame
     /// path only bumps its own counters): connections, logins by result, frames by type

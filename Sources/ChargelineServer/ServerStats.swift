@@ -1,3 +1,5 @@
+import ChargelineFrontEnd
+
 /// A snapshot of the server's counters since it started (the CLI prints these).
 public struct ServerStats: Sendable, Equatable, CustomStringConvertible {
     /// HTTP requests answered (any path, any status).

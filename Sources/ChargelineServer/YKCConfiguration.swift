@@ -1,18 +1,15 @@
+public import ChargelineFrontEnd
 public import ChargelineIngest
 
 /// Everything the YKC front-end needs: where to listen, the pile registry, the billing model
 /// and its timers. Used by `serve --ykc` (in process) and by `chargeline gateway`.
 public struct YKCConfiguration: Sendable {
-    /// What to do with a pile whose code is not in the registry.
-    public enum UnknownPiles: String, Sendable, CaseIterable {
-        /// Answer its login with "rejected" and close (the protocol's meaning of result 1).
-        case reject
-        /// Accept it and tag its telemetry `station=unregistered`.
-        case accept
-    }
+    /// What to do with a pile whose code is not in the registry (the type every front-end
+    /// shares with the pile directory; this name is kept for YKC's callers).
+    public typealias UnknownPiles = ChargelineFrontEnd.UnknownPiles
 
     /// Where piles connect. Default port 8768, the YKC test platform's.
-    public var endpoint: ServerConfiguration.Endpoint
+    public var endpoint: NetworkEndpoint
     /// Set SO_REUSEPORT so several gateway processes share the port (the kernel spreads new
     /// connections across them). Default true.
     public var reusePort: Bool
@@ -56,7 +53,7 @@ public struct YKCConfiguration: Sendable {
     public var stateSampleSeconds: Int
 
     /// A configuration with the documented defaults.
-    public init(endpoint: ServerConfiguration.Endpoint = .init(host: "127.0.0.1", port: 8768), reusePort: Bool = true,
+    public init(endpoint: NetworkEndpoint = .init(host: "127.0.0.1", port: 8768), reusePort: Bool = true,
                 registryPath: String? = nil, unknownPiles: UnknownPiles? = nil, registryPollSeconds: Int = 5,
                 billingModel: YKCBillingModel = .standard, database: String = "chargeline",
                 heartbeatTimeoutSeconds: Int = 30, loginTimeoutSeconds: Int = 30, pileUTCOffsetSeconds: Int = 8 * 3600,

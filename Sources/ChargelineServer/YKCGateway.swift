@@ -1,4 +1,5 @@
 import ChargelineCore
+public import ChargelineFrontEnd
 public import Logging
 import NIOCore
 import NIOHTTP1
@@ -43,10 +44,10 @@ public final class YKCGateway: Sendable {
     /// `chargeline_spool_oldest_seconds`, `chargeline_upstream_up`, process metrics) there.
     /// - Throws: `ChargelineError` when the spool directory is unusable or in use, the
     ///   registry cannot be read, or an address cannot be bound.
-    public static func start(configuration: YKCConfiguration, upstream: ServerConfiguration.Endpoint,
+    public static func start(configuration: YKCConfiguration, upstream: NetworkEndpoint,
                              spoolDirectory: String, spoolMaxBytes: Int, upstreamToken: String? = nil,
                              upstreamTLS: UpstreamTLS? = nil,
-                             http: ServerConfiguration.Endpoint? = nil, metrics: ServerMetrics? = nil,
+                             http: NetworkEndpoint? = nil, metrics: ServerMetrics? = nil,
                              logger: Logger = Logger(label: "chargeline.gateway")) async throws -> YKCGateway {
         let spool = try GatewaySpool(directory: spoolDirectory, maxBytes: spoolMaxBytes, logger: logger)
         let health = GatewayUpstreamHealth(upstream: "\(upstream)")
@@ -96,7 +97,7 @@ public final class YKCGateway: Sendable {
 
     /// Binds the operators' HTTP listener on its own one-thread event loop (scrapes and probes
     /// are a few requests a minute; the pile loops stay the piles').
-    private static func bindHTTP(_ endpoint: ServerConfiguration.Endpoint, sources: GatewayHTTPHandler.Sources) async throws
+    private static func bindHTTP(_ endpoint: NetworkEndpoint, sources: GatewayHTTPHandler.Sources) async throws
         -> (channel: any Channel, group: MultiThreadedEventLoopGroup)
     {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)

@@ -1,3 +1,4 @@
+import ChargelineFrontEnd
 import NIOCore
 
 /// Which connection each logged-in pile is on, so a pile that logs in again replaces its

@@ -1,3 +1,5 @@
+import ChargelineFrontEnd
+
 /// Counters of a YKC front-end since start.
 public struct YKCStats: Sendable, Equatable, CustomStringConvertible {
     /// Pile connections open now.

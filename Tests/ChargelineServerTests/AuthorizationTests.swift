@@ -1,7 +1,9 @@
 import ChargelineAuth
 import ChargelineCore
-import ChargelineQuery
+import ChargelineFrontEnd
 import ChargelineServer
+import ChargelineNetworkTestSupport
+import ChargelineQuery
 import ChargelineStorage
 import Foundation
 import Logging

@@ -1,4 +1,5 @@
 import ChargelineServer
+import ChargelineNetworkTestSupport
 import NIOCore
 #if canImport(Glibc)
 import Glibc

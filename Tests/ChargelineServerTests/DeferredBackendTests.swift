@@ -1,4 +1,6 @@
+@testable import ChargelineFrontEnd
 @testable import ChargelineServer
+import ChargelineNetworkTestSupport
 import Logging
 import Testing
 

@@ -1,5 +1,7 @@
 import ChargelineCore
+import ChargelineFrontEnd
 import ChargelineServer
+import ChargelineNetworkTestSupport
 import ChargelineStorage
 import Foundation
 import Logging

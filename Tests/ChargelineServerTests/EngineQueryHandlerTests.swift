@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import Testing
 
+@testable import ChargelineFrontEnd
 @testable import ChargelineServer
 
 @Suite("EngineQueryHandler: /query parameters as InfluxDB 1.x reads them")

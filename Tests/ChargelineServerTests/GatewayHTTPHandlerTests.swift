@@ -1,7 +1,9 @@
-import ChargelineYKCPile
 import ChargelineCore
+import ChargelineFrontEnd
 import ChargelineIngest
+import ChargelineNetworkTestSupport
 import ChargelineServer
+import ChargelineYKCPile
 import Foundation
 import Logging
 import Testing

@@ -1,4 +1,5 @@
 import ChargelineServer
+import ChargelineNetworkTestSupport
 import Testing
 
 @Suite("HTTP /ping, /query and routing")

@@ -1,5 +1,6 @@
 import ChargelineCore
 import ChargelineServer
+import ChargelineNetworkTestSupport
 import Testing
 
 @Suite("HTTP /write")

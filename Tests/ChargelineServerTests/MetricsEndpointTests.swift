@@ -1,4 +1,6 @@
+import ChargelineFrontEnd
 import ChargelineServer
+import ChargelineNetworkTestSupport
 import Logging
 import Testing
 

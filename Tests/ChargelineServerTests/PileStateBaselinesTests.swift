@@ -1,7 +1,9 @@
 import ChargelineCore
+import ChargelineFrontEnd
 import ChargelineIngest
-import ChargelineServer
+import ChargelineNetworkTestSupport
 import ChargelineStorage
+import ChargelineServer
 import Foundation
 import Logging
 import Testing

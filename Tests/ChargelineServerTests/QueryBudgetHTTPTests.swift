@@ -1,7 +1,9 @@
 import ChargelineCore
-import ChargelineIngest
-import ChargelineQuery
+import ChargelineFrontEnd
 import ChargelineServer
+import ChargelineIngest
+import ChargelineNetworkTestSupport
+import ChargelineQuery
 import ChargelineStorage
 import Foundation
 import Logging

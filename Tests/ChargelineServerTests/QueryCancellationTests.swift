@@ -1,4 +1,5 @@
 import ChargelineServer
+import ChargelineNetworkTestSupport
 import Foundation
 import Testing
 

@@ -1,3 +1,4 @@
+@testable import ChargelineFrontEnd
 @testable import ChargelineServer
 import Testing
 

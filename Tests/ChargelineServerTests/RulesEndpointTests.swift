@@ -1,4 +1,6 @@
+import ChargelineFrontEnd
 import ChargelineServer
+import ChargelineNetworkTestSupport
 import Foundation
 import Logging
 import Testing

@@ -1,3 +1,4 @@
+import ChargelineFrontEnd
 import ChargelineIngest
 import ChargelineServer
 import Testing

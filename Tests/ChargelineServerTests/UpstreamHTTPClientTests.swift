@@ -1,7 +1,8 @@
 import ChargelineAuth
 import Foundation
 import Testing
-@testable import ChargelineServer
+@testable import ChargelineFrontEnd
+import ChargelineServer
 
 /// The gateway's upstream client authenticates with `--upstream-token` to a node with auth on.
 @Suite("Upstream client credentials")

@@ -1,8 +1,10 @@
-import ChargelineYKCPile
 import ChargelineCore
+import ChargelineFrontEnd
 import ChargelineIngest
-import ChargelineServer
+import ChargelineNetworkTestSupport
 import ChargelineStorage
+import ChargelineServer
+import ChargelineYKCPile
 import Foundation
 import Logging
 import Testing

@@ -1,8 +1,10 @@
-import ChargelineYKCPile
 import ChargelineCore
-import ChargelineIngest
+import ChargelineFrontEnd
 import ChargelineServer
+import ChargelineIngest
+import ChargelineNetworkTestSupport
 import ChargelineStorage
+import ChargelineYKCPile
 import Foundation
 import Logging
 import Testing

@@ -1,9 +1,11 @@
-import ChargelineYKCPile
 import ChargelineCore
+import ChargelineFrontEnd
 import ChargelineIngest
+import ChargelineNetworkTestSupport
 import ChargelineQuery
-import ChargelineServer
 import ChargelineStorage
+import ChargelineServer
+import ChargelineYKCPile
 import Foundation
 import Logging
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import NIOEmbedded
 import Testing
+@testable import ChargelineFrontEnd
 @testable import ChargelineServer
 
 /// The node's record of which gateway each pile last logged in on.

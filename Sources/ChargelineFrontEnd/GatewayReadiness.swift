@@ -2,7 +2,7 @@ import Foundation
 
 /// A gateway's answer to `GET /ready`: ready (200) while its storage node answers and its
 /// spool has room; otherwise 503 with what it waits for. Pure, so tests pin the wording.
-struct GatewayReadiness: Equatable, Sendable {
+package struct GatewayReadiness: Equatable, Sendable {
     /// HTTP status: 200 or 503.
     var status: Int
     /// The JSON body: `{"status":"ready"|"waiting", "reason"?, "upstream", "spoolBytes",
@@ -13,8 +13,10 @@ struct GatewayReadiness: Equatable, Sendable {
     /// telemetry is about to be dropped, so a load balancer should send piles elsewhere.
     static let fullFraction = 0.95
 
-    init(upstream: String, state: GatewayUpstreamHealth.State, unreachableSeconds: Double, spoolBytes: Int,
-         spoolOldestSeconds: Double, spoolMaxBytes: Int) {
+    /// The answer for the node `upstream` in `state` (unreachable for `unreachableSeconds`) and a
+    /// spool holding `spoolBytes` of `spoolMaxBytes`, the oldest `spoolOldestSeconds` old.
+    package init(upstream: String, state: GatewayUpstreamHealth.State, unreachableSeconds: Double, spoolBytes: Int,
+                 spoolOldestSeconds: Double, spoolMaxBytes: Int) {
         var reasons: [String] = []
         switch state {
         case .unknown:

@@ -1,4 +1,4 @@
-import ChargelineCore
+package import ChargelineCore
 import Dispatch
 
 /// The gateway's `IngestSink`: renders each batch as line protocol and appends it to the
@@ -8,15 +8,17 @@ import Dispatch
 /// The encoding and the `pwrite` run on one serial queue of their own, in the order batches
 /// arrive, not on the event loop that flushes the batcher: a `pwrite` that waits on page
 /// writeback would otherwise delay every heartbeat reply of the piles on that loop.
-struct SpoolSink: IngestSink {
+package struct SpoolSink: IngestSink {
     let spool: GatewaySpool
     private let queue = DispatchQueue(label: "chargeline.spool-append")
 
-    init(spool: GatewaySpool) {
+    /// A sink appending to `spool`.
+    package init(spool: GatewaySpool) {
         self.spool = spool
     }
 
-    func write(database: String, batch: WriteBatch, completion: @escaping @Sendable (WriteOutcome) -> Void) {
+    /// Appends `batch` as line protocol on the sink's queue; `completion` runs after the append.
+    package func write(database: String, batch: WriteBatch, completion: @escaping @Sendable (WriteOutcome) -> Void) {
         let spool = self.spool
         queue.async {
             var body: [UInt8] = []
@@ -33,7 +35,9 @@ struct SpoolSink: IngestSink {
         }
     }
 
-    func databases() -> [String] { [] }
+    /// None: a spool holds no databases (the storage node does).
+    package func databases() -> [String] { [] }
 
-    func createDatabase(_ name: String) throws {}
+    /// Nothing to create: the storage node creates databases as writes reach it.
+    package func createDatabase(_ name: String) throws {}
 }

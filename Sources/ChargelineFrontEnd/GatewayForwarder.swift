@@ -1,6 +1,6 @@
 import ChargelineCore
 import Foundation
-import Logging
+package import Logging
 
 /// Forwards a gateway's spool to its storage node, in order, on its own thread: reads up to
 /// 1 MiB of records, POSTs them to `/write?db=...&precision=ns`, and moves the spool cursor
@@ -11,14 +11,15 @@ import Logging
 ///
 /// A `400` means the node parsed the batch and stored every good line (a bad line cannot
 /// get better by retrying): it is logged with the node's message and the cursor moves on.
-final class GatewayForwarder: @unchecked Sendable {
+package final class GatewayForwarder: @unchecked Sendable {
     /// Counters, read by the gateway's periodic log.
-    struct Stats: Sendable, CustomStringConvertible {
+    package struct Stats: Sendable, CustomStringConvertible {
         var batches = 0
         var bytes = 0
         var retries = 0
         var rejectedBatches = 0
-        var description: String {
+        /// The counters as `key=value` pairs for the log.
+        package var description: String {
             "forwardedBatches=\(batches) forwardedBytes=\(bytes) retries=\(retries) partiallyRejected=\(rejectedBatches)"
         }
     }
@@ -36,8 +37,10 @@ final class GatewayForwarder: @unchecked Sendable {
     /// Told each outcome of a POST (`/ready`).
     private let health: GatewayUpstreamHealth?
 
-    init(spool: GatewaySpool, host: String, port: Int, token: String? = nil, tls: UpstreamTLS? = nil,
-         health: GatewayUpstreamHealth? = nil, logger: Logger) {
+    /// A forwarder reading `spool` and posting to `host:port` (with `token`, over `tls`),
+    /// telling `health` each outcome. Call `start()` to begin.
+    package init(spool: GatewaySpool, host: String, port: Int, token: String? = nil, tls: UpstreamTLS? = nil,
+                 health: GatewayUpstreamHealth? = nil, logger: Logger) {
         self.spool = spool
         self.health = health
         self.client = UpstreamHTTPClient(host: host, port: port, token: token, tls: tls)
@@ -45,10 +48,11 @@ final class GatewayForwarder: @unchecked Sendable {
         self.upstream = "\(host):\(port)"
     }
 
-    var stats: Stats { state.withLock { $0.stats } }
+    /// The counters so far.
+    package var stats: Stats { state.withLock { $0.stats } }
 
     /// Starts the forwarding thread.
-    func start() {
+    package func start() {
         let thread = Thread { [self] in
             run()
             done.signal()
@@ -58,7 +62,7 @@ final class GatewayForwarder: @unchecked Sendable {
     }
 
     /// Asks the thread to stop once the spool is empty or `graceSeconds` passed, and waits.
-    func stop(graceSeconds: Double) {
+    package func stop(graceSeconds: Double) {
         let deadline = Date().addingTimeInterval(graceSeconds)
         while spool.pendingBytes > 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         state.withLock { $0.stopping = true }

@@ -12,7 +12,7 @@ package enum PileListener {
     /// Binds `bootstrap` to `endpoint`, with SO_REUSEPORT when several gateway processes share
     /// the port. On failure shuts `group` down and throws an error naming `what` listens and what
     /// to do.
-    package static func bind(_ bootstrap: ServerBootstrap, endpoint: ServerConfiguration.Endpoint, reusePort: Bool,
+    package static func bind(_ bootstrap: ServerBootstrap, endpoint: NetworkEndpoint, reusePort: Bool,
                              group: MultiThreadedEventLoopGroup, what: String) async throws -> any Channel {
         var bootstrap = bootstrap
         if reusePort {

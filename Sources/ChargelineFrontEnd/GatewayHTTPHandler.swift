@@ -1,29 +1,39 @@
-import NIOCore
-import NIOHTTP1
+package import NIOCore
+package import NIOHTTP1
 
 /// A gateway's small HTTP API for operators (`gateway --http`): `GET /health` (alive),
 /// `GET /ready` (`GatewayReadiness`) and `GET /metrics` (the Prometheus text exposition).
 /// No request body is read into memory: bodies are discarded, the answer goes out at `.end`.
-final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+package final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    /// HTTP/1 request parts from NIO's server pipeline.
+    package typealias InboundIn = HTTPServerRequestPart
+    /// HTTP/1 response parts.
+    package typealias OutboundOut = HTTPServerResponsePart
 
     /// What the routes read.
-    struct Sources: Sendable {
+    package struct Sources: Sendable {
         /// The metrics scraped at `/metrics`.
         let metrics: ServerMetrics
         /// The current `/ready` answer.
         let readiness: @Sendable () -> GatewayReadiness
+
+        /// The metrics and the `/ready` answer the routes read.
+        package init(metrics: ServerMetrics, readiness: @escaping @Sendable () -> GatewayReadiness) {
+            self.metrics = metrics
+            self.readiness = readiness
+        }
     }
 
     private let sources: Sources
     private var head: HTTPRequestHead?
 
-    init(sources: Sources) {
+    /// A handler answering from `sources`.
+    package init(sources: Sources) {
         self.sources = sources
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    /// Remembers the head, discards the body, answers at `.end`.
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let h):
             head = h

@@ -1,4 +1,4 @@
-@testable import ChargelineServer
+@testable import ChargelineFrontEnd
 import Testing
 
 /// `PileActivity`: at most one sample per period while frames come, and the last frame's

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import ChargelineServer
+@testable import ChargelineFrontEnd
 
 /// The gateway's `/ready` answer.
 @Suite struct GatewayReadinessTests {

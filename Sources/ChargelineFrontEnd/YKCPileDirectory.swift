@@ -20,13 +20,13 @@ public final class YKCPileDirectory: Sendable {
     /// The registry file, if any.
     public let path: String?
     /// What happens to unknown piles.
-    public let unknownPiles: YKCConfiguration.UnknownPiles
+    public let unknownPiles: UnknownPiles
     private let state: Locked<Snapshot>
     private let logger: Logger
 
     /// Loads the registry at `path` (or starts empty when `nil`).
     /// - Throws: `ChargelineError` (`.badInput`) naming the file and line of the first problem.
-    public init(path: String?, unknownPiles: YKCConfiguration.UnknownPiles, logger: Logger) throws {
+    public init(path: String?, unknownPiles: UnknownPiles, logger: Logger) throws {
         self.path = path
         self.unknownPiles = unknownPiles
         self.logger = logger
@@ -42,7 +42,7 @@ public final class YKCPileDirectory: Sendable {
     }
 
     /// A directory over an in-memory registry (tests).
-    public init(registry: YKCPileRegistry, unknownPiles: YKCConfiguration.UnknownPiles, logger: Logger) {
+    public init(registry: YKCPileRegistry, unknownPiles: UnknownPiles, logger: Logger) {
         path = nil
         self.unknownPiles = unknownPiles
         self.logger = logger
@@ -66,7 +66,7 @@ public final class YKCPileDirectory: Sendable {
     }
 
     /// The registry's piles now.
-    var entries: [UInt64: YKCPileInfo] { state.withLock { $0.registry.entries } }
+    package var entries: [UInt64: YKCPileInfo] { state.withLock { $0.registry.entries } }
 
     /// Every entry by its id as written in the file (OCPP charge point ids, YKC codes as text).
     package var entriesByID: [String: YKCPileInfo] { state.withLock { $0.registry.byID } }
@@ -82,7 +82,7 @@ public final class YKCPileDirectory: Sendable {
 
     /// The tags for pile `code`: its registry entry; `unregistered` when unknown piles are
     /// accepted; `nil` when it must be rejected.
-    func lookup(_ code: UInt64) -> (info: YKCPileInfo?, generation: Int) {
+    package func lookup(_ code: UInt64) -> (info: YKCPileInfo?, generation: Int) {
         state.withLock { s in
             if let info = s.registry[code] { return (info, s.generation) }
             return (unknownPiles == .accept ? YKCPileInfo.unregistered : nil, s.generation)

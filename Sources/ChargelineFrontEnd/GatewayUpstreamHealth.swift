@@ -5,9 +5,9 @@ import Foundation
 /// (`POST /ykc/sessions`, every 250 ms whatever the traffic), so a node that goes away is
 /// noticed within a second or two even when the spool is idle. The latest outcome wins.
 /// Thread-safe.
-final class GatewayUpstreamHealth: Sendable {
+package final class GatewayUpstreamHealth: Sendable {
     /// What the gateway knows about its node now.
-    enum State: Equatable, Sendable {
+    package enum State: Equatable, Sendable {
         /// Nothing sent yet (just started).
         case unknown
         /// The node answered (a status that means it is up and takes our credentials).
@@ -19,20 +19,23 @@ final class GatewayUpstreamHealth: Sendable {
     }
 
     /// The node's address, for messages.
-    let upstream: String
+    package let upstream: String
     private let state = Locked(State.unknown)
     private let clock: @Sendable () -> Double
 
-    init(upstream: String, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+    /// Health of the node `upstream`, unknown until the first outcome; `clock` gives seconds
+    /// since the epoch.
+    package init(upstream: String, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
         self.upstream = upstream
         self.clock = clock
     }
 
-    var current: State { state.withLock { $0 } }
+    /// What is known now.
+    package var current: State { state.withLock { $0 } }
 
     /// The node answered `status`. 401 and 403 mean it is up but refuses this gateway's
     /// credentials (`--upstream-token`): nothing can be forwarded, so that counts as down.
-    func answered(status: Int) {
+    package func answered(status: Int) {
         if status == 401 || status == 403 {
             failed("the node refuses this gateway's credentials (HTTP \(status)); check --upstream-token")
         } else if status >= 500 {
@@ -43,7 +46,7 @@ final class GatewayUpstreamHealth: Sendable {
     }
 
     /// An attempt failed with `error` (connection refused, timeout, ...).
-    func failed(_ error: String) {
+    package func failed(_ error: String) {
         let now = clock()
         state.withLock { s in
             if case .unreachable(let since, _) = s {
@@ -55,7 +58,7 @@ final class GatewayUpstreamHealth: Sendable {
     }
 
     /// Seconds the node has been unreachable (0 when it is not).
-    var unreachableSeconds: Double {
+    package var unreachableSeconds: Double {
         if case .unreachable(let since, _) = current { return max(0, clock() - since) }
         return 0
     }

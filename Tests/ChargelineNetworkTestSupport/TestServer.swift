@@ -1,9 +1,9 @@
-import ChargelineServer
+package import ChargelineServer
 import Foundation
-import Logging
+package import Logging
 
 /// Starts a server on 127.0.0.1 with kernel-chosen ports, runs `body`, and shuts it down.
-func withServer<T>(
+package func withServer<T>(
     sink: FakeSink = FakeSink(), logs: LogCapture? = nil, queryHandler: (any QueryHandler)? = nil,
     configure: (inout ServerConfiguration) -> Void = { _ in },
     _ body: (ChargelineServer, FakeSink) async throws -> T
@@ -30,7 +30,7 @@ func withServer<T>(
 }
 
 /// Polls `condition` every 10 ms for up to 3 s.
-func eventually(_ condition: () -> Bool) async throws -> Bool {
+package func eventually(_ condition: () -> Bool) async throws -> Bool {
     for _ in 0..<300 {
         if condition() { return true }
         try await Task.sleep(nanoseconds: 10_000_000)
@@ -39,7 +39,7 @@ func eventually(_ condition: () -> Bool) async throws -> Bool {
 }
 
 /// `text` gzip-compressed by /bin/gzip.
-func gzip(_ text: String) throws -> [UInt8] {
+package func gzip(_ text: String) throws -> [UInt8] {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("chargeline-gzip-\(UUID().uuidString)")
     try Data(text.utf8).write(to: url)
     defer { try? FileManager.default.removeItem(at: url) }
@@ -55,23 +55,28 @@ func gzip(_ text: String) throws -> [UInt8] {
 }
 
 /// A `LogHandler` that keeps every message with its metadata, rendered as one line.
-struct LogCapture: LogHandler, @unchecked Sendable {
+package struct LogCapture: LogHandler, @unchecked Sendable {
     private final class Box: @unchecked Sendable {
         let lock = NSLock()
-        var lines: [String] = []
+        /// Every line logged so far, oldest first.
+    package var lines: [String] = []
     }
     private let box = Box()
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
+    package var metadata: Logger.Metadata = [:]
+    package var logLevel: Logger.Level = .trace
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    /// A capture with no lines yet.
+    package init() {}
+
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    var lines: [String] { box.lock.withLock { box.lines } }
+    /// Every line logged so far, oldest first.
+    package var lines: [String] { box.lock.withLock { box.lines } }
 
-    func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         let meta = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         box.lock.withLock { box.lines.append("\(event.level) \(event.message) \(meta)") }
     }

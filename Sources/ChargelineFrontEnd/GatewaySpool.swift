@@ -1,6 +1,6 @@
 import ChargelineCore
 import Foundation
-import Logging
+package import Logging
 
 #if canImport(Glibc)
 import Glibc
@@ -35,7 +35,7 @@ import Glibc
 ///
 /// Bounded: when the segments hold `maxBytes`, appends fail (the caller counts the batch as
 /// dropped and logs it) until the forwarder frees space.
-final class GatewaySpool: @unchecked Sendable {
+package final class GatewaySpool: @unchecked Sendable {
     static let magic: [UInt8] = Array("CLSPOOL1".utf8)
     /// 8 MiB segments: small enough that a forwarded one is deleted soon, large enough that
     /// rolling (an fdatasync and a create) is rare.
@@ -67,8 +67,8 @@ final class GatewaySpool: @unchecked Sendable {
 
     /// Opens (or creates) the spool in `directory`.
     /// - Throws: `ChargelineError` when the directory cannot be used or another process holds it.
-    init(directory: String, maxBytes: Int, logger: Logger,
-         clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) throws {
+    package init(directory: String, maxBytes: Int, logger: Logger,
+                 clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) throws {
         self.directory = directory
         self.maxBytes = maxBytes
         self.logger = logger
@@ -147,7 +147,7 @@ final class GatewaySpool: @unchecked Sendable {
     }
 
     /// Bytes waiting to be forwarded (excluding segment headers).
-    var pendingBytes: Int {
+    package var pendingBytes: Int {
         lock.lock()
         defer { lock.unlock() }
         var n = 0
@@ -160,7 +160,7 @@ final class GatewaySpool: @unchecked Sendable {
     /// Seconds since the oldest record not yet acknowledged was appended (0 when nothing is
     /// pending), to within `markSeconds`: `chargeline_spool_oldest_seconds`. For records spooled
     /// before a restart, counted from their segment file's last write.
-    var oldestPendingSeconds: Double {
+    package var oldestPendingSeconds: Double {
         lock.lock()
         defer { lock.unlock() }
         guard hasPending else { return 0 }
@@ -332,7 +332,7 @@ final class GatewaySpool: @unchecked Sendable {
     }
 
     /// Syncs and closes; readers waiting return.
-    func close() {
+    package func close() {
         lock.lock()
         closed = true
         if writeFD >= 0 { fdatasync(writeFD) }

@@ -8,11 +8,13 @@ import Glibc
 /// of line protocol to a storage node's `/write`, with send/receive timeouts so a hung node
 /// is detected. One request at a time; not thread-safe (one forwarder owns it). With `tls`
 /// the same requests go over HTTPS (`UpstreamTLSConnection`).
-final class UpstreamHTTPClient {
+package final class UpstreamHTTPClient {
     /// What came back.
-    struct Response {
-        var status: Int
-        var body: String
+    package struct Response {
+        /// The HTTP status code.
+        package var status: Int
+        /// The body as text.
+        package var body: String
     }
 
     let host: String
@@ -27,7 +29,9 @@ final class UpstreamHTTPClient {
     private var fd: Int32 = -1
     private var secure: UpstreamTLSConnection?
 
-    init(host: String, port: Int, timeoutSeconds: Int = 30, token: String? = nil, tls: UpstreamTLS? = nil) {
+    /// A client for `host:port` (connected on first use), with `token` as credentials and
+    /// `tls` for HTTPS.
+    package init(host: String, port: Int, timeoutSeconds: Int = 30, token: String? = nil, tls: UpstreamTLS? = nil) {
         self.host = host
         self.port = port
         self.tls = tls
@@ -80,7 +84,7 @@ final class UpstreamHTTPClient {
 
     /// POSTs `body` to `path`. Throws on connection errors and timeouts (the connection is
     /// dropped; the next call reconnects).
-    func post(path: String, body: [UInt8]) throws -> Response {
+    package func post(path: String, body: [UInt8]) throws -> Response {
         try connectIfNeeded()
         do {
             let auth = authorization.map { "Authorization: \($0)\r\n" } ?? ""

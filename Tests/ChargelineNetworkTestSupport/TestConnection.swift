@@ -1,21 +1,30 @@
-import NIOCore
+package import NIOCore
 import NIOPosix
 
 /// A parsed HTTP response, as the test client saw it.
-struct TestResponse {
-    var status: Int
-    var headers: [(String, String)]
-    var body: String
+package struct TestResponse {
+    package var status: Int
+    package var headers: [(String, String)]
+    package var body: String
 
-    func header(_ name: String) -> String? {
+    /// A response.
+    package init(status: Int, headers: [(String, String)], body: String) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The first header called `name`, ignoring case.
+    package func header(_ name: String) -> String? {
         headers.first { $0.0.lowercased() == name.lowercased() }?.1
     }
 }
 
 /// A raw TCP connection to the server, for speaking HTTP/1.1 by hand (so tests control
 /// pipelining and framing exactly) or line protocol.
-struct TestConnection {
-    var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+package struct TestConnection {
+    /// What the server sent, not yet read by `readResponse`/`readToEnd`.
+    package var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
     let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     var pending: [UInt8] = []
 
@@ -25,7 +34,7 @@ struct TestConnection {
     /// running beside this one can keep it from resuming for a long time (a 5 s watchdog closed
     /// healthy connections mid-test under a full `swift test`, and a 60 s one did once while a
     /// release build shared the machine, the suite taking 170 s).
-    static func with<T: Sendable>(port: Int, _ body: (inout TestConnection) async throws -> T) async throws -> T {
+    package static func with<T: Sendable>(port: Int, _ body: (inout TestConnection) async throws -> T) async throws -> T {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.allowRemoteHalfClosure, value: true)
             .connect(host: "127.0.0.1", port: port) { channel in
@@ -44,23 +53,23 @@ struct TestConnection {
         }
     }
 
-    mutating func send(_ text: String) async throws {
+    package mutating func send(_ text: String) async throws {
         try await outbound.write(ByteBuffer(string: text))
     }
 
-    mutating func send(_ bytes: [UInt8]) async throws {
+    package mutating func send(_ bytes: [UInt8]) async throws {
         try await outbound.write(ByteBuffer(bytes: bytes))
     }
 
     /// Sends an HTTP/1.1 request with a Content-Length body.
-    mutating func request(_ method: String, _ target: String, body: [UInt8] = [], headers: [String: String] = [:])
+    package mutating func request(_ method: String, _ target: String, body: [UInt8] = [], headers: [String: String] = [:])
         async throws -> TestResponse
     {
         try await send(Self.encode(method, target, body: body, headers: headers))
         return try await readResponse()
     }
 
-    static func encode(_ method: String, _ target: String, body: [UInt8] = [], headers: [String: String] = [:]) -> [UInt8] {
+    package static func encode(_ method: String, _ target: String, body: [UInt8] = [], headers: [String: String] = [:]) -> [UInt8] {
         var head = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         for (k, v) in headers { head += "\(k): \(v)\r\n" }
         if method != "GET" && method != "HEAD" || !body.isEmpty { head += "Content-Length: \(body.count)\r\n" }
@@ -69,19 +78,19 @@ struct TestConnection {
     }
 
     /// Shuts our sending side (the server sees EOF).
-    func closeOutput() {
+    package func closeOutput() {
         outbound.finish()
     }
 
     /// Reads until the server closes; returns whatever arrived.
-    mutating func readToEnd() async throws -> [UInt8] {
+    package mutating func readToEnd() async throws -> [UInt8] {
         while let chunk = try await inbound.next() { pending += chunk.readableBytesView }
         defer { pending = [] }
         return pending
     }
 
     /// Reads one response (Content-Length framed, or none for 204/HEAD).
-    mutating func readResponse(isHead: Bool = false) async throws -> TestResponse {
+    package mutating func readResponse(isHead: Bool = false) async throws -> TestResponse {
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
         var headEnd: Int? = nil
         while true {
@@ -117,7 +126,8 @@ struct TestConnection {
     }
 }
 
-struct TestError: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
+/// A test failure with a message.
+package struct TestError: Error, CustomStringConvertible {
+    package var description: String
+    package init(_ d: String) { description = d }
 }

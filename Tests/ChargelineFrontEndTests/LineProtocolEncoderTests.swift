@@ -2,7 +2,7 @@ import ChargelineCore
 import ChargelineIngest
 import Testing
 
-@testable import ChargelineServer
+@testable import ChargelineFrontEnd
 
 /// The gateway's ingest channel renders batches as line protocol: the node must parse back
 /// exactly the points the gateway decoded.

@@ -1,17 +1,18 @@
-@testable import ChargelineServer
+package import ChargelineFrontEnd
+package import ChargelineServer
 
 /// A `QueryHandler` for server tests that need no query engine: `CREATE DATABASE <name>` and
 /// `SHOW DATABASES` against the sink; every other statement is refused with a 400 that says so.
-struct FakeQueryHandler: QueryHandler {
+package struct FakeQueryHandler: QueryHandler {
     private let sink: any IngestSink
 
     /// A handler that lists and creates databases through `sink`.
-    init(sink: any IngestSink) {
+    package init(sink: any IngestSink) {
         self.sink = sink
     }
 
     /// Answers synchronously (both statements are cheap), calling `completion` before returning.
-    func handle(_ request: QueryRequest, completion: @escaping @Sendable (QueryResponse) -> Void) {
+    package func handle(_ request: QueryRequest, completion: @escaping @Sendable (QueryResponse) -> Void) {
         completion(answer(request))
     }
 
@@ -52,7 +53,7 @@ struct FakeQueryHandler: QueryHandler {
     }
 
     /// Splits on `;` outside double or single quotes, dropping empty statements.
-    static func splitStatements(_ text: String) -> [String] {
+    package static func splitStatements(_ text: String) -> [String] {
         var out: [String] = []
         var current = ""
         var quote: Character? = nil
@@ -78,7 +79,7 @@ struct FakeQueryHandler: QueryHandler {
     }
 
     /// `"my db"` -> `my db`, `mydb` -> `mydb`, with `\"` unescaped.
-    static func unquoteIdentifier(_ word: Substring) -> String {
+    package static func unquoteIdentifier(_ word: Substring) -> String {
         guard word.count >= 2, word.first == "\"", word.last == "\"" else { return String(word) }
         var out = ""
         var escaped = false
@@ -91,7 +92,7 @@ struct FakeQueryHandler: QueryHandler {
 
 extension String {
     /// The string without leading and trailing spaces, tabs and newlines.
-    func trimmingWhitespace() -> String {
+    package func trimmingWhitespace() -> String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
         guard let start = firstIndex(where: { !isSpace($0) }), let end = lastIndex(where: { !isSpace($0) }) else {
             return ""

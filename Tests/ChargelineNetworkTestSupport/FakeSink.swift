@@ -1,43 +1,56 @@
-import ChargelineCore
-import ChargelineServer
+package import ChargelineCore
+import ChargelineFrontEnd
 import Foundation
 
 /// An in-memory `IngestSink` that records batches and can delay completions, refuse points or fail.
-final class FakeSink: IngestSink, @unchecked Sendable {
-    struct Point: Equatable {
-        var key: String
-        var timestamp: Int64
-        var fields: [String: FieldValue]
+package final class FakeSink: IngestSink, @unchecked Sendable {
+    /// One written point, decoded.
+    package struct Point: Equatable {
+        package var key: String
+        package var timestamp: Int64
+        package var fields: [String: FieldValue]
+
+        /// A point.
+        package init(key: String, timestamp: Int64, fields: [String: FieldValue]) {
+            self.key = key
+            self.timestamp = timestamp
+            self.fields = fields
+        }
     }
+
+    /// A sink with nothing written, completing at once.
+    package init() {}
 
     private let lock = NSLock()
     private var _writes: [(database: String, batch: WriteBatch)] = []
     private var _held: [@Sendable () -> Void] = []
     private var _databases: Set<String> = []
     /// When set, completions wait for `release()`.
-    var delayCompletions: Bool {
+    package var delayCompletions: Bool {
         get { lock.withLock { _delay } }
         set { lock.withLock { _delay = newValue } }
     }
     private var _delay = false
     /// Point indices (per batch) to refuse, with the message.
-    var reject: [Int: String] {
+    package var reject: [Int: String] {
         get { lock.withLock { _reject } }
         set { lock.withLock { _reject = newValue } }
     }
     private var _reject: [Int: String] = [:]
     /// When set, every write fails with this.
-    var failure: ChargelineError? {
+    package var failure: ChargelineError? {
         get { lock.withLock { _failure } }
         set { lock.withLock { _failure = newValue } }
     }
     private var _failure: ChargelineError?
 
-    var writeCount: Int { lock.withLock { _writes.count } }
-    var writes: [(database: String, batch: WriteBatch)] { lock.withLock { _writes } }
+    /// Batches written so far.
+    package var writeCount: Int { lock.withLock { _writes.count } }
+    /// Every batch written so far, with its database.
+    package var writes: [(database: String, batch: WriteBatch)] { lock.withLock { _writes } }
 
     /// Every point written so far, decoded.
-    var points: [Point] {
+    package var points: [Point] {
         var out: [Point] = []
         for (_, batch) in writes {
             batch.forEachPoint { p in
@@ -49,7 +62,7 @@ final class FakeSink: IngestSink, @unchecked Sendable {
         return out
     }
 
-    func write(database: String, batch: WriteBatch, completion: @escaping @Sendable (WriteOutcome) -> Void) {
+    package func write(database: String, batch: WriteBatch, completion: @escaping @Sendable (WriteOutcome) -> Void) {
         let outcome: WriteOutcome
         let delay: Bool
         lock.lock()
@@ -68,7 +81,7 @@ final class FakeSink: IngestSink, @unchecked Sendable {
     }
 
     /// Completes every held write (on this thread).
-    func release() {
+    package func release() {
         let held = lock.withLock {
             defer { _held = [] }
             return _held
@@ -76,9 +89,9 @@ final class FakeSink: IngestSink, @unchecked Sendable {
         for complete in held { complete() }
     }
 
-    func databases() -> [String] { lock.withLock { Array(_databases) } }
+    package func databases() -> [String] { lock.withLock { Array(_databases) } }
 
-    func createDatabase(_ name: String) throws {
+    package func createDatabase(_ name: String) throws {
         _ = lock.withLock { _databases.insert(name) }
     }
 }

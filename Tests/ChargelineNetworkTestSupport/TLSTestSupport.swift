@@ -1,23 +1,26 @@
-import Foundation
-import NIOCore
+package import Foundation
+package import NIOCore
 import NIOPosix
-import NIOSSL
+package import NIOSSL
 
 /// Self-signed certificates made by `openssl req -x509 -newkey ec` in a temporary folder the
 /// fixture removes.
-struct TLSFixture {
-    let directory: URL
+package struct TLSFixture {
+    /// The temporary folder holding the files.
+    package let directory: URL
 
-    init() throws {
+    /// Creates the folder.
+    package init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("chargeline-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
-    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+    /// `name` inside the folder.
+    package func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
     /// Makes `<name>.crt` and `<name>.key` (P-256, CN=localhost, SAN 127.0.0.1) and returns their paths.
     @discardableResult
-    func makeCertificate(_ name: String) throws -> (certificate: String, key: String) {
+    package func makeCertificate(_ name: String) throws -> (certificate: String, key: String) {
         let (certificate, key) = (path(name + ".crt"), path(name + ".key"))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -33,25 +36,30 @@ struct TLSFixture {
     }
 
     /// Copies `source` over `destination` (a certificate renewed in place).
-    func replace(_ destination: String, with source: String) throws {
+    package func replace(_ destination: String, with source: String) throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: source))
         try data.write(to: URL(fileURLWithPath: destination), options: .atomic)
     }
 
-    func remove() { try? FileManager.default.removeItem(at: directory) }
+    /// Removes the folder and everything in it.
+    package func remove() { try? FileManager.default.removeItem(at: directory) }
 
     /// The serial number of the first certificate in `path`, as the server reports it.
-    static func serial(of path: String) throws -> [UInt8] {
+    package static func serial(of path: String) throws -> [UInt8] {
         try NIOSSLCertificate.fromPEMFile(path)[0].serialNumber
     }
 }
 
 /// What a client saw on one connection.
-struct TLSExchange {
-    var bytes: [UInt8]
-    var serverCertificate: NIOSSLCertificate?
-    var error: (any Error)?
-    var text: String { String(decoding: bytes, as: UTF8.self) }
+package struct TLSExchange {
+    /// Every byte the server sent.
+    package var bytes: [UInt8]
+    /// The certificate the server presented, if TLS got that far.
+    package var serverCertificate: NIOSSLCertificate?
+    /// The first error the connection saw.
+    package var error: (any Error)?
+    /// `bytes` as UTF-8.
+    package var text: String { String(decoding: bytes, as: UTF8.self) }
 }
 
 /// Connects to 127.0.0.1:`port` (over TLS when `tls` is given, else plain), sends `send`,
@@ -59,7 +67,7 @@ struct TLSExchange {
 /// Every caller waits for the server to answer or close, so `wait` only bounds a broken
 /// server: 60 s, since a TLS handshake of a debug build beside the parallel suite on two cores
 /// once took longer than the 5 s it was (an empty answer, no error).
-func exchange(port: Int, tls: TLSConfiguration?, send: [UInt8], wait: TimeAmount = .seconds(60),
+package func exchange(port: Int, tls: TLSConfiguration?, send: [UInt8], wait: TimeAmount = .seconds(60),
               until: @escaping @Sendable ([UInt8]) -> Bool = { _ in false }) async throws -> TLSExchange {
     let collector = ExchangeCollector(until: until)
     let context = try tls.map { try NIOSSLContext(configuration: $0) }
@@ -90,7 +98,7 @@ func exchange(port: Int, tls: TLSConfiguration?, send: [UInt8], wait: TimeAmount
 
 /// A client configuration that checks nothing itself (the verification callback records the
 /// certificate), offering TLS `minimum`...`maximum`.
-func clientTLS(minimum: TLSVersion = .tlsv12, maximum: TLSVersion? = nil) -> TLSConfiguration {
+package func clientTLS(minimum: TLSVersion = .tlsv12, maximum: TLSVersion? = nil) -> TLSConfiguration {
     var c = TLSConfiguration.makeClientConfiguration()
     c.certificateVerification = .noHostnameVerification
     c.minimumTLSVersion = minimum
@@ -123,11 +131,13 @@ private final class ExchangeCollector: ChannelInboundHandler, Sendable {
 }
 
 /// A value behind a lock, for test handlers.
-final class LockedBox<Value>: @unchecked Sendable {
+package final class LockedBox<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value
-    init(_ value: Value) { self.value = value }
-    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+    /// A box holding `value`.
+    package init(_ value: Value) { self.value = value }
+    /// Runs `body` on the value under the lock.
+    package func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }
         return try body(&value)

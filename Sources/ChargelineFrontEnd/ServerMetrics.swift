@@ -95,7 +95,7 @@ public final class ServerMetrics: Sendable {
 
     /// One request refused by authentication (401) or authorization (403):
     /// `chargeline_auth_failures_total{code}`.
-    func countAuthFailure(status: Int) {
+    package func countAuthFailure(status: Int) {
         counter("chargeline_auth_failures_total", [("code", String(status))]).increment()
     }
 
@@ -105,25 +105,25 @@ public final class ServerMetrics: Sendable {
     }
 
     /// One HTTP request answered: `chargeline_http_requests_total{path, code}`.
-    func countRequest(path: String, code: Int) {
+    package func countRequest(path: String, code: Int) {
         counter("chargeline_http_requests_total", [("path", path), ("code", String(code))]).increment()
     }
 
     /// Points stored: `chargeline_ingest_points_total` and `..._values_total` {protocol, db}.
-    func countStored(protocol name: String, database: String, points: Int, values: Int) {
+    package func countStored(protocol name: String, database: String, points: Int, values: Int) {
         guard points > 0 else { return }
         counter("chargeline_ingest_points_total", [("protocol", name), ("db", database)]).increment(by: Int64(points))
         counter("chargeline_ingest_values_total", [("protocol", name), ("db", database)]).increment(by: Int64(values))
     }
 
     /// Lines or points refused: `chargeline_ingest_rejected_total{protocol, reason}`.
-    func countRejected(protocol name: String, reason: String, count: Int) {
+    package func countRejected(protocol name: String, reason: String, count: Int) {
         guard count > 0 else { return }
         counter("chargeline_ingest_rejected_total", [("protocol", name), ("reason", reason)]).increment(by: Int64(count))
     }
 
     /// One `/query` request answered in `nanoseconds`: `chargeline_query_seconds{kind}`.
-    func observeQuery(kind: String, nanoseconds: Int64) {
+    package func observeQuery(kind: String, nanoseconds: Int64) {
         let histogram = querySeconds.withLock { cache in
             if let h = cache[kind] { return h }
             let h = registry.makeDurationHistogram(
@@ -135,7 +135,7 @@ public final class ServerMetrics: Sendable {
     }
 
     /// A query refused before or while running: `chargeline_queries_rejected_total{reason}`.
-    func countQueryRejected(reason: String) {
+    package func countQueryRejected(reason: String) {
         counter("chargeline_queries_rejected_total", [("reason", reason)]).increment()
     }
 }

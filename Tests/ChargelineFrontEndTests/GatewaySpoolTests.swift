@@ -3,7 +3,8 @@ import Foundation
 import Logging
 import Testing
 
-@testable import ChargelineServer
+@testable import ChargelineFrontEnd
+import ChargelineNetworkTestSupport
 
 /// The gateway spool: order, restart, bound, corruption.
 @Suite struct GatewaySpoolTests {
