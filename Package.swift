@@ -3,7 +3,9 @@
 //
 // Module graph (arrows point at what a module imports; never the other way):
 //
-//   chargeline (exe) -> ChargelineCommands -> ChargelineServer -> ChargelineFrontEnd, ChargelineQuery, ChargelineAuth, NIOHTTP1
+//   chargeline (exe) -> ChargelineCommands (the composition root: serve and gateway wire storage, front-ends, alerts)
+//                          |-> ChargelineHTTPAPI -> ChargelineFrontEnd, ChargelineQuery, ChargelineAuth, NIOHTTP1
+//                          |-> ChargelineYKC ----> ChargelineFrontEnd
 //                          |-> ChargelineOCPP ---> ChargelineFrontEnd, NIOWebSocket, Crypto
 //                          |   ChargelineFrontEnd -> ChargelineIngest -> ChargelineCore
 //                          |                     |-> ChargelineStorage (StorageSink only)
@@ -17,8 +19,9 @@
 //                                             \-> ChargelineRegex (no dependencies)
 //
 // Storage never imports networking or ingest; Backup moves files and knows nothing of storage; Ingest never imports Storage (it fills a
-// `WriteBatch`, a Core type, that a front-end hands to storage). What the front-ends share (sinks, batching, TLS, metrics, the
-// gateway's spool and forwarding, the session and pile directories) lives in ChargelineFrontEnd; OCPP imports only that.
+// `WriteBatch`, a Core type, that a front-end hands to storage). The protocol modules (HTTP API, YKC, OCPP) never import each
+// other: what two of them share (sinks, batching, TLS, metrics, the gateway's spool and forwarding, the session and pile
+// directories) lives in ChargelineFrontEnd.
 import PackageDescription
 import class Foundation.ProcessInfo
 
@@ -135,15 +138,29 @@ var targets: [Target] = [
         ],
         swiftSettings: swiftSettings),
 
-    // NIO listeners, HTTP API, YKC front-end and gateway, wiring, shutdown: the composition root.
+    // The InfluxDB 1.x HTTP API (/write, /query, /ping, /metrics, reports, snapshots, rules,
+    // YKC session claims, OCPP triggers) and the raw line-protocol TCP listener beside it.
     .target(
-        name: "ChargelineServer",
+        name: "ChargelineHTTPAPI",
         dependencies: [
             "ChargelineCore", "ChargelineIngest", "ChargelineQuery", "ChargelineAuth", "ChargelineFrontEnd",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swiftSettings),
+
+    // The YKC pile front-end (framing, login, telemetry, pile state) and the YKC gateway that
+    // spools and forwards it to a storage node.
+    .target(
+        name: "ChargelineYKC",
+        dependencies: [
+            "ChargelineCore", "ChargelineIngest", "ChargelineFrontEnd",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: swiftSettings),
@@ -189,12 +206,16 @@ var targets: [Target] = [
         ],
         swiftSettings: swiftSettings),
 
-    // ArgumentParser commands, a library so tests can drive them.
+    // ArgumentParser commands, a library so tests can drive them. Also the composition root:
+    // `serve` and `gateway` are the one place that wires storage, the front-ends, alerts and
+    // backups together (they already build every part from its options; a separate server
+    // module would only pass their arguments on).
     .target(
         name: "ChargelineCommands",
         dependencies: [
-            "ChargelineCore", "ChargelineIngest", "ChargelineStorage", "ChargelineServer", "ChargelineQuery",
-            "ChargelineFrontEnd", "ChargelineReports", "ChargelineBackup", "ChargelineAuth", "ChargelineAlerts", "ChargelineOCPP",
+            "ChargelineCore", "ChargelineIngest", "ChargelineStorage", "ChargelineQuery", "ChargelineFrontEnd",
+            "ChargelineHTTPAPI", "ChargelineYKC", "ChargelineOCPP",
+            "ChargelineReports", "ChargelineBackup", "ChargelineAuth", "ChargelineAlerts",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
@@ -292,7 +313,7 @@ var targets: [Target] = [
     .target(
         name: "ChargelineNetworkTestSupport",
         dependencies: [
-            "ChargelineCore", "ChargelineFrontEnd", "ChargelineServer",
+            "ChargelineCore", "ChargelineFrontEnd", "ChargelineHTTPAPI",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -303,7 +324,7 @@ var targets: [Target] = [
     .testTarget(
         name: "ChargelineFrontEndTests",
         dependencies: [
-            "ChargelineNetworkTestSupport", "ChargelineCore", "ChargelineFrontEnd", "ChargelineServer",
+            "ChargelineNetworkTestSupport", "ChargelineCore", "ChargelineFrontEnd", "ChargelineHTTPAPI",
             "ChargelineStorage", "ChargelineIngest",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -312,10 +333,20 @@ var targets: [Target] = [
         ],
         swiftSettings: swiftSettings),
     .testTarget(
-        name: "ChargelineServerTests",
+        name: "ChargelineHTTPAPITests",
         dependencies: [
-            "ChargelineNetworkTestSupport", "ChargelineCore", "ChargelineFrontEnd", "ChargelineServer",
-            "ChargelineStorage", "ChargelineIngest", "ChargelineQuery", "ChargelineAuth", "ChargelineYKCPile",
+            "ChargelineNetworkTestSupport", "ChargelineCore", "ChargelineFrontEnd", "ChargelineHTTPAPI",
+            "ChargelineStorage", "ChargelineIngest", "ChargelineQuery", "ChargelineAuth",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swiftSettings),
+    .testTarget(
+        name: "ChargelineYKCTests",
+        dependencies: [
+            "ChargelineNetworkTestSupport", "ChargelineCore", "ChargelineFrontEnd", "ChargelineHTTPAPI", "ChargelineYKC",
+            "ChargelineStorage", "ChargelineIngest", "ChargelineYKCPile",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),

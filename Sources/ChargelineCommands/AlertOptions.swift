@@ -1,6 +1,6 @@
 import ArgumentParser
 import ChargelineAlerts
-import ChargelineServer
+import ChargelineHTTPAPI
 import ChargelineQuery
 import Logging
 

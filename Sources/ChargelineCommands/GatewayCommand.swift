@@ -3,7 +3,7 @@ import ChargelineCore
 import ChargelineFrontEnd
 import ChargelineIngest
 import ChargelineOCPP
-import ChargelineServer
+import ChargelineYKC
 import Dispatch
 import Foundation
 import Logging

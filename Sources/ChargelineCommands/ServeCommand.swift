@@ -3,11 +3,12 @@ import ChargelineAlerts
 import ChargelineAuth
 import ChargelineCore
 import ChargelineFrontEnd
-import ChargelineServer
+import ChargelineHTTPAPI
 import ChargelineOCPP
 import ChargelineQuery
 import ChargelineReports
 import ChargelineStorage
+import ChargelineYKC
 import Dispatch
 import Foundation
 import Logging

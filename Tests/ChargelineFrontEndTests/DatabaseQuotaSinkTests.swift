@@ -1,5 +1,5 @@
 import ChargelineFrontEnd
-import ChargelineServer
+import ChargelineHTTPAPI
 import ChargelineNetworkTestSupport
 import ChargelineStorage
 import Foundation

@@ -5,7 +5,7 @@ import Logging
 import NIOSSL
 import Testing
 @testable import ChargelineFrontEnd
-@testable import ChargelineServer
+@testable import ChargelineHTTPAPI
 import ChargelineNetworkTestSupport
 
 /// TLS on the server's listeners, checked with NIOSSL's client side against certificates made

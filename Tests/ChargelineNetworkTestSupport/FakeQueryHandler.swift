@@ -1,5 +1,5 @@
 package import ChargelineFrontEnd
-package import ChargelineServer
+package import ChargelineHTTPAPI
 
 /// A `QueryHandler` for server tests that need no query engine: `CREATE DATABASE <name>` and
 /// `SHOW DATABASES` against the sink; every other statement is refused with a 400 that says so.

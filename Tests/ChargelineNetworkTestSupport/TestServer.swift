@@ -1,4 +1,4 @@
-package import ChargelineServer
+package import ChargelineHTTPAPI
 import Foundation
 package import Logging
 

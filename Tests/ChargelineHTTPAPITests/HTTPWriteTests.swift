@@ -1,5 +1,5 @@
 import ChargelineCore
-import ChargelineServer
+import ChargelineHTTPAPI
 import ChargelineNetworkTestSupport
 import Testing
 

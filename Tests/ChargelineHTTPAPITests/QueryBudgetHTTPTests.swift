@@ -1,6 +1,6 @@
 import ChargelineCore
 import ChargelineFrontEnd
-import ChargelineServer
+import ChargelineHTTPAPI
 import ChargelineIngest
 import ChargelineNetworkTestSupport
 import ChargelineQuery

@@ -2,7 +2,7 @@ import ChargelineCore
 import ChargelineFrontEnd
 import ChargelineIngest
 import ChargelineNetworkTestSupport
-import ChargelineServer
+import ChargelineYKC
 import ChargelineYKCPile
 import Foundation
 import Logging

@@ -1,9 +1,10 @@
 import ChargelineCore
 import ChargelineFrontEnd
-import ChargelineServer
+import ChargelineHTTPAPI
 import ChargelineIngest
 import ChargelineNetworkTestSupport
 import ChargelineStorage
+import ChargelineYKC
 import ChargelineYKCPile
 import Foundation
 import Logging

@@ -2,7 +2,7 @@ import ChargelineAuth
 import Foundation
 import Testing
 @testable import ChargelineFrontEnd
-import ChargelineServer
+import ChargelineHTTPAPI
 
 /// The gateway's upstream client authenticates with `--upstream-token` to a node with auth on.
 @Suite("Upstream client credentials")

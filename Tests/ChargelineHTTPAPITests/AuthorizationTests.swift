@@ -1,7 +1,7 @@
 import ChargelineAuth
 import ChargelineCore
 import ChargelineFrontEnd
-import ChargelineServer
+import ChargelineHTTPAPI
 import ChargelineNetworkTestSupport
 import ChargelineQuery
 import ChargelineStorage

@@ -3,7 +3,7 @@ import ChargelineFrontEnd
 import ChargelineIngest
 import ChargelineNetworkTestSupport
 import ChargelineStorage
-import ChargelineServer
+import ChargelineYKC
 import Foundation
 import Logging
 import Testing

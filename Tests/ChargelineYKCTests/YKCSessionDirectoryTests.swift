@@ -2,7 +2,7 @@ import Foundation
 import NIOEmbedded
 import Testing
 @testable import ChargelineFrontEnd
-@testable import ChargelineServer
+@testable import ChargelineYKC
 
 /// The node's record of which gateway each pile last logged in on.
 @Suite struct YKCSessionDirectoryTests {

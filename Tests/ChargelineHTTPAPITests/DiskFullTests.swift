@@ -1,6 +1,6 @@
 import ChargelineCore
 import ChargelineFrontEnd
-import ChargelineServer
+import ChargelineHTTPAPI
 import ChargelineNetworkTestSupport
 import ChargelineStorage
 import Foundation

@@ -7,7 +7,7 @@ import Logging
 import Testing
 
 @testable import ChargelineFrontEnd
-@testable import ChargelineServer
+@testable import ChargelineHTTPAPI
 
 @Suite("EngineQueryHandler: /query parameters as InfluxDB 1.x reads them")
 struct EngineQueryHandlerTests {

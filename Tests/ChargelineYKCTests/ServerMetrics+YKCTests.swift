@@ -1,6 +1,6 @@
 import ChargelineFrontEnd
 import ChargelineIngest
-import ChargelineServer
+import ChargelineYKC
 import Testing
 
 /// The YKC front-end's counters as Prometheus metrics.

@@ -1,4 +1,4 @@
-import ChargelineServer
+import ChargelineHTTPAPI
 import ChargelineNetworkTestSupport
 import Testing
 

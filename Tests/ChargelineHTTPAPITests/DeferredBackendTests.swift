@@ -1,5 +1,5 @@
 @testable import ChargelineFrontEnd
-@testable import ChargelineServer
+@testable import ChargelineHTTPAPI
 import ChargelineNetworkTestSupport
 import Logging
 import Testing

@@ -4,7 +4,7 @@ import ChargelineIngest
 import ChargelineNetworkTestSupport
 import ChargelineQuery
 import ChargelineStorage
-import ChargelineServer
+import ChargelineYKC
 import ChargelineYKCPile
 import Foundation
 import Logging

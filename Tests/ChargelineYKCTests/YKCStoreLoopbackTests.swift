@@ -3,7 +3,7 @@ import ChargelineFrontEnd
 import ChargelineIngest
 import ChargelineNetworkTestSupport
 import ChargelineStorage
-import ChargelineServer
+import ChargelineYKC
 import ChargelineYKCPile
 import Foundation
 import Logging
