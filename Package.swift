@@ -3,19 +3,25 @@
 //
 // Module graph (arrows point at what a module imports; never the other way):
 //
-//   chargeline (exe) -> ChargelineCommands -> ChargelineServer -> ChargelineIngest -> ChargelineCore
-//                                          |                   \-> NIOSSL (TLS on every listener, ServerTLS)
-//                                          |-> ChargelineOCPP -> ChargelineServer, NIOWebSocket, Crypto
-//                                          |-> ChargelineReports -> ChargelineStorage
-//                                          |-> ChargelineBackup -> AsyncHTTPClient, Crypto (no storage)
-//                                          |-> ChargelineAuth -> ChargelineQuery, Crypto (users; no NIO)
-//                                          |-> ChargelineAlerts -> ChargelineQuery, Yams, AsyncHTTPClient
-//                                          \-> ChargelineQuery -> ChargelineStorage -> ChargelineCodec -> CZstd, CLZ4
-//                                                             |                   \-> ChargelineCore
-//                                                             \-> ChargelineRegex (no dependencies)
+//   chargeline (exe) -> ChargelineCommands (the composition root: serve and gateway wire storage, front-ends, alerts)
+//                          |-> ChargelineHTTPAPI -> ChargelineFrontEnd, ChargelineQuery, ChargelineAuth, NIOHTTP1
+//                          |-> ChargelineYKC ----> ChargelineFrontEnd
+//                          |-> ChargelineOCPP ---> ChargelineFrontEnd, NIOWebSocket, Crypto
+//                          |   ChargelineFrontEnd -> ChargelineIngest -> ChargelineCore
+//                          |                     |-> ChargelineStorage (StorageSink only)
+//                          |                     \-> NIO, NIOSSL (TLS on every listener), swift-metrics, Prometheus
+//                          |-> ChargelineReports -> ChargelineStorage
+//                          |-> ChargelineBackup -> AsyncHTTPClient, Crypto (no storage)
+//                          |-> ChargelineAuth -> ChargelineQuery, Crypto (users; no NIO)
+//                          |-> ChargelineAlerts -> ChargelineQuery, Yams, AsyncHTTPClient
+//                          \-> ChargelineQuery -> ChargelineStorage -> ChargelineCodec -> CZstd, CLZ4
+//                                             |                   \-> ChargelineCore
+//                                             \-> ChargelineRegex (no dependencies)
 //
 // Storage never imports networking or ingest; Backup moves files and knows nothing of storage; Ingest never imports Storage (it fills a
-// `WriteBatch`, a Core type, that the server hands to storage).
+// `WriteBatch`, a Core type, that a front-end hands to storage). The protocol modules (HTTP API, YKC, OCPP) never import each
+// other: what two of them share (sinks, batching, TLS, metrics, the gateway's spool and forwarding, the session and pile
+// directories) lives in ChargelineFrontEnd.
 import PackageDescription
 import class Foundation.ProcessInfo
 
@@ -117,15 +123,17 @@ var targets: [Target] = [
         ],
         swiftSettings: swiftSettings),
 
-    // NIO listeners, HTTP API, wiring, shutdown: the composition root.
+    // The core every front-end shares, over NIO: ingest sinks (storage, spool, quotas), the
+    // telemetry batcher, the pile listener and directories, the connection registry, TLS
+    // listeners and upstream TLS, server metrics, and a gateway's spool, forwarder, supervisor
+    // and upstream health. No protocol of its own.
     .target(
-        name: "ChargelineServer",
+        name: "ChargelineFrontEnd",
         dependencies: [
-            "ChargelineCore", "ChargelineIngest", "ChargelineStorage", "ChargelineQuery", "ChargelineAuth",
+            "ChargelineCore", "ChargelineIngest", "ChargelineStorage",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -134,12 +142,39 @@ var targets: [Target] = [
         ],
         swiftSettings: swiftSettings),
 
+    // The InfluxDB 1.x HTTP API (/write, /query, /ping, /metrics, reports, snapshots, rules,
+    // YKC session claims, OCPP triggers) and the raw line-protocol TCP listener beside it.
+    .target(
+        name: "ChargelineHTTPAPI",
+        dependencies: [
+            "ChargelineCore", "ChargelineIngest", "ChargelineQuery", "ChargelineAuth", "ChargelineFrontEnd",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swiftSettings),
+
+    // The YKC pile front-end (framing, login, telemetry, pile state) and the YKC gateway that
+    // spools and forwards it to a storage node.
+    .target(
+        name: "ChargelineYKC",
+        dependencies: [
+            "ChargelineCore", "ChargelineIngest", "ChargelineFrontEnd",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swiftSettings),
+
     // The OCPP 1.6J charge-point front-end (WebSocket, NIOWebSocket): a front-end beside YKC
-    // that reuses the server's sink, telemetry batcher and registry; Commands wires it in.
+    // over the same core (sink, telemetry batcher, registry); Commands wires it in.
     .target(
         name: "ChargelineOCPP",
         dependencies: [
-            "ChargelineCore", "ChargelineIngest", "ChargelineServer",
+            "ChargelineCore", "ChargelineIngest", "ChargelineFrontEnd",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -175,12 +210,16 @@ var targets: [Target] = [
         ],
         swiftSettings: swiftSettings),
 
-    // ArgumentParser commands, a library so tests can drive them.
+    // ArgumentParser commands, a library so tests can drive them. Also the composition root:
+    // `serve` and `gateway` are the one place that wires storage, the front-ends, alerts and
+    // backups together (they already build every part from its options; a separate server
+    // module would only pass their arguments on).
     .target(
         name: "ChargelineCommands",
         dependencies: [
-            "ChargelineCore", "ChargelineIngest", "ChargelineStorage", "ChargelineServer", "ChargelineQuery",
-            "ChargelineReports", "ChargelineBackup", "ChargelineAuth", "ChargelineAlerts", "ChargelineOCPP",
+            "ChargelineCore", "ChargelineIngest", "ChargelineStorage", "ChargelineQuery", "ChargelineFrontEnd",
+            "ChargelineHTTPAPI", "ChargelineYKC", "ChargelineOCPP",
+            "ChargelineReports", "ChargelineBackup", "ChargelineAuth", "ChargelineAlerts",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
@@ -272,15 +311,50 @@ var targets: [Target] = [
         dependencies: ["ChargelineTestSupport", "ChargelineCore", "ChargelineIngest", "ChargelineYKCPile"],
         resources: [.copy("Fixtures")],
         swiftSettings: swiftSettings),
-    .testTarget(
-        name: "ChargelineServerTests",
+    // Doubles and fixtures for the front-end tests: an in-memory sink, a query handler without an
+    // engine, an HTTP API server on kernel-chosen ports, a raw HTTP/TCP client, TLS certificates
+    // and a TLS client, a log capture. Never linked into the product.
+    .target(
+        name: "ChargelineNetworkTestSupport",
         dependencies: [
-            "ChargelineCore", "ChargelineServer", "ChargelineStorage", "ChargelineIngest", "ChargelineQuery",
-            "ChargelineAuth", "ChargelineYKCPile",
+            "ChargelineCore", "ChargelineFrontEnd", "ChargelineHTTPAPI",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        path: "Tests/ChargelineNetworkTestSupport",
+        swiftSettings: swiftSettings),
+    .testTarget(
+        name: "ChargelineFrontEndTests",
+        dependencies: [
+            "ChargelineNetworkTestSupport", "ChargelineCore", "ChargelineFrontEnd", "ChargelineHTTPAPI",
+            "ChargelineStorage", "ChargelineIngest",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swiftSettings),
+    .testTarget(
+        name: "ChargelineHTTPAPITests",
+        dependencies: [
+            "ChargelineNetworkTestSupport", "ChargelineCore", "ChargelineFrontEnd", "ChargelineHTTPAPI",
+            "ChargelineStorage", "ChargelineIngest", "ChargelineQuery", "ChargelineAuth",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swiftSettings),
+    .testTarget(
+        name: "ChargelineYKCTests",
+        dependencies: [
+            "ChargelineNetworkTestSupport", "ChargelineCore", "ChargelineFrontEnd", "ChargelineHTTPAPI", "ChargelineYKC",
+            "ChargelineStorage", "ChargelineIngest", "ChargelineYKCPile",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
-            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: swiftSettings),
     .testTarget(
@@ -290,7 +364,7 @@ var targets: [Target] = [
     .testTarget(
         name: "ChargelineOCPPTests",
         dependencies: [
-            "ChargelineCore", "ChargelineIngest", "ChargelineServer", "ChargelineOCPP",
+            "ChargelineCore", "ChargelineIngest", "ChargelineFrontEnd", "ChargelineOCPP",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

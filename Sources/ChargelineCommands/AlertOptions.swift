@@ -1,7 +1,7 @@
 import ArgumentParser
 import ChargelineAlerts
+import ChargelineHTTPAPI
 import ChargelineQuery
-import ChargelineServer
 import Logging
 
 /// Serve's alerting flags, and the one place that builds the rule manager from them.

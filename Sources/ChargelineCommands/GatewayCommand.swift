@@ -1,8 +1,9 @@
 import ArgumentParser
 import ChargelineCore
+import ChargelineFrontEnd
 import ChargelineIngest
 import ChargelineOCPP
-import ChargelineServer
+import ChargelineYKC
 import Dispatch
 import Foundation
 import Logging
@@ -97,7 +98,7 @@ struct GatewayCommand: AsyncParsableCommand {
     }
 
     /// `host:port`, `http://host:port[/]` or `https://host:port[/]`.
-    static func upstreamEndpoint(_ text: String) throws -> (endpoint: ServerConfiguration.Endpoint, secure: Bool) {
+    static func upstreamEndpoint(_ text: String) throws -> (endpoint: NetworkEndpoint, secure: Bool) {
         var t = Substring(text)
         let secure = t.hasPrefix("https://")
         if t.hasPrefix("http://") { t = t.dropFirst(7) }

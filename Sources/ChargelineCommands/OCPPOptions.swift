@@ -1,6 +1,5 @@
 import ArgumentParser
 import ChargelineOCPP
-import ChargelineServer
 import ChargelineStorage
 
 /// The OCPP 1.6J front-end's options, as `serve` takes them.

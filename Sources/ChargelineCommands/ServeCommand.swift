@@ -1,12 +1,14 @@
 import ArgumentParser
-import ChargelineAuth
 import ChargelineAlerts
+import ChargelineAuth
 import ChargelineCore
+import ChargelineFrontEnd
+import ChargelineHTTPAPI
 import ChargelineOCPP
 import ChargelineQuery
 import ChargelineReports
-import ChargelineServer
 import ChargelineStorage
+import ChargelineYKC
 import Dispatch
 import Foundation
 import Logging
@@ -278,7 +280,7 @@ struct ServeCommand: AsyncParsableCommand {
         _ = try gatewayHTTPEndpoints()
     }
 
-    static func endpoint(_ text: String, _ flag: String) throws -> ServerConfiguration.Endpoint? {
+    static func endpoint(_ text: String, _ flag: String) throws -> NetworkEndpoint? {
         if text == "off" { return nil }
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
             throw ValidationError("\(flag) takes host:port (e.g. 127.0.0.1:8086, 0.0.0.0:8086) or off (got \(text))")

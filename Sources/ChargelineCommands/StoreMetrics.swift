@@ -1,4 +1,4 @@
-import ChargelineServer
+import ChargelineFrontEnd
 import ChargelineStorage
 import Foundation
 

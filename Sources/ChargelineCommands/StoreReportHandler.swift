@@ -1,5 +1,5 @@
+import ChargelineHTTPAPI
 import ChargelineReports
-import ChargelineServer
 import ChargelineStorage
 import Dispatch
 import Foundation

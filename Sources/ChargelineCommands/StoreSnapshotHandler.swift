@@ -1,4 +1,4 @@
-import ChargelineServer
+import ChargelineHTTPAPI
 import ChargelineStorage
 import Dispatch
 import Foundation

@@ -1,6 +1,6 @@
 import ArgumentParser
+import ChargelineFrontEnd
 import Foundation
-import ChargelineServer
 import Logging
 
 /// `--tls-cert`, `--tls-key` and `--tls-listeners`, shared by `serve` and `gateway`, over the

@@ -1,6 +1,6 @@
 import ChargelineCore
+import ChargelineFrontEnd
 import ChargelineIngest
-import ChargelineServer
 import Foundation
 import NIOCore
 

@@ -1,5 +1,5 @@
+import ChargelineFrontEnd
 import ChargelineIngest
-import ChargelineServer
 
 /// `pile_state` for a charge point, as the YKC front-end writes it for a pile (docs/schema.md):
 /// the registry baseline at its first boot when none is stored, `connected=1 event="login"`

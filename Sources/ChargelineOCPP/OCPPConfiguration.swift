@@ -1,4 +1,4 @@
-public import ChargelineServer
+public import ChargelineFrontEnd
 
 /// Everything the OCPP 1.6J front-end needs. Used by `serve --ocpp` (in process) and by
 /// `chargeline gateway --ocpp`.
@@ -14,7 +14,7 @@ public struct OCPPConfiguration: Sendable {
     }
 
     /// Where charge points connect: `ws://HOST:PORT/ocpp/{chargePointId}`. Default port 8767.
-    public var endpoint: ServerConfiguration.Endpoint
+    public var endpoint: NetworkEndpoint
     /// SO_REUSEPORT, so several gateway processes share the port. Default true.
     public var reusePort: Bool
     /// The registry CSV every protocol shares (`YKCPileRegistry`); `nil` = none.
@@ -68,7 +68,7 @@ public struct OCPPConfiguration: Sendable {
     public var stateSampleSeconds = 60
 
     /// A configuration with the documented defaults.
-    public init(endpoint: ServerConfiguration.Endpoint = .init(host: "127.0.0.1", port: 8767), reusePort: Bool = true,
+    public init(endpoint: NetworkEndpoint = .init(host: "127.0.0.1", port: 8767), reusePort: Bool = true,
                 registryPath: String? = nil, unknownChargePoints: UnknownChargePoints? = nil, registryPollSeconds: Int = 5,
                 database: String = "chargeline", heartbeatIntervalSeconds: Int = 60, retryIntervalSeconds: Int = 300,
                 maxMessageBytes: Int = 64 << 10, stateDirectory: String, transactionIDStride: Int = 1,

@@ -1,5 +1,5 @@
 public import ChargelineCore
-public import ChargelineServer
+public import ChargelineFrontEnd
 
 /// The HTTP API's `POST /ocpp/trigger` goes through here.
 extension OCPPFrontEnd: ChargePointControl {

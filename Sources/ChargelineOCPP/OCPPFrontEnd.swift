@@ -1,6 +1,6 @@
 public import ChargelineCore
+public import ChargelineFrontEnd
 import ChargelineIngest
-public import ChargelineServer
 public import Logging
 import NIOCore
 import NIOHTTP1

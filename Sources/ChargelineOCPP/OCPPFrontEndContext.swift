@@ -1,4 +1,4 @@
-import ChargelineServer
+import ChargelineFrontEnd
 import Logging
 
 /// What every connection of one OCPP front-end shares.

@@ -1,5 +1,5 @@
+import ChargelineFrontEnd
 import ChargelineIngest
-import ChargelineServer
 import Foundation
 import NIOHTTP1
 

@@ -1,4 +1,4 @@
-import ChargelineServer
+import ChargelineFrontEnd
 import Logging
 import NIOCore
 import NIOHTTP1

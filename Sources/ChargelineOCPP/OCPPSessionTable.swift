@@ -1,4 +1,4 @@
-import ChargelineServer
+import ChargelineFrontEnd
 import NIOCore
 
 /// Which connection each charge point is on (a new connection under the same id replaces the

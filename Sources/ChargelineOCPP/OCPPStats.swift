@@ -1,4 +1,4 @@
-import ChargelineServer
+import ChargelineFrontEnd
 
 /// Counters of an OCPP front-end since start.
 public struct OCPPStats: Sendable, Equatable, CustomStringConvertible {

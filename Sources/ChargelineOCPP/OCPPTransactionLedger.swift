@@ -1,5 +1,5 @@
 package import ChargelineCore
-import ChargelineServer
+import ChargelineFrontEnd
 import Dispatch
 import Foundation
 

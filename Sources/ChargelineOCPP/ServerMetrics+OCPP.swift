@@ -1,4 +1,4 @@
-public import ChargelineServer
+public import ChargelineFrontEnd
 
 extension ServerMetrics {
     /// Sets the OCPP metrics from a front-end's counters (read at scrape time, so the message

@@ -1,6 +1,6 @@
 import ChargelineIngest
 @testable import ChargelineOCPP
-import ChargelineServer
+import ChargelineFrontEnd
 import Foundation
 import Logging
 import NIOHTTP1
