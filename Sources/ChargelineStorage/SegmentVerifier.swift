@@ -85,7 +85,6 @@ package enum SegmentVerifier {
         if flat.seriesCount != footer.series { problem(footerAt + 16, "footer counts \(footer.series) series, the index holds \(flat.seriesCount)") }
         var ranges: [(start: Int, end: Int)] = []
         var seenTimestampBlocks = Set<UInt64>()
-        var totalBlocks = 0
         // Pass 1, over the index alone (no block is read): key order, fields, block metas
         // against each other and the partition. What it finds is kept per series, so the
         // report lists each series' problems together, in series order, as before.
@@ -139,7 +138,6 @@ package enum SegmentVerifier {
                     }
                     blocks.append((m, type))
                 }
-                totalBlocks += n
             }
             entryStarts.append(blocks.count)
             seriesBlocks[s] = SeriesBlocks(blocks: blocks, entryStarts: entryStarts)
@@ -169,9 +167,6 @@ package enum SegmentVerifier {
                 blocksDamaged = blocksDamaged || c.damaged
                 s += 1
             }
-        }
-        if totalBlocks != footer.blocks, footer.version < SegmentFormat.sectionedVersion {
-            problem(footerAt + 20, "footer counts \(footer.blocks) value blocks, the index holds \(totalBlocks)")
         }
         // Every byte between header and index must lie in exactly one checksummed block.
         ranges.sort { $0.start < $1.start }
