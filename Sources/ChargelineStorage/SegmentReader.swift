@@ -260,14 +260,14 @@ package final class SegmentReader: @unchecked Sendable {
         let keys = try flat?.keyBytes ?? load(directory.keys, "keys section")
         let missing = directory.sections(for: fields).filter { loaded[$0] == nil }
         // The timestamp blocks the field sections' metas name: read when fields are loaded.
-        let timestamps = missing.isEmpty ? [] : try load(directory.timestamps, "timestamps section").withUnsafeBytes {
+        let timestamps = missing.allSatisfy({ directory.fields[$0].ownTimes }) ? [] : try load(directory.timestamps, "timestamps section").withUnsafeBytes {
             SegmentSections.timestampBlocks($0)
         }
         for i in missing {
             let field = directory.fields[i], what = "field section \"\(field.name)\""
             loaded[i] = try load(field.section, what).withUnsafeBytes { stored in
                 try SegmentSections.rows(stored, entries: field.entries, blocks: field.blocks, statistics: field.statistics,
-                                         timestamps: timestamps) { corrupt("\(what): \($0)", at: f.indexOffset + field.section.offset) }
+                                         ownTimes: field.ownTimes, timestamps: timestamps) { corrupt("\(what): \($0)", at: f.indexOffset + field.section.offset) }
             }
         }
         return try FlatSegmentIndex(keys: keys, directory: directory, loaded: loaded) { what, at in corrupt(what, at: f.indexOffset + at) }

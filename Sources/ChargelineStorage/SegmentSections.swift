@@ -66,6 +66,9 @@ package struct SegmentSections: Sendable {
         package var nameBytes: [UInt8]
         package var type: FieldType
         package var statistics: Bool
+        /// Whether the section's metas hold their own count and times (`ownTimes`) instead of
+        /// naming a block of the timestamps section.
+        package var ownTimes: Bool
         package var entries: Int
         package var blocks: Int
         package var section: Section
@@ -90,17 +93,24 @@ package struct SegmentSections: Sendable {
     static let fieldBytes = 2 + 1 + 4 + 4 + 13
     /// Bit 7 of a field section's `kind` byte: its metas carry statistics.
     static let withStatistics: UInt8 = 0x80
+    /// Bit 6 of a field section's `kind` byte: its metas hold their own count and times.
+    static let ownTimes: UInt8 = 0x40
+    /// The field type bits of `kind`.
+    static let typeMask: UInt8 = 0x3F
     /// Bytes of a field section's entry header (series, blocks).
     static let entryBytes = 8
     /// Bytes per timestamp block in the timestamps section.
     static let timestampBlockBytes = 4 + 8 + 8 + 8 + 4
-    /// Bytes per block meta in a field section's stored columns: offset, length, timestamp
-    /// block step, and with statistics flags and five statistics.
-    static func columnBytes(statistics: Bool) -> Int { 8 + 4 + 4 + (statistics ? 1 + 5 * 8 : 0) }
+    /// Bytes per block meta in a field section's stored columns: offset and length, then its
+    /// own count, times, timestamp block offset and length, or the step of the timestamp block
+    /// it names; with statistics flags and five statistics.
+    static func columnBytes(statistics: Bool, ownTimes: Bool) -> Int {
+        8 + 4 + (ownTimes ? 4 + 8 + 8 + 8 + 4 : 4) + (statistics ? 1 + 5 * 8 : 0)
+    }
 
     /// Bytes of a field section's stored columns.
-    static func rawBytes(entries: Int, blocks: Int, statistics: Bool) -> Int {
-        entries * entryBytes + blocks * columnBytes(statistics: statistics)
+    static func rawBytes(entries: Int, blocks: Int, statistics: Bool, ownTimes: Bool) -> Int {
+        entries * entryBytes + blocks * columnBytes(statistics: statistics, ownTimes: ownTimes)
     }
     /// Bytes of a field section's rows (what `rows` returns).
     static func rowBytes(entries: Int, blocks: Int, statistics: Bool) -> Int {
@@ -121,10 +131,14 @@ package struct SegmentSections: Sendable {
         var timestampNumbers: [UInt64: UInt32] = [:]
         var timestampBlocks: [TimestampBlock] = []
         for entry in entries {
-            for field in entry.fields {
-                if field.blocks.contains(where: { $0.flags & BlockMeta.noStats == 0 }) {
-                    statistics[Key(name: field.name, type: field.type.rawValue)] = true
-                }
+            for field in entry.fields where field.blocks.contains(where: { $0.flags & BlockMeta.noStats == 0 }) {
+                statistics[Key(name: field.name, type: field.type.rawValue)] = true
+            }
+        }
+        // Sections with statistics name timestamp blocks, the others hold their own times (see
+        // `ownTimes`): number the blocks the former name.
+        for entry in entries {
+            for field in entry.fields where statistics[Key(name: field.name, type: field.type.rawValue)] == true {
                 for b in field.blocks {
                     let ts = TimestampBlock(b)
                     if let n = timestampNumbers[b.timestampOffset] {
@@ -182,11 +196,12 @@ package struct SegmentSections: Sendable {
             let withStatistics = statistics[k] ?? false
             put(UInt16(k.name.count), &directory)
             directory.append(contentsOf: k.name)
-            directory.append(k.type | (withStatistics ? Self.withStatistics : 0))
+            directory.append(k.type | (withStatistics ? Self.withStatistics : Self.ownTimes))
             put(UInt32(section.entries), &directory)
             put(UInt32(section.blocks), &directory)
             describe(section.raw.withUnsafeBytes {
-                columns($0, entries: section.entries, blocks: section.blocks, statistics: withStatistics, timestampNumbers: timestampNumbers)
+                columns($0, entries: section.entries, blocks: section.blocks, statistics: withStatistics, ownTimes: !withStatistics,
+                        timestampNumbers: timestampNumbers)
             })
         }
         var out: [UInt8] = []
@@ -239,13 +254,13 @@ package struct SegmentSections: Sendable {
             guard length - p >= fieldBytes + n else { throw corrupt("index directory truncated", p) }
             let nameBytes = Array(UnsafeRawBufferPointer(rebasing: stored[(p + 2)..<(p + 2 + n)]))
             p += 2 + n
-            let kind = stored[p], statistics = kind & withStatistics != 0
-            guard let type = FieldType(rawValue: kind & ~withStatistics) else { throw corrupt("unknown field type \(kind & ~withStatistics)", p) }
+            let kind = stored[p], statistics = kind & withStatistics != 0, own = kind & ownTimes != 0
+            guard let type = FieldType(rawValue: kind & typeMask) else { throw corrupt("unknown field type \(kind & typeMask)", p) }
             let entries = Int(stored.loadLE(UInt32.self, at: p + 1)), count = Int(stored.loadLE(UInt32.self, at: p + 5))
             guard entries <= seriesCount else { throw corrupt("field section of \(entries) entries for \(seriesCount) series", p + 1) }
             p += 9
             let s = try section()
-            guard count <= SegmentFormat.maxIndexBytes, s.raw == rawBytes(entries: entries, blocks: count, statistics: statistics) else {
+            guard count <= SegmentFormat.maxIndexBytes, s.raw == rawBytes(entries: entries, blocks: count, statistics: statistics, ownTimes: own) else {
                 throw corrupt("field section of \(s.raw) bytes does not hold \(entries) entries and \(count) block metas", p - 13)
             }
             if let last = fields.last, !(last.nameBytes.lexicographicallyPrecedes(nameBytes) || (last.nameBytes == nameBytes && last.type.rawValue < type.rawValue)) {
@@ -254,7 +269,7 @@ package struct SegmentSections: Sendable {
             total += count
             rows += rowBytes(entries: entries, blocks: count, statistics: statistics)
             fields.append(Field(name: String(decoding: nameBytes, as: UTF8.self), nameBytes: nameBytes, type: type,
-                                statistics: statistics, entries: entries, blocks: count, section: s))
+                                statistics: statistics, ownTimes: own, entries: entries, blocks: count, section: s))
         }
         guard p == length, next == indexLength else { throw corrupt("index directory and sections do not fill the \(indexLength)-byte index", p) }
         // The limit for the whole index as a reader holds it, not per section: a damaged
@@ -310,10 +325,13 @@ package struct SegmentSections: Sendable {
     /// Where the columns of a field section start (see the layout above).
     private struct ColumnStarts {
         let counts, offset, length, timestamp: Int
+        let count, minTime, span, back, tsLength: Int  // own times
         let flags, min, max, sum, first, last: Int
-        init(entries: Int, blocks n: Int) {
+        init(entries: Int, blocks n: Int, ownTimes: Bool) {
             counts = 4 * entries; offset = 8 * entries; length = offset + 8 * n; timestamp = length + 4 * n
-            flags = timestamp + 4 * n; min = flags + n; max = min + 8 * n; sum = max + 8 * n
+            count = length + 4 * n; minTime = count + 4 * n; span = minTime + 8 * n; back = span + 8 * n; tsLength = back + 8 * n
+            flags = ownTimes ? tsLength + 4 * n : timestamp + 4 * n
+            min = flags + n; max = min + 8 * n; sum = max + 8 * n
             first = sum + 8 * n; last = first + 8 * n
         }
     }
@@ -321,17 +339,17 @@ package struct SegmentSections: Sendable {
     /// A field section's stored columns from its rows: `entries` times series <u32> │ blocks
     /// <u32> │ metas (`blocks` metas in all, with or without `statistics`), each meta's
     /// timestamp block named by its number in `timestampNumbers` (by timestamp offset).
-    static func columns(_ rows: UnsafeRawBufferPointer, entries: Int, blocks: Int, statistics: Bool,
+    static func columns(_ rows: UnsafeRawBufferPointer, entries: Int, blocks: Int, statistics: Bool, ownTimes: Bool,
                         timestampNumbers: [UInt64: UInt32]) -> [UInt8] {
         let n = blocks, m = SegmentFormat.blockMetaSize(statistics: statistics)
-        var out = [UInt8](repeating: 0, count: rawBytes(entries: entries, blocks: n, statistics: statistics))
-        let c = ColumnStarts(entries: entries, blocks: n)
+        var out = [UInt8](repeating: 0, count: rawBytes(entries: entries, blocks: n, statistics: statistics, ownTimes: ownTimes))
+        let c = ColumnStarts(entries: entries, blocks: n, ownTimes: ownTimes)
         out.withUnsafeMutableBytes { o in
             func store<T: FixedWidthInteger>(_ v: T, _ column: Int, _ k: Int) {
                 o.storeBytes(of: v.littleEndian, toByteOffset: column + MemoryLayout<T>.size * k, as: T.self)
             }
             var p = 0, k = 0
-            var previousSeries: UInt32 = .max, previousOffset: UInt64 = 0, previousNumber: UInt32 = .max
+            var previousSeries: UInt32 = .max, previousOffset: UInt64 = 0, previousNumber: UInt32 = .max, previousMin: UInt64 = 0
             for e in 0..<entries {
                 let s = rows.loadLE(UInt32.self, at: p), b = Int(rows.loadLE(UInt32.self, at: p + 4))
                 store(s &- previousSeries, 0, e)
@@ -340,12 +358,23 @@ package struct SegmentSections: Sendable {
                 p += entryBytes
                 for _ in 0..<b {
                     let off = rows.loadLE(UInt64.self, at: p), lc = rows.loadLE(UInt64.self, at: p + 8)
-                    guard let number = timestampNumbers[rows.loadLE(UInt64.self, at: p + 32)] else {
-                        preconditionFailure("BUG: a block meta names a timestamp block the timestamps section lacks")
-                    }
                     store(off &- previousOffset, c.offset, k)
                     store(UInt32(truncatingIfNeeded: lc), c.length, k)
-                    store(number &- previousNumber, c.timestamp, k)
+                    if ownTimes {
+                        let lo = rows.loadLE(UInt64.self, at: p + 16)
+                        store(UInt32(truncatingIfNeeded: lc >> 32), c.count, k)
+                        store(lo &- previousMin, c.minTime, k)
+                        store(rows.loadLE(UInt64.self, at: p + 24) &- lo, c.span, k)
+                        store(off &- rows.loadLE(UInt64.self, at: p + 32), c.back, k)
+                        store(rows.loadLE(UInt32.self, at: p + 40), c.tsLength, k)
+                        previousMin = lo
+                    } else {
+                        guard let number = timestampNumbers[rows.loadLE(UInt64.self, at: p + 32)] else {
+                            preconditionFailure("BUG: a block meta names a timestamp block the timestamps section lacks")
+                        }
+                        store(number &- previousNumber, c.timestamp, k)
+                        previousNumber = number
+                    }
                     if statistics {
                         let min = rows.loadLE(UInt64.self, at: p + 44)
                         store(rows[p + 84], c.flags, k)
@@ -356,7 +385,6 @@ package struct SegmentSections: Sendable {
                         store(rows.loadLE(UInt64.self, at: p + 76) ^ min, c.last, k)
                     }
                     previousOffset = off
-                    previousNumber = number
                     p += m
                     k += 1
                 }
@@ -368,16 +396,16 @@ package struct SegmentSections: Sendable {
     /// A field section's rows from its stored columns and the segment's timestamp blocks, the
     /// inverse of `columns`; throws (through `corrupt`) when the per-series block counts do not
     /// add up to `blocks` or a meta names a timestamp block that is not there.
-    static func rows(_ columns: UnsafeRawBufferPointer, entries: Int, blocks: Int, statistics: Bool,
+    static func rows(_ columns: UnsafeRawBufferPointer, entries: Int, blocks: Int, statistics: Bool, ownTimes: Bool,
                      timestamps: [TimestampBlock], corrupt: (String) -> ChargelineError) throws -> [UInt8] {
         let n = blocks, m = SegmentFormat.blockMetaSize(statistics: statistics)
-        guard columns.count == rawBytes(entries: entries, blocks: n, statistics: statistics) else {
+        guard columns.count == rawBytes(entries: entries, blocks: n, statistics: statistics, ownTimes: ownTimes) else {
             throw corrupt("field section of \(columns.count) bytes does not hold \(entries) entries and \(n) block metas")
         }
         var total = 0
         for e in 0..<entries { total += Int(columns.loadLE(UInt32.self, at: 4 * entries + 4 * e)) }
         guard total == n else { throw corrupt("field section's series hold \(total) block metas, its directory entry \(n)") }
-        let c = ColumnStarts(entries: entries, blocks: n)
+        let c = ColumnStarts(entries: entries, blocks: n, ownTimes: ownTimes)
         var out = [UInt8](repeating: 0, count: rowBytes(entries: entries, blocks: n, statistics: statistics))
         try out.withUnsafeMutableBytes { o in
             func load<T: FixedWidthInteger>(_ column: Int, _ k: Int, as: T.Type) -> T {
@@ -385,7 +413,7 @@ package struct SegmentSections: Sendable {
             }
             func store<T: FixedWidthInteger>(_ v: T, at q: Int) { o.storeBytes(of: v.littleEndian, toByteOffset: q, as: T.self) }
             var p = 0, k = 0
-            var series: UInt32 = .max, off: UInt64 = 0, number: UInt32 = .max
+            var series: UInt32 = .max, off: UInt64 = 0, number: UInt32 = .max, lo: UInt64 = 0
             for e in 0..<entries {
                 series = series &+ load(0, e, as: UInt32.self)
                 let b = Int(load(c.counts, e, as: UInt32.self))
@@ -394,11 +422,18 @@ package struct SegmentSections: Sendable {
                 p += entryBytes
                 for _ in 0..<b {
                     off = off &+ load(c.offset, k, as: UInt64.self)
-                    number = number &+ load(c.timestamp, k, as: UInt32.self)
-                    guard Int(number) < timestamps.count else {
-                        throw corrupt("block meta \(k) names timestamp block \(number) of \(timestamps.count)")
+                    let ts: TimestampBlock
+                    if ownTimes {
+                        lo = lo &+ load(c.minTime, k, as: UInt64.self)
+                        ts = TimestampBlock(count: load(c.count, k, as: UInt32.self), minTime: lo, maxTime: lo &+ load(c.span, k, as: UInt64.self),
+                                            offset: off &- load(c.back, k, as: UInt64.self), length: load(c.tsLength, k, as: UInt32.self))
+                    } else {
+                        number = number &+ load(c.timestamp, k, as: UInt32.self)
+                        guard Int(number) < timestamps.count else {
+                            throw corrupt("block meta \(k) names timestamp block \(number) of \(timestamps.count)")
+                        }
+                        ts = timestamps[Int(number)]
                     }
-                    let ts = timestamps[Int(number)]
                     store(off, at: p)
                     store(UInt64(load(c.length, k, as: UInt32.self)) | UInt64(ts.count) << 32, at: p + 8)
                     store(ts.minTime, at: p + 16)

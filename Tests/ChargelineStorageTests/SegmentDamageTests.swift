@@ -61,10 +61,14 @@ import ChargelineTestSupport
     @Test func hugeMetaCountThrowsInsteadOfAllocating() throws {
         let (dir, reader, bytes) = try Self.segment()
         defer { dir.cleanup() }
-        // The count of the first timestamp block (docs/format/segment.md: the first column of
-        // the timestamps section), the one block 0 of entry 0 (series 0's first field) names.
+        // The count column of the first field section, whose metas hold their own times (no
+        // statistics; docs/format/segment.md): after the entries' series and block columns,
+        // the offsets (8 bytes) and lengths (4) of its N metas. Its first meta is block 0 of
+        // entry 0 (series 0's first field by name).
         var parsed = try SegmentSectionsTests.parse(bytes)
-        parsed.timestamps.replaceSubrange(0..<4, with: Self.le(UInt32(0xF900_0000)))
+        let (entries, n) = (parsed.fields[0].entries, parsed.fields[0].blocks)
+        let at = 8 * entries + 8 * n + 4 * n
+        parsed.fields[0].raw.replaceSubrange(at..<(at + 4), with: Self.le(UInt32(0xF900_0000)))
         let file = SegmentSectionsTests.assemble(bytes, parsed)
         let path = dir.path + "/huge.seg"
         try Data(file).write(to: URL(fileURLWithPath: path))

@@ -19,7 +19,7 @@ import ChargelineTestSupport
         var series: Int
         var keys: [UInt8]
         var timestamps: [UInt8]
-        var fields: [(name: [UInt8], type: UInt8, statistics: UInt8, entries: Int, blocks: Int, raw: [UInt8])]
+        var fields: [(name: [UInt8], kind: UInt8, entries: Int, blocks: Int, raw: [UInt8])]
     }
 
     /// Parses a segment file by the documented layout, checking every checksum and length.
@@ -47,13 +47,13 @@ import ChargelineTestSupport
         }
         let keys = try section()
         let timestamps = try section()
-        var fields: [(name: [UInt8], type: UInt8, statistics: UInt8, entries: Int, blocks: Int, raw: [UInt8])] = []
+        var fields: [(name: [UInt8], kind: UInt8, entries: Int, blocks: Int, raw: [UInt8])] = []
         for _ in 0..<count {
             let n = u16(area, p)
             let name = Array(area[(p + 2)..<(p + 2 + n)])
-            let type = area[p + 2 + n] & 0x7F, statistics = area[p + 2 + n] >> 7, entries = u32(area, p + 3 + n), blocks = u32(area, p + 7 + n)
+            let kind = area[p + 2 + n], entries = u32(area, p + 3 + n), blocks = u32(area, p + 7 + n)
             p += 11 + n
-            fields.append((name, type, statistics, entries, blocks, try section()))
+            fields.append((name, kind, entries, blocks, try section()))
         }
         #expect(p == dirLength && next == indexLength, "directory, then the sections back to back, fill the index")
         return Parsed(indexOffset: indexOffset, series: series, keys: keys, timestamps: timestamps, fields: fields)
@@ -71,7 +71,7 @@ import ChargelineTestSupport
         describe(parsed.keys)
         describe(parsed.timestamps)
         for f in parsed.fields {
-            directory += le(UInt16(f.name.count)) + f.name + [f.type | f.statistics << 7] + le(UInt32(f.entries)) + le(UInt32(f.blocks))
+            directory += le(UInt16(f.name.count)) + f.name + [f.kind] + le(UInt32(f.entries)) + le(UInt32(f.blocks))
             describe(f.raw)
         }
         directory = le(UInt32(directory.count + 4)) + directory
@@ -104,10 +104,11 @@ import ChargelineTestSupport
             #expect(parsed.keys == index.series.flatMap { Self.le(UInt16($0.key.count)) + $0.key })
             // Timestamp blocks in the order metas first name them (series, field, time), as
             // columns: count, minTime steps, spans, tsOffset steps, tsLength.
+            // Only sections with statistics name timestamp blocks; the others hold own times.
             var numbers: [UInt64: UInt32] = [:]
             var tsBlocks: [BlockMeta] = []
             for entry in index.series {
-                for field in entry.fields {
+                for field in entry.fields where statistics && field.name != "note" {
                     for b in field.blocks where numbers[b.timestampOffset] == nil {
                         numbers[b.timestampOffset] = UInt32(tsBlocks.count)
                         tsBlocks.append(b)
@@ -125,7 +126,7 @@ import ChargelineTestSupport
                 previous = (UInt64(bitPattern: b.minTime), b.timestampOffset)
             }
             #expect(parsed.timestamps == counts + mins + spans + tsOffsets + tsLengths)
-            #expect(tsBlocks.count == 2, "one timestamp block per series: every field of a row shares it")
+            #expect(tsBlocks.count == (statistics ? 2 : 0), "one timestamp block per series: every field of a row shares it")
             // One section per field, sorted by name: over the series holding it, columns of
             // series steps and block counts, offsets as differences, lengths, timestamp block
             // numbers as differences, then (sections with statistics) flags and the
@@ -135,20 +136,32 @@ import ChargelineTestSupport
             for f in parsed.fields {
                 let name = String(decoding: f.name, as: UTF8.self)
                 var series: [UInt8] = [], counts: [UInt8] = [], offsets: [UInt8] = [], lengths: [UInt8] = [], steps: [UInt8] = []
+                var values: [UInt8] = [], mins: [UInt8] = [], spans: [UInt8] = [], backs: [UInt8] = [], tsLengths: [UInt8] = []
                 var flags: [UInt8] = [], lows: [UInt8] = [], highs: [UInt8] = [], sums: [UInt8] = [], firsts: [UInt8] = [], lasts: [UInt8] = []
-                var previousSeries = UInt32.max, previousOffset: UInt64 = 0, previousNumber = UInt32.max
+                var previousSeries = UInt32.max, previousOffset: UInt64 = 0, previousNumber = UInt32.max, previousMin: UInt64 = 0
+                // Strings never carry statistics; numeric fields do when the writer keeps them.
+                let expectStatistics = statistics && name != "note"
                 var blocks = 0
                 for (s, entry) in index.series.enumerated() {
                     guard let field = entry.fields.first(where: { Array($0.name.utf8) == f.name }) else { continue }
-                    #expect(field.type.rawValue == f.type)
+                    #expect(field.type.rawValue == f.kind & 0x3F)
                     series += Self.le(UInt32(s) &- previousSeries)
                     previousSeries = UInt32(s)
                     counts += Self.le(UInt32(field.blocks.count))
                     for b in field.blocks {
                         offsets += Self.le(b.offset &- previousOffset)
                         lengths += Self.le(b.length)
-                        let number = try #require(numbers[b.timestampOffset])
-                        steps += Self.le(number &- previousNumber)
+                        if expectStatistics {
+                            let number = try #require(numbers[b.timestampOffset])
+                            steps += Self.le(number &- previousNumber)
+                            previousNumber = number
+                        }
+                        values += Self.le(b.count)
+                        mins += Self.le(UInt64(bitPattern: b.minTime) &- previousMin)
+                        spans += Self.le(UInt64(bitPattern: b.maxTime) &- UInt64(bitPattern: b.minTime))
+                        backs += Self.le(b.offset &- b.timestampOffset)
+                        tsLengths += Self.le(b.timestampLength)
+                        previousMin = UInt64(bitPattern: b.minTime)
                         flags.append(b.flags)
                         lows += Self.le(b.min)
                         highs += Self.le(b.max ^ b.min)
@@ -156,15 +169,14 @@ import ChargelineTestSupport
                         firsts += Self.le(b.first ^ b.min)
                         lasts += Self.le(b.last ^ b.min)
                         previousOffset = b.offset
-                        previousNumber = number
                     }
                     blocks += field.blocks.count
                 }
-                // Strings never carry statistics; numeric fields do when the writer keeps them.
-                let expectStatistics = statistics && name != "note"
-                #expect(f.statistics == (expectStatistics ? 1 : 0), "section \(name)")
-                var expected = series + counts + offsets + lengths + steps
-                if expectStatistics { expected += flags + lows + highs + sums + firsts + lasts }
+                // kind: the type, bit 7 with statistics (which name timestamp blocks), else bit 6
+                // (own times: count, minTime steps, spans, offset - tsOffset, tsLength).
+                #expect(f.kind & 0xC0 == (expectStatistics ? 0x80 : 0x40), "section \(name)")
+                var expected = series + counts + offsets + lengths
+                expected += expectStatistics ? steps + flags + lows + highs + sums + firsts + lasts : values + mins + spans + backs + tsLengths
                 #expect(f.raw == expected, "section \(name)")
                 #expect(f.blocks == blocks && f.entries == index.series.count)
             }
@@ -175,8 +187,8 @@ import ChargelineTestSupport
     /// refuses block counts that do not add up and timestamp block numbers out of range.
     @Test func columnsAndRowsRoundTrip() throws {
         var rng = SplitMix64(seed: 0xC01)
-        for round in 0..<400 {
-            let statistics = round % 2 == 1
+        for round in 0..<800 {
+            let statistics = round % 2 == 1, ownTimes = round % 4 >= 2
             let timestamps = (0..<Int.random(in: 1...6, using: &rng)).map { _ in
                 SegmentSections.TimestampBlock(count: UInt32.random(in: 0...UInt32.max, using: &rng), minTime: rng.next(), maxTime: rng.next(),
                                                offset: rng.next(), length: UInt32.random(in: 0...UInt32.max, using: &rng))
@@ -206,19 +218,20 @@ import ChargelineTestSupport
                 blocks += b
             }
             let columns = rows.withUnsafeBytes {
-                SegmentSections.columns($0, entries: entries, blocks: blocks, statistics: statistics, timestampNumbers: numbers)
+                SegmentSections.columns($0, entries: entries, blocks: blocks, statistics: statistics, ownTimes: ownTimes, timestampNumbers: numbers)
             }
-            #expect(columns.count == SegmentSections.rawBytes(entries: entries, blocks: blocks, statistics: statistics))
+            #expect(columns.count == SegmentSections.rawBytes(entries: entries, blocks: blocks, statistics: statistics, ownTimes: ownTimes))
             func back(_ columns: [UInt8], blocks: Int, timestamps: [SegmentSections.TimestampBlock]) throws -> [UInt8] {
                 try columns.withUnsafeBytes {
-                    try SegmentSections.rows($0, entries: entries, blocks: blocks, statistics: statistics, timestamps: timestamps) { ChargelineError(.corruption, $0) }
+                    try SegmentSections.rows($0, entries: entries, blocks: blocks, statistics: statistics, ownTimes: ownTimes,
+                                             timestamps: timestamps) { ChargelineError(.corruption, $0) }
                 }
             }
             #expect(try back(columns, blocks: blocks, timestamps: timestamps) == rows)
             if entries > 0 {
                 #expect(throws: ChargelineError.self) { try back(columns, blocks: blocks + 1, timestamps: timestamps) }
             }
-            if blocks > 0 {
+            if blocks > 0 && !ownTimes {
                 #expect(throws: ChargelineError.self) { try back(columns, blocks: blocks, timestamps: []) }
             }
         }
