@@ -12,12 +12,12 @@ package import ChargelineCore
 /// parsed every column's metas of 9 days.
 ///
 /// ```
-/// directory:  directory length <u32> │ series <u32> │ field sections <u32>
+/// directory:  directory length <u32> │ series <u32> │ field sections <u32> (bit 31: a timestamps section)
 ///             keys:       stored <u32> │ raw <u32> │ crc <u32> │ codec <u8>
-///             timestamps: stored <u32> │ raw <u32> │ crc <u32> │ codec <u8>
+///             timestamps: stored <u32> │ raw <u32> │ crc <u32> │ codec <u8>   (when bit 31 is set)
 ///             per field section, sorted by name bytes then type:
 ///               nameLen <u16> │ name │ kind <u8> │ entries <u32> │ blocks <u32> │ stored <u32> │ raw <u32> │ crc <u32> │ codec <u8>
-/// sections:   keys, timestamps, then the field sections in directory order, back to back
+/// sections:   keys, timestamps (if any), then the field sections in directory order, back to back
 /// keys:       per series, sorted by key bytes: keyLen <u16> │ key
 /// timestamps: column by column, over the T timestamp blocks (in the order fields first use
 ///             them), differences wrapping:
@@ -89,7 +89,11 @@ package struct SegmentSections: Sendable {
 
     /// Fixed bytes of the directory before the field sections, and of one field section
     /// without its name.
-    static let headerBytes = 4 + 4 + 4 + 13 + 13
+    static let headerBytes = 4 + 4 + 4 + 13
+    /// Bit 31 of the directory's field section count: a timestamps section follows the keys
+    /// (absent when no section names a timestamp block, as in rollup segments, which then cost
+    /// nothing for it).
+    static let hasTimestamps: UInt32 = 1 << 31
     static let fieldBytes = 2 + 1 + 4 + 4 + 13
     /// Bit 7 of a field section's `kind` byte: its metas carry statistics.
     static let withStatistics: UInt8 = 0x80
@@ -188,9 +192,9 @@ package struct SegmentSections: Sendable {
             body.append(contentsOf: stored)
         }
         put(UInt32(entries.count), &directory)
-        put(UInt32(order.count), &directory)
+        put(UInt32(order.count) | (timestampBlocks.isEmpty ? 0 : Self.hasTimestamps), &directory)
         describe(keys)
-        describe(timestampColumns(timestampBlocks))
+        if !timestampBlocks.isEmpty { describe(timestampColumns(timestampBlocks)) }
         for k in order {
             let section = sections[k]!
             let withStatistics = statistics[k] ?? false
@@ -225,7 +229,8 @@ package struct SegmentSections: Sendable {
             throw corrupt("index directory of \(length) bytes does not fit the \(indexLength)-byte index", 0)
         }
         let seriesCount = Int(stored.loadLE(UInt32.self, at: 4))
-        let fieldCount = Int(stored.loadLE(UInt32.self, at: 8))
+        let declared = stored.loadLE(UInt32.self, at: 8)
+        let fieldCount = Int(declared & ~hasTimestamps)
         guard seriesCount == series else { throw corrupt("index directory lists \(seriesCount) series, the footer \(series)", 4) }
         guard fieldCount <= (length - headerBytes) / fieldBytes else { throw corrupt("index directory declares \(fieldCount) field sections in \(length) bytes", 8) }
         var p = 12
@@ -241,7 +246,8 @@ package struct SegmentSections: Sendable {
         }
         let keys = try section()
         guard keys.raw >= 2 * seriesCount else { throw corrupt("keys section of \(keys.raw) bytes for \(seriesCount) series", p - 13) }
-        let timestamps = try section()
+        guard declared & hasTimestamps == 0 || length - p >= 13 else { throw corrupt("index directory truncated", p) }
+        let timestamps = declared & hasTimestamps == 0 ? Section(offset: next, stored: 0, raw: 0, crc: 0, compressed: false) : try section()
         guard timestamps.raw % timestampBlockBytes == 0 else {
             throw corrupt("timestamps section of \(timestamps.raw) bytes is not a whole number of \(timestampBlockBytes)-byte blocks", p - 13)
         }

@@ -30,7 +30,8 @@ import ChargelineTestSupport
         let area = Array(bytes[indexOffset..<(indexOffset + indexLength)])
         let dirLength = u32(area, 0)
         #expect(CRC32C.checksum(Array(area[0..<dirLength])) == UInt32(u32(f, 12)), "the footer's crc covers the directory")
-        let series = u32(area, 4), count = u32(area, 8)
+        // Bit 31 of the field section count: a timestamps section follows the keys.
+        let series = u32(area, 4), count = u32(area, 8) & 0x7FFF_FFFF, hasTimestamps = u32(area, 8) >> 31 == 1
         #expect(series == u32(f, 16))
         var p = 12, next = dirLength
         func section() throws -> [UInt8] {
@@ -46,7 +47,7 @@ import ChargelineTestSupport
             return out
         }
         let keys = try section()
-        let timestamps = try section()
+        let timestamps = hasTimestamps ? try section() : []
         var fields: [(name: [UInt8], kind: UInt8, entries: Int, blocks: Int, raw: [UInt8])] = []
         for _ in 0..<count {
             let n = u16(area, p)
@@ -62,14 +63,14 @@ import ChargelineTestSupport
     /// The file with its index rebuilt from `parsed` (sections stored uncompressed, checksums
     /// recomputed), and `damage` applied to the directory before its checksum is taken.
     static func assemble(_ bytes: [UInt8], _ parsed: Parsed, damage: (inout [UInt8]) -> Void = { _ in }) -> [UInt8] {
-        var directory: [UInt8] = le(UInt32(parsed.series)) + le(UInt32(parsed.fields.count))
+        var directory: [UInt8] = le(UInt32(parsed.series)) + le(UInt32(parsed.fields.count) | (parsed.timestamps.isEmpty ? 0 : 1 << 31))
         var body: [UInt8] = []
         func describe(_ raw: [UInt8]) {
             directory += le(UInt32(raw.count)) + le(UInt32(raw.count)) + le(CRC32C.checksum(raw)) + [0]
             body += raw
         }
         describe(parsed.keys)
-        describe(parsed.timestamps)
+        if !parsed.timestamps.isEmpty { describe(parsed.timestamps) }
         for f in parsed.fields {
             directory += le(UInt16(f.name.count)) + f.name + [f.kind] + le(UInt32(f.entries)) + le(UInt32(f.blocks))
             describe(f.raw)
@@ -125,7 +126,7 @@ import ChargelineTestSupport
                 tsLengths += Self.le(b.timestampLength)
                 previous = (UInt64(bitPattern: b.minTime), b.timestampOffset)
             }
-            #expect(parsed.timestamps == counts + mins + spans + tsOffsets + tsLengths)
+            #expect(parsed.timestamps == counts + mins + spans + tsOffsets + tsLengths, "absent (empty) without statistics")
             #expect(tsBlocks.count == (statistics ? 2 : 0), "one timestamp block per series: every field of a row shares it")
             // One section per field, sorted by name: over the series holding it, columns of
             // series steps and block counts, offsets as differences, lengths, timestamp block
