@@ -10,7 +10,7 @@ import ChargelineCore
 /// │ timestamp block │ crc <u32> │ value block │ crc <u32> │ ...  per series, group of fields
 /// │                                                               with one set of timestamps, chunk
 /// ├────────────────────── index ──────────────────────────────────┤
-/// │ directory │ keys section │ one section per field (`SegmentSections`)
+/// │ directory │ keys │ timestamps (if any) │ one section per field (`SegmentSections`)
 /// ├────────────────────── footer (32 bytes) ──────────────────────┤
 /// │ index offset <u64> │ index length <u32> │ directory crc <u32> │ series <u32> │ blocks <u32> │ version <u16> │ 0 <u16> │ magic "CLSG" │
 /// └────────────────────────────────────────────────────────────────┘

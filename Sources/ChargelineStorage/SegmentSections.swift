@@ -29,21 +29,29 @@ package import ChargelineCore
 ///               E x blocks <u32>
 ///               N x offset step <u64> (offset - previous meta's offset; the first: offset)
 ///               N x length <u32>
+///             kind bit 6 clear (the metas name timestamp blocks):
 ///               N x timestamp block step <u32> (its number in the timestamps section minus the
 ///                 previous meta's; the first: number + 1)
-///             with statistics (kind bit 7) only:
+///             kind bit 6 set (own times):
+///               N x count <u32> │ N x minTime step <i64> │ N x span <i64>
+///               N x tsOffset back <u64> (offset - tsOffset) │ N x tsLength <u32>
+///             kind bit 7 set (with statistics), last:
 ///               N x flags <u8> │ N x min <u64> │ N x max ^ min <u64> │ N x sum <u64>
 ///               N x first ^ min <u64> │ N x last ^ min <u64>
 /// ```
-/// `kind`: the field type in bits 0-6; bit 7 (`withStatistics`) set when the section's metas
+/// `kind`: the field type in bits 0-5; bit 7 (`withStatistics`) set when the section's metas
 /// carry statistics (each block its flags and five statistics), clear when every block of the
-/// section is without them (`flags` = 2: what a rollup segment and string fields hold). In the
-/// type byte rather than a byte of its own so a section without statistics costs nothing.
+/// section is without them (`flags` = 2: what a rollup segment and string fields hold); bit 6
+/// (`ownTimes`) set when the metas hold their own count and times. The writer gives sections
+/// with statistics timestamp block numbers and the others own times (see below). In the type
+/// byte rather than bytes of their own so a rollup section costs what it did before either.
 ///
 /// Why a timestamps section: the fields of a row share one timestamp block, and a block's
 /// count, time range and timestamp block are its timestamp block's. Stored once instead of in
 /// every field's section (where no compressor sees the repeats across sections), they took
-/// the raw index from more than the one-piece index of rows it replaces to less.
+/// the raw index from more than the one-piece index of rows it replaces to less. Rollup
+/// sections keep their own: their hour-aligned times cost little per section, and a read of
+/// a few rollup columns would otherwise load the whole timestamps section.
 /// Why columns of differences: one section holds one field of every series, whose metas
 /// differ mostly by the series' size in `offset`; stored as rows of metas, zstd kept about
 /// twice the bytes. Why XOR with `min`: a block's statistics are close in value, so their
