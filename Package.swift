@@ -289,6 +289,7 @@ var targets: [Target] = [
     .testTarget(
         name: "ChargelineStorageTests",
         dependencies: ["ChargelineTestSupport", "ChargelineCore", "ChargelineStorage", "ChargelineCodec"],
+        resources: [.copy("Fixtures")],
         swiftSettings: swiftSettings),
     .testTarget(
         name: "ChargelineRegexTests",

@@ -4,7 +4,7 @@
 // data/README.md). The `codec-report` product of the package, built in release mode by run.sh,
 // so it measures the same code as a release build.
 //
-// Layout as compaction writes it (segment version 2): per series, near-equal chunks of ≤ 16384
+// Layout as compaction writes it: per series, near-equal chunks of ≤ 16384
 // rows (CODEC_REPORT_BLOCK overrides), one
 // timestamp block per chunk shared by the fields with identical timestamps, one value block
 // per field; sizes with CodecOptions.compact (what `chargeline compact` writes). Index,

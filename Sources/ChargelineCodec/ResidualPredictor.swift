@@ -1,4 +1,4 @@
-/// Rebuilds values from residuals for one predictor of ``ResidualStream`` (docs/format.md,
+/// Rebuilds values from residuals for one predictor of ``ResidualStream`` (docs/format/column-blocks.md,
 /// "Residual stream"), value after value, keeping the predecessors it needs in registers.
 ///
 /// Contract: an instance starts from the stream's header values; ``next(_:)`` takes the true

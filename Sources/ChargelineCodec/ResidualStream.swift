@@ -19,7 +19,7 @@ import Darwin
 /// `n` is the value count, so a caller's wrong count is always detected (bit-packing alone
 /// could not tell 4 two-bit values from 3 in one byte). `mode` = `p | coding << 2`: predictor `p` (0: the value itself, 1: delta, 2:
 /// delta-of-delta, 3: the least-squares line through the last four values, see ``linePrediction(_:_:)``)
-/// and `coding` (0 bit-packed, 1 rANS). See docs/format.md for the bodies.
+/// and `coding` (0 bit-packed, 1 rANS). See docs/format/column-blocks.md for the bodies.
 /// The encoder screens the four predictors on a few stretches of the block, sizes the two best
 /// under every coding exactly (one histogram pass each) and writes the smallest; rANS must save ``entropySavingsPercent`` over bit-packing, since it
 /// decodes slower (0.5-0.85 times bit-packing's speed on the generated telemetry's decimal

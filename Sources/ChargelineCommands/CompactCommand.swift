@@ -6,7 +6,7 @@ struct CompactCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compact",
         abstract: "Flush the head and merge each partition's segments into one (returns when done).",
-        discussion: "Also rewrites a partition whose one segment is in an older format version than this build writes (rollup segments from before segment version 5 read their whole index on every report). The server must not be running on the same data directory (the directory lock says so).")
+        discussion: "The server must not be running on the same data directory (the directory lock says so).")
 
     @OptionGroup var dataOptions: DataOptions
 

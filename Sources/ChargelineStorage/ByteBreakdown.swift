@@ -2,7 +2,7 @@ import ChargelineCodec
 import ChargelineCore
 
 /// Where the bytes of one store folder (a database, or its rollup tier) go, split as
-/// `docs/format.md` lays segments out: headers and footers, indexes, timestamp blocks, value
+/// `docs/format/segment.md` lays segments out: headers and footers, indexes, timestamp blocks, value
 /// blocks per field and per encoding, block checksums, and every other file (manifest, WAL,
 /// rollup state). What `chargeline inspect --blocks` prints, and what the benchmarks' byte
 /// tables are taken from, so no tool parses segments a second way.

@@ -2,7 +2,7 @@ import ChargelineCore
 import Foundation
 
 /// A small JSON document with a magic, a version and a CRC-32C, replaced atomically: the
-/// format of `MANIFEST` and `ROLLUPS` (docs/format.md).
+/// format of `MANIFEST` and `ROLLUPS` (docs/format/manifest.md).
 ///
 /// ```
 /// ┌──────────────┬───────────────┬─────────┬──────────────┬───────────┬─────────────────────┐

@@ -49,14 +49,6 @@ extension Database {
         return done
     }
 
-    /// Whether `segment` is in an older version than this database writes (a version-4
-    /// rollup segment, whose one-piece index every read loads whole, or a version-1/2 raw
-    /// one): `chargeline compact` rewrites it even when it is alone in its partition.
-    private func isOutdated(_ segment: SegmentReader) -> Bool {
-        guard let version = try? segment.formatVersion() else { return false }  // damaged: leave it be
-        return version != (options.segmentVersion ?? SegmentFormat.version(statistics: options.blockStatistics))
-    }
-
     /// Rewrites one partition's segments into a single segment. Safe against concurrent
     /// flushes: only the segments present when it starts are replaced, and the output keeps
     /// the highest `seq` of its inputs, so newer flushes still win over it.
@@ -77,7 +69,7 @@ extension Database {
             try updateManifest { m in Database.settle(&m, partition: start, seqs: applied) } apply: {}
             return false
         }
-        guard force || deleted || inputs.count >= 2 || (inputs.count == 1 && (inputs[0].info.level == 0 || isOutdated(inputs[0]))),
+        guard force || deleted || inputs.count >= 2 || (inputs.count == 1 && inputs[0].info.level == 0),
               !inputs.isEmpty else { return false }
         let started = FileIO.monotonicNanoseconds()
 
@@ -94,7 +86,7 @@ extension Database {
             directory: partitionDirectory(start), id: allocateSegmentID(),
             seq: inputs.map(\.info.seq).max()!, level: (inputs.map(\.info.level).max() ?? 0) + 1,
             partition: TimeRange(start: start, end: start &+ partitionDuration), options: .compact,
-            maxBlockRows: SegmentFormat.maxCompactedBlockValues, statistics: options.blockStatistics, version: options.segmentVersion)
+            maxBlockRows: SegmentFormat.maxCompactedBlockValues, statistics: options.blockStatistics)
         do {
             for key in reader.keys {
                 guard let columns = try reader.columns(of: key, scratch: &scratch) else { continue }

@@ -155,7 +155,7 @@ extension Database {
                         writers[start] = try SegmentWriter(
                             directory: partitionDirectory(start), id: allocateSegmentID(), seq: seq, level: 0,
                             partition: TimeRange(start: start, end: start &+ partitionDuration), options: .fast,
-                            statistics: options.blockStatistics, version: options.segmentVersion)
+                            statistics: options.blockStatistics)
                     }
                     try writers[start]!.addSeries(key: key, columns: columns)
                 }

@@ -15,7 +15,7 @@ extension Database {
             let readers = parts[start]!
             var keys = Set<[UInt8]>()
             for r in readers {
-                let index = try r.loadFlatIndex(fields: [])  // the keys (only them, from version 5)
+                let index = try r.loadFlatIndex(fields: [])  // the keys section only
                 for i in 0..<index.seriesCount { keys.insert(Array(index.key(i))) }
             }
             allSeries.formUnion(keys)

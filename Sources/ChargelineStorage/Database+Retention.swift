@@ -48,7 +48,7 @@ extension Database {
                 // Which measurements does the partition hold, and which have expired?
                 var measurements = Set<String>()
                 for r in readers {
-                    let index = try r.loadFlatIndex(fields: [])  // the keys (only them, from version 5)
+                    let index = try r.loadFlatIndex(fields: [])  // the keys section only
                     for i in 0..<index.seriesCount { measurements.insert(SeriesKey.measurement(of: index.key(i))) }
                 }
                 let expired = measurements.filter { m in policy.raw(for: m).map { end <= now &- $0 } ?? false }

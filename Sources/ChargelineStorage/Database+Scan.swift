@@ -54,7 +54,7 @@ extension Database {
         let tombstones = tombstoneFilterLocked()
         lock.unlock()
         for s in segments {
-            let index = try s.loadFlatIndex(fields: [])  // the keys (only them, from version 5)
+            let index = try s.loadFlatIndex(fields: [])  // the keys section only
             // A dropped series (a delete of all time) leaves the catalog with the delete.
             for i in 0..<index.seriesCount where matches(index.key(i)) && !tombstones.erases(index.key(i), sourceSeq: s.info.seq) {
                 keys.insert(Array(index.key(i)))

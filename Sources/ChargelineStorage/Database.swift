@@ -89,13 +89,12 @@ package final class Database: @unchecked Sendable {
 
     var walDirectory: String { directory + "/" + FileNames.walDirectory }
 
-    /// Most distinct fields a measurement may have: segments before version 5 store a series'
-    /// field count in a `u16` (raw databases write version 3), the sectioned version 5 (the
-    /// rollup database, whose rows have six or more columns per raw field) has no such limit.
-    var fieldLimit: Int {
-        (options.segmentVersion ?? SegmentFormat.version(statistics: options.blockStatistics)) >= SegmentFormat.sectionedVersion
-            ? .max : Int(UInt16.max)
-    }
+    /// Most distinct fields a measurement may have: 65,535 in a raw database, the most one
+    /// line-protocol point can carry, so the schema, the head and the rollup tier (six or more
+    /// columns per raw field) stay bounded; the rollup database itself takes what its raw
+    /// database produced. The segment format has no such limit (a series' fields are the
+    /// index sections listing it).
+    var fieldLimit: Int { options.blockStatistics ? Int(UInt16.max) : .max }
 
     /// Opens (or creates) the database in `directory`: reads the manifest, removes leftovers of
     /// interrupted writes, replays the WAL tail into the head and starts a fresh WAL segment.

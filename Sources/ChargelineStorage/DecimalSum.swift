@@ -5,7 +5,7 @@
 /// value: the float noise of a running double sum (401.2 + 399.8 + ... =
 /// 144312.30000000002) is gone, so the rollup's `_sum` and `_integral` columns are decimals
 /// themselves and the `float-decimal` codec stores them as small integers instead of 64 noisy
-/// XOR bits (docs/format.md, "Rollup rows").
+/// XOR bits (docs/format/rollup-state.md, "Rollup rows").
 ///
 /// Both totals share one exponent, which grows as values need it (0.5 after 400 turns e = 0
 /// into e = 1, rescaling the totals), and one decimal check per value (the costly part: a

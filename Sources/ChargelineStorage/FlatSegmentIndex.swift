@@ -1,9 +1,9 @@
 package import ChargelineCore
 import Foundation
 
-/// A segment's index (docs/format.md, "Segment files") parsed into flat arrays: one entry
-/// per series and one per (series, field), with field names interned per segment and block
-/// metas left in the index bytes until asked for.
+/// A segment's index (docs/format/segment.md, "Index") parsed into flat arrays: one entry
+/// per series and one per (series, field) of the loaded field sections, with field names
+/// interned per segment and block metas left in the section bytes until asked for.
 ///
 /// Why: a rollup segment holds one block per series per stored column (a day of 20,000 guns
 /// is ~1.6 M blocks), and parsing that into `SegmentIndex` (an array of fields per series, an
@@ -11,14 +11,12 @@ import Foundation
 /// the parse a large part of a report. Here the parse allocates nothing per series or field
 /// (names repeat from one series to the next and are matched by bytes against the previous
 /// series' field at the same position), and a reader that wants 25 of 80 fields decodes only
-/// those fields' metas. Same bytes, same checks: not a format change.
+/// those fields' metas.
 ///
 /// Immutable after parsing; safe to share between threads.
 package struct FlatSegmentIndex: Sendable {
-    /// The (uncompressed) index bytes.
+    /// The keys section (uncompressed).
     private let raw: [UInt8]
-    private let version: UInt16
-    private let metaSize: Int
     /// Per series: where its key lies in `raw`, and its first field entry (`fieldStart` has
     /// one more element: the end of the last series' entries).
     private var keyStart: [UInt32] = []
@@ -32,106 +30,21 @@ package struct FlatSegmentIndex: Sendable {
     /// Distinct field names of the segment, by name ID.
     package private(set) var names: [String] = []
     private var nameBytes: [[UInt8]] = []
-    /// Version 5 (`SegmentSections`): the directory, which of its field sections are loaded
-    /// (their raw bytes in `sectionBytes`, in section order), and per entry the position in
-    /// `sectionBytes` its metas lie in (empty before version 5: every meta is in `raw`).
-    package private(set) var directory: SegmentSections?
+    /// The directory (`SegmentSections`), which of its field sections are loaded (their rows
+    /// in `sectionBytes` and their meta size in `sectionMetaSize`, in load order), and per
+    /// entry the position in `sectionBytes` its metas lie in.
+    package let directory: SegmentSections
     private var loaded: [Bool] = []
     private var loadedSections: [Int] = []
     private var sectionBytes: [[UInt8]] = []
+    private var sectionMetaSize: [Int] = []
     private var entrySection: [UInt32] = []
 
-    /// Parses and checks index bytes of segment `version`; `corrupt(what, offset in raw)`
-    /// builds the error for damage. `expectedEntries` (the footer's block count, an upper
-    /// bound of the (series, field) entries, as every entry has a block) sizes the entry
-    /// arrays up front: growing them by doubling copied ~40 MB and faulted in twice the
-    /// pages for a rollup day's 1.6 M entries. Only a hint: capped by what the bytes can hold.
-    init(raw: [UInt8], version: UInt16, expectedEntries: Int = 0, corrupt: (String, Int) -> ChargelineError) throws {
-        self.raw = raw
-        self.version = version
-        metaSize = SegmentFormat.blockMetaSize(version: version)
-        guard raw.count < Int(UInt32.max) else { throw corrupt("index of \(raw.count) bytes is above 4 GiB", 0) }
-        var ids: [[UInt8]: UInt32] = [:]
-        var (keyStart, keyLength, fieldStart) = ([UInt32](), [UInt16](), [UInt32]([0]))
-        var (nameIDs, types, blockCounts, metaOffsets) = ([UInt32](), [FieldType](), [UInt32](), [UInt32]())
-        var names: [String] = [], nameBytes: [[UInt8]] = []
-        let metaSize = self.metaSize
-        try raw.withUnsafeBytes { raw in
-            var p = 0
-            func need(_ n: Int) throws {
-                guard raw.count - p >= n else { throw corrupt("index truncated", p) }
-            }
-            try need(4)
-            let seriesCount = Int(raw.loadLE(UInt32.self, at: p)); p += 4
-            // Each series takes at least 4 bytes: a corrupt count must not reserve gigabytes.
-            guard seriesCount <= raw.count / 4 else { throw corrupt("index declares \(seriesCount) series in \(raw.count) bytes", 0) }
-            // An entry takes at least 7 bytes (name length, type, block count).
-            let entries = min(max(expectedEntries, 0), raw.count / 7)
-            nameIDs.reserveCapacity(entries)
-            types.reserveCapacity(entries)
-            blockCounts.reserveCapacity(entries)
-            metaOffsets.reserveCapacity(entries)
-            keyStart.reserveCapacity(seriesCount)
-            keyLength.reserveCapacity(seriesCount)
-            fieldStart.reserveCapacity(seriesCount + 1)
-            var previous = 0..<0  // the previous series' entries: name hints by position
-            for _ in 0..<seriesCount {
-                try need(2)
-                let keyLen = Int(raw.loadLE(UInt16.self, at: p)); p += 2
-                try need(keyLen + 2)
-                keyStart.append(UInt32(p))
-                keyLength.append(UInt16(keyLen))
-                p += keyLen
-                let fieldCount = Int(raw.loadLE(UInt16.self, at: p)); p += 2
-                let first = nameIDs.count
-                for k in 0..<fieldCount {
-                    try need(2)
-                    let nameLen = Int(raw.loadLE(UInt16.self, at: p)); p += 2
-                    try need(nameLen + 5)
-                    let name = UnsafeRawBufferPointer(rebasing: raw[p..<(p + nameLen)])
-                    var id = UInt32.max
-                    if k < previous.count {
-                        let hint = nameIDs[previous.lowerBound + k]
-                        if nameBytes[Int(hint)].withUnsafeBytes({ $0.elementsEqual(name) }) { id = hint }
-                    }
-                    if id == .max {
-                        let bytes = Array(name)
-                        if let known = ids[bytes] {
-                            id = known
-                        } else {
-                            id = UInt32(names.count)
-                            ids[bytes] = id
-                            names.append(String(decoding: bytes, as: UTF8.self))
-                            nameBytes.append(bytes)
-                        }
-                    }
-                    p += nameLen
-                    guard let type = FieldType(rawValue: raw[p]) else { throw corrupt("unknown field type \(raw[p])", p) }
-                    p += 1
-                    let blockCount = Int(raw.loadLE(UInt32.self, at: p)); p += 4
-                    guard blockCount <= (raw.count - p) / metaSize else { throw corrupt("index truncated", p) }
-                    nameIDs.append(id)
-                    types.append(type)
-                    blockCounts.append(UInt32(blockCount))
-                    metaOffsets.append(UInt32(p))
-                    p += blockCount * metaSize
-                }
-                previous = first..<nameIDs.count
-                fieldStart.append(UInt32(nameIDs.count))
-            }
-        }
-        (self.keyStart, self.keyLength, self.fieldStart) = (keyStart, keyLength, fieldStart)
-        (self.nameIDs, self.types, self.blockCounts, self.metaOffsets) = (nameIDs, types, blockCounts, metaOffsets)
-        (self.names, self.nameBytes) = (names, nameBytes)
-    }
-
-    /// Parses version-5 sections (`SegmentSections`): the `keys` section and the field
-    /// sections `loaded` (directory position -> raw bytes). Entries exist for the loaded
+    /// Parses sections (`SegmentSections`): the `keys` section and the field sections
+    /// `loaded` (directory position -> raw bytes, as rows). Entries exist for the loaded
     /// fields only; `covers` says which reads this index can answer.
     init(keys: [UInt8], directory: SegmentSections, loaded: [Int: [UInt8]], corrupt: (String, Int) -> ChargelineError) throws {
         raw = keys
-        version = SegmentFormat.sectionedVersion
-        metaSize = SegmentFormat.blockMetaSizeV4
         self.directory = directory
         let seriesCount = directory.seriesCount
         guard keys.count < Int(UInt32.max) else { throw corrupt("keys section of \(keys.count) bytes is above 4 GiB", directory.keys.offset) }
@@ -161,17 +74,19 @@ package struct FlatSegmentIndex: Sendable {
         self.loaded = [Bool](repeating: false, count: directory.fields.count)
         for i in directory.fields.indices {
             guard let bytes = loaded[i] else { continue }
-            guard bytes.count == directory.fields[i].section.raw else { throw corrupt("field section \"\(directory.fields[i].name)\" is not its declared size", directory.fields[i].section.offset) }
+            let f = directory.fields[i]
+            guard bytes.count == SegmentSections.rowBytes(entries: f.entries, blocks: f.blocks, statistics: f.statistics) else { throw corrupt("field section \"\(directory.fields[i].name)\" is not its declared size", directory.fields[i].section.offset) }
             self.loaded[i] = true
             loadedSections.append(i)
             sectionBytes.append(bytes)
+            sectionMetaSize.append(SegmentFormat.blockMetaSize(statistics: directory.fields[i].statistics))
         }
         // Entries grouped by series, in name order within each (sections are in name order):
         // count per series, then place each section's entries.
         var counts = [UInt32](repeating: 0, count: seriesCount + 1)
         for (j, i) in loadedSections.enumerated() {
             let f = directory.fields[i]
-            let at = f.section.offset
+            let at = f.section.offset, metaSize = sectionMetaSize[j]
             try sectionBytes[j].withUnsafeBytes { r in
                 var p = 0, previous = -1
                 for _ in 0..<f.entries {
@@ -197,7 +112,7 @@ package struct FlatSegmentIndex: Sendable {
         entrySection = [UInt32](repeating: 0, count: total)
         var cursor = counts
         for (j, i) in loadedSections.enumerated() {
-            let f = directory.fields[i]
+            let f = directory.fields[i], metaSize = sectionMetaSize[j]
             sectionBytes[j].withUnsafeBytes { r in
                 var p = 0
                 for _ in 0..<f.entries {
@@ -216,19 +131,18 @@ package struct FlatSegmentIndex: Sendable {
     }
 
     /// Whether this index holds the entries of every field in `fields` (all when nil) that
-    /// the segment has. Always before version 5 (one index holds everything).
+    /// the segment has.
     package func covers(_ fields: Set<String>?) -> Bool {
-        guard let directory else { return true }
-        return directory.sections(for: fields).allSatisfy { loaded[$0] }
+        directory.sections(for: fields).allSatisfy { loaded[$0] }
     }
 
-    /// The raw bytes of the loaded version-5 field sections, by directory position (what a
+    /// The rows of the loaded field sections, by directory position (what a
     /// wider index is built from without reading them again).
     package var loadedSectionBytes: [Int: [UInt8]] {
         Dictionary(uniqueKeysWithValues: zip(loadedSections, sectionBytes))
     }
 
-    /// The keys section (version 5) or the whole index bytes.
+    /// The keys section.
     package var keyBytes: [UInt8] { raw }
 
     /// Bytes of the (uncompressed) index held.
@@ -262,10 +176,10 @@ package struct FlatSegmentIndex: Sendable {
     /// Block meta `i` (in time order) of entry `e`, decoded from the index bytes.
     package func block(_ i: Int, ofEntry e: Int) -> BlockMeta {
         precondition(i >= 0 && i < Int(blockCounts[e]), "BUG: block \(i) of an entry with \(blockCounts[e])")
-        if !entrySection.isEmpty {
-            return sectionBytes[Int(entrySection[e])].withUnsafeBytes { BlockMeta.decode($0, at: Int(metaOffsets[e]) + i * metaSize, version: version) }
+        let j = Int(entrySection[e]), size = sectionMetaSize[j]
+        return sectionBytes[j].withUnsafeBytes {
+            BlockMeta.decode($0, at: Int(metaOffsets[e]) + i * size, statistics: size == SegmentFormat.blockMetaSizeWithStatistics)
         }
-        return raw.withUnsafeBytes { BlockMeta.decode($0, at: Int(metaOffsets[e]) + i * metaSize, version: version) }
     }
 
     /// Where the series `key` is (series are sorted by key bytes), if there.

@@ -2,7 +2,7 @@ package import ChargelineCore
 
 /// The aggregates of one numeric field of one series over one bucket `[start, start + length)`.
 ///
-/// Definitions (docs/format.md, "Rollups"), all computed from raw samples only:
+/// Definitions (docs/format/rollup-state.md, "Rollup rows"), all computed from raw samples only:
 /// - `count`, `sum`, `min`, `max`; `first`/`last` with their timestamps;
 /// - `mean`: time-weighted (sample-and-hold): each sample's value holds until the next sample
 ///   or the bucket end; the stretch from the bucket start to its first sample holds the
@@ -130,7 +130,7 @@ package struct RollupBucket: Equatable, Sendable {
     /// `_first_time`, `_last_time` and `_covered` (otherwise the row's shared columns hold
     /// them, see `RollupLayout`). Integer fields keep integer sum/min/max/first/last (as InfluxQL returns
     /// for raw data); the mean is always a float. A new aggregate is one more `add` here, a
-    /// name in `RollupColumnNames`, one line in docs/format.md ("Rollup rows") and, if queries
+    /// name in `RollupColumnNames`, one line in docs/format/rollup-state.md ("Rollup rows") and, if queries
     /// fold it, a suffix in `RollupSplit`.
     package func addFields(names: RollupColumnNames, type: FieldType, own: Bool, to builder: inout WriteBatchBuilder) {
         @inline(__always) func float(_ name: [UInt8], _ v: Double) {

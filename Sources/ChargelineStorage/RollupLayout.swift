@@ -1,7 +1,7 @@
 package import ChargelineCore
 import Foundation
 
-/// How a series-hour's rollup row is stored in the rollup database (docs/format.md, "Rollup
+/// How a series-hour's rollup row is stored in the rollup database (docs/format/rollup-state.md, "Rollup
 /// rows", row layout 2), and how reads turn the stored columns back into the logical fields
 /// `<field>_count`, `_sum`, `_min`, `_max`, `_first`, `_last`, `_first_time`, `_last_time`,
 /// `_mean` and `_increase` that queries see.

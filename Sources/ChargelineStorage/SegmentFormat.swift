@@ -1,55 +1,28 @@
 import ChargelineCore
 
-/// Byte layout of segment files (docs/format.md, "Segment files"). Version 5 (written for
-/// segments without block statistics, i.e. rollups) has the blocks of version 4 and an index
-/// cut into separately checked and compressed sections: the series keys, and one section per
-/// field (`SegmentSections`), so a read loads only its fields' block metas. Version 4 (read
-/// only) is version 3 with 44-byte block metas. Version 3 (written for the others)
-/// has the layout of version 2 but its column blocks may use residual predictor 3 (the
-/// four-point line), which version-2 readers do not know. Version 2 stores one timestamp block per (series, group of fields with identical timestamps, ≤ 8192
-/// rows, ≤ 16,384 when compacted) and one value block per field, each followed by its own CRC, and may compress the
-/// index; version 1 (read only) paired a timestamp block with every value block:
+/// Byte layout of segment files (docs/format/segment.md): the one version this build reads
+/// and writes.
 ///
 /// ```
 /// ┌────────────────────── header (32 bytes) ──────────────────────┐
 /// │ magic "CLSG" │ version <u16> │ flags <u16> │ partition start <i64> │ partition end <i64> │ seq <u64> │
 /// ├────────────────────── blocks ─────────────────────────────────┤
-/// │ tsLen <u32> │ timestamp block │ value block │ crc <u32> │  ... one per (series, field, ≤8192 / 16384 values)
+/// │ timestamp block │ crc <u32> │ value block │ crc <u32> │ ...  per series, group of fields
+/// │                                                               with one set of timestamps, chunk
 /// ├────────────────────── index ──────────────────────────────────┤
-/// │ series entries sorted by key; per field: name, type, block metas (offset, stats)
+/// │ directory │ keys │ timestamps (if any) │ one section per field (`SegmentSections`)
 /// ├────────────────────── footer (32 bytes) ──────────────────────┤
-/// │ index offset <u64> │ index length <u32> │ index crc <u32> │ series <u32> │ blocks <u32> │ version <u16> │ 0 <u16> │ magic "CLSG" │
+/// │ index offset <u64> │ index length <u32> │ directory crc <u32> │ series <u32> │ blocks <u32> │ version <u16> │ 0 <u16> │ magic "CLSG" │
 /// └────────────────────────────────────────────────────────────────┘
 /// ```
-/// A block's `crc` is CRC-32C over `tsLen` and both encoded blocks; the index `crc` covers the
-/// index bytes. Both encoded blocks begin with the codec's one-byte encoding tag.
+/// Every block's `crc` is CRC-32C over its bytes; each index section has its own crc in the
+/// directory. Both kinds of block begin with the codec's one-byte encoding tag.
 package enum SegmentFormat {
     package static let magic: UInt32 = 0x4753_4C43  // "CLSG" read little-endian
-    /// The version written for segments with block statistics: 3, the layout of 2 with blocks
-    /// that may use residual predictor 3.
-    package static let version: UInt16 = 3
-    /// The version written for segments without block statistics (every rollup segment): 4,
-    /// the layout of 3 with 44-byte block metas that leave out the five 8-byte statistics
-    /// (`blockMetaSizeV4`) and the flags byte. A rollup day holds 1.12 M metas (20,000 guns x
-    /// 56 stored columns), whose 41 bytes of zero statistics and flags were 46 of its 118 MB of
-    /// index to checksum, decompress and parse on every report.
-    /// Since version 5 (written now), the index is in sections (`SegmentSections`): a report
-    /// reads 5 to 30 of a rollup day's 56 stored columns, and with one index it decompressed
-    /// and parsed all 72 MB of a day's metas, for each day of its week of lookback too.
-    package static let versionWithoutStatistics: UInt16 = 5
-    /// The first version with 44-byte block metas (no statistics).
-    package static let compactMetasVersion: UInt16 = 4
-    /// The first version with a sectioned index.
-    package static let sectionedVersion: UInt16 = 5
-    /// Versions this build reads.
-    package static let readableVersions: ClosedRange<UInt16> = 1...5
-
-    /// The version a writer stores: 5 without block statistics, 3 with them.
-    package static func version(statistics: Bool) -> UInt16 {
-        statistics ? version : versionWithoutStatistics
-    }
-    /// Footer flag (version 2): the index section is `uncompressed length <u32>` + one zstd frame.
-    package static let indexCompressed: UInt16 = 1
+    /// The one version written and read. Versions 1-5 were development formats of builds
+    /// before the first release; a reader refuses them (docs/format.md says what the next
+    /// version must do).
+    package static let version: UInt16 = 6
     /// Largest uncompressed index a reader accepts (a corrupt length must not allocate more).
     package static let maxIndexBytes = 1 << 30
     package static let headerSize = 32
@@ -77,24 +50,16 @@ package enum SegmentFormat {
         let blocks = (rows + limit - 1) / limit
         return (0..<blocks).map { b in (rows * b / blocks)..<(rows * (b + 1) / blocks) }
     }
-    /// Bytes of one block meta in a version-1 index.
-    package static let blockMetaSizeV1 = 8 + 4 + 4 + 8 + 8 + 8 * 5 + 1
-    /// Bytes of one block meta in a version-2 index: the version-1 fields, then the timestamp
-    /// block's offset <u64> and length <u32>.
-    package static let blockMetaSizeV2 = blockMetaSizeV1 + 8 + 4
+    /// Bytes of one block meta in a field section's rows without statistics: offset <u64>,
+    /// length <u32>, count <u32>, minTime <i64>, maxTime <i64>, tsOffset <u64>, tsLength <u32>.
+    package static let blockMetaSizeWithoutStatistics = 8 + 4 + 4 + 8 + 8 + 8 + 4
+    /// Bytes of one block meta with statistics: the 44 above, then min, max, sum, first,
+    /// last <u64> and flags <u8>.
+    package static let blockMetaSizeWithStatistics = blockMetaSizeWithoutStatistics + 8 * 5 + 1
 
-    /// Bytes of one block meta in a version-4 index: offset <u64>, length <u32>, count <u32>,
-    /// minTime <i64>, maxTime <i64>, tsOffset <u64>, tsLength <u32>; no statistics, no flags
-    /// (every block is `noStats`).
-    package static let blockMetaSizeV4 = 8 + 4 + 4 + 8 + 8 + 8 + 4
-
-    /// The block meta size of an index of `version`.
-    package static func blockMetaSize(version: UInt16) -> Int {
-        switch version {
-        case 1: blockMetaSizeV1
-        case 2, 3: blockMetaSizeV2
-        default: blockMetaSizeV4
-        }
+    /// The block meta size of a field section with or without statistics.
+    package static func blockMetaSize(statistics: Bool) -> Int {
+        statistics ? blockMetaSizeWithStatistics : blockMetaSizeWithoutStatistics
     }
 }
 
@@ -115,11 +80,10 @@ package struct BlockMeta: Sendable, Equatable {
     package var first: UInt64
     package var last: UInt64
     /// Bit 0: the integer sum overflowed (recompute from values). Bit 1: no numeric stats
-    /// (strings).
+    /// (strings, and blocks written without statistics).
     package var flags: UInt8
 
-    /// Version 2: where the block's (shared) timestamp block lies, including its CRC.
-    /// Version 1 (0, 0): the timestamps are inside the block itself (`tsLen` prefix).
+    /// Where the block's (shared) timestamp block lies, including its CRC.
     package var timestampOffset: UInt64 = 0
     package var timestampLength: UInt32 = 0
 
@@ -177,40 +141,37 @@ package struct BlockMeta: Sendable, Equatable {
         return meta
     }
 
-    /// Appends the meta as an index of `version` holds it: 85 bytes (versions 2 and 3), or 44
-    /// without statistics (versions 4 and 5; the meta must be `noStats`).
-    package func encode(into out: inout [UInt8], version: UInt16 = SegmentFormat.version) {
+    /// Appends the meta as a field section's rows hold it (`SegmentSections`): 44 bytes
+    /// without statistics (the meta must be `noStats`), 85 with them.
+    package func encode(into out: inout [UInt8], statistics: Bool) {
         func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
         put(offset)
         put(UInt64(length) | UInt64(count) << 32)
         put(minTime)
         put(maxTime)
-        if version >= SegmentFormat.compactMetasVersion {
-            precondition(flags == BlockMeta.noStats, "BUG: a version-\(version) index holds only metas without statistics")
-        } else {
-            for v in [min, max, sum, first, last] { put(v) }
-            out.append(flags)
-        }
         put(timestampOffset)
         put(timestampLength)
+        if statistics {
+            for v in [min, max, sum, first, last] { put(v) }
+            out.append(flags)
+        } else {
+            precondition(flags == BlockMeta.noStats, "BUG: a section without statistics holds only metas without statistics")
+        }
     }
 
-    /// Reads a meta of `version` at `p` (the caller checked the size).
-    package static func decode(_ raw: UnsafeRawBufferPointer, at p: Int, version: UInt16) -> BlockMeta {
+    /// Reads a meta at `p` of a section's rows with or without statistics (the caller
+    /// checked the size); a meta without statistics reads as `noStats` with `min` .. `last` 0.
+    package static func decode(_ raw: UnsafeRawBufferPointer, at p: Int, statistics: Bool) -> BlockMeta {
         func u64(_ k: Int) -> UInt64 { raw.loadLE(UInt64.self, at: p + 8 * k) }
         let lc = u64(1)
-        if version >= SegmentFormat.compactMetasVersion {
-            return BlockMeta(offset: u64(0), length: UInt32(truncatingIfNeeded: lc), count: UInt32(truncatingIfNeeded: lc >> 32),
+        var meta = BlockMeta(offset: u64(0), length: UInt32(truncatingIfNeeded: lc), count: UInt32(truncatingIfNeeded: lc >> 32),
                              minTime: Int64(bitPattern: u64(2)), maxTime: Int64(bitPattern: u64(3)),
                              min: 0, max: 0, sum: 0, first: 0, last: 0, flags: noStats,
                              timestampOffset: u64(4), timestampLength: raw.loadLE(UInt32.self, at: p + 40))
-        }
-        var meta = BlockMeta(offset: u64(0), length: UInt32(truncatingIfNeeded: lc), count: UInt32(truncatingIfNeeded: lc >> 32),
-                             minTime: Int64(bitPattern: u64(2)), maxTime: Int64(bitPattern: u64(3)),
-                             min: u64(4), max: u64(5), sum: u64(6), first: u64(7), last: u64(8), flags: raw[p + 72])
-        if version >= 2 {
-            meta.timestampOffset = raw.loadLE(UInt64.self, at: p + 73)
-            meta.timestampLength = raw.loadLE(UInt32.self, at: p + 81)
+        if statistics {
+            func stat(_ k: Int) -> UInt64 { raw.loadLE(UInt64.self, at: p + 44 + 8 * k) }
+            (meta.min, meta.max, meta.sum, meta.first, meta.last) = (stat(0), stat(1), stat(2), stat(3), stat(4))
+            meta.flags = raw[p + 84]
         }
         return meta
     }

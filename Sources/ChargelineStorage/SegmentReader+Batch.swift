@@ -17,8 +17,8 @@ extension SegmentReader {
     /// their columns in the same order. One read fetches the bytes from the first timestamp
     /// block to the end of the last value block; each distinct timestamp block is verified
     /// and decoded once, and the columns that use it share its timestamps (copy-on-write)
-    /// instead of decoding them again per field. Version-1 metas and spans wider than
-    /// `maxBatchSpan` are read block by block (`readBlock`). Same checks and errors as
+    /// instead of decoding them again per field. Spans wider than `maxBatchSpan` are read
+    /// block by block (`readBlock`). Same checks and errors as
     /// `readBlock`. Thread-safe; `scratch` belongs to the calling thread.
     /// With `values` false (verify's checksum pass), value blocks are checked against their
     /// checksums but not decoded: the columns hold timestamps only.
@@ -27,7 +27,6 @@ extension SegmentReader {
         guard !blocks.isEmpty else { return [] }
         var lo = Int.max, hi = 0
         for (meta, _) in blocks {
-            guard meta.timestampLength != 0 else { return try blocks.map { try readBlock($0.meta, type: $0.type) } }
             // Int(exactly:) so a damaged meta cannot trap on conversion.
             guard let start = Int(exactly: meta.timestampOffset), let offset = Int(exactly: meta.offset),
                   start + Int(meta.timestampLength) <= offset, offset + Int(meta.length) <= info.bytes || info.bytes == 0 else {

@@ -98,9 +98,9 @@ package final class SegmentReader: @unchecked Sendable {
     }
 
     /// The segment's index as flat arrays (`FlatSegmentIndex`: no allocation per series or
-    /// field, block metas decoded on demand), read and verified on first call. For a
-    /// version-5 segment, the keys and the sections of `fields` (all when nil): a later call
-    /// for other fields loads theirs and keeps the ones loaded.
+    /// field, block metas decoded on demand), read and verified on first call: the keys and
+    /// the sections of `fields` (all when nil); a later call for other fields loads theirs and
+    /// keeps the ones loaded.
     package func loadFlatIndex(fields: Set<String>? = nil) throws -> FlatSegmentIndex {
         try cachedIndex(\.flat, covers: { $0.covers(fields) }) { try parseFlatLocked(fields: fields) }
     }
@@ -127,12 +127,6 @@ package final class SegmentReader: @unchecked Sendable {
         return parsed
     }
 
-    /// The segment's format version (from its header and footer, read once).
-    package func formatVersion() throws -> UInt16 {
-        lock.lock(); defer { lock.unlock() }
-        return try footerLocked().footer.version
-    }
-
     /// What the footer says, checked against the header and the file size.
     private struct Footer {
         var indexOffset: Int
@@ -144,7 +138,7 @@ package final class SegmentReader: @unchecked Sendable {
         var flags: UInt16
     }
     private var footer: Footer?
-    /// The directory of a version-5 index (small: kept when the indexes are dropped).
+    /// The index directory (small: kept when the indexes are dropped).
     private var sections: SegmentSections?
 
     /// Reads and checks the header and footer once. Called under `lock`.
@@ -162,9 +156,9 @@ package final class SegmentReader: @unchecked Sendable {
                 guard h.loadLE(UInt32.self, at: 0) == SegmentFormat.magic, f.loadLE(UInt32.self, at: 28) == SegmentFormat.magic else {
                     throw corrupt("bad magic (not a Chargeline segment)", at: 0)
                 }
-                let version = h.loadLE(UInt16.self, at: 4)
-                guard SegmentFormat.readableVersions.contains(version), f.loadLE(UInt16.self, at: 24) == version else {
-                    throw ChargelineError(.corruption, "\(path): segment version \(version) (footer \(f.loadLE(UInt16.self, at: 24))) is not supported by this build (reads \(SegmentFormat.readableVersions)); upgrade Chargeline or restore the file")
+                let version = h.loadLE(UInt16.self, at: 4), footerVersion = f.loadLE(UInt16.self, at: 24)
+                guard version == SegmentFormat.version, footerVersion == version else {
+                    throw Self.unsupported(path: path, header: version, footer: footerVersion)
                 }
                 // Int(exactly:) so a damaged footer cannot trap on conversion.
                 return Footer(indexOffset: Int(exactly: f.loadLE(UInt64.self, at: 0)) ?? -1, indexLength: Int(f.loadLE(UInt32.self, at: 8)),
@@ -176,10 +170,9 @@ package final class SegmentReader: @unchecked Sendable {
               f.indexOffset + f.indexLength + SegmentFormat.footerSize == size else {
             throw corrupt("footer points at an index outside the file (offset \(f.indexOffset), length \(f.indexLength))", at: size - SegmentFormat.footerSize)
         }
-        // Version 5 compresses sections, not the index as a whole.
-        let knownFlags = f.version >= SegmentFormat.sectionedVersion || f.version < 2 ? 0 : SegmentFormat.indexCompressed
-        guard f.flags & ~knownFlags == 0 else {
-            throw corrupt("unknown footer flags 0x\(String(f.flags, radix: 16)) for version \(f.version)", at: size - 6)
+        // No footer flag is defined: sections say themselves whether they are compressed.
+        guard f.flags == 0 else {
+            throw corrupt("unknown footer flags 0x\(String(f.flags, radix: 16))", at: size - 6)
         }
         footer = f
         return (fd, f)
@@ -187,9 +180,9 @@ package final class SegmentReader: @unchecked Sendable {
 
     /// The cheap check a writable open runs on every listed segment (no block is read):
     /// the file is the size the manifest records, the header names the manifest's partition
-    /// and generation, the header and footer agree, and the index checksum holds (the whole
-    /// index before version 5; the directory, with its structure, from version 5). Throws the
-    /// same corruption errors a read would, naming the file and byte offset.
+    /// and generation, the header and footer agree, and the index directory (checksum and
+    /// structure) and every index section's checksum hold. Throws the same corruption errors a read would, naming the file and
+    /// byte offset.
     package func checkAtOpen(partitionDuration: Int64) throws {
         lock.lock(); defer { lock.unlock() }
         let fd = try openLocked()
@@ -206,52 +199,21 @@ package final class SegmentReader: @unchecked Sendable {
             guard end == start &+ partitionDuration else { throw corrupt("header partition end \(end) is not start + the partition duration (\(start &+ partitionDuration))", at: 16) }
             guard h.loadLE(UInt64.self, at: 24) == info.seq else { throw corrupt("header generation \(h.loadLE(UInt64.self, at: 24)) is not the manifest's seq \(info.seq)", at: 24) }
         }
-        guard f.version >= SegmentFormat.sectionedVersion else {
-            try FileIO.withMappedBytes(fd, offset: f.indexOffset, count: f.indexLength, path: path) { stored in
-                guard CRC32C.checksum(stored) == f.indexCRC else { throw corrupt("index checksum mismatch", at: f.indexOffset) }
-            }
-            return
-        }
-        if sections != nil { return }
-        sections = try FileIO.withMappedBytes(fd, offset: f.indexOffset, count: f.indexLength, path: path) { area in
-            guard area.count >= 4, Int(area.loadLE(UInt32.self, at: 0)) <= area.count else {
-                throw corrupt("index directory length outside the index", at: f.indexOffset)
-            }
-            guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: area[..<Int(area.loadLE(UInt32.self, at: 0))])) == f.indexCRC else {
-                throw corrupt("index directory checksum mismatch", at: f.indexOffset)
-            }
-            return try SegmentSections.parse(area, indexLength: f.indexLength, series: f.series, blocks: f.blocks) { what, at in
-                corrupt(what, at: f.indexOffset + at)
+        // Every section's checksum too (no decompression): damage anywhere in the index is
+        // found here and the segment quarantined, not left for the first read of that field.
+        let directory = try directoryLocked(fd, f)
+        try FileIO.withMappedBytes(fd, offset: f.indexOffset, count: f.indexLength, path: path) { area in
+            for (section, what) in [(directory.keys, "keys section"), (directory.timestamps, "timestamps section")] + directory.fields.map({ ($0.section, "field section \"\($0.name)\"") }) {
+                let stored = UnsafeRawBufferPointer(rebasing: area[section.offset..<(section.offset + section.stored)])
+                guard CRC32C.checksum(stored) == section.crc else { throw corrupt("\(what) checksum mismatch", at: f.indexOffset + section.offset) }
             }
         }
     }
 
-    /// Where the index lies and what the footer counts (after the footer's checks), for
-    /// `SegmentVerifier`.
-    package func footerSummary() throws -> (indexOffset: Int, indexLength: Int, series: Int, blocks: Int, version: UInt16) {
-        lock.lock(); defer { lock.unlock() }
-        let f = try footerLocked().footer
-        return (f.indexOffset, f.indexLength, f.series, f.blocks, f.version)
-    }
-
-    /// Reads, checks and parses the index: all of it before version 5; from version 5 the
-    /// keys and the sections of `fields` (all when nil), keeping the sections already loaded.
-    /// Called under `lock`.
-    private func parseFlatLocked(fields: Set<String>?) throws -> FlatSegmentIndex {
-        let (fd, f) = try footerLocked()
-        guard f.version >= SegmentFormat.sectionedVersion else {
-            // The stored index is mapped, checked and decompressed (or copied) straight from
-            // the page cache.
-            let raw = try FileIO.withMappedBytes(fd, offset: f.indexOffset, count: f.indexLength, path: path) { stored in
-                guard CRC32C.checksum(stored) == f.indexCRC else { throw corrupt("index checksum mismatch", at: f.indexOffset) }
-                guard f.flags & SegmentFormat.indexCompressed != 0 else { return [UInt8](stored) }
-                guard stored.count >= 4 else { throw corrupt("compressed index shorter than its length prefix", at: f.indexOffset) }
-                return try decompress(UnsafeRawBufferPointer(rebasing: stored[4...]), length: Int(stored.loadLE(UInt32.self, at: 0)),
-                                      what: "compressed index", at: f.indexOffset)
-            }
-            return try FlatSegmentIndex(raw: raw, version: f.version, expectedEntries: f.blocks) { what, at in corrupt(what, at: f.indexOffset + at) }
-        }
-        let directory = try sections ?? FileIO.withMappedBytes(fd, offset: f.indexOffset, count: f.indexLength, path: path) { area in
+    /// The index directory, read and checked once. Called under `lock`.
+    private func directoryLocked(_ fd: Int32, _ f: Footer) throws -> SegmentSections {
+        if let sections { return sections }
+        let directory = try FileIO.withMappedBytes(fd, offset: f.indexOffset, count: f.indexLength, path: path) { area in
             guard area.count >= 4, Int(area.loadLE(UInt32.self, at: 0)) <= area.count else {
                 throw corrupt("index directory length outside the index", at: f.indexOffset)
             }
@@ -263,6 +225,31 @@ package final class SegmentReader: @unchecked Sendable {
             }
         }
         sections = directory
+        return directory
+    }
+
+    /// The error for a file whose header or footer names a version this build does not read.
+    static func unsupported(path: String, header: UInt16, footer: UInt16) -> ChargelineError {
+        let found = header == footer ? "version \(header)" : "version \(header) in its header and \(footer) in its footer"
+        return ChargelineError(.corruption, "\(path): segment \(found) is not readable by this build, which reads and writes only segment version \(SegmentFormat.version); "
+            + (header > SegmentFormat.version
+                ? "a newer Chargeline wrote it: run that release (or a later one) on this data directory, or restore a backup made by this one"
+                : "it was written by a development build before the first release: re-import its data from the source, or move the file to quarantine/ (chargeline repair) to open the rest"))
+    }
+
+    /// Where the index lies and what the footer counts (after the footer's checks), for
+    /// `SegmentVerifier`.
+    package func footerSummary() throws -> (indexOffset: Int, indexLength: Int, series: Int, blocks: Int, version: UInt16) {
+        lock.lock(); defer { lock.unlock() }
+        let f = try footerLocked().footer
+        return (f.indexOffset, f.indexLength, f.series, f.blocks, f.version)
+    }
+
+    /// Reads, checks and parses the index: the keys and the sections of `fields` (all when
+    /// nil), keeping the sections already loaded. Called under `lock`.
+    private func parseFlatLocked(fields: Set<String>?) throws -> FlatSegmentIndex {
+        let (fd, f) = try footerLocked()
+        let directory = try directoryLocked(fd, f)
         func load(_ s: SegmentSections.Section, _ what: String) throws -> [UInt8] {
             try FileIO.withMappedBytes(fd, offset: f.indexOffset + s.offset, count: s.stored, path: path) { stored in
                 guard CRC32C.checksum(stored) == s.crc else { throw corrupt("\(what) checksum mismatch", at: f.indexOffset + s.offset) }
@@ -271,10 +258,16 @@ package final class SegmentReader: @unchecked Sendable {
         }
         var loaded = flat?.loadedSectionBytes ?? [:]
         let keys = try flat?.keyBytes ?? load(directory.keys, "keys section")
-        for i in directory.sections(for: fields) where loaded[i] == nil {
+        let missing = directory.sections(for: fields).filter { loaded[$0] == nil }
+        // The timestamp blocks the field sections' metas name: read when fields are loaded.
+        let timestamps = missing.allSatisfy({ directory.fields[$0].ownTimes }) ? [] : try load(directory.timestamps, "timestamps section").withUnsafeBytes {
+            SegmentSections.timestampBlocks($0)
+        }
+        for i in missing {
             let field = directory.fields[i], what = "field section \"\(field.name)\""
             loaded[i] = try load(field.section, what).withUnsafeBytes { stored in
-                try SegmentSections.rows(stored, entries: field.entries, blocks: field.blocks) { corrupt("\(what): \($0)", at: f.indexOffset + field.section.offset) }
+                try SegmentSections.rows(stored, entries: field.entries, blocks: field.blocks, statistics: field.statistics,
+                                         ownTimes: field.ownTimes, timestamps: timestamps) { corrupt("\(what): \($0)", at: f.indexOffset + field.section.offset) }
             }
         }
         return try FlatSegmentIndex(keys: keys, directory: directory, loaded: loaded) { what, at in corrupt(what, at: f.indexOffset + at) }
@@ -300,9 +293,8 @@ package final class SegmentReader: @unchecked Sendable {
 
     /// Reads, verifies and decodes one block (with its timestamps).
     package func readBlock(_ meta: BlockMeta, type: FieldType) throws -> ColumnData {
-        if meta.timestampLength == 0 { return try readBlockV1(meta, type: type) }
-        // Version 2: the timestamp block precedes the value block (other fields' value blocks
-        // may lie between); one read covers both.
+        // The timestamp block precedes the value block (other fields' value blocks may lie
+        // between); one read covers both.
         // Int(exactly:) and a bound well below Int.max: a damaged meta must not trap here.
         guard let start = Int(exactly: meta.timestampOffset), let offset = Int(exactly: meta.offset), start < 1 << 62, offset < 1 << 62,
               start + Int(meta.timestampLength) <= offset else {
@@ -333,31 +325,6 @@ package final class SegmentReader: @unchecked Sendable {
             throw corrupt("\(what) checksum mismatch", at: offset)
         }
         return body
-    }
-
-    /// Version 1: `tsLen <u32>`, timestamp block, value block, CRC over all three.
-    private func readBlockV1(_ meta: BlockMeta, type: FieldType) throws -> ColumnData {
-        guard let offset = Int(exactly: meta.offset), offset < 1 << 62, offset + Int(meta.length) <= info.bytes || info.bytes == 0 else {
-            throw corrupt("block meta places a block (\(meta.offset), \(meta.length) bytes) outside the file", at: Int(clamping: meta.offset))
-        }
-        let raw: [UInt8]
-        do {
-            lock.lock()
-            defer { lock.unlock() }
-            raw = try FileIO.pread(try openLocked(), offset: offset, count: Int(meta.length), path: path)
-        }
-        return try raw.withUnsafeBytes { r in
-            guard r.count >= 8 else { throw corrupt("block shorter than its framing", at: Int(meta.offset)) }
-            let crc = r.loadLE(UInt32.self, at: r.count - 4)
-            guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: r[..<(r.count - 4)])) == crc else {
-                throw corrupt("block checksum mismatch", at: Int(meta.offset))
-            }
-            let tsLen = Int(r.loadLE(UInt32.self, at: 0))
-            guard 4 + tsLen <= r.count - 4 else { throw corrupt("block timestamp length \(tsLen) too large", at: Int(meta.offset)) }
-            let tsBlock = UnsafeRawBufferPointer(rebasing: r[4..<(4 + tsLen)])
-            let valueBlock = UnsafeRawBufferPointer(rebasing: r[(4 + tsLen)..<(r.count - 4)])
-            return try decode(tsBlock, valueBlock, meta: meta, type: type)
-        }
     }
 
     /// Rejects a block meta claiming more values than any writer puts in a block, before

@@ -87,7 +87,6 @@ package enum SegmentVerifier {
         if flat.seriesCount != footer.series { problem(footerAt + 16, "footer counts \(footer.series) series, the index holds \(flat.seriesCount)") }
         var ranges: [BlockChecksumScan.Block] = []
         var seenTimestampBlocks = Set<UInt64>()
-        var totalBlocks = 0
         // Pass 1, over the index alone (no block is read): key order, fields, block metas
         // against each other and the partition. What it finds is kept per series, so the
         // report lists each series' problems together, in series order, as before. Nothing is
@@ -172,7 +171,6 @@ package enum SegmentVerifier {
                         ranges.append(BlockChecksumScan.Block(start: t, end: t &+ Int(m.timestampLength), series: s))
                     }
                 }
-                totalBlocks += n
             }
             metadataRows[s] = shared ? firstRows : nil
         }
@@ -228,9 +226,6 @@ package enum SegmentVerifier {
             check.problems += c.problems
             info.rows += c.rows
             blocksDamaged = blocksDamaged || c.damaged
-        }
-        if totalBlocks != footer.blocks, footer.version < SegmentFormat.sectionedVersion {
-            problem(footerAt + 20, "footer counts \(footer.blocks) value blocks, the index holds \(totalBlocks)")
         }
         // Every byte between header and index must lie in exactly one checksummed block.
         var cursor = SegmentFormat.headerSize

@@ -29,25 +29,17 @@ package final class SegmentWriter {
     /// Flushes the buffer to the file once it holds this much (1 MiB: few syscalls, little memory).
     private static let bufferLimit = 1 << 20
     private let statistics: Bool
-    /// The segment version written: 5 (metas without statistics, sectioned index) or 3
-    /// (`SegmentFormat.version(statistics:)`); tests may ask for 4.
-    private let formatVersion: UInt16
 
     /// `maxBlockRows` caps the rows per block (``SegmentFormat/maxBlockValues`` for flushes,
     /// ``SegmentFormat/maxCompactedBlockValues`` for compaction).
     /// - Parameter statistics: store each numeric block's min, max, sum, first and last in its
-    ///   meta (false: no statistics, every meta `noStats` as for strings, written as a version-4
-    ///   segment whose metas leave the statistics out; see `StorageOptions`).
-    /// - Parameter version: the version to write instead (tests of older readable versions:
-    ///   3 with statistics, 4 or 5 without).
+    ///   meta (false: no statistics, every meta `noStats` as for strings, and the field
+    ///   sections leave the statistics out; see `StorageOptions`).
     package init(
         directory: String, id: UInt64, seq: UInt64, level: Int, partition: TimeRange, options: CodecOptions,
-        maxBlockRows: Int = SegmentFormat.maxBlockValues, statistics: Bool = true, version: UInt16? = nil
+        maxBlockRows: Int = SegmentFormat.maxBlockValues, statistics: Bool = true
     ) throws {
         precondition(maxBlockRows > 0, "BUG: SegmentWriter needs a positive block size")
-        let v = version ?? SegmentFormat.version(statistics: statistics)
-        precondition(statistics ? v == SegmentFormat.version : (4...5).contains(v), "BUG: cannot write version \(v) with statistics \(statistics)")
-        formatVersion = v
         self.maxBlockRows = maxBlockRows
         self.statistics = statistics
         self.directory = directory
@@ -61,7 +53,7 @@ package final class SegmentWriter {
         tempPath = finalPath + FileNames.tempSuffix
         fd = try FileIO.open(tempPath, O_WRONLY | O_CREAT | O_TRUNC)
         append(SegmentFormat.magic)
-        append(formatVersion)
+        append(SegmentFormat.version)
         append(UInt16(0))
         append(UInt64(bitPattern: partition.start))
         append(UInt64(bitPattern: partition.end))
@@ -80,12 +72,6 @@ package final class SegmentWriter {
     package func addSeries(key: [UInt8], columns: [(name: [UInt8], data: ColumnData)]) throws {
         let sorted = columns.filter { $0.data.count > 0 }.sorted { $0.name.lexicographicallyPrecedes($1.name) }
         guard !sorted.isEmpty else { return }
-        if formatVersion < SegmentFormat.sectionedVersion && sorted.count > Int(UInt16.max) {
-            // Writers refuse such fields at ingest (Head's per-measurement limit); a located
-            // error rather than a trap if one gets here anyway.
-            throw ChargelineError(.limit, "\(finalPath): series \(String(decoding: key, as: UTF8.self)) has \(sorted.count) fields; "
-                + "a version-\(formatVersion) segment holds at most 65,535 per series")
-        }
         var groups: [[Int]] = []
         for (i, column) in sorted.enumerated() {
             if let g = groups.firstIndex(where: { sorted[$0[0]].data.timestamps == column.data.timestamps }) {
@@ -121,13 +107,7 @@ package final class SegmentWriter {
     /// Writes the index and footer, syncs, renames into place and syncs the folder.
     package func finish() throws -> SegmentInfo {
         entries.sort { $0.key.lexicographicallyPrecedes($1.key) }
-        let stored: [UInt8], crc: UInt32, flags: UInt16
-        if formatVersion >= SegmentFormat.sectionedVersion {
-            (stored, crc) = SegmentSections.encode(entries)
-            flags = 0
-        } else {
-            (stored, crc, flags) = wholeIndex()
-        }
+        let (stored, crc) = SegmentSections.encode(entries)
         let indexOffset = UInt64(written + buffer.count)
         buffer.append(contentsOf: stored)
         append(indexOffset)
@@ -135,8 +115,8 @@ package final class SegmentWriter {
         append(crc)
         append(UInt32(entries.count))
         append(UInt32(blockCount))
-        append(formatVersion)
-        append(flags)
+        append(SegmentFormat.version)
+        append(UInt16(0))  // footer flags: none defined
         append(SegmentFormat.magic)
         try flushBuffer()
         try FileIO.sync(fd, path: tempPath)
@@ -147,37 +127,6 @@ package final class SegmentWriter {
         return SegmentInfo(id: id, seq: seq, level: level, partitionStart: partition.start,
                            minTime: minTime, maxTime: maxTime, series: entries.count,
                            rows: rows, values: values, bytes: written)
-    }
-
-    /// The index of versions up to 4 (one section, compressed as a whole when that pays), its
-    /// checksum and the footer flags.
-    private func wholeIndex() -> (bytes: [UInt8], crc: UInt32, flags: UInt16) {
-        var index: [UInt8] = []
-        append(&index, UInt32(entries.count))
-        for entry in entries {
-            append(&index, UInt16(entry.key.count))
-            index.append(contentsOf: entry.key)
-            append(&index, UInt16(entry.fields.count))
-            for field in entry.fields {
-                append(&index, UInt16(field.name.count))
-                index.append(contentsOf: field.name)
-                index.append(field.type.rawValue)
-                append(&index, UInt32(field.blocks.count))
-                for b in field.blocks { b.encode(into: &index, version: formatVersion) }
-            }
-        }
-        // Keys share prefixes and field names repeat per series: zstd usually shrinks the index
-        // severalfold. Kept only when it saves 10% (the codecs' second-stage rule).
-        var flags: UInt16 = 0
-        var stored = index
-        var compressed: [UInt8] = []
-        append(&compressed, UInt32(index.count))
-        let packed = index.withUnsafeBytes { try? Compressor.compress($0, using: .zstd(level: 3), appendingTo: &compressed) }
-        if packed != nil, compressed.count * 10 <= index.count * 9 {
-            stored = compressed
-            flags |= SegmentFormat.indexCompressed
-        }
-        return (stored, CRC32C.checksum(stored), flags)
     }
 
     /// Removes the temporary file (after a failure).

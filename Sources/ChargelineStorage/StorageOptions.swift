@@ -53,9 +53,6 @@ public struct StorageOptions: Sendable {
     /// the 40 bytes of statistics per block were a third of the rollup bytes, and reads of
     /// rollup rows decode them anyway.
     public var blockStatistics = true
-    /// The segment version flushes and compactions write instead of the current one (tests
-    /// of upgrading older readable versions; nil in the product).
-    package var segmentVersion: UInt16?
     /// Continuous hourly rollups (on by default).
     public var rollup = RollupOptions()
     /// Run the rollup and retention scheduler in the background (serve). Bulk tools turn it

@@ -26,7 +26,7 @@ public struct UsageRollupOptions: Sendable, Equatable {
 /// successor `b` (none: +inf) holds `[a, min(b, a + maxGap))`; the part inside the bucket is
 /// `*Ns`, the part past its end (at most `maxGap`, so inside the next bucket) `*SpillNs`. A day
 /// (hour-aligned) is then exactly: its buckets' `*Ns` + the spill of the bucket before it +
-/// the spills of its buckets but the last. Stored as fields `usage_<name>` (docs/format.md).
+/// the spills of its buckets but the last. Stored as fields `usage_<name>` (docs/format/rollup-state.md).
 package struct UsageBucket: Equatable, Sendable {
     package var start: Int64
     /// Status samples = charging: held time in / past the bucket.

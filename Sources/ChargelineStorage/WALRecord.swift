@@ -1,6 +1,6 @@
 import ChargelineCore
 
-/// The byte layout of WAL segment files and their records (docs/format.md, "WAL").
+/// The byte layout of WAL segment files and their records (docs/format/wal.md).
 ///
 /// ```
 /// segment header (16 bytes):

@@ -5,7 +5,7 @@ import Testing
 
 /// `FlatSegmentIndex` (the index as flat arrays) and `SegmentReader.readBlocks` (one read per
 /// series, shared timestamps) give what the nested index and `readBlock` give; every segment
-/// of `SegmentFormatTests` (versions 1 to 3) goes through `expectFlatMatches` as well.
+/// of `SegmentFormatTests` goes through `expectFlatMatches` as well.
 @Suite struct FlatSegmentIndexTests {
     /// The flat index holds the same series, fields and metas as `index`, finds every key, and
     /// `readBlocks` of each series (in index order and reversed) equals `readBlock` per block.
@@ -48,7 +48,7 @@ import Testing
     /// field with its own timestamps, and keys probed around the stored ones.
     @Test func differentFieldSetsAndKeyLookups() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
-        let t0 = SegmentV1Fixture.partition.start
+        let t0 = SegmentTestData.partition.start
         let times = (0..<50).map { t0 + Int64($0) * 60_000_000_000 }
         let other = (0..<7).map { t0 + Int64($0) * 3_600_000_000_000 + 1 }
         func f(_ v: Double) -> (Int) -> UInt64 { { (v + Double($0) / 10).bitPattern } }
@@ -76,7 +76,7 @@ import Testing
     /// corruption error naming the block's offset, as `readBlock` does.
     @Test func damagedBlocksAreReported() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
-        let t0 = SegmentV1Fixture.partition.start
+        let t0 = SegmentTestData.partition.start
         let times = (0..<30).map { t0 + Int64($0) * 10_000_000_000 }
         let series: [(key: [UInt8], columns: [(name: [UInt8], data: ColumnData)])] = [
             (Array("m,g=1".utf8), [(Array("a".utf8), column(.float, times) { Double($0).bitPattern }),

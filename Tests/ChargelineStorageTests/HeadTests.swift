@@ -44,9 +44,9 @@ import Testing
         #expect(head.earliestTime(atOrAfter: 5 * day + 8) == nil)
     }
 
-    /// A raw database writes version-3 segments, whose index stores a series' field count in
-    /// a u16: two points of one series with 40,000 different fields each made a flush trap.
-    /// The point that would pass 65,535 fields in its measurement is refused instead.
+    /// A raw database takes at most 65,535 fields per measurement (`Database.fieldLimit`): two
+    /// points of one series with 40,000 different fields each once made a flush trap. The
+    /// point that would pass 65,535 fields in its measurement is refused instead.
     @Test func aMeasurementPast65535FieldsIsRefusedNotFatal() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
         let store = try Store(directory: dir.path, options: testOptions(), logger: quietLogger)

@@ -4,7 +4,7 @@ import Testing
 @testable import ChargelineStorage
 import ChargelineTestSupport
 
-/// Rollup row layout 2 (docs/format.md, "Rollup rows"): the row's shared times are stored
+/// Rollup row layout 2 (docs/format/rollup-state.md, "Rollup rows"): the row's shared times are stored
 /// once; a row whose fields disagree stores every field's own times; a rewritten row never
 /// reads times an older version left behind; rows of layout 1 still read.
 @Suite struct RollupLayoutTests {

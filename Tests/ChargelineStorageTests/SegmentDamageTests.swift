@@ -5,44 +5,18 @@ import Testing
 @testable import ChargelineStorage
 import ChargelineTestSupport
 
-/// Damaged version-4 segments whose checksums still match (an index rewritten with a fresh
-/// CRC: a writer bug or a crafted file), damaged footers and truncated files: every read throws
-/// a typed error or succeeds, never traps or allocates what a damaged count asks for.
+/// Damaged segments whose checksums still match (a section rewritten with a fresh CRC: a
+/// writer bug or a crafted file), damaged footers and truncated files: every read throws a
+/// typed error or succeeds, never traps or allocates what a damaged count asks for. Damaged
+/// directories and sections at random: `SegmentSectionsTests.damagedSectionsNeverTrap`.
 @Suite struct SegmentDamageTests {
     static func le<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
 
-    /// (file bytes, decompressed index, index offset)
-    static func v4() throws -> (dir: TempDirectory, reader: SegmentReader, bytes: [UInt8], raw: [UInt8], indexOffset: Int) {
+    /// A segment of `SegmentTestData.wideColumns()` without block statistics, and its bytes.
+    static func segment() throws -> (dir: TempDirectory, reader: SegmentReader, bytes: [UInt8]) {
         let dir = TempDirectory()
-        let reader = try SegmentFormatTests.writeSegment(SegmentV2Fixture.columns(), in: dir.path, statistics: false, version: 4)
-        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: reader.path)))
-        let f = Array(bytes[(bytes.count - 32)...])
-        func u32(_ a: [UInt8], _ o: Int) -> Int { Int(a[o]) | Int(a[o + 1]) << 8 | Int(a[o + 2]) << 16 | Int(a[o + 3]) << 24 }
-        let indexOffset = u32(f, 0) // < 4 GiB here
-        let indexLength = u32(f, 8)
-        let flags = Int(f[26])
-        var raw = Array(bytes[indexOffset..<(indexOffset + indexLength)])
-        if flags & 1 != 0 {
-            let n = u32(raw, 0)
-            var out = [UInt8](repeating: 0, count: n)
-            try raw.withUnsafeBytes { s in
-                try out.withUnsafeMutableBytes { d in
-                    try Compressor.decompress(UnsafeRawBufferPointer(rebasing: s[4...]), stage: .zstd, into: d)
-                }
-            }
-            raw = out
-        }
-        return (dir, reader, bytes, raw, indexOffset)
-    }
-
-    /// The file with `raw` stored uncompressed as its index (checksum recomputed).
-    static func rebuilt(_ bytes: [UInt8], indexOffset: Int, raw: [UInt8]) -> [UInt8] {
-        var out = Array(bytes[..<indexOffset])
-        out += raw
-        let f = Array(bytes[(bytes.count - 32)...])
-        out += le(UInt64(indexOffset)) + le(UInt32(raw.count)) + le(CRC32C.checksum(raw))
-        out += Array(f[16..<26]) + le(UInt16(0)) + Array(f[28..<32])
-        return out
+        let reader = try SegmentFormatTests.writeSegment(SegmentTestData.wideColumns(), in: dir.path, statistics: false)
+        return (dir, reader, [UInt8](try Data(contentsOf: URL(fileURLWithPath: reader.path))))
     }
 
     static func exercise(_ file: [UInt8], _ base: SegmentReader, dir: String) {
@@ -64,23 +38,8 @@ import ChargelineTestSupport
         _ = try? reader.loadIndex()
     }
 
-    @Test func damagedVersionFourIndexesNeverTrap() throws {
-        let (dir, reader, bytes, raw, indexOffset) = try Self.v4()
-        defer { dir.cleanup() }
-        var rng = SplitMix64(seed: 0xBEEF)
-        for _ in 0..<3000 {
-            var bad = raw
-            for _ in 0..<Int.random(in: 1...3, using: &rng) {
-                let i = Int.random(in: 0..<bad.count, using: &rng)
-                bad[i] ^= UInt8.random(in: 1...255, using: &rng)
-            }
-            if Int.random(in: 0..<4, using: &rng) == 0 { bad.removeLast(Int.random(in: 0..<bad.count, using: &rng)) }
-            Self.exercise(Self.rebuilt(bytes, indexOffset: indexOffset, raw: bad), reader, dir: dir.path)
-        }
-    }
-
     @Test func damagedFootersNeverTrap() throws {
-        let (dir, reader, bytes, _, _) = try Self.v4()
+        let (dir, reader, bytes) = try Self.segment()
         defer { dir.cleanup() }
         var rng = SplitMix64(seed: 0xF00D)
         for _ in 0..<3000 {
@@ -100,16 +59,17 @@ import ChargelineTestSupport
     /// throws a corruption error naming it (it used to reserve 8 bytes per claimed value
     /// first, and the process aborted on a 33 GB allocation).
     @Test func hugeMetaCountThrowsInsteadOfAllocating() throws {
-        let (dir, reader, bytes, raw, indexOffset) = try Self.v4()
+        let (dir, reader, bytes) = try Self.segment()
         defer { dir.cleanup() }
-        let flat = try reader.loadFlatIndex()
-        let meta = flat.block(0, ofEntry: 0)
-        var encoded: [UInt8] = []
-        meta.encode(into: &encoded, version: 4)
-        let at = try #require((0...(raw.count - encoded.count)).first { Array(raw[$0..<($0 + encoded.count)]) == encoded })
-        var bad = raw
-        bad.replaceSubrange((at + 12)..<(at + 16), with: Self.le(UInt32(0xF900_0000)))
-        let file = Self.rebuilt(bytes, indexOffset: indexOffset, raw: bad)
+        // The count column of the first field section, whose metas hold their own times (no
+        // statistics; docs/format/segment.md): after the entries' series and block columns,
+        // the offsets (8 bytes) and lengths (4) of its N metas. Its first meta is block 0 of
+        // entry 0 (series 0's first field by name).
+        var parsed = try SegmentSectionsTests.parse(bytes)
+        let (entries, n) = (parsed.fields[0].entries, parsed.fields[0].blocks)
+        let at = 8 * entries + 8 * n + 4 * n
+        parsed.fields[0].raw.replaceSubrange(at..<(at + 4), with: Self.le(UInt32(0xF900_0000)))
+        let file = SegmentSectionsTests.assemble(bytes, parsed)
         let path = dir.path + "/huge.seg"
         try Data(file).write(to: URL(fileURLWithPath: path))
         var info = reader.info
@@ -123,10 +83,10 @@ import ChargelineTestSupport
         #expect(throws: ChargelineError.self) { try damaged.readBlock(m, type: try damaged.loadFlatIndex().type(ofEntry: 0)) }
     }
 
-    /// Offsets past Int.max (a version-5 section rebuilds them by adding differences, so any
+    /// Offsets past Int.max (a section rebuilds them by adding differences, so any
     /// damage there can give one) throw instead of trapping on conversion, in every block read.
     @Test func offsetsPastIntMaxThrow() throws {
-        let (dir, reader, _, _, _) = try Self.v4()
+        let (dir, reader, _) = try Self.segment()
         defer { dir.cleanup() }
         let flat = try reader.loadFlatIndex()
         let good = flat.block(0, ofEntry: 0), type = flat.type(ofEntry: 0)
@@ -137,7 +97,7 @@ import ChargelineTestSupport
             meta.timestampOffset = ts
             #expect(throws: ChargelineError.self) { try reader.readBlock(meta, type: type) }
             #expect(throws: ChargelineError.self) { try reader.readBlocks([(meta, type)], scratch: &scratch) }
-            meta.timestampLength = 0  // the version-1 path
+            meta.timestampLength = 0  // no room for a timestamp block
             #expect(throws: ChargelineError.self) { try reader.readBlock(meta, type: type) }
         }
     }

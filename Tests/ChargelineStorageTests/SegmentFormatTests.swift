@@ -5,40 +5,14 @@ import Testing
 @testable import ChargelineStorage
 import ChargelineTestSupport
 
-/// Segment files: versions 3 and 4 (without block statistics) round trip with shared timestamp
-/// blocks, and version-1, -2 and -4 files written by earlier releases must stay readable.
+/// Segment files: the one version round trips with shared timestamp blocks, with and without
+/// block statistics; a file of another version is refused with an error that says what to do.
 @Suite struct SegmentFormatTests {
-    /// `00000000000000000007.seg`, written by commit cb8fb50 (segment version 1, codecs of that
-    /// release: ts-delta-of-delta, float-xor, int-delta, ...) from `SegmentV1Fixture.columns()`
-    /// with `CodecOptions.compact`. Never regenerate it: a failure here means old files no longer
-    /// read.
-    static let goldenV1Base64 =
-        "Q0xTRwEAAAAAAKdExZfpGAAA9tVZ5ukYAwAAAAAAAABYAAAAAgAAAKdExZfpGAaGjgHKDLwDJ/oLtQzdBIsLugKgFDHPEeEE" +
-        "zhTIAesTiBenC/sKiBjvBv8G+Q2IGc8TiQHoDKAK7Q3hBJ8I9hKOAagH+Re2A/oFxg2pAkEAAggEY2hhcmdpbmdpZGxlAAAA" +
-        "wP9obcciWAAAAAIAAACnRMWX6RgGho4Bygy8Ayf6C7UM3QSLC7oCoBQxzxHhBM4UyAHrE4gXpwv7CogY7wb/BvkNiBnPE4kB" +
-        "6AygCu0N4QSfCPYSjgGoB/kXtgP6BcYNqQIwAH6/3+/3j7p8fFgAAAACAAAAp0TFl+kYBoaOAcoMvAMn+gu1DN0Eiwu6AqAU" +
-        "Mc8R4QTOFMgB6xOIF6cL+wqIGO8G/wb5DYgZzxOJAegMoArtDeEEnwj2Eo4BqAf5F7YD+gXGDakCIwAoBAIEAgQCBAIEAgQC" +
-        "BAIEAgQCBLKy7mBYAAAAAgAAAKdExZfpGAaGjgHKDLwDJ/oLtQzdBIsLugKgFDHPEeEEzhTIAesTiBenC/sKiBjvBv8G+Q2I" +
-        "Gc8TiQHoDKAK7Q3hBJ8I9hKOAagH+Re2A/oFxg2pAiMABh4BCvMeV85YAAAAAgAAAKdExZfpGAaGjgHKDLwDJ/oLtQzdBIsL" +
-        "ugKgFDHPEeEEzhTIAesTiBenC/sKiBjvBv8G+Q2IGc8TiQHoDKAK7Q3hBJ8I9hKOAagH+Re2A/oFxg2pAhECwAEotS/9IMBN" +
-        "BAC0BJqZmZmZAXlAW2mq+eedt5Wu6uf9/99KU1VVVVUt1WZu5p/3//8Hr5kBNDOgmQGlCpBmgAYoVUABMvPfqoCu+iuq/uL/" +
-        "n2ZmZmZmgBoAcIjhCQDhDFAlGKqxyo6kFj9dmA7BSgiccliq4SUYBoZxRl/ZK3NGUDEocXGBUYLjguCMoXIjs8EKvERBGLwP" +
-        "AAAAAQAAAKdExZfpGICo1rkHEQAAAAAAABh5QAPUyAMO4P8f+CvmcItoEvj/VszhFtEk4P9r8GckAgAAAA8AdGVsZW1ldHJ5" +
-        "LGd1bj0xBQAEAG5vdGUEAQAAACAAAAAAAAAAdgAAACgAAAAAAKdExZfpGAD9NHgfmOkYAAAAAAAAAAAAAAAAAAAAAAAAAAAA" +
-        "AAAAAAAAAAAAAAAAAAAAAAAAAAICAG9rAwEAAACWAAAAAAAAAGcAAAAoAAAAAACnRMWX6RgA/TR4H5jpGAAAAAAAAAAAAQAA" +
-        "AAAAAAAiAAAAAAAAAAAAAAAAAAAAAQAAAAAAAAAAAwBzb2MBAQAAAP0AAAAAAAAAdgAAACgAAAAAAKdExZfpGAD9NHgfmOkY" +
-        "FAAAAAAAAAAdAAAAAAAAANQDAAAAAAAAFAAAAAAAAAAdAAAAAAAAAAAGAHN0YXR1cwIBAAAAcwEAAAAAAABmAAAAKAAAAAAA" +
-        "p0TFl+kYAP00eB+Y6RgCAAAAAAAAAAMAAAAAAAAAbgAAAAAAAAADAAAAAAAAAAIAAAAAAAAAAAcAdm9sdGFnZQABAAAA2QEA" +
-        "AAAAAAD2AAAAKAAAAAAAp0TFl+kYAP00eB+Y6RjNzMzMzPx4QDMzMzMzA3lAaWZmZiZBz0CamZmZmQF5QAAAAAAAAHlAAA8A" +
-        "dGVsZW1ldHJ5LGd1bj0yAQAHAHZvbHRhZ2UAAQAAAM8CAAAAAAAAOgAAAAUAAAAAAKdExZfpGAAoEjPGl+kYAAAAAAAAAIAA" +
-        "AAAAAADwfwAAAAAAAPh/AAAAAAAYeUAAAAAAAADwfwAJAwAAAAAAACcCAAAlS7UVAgAAAAYAAAABAAAAQ0xTRw=="
-
     static func writeSegment(_ series: [(key: [UInt8], columns: [(name: [UInt8], data: ColumnData)])], in dir: String,
                              options: CodecOptions = .compact,
-                             maxBlockRows: Int = SegmentFormat.maxBlockValues, statistics: Bool = true,
-                             version: UInt16? = nil) throws -> SegmentReader {
-        let w = try SegmentWriter(directory: dir, id: 1, seq: 1, level: 1, partition: SegmentV1Fixture.partition, options: options,
-                                  maxBlockRows: maxBlockRows, statistics: statistics, version: version)
+                             maxBlockRows: Int = SegmentFormat.maxBlockValues, statistics: Bool = true) throws -> SegmentReader {
+        let w = try SegmentWriter(directory: dir, id: 1, seq: 1, level: 1, partition: SegmentTestData.partition, options: options,
+                                  maxBlockRows: maxBlockRows, statistics: statistics)
         for s in series { try w.addSeries(key: s.key, columns: s.columns) }
         let info = try w.finish()
         return SegmentReader(info: info, path: dir + "/" + FileNames.segment(1))
@@ -64,72 +38,52 @@ import ChargelineTestSupport
         try FlatSegmentIndexTests.expectFlatMatches(reader, index, sourceLocation: sourceLocation)
     }
 
-    @Test func versionOneGoldenSegmentStillReads() throws {
+    /// What this build writes is the one version, in header and footer, and reads back.
+    @Test func theOneVersionIsWritten() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
-        let bytes = try #require(Data(base64Encoded: Self.goldenV1Base64))
-        #expect(bytes.count == 1360)
-        #expect(bytes[4] == 1 && bytes[5] == 0, "the fixture is a version-1 file")
-        let path = dir.path + "/" + FileNames.segment(7)
-        try bytes.write(to: URL(fileURLWithPath: path))
-        let info = SegmentInfo(id: 7, seq: 3, level: 1, partitionStart: SegmentV1Fixture.partition.start,
-                               minTime: 1_795_132_800_000_000_000, maxTime: 1_795_133_187_412_000_000,
-                               series: 2, rows: 45, values: 205, bytes: 1360)
-        try Self.expectContent(SegmentReader(info: info, path: path), SegmentV1Fixture.columns())
+        let reader = try Self.writeSegment(SegmentTestData.wideColumns(), in: dir.path)
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: reader.path)))
+        #expect(SegmentFormat.version == 6)
+        #expect(bytes[4] == 6 && bytes[5] == 0, "header version")
+        #expect(bytes[bytes.count - 8] == 6 && bytes[bytes.count - 7] == 0, "footer version")
+        try Self.expectContent(reader, SegmentTestData.wideColumns())
     }
 
-    @Test func versionTwoGoldenSegmentStillReads() throws {
-        let dir = TempDirectory(); defer { dir.cleanup() }
-        let bytes = try #require(Data(base64Encoded: SegmentV2Fixture.base64))
-        #expect(bytes.count == SegmentV2Fixture.bytes)
-        #expect(bytes[4] == 2 && bytes[5] == 0, "the fixture is a version-2 file")
-        let path = dir.path + "/" + FileNames.segment(2)
-        try bytes.write(to: URL(fileURLWithPath: path))
-        let info = SegmentInfo(id: 2, seq: 1, level: 1, partitionStart: SegmentV1Fixture.partition.start,
-                               minTime: SegmentV2Fixture.minTime, maxTime: SegmentV2Fixture.maxTime,
-                               series: 2, rows: 1200, values: 7200, bytes: SegmentV2Fixture.bytes)
-        try Self.expectContent(SegmentReader(info: info, path: path), SegmentV2Fixture.columns())
-    }
-
-    /// What this build writes is version 3 and reads back.
-    @Test func versionThreeIsWritten() throws {
-        let dir = TempDirectory(); defer { dir.cleanup() }
-        let reader = try Self.writeSegment(SegmentV2Fixture.columns(), in: dir.path)
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: reader.path))
-        #expect(bytes[4] == 3 && bytes[5] == 0)
-        try Self.expectContent(reader, SegmentV2Fixture.columns())
-    }
-
-    /// Version 4 (written without block statistics before version 5): the same blocks, metas
-    /// of 44 bytes instead of 85, every one `noStats`.
-    @Test func versionFourIsWrittenWithoutStatistics() throws {
-        let series = SegmentV2Fixture.columns()
-        let dir3 = TempDirectory(), dir4 = TempDirectory()
-        defer { dir3.cleanup(); dir4.cleanup() }
-        let v3 = try Self.writeSegment(series, in: dir3.path)
-        let v4 = try Self.writeSegment(series, in: dir4.path, statistics: false, version: 4)
-        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: v4.path)))
-        #expect(bytes[4] == 4 && bytes[5] == 0, "header version")
-        #expect(bytes[bytes.count - 8] == 4 && bytes[bytes.count - 7] == 0, "footer version")
-        try Self.expectContent(v4, series)
-        let metas = try v4.loadIndex().series.flatMap { $0.fields.flatMap(\.blocks) }
-        #expect(!metas.isEmpty && metas.allSatisfy { $0.flags == BlockMeta.noStats && $0.min == 0 && $0.max == 0 && $0.sum == 0 })
-        // Same blocks; the index is 41 bytes shorter per block meta.
-        let stats = try v3.loadIndex().series.flatMap { $0.fields.flatMap(\.blocks) }
+    /// Without block statistics (rollup segments): the same blocks, every meta `noStats`
+    /// with zero statistics, and an index smaller by the statistics left out.
+    @Test func withoutStatisticsTheBlocksAreTheSameAndTheIndexSmaller() throws {
+        let series = SegmentTestData.wideColumns()
+        let withDir = TempDirectory(), withoutDir = TempDirectory()
+        defer { withDir.cleanup(); withoutDir.cleanup() }
+        let with = try Self.writeSegment(series, in: withDir.path)
+        let without = try Self.writeSegment(series, in: withoutDir.path, statistics: false)
+        try Self.expectContent(without, series)
+        let metas = try without.loadIndex().series.flatMap { $0.fields.flatMap(\.blocks) }
+        #expect(!metas.isEmpty && metas.allSatisfy { $0.flags == BlockMeta.noStats && $0.min == 0 && $0.max == 0 && $0.sum == 0 && $0.first == 0 && $0.last == 0 })
+        let stats = try with.loadIndex().series.flatMap { $0.fields.flatMap(\.blocks) }
+        #expect(stats.contains { $0.flags & BlockMeta.noStats == 0 }, "numeric blocks carry statistics")
         #expect(metas.map { [$0.offset, UInt64($0.length), UInt64($0.count), $0.timestampOffset, UInt64($0.timestampLength)] }
                 == stats.map { [$0.offset, UInt64($0.length), UInt64($0.count), $0.timestampOffset, UInt64($0.timestampLength)] })
         #expect(metas.map(\.minTime) == stats.map(\.minTime) && metas.map(\.maxTime) == stats.map(\.maxTime))
-        #expect(try v3.loadFlatIndex().bytes - v4.loadFlatIndex().bytes == metas.count * 41)
-        #expect(v4.info.bytes == v3.info.bytes - metas.count * 41 || bytes[bytes.count - 6] & 1 == 1, "uncompressed index: exact saving")
+        let withBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: with.path)))
+        let withoutBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: without.path)))
+        let indexOffset = Int(withBytes.withUnsafeBytes { $0.loadLE(UInt64.self, at: withBytes.count - 32) })
+        #expect(Array(withBytes[..<indexOffset]) == Array(withoutBytes[..<indexOffset]), "the same header and blocks")
+        // The string field's blocks have no statistics with either writer: 41 bytes per other meta.
+        let numeric = stats.filter { $0.flags & BlockMeta.noStats == 0 }.count
+        #expect(try with.loadFlatIndex().bytes - without.loadFlatIndex().bytes == numeric * 41)
+        #expect(without.info.bytes < with.info.bytes)
     }
 
-    /// The version-4 block meta, byte by byte (docs/format.md, "Block meta").
-    @Test func versionFourBlockMetaLayout() {
-        let meta = BlockMeta(offset: 0x0102_0304_0506_0708, length: 0x1112_1314, count: 0x2122_2324,
+    /// A block meta as a field section's rows hold it, byte by byte (docs/format/segment.md,
+    /// "Block meta"): 44 bytes without statistics, the same 44 then 41 with them.
+    @Test func blockMetaLayout() {
+        var meta = BlockMeta(offset: 0x0102_0304_0506_0708, length: 0x1112_1314, count: 0x2122_2324,
                              minTime: -2, maxTime: 0x3132_3334_3536_3738, min: 0, max: 0, sum: 0, first: 0, last: 0,
                              flags: BlockMeta.noStats, timestampOffset: 0x4142_4344_4546_4748, timestampLength: 0x5152_5354)
         var out: [UInt8] = []
-        meta.encode(into: &out, version: SegmentFormat.versionWithoutStatistics)
-        #expect(out.count == SegmentFormat.blockMetaSizeV4 && out.count == 44)
+        meta.encode(into: &out, statistics: false)
+        #expect(out.count == SegmentFormat.blockMetaSizeWithoutStatistics && out.count == 44)
         let expected: [UInt8] = [0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,  // offset
                                  0x14, 0x13, 0x12, 0x11,  // length
                                  0x24, 0x23, 0x22, 0x21,  // count
@@ -138,49 +92,51 @@ import ChargelineTestSupport
                                  0x48, 0x47, 0x46, 0x45, 0x44, 0x43, 0x42, 0x41,  // tsOffset
                                  0x54, 0x53, 0x52, 0x51]  // tsLength
         #expect(out == expected)
-        let back = out.withUnsafeBytes { BlockMeta.decode($0, at: 0, version: SegmentFormat.versionWithoutStatistics) }
-        #expect(back == meta)
-        // Version 3 keeps the 85-byte meta with statistics.
-        var v3: [UInt8] = []
-        meta.encode(into: &v3, version: SegmentFormat.version)
-        #expect(v3.count == SegmentFormat.blockMetaSizeV2 && Array(v3[0..<32]) == Array(expected[0..<32]))
-        #expect(v3.withUnsafeBytes { BlockMeta.decode($0, at: 0, version: SegmentFormat.version) } == meta)
+        #expect(out.withUnsafeBytes { BlockMeta.decode($0, at: 0, statistics: false) } == meta)
+        meta.min = 0x6162_6364_6566_6768
+        meta.max = 0x7172_7374_7576_7778
+        meta.sum = 0x8182_8384_8586_8788
+        meta.first = 0x9192_9394_9596_9798
+        meta.last = 0xA1A2_A3A4_A5A6_A7A8
+        meta.flags = BlockMeta.sumOverflowed
+        var full: [UInt8] = []
+        meta.encode(into: &full, statistics: true)
+        #expect(full.count == SegmentFormat.blockMetaSizeWithStatistics && full.count == 85)
+        #expect(Array(full[0..<44]) == expected)
+        #expect(Array(full[44..<52]) == [0x68, 0x67, 0x66, 0x65, 0x64, 0x63, 0x62, 0x61], "min")
+        #expect(Array(full[76..<84]) == [0xA8, 0xA7, 0xA6, 0xA5, 0xA4, 0xA3, 0xA2, 0xA1], "last")
+        #expect(full[84] == BlockMeta.sumOverflowed, "flags")
+        #expect(full.withUnsafeBytes { BlockMeta.decode($0, at: 0, statistics: true) } == meta)
     }
 
-    /// A version-4 segment written by this release (`SegmentV4Fixture`) reads back: never
-    /// regenerate it; a failure means version-4 files no longer read.
-    @Test func versionFourGoldenSegmentStillReads() throws {
+    /// A segment of any other version (the development versions 1-5 before the first release,
+    /// or a newer one) is refused up front: the error names the file and the version, and
+    /// says what to do.
+    @Test func otherVersionsAreRefusedWithWhatToDo() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
-        let (reader, _) = try Self.golden(SegmentV4Fixture.base64, bytes: SegmentV4Fixture.bytes, version: 4, in: dir)
-        try Self.expectContent(reader, SegmentV1Fixture.columns())
-    }
-
-    /// A golden fixture (`SegmentV1Fixture.columns()` written by the release that introduced
-    /// `version`) as a segment file in `dir`, after checking its size and version.
-    static func golden(_ base64: String, bytes count: Int, version: UInt8, in dir: TempDirectory) throws -> (SegmentReader, [UInt8]) {
-        let bytes = try #require(Data(base64Encoded: base64))
-        #expect(bytes.count == count)
-        #expect(bytes[4] == version && bytes[5] == 0, "the fixture is a version-\(version) file")
-        let path = dir.path + "/" + FileNames.segment(UInt64(version))
-        try bytes.write(to: URL(fileURLWithPath: path))
-        let info = SegmentInfo(id: UInt64(version), seq: 1, level: 1, partitionStart: SegmentV1Fixture.partition.start,
-                               minTime: 1_795_132_800_000_000_000, maxTime: 1_795_133_187_412_000_000,
-                               series: 2, rows: 45, values: 205, bytes: bytes.count)
-        return (SegmentReader(info: info, path: path), [UInt8](bytes))
-    }
-
-    /// Prints the base64 of the version-4 fixture (`CHARGELINE_PRINT_V4_FIXTURE=1`), how
-    /// `SegmentV4Fixture.base64` was made.
-    @Test func printVersionFourFixture() throws {
-        guard ProcessInfo.processInfo.environment["CHARGELINE_PRINT_V4_FIXTURE"] == "1" else { return }
-        let dir = TempDirectory(); defer { dir.cleanup() }
-        let reader = try Self.writeSegment(SegmentV1Fixture.columns(), in: dir.path, statistics: false, version: 4)
-        print("V4FIXTURE " + (try Data(contentsOf: URL(fileURLWithPath: reader.path))).base64EncodedString())
+        let reader = try Self.writeSegment(SegmentTestData.columns(), in: dir.path)
+        let good = [UInt8](try Data(contentsOf: URL(fileURLWithPath: reader.path)))
+        for version: UInt16 in [1, 2, 3, 4, 5, 7] {
+            var bytes = good
+            bytes[4] = UInt8(version); bytes[bytes.count - 8] = UInt8(version)
+            let path = dir.path + "/v\(version).seg"
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let error = try #require(throws: ChargelineError.self) { try SegmentReader(info: reader.info, path: path).loadFlatIndex() }
+            #expect(error.message.contains(path) && error.message.contains("segment version \(version) is not readable"), "\(error.message)")
+            #expect(error.message.contains(version < 6 ? "re-import" : "a newer Chargeline wrote it"), "\(error.message)")
+            #expect(throws: ChargelineError.self) { try SegmentReader(info: reader.info, path: path).checkAtOpen(partitionDuration: 86_400_000_000_000) }
+        }
+        // Header and footer disagreeing is refused too.
+        var mixed = good
+        mixed[mixed.count - 8] = 5
+        try Data(mixed).write(to: URL(fileURLWithPath: dir.path + "/mixed.seg"))
+        let error = try #require(throws: ChargelineError.self) { try SegmentReader(info: reader.info, path: dir.path + "/mixed.seg").loadFlatIndex() }
+        #expect(error.message.contains("version 6 in its header and 5 in its footer"), "\(error.message)")
     }
 
     @Test func currentVersionRoundTripsAndSharesTimestamps() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
-        let series = SegmentV1Fixture.columns()
+        let series = SegmentTestData.columns()
         let reader = try Self.writeSegment(series, in: dir.path)
         try Self.expectContent(reader, series)
         let index = try reader.loadIndex()
@@ -190,14 +146,14 @@ import ChargelineTestSupport
         #expect(index.series[1].fields[0].blocks[0].timestampOffset != gun1[0])
         let header = try FileIO.pread(try FileIO.open(reader.path, O_RDONLY), offset: 4, count: 2, path: reader.path)
         #expect(header == [UInt8(SegmentFormat.version), 0])
-        // Smaller than the version-1 file of the same columns (1360 bytes).
+        // Smaller than the first development version's file of the same columns (1360 bytes).
         #expect(reader.info.bytes < 1360, "\(reader.info.bytes) bytes")
     }
 
     @Test func fieldsWithDifferentTimestampsAndLongSeries() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
         var rng = SplitMix64(seed: 7)
-        let base = SegmentV1Fixture.partition.start
+        let base = SegmentTestData.partition.start
         var a = ColumnData(type: .float)
         var b = ColumnData(type: .integer)
         var c = ColumnData(type: .float)
@@ -244,7 +200,7 @@ import ChargelineTestSupport
     /// one, and both read back the same.
     @Test func compactedSegmentsUseLargerBlocks() throws {
         var rng = SplitMix64(seed: 11)
-        let base = SegmentV1Fixture.partition.start
+        let base = SegmentTestData.partition.start
         var v = ColumnData(type: .float)
         var s = ColumnData(type: .integer)
         for i in 0..<8640 {
@@ -272,7 +228,7 @@ import ChargelineTestSupport
 
     @Test func corruptBlocksAndIndexAreReportedWithTheirOffset() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
-        let reader = try Self.writeSegment(SegmentV1Fixture.columns(), in: dir.path)
+        let reader = try Self.writeSegment(SegmentTestData.columns(), in: dir.path)
         let meta = try reader.loadIndex().series[0].fields[0].blocks[0]
         for (offset, what) in [(Int(meta.timestampOffset) + 3, "timestamp block"), (Int(meta.offset) + 3, "value block")] {
             var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: reader.path)))

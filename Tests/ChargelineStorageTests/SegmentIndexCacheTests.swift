@@ -12,7 +12,7 @@ import ChargelineTestSupport
         for _ in 0..<3 {
             let dir = TempDirectory()
             dirs.append(dir)
-            readers.append(try SegmentFormatTests.writeSegment(SegmentV2Fixture.columns(), in: dir.path, statistics: false))
+            readers.append(try SegmentFormatTests.writeSegment(SegmentTestData.wideColumns(), in: dir.path, statistics: false))
         }
         return (dirs, readers)
     }

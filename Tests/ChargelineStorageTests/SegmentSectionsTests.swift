@@ -5,9 +5,9 @@ import Testing
 @testable import ChargelineStorage
 import ChargelineTestSupport
 
-/// Version 5 (segments without block statistics, every rollup segment): the index in
-/// sections (`SegmentSections`), byte by byte as docs/format.md describes it; reads that load
-/// only the fields they ask for; damaged directories and sections.
+/// The segment index in sections (`SegmentSections`), with and without block statistics, byte
+/// by byte as docs/format/segment.md describes it; reads that load only the fields they ask
+/// for; damaged directories and sections.
 @Suite struct SegmentSectionsTests {
     static func u16(_ a: [UInt8], _ o: Int) -> Int { Int(a[o]) | Int(a[o + 1]) << 8 }
     static func u32(_ a: [UInt8], _ o: Int) -> Int { u16(a, o) | u16(a, o + 2) << 16 }
@@ -18,18 +18,20 @@ import ChargelineTestSupport
         var indexOffset: Int
         var series: Int
         var keys: [UInt8]
-        var fields: [(name: [UInt8], type: UInt8, entries: Int, blocks: Int, raw: [UInt8])]
+        var timestamps: [UInt8]
+        var fields: [(name: [UInt8], kind: UInt8, entries: Int, blocks: Int, raw: [UInt8])]
     }
 
-    /// Parses a version-5 file by the documented layout, checking every checksum and length.
+    /// Parses a segment file by the documented layout, checking every checksum and length.
     static func parse(_ bytes: [UInt8]) throws -> Parsed {
         let f = Array(bytes[(bytes.count - 32)...])
         let indexOffset = u32(f, 0), indexLength = u32(f, 8)
-        #expect(u16(f, 24) == 5 && u16(f, 26) == 0, "footer version 5, flags 0")
+        #expect(u16(f, 24) == 6 && u16(f, 26) == 0, "footer version 6, flags 0")
         let area = Array(bytes[indexOffset..<(indexOffset + indexLength)])
         let dirLength = u32(area, 0)
         #expect(CRC32C.checksum(Array(area[0..<dirLength])) == UInt32(u32(f, 12)), "the footer's crc covers the directory")
-        let series = u32(area, 4), count = u32(area, 8)
+        // Bit 31 of the field section count: a timestamps section follows the keys.
+        let series = u32(area, 4), count = u32(area, 8) & 0x7FFF_FFFF, hasTimestamps = u32(area, 8) >> 31 == 1
         #expect(series == u32(f, 16))
         var p = 12, next = dirLength
         func section() throws -> [UInt8] {
@@ -45,30 +47,32 @@ import ChargelineTestSupport
             return out
         }
         let keys = try section()
-        var fields: [(name: [UInt8], type: UInt8, entries: Int, blocks: Int, raw: [UInt8])] = []
+        let timestamps = hasTimestamps ? try section() : []
+        var fields: [(name: [UInt8], kind: UInt8, entries: Int, blocks: Int, raw: [UInt8])] = []
         for _ in 0..<count {
             let n = u16(area, p)
             let name = Array(area[(p + 2)..<(p + 2 + n)])
-            let type = area[p + 2 + n], entries = u32(area, p + 3 + n), blocks = u32(area, p + 7 + n)
+            let kind = area[p + 2 + n], entries = u32(area, p + 3 + n), blocks = u32(area, p + 7 + n)
             p += 11 + n
-            fields.append((name, type, entries, blocks, try section()))
+            fields.append((name, kind, entries, blocks, try section()))
         }
         #expect(p == dirLength && next == indexLength, "directory, then the sections back to back, fill the index")
-        return Parsed(indexOffset: indexOffset, series: series, keys: keys, fields: fields)
+        return Parsed(indexOffset: indexOffset, series: series, keys: keys, timestamps: timestamps, fields: fields)
     }
 
     /// The file with its index rebuilt from `parsed` (sections stored uncompressed, checksums
     /// recomputed), and `damage` applied to the directory before its checksum is taken.
     static func assemble(_ bytes: [UInt8], _ parsed: Parsed, damage: (inout [UInt8]) -> Void = { _ in }) -> [UInt8] {
-        var directory: [UInt8] = le(UInt32(parsed.series)) + le(UInt32(parsed.fields.count))
+        var directory: [UInt8] = le(UInt32(parsed.series)) + le(UInt32(parsed.fields.count) | (parsed.timestamps.isEmpty ? 0 : 1 << 31))
         var body: [UInt8] = []
         func describe(_ raw: [UInt8]) {
             directory += le(UInt32(raw.count)) + le(UInt32(raw.count)) + le(CRC32C.checksum(raw)) + [0]
             body += raw
         }
         describe(parsed.keys)
+        if !parsed.timestamps.isEmpty { describe(parsed.timestamps) }
         for f in parsed.fields {
-            directory += le(UInt16(f.name.count)) + f.name + [f.type] + le(UInt32(f.entries)) + le(UInt32(f.blocks))
+            directory += le(UInt16(f.name.count)) + f.name + [f.kind] + le(UInt32(f.entries)) + le(UInt32(f.blocks))
             describe(f.raw)
         }
         directory = le(UInt32(directory.count + 4)) + directory
@@ -80,71 +84,121 @@ import ChargelineTestSupport
         return out
     }
 
-    static func write(_ dir: TempDirectory, version: UInt16? = nil) throws -> (SegmentReader, [UInt8]) {
-        let reader = try SegmentFormatTests.writeSegment(SegmentV2Fixture.columns(), in: dir.path, statistics: false, version: version)
+    static func write(_ dir: TempDirectory, statistics: Bool = false) throws -> (SegmentReader, [UInt8]) {
+        let reader = try SegmentFormatTests.writeSegment(SegmentTestData.wideColumns(), in: dir.path, statistics: statistics)
         return (reader, [UInt8](try Data(contentsOf: URL(fileURLWithPath: reader.path))))
     }
 
-    /// Without block statistics this build writes version 5: the blocks of version 4, and an
-    /// index of a directory, the keys and one section per field, each section exactly as
-    /// docs/format.md lays it out.
-    @Test func versionFiveLayout() throws {
-        let d4 = TempDirectory(), d5 = TempDirectory()
-        defer { d4.cleanup(); d5.cleanup() }
-        let (v4, bytes4) = try Self.write(d4, version: 4)
-        let (v5, bytes) = try Self.write(d5)
-        #expect(bytes[4] == 5 && bytes[5] == 0, "header version")
-        try SegmentFormatTests.expectContent(v5, SegmentV2Fixture.columns())
-        let parsed = try Self.parse(bytes)
-        let index = try v4.loadIndex()
-        #expect(Array(bytes[32..<parsed.indexOffset]) == Array(bytes4[32..<parsed.indexOffset]), "the same blocks as version 4")
-        // Keys: per series, sorted: keyLen <u16> | key.
-        #expect(parsed.keys == index.series.flatMap { Self.le(UInt16($0.key.count)) + $0.key })
-        // One section per field, sorted by name: over the series holding it, columns of
-        // series steps and block counts, then of the metas' fields as differences.
-        let names = Set(index.series.flatMap { $0.fields.map(\.name) }).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-        #expect(parsed.fields.map { String(decoding: $0.name, as: UTF8.self) } == names)
-        for f in parsed.fields {
-            var series: [UInt8] = [], counts: [UInt8] = [], offsets: [UInt8] = [], lengths: [UInt8] = [], values: [UInt8] = []
-            var mins: [UInt8] = [], spans: [UInt8] = [], backs: [UInt8] = [], tsLengths: [UInt8] = []
-            var previousSeries = UInt32.max, previousOffset: UInt64 = 0, previousMin: UInt64 = 0
-            var blocks = 0
-            for (s, entry) in index.series.enumerated() {
-                guard let field = entry.fields.first(where: { Array($0.name.utf8) == f.name }) else { continue }
-                #expect(field.type.rawValue == f.type)
-                series += Self.le(UInt32(s) &- previousSeries)
-                previousSeries = UInt32(s)
-                counts += Self.le(UInt32(field.blocks.count))
-                for b in field.blocks {
-                    offsets += Self.le(b.offset &- previousOffset)
-                    lengths += Self.le(b.length)
-                    values += Self.le(b.count)
-                    mins += Self.le(UInt64(bitPattern: b.minTime) &- previousMin)
-                    spans += Self.le(UInt64(bitPattern: b.maxTime) &- UInt64(bitPattern: b.minTime))
-                    backs += Self.le(b.offset &- b.timestampOffset)
-                    tsLengths += Self.le(b.timestampLength)
-                    previousOffset = b.offset
-                    previousMin = UInt64(bitPattern: b.minTime)
+    /// The index of a segment with and without block statistics: a directory, the keys, the
+    /// timestamp blocks and one section per field, each exactly as docs/format/segment.md lays
+    /// it out.
+    @Test func sectionLayout() throws {
+        for statistics in [false, true] {
+            let dir = TempDirectory()
+            defer { dir.cleanup() }
+            let (reader, bytes) = try Self.write(dir, statistics: statistics)
+            #expect(bytes[4] == 6 && bytes[5] == 0, "header version")
+            try SegmentFormatTests.expectContent(reader, SegmentTestData.wideColumns())
+            let parsed = try Self.parse(bytes)
+            let index = try reader.loadIndex()
+            // Keys: per series, sorted: keyLen <u16> | key.
+            #expect(parsed.keys == index.series.flatMap { Self.le(UInt16($0.key.count)) + $0.key })
+            // Timestamp blocks in the order metas first name them (series, field, time), as
+            // columns: count, minTime steps, spans, tsOffset steps, tsLength.
+            // Only sections with statistics name timestamp blocks; the others hold own times.
+            var numbers: [UInt64: UInt32] = [:]
+            var tsBlocks: [BlockMeta] = []
+            for entry in index.series {
+                for field in entry.fields where statistics && field.name != "note" {
+                    for b in field.blocks where numbers[b.timestampOffset] == nil {
+                        numbers[b.timestampOffset] = UInt32(tsBlocks.count)
+                        tsBlocks.append(b)
+                    }
                 }
-                blocks += field.blocks.count
             }
-            let expected = series + counts + offsets + lengths + values + mins + spans + backs + tsLengths
-            #expect(f.raw == expected, "section \(String(decoding: f.name, as: UTF8.self))")
-            #expect(f.blocks == blocks && f.entries == index.series.count)
+            var previous: (min: UInt64, offset: UInt64) = (0, 0)
+            var counts: [UInt8] = [], mins: [UInt8] = [], spans: [UInt8] = [], tsOffsets: [UInt8] = [], tsLengths: [UInt8] = []
+            for b in tsBlocks {
+                counts += Self.le(b.count)
+                mins += Self.le(UInt64(bitPattern: b.minTime) &- previous.min)
+                spans += Self.le(UInt64(bitPattern: b.maxTime) &- UInt64(bitPattern: b.minTime))
+                tsOffsets += Self.le(b.timestampOffset &- previous.offset)
+                tsLengths += Self.le(b.timestampLength)
+                previous = (UInt64(bitPattern: b.minTime), b.timestampOffset)
+            }
+            #expect(parsed.timestamps == counts + mins + spans + tsOffsets + tsLengths, "absent (empty) without statistics")
+            #expect(tsBlocks.count == (statistics ? 2 : 0), "one timestamp block per series: every field of a row shares it")
+            // One section per field, sorted by name: over the series holding it, columns of
+            // series steps and block counts, offsets as differences, lengths, timestamp block
+            // numbers as differences, then (sections with statistics) flags and the
+            // statistics, three of them XOR min.
+            let names = Set(index.series.flatMap { $0.fields.map(\.name) }).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            #expect(parsed.fields.map { String(decoding: $0.name, as: UTF8.self) } == names)
+            for f in parsed.fields {
+                let name = String(decoding: f.name, as: UTF8.self)
+                var series: [UInt8] = [], counts: [UInt8] = [], offsets: [UInt8] = [], lengths: [UInt8] = [], steps: [UInt8] = []
+                var values: [UInt8] = [], mins: [UInt8] = [], spans: [UInt8] = [], backs: [UInt8] = [], tsLengths: [UInt8] = []
+                var flags: [UInt8] = [], lows: [UInt8] = [], highs: [UInt8] = [], sums: [UInt8] = [], firsts: [UInt8] = [], lasts: [UInt8] = []
+                var previousSeries = UInt32.max, previousOffset: UInt64 = 0, previousNumber = UInt32.max, previousMin: UInt64 = 0
+                // Strings never carry statistics; numeric fields do when the writer keeps them.
+                let expectStatistics = statistics && name != "note"
+                var blocks = 0
+                for (s, entry) in index.series.enumerated() {
+                    guard let field = entry.fields.first(where: { Array($0.name.utf8) == f.name }) else { continue }
+                    #expect(field.type.rawValue == f.kind & 0x3F)
+                    series += Self.le(UInt32(s) &- previousSeries)
+                    previousSeries = UInt32(s)
+                    counts += Self.le(UInt32(field.blocks.count))
+                    for b in field.blocks {
+                        offsets += Self.le(b.offset &- previousOffset)
+                        lengths += Self.le(b.length)
+                        if expectStatistics {
+                            let number = try #require(numbers[b.timestampOffset])
+                            steps += Self.le(number &- previousNumber)
+                            previousNumber = number
+                        }
+                        values += Self.le(b.count)
+                        mins += Self.le(UInt64(bitPattern: b.minTime) &- previousMin)
+                        spans += Self.le(UInt64(bitPattern: b.maxTime) &- UInt64(bitPattern: b.minTime))
+                        backs += Self.le(b.offset &- b.timestampOffset)
+                        tsLengths += Self.le(b.timestampLength)
+                        previousMin = UInt64(bitPattern: b.minTime)
+                        flags.append(b.flags)
+                        lows += Self.le(b.min)
+                        highs += Self.le(b.max ^ b.min)
+                        sums += Self.le(b.sum)
+                        firsts += Self.le(b.first ^ b.min)
+                        lasts += Self.le(b.last ^ b.min)
+                        previousOffset = b.offset
+                    }
+                    blocks += field.blocks.count
+                }
+                // kind: the type, bit 7 with statistics (which name timestamp blocks), else bit 6
+                // (own times: count, minTime steps, spans, offset - tsOffset, tsLength).
+                #expect(f.kind & 0xC0 == (expectStatistics ? 0x80 : 0x40), "section \(name)")
+                var expected = series + counts + offsets + lengths
+                expected += expectStatistics ? steps + flags + lows + highs + sums + firsts + lasts : values + mins + spans + backs + tsLengths
+                #expect(f.raw == expected, "section \(name)")
+                #expect(f.blocks == blocks && f.entries == index.series.count)
+            }
         }
-        // The same index, read back whole.
-        let back = try v5.loadIndex()
-        #expect(back.series.map(\.key) == index.series.map(\.key))
-        #expect(back.series.map { $0.fields.map(\.name) } == index.series.map { $0.fields.map(\.name) })
-        #expect(back.series.map { $0.fields.map(\.blocks) } == index.series.map { $0.fields.map(\.blocks) })
-        #expect(back.series.map { $0.fields.map(\.type) } == index.series.map { $0.fields.map(\.type) })
     }
 
-    /// `rows` undoes `columns` for any metas (differences wrap), and refuses block counts
-    /// that do not add up.
+    /// `rows` undoes `columns` for any metas (differences wrap) and any timestamp blocks, and
+    /// refuses block counts that do not add up and timestamp block numbers out of range.
     @Test func columnsAndRowsRoundTrip() throws {
         var rng = SplitMix64(seed: 0xC01)
-        for _ in 0..<200 {
+        for round in 0..<800 {
+            let statistics = round % 2 == 1, ownTimes = round % 4 >= 2
+            let timestamps = (0..<Int.random(in: 1...6, using: &rng)).map { _ in
+                SegmentSections.TimestampBlock(count: UInt32.random(in: 0...UInt32.max, using: &rng), minTime: rng.next(), maxTime: rng.next(),
+                                               offset: rng.next(), length: UInt32.random(in: 0...UInt32.max, using: &rng))
+            }
+            let columnsOfTimestamps = SegmentSections.timestampColumns(timestamps)
+            #expect(columnsOfTimestamps.count == timestamps.count * 32)
+            #expect(columnsOfTimestamps.withUnsafeBytes { SegmentSections.timestampBlocks($0) } == timestamps)
+            var numbers: [UInt64: UInt32] = [:]
+            for (k, t) in timestamps.enumerated() where numbers[t.offset] == nil { numbers[t.offset] = UInt32(k) }
             let entries = Int.random(in: 0...20, using: &rng)
             var rows: [UInt8] = [], blocks = 0, series = UInt32.random(in: 0...3, using: &rng)
             for _ in 0..<entries {
@@ -152,21 +206,34 @@ import ChargelineTestSupport
                 rows += Self.le(series) + Self.le(UInt32(b))
                 series &+= UInt32.random(in: 1...1000, using: &rng)
                 for _ in 0..<b {
-                    let meta = BlockMeta(offset: rng.next(), length: UInt32.random(in: 0...UInt32.max, using: &rng), count: UInt32.random(in: 0...UInt32.max, using: &rng),
-                                         minTime: Int64(bitPattern: rng.next()), maxTime: Int64(bitPattern: rng.next()), min: 0, max: 0, sum: 0, first: 0, last: 0,
-                                         flags: BlockMeta.noStats, timestampOffset: rng.next(), timestampLength: UInt32.random(in: 0...UInt32.max, using: &rng))
-                    meta.encode(into: &rows, version: 5)
+                    let t = timestamps[Int(numbers[timestamps.randomElement(using: &rng)!.offset]!)]
+                    var meta = BlockMeta(offset: rng.next(), length: UInt32.random(in: 0...UInt32.max, using: &rng), count: t.count,
+                                         minTime: Int64(bitPattern: t.minTime), maxTime: Int64(bitPattern: t.maxTime), min: 0, max: 0, sum: 0, first: 0, last: 0,
+                                         flags: BlockMeta.noStats, timestampOffset: t.offset, timestampLength: t.length)
+                    if statistics {
+                        (meta.min, meta.max, meta.sum, meta.first, meta.last) = (rng.next(), rng.next(), rng.next(), rng.next(), rng.next())
+                        meta.flags = UInt8.random(in: 0...255, using: &rng)
+                    }
+                    meta.encode(into: &rows, statistics: statistics)
                 }
                 blocks += b
             }
-            let columns = rows.withUnsafeBytes { SegmentSections.columns($0, entries: entries, blocks: blocks) }
-            #expect(columns.count == rows.count)
-            let back = try columns.withUnsafeBytes { try SegmentSections.rows($0, entries: entries, blocks: blocks) { ChargelineError(.corruption, $0) } }
-            #expect(back == rows)
-            if entries > 0 {
-                #expect(throws: ChargelineError.self) {
-                    try columns.withUnsafeBytes { try SegmentSections.rows($0, entries: entries, blocks: blocks + 1) { ChargelineError(.corruption, $0) } }
+            let columns = rows.withUnsafeBytes {
+                SegmentSections.columns($0, entries: entries, blocks: blocks, statistics: statistics, ownTimes: ownTimes, timestampNumbers: numbers)
+            }
+            #expect(columns.count == SegmentSections.rawBytes(entries: entries, blocks: blocks, statistics: statistics, ownTimes: ownTimes))
+            func back(_ columns: [UInt8], blocks: Int, timestamps: [SegmentSections.TimestampBlock]) throws -> [UInt8] {
+                try columns.withUnsafeBytes {
+                    try SegmentSections.rows($0, entries: entries, blocks: blocks, statistics: statistics, ownTimes: ownTimes,
+                                             timestamps: timestamps) { ChargelineError(.corruption, $0) }
                 }
+            }
+            #expect(try back(columns, blocks: blocks, timestamps: timestamps) == rows)
+            if entries > 0 {
+                #expect(throws: ChargelineError.self) { try back(columns, blocks: blocks + 1, timestamps: timestamps) }
+            }
+            if blocks > 0 && !ownTimes {
+                #expect(throws: ChargelineError.self) { try back(columns, blocks: blocks, timestamps: []) }
             }
         }
     }
@@ -202,41 +269,23 @@ import ChargelineTestSupport
         let e = try #require(both.entries(of: 0).first { both.names[both.nameID(ofEntry: $0)] == "voltage" })
         let blocks = (0..<both.blockCount(ofEntry: e)).map { (meta: both.block($0, ofEntry: e), type: FieldType.float) }
         let data = try reader.readBlocks(blocks, scratch: &scratch)
-        #expect(data.flatMap(\.bits) == SegmentV2Fixture.columns()[0].columns[5].data.bits)
-    }
-
-    /// A version-5 segment written by this release (`SegmentV5Fixture`) reads back: never
-    /// regenerate it; a failure means version-5 files no longer read.
-    @Test func versionFiveGoldenSegmentStillReads() throws {
-        let dir = TempDirectory(); defer { dir.cleanup() }
-        let (reader, bytes) = try SegmentFormatTests.golden(SegmentV5Fixture.base64, bytes: SegmentV5Fixture.bytes, version: 5, in: dir)
-        try SegmentFormatTests.expectContent(reader, SegmentV1Fixture.columns())
-        _ = try Self.parse(bytes)
-    }
-
-    /// Prints the base64 of the version-5 fixture (`CHARGELINE_PRINT_V5_FIXTURE=1`), how
-    /// `SegmentV5Fixture.base64` was made.
-    @Test func printVersionFiveFixture() throws {
-        guard ProcessInfo.processInfo.environment["CHARGELINE_PRINT_V5_FIXTURE"] == "1" else { return }
-        let dir = TempDirectory(); defer { dir.cleanup() }
-        let reader = try SegmentFormatTests.writeSegment(SegmentV1Fixture.columns(), in: dir.path, statistics: false, version: 5)
-        print("V5FIXTURE " + (try Data(contentsOf: URL(fileURLWithPath: reader.path))).base64EncodedString())
+        #expect(data.flatMap(\.bits) == SegmentTestData.wideColumns()[0].columns[5].data.bits)
     }
 
     /// Damaged directories and sections whose checksums still match (rebuilt with fresh
     /// ones): every read, whole or of some fields, throws a typed error or succeeds, never
     /// traps or allocates what a damaged count asks for. A damaged stored section fails its
     /// checksum.
-    @Test func damagedSectionsNeverTrap() throws {
+    @Test(arguments: [false, true]) func damagedSectionsNeverTrap(statistics: Bool) throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
-        let (reader, bytes) = try Self.write(dir)
+        let (reader, bytes) = try Self.write(dir, statistics: statistics)
         let parsed = try Self.parse(bytes)
         // The rebuilt, undamaged file reads as the written one.
         let clean = Self.assemble(bytes, parsed)
         try Data(clean).write(to: URL(fileURLWithPath: dir.path + "/clean.seg"))
         var info = reader.info
         info.bytes = clean.count
-        try SegmentFormatTests.expectContent(SegmentReader(info: info, path: dir.path + "/clean.seg"), SegmentV2Fixture.columns())
+        try SegmentFormatTests.expectContent(SegmentReader(info: info, path: dir.path + "/clean.seg"), SegmentTestData.wideColumns())
 
         var rng = SplitMix64(seed: 0x5EC7)
         func flip(_ a: inout [UInt8]) {
@@ -247,8 +296,9 @@ import ChargelineTestSupport
         for round in 0..<3000 {
             var bad = parsed
             var file: [UInt8]
-            switch round % 3 {
+            switch round % 4 {
             case 0: flip(&bad.keys); file = Self.assemble(bytes, bad)
+            case 3: flip(&bad.timestamps); file = Self.assemble(bytes, bad)
             case 1:
                 let i = Int.random(in: 0..<bad.fields.count, using: &rng)
                 flip(&bad.fields[i].raw)
@@ -273,46 +323,5 @@ import ChargelineTestSupport
         } catch let error as ChargelineError {
             #expect(error.message.contains("keys section checksum mismatch"), "\(error.message)")
         }
-    }
-}
-
-/// `chargeline compact` (`Store.compact`) rewrites a partition whose only segment is in an
-/// older version than the database writes (version-4 rollup segments of a store from before
-/// version 5), and leaves current ones alone.
-@Suite struct SegmentUpgradeTests {
-    @Test func compactRewritesOlderVersionsAndKeepsTheData() throws {
-        let dir = TempDirectory(); defer { dir.cleanup() }
-        var old = testOptions()
-        old.blockStatistics = false
-        old.segmentVersion = 4
-        var b = WriteBatchBuilder()
-        for i in 0..<500 {
-            b.addPoint(measurement: "telemetry", tags: ["gun": "\(i % 5)"], timestamp: DatabaseLatestTests.base + Int64(i) * 60_000_000_000,
-                       fields: [("voltage", .float(400 + Double(i % 7) / 10)), ("status", .integer(Int64(i % 4)))])
-        }
-        let batch = b.finish()
-        var store = try Store(directory: dir.path, options: old, logger: quietLogger)
-        store.writeAndWait(database: "db", batch: batch)
-        _ = try store.compact()  // one level-1 segment per partition, version 4
-        func versions() throws -> [UInt16] {
-            let db = try #require(store.openDatabase("db"))
-            return try db.segmentsOverlappingLocked(.all).map { try $0.formatVersion() }
-        }
-        func rows() throws -> [String] {
-            try store.read(database: "db", measurement: "telemetry").map { "\($0.key) \($0.columns.map { "\($0.name)=\($0.count)" })" }
-        }
-        let before = try rows()
-        #expect(try versions() == [4])
-        #expect(try store.compact() == 0, "a current single segment is not rewritten")
-        try store.close()
-
-        var now = testOptions()
-        now.blockStatistics = false
-        store = try Store(directory: dir.path, options: now, logger: quietLogger)
-        #expect(try store.compact() == 1)
-        #expect(try versions() == [5])
-        #expect(try rows() == before)
-        #expect(try store.compact() == 0)
-        try store.close()
     }
 }

@@ -129,7 +129,7 @@ import ChargelineTestSupport
         try flipEveryByte { dir in Self.segmentFiles(dir + "/db")[0] }
     }
 
-    /// A version-5 (sectioned index) rollup segment, ~5 KB: opened and read after every 8th
+    /// A rollup segment (no block statistics), ~5 KB: opened and read after every 8th
     /// flip to keep the test under a minute (the raw segment above is opened after each).
     @Test func everyFlippedRollupSegmentByteIsFoundAndNeverAnsweredWrong() throws {
         try flipEveryByte(openEvery: 8) { dir in Self.segmentFiles(dir + "/db/rollup_1h")[0] }
