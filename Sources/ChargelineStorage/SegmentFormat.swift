@@ -30,7 +30,7 @@ package enum SegmentFormat {
     package static let version: UInt16 = 3
     /// The version written for segments without block statistics (every rollup segment): 4,
     /// the layout of 3 with 44-byte block metas that leave out the five 8-byte statistics
-    /// (`blockMetaSizeV4`) and the flags byte. A rollup day holds 1.12 M metas (20,000 guns x
+    /// (`blockMetaSizeV4`) and the flags byte. A rollup day holds 1.12 M metas (20,000 series x
     /// 56 stored columns), whose 41 bytes of zero statistics and flags were 46 of its 118 MB of
     /// index to checksum, decompress and parse on every report.
     /// Since version 5 (written now), the index is in sections (`SegmentSections`): a report
