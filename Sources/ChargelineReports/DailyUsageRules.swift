@@ -20,10 +20,9 @@ public struct DailyUsageRules: Sendable, Equatable {
     /// Power inputs: `power` (kW) where reported, else voltage (V) x current (A) / 1000.
     public let powerField = "power", voltageField = "voltage", currentField = "current"
     public let temperatureField = "temperature"
-    /// Fields whose timestamps say "the gun reported" (online time); every field a report reads.
-    public var reportFields: Set<String> {
-        [currentField, energyField, powerField, statusField, temperatureField, voltageField]
-    }
+    /// Fields whose timestamps say "the gun reported" (online time); every field a report
+    /// reads (stored, not computed: the rollup extension asks per column).
+    public let reportFields: Set<String> = ["current", "energy", "power", "status", "temperature", "voltage"]
 
     /// The defaults of docs/reports.md: measurement `telemetry`, a 5-minute maximum gap.
     public init(measurement: String = "telemetry", maxGap: Int64 = 300_000_000_000) {

@@ -26,8 +26,8 @@ struct UsageBucket: Equatable, Sendable {
 
     /// The field names, in write order.
     static let fieldNames = ["usage_charging_ns", "usage_charging_spill_ns", "usage_fault_ns", "usage_fault_spill_ns",
-                                     "usage_online_ns", "usage_online_spill_ns", "usage_session_starts", "usage_max_gap",
-                                     "usage_vc_peak_kw"]
+                             "usage_online_ns", "usage_online_spill_ns", "usage_session_starts", "usage_max_gap",
+                             "usage_vc_peak_kw"]
 
     /// The usage buckets of one series whose start lies in `buckets`, from its columns read
     /// over at least `[first bucket start - maxGap, last bucket end + maxGap)`. Buckets without
