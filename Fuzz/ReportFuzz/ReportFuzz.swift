@@ -20,6 +20,8 @@ private let store: Store = {
     options.backgroundMaintenance = false
     // The target is the report's logic, not durability: no WAL sync per write.
     options.fsync = .never
+    // As the chargeline commands: the usage extension, so reports read the rollups.
+    UsageRollupExtension.register(in: &options.rollup)
     var logger = Logger(label: "fuzz")
     logger.logLevel = .critical
     do {

@@ -72,7 +72,7 @@ import TOMLKit
 /// listeners = ["http", "line_protocol", "ocpp"]  # --tls-listeners; add "ykc" for piles that can
 /// ```
 struct Configuration {
-    var options = StorageOptions()
+    var options = StorageOptions.chargeline()
     var report = ReportSection()
     /// The `[backup]` section as the environment variables it stands in for
     /// (`AWS_ENDPOINT_URL`, ...): used where the environment has no value.

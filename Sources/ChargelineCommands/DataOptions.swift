@@ -30,7 +30,7 @@ struct DataOptions: ParsableArguments {
     }
 
     func storageOptions(background: Bool) throws -> StorageOptions {
-        var o = try config.map { try Configuration.load($0).options } ?? StorageOptions()
+        var o = try config.map { try Configuration.load($0).options } ?? StorageOptions.chargeline()
         if let fsync {
             guard let policy = FsyncPolicy(parsing: fsync) else {
                 throw ValidationError("--fsync must be always, never, or an interval such as 100ms or 1s (got \(fsync))")

@@ -31,6 +31,10 @@ public struct DailyReportOptions: Sendable {
 
     public init() {}
 
+    /// The usage rules these options ask for (measurement and max gap; codes and field names
+    /// are docs/schema.md's).
+    public var usageRules: DailyUsageRules { DailyUsageRules(measurement: measurement, maxGap: maxGap) }
+
     /// The longest `maxGap` a report accepts: a sample holds its status for at most a day.
     /// Beyond that the figures mean nothing, and the read window (`maxGap` around the days)
     /// would run off the ends of the timestamp range.

@@ -5,19 +5,24 @@
 /// samples are the unit of every duration: a pair `a -> b` contributes
 /// `[a, min(b, a + maxGap))` clipped to the day; a last sample without a successor in the
 /// read window contributes nothing.
+/// Status codes, the max gap and the interval rules are `DailyUsageRules`', shared with the
+/// rollup path.
 public struct DailyUsageCalculator: Sendable {
-    /// Longest gap between two samples that still counts in full (ns). Longer gaps count up
-    /// to this much for charging and fault time, and not at all for online time.
-    public var maxGap: Int64
+    /// The rules of the figures (measurement, status codes, max gap).
+    public var rules: DailyUsageRules
+    /// Longest gap between two samples that still counts in full (ns): `rules.maxGap`.
+    public var maxGap: Int64 { rules.maxGap }
 
-    static let charging = 3.0
-    static let fault = 1.0
     /// One hour in ns: the bucket of the HTML charts.
     static let hour: Int64 = 3_600_000_000_000
 
     public init(maxGap: Int64 = 300_000_000_000) {
-        precondition(maxGap > 0, "BUG: the maximum gap must be positive")
-        self.maxGap = maxGap
+        self.init(rules: DailyUsageRules(maxGap: maxGap))
+    }
+
+    public init(rules: DailyUsageRules) {
+        precondition(rules.maxGap > 0, "BUG: the maximum gap must be positive")
+        self.rules = rules
     }
 
     /// The figures of `samples` for `day`.
@@ -40,21 +45,21 @@ public struct DailyUsageCalculator: Sendable {
         // charging hours and sessions.
         let s = samples.status
         var chargingNs: Int64 = 0
-        accrue(s, code: Self.charging, day: day) { lo, hi in
+        accrue(s, code: rules.chargingCode, day: day) { lo, hi in
             chargingNs += hi - lo
             Self.spread(lo, hi, day: day, into: &hourlyCharging)
         }
         usage.chargingHours = Double(chargingNs) / 3.6e12
         j = s.lowerBound(day.start)
         while j < s.times.count && s.times[j] < day.end {
-            if s.values[j] == Self.charging && (j == 0 || s.values[j - 1] != Self.charging) { usage.sessions += 1 }
+            if rules.startsSession(s.values[j], previous: j == 0 ? nil : s.values[j - 1]) { usage.sessions += 1 }
             j += 1
         }
 
         // fault minutes and spans (adjacent pieces merged).
         var faultNs: Int64 = 0
         var faults: [FaultSpan] = []
-        accrue(s, code: Self.fault, day: day) { lo, hi in
+        accrue(s, code: rules.faultCode, day: day) { lo, hi in
             faultNs += hi - lo
             if let last = faults.last, last.end == lo {
                 faults[faults.count - 1].end = hi
@@ -79,7 +84,7 @@ public struct DailyUsageCalculator: Sendable {
         while j < s.times.count && s.times[j] < day.end {
             if s.values[j] == code {
                 let a = s.times[j]
-                let b = j + 1 < s.times.count && s.times[j + 1] - a < maxGap ? s.times[j + 1] : a + maxGap
+                let b = rules.heldUntil(a, next: j + 1 < s.times.count ? s.times[j + 1] : nil)
                 let lo = max(a, day.start), hi = min(b, day.end)
                 if hi > lo { body(lo, hi) }
             }
@@ -109,7 +114,7 @@ public struct DailyUsageCalculator: Sendable {
             if tc < tv { c += 1; continue }
             let p = g.power.lowerBound(tv)
             if p == g.power.times.count || g.power.times[p] != tv {
-                let kw = g.voltage.values[v] * g.current.values[c] / 1000
+                let kw = DailyUsageRules.powerKW(voltage: g.voltage.values[v], current: g.current.values[c])
                 peak = max(peak ?? kw, kw)
             }
             v += 1
@@ -134,7 +139,7 @@ public struct DailyUsageCalculator: Sendable {
         var j = SampleColumn.lowerBound(times, day.start - maxGap)
         while j + 1 < times.count && times[j] < day.end {
             let a = times[j], b = times[j + 1]
-            if b - a <= maxGap {
+            if rules.isOnline(from: a, to: b) {
                 let lo = max(a, day.start), hi = min(b, day.end)
                 if hi > lo { covered += hi - lo }
             }

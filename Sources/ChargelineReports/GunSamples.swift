@@ -69,8 +69,8 @@ public struct GunSamples: Sendable {
         return out
     }
 
-    /// The report fields read from the store, in the names of docs/schema.md.
-    static let fieldNames = ["current", "energy", "power", "status", "temperature", "voltage"]
+    /// The report fields read from the store, in the names of docs/schema.md (`DailyUsageRules`).
+    static let fieldNames = DailyUsageRules().reportFields.sorted()
 
     /// Builds the samples of one series read from the store; tags missing from the key are
     /// empty strings.

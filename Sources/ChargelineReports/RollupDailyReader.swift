@@ -23,19 +23,21 @@ struct RollupDailyReader: Sendable {
     let options: DailyReportOptions
     let coverage: RollupCoverage
     let bucket: Int64
+    let rules: DailyUsageRules
 
-    /// Nil when the rollups cannot answer this report at all: no rollup or usage aggregates,
-    /// another measurement, max gap or status codes, energy not a counter, or day boundaries
-    /// not on bucket boundaries (a time zone with a half-hour offset).
+    /// Nil when the rollups cannot answer this report at all: no rollup, no usage extension
+    /// registered or one with other rules (measurement, max gap), energy not a counter, or
+    /// day boundaries not on bucket boundaries (a time zone with a half-hour offset). The
+    /// figures themselves follow the rules both paths share (`DailyUsageRules`).
     init?(store: Store, days: [ReportDay], options: DailyReportOptions) {
         let rollup = store.options.rollup
-        guard let usage = rollup.usage, let coverage = store.rollupCoverage(database: options.database),
-              usage.measurement == options.measurement, usage.maxGap == options.maxGap, usage.statusField == "status",
-              usage.chargingCode == DailyUsageCalculator.charging, usage.faultCode == DailyUsageCalculator.fault,
-              usage.reportFields == Set(GunSamples.fieldNames), rollup.counters.contains("energy"),
+        let rules = options.usageRules
+        guard let usage = UsageRollupExtension.registered(in: rollup), usage.rules == rules,
+              rollup.counters.contains(rules.energyField), let coverage = store.rollupCoverage(database: options.database),
               options.maxGap <= rollup.bucket, options.energyLookback % rollup.bucket == 0,
               days.allSatisfy({ $0.start % rollup.bucket == 0 && $0.end % rollup.bucket == 0 }),
               let last = days.last, (coverage.watermark ?? .min) >= last.end else { return nil }
+        self.rules = rules
         self.store = store
         self.days = days
         self.options = options
@@ -53,9 +55,16 @@ struct RollupDailyReader: Sendable {
     /// the waiting guns' rows again instead (a month's grid is 113 KB a gun).
     static let keptGridBuckets = 49
 
-    /// Rollup fields read, in the order of `Column`.
-    static let fields = ["energy_count", "energy_first", "energy_last", "energy_last_time", "energy_increase",
-                         "status_count", "status_first", "status_last", "power_max", "temperature_max"] + UsageBucket.fieldNames
+    /// Rollup fields read, in the order of `Column`: generic aggregates by kind, then the usage
+    /// extension's fields.
+    static let fields: [String] = {
+        let r = DailyUsageRules()
+        let generic: [(String, RollupAggregate)] = [
+            (r.energyField, .count), (r.energyField, .first), (r.energyField, .last), (r.energyField, .lastTime), (r.energyField, .increase),
+            (r.statusField, .count), (r.statusField, .first), (r.statusField, .last), (r.powerField, .max), (r.temperatureField, .max),
+        ]
+        return generic.map { $1.column(of: $0) } + UsageBucket.fieldNames
+    }()
     /// Field name -> position in `fields` (one hash per column instead of a linear search).
     static let fieldIndex = Dictionary(uniqueKeysWithValues: fields.enumerated().map { ($1, $0) })
     enum Column: Int {
@@ -64,7 +73,12 @@ struct RollupDailyReader: Sendable {
         case chargingNs, chargingSpillNs, faultNs, faultSpillNs, onlineNs, onlineSpillNs, sessionStarts, maxGap, vcPeak
     }
     /// Rollup fields the lookback reads.
-    static let priorFields = ["energy_count", "energy_last", "energy_last_time", "status_count", "status_last"]
+    static let priorFields: [String] = {
+        let r = DailyUsageRules()
+        return [RollupAggregate.count.column(of: r.energyField), RollupAggregate.last.column(of: r.energyField),
+                RollupAggregate.lastTime.column(of: r.energyField), RollupAggregate.count.column(of: r.statusField),
+                RollupAggregate.last.column(of: r.statusField)]
+    }()
     /// The lookback reads back one day at a time, and stops for a gun once it has both samples.
     static let lookbackStep: Int64 = 86_400_000_000_000
 
@@ -101,7 +115,7 @@ struct RollupDailyReader: Sendable {
             // Guns with samples in the lookback only: zero rows (nothing in the days), like raw.
             // Which guns those are comes from the indexes; no rows are read for them.
             let reported = try store.rollupSeriesKeys(database: options.database, measurement: options.measurement,
-                                                      holdingAnyOf: ["energy", "status"], range: lookback)
+                                                      holdingAnyOf: [rules.energyField, rules.statusField], range: lookback)
             for raw in reported {
                 let key = String(decoding: raw, as: UTF8.self)
                 guard !seen.contains(key) else { continue }
@@ -143,7 +157,7 @@ struct RollupDailyReader: Sendable {
         if !fallback.isEmpty {
             let raw = try DailyReport.rawSamples(store: store, days: days, options: options,
                                                  keys: fallback.count <= 256 ? fallback : nil)
-            let calc = DailyUsageCalculator(maxGap: options.maxGap)
+            let calc = DailyUsageCalculator(rules: rules)
             for (key, samples) in raw where fallback.contains(key) {
                 guns[key] = days.map { calc.compute(samples, day: $0) }
                 fromRaw += 1
@@ -174,12 +188,12 @@ struct RollupDailyReader: Sendable {
                                           seriesKeys: keys, fields: Self.priorFields, range: window) {
                 guard let want = missing[s.key] else { continue }
                 let cols = Dictionary(s.columns.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-                if want.energy, let c = cols["energy_last"], let t = cols["energy_last_time"], c.count > 0, t.count == c.count,
+                if want.energy, let c = cols[Self.priorFields[1]], let t = cols[Self.priorFields[2]], c.count > 0, t.count == c.count,
                    let v = c.value(at: c.count - 1).doubleValue, case .integer(let time) = t.value(at: t.count - 1) {
                     energy[s.key] = (v, time)
                     missing[s.key]?.energy = false
                 }
-                if want.status, let c = cols["status_last"], c.count > 0, let v = c.value(at: c.count - 1).doubleValue {
+                if want.status, let c = cols[Self.priorFields[4]], c.count > 0, let v = c.value(at: c.count - 1).doubleValue {
                     status[s.key] = v
                     missing[s.key]?.status = false
                 }
@@ -282,7 +296,7 @@ struct RollupDailyReader: Sendable {
                 }
                 if at(b, .statusCount) > 0 {
                     usage.sessions += Int(ns(b, .sessionStarts))
-                    if at(b, .statusFirst) == DailyUsageCalculator.charging && prevStatus != DailyUsageCalculator.charging {
+                    if rules.startsSession(at(b, .statusFirst), previous: prevStatus) {
                         usage.sessions += 1
                     }
                     prevStatus = at(b, .statusLast)

@@ -14,7 +14,7 @@ public struct ByteBreakdown: Codable, Sendable {
         public var blocks = 0
     }
 
-    /// The folder, relative to the data directory (`telemetry`, `telemetry/rollup_1h`).
+    /// The folder, relative to the data directory (`<db>`, `<db>/rollup_1h`).
     public var store: String
     public var segments = 0
     /// Every byte of the folder: segments and other files.

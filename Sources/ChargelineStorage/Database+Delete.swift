@@ -114,7 +114,7 @@ extension Database {
 
     /// Makes the rollup rows follow a delete of the raw data: the hours whose rows a deleted
     /// point shaped (its own, and those within the rollup's reach: the previous sample of the
-    /// next hour, usage time held into the next) lose their rows in the rollup database (a
+    /// next hour, an extension's reach into the next) lose their rows in the rollup database (a
     /// tombstone there), and those near the range's edges, which keep raw points, are marked
     /// stale and recomputed now from what is left. Interior hours have no raw point left to
     /// shape a row. A delete of all time only removes the rows. Idempotent: at open, a
@@ -126,7 +126,7 @@ extension Database {
             try child.delete(measurement: t.measurement, keys: keys, range: .all, dropMeasurement: t.dropsMeasurement == true)
         } else {
             let b = options.rollup.bucket
-            let reach = max(b, options.rollup.lookback, options.rollup.usage?.maxGap ?? 0)
+            let reach = max(b, options.rollup.lookback, options.rollup.lateReach)
             // Bucket starts of times clamped to the storable range (whose ends are whole
             // partitions, so whole buckets): no overflow for an open-ended range.
             func floor(_ x: Int64) -> Int64 {

@@ -37,7 +37,7 @@ extension Database {
     // MARK: - Late rows
 
     /// Marks the buckets that points of `batch` older than the watermark (plus the late reach,
-    /// `usage.maxGap`) touch: their own, the next one (whose previous sample may have changed)
+    /// the extensions' longest `reach`) touch: their own, the next one (whose previous sample may have changed)
     /// and the one `reach` before (whose last sample's held time the point may cut short).
     /// Each marked bucket also enters the late log (`lateBuckets`) with a new sequence number,
     /// which the scheduled report export follows. Called under `lock`.
@@ -123,7 +123,7 @@ extension Database {
     /// `isCancelled` is checked before each series; a cancelled run keeps what it persisted
     /// (an unfinished chunk is redone by the next run) and says so in `cancelled`.
     /// `settle` > 0 skips stale buckets marked less than that long ago (ns): while late rows
-    /// keep arriving for a bucket (a pile uploading its buffer), a scheduled run waits and
+    /// keep arriving for a bucket (a device uploading its buffer), a scheduled run waits and
     /// recomputes it once, after they stop. Manual runs pass 0 and take everything.
     package func runRollups(now: Int64, backfill: TimeRange? = nil, settle: Int64 = 0, isCancelled: () -> Bool = { false },
                             progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> RollupRunReport {
@@ -158,9 +158,9 @@ extension Database {
             let total = Int((end - cursor) / b)
             var done = 0
             // How far past its own time a sample shapes buckets: the next bucket reads it as its
-            // previous sample (lookback), and usage time runs on up to `maxGap`. Buckets further
+            // previous sample (lookback), and an extension's up to its `reach`. Buckets further
             // than this from every sample are empty, so the walk steps over them.
-            let reach = max(b, options.rollup.lookback, options.rollup.usage?.maxGap ?? 0)
+            let reach = max(b, options.rollup.lookback, options.rollup.lateReach)
             while cursor < end && !isCancelled() {
                 var chunkEnd = min(end, cursor &+ step)
                 // A chunk is all rewrites or all new buckets, so each is counted as what it is.
@@ -281,7 +281,7 @@ extension Database {
         let sink = RollupSink(child: child)
         var processed: [([UInt8], [Int64: UInt64])] = []
         // Series with the same stale buckets (a late upload marks the same hours of many
-        // guns) are read with one plan per run of contiguous buckets, not one per series.
+        // series) are read with one plan per run of contiguous buckets, not one per series.
         var groups: [[Int64]: Set<[UInt8]>] = [:]
         for (key, marks) in stale { groups[marks.keys.sorted(), default: []].insert(key) }
         for (starts, keys) in groups.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
@@ -339,9 +339,9 @@ extension Database {
         var written = 0
         let measurements = seriesKeys.map { Set($0.map { SeriesKey.measurement(of: $0) }).sorted() } ?? self.measurements()
         for measurement in measurements {
-            // Usage aggregates also need the samples up to maxGap past the range (successors).
-            let usage = options.rollup.usage.flatMap { $0.measurement == measurement ? $0 : nil }
-            let readRange = TimeRange(start: range.start &- lookback, end: range.end &+ (usage?.maxGap ?? 0))
+            // Extensions also need the samples up to their reach past the range (successors).
+            let extensions = RollupExtensionScratch(options.rollup.extensions.filter { $0.applies(to: measurement) })
+            let readRange = TimeRange(start: range.start &- lookback, end: range.end &+ extensions.reach)
             // Damaged stored data (a segment that fails its checks) skips this measurement for
             // this range, reported, rather than failing every run at the same place. Other
             // errors (I/O, a rollup write that failed) end the run; the next run retries.
@@ -357,18 +357,12 @@ extension Database {
                     RollupBucket.compute(column, length: b, lookback: lookback, buckets: bucketRange, into: &scratch.buckets[c])
                     scratch.names[c] = names.names(column.name)
                 }
-                var usageRows: [UsageBucket] = []
-                if let usage { usageRows = UsageBucket.compute(columns, options: usage, length: b, buckets: bucketRange) }
-                var u = 0
+                extensions.compute(columns, bucketLength: b, buckets: bucketRange)
                 series.keyBytes.withUnsafeBytes { k in
                     while let start = scratch.nextRow(columns: columns, only: only) {
                         sink.builder.beginPoint(seriesKey: k)
                         RollupLayout.addRow(scratch.row, key: k, timestamp: start, to: &sink.builder)
-                        while u < usageRows.count && usageRows[u].start < start { u += 1 }
-                        if let usage, u < usageRows.count, usageRows[u].start == start {
-                            RollupLayout.ensureRoom(UsageBucket.fieldNames.count, key: k, timestamp: start, in: &sink.builder)
-                            usageRows[u].addFields(maxGap: usage.maxGap, to: &sink.builder)
-                        }
+                        extensions.addFields(start: start, key: k, to: &sink.builder)
                         if sink.builder.fieldsInOpenPoint > 0 {
                             sink.builder.endPoint(timestamp: start)
                             written += 1
@@ -445,7 +439,7 @@ private final class RollupSink: @unchecked Sendable {
         guard builder.count > 0 else { return }
         // Without a maintenance thread (`chargeline rollup`) nothing else flushes the rollup
         // database, and writes past its head's hard limit would wait forever (seen with a day of
-        // 20,000 guns): flush here once the head passes the flush size.
+        // 20,000 series): flush here once the head passes the flush size.
         if child.flushRequester == nil && child.headOverFlushSize() {
             pending.wait()
             try child.flush()

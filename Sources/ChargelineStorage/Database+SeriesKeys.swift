@@ -5,8 +5,8 @@ extension Database {
     /// `range`, from the segment indexes and the heads: what a read of those fields would
     /// return keys for, without reading the values.
     ///
-    /// Why: a report's lookback must know which guns reported in the week before its day
-    /// (they get zero rows), and reading a week of rollup rows for 20,000 guns to learn that
+    /// Why: a report's lookback must know which series reported in the week before its day
+    /// (they get zero rows), and reading a week of rollup rows for 20,000 series to learn that
     /// decoded ~700,000 blocks. A block's time span answers alone when its first or last
     /// timestamp lies in `range` (it is a timestamp of a value); only a block that starts
     /// before `range` and ends after it is decoded to look.

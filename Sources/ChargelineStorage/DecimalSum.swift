@@ -1,4 +1,4 @@
-/// Exact sums of decimal floats: telemetry printed with a fixed number of decimals (401.2 V,
+/// Exact sums of decimal floats: readings printed with a fixed number of decimals (401.2 V,
 /// 12345.678 kWh) is `d / 10^e` with a small integer `d`, so the sum of a bucket is exactly
 /// `Σd / 10^e`, and its sample-and-hold integral `Σ d·hold / 10^e`. Accumulating the integers
 /// instead of doubles gives results with one rounding (the final division) instead of one per
@@ -9,7 +9,7 @@
 ///
 /// Both totals share one exponent, which grows as values need it (0.5 after 400 turns e = 0
 /// into e = 1, rescaling the totals), and one decimal check per value (the costly part: a
-/// division), skipped when a value repeats the previous one (idle guns). A value that is not
+/// division), skipped when a value repeats the previous one (an idle device). A value that is not
 /// such a decimal (NaN, ±infinity, −0.0, 1/3, magnitudes where `d` would reach 2^51) makes
 /// both inexact; an overflowing total makes that total inexact; the caller then keeps its
 /// double sums.
@@ -29,7 +29,7 @@ package struct DecimalSum: Sendable, Equatable {
     /// 10^exponent, kept here so the per-value check reads no global table.
     private var power = 1.0
 
-    /// 9 decimals: beyond nanounits telemetry is not printed decimals, and 10^9 keeps
+    /// 9 decimals: beyond nanounits readings are not printed decimals, and 10^9 keeps
     /// `d` of values up to 2 · 10^6 below 2^51.
     static let maxExponent = 9
     static let powers: [Double] = (0...maxExponent).map { tenTo($0) }

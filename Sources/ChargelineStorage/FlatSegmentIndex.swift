@@ -5,7 +5,7 @@ import Foundation
 /// per series and one per (series, field) of the loaded field sections, with field names
 /// interned per segment and block metas left in the section bytes until asked for.
 ///
-/// Why: a rollup segment holds one block per series per stored column (a day of 20,000 guns
+/// Why: a rollup segment holds one block per series per stored column (a day of 20,000 series
 /// is ~1.6 M blocks), and parsing that into `SegmentIndex` (an array of fields per series, an
 /// array of metas and a `String` per field) allocated several times per entry, which made
 /// the parse a large part of a report. Here the parse allocates nothing per series or field

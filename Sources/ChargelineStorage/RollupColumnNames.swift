@@ -18,10 +18,12 @@ package final class RollupColumnNames: Sendable {
         self.field = field
         self.counter = counter
         rolledUp = field.utf8.count <= RollupLayout.maxRolledUpNameLength
-        func name(_ suffix: String) -> [UInt8] { Array((field + "_" + suffix).utf8) }
-        sum = name("sum"); min = name("min"); max = name("max"); first = name("first"); last = name("last")
-        count = name("count"); firstTime = name("first_time"); lastTime = name("last_time"); covered = name("covered")
-        integral = name("integral"); increase = name("increase")
+        func name(_ a: RollupAggregate) -> [UInt8] { Array(a.column(of: field).utf8) }
+        // Stored only, never read as such (`_mean` is rebuilt from them).
+        func stored(_ suffix: String) -> [UInt8] { Array((field + "_" + suffix).utf8) }
+        sum = name(.sum); min = name(.min); max = name(.max); first = name(.first); last = name(.last)
+        count = name(.count); firstTime = name(.firstTime); lastTime = name(.lastTime); covered = stored("covered")
+        integral = stored("integral"); increase = name(.increase)
     }
 }
 

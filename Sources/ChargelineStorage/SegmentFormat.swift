@@ -90,6 +90,11 @@ package struct BlockMeta: Sendable, Equatable {
     package static let sumOverflowed: UInt8 = 1
     package static let noStats: UInt8 = 2
 
+    /// Whether `min`, `max`, `sum`, `first` and `last` describe the block's values (false for
+    /// strings and for stores written without block statistics): what a reader may prune or
+    /// answer by, without knowing the flags byte.
+    package var hasStatistics: Bool { flags & Self.noStats == 0 }
+
     /// Computes the meta of `data[range]` (sorted, unique timestamps).
     package static func stats(of data: ColumnData, _ range: Range<Int>, offset: UInt64, length: UInt32) -> BlockMeta {
         var meta = BlockMeta(offset: offset, length: length, count: UInt32(range.count),

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A process-wide budget for the parsed indexes that segment readers keep after their first
-/// read. A rollup day of 20,000 guns parses to ~90 MB; kept for the life of the process, a
+/// read. A rollup day of 20,000 series parses to ~90 MB; kept for the life of the process, a
 /// `serve` answering dashboards over months of rollups would grow without bound (a year of
 /// days is tens of GB). Each reader registers what it keeps; past the budget the least
 /// recently used readers drop theirs and parse again on their next read.

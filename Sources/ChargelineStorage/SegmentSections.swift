@@ -6,8 +6,8 @@ package import ChargelineCore
 /// and compression. A reader loads the keys, and for the fields it reads their sections and
 /// the timestamp blocks; the footer's index checksum covers the directory only.
 ///
-/// Why sections: a rollup day of 20,000 guns has 56 stored columns and a 72 MB index; a
-/// report reads 5 to 30 of the columns, and its lookback only needs to know which guns have
+/// Why sections: a rollup day of 20,000 series has 56 stored columns and a 72 MB index; a
+/// report reads 5 to 30 of the columns, and its lookback only needs to know which series have
 /// rows (2 columns' metas) on each of the 7 days before. With one index they decompressed and
 /// parsed every column's metas of 9 days.
 ///

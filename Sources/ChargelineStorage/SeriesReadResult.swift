@@ -21,6 +21,9 @@ public struct FieldColumn: Sendable {
     public func value(at i: Int) -> FieldValue { data.value(at: i) }
     /// The 64-bit pattern of value `i` (not for strings).
     public func bits(at i: Int) -> UInt64 { data.bits[i] }
+    /// Every value's 64-bit pattern (float bits, two's-complement integer, unsigned, 0/1; not
+    /// for strings), for loops that read many: one array, no per-value access through the column.
+    package var bitPatterns: [UInt64] { data.bits }
 }
 
 /// One series read from a database: its key, tags and the requested fields.

@@ -21,7 +21,7 @@ public struct StorageOptions: Sendable {
     public var headHardLimitBytes: Int = 512 << 20
     /// Parsed segment indexes kept in memory after a read, across the process
     /// (`SegmentIndexCache`): least recently used ones are dropped past this and parsed again
-    /// when next read. A rollup day of 20,000 guns takes ~90 MB; a daily report holds 9 of them.
+    /// when next read. A rollup day of 20,000 series takes ~90 MB; a daily report holds 9 of them.
     public var indexCacheBytes: Int = 2 << 30
     /// Most databases open at once. An open database holds a file per WAL written since it
     /// opened (its own and its rollup's; their threads are the shared `WALExecutor`'s) and the

@@ -26,7 +26,7 @@ package struct RollupCoverage: Sendable {
 }
 
 extension Store {
-    /// The name rollups are queried under (`FROM "1h"."telemetry"`), or nil when rollups are
+    /// The name rollups are queried under (`FROM "1h"."<measurement>"`), or nil when rollups are
     /// disabled.
     package var rollupName: String? { options.rollup.enabled ? options.rollup.name : nil }
 

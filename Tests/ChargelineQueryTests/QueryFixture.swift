@@ -32,6 +32,7 @@ final class QueryFixture {
         path = NSTemporaryDirectory() + "chargeline-query-" + UUID().uuidString
         var options = StorageOptions()
         options.backgroundMaintenance = false
+        options.rollup.counters = ["energy"]  // the fixtures' cumulative register
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         store = try Store(directory: path, options: options, logger: logger)

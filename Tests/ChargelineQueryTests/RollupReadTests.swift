@@ -26,6 +26,7 @@ import ChargelineTestSupport
             var o = StorageOptions()
             o.backgroundMaintenance = false
             o.rollup.grace = 0
+            o.rollup.counters = ["energy"]  // the test data's cumulative register
             o.retention.defaultPolicy = retention
             var logger = Logger(label: "test")
             logger.logLevel = .critical

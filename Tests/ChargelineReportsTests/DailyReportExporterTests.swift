@@ -15,6 +15,7 @@ import Testing
     func storeOptions() -> StorageOptions {
         var o = StorageOptions()
         o.backgroundMaintenance = false
+        UsageRollupExtension.register(in: &o.rollup)
         return o  // default grace: 10 minutes
     }
 

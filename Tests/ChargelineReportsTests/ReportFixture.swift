@@ -74,6 +74,7 @@ enum ReportFixture {
     static func store(_ path: String) throws -> Store {
         var o = StorageOptions()
         o.backgroundMaintenance = false
+        UsageRollupExtension.register(in: &o.rollup)
         let store = try Store(directory: path, options: o)
         _ = store.writeAndWait(database: "chargeline", batch: batch())
         return store

@@ -55,6 +55,7 @@ import ChargelineTestSupport
         var so = StorageOptions()
         so.backgroundMaintenance = false
         so.rollup.grace = 0
+        UsageRollupExtension.register(in: &so.rollup)
         return try Store(directory: path, options: so)
     }
 

@@ -39,13 +39,14 @@ import ChargelineTestSupport
         return b.finish()
     }
 
-    /// Rollup rows as (series, bucket) -> field -> value. The `usage_*` aggregates are left
-    /// out: RollupDailyReaderTests checks them (reports from rollups equal reports from raw).
-    func rollups(_ store: Store, usage: Bool = false) throws -> [String: [String: FieldValue]] {
+    /// Rollup rows as (series, bucket) -> field -> value. Storage alone registers no extension
+    /// (UsageRollupExtensionTests checks the reports module's, RollupDailyReaderTests that
+    /// reports from rollups equal reports from raw).
+    func rollups(_ store: Store) throws -> [String: [String: FieldValue]] {
         var out: [String: [String: FieldValue]] = [:]
         for s in try store.readRollup(database: "db", rollup: "1h", measurement: "telemetry") {
             for row in s.rows() {
-                for (c, v) in zip(s.columns, row.values) where v != nil && (usage || !c.name.hasPrefix("usage_")) { out["\(s.key)@\(row.timestamp)", default: [:]][c.name] = v }
+                for (c, v) in zip(s.columns, row.values) where v != nil { out["\(s.key)@\(row.timestamp)", default: [:]][c.name] = v }
             }
         }
         return out
@@ -284,41 +285,6 @@ import ChargelineTestSupport
         #expect(try store.report().databases[0].rollup?.staleBuckets ?? 0 >= 1)
         _ = try store.runRollups(now: Self.t0 + 12 * Self.hour)
         assertClose(try rollups(store), try reference(store))
-        try store.close()
-    }
-
-    /// A row just past the watermark cuts short the held time of the last sample before it
-    /// (usage aggregates): it marks that hour stale and enters the late log, which survives a
-    /// restart; the recomputed hour has the shorter spill.
-    @Test func rowJustPastTheWatermarkMarksTheHourBeforeAndTheLateLog() throws {
-        let dir = TempDirectory(); defer { dir.cleanup() }
-        let key = "telemetry,gun=1"
-        func point(_ t: Int64) -> WriteBatch {
-            var b = WriteBatchBuilder()
-            b.addPoint(measurement: "telemetry", tags: ["gun": "1"], timestamp: t, fields: [("status", .integer(3))])
-            return b.finish()
-        }
-        let minute: Int64 = 60_000_000_000
-        let h1 = Self.t0 + Self.hour, w = Self.t0 + 2 * Self.hour
-        do {
-            let store = try Store(directory: dir.path, options: options(), logger: quietLogger)
-            for m in stride(from: Int64(0), to: 120, by: 1) { store.writeAndWait(database: "db", batch: point(Self.t0 + m * minute + 30_000_000_000)) }
-            _ = try store.runRollups(now: w)
-            func spill() throws -> FieldValue? { try rollups(store, usage: true)["\(key)@\(h1)"]?["usage_charging_spill_ns"] }
-            // The last sample (01:59:30) had no successor: it holds 5 minutes, 4.5 past the hour.
-            #expect(try spill() == .integer(270 * 1_000_000_000))
-            #expect(store.lateData(database: "db", after: 0) == LateDataSnapshot(watermark: w, bucket: Self.hour, buckets: [], sequence: 0))
-            store.writeAndWait(database: "db", batch: point(w + 2 * minute))  // 02:02, not before the watermark
-            #expect(store.lateData(database: "db", after: 0)?.buckets == [h1])
-            #expect(store.rollupCoverage(database: "db")?.covers(Array(key.utf8), bucketStart: h1) == false)
-            _ = try store.runRollups(now: w)
-            #expect(try spill() == .integer(120 * 1_000_000_000))
-            try store.flush()
-            try store.close()
-        }
-        let store = try Store(directory: dir.path, options: options(), logger: quietLogger)
-        #expect(store.lateData(database: "db", after: 0) == LateDataSnapshot(watermark: w, bucket: Self.hour, buckets: [h1], sequence: 1))
-        #expect(store.lateData(database: "db", after: 1)?.buckets == [])
         try store.close()
     }
 

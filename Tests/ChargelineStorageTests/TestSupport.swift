@@ -23,6 +23,7 @@ let quietLogger: Logger = {
 func testOptions() -> StorageOptions {
     var o = StorageOptions()
     o.backgroundMaintenance = false
+    o.rollup.counters = ["energy"]  // the test data's cumulative register
     return o
 }
 

@@ -171,7 +171,7 @@ enum BoundPruning {
             guard let f = scan.fields[b.field] else { return true }  // field absent: comparison false on every row
             var dead = true
             for c in f.chunks {
-                guard let s = c.stats, s.flags & BlockMeta.noStats == 0 else { dead = false; break }
+                guard let s = c.stats, s.hasStatistics else { dead = false; break }
                 let lo = key(s.min, types[b.field]), hi = key(s.max, types[b.field])
                 let possible: Bool = switch b.op {
                 case ">": hi > b.value

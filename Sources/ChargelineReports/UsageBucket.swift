@@ -1,57 +1,40 @@
-package import ChargelineCore
+import ChargelineCore
+import ChargelineStorage
 
-/// Which series get the per-hour usage aggregates and how they measure (see `UsageBucket`).
-/// The defaults match the daily report's (docs/reports.md): measurement `telemetry`, gun status
-/// codes 3 charging and 1 fault, a 5-minute maximum gap.
-public struct UsageRollupOptions: Sendable, Equatable {
-    /// Measurement whose series get the aggregates.
-    public var measurement = "telemetry"
-    /// The gun-status field (docs/schema.md codes).
-    public var statusField = "status"
-    public var chargingCode = 3.0
-    public var faultCode = 1.0
-    /// Fields whose timestamps say "the gun reported" (online time), and the power inputs.
-    public var reportFields: Set<String> = ["current", "energy", "power", "status", "temperature", "voltage"]
-    /// Longest sample gap that counts in full (ns). Must not exceed the bucket length, so a
-    /// sample's interval spills at most into the next bucket.
-    public var maxGap: Int64 = 300_000_000_000
-
-    public init() {}
-}
-
-/// The per-hour aggregates a daily usage report needs beyond the per-field ones, computed when
-/// a bucket is materialised from the bucket's raw samples plus those up to `maxGap` after it.
+/// The per-hour aggregates a daily usage report needs beyond the per-field ones, computed by
+/// `UsageRollupExtension` when a bucket is materialised, from the bucket's raw samples plus
+/// those up to `maxGap` after it, by the rules of `DailyUsageRules` (the raw path's too).
 ///
 /// Every duration is attributed to the bucket of the sample that starts it: a sample `a` with
 /// successor `b` (none: +inf) holds `[a, min(b, a + maxGap))`; the part inside the bucket is
 /// `*Ns`, the part past its end (at most `maxGap`, so inside the next bucket) `*SpillNs`. A day
 /// (hour-aligned) is then exactly: its buckets' `*Ns` + the spill of the bucket before it +
 /// the spills of its buckets but the last. Stored as fields `usage_<name>` (docs/format/rollup-state.md).
-package struct UsageBucket: Equatable, Sendable {
-    package var start: Int64
+struct UsageBucket: Equatable, Sendable {
+    var start: Int64
     /// Status samples = charging: held time in / past the bucket.
-    package var chargingNs: Int64 = 0, chargingSpillNs: Int64 = 0
+    var chargingNs: Int64 = 0, chargingSpillNs: Int64 = 0
     /// Status samples = fault.
-    package var faultNs: Int64 = 0, faultSpillNs: Int64 = 0
+    var faultNs: Int64 = 0, faultSpillNs: Int64 = 0
     /// Consecutive report times no more than `maxGap` apart: `[a, b)` in / past the bucket.
-    package var onlineNs: Int64 = 0, onlineSpillNs: Int64 = 0
+    var onlineNs: Int64 = 0, onlineSpillNs: Int64 = 0
     /// Status samples = charging whose previous status sample, in the same bucket, is not
     /// (the bucket's first sample is judged by the reader against the previous bucket's last).
-    package var sessionStarts: Int64 = 0
+    var sessionStarts: Int64 = 0
     /// Highest voltage x current / 1000 at report times with voltage and current but no power.
-    package var vcPeakKW: Double?
+    var vcPeakKW: Double?
 
     /// The field names, in write order.
-    package static let fieldNames = ["usage_charging_ns", "usage_charging_spill_ns", "usage_fault_ns", "usage_fault_spill_ns",
-                                     "usage_online_ns", "usage_online_spill_ns", "usage_session_starts", "usage_max_gap",
-                                     "usage_vc_peak_kw"]
+    static let fieldNames = ["usage_charging_ns", "usage_charging_spill_ns", "usage_fault_ns", "usage_fault_spill_ns",
+                             "usage_online_ns", "usage_online_spill_ns", "usage_session_starts", "usage_max_gap",
+                             "usage_vc_peak_kw"]
 
     /// The usage buckets of one series whose start lies in `buckets`, from its columns read
     /// over at least `[first bucket start - maxGap, last bucket end + maxGap)`. Buckets without
     /// a report-field sample get none.
-    package static func compute(_ columns: [FieldColumn], options: UsageRollupOptions, length: Int64,
-                                buckets: ClosedRange<Int64>) -> [UsageBucket] {
-        precondition(options.maxGap > 0 && options.maxGap <= length, "BUG: usage maxGap must be in (0, bucket length]")
+    static func compute(_ columns: [FieldColumn], rules: DailyUsageRules, length: Int64,
+                        buckets: ClosedRange<Int64>) -> [UsageBucket] {
+        precondition(rules.maxGap > 0 && rules.maxGap <= length, "BUG: usage maxGap must be in (0, bucket length]")
         // Buckets of the range by index (the range is a run's chunk: a day, or a few stale hours).
         let first = buckets.lowerBound
         let count = Int((buckets.upperBound - first) / length) + 1
@@ -83,28 +66,27 @@ package struct UsageBucket: Equatable, Sendable {
             out[i]![keyPath: own] += min(hi, end) - lo
             if hi > end { out[i]![keyPath: spill] += hi - end }
         }
-        let gap = options.maxGap
         var report: [[Int64]] = []
         var power: FieldColumn?, voltage: FieldColumn?, current: FieldColumn?
-        for c in columns where options.reportFields.contains(c.name) && c.type != .string && c.type != .boolean {
+        for c in columns where rules.reportFields.contains(c.name) && c.type != .string && c.type != .boolean {
             report.append(c.timestamps)
             switch c.name {
-            case "power": power = c
-            case "voltage": voltage = c
-            case "current": current = c
+            case rules.powerField: power = c
+            case rules.voltageField: voltage = c
+            case rules.currentField: current = c
             default: break
             }
-            if c.name == options.statusField {
-                let ts = c.timestamps, bits = c.data.bits, type = c.type
+            if c.name == rules.statusField {
+                let ts = c.timestamps, bits = c.bitPatterns, type = c.type
                 for k in 0..<ts.count {
                     let a = ts[k]
                     guard let i = index(a) else { continue }
                     let v = numeric(type, bits, k)
-                    // No successor (or one past the gap): the sample holds for maxGap.
-                    let hi = k + 1 < ts.count && ts[k + 1] - a < gap ? ts[k + 1] : a &+ gap
-                    if v == options.chargingCode { hold(i, a, hi, \.chargingNs, \.chargingSpillNs) }
-                    if v == options.faultCode { hold(i, a, hi, \.faultNs, \.faultSpillNs) }
-                    if v == options.chargingCode, k > 0, index(ts[k - 1]) == i, numeric(type, bits, k - 1) != options.chargingCode {
+                    let hi = rules.heldUntil(a, next: k + 1 < ts.count ? ts[k + 1] : nil)
+                    if v == rules.chargingCode { hold(i, a, hi, \.chargingNs, \.chargingSpillNs) }
+                    if v == rules.faultCode { hold(i, a, hi, \.faultNs, \.faultSpillNs) }
+                    // The bucket's first sample is judged by the reader (previous bucket's last).
+                    if k > 0, index(ts[k - 1]) == i, rules.startsSession(v, previous: numeric(type, bits, k - 1)) {
                         out[i]!.sessionStarts += 1  // touched by hold above
                     }
                 }
@@ -121,21 +103,21 @@ package struct UsageBucket: Equatable, Sendable {
             }
             guard found else { break }
             for f in 0..<report.count where cursors[f] < report[f].count && report[f][cursors[f]] == t { cursors[f] += 1 }
-            if let a = previous, t - a <= gap, let i = index(a) { hold(i, a, t, \.onlineNs, \.onlineSpillNs) }
+            if let a = previous, rules.isOnline(from: a, to: t), let i = index(a) { hold(i, a, t, \.onlineNs, \.onlineSpillNs) }
             if let i = index(t) { touch(i) }
             previous = t
         }
         if let voltage, let current {
             var v = 0, c = 0, p = 0
             let pt = power?.timestamps ?? []
-            let vt = voltage.timestamps, ct = current.timestamps, vb = voltage.data.bits, cb = current.data.bits
+            let vt = voltage.timestamps, ct = current.timestamps, vb = voltage.bitPatterns, cb = current.bitPatterns
             while v < vt.count && c < ct.count {
                 if vt[v] < ct[c] { v += 1; continue }
                 if ct[c] < vt[v] { c += 1; continue }
                 let t = vt[v]
                 while p < pt.count && pt[p] < t { p += 1 }
                 if let i = index(t), !(p < pt.count && pt[p] == t) {
-                    let kw = numeric(voltage.type, vb, v) * numeric(current.type, cb, c) / 1000
+                    let kw = DailyUsageRules.powerKW(voltage: numeric(voltage.type, vb, v), current: numeric(current.type, cb, c))
                     touch(i)
                     out[i]!.vcPeakKW = max(out[i]!.vcPeakKW ?? kw, kw)
                 }
@@ -146,19 +128,14 @@ package struct UsageBucket: Equatable, Sendable {
         return out.compactMap { $0 }
     }
 
-    /// `fieldNames` as bytes, so a row appends them without copying strings.
-    static let fieldNameBytes: [[UInt8]] = fieldNames.map { Array($0.utf8) }
-
-    /// Appends this bucket's `usage_*` fields to an open point of `builder`.
-    package func addFields(maxGap: Int64, to builder: inout WriteBatchBuilder) {
-        let names = Self.fieldNameBytes
-        @inline(__always) func integer(_ i: Int, _ v: Int64) {
-            names[i].withUnsafeBytes { builder.addInteger(name: $0, v) }
-        }
-        integer(0, chargingNs); integer(1, chargingSpillNs)
-        integer(2, faultNs); integer(3, faultSpillNs)
-        integer(4, onlineNs); integer(5, onlineSpillNs)
-        integer(6, sessionStarts); integer(7, maxGap)
-        if let vcPeakKW { names[8].withUnsafeBytes { builder.addFloat(name: $0, vcPeakKW) } }
+    /// Appends this bucket as a row of `rows`, its values in `fieldNames` order (`maxGap`
+    /// is stored so a reader can tell rows of another max gap).
+    func append(maxGap: Int64, to rows: inout RollupExtensionRows) {
+        let r = rows.append(start: start)
+        rows[r, 0] = .integer(chargingNs); rows[r, 1] = .integer(chargingSpillNs)
+        rows[r, 2] = .integer(faultNs); rows[r, 3] = .integer(faultSpillNs)
+        rows[r, 4] = .integer(onlineNs); rows[r, 5] = .integer(onlineSpillNs)
+        rows[r, 6] = .integer(sessionStarts); rows[r, 7] = .integer(maxGap)
+        if let vcPeakKW { rows[r, 8] = .float(vcPeakKW) }
     }
 }
