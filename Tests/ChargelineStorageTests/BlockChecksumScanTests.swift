@@ -36,6 +36,7 @@ struct BlockChecksumScanTests {
     @Test(arguments: [16, 100, 1 << 20])
     func cleanFileHasNoDamage(window: Int) throws {
         let dir = TempDirectory()
+        defer { dir.cleanup() }
         let (path, blocks) = try Self.makeFile(dir, sizes: Self.sizes)
         #expect(try Self.scan(path, blocks, window: window).isEmpty)
     }
@@ -44,6 +45,7 @@ struct BlockChecksumScanTests {
     @Test(arguments: [16, 100, 1 << 20])
     func everyFlippedByteNamesItsSeries(window: Int) throws {
         let dir = TempDirectory()
+        defer { dir.cleanup() }
         let (path, blocks) = try Self.makeFile(dir, sizes: Self.sizes)
         let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         for b in blocks {
@@ -60,6 +62,7 @@ struct BlockChecksumScanTests {
     /// damaged; the blocks around them are still checked.
     @Test func blocksOutsideTheBoundsOrTooShortAreDamaged() throws {
         let dir = TempDirectory()
+        defer { dir.cleanup() }
         var (path, blocks) = try Self.makeFile(dir, sizes: Self.sizes)
         let size = FileIO.fileSize(path)!
         blocks.append(.init(start: size - 10, end: size + 100, series: 40))
