@@ -67,13 +67,19 @@ package struct TLSExchange {
 /// Every caller waits for the server to answer or close, so `wait` only bounds a broken
 /// server: 60 s, since a TLS handshake of a debug build beside the parallel suite on two cores
 /// once took longer than the 5 s it was (an empty answer, no error).
+/// `send` is written, and the watchdog started, on the event loop as the connection becomes
+/// active, not after the test's task resumes: CPU-bound tests beside this one can keep Swift
+/// Testing's two-thread pool from resuming it for longer than a server's login timeout (the
+/// YKC listener closed such a connection "no login" after 30 s: an empty answer, no error).
 package func exchange(port: Int, tls: TLSConfiguration?, send: [UInt8], wait: TimeAmount = .seconds(60),
               until: @escaping @Sendable ([UInt8]) -> Bool = { _ in false }) async throws -> TLSExchange {
-    let collector = ExchangeCollector(until: until)
+    let collector = ExchangeCollector(until: until, send: send)
     let context = try tls.map { try NIOSSLContext(configuration: $0) }
     let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         .channelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
+                let watchdog = channel.eventLoop.scheduleTask(in: wait) { channel.close(promise: nil) }
+                channel.closeFuture.whenComplete { _ in watchdog.cancel() }
                 if let context {
                     // Record the server's certificate, accept it (the test checks which one it is).
                     try channel.pipeline.syncOperations.addHandler(
@@ -88,10 +94,7 @@ package func exchange(port: Int, tls: TLSConfiguration?, send: [UInt8], wait: Ti
             }
         }
         .connect(host: "127.0.0.1", port: port).get()
-    let watchdog = channel.eventLoop.scheduleTask(in: wait) { channel.close(promise: nil) }
-    channel.writeAndFlush(ByteBuffer(bytes: send), promise: nil)
     try? await channel.closeFuture.get()
-    watchdog.cancel()
     return TLSExchange(bytes: collector.bytes.withLock { $0 }, serverCertificate: collector.certificate.withLock { $0 },
                        error: collector.error.withLock { $0 })
 }
@@ -108,12 +111,23 @@ package func clientTLS(minimum: TLSVersion = .tlsv12, maximum: TLSVersion? = nil
 
 private final class ExchangeCollector: ChannelInboundHandler, Sendable {
     typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
     let bytes = LockedBox<[UInt8]>([])
     let certificate = LockedBox<NIOSSLCertificate?>(nil)
     let error = LockedBox<(any Error)?>(nil)
     let until: @Sendable ([UInt8]) -> Bool
+    let send: [UInt8]
 
-    init(until: @escaping @Sendable ([UInt8]) -> Bool) { self.until = until }
+    init(until: @escaping @Sendable ([UInt8]) -> Bool, send: [UInt8]) {
+        self.until = until
+        self.send = send
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        // Before TLS completes its handshake, NIOSSL holds the bytes and sends them after it.
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: send)), promise: nil)
+        context.fireChannelActive()
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
