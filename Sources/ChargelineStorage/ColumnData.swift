@@ -70,6 +70,26 @@ package struct ColumnData: Sendable {
         if type == .string { appendString(other.stringSlice(i)) } else { bits.append(other.bits[i]) }
     }
 
+    /// Appends values `range` of `other` (same type).
+    package mutating func append(from other: ColumnData, range: Range<Int>) {
+        timestamps.append(contentsOf: other.timestamps[range])
+        if type == .string {
+            for i in range { appendString(other.stringSlice(i)) }
+        } else {
+            bits.append(contentsOf: other.bits[range])
+        }
+    }
+
+    /// The first position at or after `from` whose timestamp is not below `t` (binary search).
+    package func firstIndex(notBefore t: Int64, from: Int = 0) -> Int {
+        var lo = from, hi = timestamps.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if timestamps[mid] < t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
     /// Merges sources ordered oldest first into one sorted column; where several sources hold
     /// the same timestamp the newest wins (last write wins).
     package static func merge(_ sources: [ColumnData], type: FieldType) -> ColumnData {

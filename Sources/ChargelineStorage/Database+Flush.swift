@@ -138,7 +138,7 @@ extension Database {
         do {
             // The head through the one merging reader: each column's chunks and tail merged,
             // repeated timestamps resolved to the last write.
-            let snapshot = head.snapshot(matching: { _ in true }, wanted: { _ in true })
+            let snapshot = head.snapshot(matching: { _ in true }, wanted: nil)
             let reader = try MergedReader(segments: [], heads: [snapshot], fields: .present(nil), range: .all, listKeys: true) { _ in true }
             var scratch = MergedReader.Scratch()
             for key in reader.keys {

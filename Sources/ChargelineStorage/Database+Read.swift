@@ -77,7 +77,7 @@ extension Database {
         case .ordered(let list): wantedNames = Set(list.map { Array($0.utf8) })
         case .present(let set): wantedNames = set.map { Set($0.map { Array($0.utf8) }) }
         }
-        let wanted: ([UInt8]) -> Bool = { wantedNames?.contains($0) ?? true }
+        let wanted = wantedNames
         lock.lock()
         let segments = segmentsOverlappingLocked(range)
         let frozenHeads = frozen.map(\.head)

@@ -15,7 +15,7 @@ extension Database {
         let names = Set(fields.map { Array($0.utf8) })
         var out = Set<[UInt8]>()
         func take(_ head: Head) -> HeadSnapshot {
-            head.snapshot(matching: { Self.isSeries($0, ofMeasurement: prefix) }, wanted: { names.contains($0) })
+            head.snapshot(matching: { Self.isSeries($0, ofMeasurement: prefix) }, wanted: names)
         }
         func scanHead(_ snapshot: HeadSnapshot) {
             for (key, columns) in zip(snapshot.keys, snapshot.columns) where columns.contains(where: { $0.hasValue(in: range) }) {

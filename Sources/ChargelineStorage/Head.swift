@@ -355,6 +355,20 @@ package final class Head: @unchecked Sendable {
         return -1
     }
 
+    /// `findColumn` without extending the name index, for reads (a frozen head is read by
+    /// concurrent queries): columns the index does not cover yet are compared one by one.
+    private func lookupColumn(_ name: UnsafeRawBufferPointer, in columns: [HeadColumn], series si: Int) -> Int {
+        var covered = 0
+        if let index = nameIndexes[si] {
+            covered = min(index.count, columns.count)
+            for j in index.slots[NameIndex.hash(name)] ?? [] where j < covered {
+                if columns[j].hasName(name) { return j }
+            }
+        }
+        for j in covered..<columns.count where columns[j].hasName(name) { return j }
+        return -1
+    }
+
     /// Column names compared while looking up fields that were not at the hinted position
     /// (tests check that a wide point costs linear work).
     package private(set) var columnProbes = 0
@@ -371,16 +385,33 @@ package final class Head: @unchecked Sendable {
     /// walk). Called under the owner's lock for the active head; the walk over keys is the
     /// only work proportional to the head's size.
     package func snapshot(keys wantedKeys: [[UInt8]]? = nil, matching matches: (ArraySlice<UInt8>) -> Bool,
-                          wanted: ([UInt8]) -> Bool) -> HeadSnapshot {
+                          wanted: Set<[UInt8]>?) -> HeadSnapshot {
         var keys: [[UInt8]] = []
         var columns: [[HeadColumnSnapshot]] = []
         var memo = ColumnPositionMemo<Bool>()
-        func isWanted(_ name: [UInt8], at j: Int) -> Bool { memo.value(name, at: j, wanted) }
+        var found: [Int] = []
+        func isWanted(_ name: [UInt8], at j: Int) -> Bool {
+            guard let wanted else { return true }
+            return memo.value(name, at: j) { wanted.contains($0) }
+        }
         func take(_ si: Int) {
             var cs: [HeadColumnSnapshot] = []
             let all = series[si]
-            cs.reserveCapacity(all.count)
-            for j in all.indices where isWanted(all[j].name, at: j) { cs.append(all[j].snapshot()) }
+            if let wanted, all.count > Self.indexedColumnsThreshold, wanted.count &* 4 < all.count {
+                // A wide series (a rollup tier's, ~60 columns) read for a few fields: look the
+                // names up instead of testing every column's name against the set.
+                found.removeAll(keepingCapacity: true)
+                for name in wanted {
+                    let j = name.withUnsafeBytes { lookupColumn($0, in: all, series: si) }
+                    if j >= 0 { found.append(j) }
+                }
+                found.sort()  // column order, as the scan below gives it
+                cs.reserveCapacity(found.count)
+                for j in found { cs.append(all[j].snapshot()) }
+            } else {
+                cs.reserveCapacity(all.count)
+                for j in all.indices where isWanted(all[j].name, at: j) { cs.append(all[j].snapshot()) }
+            }
             if !cs.isEmpty {
                 keys.append(Array(table.key(si)))
                 columns.append(cs)

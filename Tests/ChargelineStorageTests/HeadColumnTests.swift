@@ -18,7 +18,7 @@ import ChargelineTestSupport
     }
 
     static func read(_ head: Head, _ range: TimeRange = .all) throws -> [(Int64, Double)] {
-        let snapshot = head.snapshot(matching: { _ in true }, wanted: { _ in true })
+        let snapshot = head.snapshot(matching: { _ in true }, wanted: nil)
         let reader = try MergedReader(segments: [], heads: [snapshot], fields: .present(nil), range: range, listKeys: true) { _ in true }
         var scratch = MergedReader.Scratch()
         guard let c = try reader.columns(of: key, scratch: &scratch)?.first else { return [] }
@@ -58,7 +58,7 @@ import ChargelineTestSupport
         let head = Head()
         var schema = Schema()
         for i in 0..<10 { _ = head.apply(Self.point(Self.t0 + Int64(i), Double(i)), schema: &schema) }
-        let before = head.snapshot(matching: { _ in true }, wanted: { _ in true })
+        let before = head.snapshot(matching: { _ in true }, wanted: nil)
         for i in 10..<300 { _ = head.apply(Self.point(Self.t0 + Int64(i), Double(i)), schema: &schema) }
         _ = head.apply(Self.point(Self.t0 + 5, -1), schema: &schema)  // overwrite after the snapshot
         let old = try MergedReader(segments: [], heads: [before], fields: .present(nil), range: .all, listKeys: true) { _ in true }
@@ -74,7 +74,7 @@ import ChargelineTestSupport
             b.addPoint(measurement: "events", tags: ["gun": "1"], timestamp: Self.t0 + Int64(i % 300), fields: [("code", .string("E\(i)"))])
         }
         _ = head.apply(b.finish(), schema: &schema)
-        let snapshot = head.snapshot(matching: { $0.starts(with: Array("events".utf8)) }, wanted: { _ in true })
+        let snapshot = head.snapshot(matching: { $0.starts(with: Array("events".utf8)) }, wanted: nil)
         #expect(!snapshot.columns[0][0].sealed.isEmpty)
         let reader = try MergedReader(segments: [], heads: [snapshot], fields: .present(nil), range: .all, listKeys: true) { _ in true }
         let s = try #require(try reader.columns(of: Array("events,gun=1".utf8), scratch: &scratch)?.first)
@@ -115,7 +115,7 @@ import ChargelineTestSupport
         #expect(data.count == 5 * n + 3 - 616 && stats == BlockMeta.stats(of: data, 0..<data.count, offset: 0, length: 0))
         // Reads through the merging reader, at every chunk boundary.
         let times = model.keys.sorted()
-        let snapshot = head.snapshot(matching: { _ in true }, wanted: { _ in true })
+        let snapshot = head.snapshot(matching: { _ in true }, wanted: nil)
         // A scan hands the tail over with its statistics (what value-bound pruning and
         // aggregates read instead of its values).
         let all = try MergedReader(segments: [], heads: [snapshot], fields: .ordered(["voltage"]), range: .all, listKeys: false) { _ in true }
@@ -159,7 +159,7 @@ import ChargelineTestSupport
                 #expect(head.apply(Self.point(t, 1), schema: &schema).isEmpty)
             }
             let column = chunks == 0 ? HeadColumnSnapshot(name: [], type: .float, ordered: [], late: [], tail: nil)
-                : try #require(head.snapshot(matching: { _ in true }, wanted: { _ in true }).columns.first?.first)
+                : try #require(head.snapshot(matching: { _ in true }, wanted: nil).columns.first?.first)
             #expect(column.ordered.count >= chunks - 1 && column.late.isEmpty)
             let edges = column.ordered.flatMap { [$0.minTime, $0.maxTime] }
             var points: [Int64] = [Int64.min, Int64.max, Self.t0, t + 1]
@@ -188,5 +188,27 @@ import ChargelineTestSupport
         _ = head.apply(b.finish(), schema: &schema)
         let perValue = Double(head.memoryBytes) / Double(head.valueCount)
         #expect(perValue <= 4, "\(perValue) B/value")
+    }
+    /// A wide series (more columns than `Head.indexedColumnsThreshold`, as a rollup tier's)
+    /// read for a few fields finds them by name: the same columns, in column order, as a
+    /// filter over every column, for the active head and one that no further write extends
+    /// (its name index covering all but the last column added).
+    @Test func aWideSeriesSnapshotFindsTheWantedColumnsByName() throws {
+        let head = Head()
+        var schema = Schema()
+        let n = Head.indexedColumnsThreshold + 9
+        for j in 0..<n {  // one new field per point: the name index lags the last one
+            var b = WriteBatchBuilder()
+            b.addPoint(measurement: "rollup", tags: ["gun": "1"], timestamp: Self.t0 + Int64(j),
+                       fields: [("f\(j)", .float(Double(j)))])
+            #expect(head.apply(b.finish(), schema: &schema).isEmpty)
+        }
+        let all = head.snapshot(matching: { _ in true }, wanted: nil).columns[0].map { String(decoding: $0.name, as: UTF8.self) }
+        #expect(all.count == n)
+        for names in [["f\(n - 1)", "f0"], ["f5", "f\(n - 2)", "absent"], ["f\(n - 1)"], ["absent"]] {
+            let wanted = Set(names.map { Array($0.utf8) })
+            let got = head.snapshot(matching: { _ in true }, wanted: wanted).columns.first?.map { String(decoding: $0.name, as: UTF8.self) } ?? []
+            #expect(got == all.filter { names.contains($0) }, "\(names)")
+        }
     }
 }

@@ -141,8 +141,7 @@ struct RollupSplit: Sendable {
                 if i == covered.count || covered[i].lowerBound > hi { chunks.append(chunk); continue }  // no overlap
                 if covered[i].lowerBound <= lo && hi < covered[i].upperBound { continue }          // wholly covered
                 let data = try chunk.decode()
-                var keep = ColumnData(type: data.type)
-                for k in 0..<data.count where !RollupSplit.contains(covered, data.timestamps[k]) { keep.append(from: data, at: k) }
+                let keep = RollupSplit.outside(covered, data, from: i)
                 // The kept values are counted when the operator reads them.
                 try context.didScan(data.count - keep.count)
                 if keep.count > 0 { chunks.append(ScanChunk(data: keep, range: chunk.range)) }
@@ -153,6 +152,25 @@ struct RollupSplit: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// The values of `data` whose timestamps lie in none of `covered` (sorted, disjoint),
+    /// starting the walk at range `first`: the runs between ranges are copied whole, found by
+    /// binary search, not value by value.
+    static func outside(_ covered: [Range<Int64>], _ data: ColumnData, from first: Int) -> ColumnData {
+        var keep = ColumnData(type: data.type)
+        var k = 0, i = first
+        while k < data.count {
+            guard i < covered.count else {
+                keep.append(from: data, range: k..<data.count)
+                break
+            }
+            let stop = data.firstIndex(notBefore: covered[i].lowerBound, from: k)
+            if stop > k { keep.append(from: data, range: k..<stop) }
+            k = data.firstIndex(notBefore: covered[i].upperBound, from: stop)
+            i += 1
+        }
+        return keep
+    }
 
     /// Index of the first range whose end is after `t`.
     static func firstEnding(after t: Int64, _ ranges: [Range<Int64>]) -> Int {
