@@ -10,8 +10,12 @@ package final class Head: @unchecked Sendable {
     private(set) var series: [[HeadColumn]] = []
     /// Field values held.
     private(set) var valueCount = 0
-    /// Approximate bytes held (values, timestamps, strings, keys).
-    private(set) var memoryBytes = 0
+    /// Approximate bytes held (values, timestamps, strings, keys): counted as written, less
+    /// what compressing sealed chunks gave back since.
+    var memoryBytes: Int { accountedBytes - sealing.releasedBytes }
+    private var accountedBytes = 0
+    /// Compresses sealed chunks off the writer's thread.
+    package let sealing = HeadSealing()
     private(set) var minTime = Int64.max
     private(set) var maxTime = Int64.min
     /// When the first point arrived (monotonic ns), for age-based flushes.
@@ -61,7 +65,7 @@ package final class Head: @unchecked Sendable {
                     let (si, inserted) = table.indexInserting(point.seriesKey)
                     if inserted {
                         series.append([])
-                        memoryBytes += point.seriesKey.count + 48
+                        accountedBytes += point.seriesKey.count + 48
                     }
                     scratch.link(point: pointIndex, offset: offset, series: si)
                 }
@@ -266,13 +270,13 @@ package final class Head: @unchecked Sendable {
                 }
             }
             if columns[j].type == field.type {
-                bytes += columns[j].append(timestamp: ts, field: field)
+                bytes += columns[j].append(timestamp: ts, field: field, sealing: sealing)
                 values += 1
             }
             k += 1
         }
         swap(&columns, &series[si])
-        memoryBytes += bytes
+        accountedBytes += bytes
         valueCount += values
         if ts < minTime { minTime = ts }
         if ts > maxTime { maxTime = ts }

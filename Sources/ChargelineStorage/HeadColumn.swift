@@ -66,17 +66,18 @@ package struct HeadColumn: Sendable {
 
     /// Appends one value (`field.type` equals `type`); returns the change in bytes held.
     @inline(__always)
-    package mutating func append(timestamp: Int64, field: FieldView) -> Int {
+    /// A chunk this seals is handed to `sealing` to be compressed.
+    package mutating func append(timestamp: Int64, field: FieldView, sealing: HeadSealing) -> Int {
         let stringBytes = type == .string ? field.string!.count : 0
         var delta = 0
         if timestamp >= cutAt && open.count > 0 {
             if open.count >= Self.minCutValues {
-                delta = seal(stringBytes: stringBytes)
+                delta = seal(stringBytes: stringBytes, sealing: sealing)
             } else {
                 cutAt = Self.boundary(after: timestamp)
             }
         }
-        if !open.hasRoom(stringBytes: stringBytes) { delta += makeRoom(stringBytes: stringBytes) }
+        if !open.hasRoom(stringBytes: stringBytes) { delta += makeRoom(stringBytes: stringBytes, sealing: sealing) }
         if open.count == 0 { cutAt = Self.boundary(after: timestamp) }
         open.append(timestamp: timestamp, field: field)
         appended += 1
@@ -91,9 +92,9 @@ package struct HeadColumn: Sendable {
     }
 
     /// Grows the tail, or seals it when it is full (then starts an empty one).
-    private mutating func makeRoom(stringBytes: Int) -> Int {
+    private mutating func makeRoom(stringBytes: Int, sealing: HeadSealing) -> Int {
         let full = open.count >= Self.chunkValues || (type == .string && open.byteCount + stringBytes > Self.chunkStringBytes && open.count > 0)
-        if full { return seal(stringBytes: stringBytes) }
+        if full { return seal(stringBytes: stringBytes, sealing: sealing) }
         let before = open.memoryBytes
         let capacity = open.count < open.capacity ? open.capacity : Swift.min(open.capacity * 2, Self.chunkValues)
         let bytes = type == .string ? Swift.max(open.byteCapacity * 2, open.byteCount + stringBytes) : 0
@@ -103,10 +104,11 @@ package struct HeadColumn: Sendable {
 
     /// Seals the tail into a chunk (sorted, repeats resolved to the last write) and starts an
     /// empty one with room for a string of `stringBytes`; returns the change in bytes held.
-    private mutating func seal(stringBytes: Int) -> Int {
+    private mutating func seal(stringBytes: Int, sealing: HeadSealing) -> Int {
         let before = open.memoryBytes
         let data = open.sortedSlice(count: open.count, sorted: open.isSorted, in: .all)
         let chunk = HeadChunk(data)
+        sealing.enqueue(chunk)
         if chunk.minTime > sealedMaxTime { ordered.append(chunk) } else { late.append(chunk) }
         sealedMaxTime = Swift.max(sealedMaxTime, chunk.maxTime)
         open = OpenChunk(type: type, capacity: Self.initialCapacity,

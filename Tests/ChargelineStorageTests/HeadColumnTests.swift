@@ -186,8 +186,41 @@ import ChargelineTestSupport
                        fields: [("voltage", .float(400 + Double(i % 37) / 10)), ("soc", .integer(Int64(i / 60)))])
         }
         _ = head.apply(b.finish(), schema: &schema)
+        let sealed = Double(head.memoryBytes) / Double(head.valueCount)
+        head.sealing.wait()
         let perValue = Double(head.memoryBytes) / Double(head.valueCount)
         #expect(perValue <= 4, "\(perValue) B/value")
+        #expect(perValue < sealed, "compressing gave nothing back: \(sealed) -> \(perValue) B/value")
+        #expect(head.columns(of: 0).allSatisfy { $0.sealed.allSatisfy(\.isCompressed) })
+    }
+
+    /// A chunk reads the same values before and after it is compressed, whichever the reader
+    /// meets (the writer seals, `HeadSealing` compresses on another thread).
+    @Test func aChunkReadsTheSameBeforeAndAfterCompression() {
+        var rng = SplitMix64(seed: 5)
+        for type in [FieldType.float, .integer, .boolean, .string] {
+            var data = ColumnData(type: type)
+            var t = Self.t0
+            for i in 0..<HeadColumn.chunkValues {
+                t += Int64.random(in: 1...20_000_000_000, using: &rng)
+                data.timestamps.append(t)
+                switch type {
+                case .string: data.appendString(Array("state \(i % 7)".utf8))
+                case .boolean: data.bits.append(UInt64(i % 3 == 0 ? 1 : 0))
+                case .integer: data.bits.append(UInt64(bitPattern: Int64.random(in: -1_000...1_000, using: &rng)))
+                default: data.bits.append((400 + Double(Int.random(in: 0...99, using: &rng)) / 10).bitPattern)
+                }
+            }
+            let chunk = HeadChunk(data)
+            let before = chunk.decode()
+            #expect(!chunk.isCompressed)
+            #expect(chunk.compress() > 0)
+            #expect(chunk.isCompressed && chunk.compress() == 0)
+            let after = chunk.decode()
+            #expect(before.timestamps == data.timestamps && after.timestamps == data.timestamps, "\(type)")
+            #expect(before.bits == data.bits && after.bits == data.bits, "\(type)")
+            #expect(after.stringBytes == data.stringBytes && after.stringEnds == data.stringEnds, "\(type)")
+        }
     }
     /// A wide series (more columns than `Head.indexedColumnsThreshold`, as a rollup tier's)
     /// read for a few fields finds them by name: the same columns, in column order, as a

@@ -125,6 +125,8 @@ import Testing
             #expect(rejected.map(\.pointIndex) == expected.map(\.pointIndex))
             #expect(rejected.map(\.message) == expected.map(\.message))
             #expect(groupedSchema == oneByOneSchema)
+            grouped.sealing.wait()
+            oneByOne.sealing.wait()
             #expect(grouped.valueCount == oneByOne.valueCount && grouped.memoryBytes == oneByOne.memoryBytes)
             #expect(grouped.minTime == oneByOne.minTime && grouped.maxTime == oneByOne.maxTime)
             #expect(contents(of: grouped) == contents(of: oneByOne))
