@@ -54,7 +54,7 @@ extension Database {
     }
 
     /// The reader of one `read`: every matching key of any source, the wanted fields present.
-    private func readPlan(measurement: String, seriesKey: [UInt8]?, seriesKeys: Set<[UInt8]>? = nil, fields: Set<String>?,
+    func readPlan(measurement: String, seriesKey: [UInt8]?, seriesKeys: Set<[UInt8]>? = nil, fields: Set<String>?,
                           range: TimeRange) throws -> MergedReader {
         let prefix = Self.measurementPrefix(measurement)
         let matches: (ArraySlice<UInt8>) -> Bool = { key in

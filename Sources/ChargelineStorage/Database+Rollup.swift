@@ -125,7 +125,7 @@ extension Database {
     /// `settle` > 0 skips stale buckets marked less than that long ago (ns): while late rows
     /// keep arriving for a bucket (a device uploading its buffer), a scheduled run waits and
     /// recomputes it once, after they stop. Manual runs pass 0 and take everything.
-    package func runRollups(now: Int64, backfill: TimeRange? = nil, settle: Int64 = 0, isCancelled: () -> Bool = { false },
+    package func runRollups(now: Int64, backfill: TimeRange? = nil, settle: Int64 = 0, isCancelled: @escaping @Sendable () -> Bool = { false },
                             progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> RollupRunReport {
         guard let child = rollupChild, !readOnly else { return RollupRunReport() }
         rollupRunMutex.lock(); defer { rollupRunMutex.unlock() }
@@ -264,7 +264,7 @@ extension Database {
     /// Rows of all series share batched writes (one sync for the lot, not one per series);
     /// marks are cleared once those writes are durable. Returns whether it was cancelled.
     /// Under `rollupRunMutex`.
-    func recomputeStale(child: Database, settle: Int64, names: inout RollupColumnNameCache, isCancelled: () -> Bool,
+    func recomputeStale(child: Database, settle: Int64, names: inout RollupColumnNameCache, isCancelled: @escaping @Sendable () -> Bool,
                         report: inout RollupRunReport) throws -> Bool {
         let b = options.rollup.bucket
         var cancelled = false
@@ -326,55 +326,50 @@ extension Database {
     static let maxChunkDays: Int64 = 64
 
     /// Computes the buckets starting in `range` (all of them, or `only` those) for every
-    /// series of every measurement (or one series) and hands the rows to `sink`. Returns how
-    /// many bucket rows were produced; they are durable once `sink.finish()` returns. Checks
-    /// `isCancelled` before each series and throws `RollupCancelled` when it says so.
+    /// series of every measurement (or of `seriesKeys`) and hands the rows to `sink`. Returns
+    /// how many bucket rows were produced; they are durable once `sink.finish()` returns.
+    /// A measurement's series are split into contiguous parts computed on all cores (each
+    /// part with its own scratch and batch, sent when large); `isCancelled` is asked before
+    /// each series, on those threads, and `RollupCancelled` thrown when it says so.
     private func rollupBuckets(_ range: TimeRange, seriesKeys: Set<[UInt8]>?, only: Set<Int64>?, sink: RollupSink,
-                               names: inout RollupColumnNameCache, isCancelled: () -> Bool,
+                               names: inout RollupColumnNameCache, isCancelled: @escaping @Sendable () -> Bool,
                                report: inout RollupRunReport) throws -> Int {
         let b = options.rollup.bucket
-        let scratch = RollupRowScratch()
         let lookback = options.rollup.lookback
         let bucketRange = range.start...(range.end &- 1)
         var written = 0
         let measurements = seriesKeys.map { Set($0.map { SeriesKey.measurement(of: $0) }).sorted() } ?? self.measurements()
         for measurement in measurements {
             // Extensions also need the samples up to their reach past the range (successors).
-            let extensions = RollupExtensionScratch(options.rollup.extensions.filter { $0.applies(to: measurement) })
-            let readRange = TimeRange(start: range.start &- lookback, end: range.end &+ extensions.reach)
+            let extensions = options.rollup.extensions.filter { $0.applies(to: measurement) }
+            let reach = extensions.map(\.reach).max() ?? 0
+            let readRange = TimeRange(start: range.start &- lookback, end: range.end &+ reach)
             // Damaged stored data (a segment that fails its checks) skips this measurement for
             // this range, reported, rather than failing every run at the same place. Other
             // errors (I/O, a rollup write that failed) end the run; the next run retries.
             do {
-            try forEachSeries(measurement: measurement, seriesKeys: seriesKeys, range: readRange) { series in
-                if isCancelled() { throw RollupCancelled() }
-                // Per column its buckets (sorted by start); rows are merged from them in start
-                // order. Scratch arrays are reused across series: no allocation per row.
-                let columns = series.columns
-                scratch.begin(columns: columns.count)
-                for (c, column) in columns.enumerated() {
-                    report.valuesRead += column.count
-                    RollupBucket.compute(column, length: b, lookback: lookback, buckets: bucketRange, into: &scratch.buckets[c])
-                    scratch.names[c] = names.names(column.name)
-                }
-                extensions.compute(columns, bucketLength: b, buckets: bucketRange)
-                series.keyBytes.withUnsafeBytes { k in
-                    while let start = scratch.nextRow(columns: columns, only: only) {
-                        sink.builder.beginPoint(seriesKey: k)
-                        RollupLayout.addRow(scratch.row, key: k, timestamp: start, to: &sink.builder)
-                        extensions.addFields(start: start, key: k, to: &sink.builder)
-                        if sink.builder.fieldsInOpenPoint > 0 {
-                            sink.builder.endPoint(timestamp: start)
-                            written += 1
-                        } else {
-                            // Nothing of this row could be rolled up (only fields whose names
-                            // leave no room for the suffixes): no row rather than an empty point.
-                            sink.builder.abortPoint()
-                        }
+                let reader = try readPlan(measurement: measurement, seriesKey: nil, seriesKeys: seriesKeys, fields: nil, range: readRange)
+                let keys = reader.keys
+                // A series is ~1 ms of work at 10 s sampling: a few per thread already pay.
+                let threads = max(1, min(ProcessInfo.processInfo.activeProcessorCount, keys.count / 8, 16))
+                let cache = names
+                let parts = try Parallel.map(threads) { t -> RollupPartResult in
+                    var part = RollupPart(extensions: extensions, names: cache)
+                    var scratch = MergedReader.Scratch()
+                    for key in keys[(keys.count * t / threads)..<(keys.count * (t + 1) / threads)] {
+                        if isCancelled() { throw RollupCancelled() }
+                        guard let columns = try reader.columns(of: key, scratch: &scratch) else { continue }
+                        part.add(key: key, columns: columns, bucketLength: b, lookback: lookback, buckets: bucketRange, only: only)
+                        if part.builder.byteCount >= RollupSink.batchBytes { try sink.send(&part.builder) }
                     }
+                    try sink.send(&part.builder)
+                    return RollupPartResult(rows: part.rows, values: part.values, names: part.names)
                 }
-                try sink.sendIfLarge()
-            }
+                for p in parts {
+                    written += p.rows
+                    report.valuesRead += p.values
+                }
+                if let last = parts.last { names = last.names }
             } catch let error as ChargelineError where error.code == .corruption {
                 let problem = "rollup of database \(name) skipped measurement \(measurement) from \(CivilTime(nanoseconds: range.start).rfc3339) "
                     + "to \(CivilTime(nanoseconds: range.end).rfc3339): \(error.message); once the data is repaired, "
@@ -418,24 +413,71 @@ extension Database {
 /// Thrown out of a rollup pass when its `isCancelled` says stop (between two series).
 struct RollupCancelled: Error {}
 
-/// Collects rollup rows into batches, writes them to the rollup database without waiting,
-/// and `finish()` waits until every batch is durable (or throws the first failure).
-private final class RollupSink: @unchecked Sendable {
+/// What one part of a measurement's series produced.
+private struct RollupPartResult: Sendable {
+    var rows: Int
+    var values: Int
+    var names: RollupColumnNameCache
+}
+
+/// The rows of one contiguous part of a measurement's series, computed on one thread with
+/// scratch reused across its series: no allocation per row.
+private struct RollupPart {
     var builder = WriteBatchBuilder(reservingCapacity: 1 << 20)
+    let scratch = RollupRowScratch()
+    let extensions: RollupExtensionScratch
+    var names: RollupColumnNameCache
+    var rows = 0
+    var values = 0
+
+    init(extensions: [any RollupExtension], names: RollupColumnNameCache) {
+        self.extensions = RollupExtensionScratch(extensions)
+        self.names = names
+    }
+
+    /// Appends the rows of one series: per column its buckets (sorted by start), merged
+    /// into rows in start order.
+    mutating func add(key: [UInt8], columns: [FieldColumn], bucketLength b: Int64, lookback: Int64,
+                      buckets: ClosedRange<Int64>, only: Set<Int64>?) {
+        scratch.begin(columns: columns.count)
+        for (c, column) in columns.enumerated() {
+            values += column.count
+            RollupBucket.compute(column, length: b, lookback: lookback, buckets: buckets, into: &scratch.buckets[c])
+            scratch.names[c] = names.names(column.name)
+        }
+        extensions.compute(columns, bucketLength: b, buckets: buckets)
+        key.withUnsafeBytes { k in
+            while let start = scratch.nextRow(columns: columns, only: only) {
+                builder.beginPoint(seriesKey: k)
+                RollupLayout.addRow(scratch.row, key: k, timestamp: start, to: &builder)
+                extensions.addFields(start: start, key: k, to: &builder)
+                if builder.fieldsInOpenPoint > 0 {
+                    builder.endPoint(timestamp: start)
+                    rows += 1
+                } else {
+                    // Nothing of this row could be rolled up (only fields whose names
+                    // leave no room for the suffixes): no row rather than an empty point.
+                    builder.abortPoint()
+                }
+            }
+        }
+    }
+}
+
+/// Writes batches of rollup rows to the rollup database without waiting, from any thread;
+/// `finish()` waits until every batch is durable (or throws the first failure).
+private final class RollupSink: @unchecked Sendable {
     private let child: Database
     private let pending = DispatchGroup()
     private let lock = NSLock()
     private var failure: ChargelineError?
-    /// Send at 4 MiB: large enough to share syncs, small enough to bound memory.
-    private static let batchBytes = 4 << 20
+    /// A part sends at 4 MiB: large enough to share syncs, small enough to bound memory.
+    static let batchBytes = 4 << 20
 
     init(child: Database) { self.child = child }
 
-    func sendIfLarge() throws {
-        if builder.byteCount >= RollupSink.batchBytes { try send() }
-    }
-
-    private func send() throws {
+    /// Writes what `builder` holds (nothing when empty) and leaves it empty.
+    func send(_ builder: inout WriteBatchBuilder) throws {
         guard builder.count > 0 else { return }
         // Without a maintenance thread (`chargeline rollup`) nothing else flushes the rollup
         // database, and writes past its head's hard limit would wait forever (seen with a day of
@@ -457,7 +499,6 @@ private final class RollupSink: @unchecked Sendable {
     }
 
     func finish() throws {
-        try send()
         pending.wait()
         lock.lock(); defer { lock.unlock() }
         if let failure { throw failure }

@@ -190,7 +190,7 @@ public final class Store: @unchecked Sendable {
     /// stale ones, and with `backfill` recomputes every bucket in that range. `progress`
     /// receives (buckets done, buckets to do) per database.
     public func runRollups(database name: String? = nil, now: Int64? = nil, backfill: TimeRange? = nil,
-                           settle: Int64 = 0, isCancelled: @escaping () -> Bool = { false },
+                           settle: Int64 = 0, isCancelled: @escaping @Sendable () -> Bool = { false },
                            progress: ((String, Int, Int) -> Void)? = nil) throws -> [(database: String, report: RollupRunReport)] {
         let t = now ?? FileIO.nowNanoseconds()
         var out: [(String, RollupRunReport)] = []

@@ -131,6 +131,20 @@ import ChargelineTestSupport
         }
     }
 
+    /// Enough series that a run splits them over threads (parts of contiguous series, each
+    /// with its own batches): the same rows as the raw aggregation, every bucket written once.
+    @Test func aRunOverManySeriesSplitAcrossThreadsEqualsRawAggregation() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let store = try Store(directory: dir.path, options: options(), logger: quietLogger)
+        defer { try? store.close() }
+        store.writeAndWait(database: "db", batch: randomBatch(seed: 9, guns: 48, hours: 5))
+        let report = try store.runRollups(now: Self.t0 + 8 * Self.hour)[0].report
+        #expect(report.bucketsWritten == 48 * 5)
+        let got = try rollups(store)
+        #expect(got.count == 48 * 5)
+        assertClose(got, try reference(store))
+    }
+
     /// A stored raw field whose name leaves no room for the rollup's suffixes (line protocol
     /// refuses it now; a store may hold one from before) is left out of the rollup instead of
     /// stopping the process; the series' other fields are rolled up.
@@ -464,16 +478,32 @@ import ChargelineTestSupport
         defer { try? store.close() }
         store.writeAndWait(database: "db", batch: randomBatch(seed: 5, guns: 4, hours: 6))
         let now = Self.t0 + 8 * Self.hour
-        var asked = 0
+        let asked = Asked()
         // The first answers: the chunk loop, then series 1 and 2; series 3 is cancelled.
-        let cancelled = try store.runRollups(now: now, isCancelled: { asked += 1; return asked > 3 })[0].report
+        let cancelled = try store.runRollups(now: now, isCancelled: { asked.next() > 3 })[0].report
         #expect(cancelled.cancelled)
         #expect(cancelled.bucketsWritten == 0)
         #expect(cancelled.watermark == nil, "the cancelled chunk is not counted as done")
-        #expect(asked <= 5, "asked \(asked) times")
+        #expect(asked.count <= 5, "asked \(asked.count) times")
         let report = try store.runRollups(now: now)[0].report
         #expect(!report.cancelled)
         #expect(report.bucketsWritten == 4 * 6)
         assertClose(try rollups(store), try reference(store))
+    }
+}
+
+/// Counts the questions a run asks its `isCancelled` (asked from the run's threads).
+private final class Asked: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+    /// Counts one more question; returns how many so far.
+    func next() -> Int {
+        lock.lock(); defer { lock.unlock() }
+        n += 1
+        return n
+    }
+    var count: Int {
+        lock.lock(); defer { lock.unlock() }
+        return n
     }
 }
