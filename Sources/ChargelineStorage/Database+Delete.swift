@@ -181,7 +181,8 @@ extension Database {
         } apply: {}
         var names = RollupColumnNameCache(counters: options.rollup.counters)
         var report = RollupRunReport()
-        _ = try recomputeStale(child: child, settle: 0, names: &names, isCancelled: { false }, report: &report)
+        _ = try recomputeStale(child: child, settle: 0, threads: Self.rollupThreadsBesideServing, names: &names,
+                                   isCancelled: { false }, report: &report)
         try storeRollupState()
     }
 

@@ -125,7 +125,8 @@ extension Database {
     /// `settle` > 0 skips stale buckets marked less than that long ago (ns): while late rows
     /// keep arriving for a bucket (a device uploading its buffer), a scheduled run waits and
     /// recomputes it once, after they stop. Manual runs pass 0 and take everything.
-    package func runRollups(now: Int64, backfill: TimeRange? = nil, settle: Int64 = 0, isCancelled: @escaping @Sendable () -> Bool = { false },
+    package func runRollups(now: Int64, backfill: TimeRange? = nil, settle: Int64 = 0, threads: Int = Database.rollupThreads,
+                            isCancelled: @escaping @Sendable () -> Bool = { false },
                             progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> RollupRunReport {
         guard let child = rollupChild, !readOnly else { return RollupRunReport() }
         rollupRunMutex.lock(); defer { rollupRunMutex.unlock() }
@@ -173,7 +174,7 @@ extension Database {
                 let valuesBefore = report.valuesRead, problemsBefore = report.problems.count
                 let n: Int
                 do {
-                    n = try rollupBuckets(TimeRange(start: cursor, end: chunkEnd), seriesKeys: nil, only: nil, sink: sink,
+                    n = try rollupBuckets(TimeRange(start: cursor, end: chunkEnd), seriesKeys: nil, only: nil, sink: sink, threads: threads,
                                           names: &names, isCancelled: isCancelled, report: &report)
                 } catch is RollupCancelled {
                     // Stopping (serve shuts down): the chunk's rows written so far are
@@ -243,7 +244,8 @@ extension Database {
 
         // 2. Stale buckets.
         if !cancelled {
-            cancelled = try recomputeStale(child: child, settle: settle, names: &names, isCancelled: isCancelled, report: &report)
+            cancelled = try recomputeStale(child: child, settle: settle, threads: threads, names: &names, isCancelled: isCancelled,
+                                           report: &report)
         }
         report.milliseconds = Double(FileIO.monotonicNanoseconds() - started) / 1e6
         report.cancelled = cancelled
@@ -264,7 +266,8 @@ extension Database {
     /// Rows of all series share batched writes (one sync for the lot, not one per series);
     /// marks are cleared once those writes are durable. Returns whether it was cancelled.
     /// Under `rollupRunMutex`.
-    func recomputeStale(child: Database, settle: Int64, names: inout RollupColumnNameCache, isCancelled: @escaping @Sendable () -> Bool,
+    func recomputeStale(child: Database, settle: Int64, threads: Int, names: inout RollupColumnNameCache,
+                        isCancelled: @escaping @Sendable () -> Bool,
                         report: inout RollupRunReport) throws -> Bool {
         let b = options.rollup.bucket
         var cancelled = false
@@ -296,7 +299,8 @@ extension Database {
             let only = Set(starts)
             do {
                 for (lo, hi) in runs {
-                    report.bucketsRecomputed += try rollupBuckets(TimeRange(start: lo, end: hi &+ b), seriesKeys: keys, only: only, sink: sink,
+                    report.bucketsRecomputed += try rollupBuckets(TimeRange(start: lo, end: hi &+ b), seriesKeys: keys, only: only,
+                                                                  sink: sink, threads: threads,
                                                                   names: &names, isCancelled: isCancelled, report: &report)
                 }
             } catch is RollupCancelled {
@@ -319,6 +323,13 @@ extension Database {
         return cancelled
     }
 
+    /// Threads a rollup run computes on: every core (`chargeline rollup`). The scheduler in
+    /// `serve` passes `rollupThreadsBesideServing`.
+    package static var rollupThreads: Int { ProcessInfo.processInfo.activeProcessorCount }
+    /// One core fewer, at least one: a run in `serve` leaves a core to ingest and queries (on
+    /// two cores a run over both delayed the live queries it coincided with).
+    package static var rollupThreadsBesideServing: Int { max(1, ProcessInfo.processInfo.activeProcessorCount - 1) }
+
     /// Raw values a chunk of new buckets aims at (about half a second of work): chunks grow
     /// from a day while they read fewer, so a chunk's fixed cost stays a few percent.
     static let chunkValues = 16_000_000
@@ -331,7 +342,7 @@ extension Database {
     /// A measurement's series are split into contiguous parts computed on all cores (each
     /// part with its own scratch and batch, sent when large); `isCancelled` is asked before
     /// each series, on those threads, and `RollupCancelled` thrown when it says so.
-    private func rollupBuckets(_ range: TimeRange, seriesKeys: Set<[UInt8]>?, only: Set<Int64>?, sink: RollupSink,
+    private func rollupBuckets(_ range: TimeRange, seriesKeys: Set<[UInt8]>?, only: Set<Int64>?, sink: RollupSink, threads maxThreads: Int,
                                names: inout RollupColumnNameCache, isCancelled: @escaping @Sendable () -> Bool,
                                report: inout RollupRunReport) throws -> Int {
         let b = options.rollup.bucket
@@ -351,7 +362,7 @@ extension Database {
                 let reader = try readPlan(measurement: measurement, seriesKey: nil, seriesKeys: seriesKeys, fields: nil, range: readRange)
                 let keys = reader.keys
                 // A series is ~1 ms of work at 10 s sampling: a few per thread already pay.
-                let threads = max(1, min(ProcessInfo.processInfo.activeProcessorCount, keys.count / 8, 16))
+                let threads = max(1, min(maxThreads, keys.count / 8, 16))
                 let cache = names
                 let parts = try Parallel.map(threads) { t -> RollupPartResult in
                     var part = RollupPart(extensions: extensions, names: cache)

@@ -188,9 +188,10 @@ public final class Store: @unchecked Sendable {
 
     /// Runs the rollups of every database (or one): materialises complete buckets, recomputes
     /// stale ones, and with `backfill` recomputes every bucket in that range. `progress`
-    /// receives (buckets done, buckets to do) per database.
+    /// receives (buckets done, buckets to do) per database. A database's series are computed
+    /// on `threads` threads (every core when nil; `isCancelled` is asked on them).
     public func runRollups(database name: String? = nil, now: Int64? = nil, backfill: TimeRange? = nil,
-                           settle: Int64 = 0, isCancelled: @escaping @Sendable () -> Bool = { false },
+                           settle: Int64 = 0, threads: Int? = nil, isCancelled: @escaping @Sendable () -> Bool = { false },
                            progress: ((String, Int, Int) -> Void)? = nil) throws -> [(database: String, report: RollupRunReport)] {
         let t = now ?? FileIO.nowNanoseconds()
         var out: [(String, RollupRunReport)] = []
@@ -199,7 +200,8 @@ public final class Store: @unchecked Sendable {
         for dbName in name.map({ [$0] }) ?? table.rollupCandidates(now: t) {
             if isCancelled() { break }
             guard let r = try table.with(dbName, touch: false, { db in
-                try db.runRollups(now: t, backfill: backfill, settle: settle, isCancelled: isCancelled) { done, total in progress?(dbName, done, total) }
+                try db.runRollups(now: t, backfill: backfill, settle: settle, threads: threads ?? Database.rollupThreads,
+                                  isCancelled: isCancelled) { done, total in progress?(dbName, done, total) }
             }) else { continue }
             out.append((dbName, r))
         }

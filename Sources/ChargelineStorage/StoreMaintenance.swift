@@ -96,7 +96,7 @@ final class StoreMaintenance: @unchecked Sendable {
                 do {
                     // Buckets still receiving late rows wait one interval, so a bulk upload is
                     // recomputed once, after it ends, not every minute while it runs.
-                    for (db, r) in try store.runRollups(settle: store.options.rollup.interval,
+                    for (db, r) in try store.runRollups(settle: store.options.rollup.interval, threads: Database.rollupThreadsBesideServing,
                                                         isCancelled: { [weak self] in self?.isStoppingWork ?? true })
                     where r.bucketsWritten + r.bucketsRecomputed > 0 || r.cancelled {
                         logger.info("rollup \(db): \(r.summary)")
