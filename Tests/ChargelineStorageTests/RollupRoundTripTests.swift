@@ -23,7 +23,7 @@ import ChargelineTestSupport
         times.append(Self.t0 + Self.hour + 1_234_567_891_000)
         for s in stride(from: Int64(0), to: 3600, by: 7) { times.append(Self.t0 + 2 * Self.hour + s * 1_000_000_000 + 1) }
         times.append(Self.t0 + 3 * Self.hour - 1)
-        let extremes = [0.0, -0.0, 1.5e290, -1e290, 5e-324, 2.2250738585072014e-308, 1e-300, 0.1, -0.0]
+        let extremes = [0.0, -0.0, 1.5e290, -1e290, Double.leastNonzeroMagnitude, Double.leastNormalMagnitude, 1e-300, 0.1, -0.0]
         let bigIntegers: [Int64] = [1 << 53 + 1, Int64.max / 4096, Int64.min / 4096, -(1 << 53) - 3, 9_007_199_254_740_993]
         var b = WriteBatchBuilder()
         for (i, t) in times.enumerated() {
