@@ -35,6 +35,9 @@ public enum BlockEncoding: UInt8, Sendable, CaseIterable, CustomStringConvertibl
     case integerRunLength = 0x23
     /// Integers through ``ResidualStream`` (predictor order 0-2, bit-packed or rANS).
     case integerResidual = 0x24
+    /// Integers that are all multiples of 10^k (k ≥ 1): k, then the quotients through
+    /// ``ResidualStream`` (durations in nanoseconds of millisecond-aligned samples).
+    case integerDecimal = 0x25
     /// Booleans as a bitmap, least significant bit first.
     case booleanBitmap = 0x30
     /// Booleans that are all equal.
@@ -81,6 +84,7 @@ public enum BlockEncoding: UInt8, Sendable, CaseIterable, CustomStringConvertibl
         case .timestampResidual: "ts-residual"
         case .floatDecimal: "float-decimal"
         case .integerResidual: "int-residual"
+        case .integerDecimal: "int-decimal"
         case .floatConstant: "float-constant"
         case .floatXOR: "float-xor"
         case .floatRaw: "float-raw"

@@ -8,6 +8,9 @@
 ///   that rarely change);
 /// - ``BlockEncoding/integerResidual``: predicted (value, delta or delta-of-delta) residuals,
 ///   bit-packed or entropy coded (noisy measurements, meters);
+/// - ``BlockEncoding/integerDecimal``: the same for the quotients by 10^k when every value is
+///   a multiple of 10^k (nanosecond durations between millisecond-aligned samples: ~20 bits
+///   per value less);
 /// - ``BlockEncoding/integerRaw``: 8 little-endian bytes per value (random 64-bit data).
 public enum IntegerCodec {
     /// Appends one self-describing block (tag byte first) holding `values` to `out`.
@@ -24,7 +27,7 @@ public enum IntegerCodec {
     /// hold exactly `count` values; `out` is then left as it was. Never reads outside `block`.
     public static func decode(_ block: UnsafeRawBufferPointer, count: Int, into out: inout [Int64]) throws(CodecError) {
         // Worst case: a 10-byte varint per value (deltas), or two per run of one (run length).
-        let maxPayload = max(2 * Varint.maxBytes * count, ResidualStream.maxEncodedCount(count))
+        let maxPayload = max(2 * Varint.maxBytes * count, 1 + ResidualStream.maxEncodedCount(count))
         try BlockFrame.withPayload(block, family: .integer, count: count, maxPayloadCount: maxPayload) {
             (encoding, payload) throws(CodecError) -> Void in
             try out.appendDecoded(count: count, filler: 0) { (dst) throws(CodecError) -> Void in
@@ -36,7 +39,7 @@ public enum IntegerCodec {
     /// Decodes like `decode(_:count:into:)`, appending the values as 64-bit patterns (what
     /// storage keeps), so no `[Int64]` is built and converted.
     public static func decodeBits(_ block: UnsafeRawBufferPointer, count: Int, into out: inout [UInt64]) throws(CodecError) {
-        let maxPayload = max(2 * Varint.maxBytes * count, ResidualStream.maxEncodedCount(count))
+        let maxPayload = max(2 * Varint.maxBytes * count, 1 + ResidualStream.maxEncodedCount(count))
         try BlockFrame.withPayload(block, family: .integer, count: count, maxPayloadCount: maxPayload) {
             (encoding, payload) throws(CodecError) -> Void in
             try out.appendDecoded(count: count, filler: 0) { (bits) throws(CodecError) -> Void in
@@ -76,6 +79,14 @@ public enum IntegerCodec {
         case .integerResidual:
             try ResidualStream.decode(payload, encoding: encoding, into: dst)
             return
+        case .integerDecimal:
+            let k = Int(try reader.readByte("decimal exponent"))
+            guard k >= 1 && k <= maxDecimalExponent else {
+                throw .malformed(encoding, "decimal exponent \(k) is outside 1...\(maxDecimalExponent)")
+            }
+            try ResidualStream.decode(UnsafeRawBufferPointer(rebasing: payload[1...]), encoding: encoding, into: dst,
+                                      output: ScaledOutput(power: powersOfTen[k]))
+            return
         default:
             preconditionFailure("BUG: \(encoding) passed the integer family check")
         }
@@ -114,14 +125,32 @@ public enum IntegerCodec {
         runSize &+= Varint.size(Varint.zigzag(values[runStart] &- runValue)) &+ Varint.size(UInt64(n &- runStart))
         let rawSize = 8 &* n
         // The residual stream, unless runs already take under a bit per value (status codes):
-        // it cannot save much there and costs a full encode.
+        // it cannot save much there and costs a full encode. Of the values or, when they are
+        // all multiples of 10^k, of the quotients; whichever is smaller.
         if runSize &* 8 > n {
             let start = out.count
+            var best = min(deltaSize, runSize, rawSize)
+            var residual = false
             out.appendUnsafe(maxCount: ResidualStream.maxEncodedCount(n)) { p in
                 ResidualStream.encode(values, to: p)
             }
-            if out.count - start < min(deltaSize, runSize, rawSize) { return .integerResidual }
-            out.removeLast(out.count - start)
+            if out.count - start < best {
+                best = out.count - start
+                residual = true
+            } else {
+                out.removeLast(out.count - start)
+            }
+            let k = decimalExponent(values)
+            if k > 0 {
+                let decimalStart = out.count
+                appendDecimal(values, exponent: k, into: &out)
+                if out.count - decimalStart < best {
+                    out.removeSubrange(start..<decimalStart)
+                    return .integerDecimal
+                }
+                out.removeLast(out.count - decimalStart)
+            }
+            if residual { return .integerResidual }
         }
         if deltaSize <= runSize && deltaSize <= rawSize {
             out.appendUnsafe(maxCount: deltaSize) { p in
@@ -161,6 +190,43 @@ public enum IntegerCodec {
             return rawSize
         }
         return .integerRaw
+    }
+
+    /// The largest exponent `int-decimal` takes (10^18 is the largest power of ten in an Int64).
+    static let maxDecimalExponent = 18
+    static let powersOfTen: [Int64] = (0...maxDecimalExponent).map { e in
+        var p: Int64 = 1
+        for _ in 0..<e { p &*= 10 }
+        return p
+    }
+
+    /// The largest k ≤ 18 such that 10^k divides every value (0 when some value is not a
+    /// multiple of 10; values of 0 divide by anything). Stops at the first such value, so
+    /// data of other kinds pays for a few remainders.
+    static func decimalExponent(_ values: UnsafeBufferPointer<Int64>) -> Int {
+        var k = maxDecimalExponent
+        for v in values where v != 0 {
+            while k > 0 && v % powersOfTen[k] != 0 { k &-= 1 }
+            if k == 0 { return 0 }
+        }
+        return k
+    }
+
+    /// Appends an `int-decimal` payload: `k`, then the residual stream of `values / 10^k`
+    /// (exact: the caller found every value a multiple). The quotients go to scratch space
+    /// behind the region the stream may use, so nothing is allocated.
+    private static func appendDecimal(_ values: UnsafeBufferPointer<Int64>, exponent k: Int, into out: inout [UInt8]) {
+        let n = values.count
+        let streamMax = ResidualStream.maxEncodedCount(n)
+        out.appendUnsafe(maxCount: 1 &+ streamMax &+ 8 &+ 8 &* n) { p in
+            let scratchOffset = ((1 &+ streamMax &+ 7 &+ Int(bitPattern: p)) & ~7) &- Int(bitPattern: p)
+            return (p + scratchOffset).withMemoryRebound(to: Int64.self, capacity: n) { q in
+                let power = powersOfTen[k]
+                for i in 0..<n { q[i] = values[i] / power }
+                p.storeBytes(of: UInt8(k), as: UInt8.self)
+                return 1 &+ ResidualStream.encode(UnsafeBufferPointer(start: q, count: n), to: p + 1)
+            }
+        }
     }
 
     // MARK: - Decoding

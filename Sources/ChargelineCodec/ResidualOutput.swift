@@ -14,3 +14,10 @@ struct IntegerOutput: ResidualOutput {
     @inline(__always)
     func callAsFunction(_ v: Int64) -> Int64 { v }
 }
+
+/// Stores the integers times 10^k (`int-decimal`), wrapping: a damaged block must not trap.
+struct ScaledOutput: ResidualOutput {
+    let power: Int64
+    @inline(__always)
+    func callAsFunction(_ v: Int64) -> Int64 { v &* power }
+}

@@ -61,17 +61,22 @@ public struct ByteBreakdown: Codable, Sendable {
                 if let stage = BlockDescription.secondStage(of: block), stage != .none { return "\(name) + \(stage)" }
                 return name
             }
-            var seenTimestampBlocks = Set<UInt64>()
+            var seenTimestampBlocks = Set<UInt64>(), seenValueBlocks = Set<UInt64>()
             for s in 0..<index.seriesCount {
                 for e in index.entries(of: s) {
                     let name = index.names[index.nameID(ofEntry: e)]
                     for b in 0..<index.blockCount(ofEntry: e) {
                         let m = index.block(b, ofEntry: e)
-                        let payload = Int(m.length) - 4
                         values += Int(m.count)
-                        checksums += 4
-                        fields[name, default: Share()].add(bytes: payload, values: Int(m.count))
-                        encodings[encoding(at: m.offset, length: m.length), default: Share()].add(bytes: payload, values: Int(m.count))
+                        // A value block several metas name (identical bytes written once) counts once.
+                        if seenValueBlocks.insert(m.offset).inserted {
+                            let payload = Int(m.length) - 4
+                            checksums += 4
+                            fields[name, default: Share()].add(bytes: payload, values: Int(m.count))
+                            encodings[encoding(at: m.offset, length: m.length), default: Share()].add(bytes: payload, values: Int(m.count))
+                        } else {
+                            fields[name, default: Share()].add(bytes: 0, values: Int(m.count))
+                        }
                         guard m.timestampLength != 0, seenTimestampBlocks.insert(m.timestampOffset).inserted else { continue }
                         let ts = Int(m.timestampLength) - 4
                         rows += Int(m.count)

@@ -13,6 +13,9 @@ package final class RollupColumnNames: Sendable {
     /// the suffixes, so the field is not rolled up (`RollupLayout.addRow`).
     package let rolledUp: Bool
     let sum, min, max, first, last, count, firstTime, lastTime, covered, integral, increase: [UInt8]
+    /// A field's own first/last sample times as seconds after the bucket start (row layout 3,
+    /// `RollupLayout`): stored only, read back as `_first_time` / `_last_time`.
+    let firstOffset, lastOffset: [UInt8]
 
     package init(field: String, counter: Bool) {
         self.field = field
@@ -24,6 +27,7 @@ package final class RollupColumnNames: Sendable {
         sum = name(.sum); min = name(.min); max = name(.max); first = name(.first); last = name(.last)
         count = name(.count); firstTime = name(.firstTime); lastTime = name(.lastTime); covered = stored("covered")
         integral = stored("integral"); increase = name(.increase)
+        firstOffset = stored("first_offset"); lastOffset = stored("last_offset")
     }
 }
 

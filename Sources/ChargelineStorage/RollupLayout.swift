@@ -2,37 +2,47 @@ package import ChargelineCore
 import Foundation
 
 /// How a series-hour's rollup row is stored in the rollup database (docs/format/rollup-state.md, "Rollup
-/// rows", row layout 2), and how reads turn the stored columns back into the logical fields
+/// rows", row layout 3), and how reads turn the stored columns back into the logical fields
 /// `<field>_count`, `_sum`, `_min`, `_max`, `_first`, `_last`, `_first_time`, `_last_time`,
 /// `_mean` and `_increase` that queries see.
 ///
 /// **Shared columns.** Every field of a line-protocol row shares its timestamps, so in almost
 /// every bucket each field has the same sample count, first and last sample times and covered
 /// time. Layout 1 stored these per field (seven copies of two ~31-bit time columns: a quarter
-/// of the rollup bytes); layout 2 stores them once per row (`_count`, `_first_offset`,
-/// `_last_offset`, `_covered`) with `_own_times` = 0. When the fields of a row disagree,
-/// `_own_times` holds how many fields the row has and **every** field stores its own
-/// `<field>_count`, `_first_time`, `_last_time` and `_covered`.
+/// of the rollup bytes); since layout 2 they are stored once per row (`_count`, `_first_offset`,
+/// `_last_offset`, `_covered`), with `_own_times` = 0 when every field has them.
 ///
-/// **Offsets.** The shared times are stored as float seconds after the bucket start
+/// **Mixed rows** (layout 3). A field sampled only some of the time (a charging gun's state of
+/// charge) has other times than the rest. Then the shared columns hold the times most fields
+/// have, `_own_times` is -1 (`mixedRow`), and every field stores `<field>_count`: 0 when its
+/// times are the row's, else its own count with its own `<field>_first_offset`,
+/// `_last_offset` and `_covered`. (Layout 2 stored count, nanosecond times and covered time
+/// for every field of such a row, the largest part of the rollup bytes on data with such a
+/// field.) Rows whose offsets would not be exact take layout 2's form: `_own_times` holds how
+/// many fields the row has and **every** field stores its own `<field>_count`,
+/// `_first_time`, `_last_time` and `_covered`.
+///
+/// **Offsets.** The times are stored as float seconds after the bucket start
 /// (`offset(_:start:)`): samples are millisecond-aligned, so 9.579 s is a decimal with three
 /// digits that the `float-decimal` codec keeps as the integer 9579 (~12 bits from hour to
 /// hour), where the nanosecond integers cost ~31 bits (the integer codecs have no decimal
 /// unit). Exact for every nanosecond offset below 2^51 ns (26 days; checked per row, else the
 /// row stores own integer times).
 ///
-/// **Mean.** Layout 2 stores the sample-and-hold integral `<field>_integral` (value·s; exact
-/// for decimal values, so the `float-decimal` codec keeps it as a small integer) instead of
-/// the mean (a quotient: 64 noisy bits); a read divides by the covered time.
+/// **Mean.** Since layout 2 rows store the sample-and-hold integral `<field>_integral` (value·s;
+/// exact for decimal values, so the `float-decimal` codec keeps it as a small integer) instead
+/// of the mean (a quotient: 64 noisy bits); a read divides by the covered time.
 ///
 /// **Rewrites.** Rewriting a bucket (late rows, backfill) writes a whole new row, but the
 /// rollup database never deletes a column value: a field's own columns from an older version
-/// of the row stay on disk. "`_own_times` = 0: shared; otherwise own" reads only what the
-/// newest version wrote, since every version writes `_own_times` and own columns for all
-/// fields or none. Rows of layout 1 have no `_own_times` and no `_integral` and are read from
-/// their own columns (`<field>_mean` as stored).
+/// of the row stay on disk. A read consults only columns the newest version wrote: every
+/// version writes `_own_times`; a mixed row writes `<field>_count` for every field and own
+/// times for exactly the fields whose count is not 0; the own form writes own columns for all
+/// fields. Rows of layout 1 have no `_own_times` and no `_integral` and are read from their
+/// own columns (`<field>_mean` as stored).
 package enum RollupLayout {
-    /// 0: the shared columns apply to every field; n > 0: every field stores its own.
+    /// 0: the shared columns apply to every field; -1 (`mixedRow`): `<field>_count` says per
+    /// field; n > 0: every field stores its own.
     package static let ownTimes = "_own_times"
     /// The shared column of each aggregate stored once per row when the fields agree (own:
     /// `<field>_<aggregate>`).
@@ -41,7 +51,7 @@ package enum RollupLayout {
     /// `<field>_<aggregate>` never takes these names).
     static let internalNames: Set<String> = ["_count", "_first_offset", "_last_offset", "_covered", ownTimes]
     /// Stored per field, not logical fields: read to rebuild `_mean`.
-    static let hiddenSuffixes = ["_integral", "_covered"]
+    static let hiddenSuffixes = ["_integral", "_covered", "_first_offset", "_last_offset"]
     /// Longest raw field name that is rolled up (its longest column, `_first_time`, must fit
     /// the 65,535-byte name limit of `WriteBatch`).
     static let maxRolledUpNameLength = 65_535 - 32
@@ -71,15 +81,31 @@ package enum RollupLayout {
         // A raw field name within 32 bytes of the 65,535-byte name limit (line protocol
         // refuses those; older stores may hold one) has no room for the suffixes: not rolled up.
         guard let leadIndex = fields.firstIndex(where: { $0.names.rolledUp }) else { return }
-        let lead = fields[leadIndex].bucket
-        let firstOffset = offset(lead.firstTime, start: lead.start), lastOffset = offset(lead.lastTime, start: lead.start)
-        var shared = firstOffset != nil && lastOffset != nil
-        var rolledUp = 0
-        for f in fields where f.names.rolledUp {
+        // The row's times are those most fields have (a majority vote: one pass, nothing
+        // allocated); any choice would be exact, the most common one stores the fewest own columns.
+        var chosen = leadIndex, votes = 0, rolledUp = 0, agree = true
+        for i in fields.indices where fields[i].names.rolledUp {
             rolledUp += 1
-            let b = f.bucket
-            if b.count != lead.count || b.firstTime != lead.firstTime || b.lastTime != lead.lastTime || b.covered != lead.covered {
-                shared = false
+            let b = fields[i].bucket
+            if !sameTimes(b, fields[leadIndex].bucket) { agree = false }
+            if votes == 0 {
+                chosen = i; votes = 1
+            } else if sameTimes(b, fields[chosen].bucket) {
+                votes += 1
+            } else {
+                votes -= 1
+            }
+        }
+        let row = fields[chosen].bucket
+        let firstOffset = offset(row.firstTime, start: row.start), lastOffset = offset(row.lastTime, start: row.start)
+        // Offsets exact for the row's and every own field's times, else layout 2's own form.
+        var form: TimesForm = firstOffset == nil || lastOffset == nil ? .ownNanoseconds : agree ? .shared : .mixed
+        if form == .mixed {
+            for f in fields where f.names.rolledUp && !sameTimes(f.bucket, row) {
+                if offset(f.bucket.firstTime, start: f.bucket.start) == nil || offset(f.bucket.lastTime, start: f.bucket.start) == nil {
+                    form = .ownNanoseconds
+                    break
+                }
             }
         }
         @inline(__always) func integer(_ name: StaticString, _ v: Int64) {
@@ -89,19 +115,56 @@ package enum RollupLayout {
             builder.addFloat(name: UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount), v)
         }
         ensureRoom(5, key: key, timestamp: timestamp, in: &builder)
-        if shared, let firstOffset, let lastOffset {
-            integer("_count", Int64(lead.count))
+        if form == .ownNanoseconds {
+            integer("_own_times", Int64(rolledUp))
+        } else if let firstOffset, let lastOffset {
+            integer("_count", Int64(row.count))
             float("_first_offset", firstOffset)
             float("_last_offset", lastOffset)
-            integer("_covered", lead.covered)
-            integer("_own_times", 0)
-        } else {
-            integer("_own_times", Int64(rolledUp))
+            integer("_covered", row.covered)
+            integer("_own_times", form == .shared ? 0 : mixedRow)
         }
         for f in fields where f.names.rolledUp {
             ensureRoom(maxColumnsPerField, key: key, timestamp: timestamp, in: &builder)
-            f.bucket.addFields(names: f.names, type: f.type, own: !shared, to: &builder)
+            f.bucket.addFields(names: f.names, type: f.type, own: form == .ownNanoseconds, to: &builder)
+            if form == .mixed { addOwnOffsets(f, row: row, to: &builder) }
         }
+    }
+
+    /// How a row stores its fields' counts and times.
+    private enum TimesForm {
+        /// Every field has the row's times: the shared columns alone (`_own_times` 0).
+        case shared
+        /// The shared columns hold the times most fields have; each field stores `<field>_count`,
+        /// 0 when its times are the row's, else its own count, offsets and covered time
+        /// (`_own_times` = `mixedRow`).
+        case mixed
+        /// Every field stores its own count, covered time and nanosecond times (layout 2's form,
+        /// `_own_times` = the number of fields): only when an offset would not be exact.
+        case ownNanoseconds
+    }
+
+    /// `_own_times` of a row of the mixed form (row layout 3).
+    static let mixedRow: Int64 = -1
+
+    /// Whether two fields' buckets have the same count, first and last time and covered time.
+    @inline(__always)
+    static func sameTimes(_ a: RollupBucket, _ b: RollupBucket) -> Bool {
+        a.count == b.count && a.firstTime == b.firstTime && a.lastTime == b.lastTime && a.covered == b.covered
+    }
+
+    /// A field's columns of a mixed row: `<field>_count` 0 when its times are the row's, else
+    /// its count, `_first_offset`, `_last_offset` and `_covered` (offsets checked exact by `addRow`).
+    private static func addOwnOffsets(_ f: RollupRowField, row: RollupBucket, to builder: inout WriteBatchBuilder) {
+        let b = f.bucket
+        guard !sameTimes(b, row) else {
+            f.names.count.withUnsafeBytes { builder.addInteger(name: $0, 0) }
+            return
+        }
+        f.names.count.withUnsafeBytes { builder.addInteger(name: $0, Int64(b.count)) }
+        if let x = offset(b.firstTime, start: b.start) { f.names.firstOffset.withUnsafeBytes { builder.addFloat(name: $0, x) } }
+        if let x = offset(b.lastTime, start: b.start) { f.names.lastOffset.withUnsafeBytes { builder.addFloat(name: $0, x) } }
+        f.names.covered.withUnsafeBytes { builder.addInteger(name: $0, b.covered) }
     }
 
     /// `t - start` in seconds, if the nanoseconds come back exactly from it (`time`): always
@@ -163,14 +226,19 @@ package enum RollupLayout {
     static func rowMarker(_ field: String) -> String { field + "_min" }
 
     /// Stored columns a derived logical column reads: the row set (`<field>_min`, present for
-    /// every numeric field in every layout), `_own_times`, and the shared and own columns.
+    /// every numeric field in every layout), `_own_times`, `<field>_count` (in a mixed row: 0
+    /// when the field has the row's times), and the shared and own columns.
     static func sources(_ field: String, _ aggregate: String) -> [String] {
         let parts = aggregate == "mean" ? ["covered"] : [aggregate]
-        var out = [field + "_min", ownTimes]
+        var out = [field + "_min", ownTimes, field + "_count"]
         for p in parts { out += [sharedColumn[p]!, field + "_" + p] }
+        if let o = ownOffset[aggregate] { out.append(field + o) }
         if aggregate == "mean" { out += [field + "_integral", field + "_mean"] }
         return out
     }
+
+    /// The suffix of a field's own offset column in a mixed row, per time aggregate.
+    static let ownOffset = ["first_time": "_first_offset", "last_time": "_last_offset"]
 
     /// The stored columns to read for the logical `fields`: themselves (so position i of the
     /// result is field i), then what derived ones need.
@@ -207,32 +275,47 @@ package enum RollupLayout {
             }
         }
         let part = aggregate == "mean" ? "covered" : aggregate
-        let sharedName = sharedColumn[part]!
-        var ownC = Cursor(data: own), sharedC = Cursor(data: try column(sharedName)), fieldC = Cursor(data: try column(field + "_" + part))
+        let sharedName = sharedColumn[part]!, ownName = field + "_" + part
+        let isTime = part == "first_time" || part == "last_time"
+        let offsetName = ownOffset[part].map { field + $0 }
+        var ownC = Cursor(data: own), sharedC = Cursor(data: try column(sharedName)), fieldC = Cursor(data: try column(ownName))
+        var countC = Cursor(data: own == nil ? nil : try column(field + "_count"))
+        var offsetC = Cursor(data: try offsetName.flatMap(column))
         var integralC = Cursor(data: aggregate == "mean" ? try column(field + "_integral") : nil)
         var storedMeanC = Cursor(data: aggregate == "mean" ? try column(field + "_mean") : nil)
         var out = ColumnData(type: aggregate == "mean" ? .float : .integer)
         out.timestamps.reserveCapacity(rows.count)
         out.bits.reserveCapacity(rows.count)
         for t in rows.timestamps {
-            let o = ownC.at(t)
+            var integral: UInt64 = 0
             if aggregate == "mean" {
-                guard let integral = integralC.at(t) else {
+                guard let i = integralC.at(t) else {
                     // Layout 1: the mean as stored (absent where nothing was covered).
                     if let m = storedMeanC.at(t) { out.timestamps.append(t); out.bits.append(m) }
                     continue
                 }
-                guard let covered = o == 0 ? sharedC.at(t) : fieldC.at(t) else { throw damaged(t, key, o == 0 ? sharedName : field + "_covered") }
-                if let m = mean(integral: Double(bitPattern: integral), covered: Int64(bitPattern: covered)) {
-                    out.timestamps.append(t); out.bits.append(m.bitPattern)
-                }
-                continue
+                integral = i
             }
-            // Layout 1 rows (no `_own_times`) and rows whose fields disagree: own columns.
-            guard var v = o == 0 ? sharedC.at(t) : fieldC.at(t) else { throw damaged(t, key, o == 0 ? sharedName : field + "_" + part) }
-            if o == 0 && part != "count" && part != "covered" {
-                guard let time = time(offset: Double(bitPattern: v), start: t) else { throw damaged(t, key, sharedName + " (not an offset)") }
+            // Where this field's times are: the row's shared columns (`_own_times` 0, or a
+            // mixed row whose `<field>_count` is 0), its own offsets (a mixed row), or its own
+            // nanosecond columns (layout 2 rows whose fields disagree; layout 1 rows, which
+            // have no `_own_times`).
+            let o = ownC.at(t)
+            var shared = o == 0, offsets = false
+            if let o, Int64(bitPattern: o) == mixedRow {
+                guard let c = countC.at(t) else { throw damaged(t, key, field + "_count") }
+                shared = c == 0
+                offsets = c != 0 && isTime
+            }
+            let name = shared ? sharedName : offsets ? offsetName! : ownName
+            guard var v = shared ? sharedC.at(t) : offsets ? offsetC.at(t) : fieldC.at(t) else { throw damaged(t, key, name) }
+            if (shared || offsets) && isTime {
+                guard let time = time(offset: Double(bitPattern: v), start: t) else { throw damaged(t, key, name + " (not an offset)") }
                 v = UInt64(bitPattern: time)
+            }
+            if aggregate == "mean" {
+                guard let m = mean(integral: Double(bitPattern: integral), covered: Int64(bitPattern: v)) else { continue }
+                v = m.bitPattern
             }
             out.timestamps.append(t)
             out.bits.append(v)

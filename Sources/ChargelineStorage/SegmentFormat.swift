@@ -19,10 +19,11 @@ import ChargelineCore
 /// directory. Both kinds of block begin with the codec's one-byte encoding tag.
 package enum SegmentFormat {
     package static let magic: UInt32 = 0x4753_4C43  // "CLSG" read little-endian
-    /// The one version written and read. Versions 1-5 were development formats of builds
+    /// The one version written and read. Versions 1-6 were development formats of builds
     /// before the first release; a reader refuses them (docs/format.md says what the next
-    /// version must do).
-    package static let version: UInt16 = 6
+    /// version must do). 7 added the `int-decimal` block encoding and value blocks that
+    /// several metas of one chunk name (docs/format/segment.md).
+    package static let version: UInt16 = 7
     /// Largest uncompressed index a reader accepts (a corrupt length must not allocate more).
     package static let maxIndexBytes = 1 << 30
     package static let headerSize = 32

@@ -175,6 +175,14 @@ package enum SegmentVerifier {
             metadataRows[s] = shared ? firstRows : nil
         }
         ranges.sort { $0.start < $1.start }
+        // Value blocks named by several metas of one chunk (identical bytes written once) are
+        // checked once.
+        var distinct = 0
+        for r in ranges where distinct == 0 || r.start != ranges[distinct - 1].start || r.end != ranges[distinct - 1].end || r.series != ranges[distinct - 1].series {
+            ranges[distinct] = r
+            distinct += 1
+        }
+        ranges.removeLast(ranges.count - distinct)
         // Pass 2, the blocks. Without `deep`: every checksum, in a few large reads over all
         // cores (`BlockChecksumScan`); a series is read block by block only when one of its
         // blocks fails (for the messages). The rows of a series whose fields share timestamp

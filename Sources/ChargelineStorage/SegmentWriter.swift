@@ -25,6 +25,10 @@ package final class SegmentWriter {
     private var scratchTS: [UInt8] = []
     private var scratchValues: [UInt8] = []
     private var bools: [Bool] = []
+    /// The value blocks written for the current chunk (one timestamp block): a value block
+    /// with the same bytes as one of them is not written again, its meta names the earlier one
+    /// (a counter's `_min` and `_first` in a rollup row, idle fields that are all 0).
+    private var chunkBlocks: [(offset: Int, length: Int, crc: UInt32)] = []
 
     /// Flushes the buffer to the file once it holds this much (1 MiB: few syscalls, little memory).
     private static let bufferLimit = 1 << 20
@@ -85,6 +89,7 @@ package final class SegmentWriter {
             let timestamps = sorted[group[0]].data.timestamps
             for range in SegmentFormat.blockBoundaries(rows: timestamps.count, limit: maxBlockRows) {
                 let (tsOffset, tsLength) = try writeTimestampBlock(timestamps, range)
+                chunkBlocks.removeAll(keepingCapacity: true)
                 for i in group {
                     var meta = try writeValueBlock(sorted[i].data, range)
                     meta.timestampOffset = tsOffset
@@ -149,6 +154,23 @@ package final class SegmentWriter {
         return (offset, UInt32(block.count + 4))
     }
 
+    /// Appends `scratchValues` as a value block of the current chunk with its CRC-32C, unless
+    /// a block of the chunk still in the buffer has the same bytes: then that block's place.
+    private func appendValueBlock() throws -> (offset: UInt64, length: UInt32) {
+        let crc = CRC32C.checksum(scratchValues)
+        let length = scratchValues.count + 4
+        for b in chunkBlocks where b.length == length && b.crc == crc && b.offset >= written {
+            let at = b.offset - written
+            if buffer[at..<(at + length - 4)].elementsEqual(scratchValues) { return (UInt64(b.offset), UInt32(length)) }
+        }
+        let offset = written + buffer.count
+        buffer.append(contentsOf: scratchValues)
+        append(crc)
+        chunkBlocks.append((offset, length, crc))
+        if buffer.count >= SegmentWriter.bufferLimit { try flushBuffer() }
+        return (UInt64(offset), UInt32(length))
+    }
+
     private func writeTimestampBlock(_ timestamps: [Int64], _ range: Range<Int>) throws -> (offset: UInt64, length: UInt32) {
         scratchTS.removeAll(keepingCapacity: true)
         timestamps.withUnsafeBufferPointer { ts in
@@ -183,7 +205,7 @@ package final class SegmentWriter {
             column.ends = data.stringEnds[range].map { $0 - UInt32(base) }
             StringCodec.encode(column, options: options, into: &scratchValues)
         }
-        let (offset, length) = try appendChecksummed(scratchValues)
+        let (offset, length) = try appendValueBlock()
         blockCount += 1
         guard statistics else {
             return BlockMeta(offset: offset, length: length, count: UInt32(range.count), minTime: data.timestamps[range.lowerBound],

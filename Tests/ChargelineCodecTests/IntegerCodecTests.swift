@@ -25,6 +25,28 @@ import ChargelineTestSupport
         try roundTrip((0..<100).map { _ in Int64(bitPattern: rng.next()) }, expect: .integerRaw)
     }
 
+    /// `int-decimal`: nanosecond durations of millisecond-aligned samples keep their quotients
+    /// by 10^6; every exponent up to 18, negatives and zeros round-trip, and a block with one
+    /// value that is not a multiple of 10 stays `int-residual`.
+    @Test func multiplesOfAPowerOfTen() throws {
+        var rng = SplitMix64(seed: 57)
+        let durations = (0..<24).map { _ in Int64.random(in: 0...3_600_000, using: &rng) * 1_000_000 }
+        try roundTrip(durations, expect: .integerDecimal)
+        let block = Support.encodeIntegers(durations, .compact)
+        #expect(block.count < 24 * 4, "\(block.count) bytes: the quotients, not the nanoseconds")
+        try roundTrip([9_000_000_000_000_000_000, -9_000_000_000_000_000_000, 0, 1_000_000_000_000_000_000, 0, 3_000_000_000_000_000_000] + durations)
+        try roundTrip((0..<300).map { Int64($0 % 7 - 3) * 10 })
+        var odd = durations
+        odd[11] += 1
+        try roundTrip(odd, expect: .integerResidual)
+        for k in 1...18 {
+            let p = IntegerCodec.powersOfTen[k]
+            let v = (0..<50).map { _ in Int64.random(in: -9...9, using: &rng) * p }
+            try roundTrip(v)
+            #expect(v.withUnsafeBufferPointer { IntegerCodec.decimalExponent($0) } >= k)
+        }
+    }
+
     @Test func wrappingDeltas() throws {
         try roundTrip([Int64.max, Int64.min, Int64.max, 0, Int64.min, -1, 1])
         // UInt64 bit patterns, as storage uses them.

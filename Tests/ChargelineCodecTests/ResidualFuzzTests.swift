@@ -3,7 +3,7 @@ import Testing
 @testable import ChargelineCodec
 import ChargelineTestSupport
 
-/// Damaged blocks of the residual-stream encodings (float-decimal, int-residual, ts-residual)
+/// Damaged blocks of the residual-stream encodings (float-decimal, int-residual, int-decimal, ts-residual)
 /// must make every decoder throw or return exactly the requested count: never trap, never read
 /// outside the block. Fixed seeds, so a failure repeats.
 @Suite struct ResidualFuzzTests {
@@ -26,8 +26,10 @@ import ChargelineTestSupport
         out.append((Support.encodeFloats(floats), floats.count))
         let ts = Telemetry.timestamps(1500, rng: &rng).enumerated().map { $0.element + Int64($0.offset % 7) * 1_000_000 }
         out.append((Support.encodeTimestamps(ts), ts.count))
+        let durations = (0..<500).map { _ in Int64.random(in: 0...3_600_000, using: &rng) * 1_000_000 }
+        out.append((Support.encodeIntegers(durations), durations.count))
         for (block, _) in out {
-            precondition([0x04, 0x13, 0x24].contains(block[0]), "fuzz seed is not a residual-stream block")
+            precondition([0x04, 0x13, 0x24, 0x25].contains(block[0]), "fuzz seed is not a residual-stream block")
         }
         return out
     }
@@ -50,7 +52,7 @@ import ChargelineTestSupport
 
     @Test func randomPayloadsUnderEveryResidualTagNeverTrap() {
         var rng = SplitMix64(seed: 0xF024)
-        for tag: UInt8 in [0x04, 0x13, 0x24] {
+        for tag: UInt8 in [0x04, 0x13, 0x24, 0x25] {
             for _ in 0..<2000 {
                 var bad: [UInt8] = [tag, 0]
                 // Plausible headers first (mode byte, small count), then noise.

@@ -4,9 +4,9 @@ import Testing
 @testable import ChargelineStorage
 import ChargelineTestSupport
 
-/// Rollup row layout 2 (docs/format/rollup-state.md, "Rollup rows"): the row's shared times are stored
-/// once; a row whose fields disagree stores every field's own times; a rewritten row never
-/// reads times an older version left behind; rows of layout 1 still read.
+/// Rollup row layout 3 (docs/format/rollup-state.md, "Rollup rows"): the row's shared times are stored
+/// once; in a row whose fields disagree only the fields that differ store their own times; a
+/// rewritten row never reads times an older version left behind; rows of layout 1 still read.
 @Suite struct RollupLayoutTests {
     static let hour: Int64 = 3_600_000_000_000
     static let t0: Int64 = 20_400 * 86_400_000_000_000
@@ -105,18 +105,65 @@ import ChargelineTestSupport
         try store.close()
     }
 
-    @Test func fieldsThatDisagreeStoreEveryFieldsTimes() throws {
+    @Test func onlyFieldsThatDisagreeStoreTheirOwnTimes() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
         let store = try open(dir)
-        store.writeAndWait(database: "db", batch: batch([(10, [("a", 1), ("b", 2)]), (20, [("a", 2)])]))
+        store.writeAndWait(database: "db", batch: batch([(10, [("a", 1), ("b", 2), ("c", 5)]), (20, [("a", 2), ("c", 6)])]))
         _ = try store.runRollups(now: Self.t0 + Self.hour)
         let s = try stored(store, at: Self.t0)
-        #expect(s["_own_times"] == .integer(2) && s["_first_offset"] == nil && s["_count"] == nil)
-        #expect(s["a_count"] == .integer(2) && s["b_count"] == .integer(1) && s["b_covered"] == .integer(3590 * 1_000_000_000))
-        #expect(s["a_last_time"] == time(20) && s["b_last_time"] == time(10) && s["b_first_time"] == time(10))
+        // a and c agree: theirs are the row's times; b stores its own.
+        #expect(s["_own_times"] == .integer(-1) && s["_first_offset"] == .float(10) && s["_last_offset"] == .float(20) && s["_count"] == .integer(2))
+        #expect(s["a_count"] == .integer(0) && s["c_count"] == .integer(0) && s["a_first_offset"] == nil && s["a_covered"] == nil)
+        #expect(s["b_count"] == .integer(1) && s["b_covered"] == .integer(3590 * 1_000_000_000))
+        #expect(s["b_first_offset"] == .float(10) && s["b_last_offset"] == .float(10) && s["b_last_time"] == nil)
         let l = try logical(store, at: Self.t0)
-        #expect(l["a_last_time"] == time(20) && l["b_last_time"] == time(10) && l["a_first_time"] == time(10))
+        #expect(l["a_last_time"] == time(20) && l["b_last_time"] == time(10) && l["a_first_time"] == time(10) && l["c_last_time"] == time(20))
         #expect(l["a_count"] == .integer(2) && l["b_count"] == .integer(1) && l["b_mean"] == .float(2))
+        #expect(l["b_first_offset"] == nil && l["a_covered"] == nil)
+        try store.close()
+    }
+
+    @Test func aRewrittenMixedRowIgnoresOwnTimesAnOlderVersionLeft() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let store = try open(dir)
+        store.writeAndWait(database: "db", batch: batch([(10, [("a", 1), ("b", 2), ("c", 5)]), (20, [("a", 2), ("c", 6)])]))
+        _ = try store.runRollups(now: Self.t0 + 2 * Self.hour)
+        // Late: b at 20 s (now it has the row's times) and c at 30 s (now c differs); b's own
+        // offsets (10 s) of the first version stay on disk.
+        store.writeAndWait(database: "db", batch: batch([(20, [("b", 3)]), (30, [("c", 7)])]))
+        let report = try store.runRollups(now: Self.t0 + 2 * Self.hour)
+        #expect(report[0].report.bucketsRecomputed >= 1)
+        try store.compact()
+        let s = try stored(store, at: Self.t0)
+        #expect(s["_own_times"] == .integer(-1) && s["b_count"] == .integer(0) && s["b_last_offset"] == .float(10) && s["c_count"] == .integer(3))
+        let l = try logical(store, at: Self.t0)
+        #expect(l["b_last_time"] == time(20) && l["b_count"] == .integer(2) && l["b_sum"] == .float(5))
+        #expect(l["c_last_time"] == time(30) && l["c_count"] == .integer(3) && l["a_last_time"] == time(20))
+        try store.close()
+    }
+
+    @Test func rowsOfLayoutTwoWithOwnTimesStillRead() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let store = try open(dir)
+        store.writeAndWait(database: "db", batch: batch([(10, [("a", 1)])]))
+        _ = try store.runRollups(now: Self.t0 + Self.hour)
+        // A row whose fields disagree as layout 2 wrote it: every field with its own times.
+        let child = try #require(store.allDatabases().first { $0.name == "db" }?.rollupChild)
+        var b = WriteBatchBuilder()
+        var fields: [(String, FieldValue)] = [("_own_times", .integer(2))]
+        for (f, n, last) in [("a", 2, Int64(20)), ("b", 1, Int64(10))] {
+            fields += [(f + "_count", .integer(Int64(n))), (f + "_first_time", .integer(Self.t0 - Self.hour + 10_000_000_000)),
+                       (f + "_last_time", .integer(Self.t0 - Self.hour + last * 1_000_000_000)), (f + "_covered", .integer(3_590_000_000_000)),
+                       (f + "_sum", .float(2)), (f + "_min", .float(1)), (f + "_max", .float(1)), (f + "_first", .float(1)),
+                       (f + "_last", .float(1)), (f + "_integral", .float(3590))]
+        }
+        b.addPoint(measurement: "telemetry", tags: ["gun": "1"], timestamp: Self.t0 - Self.hour, fields: fields)
+        let done = DispatchSemaphore(value: 0)
+        child.write(b.finish()) { _ in done.signal() }
+        done.wait()
+        let old = try logical(store, at: Self.t0 - Self.hour)
+        #expect(old["a_last_time"] == .integer(Self.t0 - Self.hour + 20_000_000_000) && old["b_count"] == .integer(1) && old["a_count"] == .integer(2))
+        #expect(old["b_mean"] == .float(1))
         try store.close()
     }
 
@@ -132,7 +179,7 @@ import ChargelineTestSupport
         #expect(report[0].report.bucketsRecomputed >= 1)
         try store.compact()
         let s = try stored(store, at: Self.t0)
-        #expect(s["_own_times"] == .integer(0) && s["b_last_time"] == time(10) && s["b_count"] == .integer(1))
+        #expect(s["_own_times"] == .integer(0) && s["b_last_offset"] == .float(10) && s["b_count"] == .integer(1))
         let l = try logical(store, at: Self.t0)
         #expect(l["b_last_time"] == time(20) && l["b_count"] == .integer(2) && l["b_sum"] == .float(5))
         // The rollup database keeps no block statistics (StorageOptions.blockStatistics).

@@ -43,9 +43,9 @@ import ChargelineTestSupport
         let dir = TempDirectory(); defer { dir.cleanup() }
         let reader = try Self.writeSegment(SegmentTestData.wideColumns(), in: dir.path)
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: reader.path)))
-        #expect(SegmentFormat.version == 6)
-        #expect(bytes[4] == 6 && bytes[5] == 0, "header version")
-        #expect(bytes[bytes.count - 8] == 6 && bytes[bytes.count - 7] == 0, "footer version")
+        #expect(SegmentFormat.version == 7)
+        #expect(bytes[4] == 7 && bytes[5] == 0, "header version")
+        #expect(bytes[bytes.count - 8] == 7 && bytes[bytes.count - 7] == 0, "footer version")
         try Self.expectContent(reader, SegmentTestData.wideColumns())
     }
 
@@ -109,21 +109,21 @@ import ChargelineTestSupport
         #expect(full.withUnsafeBytes { BlockMeta.decode($0, at: 0, statistics: true) } == meta)
     }
 
-    /// A segment of any other version (the development versions 1-5 before the first release,
+    /// A segment of any other version (the development versions 1-6 before the first release,
     /// or a newer one) is refused up front: the error names the file and the version, and
     /// says what to do.
     @Test func otherVersionsAreRefusedWithWhatToDo() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
         let reader = try Self.writeSegment(SegmentTestData.columns(), in: dir.path)
         let good = [UInt8](try Data(contentsOf: URL(fileURLWithPath: reader.path)))
-        for version: UInt16 in [1, 2, 3, 4, 5, 7] {
+        for version: UInt16 in [1, 2, 3, 4, 5, 6, 8] {
             var bytes = good
             bytes[4] = UInt8(version); bytes[bytes.count - 8] = UInt8(version)
             let path = dir.path + "/v\(version).seg"
             try Data(bytes).write(to: URL(fileURLWithPath: path))
             let error = try #require(throws: ChargelineError.self) { try SegmentReader(info: reader.info, path: path).loadFlatIndex() }
             #expect(error.message.contains(path) && error.message.contains("segment version \(version) is not readable"), "\(error.message)")
-            #expect(error.message.contains(version < 6 ? "re-import" : "a newer Chargeline wrote it"), "\(error.message)")
+            #expect(error.message.contains(version < 7 ? "re-import" : "a newer Chargeline wrote it"), "\(error.message)")
             #expect(throws: ChargelineError.self) { try SegmentReader(info: reader.info, path: path).checkAtOpen(partitionDuration: 86_400_000_000_000) }
         }
         // Header and footer disagreeing is refused too.
@@ -131,7 +131,7 @@ import ChargelineTestSupport
         mixed[mixed.count - 8] = 5
         try Data(mixed).write(to: URL(fileURLWithPath: dir.path + "/mixed.seg"))
         let error = try #require(throws: ChargelineError.self) { try SegmentReader(info: reader.info, path: dir.path + "/mixed.seg").loadFlatIndex() }
-        #expect(error.message.contains("version 6 in its header and 5 in its footer"), "\(error.message)")
+        #expect(error.message.contains("version 7 in its header and 5 in its footer"), "\(error.message)")
     }
 
     @Test func currentVersionRoundTripsAndSharesTimestamps() throws {

@@ -4,8 +4,8 @@ import Foundation
 import Testing
 @testable import ChargelineStorage
 
-/// The golden segment fixtures: `Fixtures/segment-v6-statistics.seg` (a raw database's
-/// segment, block statistics kept) and `Fixtures/segment-v6-without-statistics.seg` (a rollup
+/// The golden segment fixtures: `Fixtures/segment-v7-statistics.seg` (a raw database's
+/// segment, block statistics kept) and `Fixtures/segment-v7-without-statistics.seg` (a rollup
 /// database's), both `SegmentTestData.goldenColumns()` written with `CodecOptions.compact` and
 /// blocks of at most `SegmentTestData.goldenBlockRows` rows.
 ///
@@ -20,7 +20,7 @@ import Testing
 ///     libzstd's output at level 3; a libzstd that compresses differently fails (b), not (a).
 @Suite struct SegmentGoldenTests {
     static let fixtures: [(name: String, statistics: Bool)] = [
-        ("segment-v6-statistics.seg", true), ("segment-v6-without-statistics.seg", false),
+        ("segment-v7-statistics.seg", true), ("segment-v7-without-statistics.seg", false),
     ]
 
     /// The fixture folder in the source tree (where `CHARGELINE_WRITE_SEGMENT_FIXTURES` writes).
@@ -39,7 +39,7 @@ import Testing
 
     @Test(arguments: fixtures) func committedFixtureReadsEveryRow(fixture: (name: String, statistics: Bool)) throws {
         let bytes = try Self.committed(fixture.name)
-        #expect(bytes[4] == 6 && bytes[5] == 0 && bytes[bytes.count - 8] == 6, "a version-6 file")
+        #expect(bytes[4] == 7 && bytes[5] == 0 && bytes[bytes.count - 8] == 7, "a version-7 file")
         let dir = TempDirectory(); defer { dir.cleanup() }
         let path = dir.path + "/" + FileNames.segment(1)
         try Data(bytes).write(to: URL(fileURLWithPath: path))
@@ -70,9 +70,18 @@ import Testing
                 }
             }
         }
-        #expect(blocks == 18)
-        #expect(withStatistics == (fixture.statistics ? 15 : 0), "every block but the string field's three")
-        #expect(overflowed == (fixture.statistics ? 2 : 0))
+        // Version 7: gun 3's `energy_min` repeats `energy`, so its metas name energy's blocks
+        // (written once); `charging_ns` (whole milliseconds in nanoseconds) is `int-decimal`.
+        let gun3 = try #require(try reader.loadIndex().series.first { $0.key == Array("telemetry,gun=3".utf8) })
+        func metas(_ name: String) -> [BlockMeta] { gun3.fields.first { $0.name == name }?.blocks ?? [] }
+        #expect(!metas("energy").isEmpty && metas("energy").map(\.offset) == metas("energy_min").map(\.offset))
+        for m in metas("charging_ns") {
+            let tag = bytes.withUnsafeBytes { BlockDescription.encoding(of: UnsafeRawBufferPointer(rebasing: $0[Int(m.offset)..<(Int(m.offset) + Int(m.length) - 4)])) }
+            #expect(tag == .integerDecimal)
+        }
+        #expect(blocks == 22)
+        #expect(withStatistics == (fixture.statistics ? 19 : 0), "every block but the string field's three")
+        #expect(overflowed == (fixture.statistics ? 4 : 0), "energy's two blocks and its copy's")
         let verified = SegmentVerifier.verify(path: path, id: 1, expected: nil, partitionDuration: nil, deep: true)
         #expect(verified.problems.isEmpty, "\(verified.problems)")
     }

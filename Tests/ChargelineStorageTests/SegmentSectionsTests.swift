@@ -26,7 +26,7 @@ import ChargelineTestSupport
     static func parse(_ bytes: [UInt8]) throws -> Parsed {
         let f = Array(bytes[(bytes.count - 32)...])
         let indexOffset = u32(f, 0), indexLength = u32(f, 8)
-        #expect(u16(f, 24) == 6 && u16(f, 26) == 0, "footer version 6, flags 0")
+        #expect(u16(f, 24) == 7 && u16(f, 26) == 0, "footer version 7, flags 0")
         let area = Array(bytes[indexOffset..<(indexOffset + indexLength)])
         let dirLength = u32(area, 0)
         #expect(CRC32C.checksum(Array(area[0..<dirLength])) == UInt32(u32(f, 12)), "the footer's crc covers the directory")
@@ -97,7 +97,7 @@ import ChargelineTestSupport
             let dir = TempDirectory()
             defer { dir.cleanup() }
             let (reader, bytes) = try Self.write(dir, statistics: statistics)
-            #expect(bytes[4] == 6 && bytes[5] == 0, "header version")
+            #expect(bytes[4] == 7 && bytes[5] == 0, "header version")
             try SegmentFormatTests.expectContent(reader, SegmentTestData.wideColumns())
             let parsed = try Self.parse(bytes)
             let index = try reader.loadIndex()

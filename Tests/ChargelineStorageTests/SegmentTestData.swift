@@ -91,15 +91,22 @@ enum SegmentTestData {
     }
 
     /// What the golden fixtures (`SegmentGoldenTests`) hold: `columns()` and a third series
-    /// whose integer sums overflow (block meta flag bit 0), written with blocks of at most
-    /// `goldenBlockRows` rows so that fields have several blocks.
+    /// whose integer sums overflow (block meta flag bit 0), with a copy of that field
+    /// (`energy_min`: its value blocks are the same bytes, written once) and nanosecond
+    /// durations of whole milliseconds (`charging_ns`: `int-decimal`), written with blocks of
+    /// at most `goldenBlockRows` rows so that fields have several blocks.
     static func goldenColumns() -> [(key: [UInt8], columns: [(name: [UInt8], data: ColumnData)])] {
         var energy = ColumnData(type: .integer)
+        var charging = ColumnData(type: .integer)
         for k in Int64(0)..<20 {
-            energy.timestamps.append(partition.start + 3_600_000_000_000 + k * 60_000_000_000)
+            let t = partition.start + 3_600_000_000_000 + k * 60_000_000_000
+            energy.timestamps.append(t)
             energy.bits.append(UInt64(bitPattern: Int64.max - 10_000 + k * 100))
+            charging.timestamps.append(t)
+            charging.bits.append(UInt64(k * k * 7_919 % 60_000) * 1_000_000)
         }
-        return columns() + [(Array("telemetry,gun=3".utf8), [(Array("energy".utf8), energy)])]
+        return columns() + [(Array("telemetry,gun=3".utf8), [(Array("energy".utf8), energy), (Array("energy_min".utf8), energy),
+                                                             (Array("charging_ns".utf8), charging)])]
     }
     static let goldenBlockRows = 16
 }
