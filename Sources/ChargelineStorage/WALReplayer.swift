@@ -136,7 +136,8 @@ package enum WALReplayer {
                         // A record running past the end: its length field is damaged if intact
                         // records follow; otherwise the file ends inside it.
                         if next < raw.count {
-                            problems.append("\(path): damaged record header at byte \(offset) (length runs past the end); lost \(next - offset) bytes (at least one record) up to the next intact record at byte \(next)")
+                            let why = if case .badLength(let n) = error.problem { "length field reads \(n)" } else { "length runs past the end" }
+                            problems.append("\(path): damaged record header at byte \(offset) (\(why)); lost \(next - offset) bytes (at least one record) up to the next intact record at byte \(next)")
                             lose(offset, next)
                         } else {
                             tail = (offset, "the file ends inside the record at byte \(offset) (\(raw.count - offset) bytes present): a write cut short by a crash, or a file truncated since", true)
