@@ -15,6 +15,7 @@
 //                          |-> ChargelineAuth -> ChargelineQuery, Crypto (users; no NIO)
 //                          |-> ChargelineAlerts -> ChargelineQuery, Yams, AsyncHTTPClient
 //                          \-> ChargelineQuery -> ChargelineStorage -> ChargelineCodec -> CZstd, CLZ4
+//                                             |                   |-> ChargelineLog -> ChargelineCore (FrontEnd's spool uses it too)
 //                                             |                   \-> ChargelineCore
 //                                             \-> ChargelineRegex (no dependencies)
 //
@@ -81,11 +82,16 @@ var targets: [Target] = [
         dependencies: ["CZstd", "CLZ4"],
         swiftSettings: swiftSettings),
 
+    // The append-only log file format every log shares (WAL, gateway spool, later ones): segment
+    // header, record framing, scanning, corruption errors, recovery by truncation, segment names.
+    // Core only (CRC-32C, errors): no owner's records, no networking.
+    .target(name: "ChargelineLog", dependencies: ["ChargelineCore"], swiftSettings: swiftSettings),
+
     // WAL, head, segments, manifest, compaction, recovery, reads.
     .target(
         name: "ChargelineStorage",
         dependencies: [
-            "ChargelineCore", "ChargelineCodec",
+            "ChargelineCore", "ChargelineCodec", "ChargelineLog",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ],
@@ -130,7 +136,7 @@ var targets: [Target] = [
     .target(
         name: "ChargelineFrontEnd",
         dependencies: [
-            "ChargelineCore", "ChargelineIngest", "ChargelineStorage",
+            "ChargelineCore", "ChargelineIngest", "ChargelineStorage", "ChargelineLog",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -282,13 +288,18 @@ var targets: [Target] = [
         dependencies: ["ChargelineCore"],
         swiftSettings: swiftSettings),
     .testTarget(
+        name: "ChargelineLogTests",
+        dependencies: ["ChargelineCore", "ChargelineLog"],
+        resources: [.copy("Fixtures")],
+        swiftSettings: swiftSettings),
+    .testTarget(
         name: "ChargelineCodecTests",
         dependencies: ["ChargelineTestSupport", "ChargelineCodec"],
         resources: [.copy("Fixtures")],
         swiftSettings: swiftSettings),
     .testTarget(
         name: "ChargelineStorageTests",
-        dependencies: ["ChargelineTestSupport", "ChargelineCore", "ChargelineStorage", "ChargelineCodec"],
+        dependencies: ["ChargelineTestSupport", "ChargelineCore", "ChargelineStorage", "ChargelineCodec", "ChargelineLog"],
         resources: [.copy("Fixtures")],
         swiftSettings: swiftSettings),
     .testTarget(
@@ -330,7 +341,7 @@ var targets: [Target] = [
         name: "ChargelineFrontEndTests",
         dependencies: [
             "ChargelineNetworkTestSupport", "ChargelineCore", "ChargelineFrontEnd", "ChargelineHTTPAPI",
-            "ChargelineStorage", "ChargelineIngest",
+            "ChargelineStorage", "ChargelineIngest", "ChargelineLog",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),

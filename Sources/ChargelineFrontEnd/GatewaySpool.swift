@@ -1,4 +1,5 @@
 import ChargelineCore
+import ChargelineLog
 import Foundation
 package import Logging
 
@@ -19,24 +20,40 @@ import Glibc
 /// 00000000000000000001.spool  segments of records, rolled at `segmentBytes`
 /// ```
 ///
-/// Segment: the 8-byte magic `CLSPOOL1`, then records:
+/// Segments are the shared log format (ChargelineLog, docs/format/log.md) of kind `S`,
+/// version 2: the 8-byte log header, then records whose payload is the spool's:
 ///
 /// ```
-/// ┌─────────────┬──────────────┬────────────┬────────┬─────────────────────────┐
-/// │ len <u32 LE>│ crc32c <u32> │ dbLen <u8> │ db     │ line protocol (len-1-dbLen) │
-/// └─────────────┴──────────────┴────────────┴────────┴─────────────────────────┘
-///   len counts the bytes after the crc; the crc covers them.
+/// ┌───────────┬───────────┬────────────┬────────┬─────────────────────────────┐
+/// │ len <u32> │ crc <u32> │ dbLen <u8> │ db     │ line protocol (len-1-dbLen) │
+/// └───────────┴───────────┴────────────┴────────┴─────────────────────────────┘
+///   the log's framing: len counts the payload after the crc; the crc covers it.
 /// ```
 ///
 /// Durability: an append is one `pwrite` (so it survives the gateway process dying the
 /// moment after); segments are `fdatasync`ed when they roll and every `syncIntervalSeconds`
-/// by the forwarder, so a power loss costs at most that interval. A torn or corrupt record
-/// (power loss mid-write) ends its segment: the reader logs it and moves to the next segment.
+/// by the forwarder, so a power loss costs at most that interval.
+///
+/// Recovery: at open the newest segment is cut at its first bad record (what a power loss
+/// mid-write leaves; logged), and appends always go to a fresh segment. A bad record found
+/// later in an older segment is damage: the reader logs it (`LogCorruption`: file, segment,
+/// offset, what) and moves to the next segment. A segment of another kind or version of the
+/// log format (or the development format `CLSPOOL1`) stops the open with an error naming it.
 ///
 /// Bounded: when the segments hold `maxBytes`, appends fail (the caller counts the batch as
 /// dropped and logs it) until the forwarder frees space.
 package final class GatewaySpool: @unchecked Sendable {
-    static let magic: [UInt8] = Array("CLSPOOL1".utf8)
+    /// The spool's version of the log format. 1 was a development format with a magic of its
+    /// own (`CLSPOOL1`), refused by name, not read.
+    static let version: UInt8 = 2
+    /// The header of every spool segment.
+    static let header = LogSegmentHeader(kind: .spool, version: version)
+    /// Bytes before a segment's first record.
+    static let headerSize = LogSegmentHeader.size
+    /// The suffix of segment files.
+    static let suffix = ".spool"
+    /// The development format's magic, recognised only to refuse it by name.
+    static let legacyMagic: [UInt8] = Array("CLSPOOL1".utf8)
     /// 8 MiB segments: small enough that a forwarded one is deleted soon, large enough that
     /// rolling (an fdatasync and a create) is rare.
     static let segmentBytes = 8 << 20
@@ -64,6 +81,9 @@ package final class GatewaySpool: @unchecked Sendable {
     /// The sampling interval of `marks` (seconds): the precision of `oldestPendingSeconds`.
     static let markSeconds = 1.0
     private let clock: @Sendable () -> Double
+    /// The record being appended, encoded in place and reused (guarded by `lock`), so an append
+    /// allocates nothing once it has grown to the largest batch.
+    private var scratch: [UInt8] = []
 
     /// Opens (or creates) the spool in `directory`.
     /// - Throws: `ChargelineError` when the directory cannot be used or another process holds it.
@@ -80,21 +100,33 @@ package final class GatewaySpool: @unchecked Sendable {
             Glibc.close(lockFD)
             throw ChargelineError(.io, "spool \(directory) is in use by another gateway process; give each gateway its own --spool directory")
         }
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         var modified: [UInt64: Double] = [:]
-        for name in names where name.hasSuffix(".spool") {
-            guard let seq = UInt64(name.dropLast(6)) else { continue }
-            let attributes = try? FileManager.default.attributesOfItem(atPath: directory + "/" + name)
-            let size = attributes?[.size] as? Int ?? 0
+        var saved: (segment: UInt64, offset: Int)?
+        if let text = try? String(contentsOfFile: directory + "/cursor", encoding: .utf8) {
+            let parts = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
+            if parts.count == 2, let s = UInt64(parts[0]), let o = Int(parts[1]) { saved = (s, o) }
+        }
+        let found = LogSegmentNames.list(directory, suffix: Self.suffix)
+        for seq in found {
+            let p = directory + "/" + LogSegmentNames.name(seq, suffix: Self.suffix)
+            let attributes = try? FileManager.default.attributesOfItem(atPath: p)
+            var size = attributes?[.size] as? Int ?? 0
+            // Segments wholly before the cursor were forwarded: removed below, never read.
+            if seq >= saved?.segment ?? 0 {
+                do {
+                    guard let checked = try Self.check(p, seq: seq, size: size, isLast: seq == found.last, logger: logger) else { continue }
+                    size = checked
+                } catch {
+                    // Not every stored property is set yet, so `deinit` will not run: release the lock here.
+                    Glibc.close(lockFD)
+                    throw error
+                }
+            }
             sizes[seq] = size
             totalBytes += size
             modified[seq] = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970
         }
-        cursor = (sizes.keys.min() ?? 1, 0)
-        if let text = try? String(contentsOfFile: directory + "/cursor", encoding: .utf8) {
-            let parts = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
-            if parts.count == 2, let s = UInt64(parts[0]), let o = Int(parts[1]) { cursor = (s, o) }
-        }
+        cursor = saved ?? (sizes.keys.min() ?? 1, 0)
         // Segments wholly before the cursor were forwarded before the last stop.
         for seq in sizes.keys where seq < cursor.segment { removeSegment(seq) }
         if sizes[cursor.segment] == nil, let first = sizes.keys.min() { cursor = (first, 0) }
@@ -106,8 +138,8 @@ package final class GatewaySpool: @unchecked Sendable {
         // Never append after a possibly torn tail: always write into a fresh segment.
         writeSeq = (sizes.keys.max() ?? 0) + 1
         try openWriteSegment()
-        let pending = totalBytes - Self.magic.count
-        if pending > sizes.count * Self.magic.count {
+        let pending = totalBytes - Self.headerSize
+        if pending > sizes.count * Self.headerSize {
             logger.notice("spool has data from before the restart; forwarding it first", metadata: [
                 "spool": "\(directory)", "bytes": "\(totalBytes)", "segments": "\(sizes.count)",
             ])
@@ -124,19 +156,58 @@ package final class GatewaySpool: @unchecked Sendable {
     }
 
     private func path(_ seq: UInt64) -> String {
-        let digits = String(seq)
-        return directory + "/" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".spool"
+        directory + "/" + LogSegmentNames.name(seq, suffix: Self.suffix)
+    }
+
+    /// Checks the header of the segment `seq` found at open (`size` bytes at `path`) and, for
+    /// the newest one, cuts it at its first bad record. Returns the size to count, or nil when
+    /// the segment was removed (a create cut short before its header was whole).
+    /// - Throws: `.corruption` naming the file and version for a segment of another version or
+    ///   kind (including the development format `CLSPOOL1`); `.io` when it cannot be read or cut.
+    private static func check(_ path: String, seq: UInt64, size: Int, isLast: Bool, logger: Logger) throws -> Int? {
+        let remedy = "run the gateway version that wrote it until its spool is empty, or move the file out of the spool folder (its batches are then not forwarded)"
+        var first = [UInt8](repeating: 0, count: legacyMagic.count)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ioError("open", path) }
+        let n = first.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, 0) }
+        Glibc.close(fd)
+        guard n >= 0 else { throw ioError("read", path) }
+        first.removeLast(first.count - n)
+        if first == legacyMagic {
+            throw ChargelineError(.corruption, "\(path): spool version 1 (magic \"CLSPOOL1\"), a development format this gateway does not read (it reads version \(version)); \(remedy)")
+        }
+        if let bad = first.withUnsafeBytes({ header.validate($0, path: path, segment: seq) }) {
+            if bad.isForeign { throw bad.error(remedy: remedy) }
+            if size < headerSize && isLast {
+                // A segment whose create was cut short: it holds no record.
+                logger.warning("spool: removing a segment whose header was never completed", metadata: ["segment": "\(path)", "bytes": "\(size)"])
+                unlink(path)
+                return nil
+            }
+            // Records carry their own checksums: the reader still forwards those that check out.
+            logger.error("spool: \(bad); its records are still read and forwarded where they check out")
+            return size
+        }
+        guard isLast else { return size }
+        let outcome = try LogRecovery.recoverLastSegment(path: path, segment: seq, header: header)
+        if let bad = outcome.corruption {
+            logger.warning("spool: cut the newest segment at its first bad record (a write cut short by a crash or power loss, or damage)", metadata: [
+                "corruption": "\(bad)", "bytesCut": "\(outcome.truncatedBytes)", "recordsKept": "\(outcome.records)",
+            ])
+        }
+        return size - outcome.truncatedBytes
     }
 
     private func openWriteSegment() throws {
         let p = path(writeSeq)
         let fd = open(p, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw Self.ioError("create", p) }
-        let n = Self.magic.withUnsafeBytes { pwrite(fd, $0.baseAddress!, $0.count, 0) }
-        guard n == Self.magic.count else { Glibc.close(fd); throw Self.ioError("write", p) }
+        let headerBytes = Self.header.bytes
+        let n = headerBytes.withUnsafeBytes { pwrite(fd, $0.baseAddress!, $0.count, 0) }
+        guard n == headerBytes.count else { Glibc.close(fd); throw Self.ioError("write", p) }
         writeFD = fd
-        sizes[writeSeq] = Self.magic.count
-        totalBytes += Self.magic.count
+        sizes[writeSeq] = Self.headerSize
+        totalBytes += Self.headerSize
         if cursor.offset == 0 && sizes.count == 1 { cursor = (writeSeq, 0) }
     }
 
@@ -152,7 +223,7 @@ package final class GatewaySpool: @unchecked Sendable {
         defer { lock.unlock() }
         var n = 0
         for (seq, size) in sizes where seq >= cursor.segment {
-            n += size - (seq == cursor.segment ? max(cursor.offset, Self.magic.count) : Self.magic.count)
+            n += size - (seq == cursor.segment ? max(cursor.offset, Self.headerSize) : Self.headerSize)
         }
         return n
     }
@@ -180,7 +251,7 @@ package final class GatewaySpool: @unchecked Sendable {
     /// Whether any record waits past the cursor (under `lock`).
     private var hasPending: Bool {
         for (seq, size) in sizes where seq >= cursor.segment {
-            if size > (seq == cursor.segment ? max(cursor.offset, Self.magic.count) : Self.magic.count) { return true }
+            if size > (seq == cursor.segment ? max(cursor.offset, Self.headerSize) : Self.headerSize) { return true }
         }
         return false
     }
@@ -188,20 +259,16 @@ package final class GatewaySpool: @unchecked Sendable {
     /// Appends one batch of line protocol for `database`.
     /// - Throws: `ChargelineError` `.limit` when the spool is full, `.io` when the disk fails.
     func append(database: String, lineProtocol: [UInt8]) throws {
-        let db = Array(database.utf8)
-        var record = [UInt8](repeating: 0, count: 8)
-        record.reserveCapacity(9 + db.count + lineProtocol.count)
-        record.append(UInt8(db.count))
-        record += db
-        record += lineProtocol
-        let len = UInt32(record.count - 8)
-        let crc = record.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[8...])) }
-        withUnsafeBytes(of: len.littleEndian) { record.replaceSubrange(0..<4, with: $0) }
-        withUnsafeBytes(of: crc.littleEndian) { record.replaceSubrange(4..<8, with: $0) }
-
         lock.lock()
         defer { lock.unlock() }
         guard !closed else { throw ChargelineError(.closed, "spool \(directory) is closed") }
+        scratch.removeAll(keepingCapacity: true)
+        let start = LogRecord.begin(&scratch)
+        scratch.append(UInt8(database.utf8.count))
+        scratch.append(contentsOf: database.utf8)
+        scratch.append(contentsOf: lineProtocol)
+        LogRecord.finish(&scratch, recordAt: start)
+        let record = scratch
         // Acknowledged bytes of the cursor's segment still sit on disk until it is deleted,
         // but they no longer count against the bound.
         let acknowledged = sizes[cursor.segment] != nil ? cursor.offset : 0
@@ -209,7 +276,7 @@ package final class GatewaySpool: @unchecked Sendable {
             throw ChargelineError(.limit, "spool \(directory) is full (\(maxBytes) bytes): the storage node has been "
                                   + "unreachable too long; raise --spool-max-bytes or bring the node back")
         }
-        if sizes[writeSeq]! + record.count > Self.segmentBytes && sizes[writeSeq]! > Self.magic.count {
+        if sizes[writeSeq]! + record.count > Self.segmentBytes && sizes[writeSeq]! > Self.headerSize {
             fdatasync(writeFD)
             Glibc.close(writeFD)
             writeFD = -1
@@ -255,8 +322,8 @@ package final class GatewaySpool: @unchecked Sendable {
         var out: [Record] = []
         var bytes = 0
         let deadline = Date().addingTimeInterval(timeout)
-        while bytes < maxBytes && !closed {
-            if position.offset < Self.magic.count { position.offset = Self.magic.count }
+        scan: while bytes < maxBytes && !closed {
+            if position.offset < Self.headerSize { position.offset = Self.headerSize }
             guard let size = sizes[position.segment] else {
                 // The cursor's segment is gone (deleted after acknowledgement): jump ahead.
                 guard let nextSeq = sizes.keys.filter({ $0 > position.segment }).min() else { break }
@@ -274,16 +341,22 @@ package final class GatewaySpool: @unchecked Sendable {
                 }
                 break
             }
-            guard let record = readRecord(position.segment, at: position.offset, size: size) else {
-                logger.error("spool: corrupt or torn record, skipping the rest of the segment", metadata: [
-                    "segment": "\(path(position.segment))", "offset": "\(position.offset)",
+            let record: Record
+            switch readRecord(position.segment, at: position.offset, size: size) {
+            case .success(let r):
+                record = r
+            case .failure(let bad):
+                // Damage in an older segment (the newest was cut at its first bad record at
+                // open): what precedes it was forwarded; the rest of the segment is not.
+                logger.error("spool: bad record, skipping the rest of the segment", metadata: [
+                    "corruption": "\(bad)", "skippedBytes": "\(size - position.offset)",
                 ])
                 if position.segment < writeSeq {
                     position = (sizes.keys.filter { $0 > position.segment }.min() ?? writeSeq, 0)
                     out.append(Record(database: "", lineProtocol: [], next: position))
-                    continue
+                    continue scan
                 }
-                break
+                break scan
             }
             bytes += record.lineProtocol.count
             out.append(record)
@@ -292,23 +365,31 @@ package final class GatewaySpool: @unchecked Sendable {
         return out
     }
 
-    private func readRecord(_ seq: UInt64, at offset: Int, size: Int) -> Record? {
-        guard size - offset >= 8 else { return nil }
-        let fd = open(path(seq), O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
+    /// The record at `offset` of segment `seq` (`size` bytes committed), checked by the log's
+    /// framing and checksum, or what is wrong there.
+    private func readRecord(_ seq: UInt64, at offset: Int, size: Int) -> Result<Record, LogCorruption> {
+        let p = path(seq)
+        func bad(_ problem: LogCorruption.Problem) -> Result<Record, LogCorruption> {
+            .failure(LogCorruption(path: p, segment: seq, offset: offset, problem: problem))
+        }
+        let available = size - offset
+        guard available >= LogRecord.headerSize else { return bad(.tornTail(present: available)) }
+        let fd = open(p, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return bad(.tornTail(present: 0)) }
         defer { Glibc.close(fd) }
-        var header = [UInt8](repeating: 0, count: 8)
-        guard header.withUnsafeMutableBytes({ pread(fd, $0.baseAddress!, 8, off_t(offset)) }) == 8 else { return nil }
-        let len = header.withUnsafeBytes { Int($0.loadLE(UInt32.self, at: 0)) }
-        let crc = header.withUnsafeBytes { $0.loadLE(UInt32.self, at: 4) }
-        guard len >= 1, offset + 8 + len <= size else { return nil }
-        var body = [UInt8](repeating: 0, count: len)
-        guard body.withUnsafeMutableBytes({ pread(fd, $0.baseAddress!, len, off_t(offset + 8)) }) == len else { return nil }
-        guard body.withUnsafeBytes({ CRC32C.checksum($0) }) == crc else { return nil }
+        var headerBytes = (UInt64(0))
+        let got = withUnsafeMutableBytes(of: &headerBytes) { pread(fd, $0.baseAddress!, LogRecord.headerSize, off_t(offset)) }
+        guard got == LogRecord.headerSize else { return bad(.tornTail(present: max(0, got))) }
+        let header = withUnsafeBytes(of: &headerBytes) { LogRecord.header($0, at: 0) }
+        if let problem = LogRecord.problem(header: header, available: available) { return bad(problem) }
+        var body = [UInt8](repeating: 0, count: header.length)
+        let read = body.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, header.length, off_t(offset + LogRecord.headerSize)) }
+        guard read == header.length else { return bad(.tornTail(present: LogRecord.headerSize + max(0, read))) }
+        guard body.withUnsafeBytes({ LogRecord.checksum($0) }) == header.checksum else { return bad(.badChecksum) }
         let dbLen = Int(body[0])
-        guard 1 + dbLen <= len else { return nil }
-        return Record(database: String(decoding: body[1..<(1 + dbLen)], as: UTF8.self), lineProtocol: body[(1 + dbLen)...],
-                      next: (seq, offset + 8 + len))
+        guard 1 + dbLen <= header.length else { return bad(.unrecognizedPayload) }
+        return .success(Record(database: String(decoding: body[1..<(1 + dbLen)], as: UTF8.self), lineProtocol: body[(1 + dbLen)...],
+                               next: (seq, offset + LogRecord.headerSize + header.length)))
     }
 
     /// Marks everything before `position` forwarded: persists the cursor and deletes

@@ -1,4 +1,5 @@
 import ChargelineCore
+import ChargelineLog
 
 /// Every on-disk name the storage engine uses, in one place (see docs/format.md).
 ///
@@ -26,7 +27,7 @@ package enum FileNames {
     package static let tempSuffix = ".tmp"
 
     /// `00000000000000000042.wal`: zero padded so lexical order is numeric order.
-    package static func walSegment(_ id: UInt64) -> String { padded(id) + walSuffix }
+    package static func walSegment(_ id: UInt64) -> String { LogSegmentNames.name(id, suffix: walSuffix) }
 
     /// `00000000000000000042.seg`.
     package static func segment(_ id: UInt64) -> String { padded(id) + segmentSuffix }
@@ -43,8 +44,7 @@ package enum FileNames {
 
     /// Parses the numeric id of a `.wal` or `.seg` file name.
     package static func id(of name: String, suffix: String) -> UInt64? {
-        guard name.hasSuffix(suffix) else { return nil }
-        return UInt64(name.dropLast(suffix.count))
+        LogSegmentNames.id(of: name, suffix: suffix)
     }
 
     private static func padded(_ id: UInt64) -> String {

@@ -4,6 +4,11 @@ package import Logging
 
 /// A segmented write-ahead log with group commit.
 ///
+/// The file format (segment header, record framing, checksums, names) is the shared log's
+/// (ChargelineLog, docs/format/log.md) with the WAL's records inside (`WALRecord`); what is
+/// the WAL's own is here: group commit, the fsync policy, sequence numbers, rotation, taking a
+/// failed write back, completions. Replay and its recovery rules: `WALReplayer`.
+///
 /// Contract:
 /// - `append` only checksums and copies bytes into memory and never blocks on disk; records
 ///   are in the order the appends took the log's lock.

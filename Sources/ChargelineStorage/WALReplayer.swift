@@ -1,7 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 package import ChargelineCore
+import ChargelineLog
 package import Logging
 
 /// What a WAL replay found.
@@ -28,10 +26,13 @@ package struct WALReplayReport: Sendable {
 
 /// Reads WAL segments back in order and hands every intact record to the caller.
 ///
+/// The framing, scanning and truncation are the shared log's (ChargelineLog); what to do with
+/// damage is the WAL's own rule:
+///
 /// Recovery rules (tested by truncating at every offset and by flipping bytes):
-/// - Records carry their own checksums: a damaged segment header (magic, version) does not
-///   hide the records behind it. Only a header whose version is not this build's while its
-///   records do not check out as this build's is refused (a newer format: run that version).
+/// - Records carry their own checksums: a damaged segment header (its check fails) does not
+///   hide the records behind it. An intact header of another kind or version (and the
+///   development format "CLWL") is refused with an error naming the file and the version.
 /// - A bad checksum is damage: it is reported with the file and byte offset, the replayer
 ///   scans forward byte by byte for the next record whose length and checksum hold, and
 ///   continues from there, so one damaged record costs only itself.
@@ -52,9 +53,7 @@ package enum WALReplayer {
                                tombstone: (Tombstone) throws -> Void = { _ in },
                                apply: (WriteBatch) throws -> Void) throws -> WALReplayReport {
         var report = WALReplayReport()
-        let ids = FileIO.list(directory)
-            .compactMap { FileNames.id(of: $0, suffix: FileNames.walSuffix) }
-            .sorted()
+        let ids = LogSegmentNames.list(directory, suffix: FileNames.walSuffix)
         report.lastSegmentID = ids.last ?? 0
         let place = Quarantine(directory: quarantine ?? directory + "/" + FileNames.quarantineDirectory, enabled: repair)
         for (i, id) in ids.enumerated() where id >= fromID {
@@ -74,14 +73,17 @@ package enum WALReplayer {
         report.bytes += bytes.count
         let name = FileNames.walSegment(id)
         var problems: [String] = []
-        let headerIntact = bytes.count >= WALRecord.segmentHeaderSize && Array(bytes[0..<4]) == WALRecord.magic
-        let version = bytes.count >= 6 ? bytes.withUnsafeBytes { $0.loadLE(UInt16.self, at: 4) } : 0
-        if !headerIntact || version != WALRecord.version {
-            let firstIntact = bytes.withUnsafeBytes { resync($0, from: WALRecord.segmentHeaderSize) }
+        if bytes.starts(with: WALRecord.legacyMagic) {
+            throw ChargelineError(.corruption, "\(path): WAL version 1 (magic \"CLWL\"), a development format this build does not read (it reads version \(WALRecord.version)); replay it with the build that wrote it (a flush empties the WAL), or move the file out of the wal folder to start without its records")
+        }
+        if let bad = bytes.withUnsafeBytes({ WALRecord.header.validate($0, path: path, segment: id) }) {
+            if bad.isForeign {
+                throw bad.error(remedy: "this build reads \(LogKind.wal) version \(WALRecord.version) only; run the Chargeline version that wrote it, or move the file out of the wal folder")
+            }
+            let firstIntact = bytes.withUnsafeBytes {
+                LogScanner($0, path: path, segment: id).resync(from: WALRecord.segmentHeaderSize, accepting: WALRecord.accepts)
+            }
             if firstIntact >= bytes.count {
-                if headerIntact {
-                    throw ChargelineError(.corruption, "\(path): WAL version \(version) is not supported by this build (expects \(WALRecord.version)) and no record in it checks out as version \(WALRecord.version); run the Chargeline version that wrote it, or move the file out of the wal folder if it is damaged")
-                }
                 // No header and not one intact record: nothing to replay. Moved aside, not left
                 // for the next flush to delete (it may not be Chargeline's).
                 var problem = "\(path): not a WAL segment (bad or missing header, and none of its \(bytes.count) bytes holds an intact record); nothing replayed"
@@ -95,9 +97,8 @@ package enum WALReplayer {
                 return
             }
             // The records carry their own checksums: a damaged header hides none of them.
-            problems.append("\(path): damaged segment header (bytes 0-5 should be \"CLWL\" and version \(WALRecord.version)); its records still check out and are replayed")
+            problems.append("\(path): \(bad.what) (bytes 0-7 should be the \(LogKind.wal) header, version \(WALRecord.version)); its records still check out and are replayed")
         }
-        var offset = WALRecord.segmentHeaderSize
         var batches: [WALEntry] = []
         var tail: (offset: Int, what: String, cutShort: Bool)?
         func lose(_ from: Int, _ to: Int) {
@@ -105,10 +106,14 @@ package enum WALReplayer {
             report.lostRegions += 1
         }
         bytes.withUnsafeBytes { raw in
-            while offset < raw.count {
-                switch check(raw, at: offset) {
-                case .ok(let end, let payloadStart):
-                    if raw[payloadStart - 1] == WALRecord.Kind.tombstone.rawValue {
+            var scanner = LogScanner(raw, path: path, segment: id)
+            while !scanner.atEnd {
+                let offset = scanner.offset
+                do throws(LogCorruption) {
+                    guard let record = try scanner.next(accepting: WALRecord.accepts) else { break }
+                    let payloadStart = record.payload.lowerBound + 1
+                    let end = record.end
+                    if raw[record.payload.lowerBound] == WALRecord.Kind.tombstone.rawValue {
                         if let t = Tombstone.decode(Array(raw[payloadStart..<end])[...]) {
                             batches.append(.tombstone(t))
                         } else {
@@ -121,29 +126,31 @@ package enum WALReplayer {
                         problems.append("\(path): record at byte \(offset) has a valid checksum but a malformed batch (\(end - offset) bytes); skipped")
                         lose(offset, end)
                     }
-                    offset = end
-                case .torn:
-                    // A record running past the end: its length field is damaged if intact
-                    // records follow; otherwise the file ends inside it.
-                    let next = resync(raw, from: offset + 1)
-                    if next < raw.count {
-                        problems.append("\(path): damaged record header at byte \(offset) (length runs past the end); lost \(next - offset) bytes (at least one record) up to the next intact record at byte \(next)")
-                        lose(offset, next)
-                        offset = next
-                    } else {
-                        tail = (offset, "the file ends inside the record at byte \(offset) (\(raw.count - offset) bytes present): a write cut short by a crash, or a file truncated since", true)
-                        offset = raw.count
+                } catch {
+                    // The WAL's rule for a bad record: scan on for the next intact one, so one
+                    // damaged record costs only itself; a bad record with nothing intact after
+                    // it is the tail, cut off below.
+                    let next = scanner.resync(from: offset + 1, accepting: WALRecord.accepts)
+                    switch error.problem {
+                    case .tornTail, .badLength:
+                        // A record running past the end: its length field is damaged if intact
+                        // records follow; otherwise the file ends inside it.
+                        if next < raw.count {
+                            let why = if case .badLength(let n) = error.problem { "length field reads \(n)" } else { "length runs past the end" }
+                            problems.append("\(path): damaged record header at byte \(offset) (\(why)); lost \(next - offset) bytes (at least one record) up to the next intact record at byte \(next)")
+                            lose(offset, next)
+                        } else {
+                            tail = (offset, "the file ends inside the record at byte \(offset) (\(raw.count - offset) bytes present): a write cut short by a crash, or a file truncated since", true)
+                        }
+                    default:
+                        if next == raw.count {
+                            tail = (offset, "the record at byte \(offset) fails its checksum and nothing intact follows it (\(raw.count - offset) bytes): a write torn by a crash, or damage", false)
+                        } else {
+                            problems.append("\(path): damaged record at byte \(offset) (checksum mismatch); lost \(next - offset) bytes (at least one record) up to the next intact record at byte \(next)")
+                            lose(offset, next)
+                        }
                     }
-                case .badChecksum:
-                    let next = resync(raw, from: offset + 1)
-                    if next == raw.count {
-                        tail = (offset, "the record at byte \(offset) fails its checksum and nothing intact follows it (\(raw.count - offset) bytes): a write torn by a crash, or damage", false)
-                        offset = raw.count
-                        break
-                    }
-                    problems.append("\(path): damaged record at byte \(offset) (checksum mismatch); lost \(next - offset) bytes (at least one record) up to the next intact record at byte \(next)")
-                    lose(offset, next)
-                    offset = next
+                    scanner.skip(to: next)
                 }
             }
         }
@@ -165,10 +172,7 @@ package enum WALReplayer {
                 if let kept = quarantine.copy(bytes[tail.offset...], as: "\(name).tail-at-\(tail.offset)", logger: logger) {
                     report.quarantined.append(kept)
                     message += " and are kept in \(kept)"
-                    let fd = try FileIO.open(path, O_WRONLY)
-                    defer { FileIO.close(fd) }
-                    try FileIO.truncate(fd, to: tail.offset, path: path)
-                    try FileIO.sync(fd, path: path)
+                    try LogRecovery.truncate(path, to: tail.offset)
                     message += "; the segment is truncated at byte \(tail.offset)"
                 } else {
                     message += "; the segment is left as it is (the quarantine copy failed)"
@@ -185,32 +189,6 @@ package enum WALReplayer {
             for problem in problems { logger.error("WAL damage: \(problem)") }
             report.problems += problems
         }
-    }
-
-    private enum Check { case ok(end: Int, payloadStart: Int), torn, badChecksum }
-
-    private static func check(_ raw: UnsafeRawBufferPointer, at offset: Int) -> Check {
-        guard raw.count - offset >= WALRecord.recordHeaderSize else { return .torn }
-        let len = Int(raw.loadLE(UInt32.self, at: offset))
-        let crc = raw.loadLE(UInt32.self, at: offset + 4)
-        let start = offset + 8
-        guard len <= WALRecord.maxPayload, raw.count - start - 1 >= len else { return .torn }
-        let end = start + 1 + len
-        // The kind byte is checked first: it rules out most false starts during a resync
-        // scan without computing a checksum.
-        guard WALRecord.Kind(rawValue: raw[start]) != nil,
-              CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[start..<end])) == crc else { return .badChecksum }
-        return .ok(end: end, payloadStart: start + 1)
-    }
-
-    /// The first offset at or after `from` where an intact record starts, or the end.
-    private static func resync(_ raw: UnsafeRawBufferPointer, from: Int) -> Int {
-        var p = from
-        while p < raw.count {
-            if case .ok = check(raw, at: p) { return p }
-            p += 1
-        }
-        return raw.count
     }
 }
 
