@@ -20,8 +20,8 @@
       /query 200, GET /ping 204) as soon as the body is read, storing nothing. `load.py write`
       against it shows how fast this client can push, the ceiling of any figure it measures.
 
-Values are counted as lines x fields per line, where fields per line is read from the first
-line (the generator writes the same 7 fields on every line); override with --values-per-line.
+Values are counted line by line (fields in the field set; the generator's lines do not all
+carry the same fields); --values-per-line N counts lines x N instead.
 """
 
 import argparse
@@ -64,15 +64,19 @@ def read_file(path):
     return data
 
 
-def fields_per_line(data):
-    """Field count of the first line: commas in the field set + 1 (generator lines carry no
-    escapes or quoted strings, so a plain split is exact)."""
-    end = data.find(b"\n")
-    first = data[: end if end >= 0 else len(data)].decode()
-    parts = first.split(" ")
-    if len(parts) < 2:
-        raise SystemExit(f"load.py: cannot find a field set in the first line: {first[:200]!r}")
-    return parts[1].count(",") + 1
+def count_values(data):
+    """Field values in the file: per line, commas in the field set + 1. Generator lines carry
+    no escapes or quoted strings, so a plain split is exact; they do not all carry the same
+    fields (`soc` only while a gun charges), so every line is counted."""
+    total = 0
+    for line in data.split(b"\n"):
+        if not line or line.startswith(b"#"):
+            continue
+        parts = line.split(b" ", 2)
+        if len(parts) < 2:
+            raise SystemExit(f"load.py: cannot find a field set in line {line[:200]!r}")
+        total += parts[1].count(b",") + 1
+    return total
 
 
 def cut_batches(data, lines_per_batch):
@@ -173,7 +177,7 @@ def write(args):
     data = read_file(args.file)
     batches = cut_batches(data, args.batch_lines)
     lines = sum(n for _, n in batches)
-    per_line = args.values_per_line or (fields_per_line(data) if data else 0)
+    values = lines * args.values_per_line if args.values_per_line else count_values(data)
     print(f"load.py: {lines} lines in {len(batches)} batches of <= {args.batch_lines} "
           f"({len(data)} bytes) prepared in {time.perf_counter() - t_read:.1f} s", file=sys.stderr)
 
@@ -194,7 +198,6 @@ def write(args):
 
     latencies = sorted(l for c in clients for l in c.latencies)
     failures = [f for c in clients for f in c.failures]
-    values = lines * per_line
     summary = {
         "lines": lines,
         "linesAccepted": sum(c.lines_ok for c in clients),
@@ -210,7 +213,7 @@ def write(args):
         "failures": len(failures),
     }
     print(f"lines       {lines}")
-    print(f"values      {values}  ({per_line} per line)")
+    print(f"values      {values}  ({values / lines if lines else 0:.2f} per line)")
     print(f"seconds     {seconds:.3f}")
     print(f"values/s    {summary['valuesPerSecond']:,.0f}  ({summary['linesPerSecond']:,.0f} lines/s)")
     print(f"latency     p50 {summary['p50Ms']:.1f} ms, p99 {summary['p99Ms']:.1f} ms, "
@@ -284,7 +287,7 @@ def main():
     w.add_argument("--batch-lines", type=int, default=5000)
     w.add_argument("--clients", type=int, default=3)
     w.add_argument("--values-per-line", type=int, default=0,
-                   help="field values per line (default: counted from the first line)")
+                   help="field values per line (default: every line's fields counted)")
     w.add_argument("--summary", help="also write the results as JSON to this file")
     w.add_argument("--auth", default="", metavar="USER:PASSWORD",
                    help="send HTTP Basic credentials (creating USER as the first admin if none exists)")

@@ -154,7 +154,7 @@ fi
 # 7. Optional read-back of every value.
 if [[ "${VERIFY:-0}" == 1 ]]; then
     log "reading every value back and comparing with the generated file"
-    "$BIN/chargeline" query --data "$TMP/data" --db "$DB" --format csv --epoch ns --max-points 0 --query-timeout 0 \
+    "$BIN/chargeline" query --data "$TMP/data" --db "$DB" --format csv --epoch ns --max-points 0 --max-values 0 --query-timeout 0 \
         "SELECT * FROM telemetry" >"$TMP/readback.csv" \
         || die "chargeline query"
     python3 "$HERE/verify.py" "$TMP/telemetry.lp" "$TMP/readback.csv" || die "read-back differs from what was written"

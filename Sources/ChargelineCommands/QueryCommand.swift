@@ -45,6 +45,9 @@ struct QueryCommand: ParsableCommand {
     @Option(name: .customLong("max-points"), help: "Most values a query may decode (0: no limit).")
     var maxPoints: Int = 500_000_000
 
+    @Option(name: .customLong("max-values"), help: "Values (rows x columns) all statements together may produce (0: no limit; serve's default).")
+    var maxValues: Int = 10_000_000
+
     @Option(name: .customLong("repeat"), help: "Benchmark: run the query this many times in the same process and print min/median/max latency to stderr (embedded mode).")
     var repeats: Int = 1
 
@@ -77,7 +80,7 @@ struct QueryCommand: ParsableCommand {
             } else {
                 let clock = try now.map { try TimeParser.parse($0, now: Int64(Date().timeIntervalSince1970 * 1e9)) }
                 let store = try Store(directory: dataOptions.data, options: try dataOptions.storageOptions(background: false), readOnly: true)
-                let engine = QueryEngine(store: store, limits: QueryLimits(timeoutSeconds: timeout, maxPointsScanned: maxPoints),
+                let engine = QueryEngine(store: store, limits: QueryLimits(timeoutSeconds: timeout, maxPointsScanned: maxPoints, maxValues: maxValues),
                                          useRollups: !noRollups)
                 var results: [StatementResult] = []
                 var times: [Double] = []
