@@ -148,8 +148,6 @@ import ChargelineTestSupport
         store.writeAndWait(database: "db", batch: batch([(10, [("a", 1)])]))
         _ = try store.runRollups(now: Self.t0 + Self.hour)
         // A row whose fields disagree as layout 2 wrote it: every field with its own times.
-        let child = try #require(store.allDatabases().first { $0.name == "db" }?.rollupChild)
-        var b = WriteBatchBuilder()
         var fields: [(String, FieldValue)] = [("_own_times", .integer(2))]
         for (f, n, last) in [("a", 2, Int64(20)), ("b", 1, Int64(10))] {
             fields += [(f + "_count", .integer(Int64(n))), (f + "_first_time", .integer(Self.t0 - Self.hour + 10_000_000_000)),
@@ -157,10 +155,7 @@ import ChargelineTestSupport
                        (f + "_sum", .float(2)), (f + "_min", .float(1)), (f + "_max", .float(1)), (f + "_first", .float(1)),
                        (f + "_last", .float(1)), (f + "_integral", .float(3590))]
         }
-        b.addPoint(measurement: "telemetry", tags: ["gun": "1"], timestamp: Self.t0 - Self.hour, fields: fields)
-        let done = DispatchSemaphore(value: 0)
-        child.write(b.finish()) { _ in done.signal() }
-        done.wait()
+        try writeRollupRow(store, at: Self.t0 - Self.hour, fields)
         let old = try logical(store, at: Self.t0 - Self.hour)
         #expect(old["a_last_time"] == .integer(Self.t0 - Self.hour + 20_000_000_000) && old["b_count"] == .integer(1) && old["a_count"] == .integer(2))
         #expect(old["b_mean"] == .float(1))
@@ -198,15 +193,10 @@ import ChargelineTestSupport
         store.writeAndWait(database: "db", batch: batch([(10, [("a", 1)])]))
         _ = try store.runRollups(now: Self.t0 + Self.hour)
         // A row as the first release wrote it: every field with its own times, no `_own_times`.
-        let child = try #require(store.allDatabases().first { $0.name == "db" }?.rollupChild)
-        var b = WriteBatchBuilder()
-        b.addPoint(measurement: "telemetry", tags: ["gun": "1"], timestamp: Self.t0 - Self.hour,
-                   fields: [("a_count", .integer(1)), ("a_sum", .float(7)), ("a_min", .float(7)), ("a_max", .float(7)),
+        try writeRollupRow(store, at: Self.t0 - Self.hour,
+                           [("a_count", .integer(1)), ("a_sum", .float(7)), ("a_min", .float(7)), ("a_max", .float(7)),
                             ("a_first", .float(7)), ("a_last", .float(7)), ("a_first_time", .integer(Self.t0 - 5)),
                             ("a_last_time", .integer(Self.t0 - 5)), ("a_mean", .float(7))])
-        let done = DispatchSemaphore(value: 0)
-        child.write(b.finish()) { _ in done.signal() }
-        done.wait()
         let old = try logical(store, at: Self.t0 - Self.hour)
         #expect(old["a_first_time"] == .integer(Self.t0 - 5) && old["a_mean"] == .float(7) && old["a_sum"] == .float(7))
         let new = try logical(store, at: Self.t0)
@@ -214,5 +204,15 @@ import ChargelineTestSupport
         let catalog = try #require(try store.rollupCatalog(database: "db", measurement: "telemetry"))
         #expect(catalog.fields["a_first_time"] == .integer && catalog.fields["_own_times"] == nil && catalog.fields["_first_offset"] == nil)
         try store.close()
+    }
+    /// Writes one hand-made row of gun 1 straight into the rollup database (as an older
+    /// layout wrote it) and waits until it is applied.
+    func writeRollupRow(_ store: Store, at timestamp: Int64, _ fields: [(String, FieldValue)]) throws {
+        let child = try #require(store.allDatabases().first { $0.name == "db" }?.rollupChild)
+        var b = WriteBatchBuilder()
+        b.addPoint(measurement: "telemetry", tags: ["gun": "1"], timestamp: timestamp, fields: fields)
+        let done = DispatchSemaphore(value: 0)
+        child.write(b.finish()) { _ in done.signal() }
+        done.wait()
     }
 }
