@@ -72,20 +72,18 @@ extension Database {
     /// `keys`: only those series (looked up, not matched by walking every key).
     func mergedReader(keys: [[UInt8]]?, matching matches: (ArraySlice<UInt8>) -> Bool, fields: MergedReader.Fields,
                       range: TimeRange, listKeys: Bool) throws -> MergedReader {
-        var wantedNames: Set<[UInt8]>?
-        switch fields {
-        case .ordered(let list): wantedNames = Set(list.map { Array($0.utf8) })
-        case .present(let set): wantedNames = set.map { Set($0.map { Array($0.utf8) }) }
+        let wantedNames: Set<[UInt8]>? = switch fields {
+        case .ordered(let list): Set(list.map { Array($0.utf8) })
+        case .present(let set): set.map { Set($0.map { Array($0.utf8) }) }
         }
-        let wanted = wantedNames
         lock.lock()
         let segments = segmentsOverlappingLocked(range)
         let frozenHeads = frozen.map(\.head)
         var headSeqs = frozen.map(\.seq)
-        let activeSnapshot = active.isEmpty ? nil : active.snapshot(keys: keys, matching: matches, wanted: wanted)
+        let activeSnapshot = active.isEmpty ? nil : active.snapshot(keys: keys, matching: matches, wanted: wantedNames)
         let tombstones = tombstoneFilterLocked()
         lock.unlock()
-        var heads = frozenHeads.map { $0.snapshot(keys: keys, matching: matches, wanted: wanted) }
+        var heads = frozenHeads.map { $0.snapshot(keys: keys, matching: matches, wanted: wantedNames) }
         if let activeSnapshot {
             heads.append(activeSnapshot)
             headSeqs.append(.max)
