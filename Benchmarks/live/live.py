@@ -9,6 +9,13 @@
       answer must be HTTP 200 and hold data (a query that answers nothing measures nothing).
       Queries are relative to the wall clock at each run, as a dashboard's are.
 
+  live.py both --port P --vm-port Q --db NAME --pile P000101 [--repeat 5] --out A.json --vm-out B.json
+      The same against both servers at once, interleaved: each run of a query asks one server
+      and then the other (Chargeline first on even runs, VictoriaMetrics first on odd ones), so
+      whatever either server does in the background after its ingest (VictoriaMetrics merging
+      the parts `force_flush` wrote, Chargeline's rollups and flushes) falls on both servers'
+      answers alike instead of on whichever is asked first.
+
   live.py table --live A.json --restarted B.json --vm C.json --ingest-chargeline D.json
                 --ingest-vm E.json [--ingest-sink F.json]
       Prints the medians as a Markdown table with the ratios live/VM and live/restarted, and
@@ -90,33 +97,63 @@ def has_data(target, body):
     return ok, sum(len(s.get("values", [])) for r in results for s in r.get("series", []))
 
 
+def ask(conn, target, name, args):
+    """One timed run of query `name` against `target`; exits on a failed answer."""
+    if target == "vm":
+        endpoint, extra, q = metricsql(args.pile)[name]
+        now = time.time()
+        params = {"query": q, "time": f"{now:.3f}"}
+        if endpoint.endswith("query_range"):
+            params = {"query": q, "start": f"{now - 86400:.3f}", "end": f"{now:.3f}", **extra}
+        path = endpoint + "?" + urllib.parse.urlencode(params)
+    else:
+        path = "/query?" + urllib.parse.urlencode({"db": args.db, "q": influxql(args.pile)[name]})
+    status, body, ms = get(conn, path)
+    if status != 200:
+        sys.exit(f"live.py: {target} answered HTTP {status} to {name!r}: {body[:400]!r}")
+    ok, rows = has_data(target, body)
+    if not ok:
+        sys.exit(f"live.py: {target} failed {name!r}: {body[:400]!r}")
+    return ms, rows
+
+
+def report(target, name, runs, rows):
+    print(f"  {target:10} {name:42} median {statistics.median(runs):8.1f} ms "
+          f"(runs {', '.join(f'{r:.1f}' for r in runs)}; {rows} rows)", file=sys.stderr)
+
+
 def time_queries(args):
     conn = http.client.HTTPConnection(args.host, args.port, timeout=600)
     out = {}
     for name in NAMES:
         runs = []
         for _ in range(args.repeat):
-            if args.target == "vm":
-                endpoint, extra, q = metricsql(args.pile)[name]
-                now = time.time()
-                params = {"query": q, "time": f"{now:.3f}"}
-                if endpoint.endswith("query_range"):
-                    params = {"query": q, "start": f"{now - 86400:.3f}", "end": f"{now:.3f}", **extra}
-                path = endpoint + "?" + urllib.parse.urlencode(params)
-            else:
-                path = "/query?" + urllib.parse.urlencode({"db": args.db, "q": influxql(args.pile)[name]})
-            status, body, ms = get(conn, path)
-            if status != 200:
-                sys.exit(f"live.py: {args.target} answered HTTP {status} to {name!r}: {body[:400]!r}")
-            ok, rows = has_data(args.target, body)
-            if not ok:
-                sys.exit(f"live.py: {args.target} failed {name!r}: {body[:400]!r}")
+            ms, rows = ask(conn, args.target, name, args)
             runs.append(ms)
         out[name] = runs
-        print(f"  {args.target:10} {name:42} median {statistics.median(runs):8.1f} ms "
-              f"(runs {', '.join(f'{r:.1f}' for r in runs)}; {rows} rows)", file=sys.stderr)
+        report(args.target, name, runs, rows)
     with open(args.out, "w") as f:
         json.dump(out, f, indent=2)
+    return 0
+
+
+def time_both(args):
+    conns = {"chargeline": http.client.HTTPConnection(args.host, args.port, timeout=600),
+             "vm": http.client.HTTPConnection(args.host, args.vm_port, timeout=600)}
+    out = {"chargeline": {}, "vm": {}}
+    for name in NAMES:
+        runs = {"chargeline": [], "vm": []}
+        rows = {}
+        for i in range(args.repeat):
+            for target in (("chargeline", "vm") if i % 2 == 0 else ("vm", "chargeline")):
+                ms, rows[target] = ask(conns[target], target, name, args)
+                runs[target].append(ms)
+        for target in ("chargeline", "vm"):
+            out[target][name] = runs[target]
+            report(target, name, runs[target], rows[target])
+    for target, path in (("chargeline", args.out), ("vm", args.vm_out)):
+        with open(path, "w") as f:
+            json.dump(out[target], f, indent=2)
     return 0
 
 
@@ -156,6 +193,16 @@ def main():
     t.add_argument("--repeat", type=int, default=5)
     t.add_argument("--out", required=True)
     t.set_defaults(func=time_queries)
+    b = sub.add_parser("both")
+    b.add_argument("--host", default="127.0.0.1")
+    b.add_argument("--port", type=int, required=True, help="Chargeline's HTTP port")
+    b.add_argument("--vm-port", type=int, required=True)
+    b.add_argument("--db", default="bench")
+    b.add_argument("--pile", required=True)
+    b.add_argument("--repeat", type=int, default=5)
+    b.add_argument("--out", required=True, help="Chargeline's runs")
+    b.add_argument("--vm-out", required=True)
+    b.set_defaults(func=time_both)
     s = sub.add_parser("table")
     for name in ("live", "restarted", "vm", "ingest-chargeline", "ingest-vm"):
         s.add_argument("--" + name, required=True)

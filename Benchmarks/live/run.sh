@@ -16,7 +16,8 @@
 #    WAL (fsync), VictoriaMetrics once it is buffered in memory.
 # 4. Queries both at once, without restart, compaction or any wait for rollups (VictoriaMetrics
 #    after `/internal/force_flush` only, which makes its in-memory rows searchable): each of
-#    the six operations queries REPEAT times (live.py).
+#    the six operations queries REPEAT times, the two servers' runs interleaved so that what
+#    either does in the background after its ingest falls on both (live.py both).
 # 5. Stops Chargeline (SIGTERM: flush, rollups), starts it again on the same data and queries
 #    again.
 # 6. Prints the table: medians of REPEAT, live/VM and live/restarted, both ingest rates, and
@@ -116,10 +117,8 @@ python3 "$LOAD" write --port "$VM_PORT" --db "$DB" --batch-lines "$BATCH" --clie
 # 4. Live queries.
 curl -fsS "http://127.0.0.1:$VM_PORT/internal/force_flush" >/dev/null || die "victoria-metrics /internal/force_flush"
 log "querying both live ($REPEAT runs each, pile $PILE)"
-python3 "$HERE/live.py" time --target chargeline --port "$CL_PORT" --db "$DB" --pile "$PILE" --repeat "$REPEAT" \
-    --out "$TMP/live.json" || die "live chargeline queries"
-python3 "$HERE/live.py" time --target vm --port "$VM_PORT" --pile "$PILE" --repeat "$REPEAT" \
-    --out "$TMP/vm.json" || die "live victoria-metrics queries"
+python3 "$HERE/live.py" both --port "$CL_PORT" --vm-port "$VM_PORT" --db "$DB" --pile "$PILE" --repeat "$REPEAT" \
+    --out "$TMP/live.json" --vm-out "$TMP/vm.json" || die "live queries"
 
 # 5. Restart and query again.
 log "restarting chargeline"
