@@ -49,17 +49,31 @@ extension Database {
     /// For each series of `keys`, the greatest timestamp of any of `fields` in `range` (nil
     /// where it has none): what `latest` would answer as the newest of the series' points,
     /// read from block and chunk metadata without reading any value (what "silent" asks).
-    /// With a delete to honour or a range that is not all time it asks `latest`.
+    /// Heads are asked directly (`Head.raiseNewestTimes`: column headers, no snapshot of
+    /// chunk lists), segments through a `MergedReader` over them alone. With a delete to
+    /// honour or a range that is not all time it asks `latest`.
     package func newestTimes(keys: [[UInt8]], fields: [String], range: TimeRange) throws -> [Int64?] {
-        let reader = try mergedReader(keys: keys, matching: { _ in true }, fields: .ordered(fields), range: range, listKeys: false)
-        guard reader.canAnswerNewestTimes else {
+        var out = [Int64?](repeating: nil, count: keys.count)
+        let wanted = Set(fields.map { Array($0.utf8) })
+        lock.lock()
+        guard range == .all, tombstoneFilterLocked().isEmpty else {
+            lock.unlock()
             let n = fields.count
             let points = try latest(keys: keys, fields: fields, range: range)
             return keys.indices.map { k in points[(k * n)..<(k * n + n)].compactMap { $0?.time }.max() }
         }
-        var out = [Int64?](repeating: nil, count: keys.count)
+        let segments = segmentsOverlappingLocked(range)
+        let frozenHeads = frozen.map(\.head)
+        active.raiseNewestTimes(of: keys, wanted: wanted, into: &out)
+        lock.unlock()
+        for head in frozenHeads { head.raiseNewestTimes(of: keys, wanted: wanted, into: &out) }
+        guard !segments.isEmpty else { return out }
+        let reader = try MergedReader(segments: segments, heads: [], headSeqs: [], fields: .ordered(fields), range: range,
+                                      listKeys: false, matches: { _ in true })
         var scratch = MergedReader.Scratch()
-        for k in keys.indices { out[k] = reader.newestTime(keys[k], scratch: &scratch) }
+        for k in keys.indices {
+            if let t = reader.newestTime(keys[k], scratch: &scratch) { out[k] = max(out[k] ?? .min, t) }
+        }
         return out
     }
 }

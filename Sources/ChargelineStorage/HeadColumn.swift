@@ -127,6 +127,10 @@ package struct HeadColumn: Sendable {
     /// Every sealed chunk, in an order where each comes after the older writes it overlaps.
     package var sealed: [HeadChunk] { ordered + late }
 
+    /// The greatest timestamp held, sealed or in the tail (`Int64.min` when none): what a
+    /// snapshot's `sealedMaxTime` and tail say together, read without taking one.
+    var newestTime: Int64 { open.count == 0 ? sealedMaxTime : Swift.max(sealedMaxTime, open.maxTime) }
+
     /// What a reader needs, taken under the lock that serializes the writer: references to the
     /// sealed chunks and the tail, how much of the tail to read and its statistics. Copies no
     /// value.

@@ -115,6 +115,14 @@ import ChargelineTestSupport
                 let want = fields.compactMap { expected(model, keys[k], $0, range).last?.0 }.max()
                 #expect(newest[k] == want, "newest time \(k): \(what)")
             }
+            // ... of some fields only: the others' newer points do not count
+            for some in [["soc"], ["code", "ok"]] {
+                let newest = try db.newestTimes(keys: keys, fields: some, range: range)
+                for k in keys.indices {
+                    let want = some.compactMap { expected(model, keys[k], $0, range).last?.0 }.max()
+                    #expect(newest[k] == want, "newest time of \(some) \(k): \(what)")
+                }
+            }
         }
     }
 
