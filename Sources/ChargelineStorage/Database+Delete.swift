@@ -137,7 +137,7 @@ extension Database {
             // Stale marks first (persisted), so a crash after the rows are removed still
             // recomputes the edges at the next run.
             lock.lock()
-            let watermark = rollupWatermark
+            let watermark = rollups.currentWatermark()
             // Reports are exported again for the hours of the range that held data.
             let earliest = earliestDataLocked().map(floor) ?? watermark ?? lo
             lock.unlock()
@@ -152,22 +152,8 @@ extension Database {
                     if s >= firstEdgeEnd && s < secondEdge { s = secondEdge } else { s = s.addingSaturating(b) }
                 }
                 if !starts.isEmpty && !seriesKeys.isEmpty {
-                    lock.lock()
-                    staleGeneration = max(staleGeneration &+ 1, UInt64(FileIO.monotonicNanoseconds()))
-                    lateSequence &+= 1
-                    for key in seriesKeys {
-                        var marks = staleMarks[key] ?? [:]
-                        for s in starts { marks[s] = staleGeneration }
-                        staleMarks[key] = marks
-                    }
                     // Reports of the hours the delete touched are exported again.
-                    var hour = max(lo, earliest)
-                    while hour < min(hi, watermark) && lateBuckets.count <= Self.lateLogLimit {
-                        lateBuckets[hour] = lateSequence
-                        hour = hour.addingSaturating(b)
-                    }
-                    trimLateLogLocked()
-                    lock.unlock()
+                    rollups.markDeleted(series: seriesKeys, starts: starts, lateFrom: max(lo, earliest), lateTo: min(hi, watermark))
                     try storeRollupState()
                 }
             }

@@ -32,8 +32,8 @@ extension Database {
         let d = partitionDuration
         lock.lock()
         let starts = partitions.keys.sorted()
-        let watermark = rollupChild == nil ? Int64.max : (rollupWatermark ?? .min)
-        let staleStarts = staleMarks.values.flatMap(\.keys)
+        let watermark = rollupChild == nil ? Int64.max : (rollups.currentWatermark() ?? .min)
+        let staleStarts = rollups.staleStarts()
         lock.unlock()
 
         for start in starts {
@@ -100,11 +100,8 @@ extension Database {
         if !dryRun {
             let dropped = actions.filter { $0.kind != .keep }
             if !dropped.isEmpty {
-                lock.lock()
-                rollupState.droppedPartitions += dropped.filter { $0.kind == .drop }.count
-                rollupState.droppedRows += dropped.reduce(0) { $0 + $1.rows }
-                rollupState.droppedBytes += dropped.reduce(0) { $0 + $1.bytes }
-                lock.unlock()
+                rollups.countRetention(partitions: dropped.filter { $0.kind == .drop }.count,
+                                       rows: dropped.reduce(0) { $0 + $1.rows }, bytes: dropped.reduce(0) { $0 + $1.bytes })
                 try storeRollupState()
             }
             for a in actions { logger.notice("retention: \(a)") }

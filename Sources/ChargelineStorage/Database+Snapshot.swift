@@ -38,9 +38,9 @@ extension Database {
         if rollupChild != nil, FileIO.fileSize(directory + "/" + RollupState.fileName) != nil {
             // Stored before each manifest that drops the WAL holding its late rows, so under the
             // manifest mutex it covers every segment this manifest lists.
-            rollupStateMutex.lock()
-            defer { rollupStateMutex.unlock() }
-            try take(directory + "/" + RollupState.fileName, target + "/" + RollupState.fileName, copy: true)
+            try rollups.withStoredStateUnchanged {
+                try take(directory + "/" + RollupState.fileName, target + "/" + RollupState.fileName, copy: true)
+            }
         }
         var folders = Set<Int64>()
         for info in manifest.segments {

@@ -19,11 +19,10 @@ extension Database {
             stats.rollupSegments = c.segments
             stats.rollupBytes = c.segmentBytes
             stats.quarantinedSegments += c.quarantinedSegments
-            lock.lock()
-            stats.rollupStaleBuckets = staleMarks.values.reduce(0) { $0 + $1.count }
-            stats.rollupWatermark = rollupWatermark
-            stats.retentionDroppedBytes = rollupState.droppedBytes
-            lock.unlock()
+            let figures = rollups.statistics()
+            stats.rollupStaleBuckets = figures.staleBuckets
+            stats.rollupWatermark = figures.watermark
+            stats.retentionDroppedBytes = figures.droppedBytes
         }
         stats.walBytes = walBytes
         return stats

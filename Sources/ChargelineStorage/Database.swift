@@ -9,7 +9,17 @@ package import Logging
 /// - `lock` guards the head, the partition lists, the manifest in memory and the wait queue;
 ///   it is held only for in-memory work, never across disk I/O except WAL `append` (a copy);
 /// - `flushMutex` serializes flushes, `compactionMutex` compactions, and `manifestMutex`
-///   manifest writes (a flush and a compaction can overlap; their manifest updates cannot).
+///   manifest writes (a flush and a compaction can overlap; their manifest updates cannot);
+/// - `rollupRunMutex` serializes rollup runs and deletes (a run must not write rows read
+///   before a delete after it);
+/// - `rollups` (`RollupTracker`) owns the rollup's watermark, stale marks and late logs under
+///   its own locks, always taken inside these.
+///
+/// Lock order, outermost first (a lock is only ever taken while holding those before it):
+/// `rollupRunMutex` -> `flushMutex` -> `compactionMutex` -> `manifestMutex` -> `lock` ->
+/// `RollupTracker`'s lock; `manifestMutex` -> `RollupTracker`'s store mutex -> its lock.
+/// The rollup tier (`rollupChild`) is another `Database`: its locks are taken after this
+/// one's `rollupRunMutex`, never while this one's `lock` or `manifestMutex` is held.
 package final class Database: @unchecked Sendable {
     package let name: String
     package let directory: String
@@ -52,26 +62,8 @@ package final class Database: @unchecked Sendable {
 
     // Rollups (see Database+Rollup.swift). The child database holds the rollup rows.
     var rollupChild: Database?
-    var rollupState = RollupState()
-    var rollupWatermark: Int64?
-    /// End of the chunk a run is reading now: rows older than this are marked stale even
-    /// before the watermark passes them, so a row that arrives after its hour was read but
-    /// before the watermark moves is not missed.
-    var rollupReadingUpTo: Int64?
-    /// Series key -> bucket start -> generation of the latest late row that marked it.
-    var staleMarks: [[UInt8]: [Int64: UInt64]] = [:]
-    /// Interns series keys for marking, so a late row of a known series allocates nothing.
-    var staleKeys = SeriesTable()
-    /// Per interned key: bucket start -> generation (mirrors `staleMarks`, which it feeds).
-    var staleByIndex: [[Int64: UInt64]] = []
-    var staleGeneration: UInt64 = 0
-    /// The late log: bucket start -> sequence of the latest batch whose late rows marked it
-    /// (persisted in `ROLLUPS`; sequences only grow, across restarts too).
-    var lateBuckets: [Int64: UInt64] = [:]
-    var lateSequence: UInt64 = 0
-    /// Rows that arrived behind a consumer's horizon (`LateArrivalLog`), in memory.
-    var lateArrivals = LateArrivalLog()
-    let rollupStateMutex = NSLock()
+    /// The rollup's watermark, stale marks, late logs and totals, under their own lock.
+    let rollups: RollupTracker
     /// Test hook: called after each day-chunk of a rollup run has been persisted; a throw
     /// interrupts the run there (as a crash would).
     package var rollupChunkHook: ((Int) throws -> Void)?
@@ -106,6 +98,7 @@ package final class Database: @unchecked Sendable {
         self.options = options
         self.logger = logger
         self.readOnly = readOnly
+        rollups = RollupTracker(options: options.rollup)
         if !readOnly {
             try FileIO.makeDirectories(directory)
             try? FileIO.remove(directory + "/" + FileNames.manifestTemp)
@@ -135,15 +128,7 @@ package final class Database: @unchecked Sendable {
             childOptions.maxSeriesPerDatabase = 0  // rollup rows follow the raw series, counted there
             rollupChild = try Database(name: "\(name).\(options.rollup.name)", directory: directory + "/rollup_" + options.rollup.name,
                                        options: childOptions, readOnly: readOnly, logger: logger)
-            if let state = try RollupState.load(directory: directory) {
-                rollupState = state
-                rollupWatermark = state.watermark
-                lateSequence = state.lateSequence ?? 0
-                for pair in state.lateBuckets ?? [] where pair.count == 2 { lateBuckets[pair[0]] = UInt64(bitPattern: pair[1]) }
-                for (key, starts) in state.stale {
-                    staleMarks[Array(key.utf8)] = Dictionary(uniqueKeysWithValues: starts.map { ($0, UInt64(0)) })
-                }
-            }
+            if let state = try RollupState.load(directory: directory) { rollups.restore(state) }
         }
         var replaySchema = schema
         let head = active
@@ -161,7 +146,7 @@ package final class Database: @unchecked Sendable {
         }) { batch in
             rejectedOnReplay += head.apply(batch, schema: &replaySchema, storable: storableRange, maxFieldsPerMeasurement: fieldLimit).count
             // Late rows in the WAL tail may not have reached a persisted stale mark yet.
-            markLateLocked(batch)
+            rollups.markLate(batch)
         }
         schema = replaySchema
         if !replayedTombstones.isEmpty {
@@ -308,8 +293,7 @@ package final class Database: @unchecked Sendable {
             lock.lock()
             inFlightBytes -= size
             let rejected = active.apply(batch, schema: &schema, storable: storableRange, maxFieldsPerMeasurement: fieldLimit)
-            markLateLocked(batch)
-            noteLateArrivalsLocked(batch)
+            rollups.noteWrite(batch)
             let needFlush = active.memoryBytes >= options.headFlushBytes
             lock.unlock()
             if needFlush { requestFlush() }
