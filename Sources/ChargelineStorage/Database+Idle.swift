@@ -22,7 +22,7 @@ extension Database {
         guard rollupChild != nil, !readOnly else { return nil }
         lock.lock(); defer { lock.unlock() }
         if rollups.hasStale() { return 0 }
-        guard let newest = manifest.segments.map(\.maxTime).max() else { return nil }
+        guard let newest = segmentSet.newestTime() else { return nil }
         let b = options.rollup.bucket
         let (bucketStart, o1) = RollupBucket.floorDiv(newest, b).multipliedReportingOverflow(by: b)
         let (bucketEnd, o2) = bucketStart.addingReportingOverflow(b)

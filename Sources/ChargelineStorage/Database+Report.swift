@@ -4,7 +4,7 @@ extension Database {
     /// Counts and sizes for `inspect`. Reads segment indexes (not blocks) to count series.
     package func report() throws -> StoreReport.Database {
         lock.lock()
-        let parts = partitions
+        let parts = segmentSet.partitions
         let headValues = active.valueCount + frozen.reduce(0) { $0 + $1.head.valueCount }
         let headSeries = active.seriesCount
         let measurements = schema.measurements.keys.sorted()

@@ -162,7 +162,7 @@ extension Database {
         } else if firstNew == nil {
             // No data yet: start the watermark at the target so the first rows are "new".
             lock.lock()
-            if active.isEmpty && partitions.isEmpty { rollups.startWatermarkIfUnset(at: target) }
+            if active.isEmpty && segmentSet.isEmpty { rollups.startWatermarkIfUnset(at: target) }
             lock.unlock()
         }
 
@@ -313,7 +313,7 @@ extension Database {
         func consider(_ x: Int64?) {
             if let x, best.map({ x < $0 }) ?? true { best = x }
         }
-        for info in manifest.segments where info.maxTime >= t { consider(max(info.minTime, t)) }
+        consider(segmentSet.earliestTime(atOrAfter: t))
         consider(active.earliestTime(atOrAfter: t))
         for f in frozen { consider(f.head.earliestTime(atOrAfter: t)) }
         return best
@@ -321,7 +321,7 @@ extension Database {
 
     /// The earliest timestamp held (segments and heads). Called under `lock`.
     func earliestDataLocked() -> Int64? {
-        var t = manifest.segments.map(\.minTime).min()
+        var t = segmentSet.earliestTime()
         if !active.isEmpty { t = min(t ?? .max, active.minTime) }
         for f in frozen where !f.head.isEmpty { t = min(t ?? .max, f.head.minTime) }
         return t
