@@ -4,9 +4,8 @@ extension Database {
     /// Where this database's bytes go (`ByteBreakdown`), then its rollup tier's; `name` is how
     /// the folder is shown (the rollup tier's adds `/` and its folder name).
     package func byteBreakdown(name: String) throws -> [ByteBreakdown] {
-        lock.lock()
+        let partitions = segmentSet.partitions
         let readers = partitions.keys.sorted().flatMap { partitions[$0]! }
-        lock.unlock()
         var out = ByteBreakdown(store: name)
         var segmentPaths = Set<String>()
         for reader in readers {

@@ -4,24 +4,15 @@ import ChargelineCore
 extension Database {
     /// Partitions with at least `minSegments` segments, oldest first.
     func partitionsToCompact(minSegments: Int) -> [Int64] {
-        lock.lock(); defer { lock.unlock() }
-        let deleted = tombstonePendingLocked()
         // A pending partition that holds no segment any more is visited too (its tombstones settle).
-        return Set(partitions.filter { $0.value.count >= minSegments }.keys).union(deleted).sorted()
+        segmentSet.partitions(withAtLeast: minSegments)
     }
 
     /// Partitions the background compactor should merge now: quiet ones with several
     /// segments, or any past `trigger` segments (see `StorageOptions.compactionTrigger`).
     func partitionsDueForCompaction(trigger: Int, quietPeriod: Int64) -> [Int64] {
-        let now = FileIO.monotonicNanoseconds()
-        lock.lock(); defer { lock.unlock() }
         // Deleted data leaves the disk at the next compaction.
-        let deleted = tombstonePendingLocked()
-        return Set(partitions.filter { start, readers in
-            guard readers.count >= 2 else { return false }
-            if readers.count >= trigger { return true }
-            return now - (lastSegmentAdded[start] ?? 0) >= quietPeriod
-        }.keys).union(deleted).sorted()
+        segmentSet.partitionsDue(trigger: trigger, quietPeriod: quietPeriod, now: FileIO.monotonicNanoseconds())
     }
 
     /// Merges every segment of each partition into one (zstd second stage, duplicates
@@ -57,13 +48,9 @@ extension Database {
     func compactPartition(_ start: Int64, excludingMeasurements excluded: Set<String> = [], force: Bool = false) throws -> Bool {
         compactionMutex.lock()
         defer { compactionMutex.unlock() }
-        lock.lock()
-        let inputs = partitions[start] ?? []
         // The deletes this rewrite applies: those known now (later ones are newer than every input).
-        let tombstones = tombstoneFilterLocked()
+        let (inputs, tombstones, deleted) = segmentSet.compactionInputs(start)
         let applied = Set(tombstones.entries.map(\.seq))
-        let deleted = tombstonePendingLocked().contains(start)
-        lock.unlock()
         if inputs.isEmpty && deleted {
             // Nothing left to rewrite (retention or another compaction emptied it).
             try updateManifest { m in Database.settle(&m, partition: start, seqs: applied) } apply: {}
@@ -83,7 +70,7 @@ extension Database {
         var scratch = MergedReader.Scratch()
 
         let writer = try SegmentWriter(
-            directory: partitionDirectory(start), id: allocateSegmentID(),
+            directory: partitionDirectory(start), id: segmentSet.allocateSegmentID(),
             seq: inputs.map(\.info.seq).max()!, level: (inputs.map(\.info.level).max() ?? 0) + 1,
             partition: TimeRange(start: start, end: start &+ partitionDuration), options: .compact,
             maxBlockRows: SegmentFormat.maxCompactedBlockValues, statistics: options.blockStatistics)
@@ -96,18 +83,10 @@ extension Database {
             // A rewrite that leaves nothing (every series excluded) replaces the inputs with no file.
             let info: SegmentInfo? = writer.isEmpty ? nil : try writer.finish()
             if info == nil { writer.abort() }
-            try updateManifest { m in
+            try updateManifest(edit: .replaced(start: start, ids: inputIDs, output: info)) { m in
                 m.segments.removeAll { $0.partitionStart == start && inputIDs.contains($0.id) }
                 if let info { m.segments.append(info) }
                 Database.settle(&m, partition: start, seqs: applied)
-            } apply: {
-                var list = partitions[start] ?? []
-                list.removeAll { inputIDs.contains($0.info.id) }
-                if let info {
-                    list.append(SegmentReader(info: info, path: partitionDirectory(start) + "/" + FileNames.segment(info.id)))
-                }
-                list.sort { $0.info.seq < $1.info.seq }
-                partitions[start] = list.isEmpty ? nil : list
             }
             for input in inputs {
                 // Readers that took a snapshot before the swap keep an open descriptor.

@@ -44,12 +44,11 @@ extension Database {
         wal.waitForCompletions(through: wal.lastAppendedLSN)
         try flushHoldingMutex()
         lock.lock()
-        let seq = manifest.nextSeq
-        manifest.nextSeq += 1
+        let seq = segmentSet.takeSeq()
         let tombstone = Tombstone(seq: seq, measurement: measurement,
                                   keys: keys.map { $0.map { String(decoding: $0, as: UTF8.self) }.sorted() },
                                   start: range.start, end: range.end, dropsMeasurement: dropMeasurement ? true : nil,
-                                  pending: pendingPartitionsLocked(range), rollupPending: rollupChild != nil ? true : nil)
+                                  pending: segmentSet.pendingPartitions(range), rollupPending: rollupChild != nil ? true : nil)
         lock.unlock()
         if tombstone.pending.isEmpty && tombstone.rollupPending == nil {
             // No segment holds data it covers and the head is empty: nothing to record.
@@ -77,24 +76,6 @@ extension Database {
         return tombstone
     }
 
-    /// Partition starts with a segment overlapping `range`. Under `lock`.
-    func pendingPartitionsLocked(_ range: TimeRange) -> [Int64] {
-        partitions.filter { start, readers in
-            range.overlaps(minTime: start, maxTime: start &+ (partitionDuration - 1))
-                && readers.contains { range.overlaps(minTime: $0.info.minTime, maxTime: $0.info.maxTime) }
-        }.keys.sorted()
-    }
-
-    /// The tombstones reads honour now. Under `lock`.
-    func tombstoneFilterLocked() -> TombstoneFilter {
-        guard let list = manifest.tombstones, !list.isEmpty else { return .none }
-        let seqs = list.map(\.seq)
-        if let cached = cachedTombstoneFilter, cached.seqs == seqs { return cached.filter }
-        let filter = TombstoneFilter(list)
-        cachedTombstoneFilter = (seqs, filter)
-        return filter
-    }
-
     /// Forgets, in `m`, that the tombstones `seqs` still have data in partition `start` (a
     /// compaction that applied them rewrote it, or retention dropped it), and drops those
     /// applied everywhere.
@@ -103,11 +84,6 @@ extension Database {
         for i in list.indices where seqs?.contains(list[i].seq) ?? true { list[i].pending.removeAll { $0 == start } }
         list.removeAll { $0.pending.isEmpty && $0.rollupPending != true }
         m.tombstones = list.isEmpty ? nil : list
-    }
-
-    /// Partitions holding data of a tombstone (compaction rewrites them even when alone). Under `lock`.
-    func tombstonePendingLocked() -> Set<Int64> {
-        Set((manifest.tombstones ?? []).flatMap(\.pending))
     }
 
     // MARK: - Rollups
@@ -137,7 +113,7 @@ extension Database {
             // Stale marks first (persisted), so a crash after the rows are removed still
             // recomputes the edges at the next run.
             lock.lock()
-            let watermark = rollupWatermark
+            let watermark = rollups.currentWatermark()
             // Reports are exported again for the hours of the range that held data.
             let earliest = earliestDataLocked().map(floor) ?? watermark ?? lo
             lock.unlock()
@@ -152,22 +128,8 @@ extension Database {
                     if s >= firstEdgeEnd && s < secondEdge { s = secondEdge } else { s = s.addingSaturating(b) }
                 }
                 if !starts.isEmpty && !seriesKeys.isEmpty {
-                    lock.lock()
-                    staleGeneration = max(staleGeneration &+ 1, UInt64(FileIO.monotonicNanoseconds()))
-                    lateSequence &+= 1
-                    for key in seriesKeys {
-                        var marks = staleMarks[key] ?? [:]
-                        for s in starts { marks[s] = staleGeneration }
-                        staleMarks[key] = marks
-                    }
                     // Reports of the hours the delete touched are exported again.
-                    var hour = max(lo, earliest)
-                    while hour < min(hi, watermark) && lateBuckets.count <= Self.lateLogLimit {
-                        lateBuckets[hour] = lateSequence
-                        hour = hour.addingSaturating(b)
-                    }
-                    trimLateLogLocked()
-                    lock.unlock()
+                    rollups.markDeleted(series: seriesKeys, starts: starts, lateFrom: max(lo, earliest), lateTo: min(hi, watermark))
                     try storeRollupState()
                 }
             }
@@ -189,7 +151,7 @@ extension Database {
     /// Finishes the rollup side of deletes a crash interrupted (at open).
     func finishPendingRollupDeletes() throws {
         guard rollupChild != nil, !readOnly else { return }
-        let pending = (manifest.tombstones ?? []).filter { $0.rollupPending == true }
+        let pending = segmentSet.tombstones().filter { $0.rollupPending == true }
         guard !pending.isEmpty else { return }
         rollupRunMutex.lock(); defer { rollupRunMutex.unlock() }
         for t in pending { try applyToRollups(t) }

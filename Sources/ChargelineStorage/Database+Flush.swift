@@ -62,8 +62,7 @@ extension Database {
         if let rotation, !active.isEmpty {
             let head = active
             active = Head()
-            frozen.append(FrozenHead(head: head, replayFrom: rotation.id, seq: manifest.nextSeq))
-            manifest.nextSeq += 1
+            frozen.append(FrozenHead(head: head, replayFrom: rotation.id, seq: segmentSet.takeSeq()))
         }
         lock.unlock()
     }
@@ -80,16 +79,10 @@ extension Database {
         // Stale rollup marks made by late rows in this head must be durable before the WAL
         // segments holding those rows are dropped.
         try storeRollupState()
-        try updateManifest { m in
+        try updateManifest(edit: .added(infos)) { m in
             m.segments += infos
             m.walReplayFrom = max(m.walReplayFrom, item.replayFrom)
         } apply: {
-            for info in infos {
-                let reader = SegmentReader(info: info, path: partitionDirectory(info.partitionStart) + "/" + FileNames.segment(info.id))
-                partitions[info.partitionStart, default: []].append(reader)
-                partitions[info.partitionStart]!.sort { $0.info.seq < $1.info.seq }
-                lastSegmentAdded[info.partitionStart] = FileIO.monotonicNanoseconds()
-            }
             frozen.removeAll { $0.head === item.head }
         }
         wal.removeSegments(before: item.replayFrom)
@@ -99,38 +92,23 @@ extension Database {
         logger.info("flushed \(item.head.valueCount) values of \(item.head.seriesCount) series in database \(name) to \(infos.count) segments in \(Int(ms)) ms")
     }
 
-    /// Applies `change` to the manifest, stores it durably, then runs `apply` under the lock
-    /// (so in-memory state changes only after the manifest that describes it is on disk).
-    func updateManifest(_ change: (inout Manifest) -> Void, apply: () -> Void) throws {
-        manifestMutex.lock()
-        defer { manifestMutex.unlock() }
-        lock.lock()
-        var next = manifest
-        change(&next)
-        next.setSchema(schema)
-        next.segments.sort { ($0.partitionStart, $0.seq) < ($1.partitionStart, $1.seq) }
-        lock.unlock()
-        try next.store(directory: directory)
-        lock.lock()
-        // Counters may have moved while storing; keep the larger.
-        next.nextSeq = max(next.nextSeq, manifest.nextSeq)
-        next.nextSegmentID = max(next.nextSegmentID, manifest.nextSegmentID)
-        let remaining = Set((next.tombstones ?? []).map(\.seq))
-        let settled = (manifest.tombstones ?? []).contains { !remaining.contains($0.seq) }
-        manifest = next
-        // A tombstone applied everywhere took its series out of every segment: the series
-        // quota counts again from what is left on the next write.
-        if settled { seriesQuota = nil }
-        apply()
-        lock.unlock()
-    }
-
-    /// Reserves a segment file id.
-    func allocateSegmentID() -> UInt64 {
-        lock.lock(); defer { lock.unlock() }
-        let id = manifest.nextSegmentID
-        manifest.nextSegmentID += 1
-        return id
+    /// Applies `change` to the manifest, stores it durably, then installs it with `edit` and
+    /// runs `apply` under the lock (so in-memory state changes only after the manifest that
+    /// describes it is on disk, and readers see the segments and the heads change together).
+    func updateManifest(edit: SegmentSet.Edit = .none, _ change: (inout Manifest) -> Void, apply: () -> Void = {}) throws {
+        try segmentSet.commit {
+            lock.lock(); defer { lock.unlock() }
+            var next = segmentSet.manifestCopy
+            change(&next)
+            next.setSchema(schema)
+            return next
+        } publish: { next in
+            lock.lock(); defer { lock.unlock() }
+            // A tombstone applied everywhere took its series out of every segment: the series
+            // quota counts again from what is left on the next write.
+            if segmentSet.install(next, edit) { seriesQuota = nil }
+            apply()
+        }
     }
 
     private func writeSegments(of head: Head, seq: UInt64) throws -> [SegmentInfo] {
@@ -153,7 +131,7 @@ extension Database {
                 for (start, columns) in perPartition {
                     if writers[start] == nil {
                         writers[start] = try SegmentWriter(
-                            directory: partitionDirectory(start), id: allocateSegmentID(), seq: seq, level: 0,
+                            directory: partitionDirectory(start), id: segmentSet.allocateSegmentID(), seq: seq, level: 0,
                             partition: TimeRange(start: start, end: start &+ partitionDuration), options: .fast,
                             statistics: options.blockStatistics)
                     }

@@ -21,13 +21,13 @@ extension Database {
     func rollupDueAt() -> Int64? {
         guard rollupChild != nil, !readOnly else { return nil }
         lock.lock(); defer { lock.unlock() }
-        if !staleMarks.isEmpty { return 0 }
-        guard let newest = manifest.segments.map(\.maxTime).max() else { return nil }
+        if rollups.hasStale() { return 0 }
+        guard let newest = segmentSet.newestTime() else { return nil }
         let b = options.rollup.bucket
         let (bucketStart, o1) = RollupBucket.floorDiv(newest, b).multipliedReportingOverflow(by: b)
         let (bucketEnd, o2) = bucketStart.addingReportingOverflow(b)
         if o1 || o2 { return nil }
-        if let watermark = rollupWatermark, watermark >= bucketEnd { return nil }
+        if let watermark = rollups.currentWatermark(), watermark >= bucketEnd { return nil }
         return bucketEnd.addingReportingOverflow(options.rollup.grace).overflow ? .max : bucketEnd + options.rollup.grace
     }
 

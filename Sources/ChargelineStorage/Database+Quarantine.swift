@@ -3,7 +3,7 @@ import Foundation
 
 extension Database {
     /// The folder damaged files are moved to: `<database>/quarantine/` (docs/format.md).
-    var quarantineDirectory: String { directory + "/" + FileNames.quarantineDirectory }
+    var quarantineDirectory: String { segmentSet.quarantineDirectory }
 
     /// The start-up check of a writable open: every listed segment gets the cheap check
     /// (`SegmentReader.checkAtOpen`: size, header, footer, index checksum; no block read).
@@ -14,8 +14,8 @@ extension Database {
     /// it, which fails with an error naming the file, and by `chargeline verify`.
     func quarantineDamagedSegments() throws {
         var dropped: [(SegmentInfo, String)] = []
-        for info in manifest.segments {
-            let path = partitionDirectory(info.partitionStart) + "/" + FileNames.segment(info.id)
+        for info in segmentSet.manifestCopy.segments {
+            let path = segmentSet.path(of: info)
             guard FileIO.fileSize(path) != nil else {
                 dropped.append((info, "listed in the manifest but missing"))
                 continue
@@ -30,18 +30,10 @@ extension Database {
         }
         guard !dropped.isEmpty else { return }
         let ids = Set(dropped.map { $0.0.id })
-        manifestMutex.lock()
-        defer { manifestMutex.unlock() }
-        manifest.segments.removeAll { ids.contains($0.id) }
-        try manifest.store(directory: directory)
+        try segmentSet.dropQuarantined(ids)
         for (info, what) in dropped {
             logger.error("database \(name): segment \(FileNames.segment(info.id)) quarantined and dropped from the manifest (\(info.rows) rows, \(info.values) values, \(StoreVerifier.timeRange(info)) lost unless restored from a backup): \(what)")
         }
-        for key in partitions.keys {
-            partitions[key]!.removeAll { ids.contains($0.info.id) }
-            if partitions[key]!.isEmpty { partitions[key] = nil }
-        }
-        quarantinedSegments = FileIO.list(quarantineDirectory).filter { $0.hasSuffix(FileNames.segmentSuffix) }.count
     }
 
     /// Moves `path` into `quarantine/` (a new name when one is taken) and syncs both folders;

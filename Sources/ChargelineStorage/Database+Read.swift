@@ -77,11 +77,11 @@ extension Database {
         case .present(let set): set.map { Set($0.map { Array($0.utf8) }) }
         }
         lock.lock()
-        let segments = segmentsOverlappingLocked(range)
+        let segments = segmentSet.overlapping(range)
         let frozenHeads = frozen.map(\.head)
         var headSeqs = frozen.map(\.seq)
         let activeSnapshot = active.isEmpty ? nil : active.snapshot(keys: keys, matching: matches, wanted: wantedNames)
-        let tombstones = tombstoneFilterLocked()
+        let tombstones = segmentSet.tombstoneFilter()
         lock.unlock()
         var heads = frozenHeads.map { $0.snapshot(keys: keys, matching: matches, wanted: wantedNames) }
         if let activeSnapshot {
@@ -132,17 +132,6 @@ extension Database {
     /// what is not loaded yet on all cores (a rollup day's index is ~72 MB of block metas).
     static func loadFlatIndexes(_ segments: [SegmentReader], fields: Set<String>?) throws -> [FlatSegmentIndex] {
         try Parallel.map(segments.count) { try segments[$0].loadFlatIndex(fields: fields) }
-    }
-
-    /// Segments whose partition and time span overlap `range`, oldest data first. Called
-    /// under `lock`.
-    func segmentsOverlappingLocked(_ range: TimeRange) -> [SegmentReader] {
-        let d = partitionDuration
-        return partitions
-            .filter { range.overlaps(minTime: $0.key, maxTime: $0.key &+ (d - 1)) }
-            .flatMap { $0.value }
-            .filter { range.overlaps(minTime: $0.info.minTime, maxTime: $0.info.maxTime) }
-            .sorted { $0.info.seq < $1.info.seq }
     }
 
     /// Measurement names present in the database (every measurement with a field in the

@@ -4,7 +4,7 @@ extension Database {
     /// Counts and sizes for `inspect`. Reads segment indexes (not blocks) to count series.
     package func report() throws -> StoreReport.Database {
         lock.lock()
-        let parts = partitions
+        let parts = segmentSet.partitions
         let headValues = active.valueCount + frozen.reduce(0) { $0 + $1.head.valueCount }
         let headSeries = active.seriesCount
         let measurements = schema.measurements.keys.sorted()
@@ -34,7 +34,7 @@ extension Database {
         var rollup: StoreReport.Rollup?
         if let child = rollupChild {
             let c = try child.report()
-            let state = rollupStateSnapshot()
+            let state = rollups.snapshot()
             rollup = .init(name: options.rollup.name, watermark: state.watermark.map { CivilTime(nanoseconds: $0).rfc3339 },
                            staleBuckets: state.stale.values.reduce(0) { $0 + $1.count },
                            lastRun: state.lastRun.map { CivilTime(nanoseconds: $0).rfc3339 },

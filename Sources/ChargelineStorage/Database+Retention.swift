@@ -31,9 +31,9 @@ extension Database {
         if !dryRun { try flush() }
         let d = partitionDuration
         lock.lock()
-        let starts = partitions.keys.sorted()
-        let watermark = rollupChild == nil ? Int64.max : (rollupWatermark ?? .min)
-        let staleStarts = staleMarks.values.flatMap(\.keys)
+        let starts = segmentSet.partitionStarts()
+        let watermark = rollupChild == nil ? Int64.max : (rollups.currentWatermark() ?? .min)
+        let staleStarts = rollups.staleStarts()
         lock.unlock()
 
         for start in starts {
@@ -41,9 +41,7 @@ extension Database {
             // and reported; the others are still processed.
             do {
                 let end = start &+ d
-                lock.lock()
-                let readers = partitions[start] ?? []
-                lock.unlock()
+                let readers = segmentSet.readers(in: start)
                 guard !readers.isEmpty else { continue }
                 // Which measurements does the partition hold, and which have expired?
                 var measurements = Set<String>()
@@ -73,9 +71,7 @@ extension Database {
                     } else {
                         let before = (rows, bytes)
                         try compactPartition(start, excludingMeasurements: expired, force: true)
-                        lock.lock()
-                        let after = (partitions[start] ?? []).reduce((0, 0)) { ($0.0 + $1.info.rows, $0.1 + $1.info.bytes) }
-                        lock.unlock()
+                        let after = segmentSet.readers(in: start).reduce((0, 0)) { ($0.0 + $1.info.rows, $0.1 + $1.info.bytes) }
                         var a = action
                         a.rows = before.0 - after.0
                         a.bytes = before.1 - after.1
@@ -100,11 +96,8 @@ extension Database {
         if !dryRun {
             let dropped = actions.filter { $0.kind != .keep }
             if !dropped.isEmpty {
-                lock.lock()
-                rollupState.droppedPartitions += dropped.filter { $0.kind == .drop }.count
-                rollupState.droppedRows += dropped.reduce(0) { $0 + $1.rows }
-                rollupState.droppedBytes += dropped.reduce(0) { $0 + $1.bytes }
-                lock.unlock()
+                rollups.countRetention(partitions: dropped.filter { $0.kind == .drop }.count,
+                                       rows: dropped.reduce(0) { $0 + $1.rows }, bytes: dropped.reduce(0) { $0 + $1.bytes })
                 try storeRollupState()
             }
             for a in actions { logger.notice("retention: \(a)") }
@@ -115,16 +108,11 @@ extension Database {
     /// Removes a partition: manifest first, then its files and folder.
     func dropPartition(_ start: Int64) throws {
         compactionMutex.lock(); defer { compactionMutex.unlock() }
-        lock.lock()
-        let readers = partitions[start] ?? []
-        lock.unlock()
+        let readers = segmentSet.readers(in: start)
         let ids = Set(readers.map(\.info.id))
-        try updateManifest { m in
+        try updateManifest(edit: .removed(start: start, ids: ids)) { m in
             m.segments.removeAll { $0.partitionStart == start && ids.contains($0.id) }
             Database.settle(&m, partition: start, seqs: nil)
-        } apply: {
-            partitions[start]?.removeAll { ids.contains($0.info.id) }
-            if partitions[start]?.isEmpty == true { partitions[start] = nil }
         }
         for r in readers {
             try? r.ensureOpen()

@@ -34,83 +34,11 @@ public struct RollupRunReport: Sendable {
 }
 
 extension Database {
-    // MARK: - Late rows
-
-    /// Marks the buckets that points of `batch` older than the watermark (plus the late reach,
-    /// the extensions' longest `reach`) touch: their own, the next one (whose previous sample may have changed)
-    /// and the one `reach` before (whose last sample's held time the point may cut short).
-    /// Each marked bucket also enters the late log (`lateBuckets`) with a new sequence number,
-    /// which the scheduled report export follows. Called under `lock`.
-    func markLateLocked(_ batch: WriteBatch) {
-        guard rollupChild != nil else { return }
-        let marking = [rollupWatermark, rollupReadingUpTo].compactMap { $0 }.max()
-        guard let watermark = marking else { return }
-        let b = options.rollup.bucket
-        let reach = options.rollup.lateReach
-        var touched = false
-        var sequence: UInt64 = 0
-        batch.forEachPoint { p in
-            guard p.timestamp < watermark &+ reach else { return }
-            let start = RollupBucket.floorDiv(p.timestamp, b) * b
-            let before = RollupBucket.floorDiv(p.timestamp &- reach, b) * b
-            let (i, inserted) = staleKeys.indexInserting(p.seriesKey)
-            if inserted { staleByIndex.append([:]) }
-            // Generations are monotonic nanoseconds (kept strictly increasing), so a mark also
-            // says when it was made: scheduled runs leave buckets that are still receiving rows.
-            staleGeneration = max(staleGeneration &+ 1, UInt64(FileIO.monotonicNanoseconds()))
-            if sequence == 0 {
-                lateSequence &+= 1
-                sequence = lateSequence
-            }
-            for s in [before, start, start &+ b] where s < watermark {
-                staleByIndex[i][s] = staleGeneration
-                if lateBuckets[s] != sequence { lateBuckets[s] = sequence }
-            }
-            touched = true
-        }
-        if touched {
-            publishStaleLocked()
-            trimLateLogLocked()
-        }
-    }
-
-    /// Keeps the late log to `lateLogLimit` buckets, dropping the oldest bucket starts (a
-    /// consumer that far behind re-reads whole days anyway). Called under `lock`.
-    func trimLateLogLocked() {
-        guard lateBuckets.count > Self.lateLogLimit else { return }
-        for s in lateBuckets.keys.sorted().prefix(lateBuckets.count - Self.lateLogLimit) { lateBuckets[s] = nil }
-    }
-
-    /// 10,000 hourly buckets: over a year of hours that received late rows.
-    static let lateLogLimit = 10_000
-
-    /// Folds the interned marks into `staleMarks` (keyed by key bytes) and empties them. Called
-    /// under `lock` once per batch that had late rows.
-    func publishStaleLocked() {
-        for i in 0..<staleByIndex.count where !staleByIndex[i].isEmpty {
-            let key = Array(staleKeys.key(i))
-            staleMarks[key, default: [:]].merge(staleByIndex[i]) { _, new in new }
-            staleByIndex[i].removeAll(keepingCapacity: true)
-        }
-    }
-
-    /// The state to persist: the run's progress plus the current stale marks.
-    func rollupStateSnapshot() -> RollupState {
-        lock.lock(); defer { lock.unlock() }
-        var state = rollupState
-        state.watermark = rollupWatermark
-        state.stale = Dictionary(uniqueKeysWithValues: staleMarks.map { (String(decoding: $0.key, as: UTF8.self), $0.value.keys.sorted()) })
-        state.lateSequence = lateSequence
-        state.lateBuckets = lateBuckets.keys.sorted().map { [$0, Int64(bitPattern: lateBuckets[$0]!)] }
-        return state
-    }
-
     /// Persists the rollup state (before WAL segments holding late rows are deleted, and after
     /// each step of a run).
     func storeRollupState() throws {
         guard rollupChild != nil, !readOnly else { return }
-        rollupStateMutex.lock(); defer { rollupStateMutex.unlock() }
-        try rollupStateSnapshot().store(directory: directory)
+        try rollups.store(directory: directory)
     }
 
     // MARK: - Runs
@@ -139,7 +67,7 @@ extension Database {
         // the watermark after each chunk of new buckets.
         lock.lock()
         // Where new buckets begin: the watermark, or before the first run the first data.
-        let firstNew = rollupWatermark ?? earliestDataLocked().map { RollupBucket.floorDiv($0, b) * b }
+        let firstNew = rollups.currentWatermark() ?? earliestDataLocked().map { RollupBucket.floorDiv($0, b) * b }
         lock.unlock()
         var from = firstNew
         var end = target
@@ -168,7 +96,7 @@ extension Database {
                 let rewrite = firstNew.map { cursor < $0 } ?? false
                 if rewrite, let firstNew { chunkEnd = min(chunkEnd, firstNew) }
                 lock.lock()
-                rollupReadingUpTo = max(rollupReadingUpTo ?? .min, chunkEnd)
+                rollups.beginReading(upTo: chunkEnd)
                 lock.unlock()
                 let sink = RollupSink(child: child)
                 let valuesBefore = report.valuesRead, problemsBefore = report.problems.count
@@ -219,15 +147,11 @@ extension Database {
                         next = end
                     }
                     next = max(next, chunkEnd)
-                    rollupReadingUpTo = max(rollupReadingUpTo ?? .min, next)
                 }
                 // The watermark moves only over buckets that continue it (a backfill starting
                 // past it leaves a gap the next run still has to fill): this chunk's and the
                 // empty span skipped after it.
-                let watermark = rollupWatermark ?? firstNew
-                if chunkEnd <= target, let watermark, cursor <= watermark, watermark < next {
-                    rollupWatermark = max(watermark, min(next, target))
-                }
+                rollups.finishChunk(from: cursor, to: chunkEnd, next: next, target: target, firstNew: firstNew)
                 lock.unlock()
                 try storeRollupState()
                 try rollupChunkHook?(done)
@@ -238,7 +162,7 @@ extension Database {
         } else if firstNew == nil {
             // No data yet: start the watermark at the target so the first rows are "new".
             lock.lock()
-            if rollupWatermark == nil && active.isEmpty && partitions.isEmpty { rollupWatermark = target }
+            if active.isEmpty && segmentSet.isEmpty { rollups.startWatermarkIfUnset(at: target) }
             lock.unlock()
         }
 
@@ -249,15 +173,7 @@ extension Database {
         }
         report.milliseconds = Double(FileIO.monotonicNanoseconds() - started) / 1e6
         report.cancelled = cancelled
-        lock.lock()
-        rollupReadingUpTo = nil
-        report.watermark = rollupWatermark
-        rollupState.lastRun = FileIO.nowNanoseconds()
-        rollupState.lastRunBuckets = report.bucketsWritten + report.bucketsRecomputed
-        rollupState.lastRunMilliseconds = report.milliseconds
-        rollupState.bucketsWritten += report.bucketsWritten
-        rollupState.bucketsRecomputed += report.bucketsRecomputed
-        lock.unlock()
+        report.watermark = rollups.finishRun(report, at: FileIO.nowNanoseconds())
         try storeRollupState()
         return report
     }
@@ -271,9 +187,7 @@ extension Database {
                         report: inout RollupRunReport) throws -> Bool {
         let b = options.rollup.bucket
         var cancelled = false
-        lock.lock()
-        var stale = staleMarks
-        lock.unlock()
+        var stale = rollups.staleMarksCopy()
         if settle > 0 {
             let cutoff = UInt64(max(0, FileIO.monotonicNanoseconds() - settle))
             stale = stale.compactMapValues { marks in
@@ -311,15 +225,8 @@ extension Database {
             for key in keys { processed.append((key, stale[key]!)) }
         }
         try sink.finish()
-        lock.lock()
-        for (key, marks) in processed {
-            // Clear only marks no newer late row has renewed meanwhile.
-            if var current = staleMarks[key] {
-                for (start, generation) in marks where current[start] == generation { current[start] = nil }
-                staleMarks[key] = current.isEmpty ? nil : current
-            }
-        }
-        lock.unlock()
+        // Only marks no newer late row has renewed meanwhile are cleared.
+        rollups.clearStale(processed)
         return cancelled
     }
 
@@ -406,7 +313,7 @@ extension Database {
         func consider(_ x: Int64?) {
             if let x, best.map({ x < $0 }) ?? true { best = x }
         }
-        for info in manifest.segments where info.maxTime >= t { consider(max(info.minTime, t)) }
+        consider(segmentSet.earliestTime(atOrAfter: t))
         consider(active.earliestTime(atOrAfter: t))
         for f in frozen { consider(f.head.earliestTime(atOrAfter: t)) }
         return best
@@ -414,7 +321,7 @@ extension Database {
 
     /// The earliest timestamp held (segments and heads). Called under `lock`.
     func earliestDataLocked() -> Int64? {
-        var t = manifest.segments.map(\.minTime).min()
+        var t = segmentSet.earliestTime()
         if !active.isEmpty { t = min(t ?? .max, active.minTime) }
         for f in frozen where !f.head.isEmpty { t = min(t ?? .max, f.head.minTime) }
         return t

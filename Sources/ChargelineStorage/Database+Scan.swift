@@ -8,9 +8,8 @@ extension Database {
         lock.lock(); defer { lock.unlock() }
         var g: [Int64] = [Int64(active.seriesCount), Int64(frozen.count)]
         g += frozen.map { Int64($0.head.seriesCount) }
-        g += manifest.segments.map { Int64(bitPattern: $0.id) }.sorted()
-        // A delete can take series out of the catalog.
-        g += (manifest.tombstones ?? []).map { -Int64(bitPattern: $0.seq) }
+        // The segments and the deletes (a delete can take series out of the catalog).
+        g += segmentSet.generation()
         return g
     }
 
@@ -24,11 +23,10 @@ extension Database {
     package func catalogGeneration(measurement: String, since built: [Int64]?) -> (generation: [Int64], holds: Bool) {
         lock.lock(); defer { lock.unlock() }
         let headSeries = 2  // the index of the active head's series count in `g`
-        var g: [Int64] = [Int64(schema.measurements[measurement]?.count ?? 0), Int64(bitPattern: manifest.nextSeq),
+        var g: [Int64] = [Int64(schema.measurements[measurement]?.count ?? 0), Int64(bitPattern: segmentSet.nextSeq),
                           Int64(active.seriesCount), Int64(frozen.count)]
         g += frozen.map { Int64($0.head.seriesCount) }
-        g += manifest.segments.map { Int64(bitPattern: $0.id) }.sorted()
-        g += (manifest.tombstones ?? []).map { -Int64(bitPattern: $0.seq) }
+        g += segmentSet.generation()
         guard let built, built.count == g.count, built[headSeries] <= g[headSeries] else { return (g, false) }
         for i in g.indices where i != headSeries && built[i] != g[i] { return (g, false) }
         // The active head numbers its series in order of arrival and never drops one.
@@ -44,14 +42,14 @@ extension Database {
         let prefix = Self.measurementPrefix(measurement)
         func matches(_ key: ArraySlice<UInt8>) -> Bool { Self.isSeries(key, ofMeasurement: prefix) }
         lock.lock()
-        let segments = partitions.values.flatMap { $0 }
+        let segments = segmentSet.partitions.values.flatMap { $0 }
         let heads = [active] + frozen.map(\.head)
         var keys = Set<[UInt8]>()
         for h in heads {
             for si in 0..<h.seriesCount where matches(h.key(of: si)) { keys.insert(Array(h.key(of: si))) }
         }
         let fields = schema.measurements[measurement] ?? [:]
-        let tombstones = tombstoneFilterLocked()
+        let tombstones = segmentSet.tombstoneFilter()
         lock.unlock()
         for s in segments {
             let index = try s.loadFlatIndex(fields: [])  // the keys section only

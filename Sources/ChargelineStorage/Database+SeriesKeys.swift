@@ -23,7 +23,7 @@ extension Database {
             }
         }
         lock.lock()
-        let segments = segmentsOverlappingLocked(range)
+        let segments = segmentSet.overlapping(range)
         let frozenHeads = frozen.map(\.head)
         let activeSnapshot = take(active)
         lock.unlock()

@@ -43,7 +43,7 @@ extension Database {
 
     /// A quota counting the heads' series by key and the segments' by their manifest counts.
     private func makeSeriesQuotaLocked(limit: Int) -> SeriesQuota {
-        var quota = SeriesQuota(limit: limit, segmentBound: manifest.segments.reduce(0) { $0 + $1.series })
+        var quota = SeriesQuota(limit: limit, segmentBound: segmentSet.totals().series)
         for head in [active] + frozen.map(\.head) {
             for i in 0..<head.table.count { quota.insert(head.table.key(i)) }
         }
@@ -54,7 +54,7 @@ extension Database {
     /// whose index cannot be read is left out with a warning: its series are then not counted,
     /// and `chargeline verify` names what is wrong with it.
     private func loadSegmentKeysLocked(into quota: inout SeriesQuota) {
-        for readers in partitions.values {
+        for readers in segmentSet.partitions.values {
             for reader in readers {
                 do {
                     let index = try reader.loadFlatIndex(fields: [])

@@ -25,31 +25,31 @@ extension Database {
 
     /// This database's own files, under its manifest mutex.
     private func snapshotFiles(into target: String, files: inout Int, bytes: inout Int64) throws {
-        manifestMutex.lock()
-        defer { manifestMutex.unlock() }
-        guard let manifest = try Manifest.load(directory: directory) else { return }
-        func take(_ from: String, _ to: String, copy: Bool = false) throws {
-            if copy { try FileIO.writeFile(to, FileIO.readAll(from)) } else { try FileIO.linkOrCopy(from, to) }
-            files += 1
-            bytes += Int64(FileIO.fileSize(to) ?? 0)
+        try segmentSet.withStoredManifest {
+            guard let manifest = try Manifest.load(directory: directory) else { return }
+            func take(_ from: String, _ to: String, copy: Bool = false) throws {
+                if copy { try FileIO.writeFile(to, FileIO.readAll(from)) } else { try FileIO.linkOrCopy(from, to) }
+                files += 1
+                bytes += Int64(FileIO.fileSize(to) ?? 0)
+            }
+            // Small files that are replaced atomically (never modified in place): a copy.
+            try take(directory + "/" + FileNames.manifest, target + "/" + FileNames.manifest, copy: true)
+            if rollupChild != nil, FileIO.fileSize(directory + "/" + RollupState.fileName) != nil {
+                // Stored before each manifest that drops the WAL holding its late rows, so under the
+                // manifest mutex it covers every segment this manifest lists.
+                try rollups.withStoredStateUnchanged {
+                    try take(directory + "/" + RollupState.fileName, target + "/" + RollupState.fileName, copy: true)
+                }
+            }
+            var folders = Set<Int64>()
+            for info in manifest.segments {
+                let folder = FileNames.partitionsDirectory + "/" + FileNames.partition(start: info.partitionStart)
+                if folders.insert(info.partitionStart).inserted { try FileIO.makeDirectories(target + "/" + folder) }
+                let name = folder + "/" + FileNames.segment(info.id)
+                try take(directory + "/" + name, target + "/" + name)
+            }
+            try snapshotWAL(from: manifest.walReplayFrom, into: target + "/" + FileNames.walDirectory, files: &files, bytes: &bytes)
         }
-        // Small files that are replaced atomically (never modified in place): a copy.
-        try take(directory + "/" + FileNames.manifest, target + "/" + FileNames.manifest, copy: true)
-        if rollupChild != nil, FileIO.fileSize(directory + "/" + RollupState.fileName) != nil {
-            // Stored before each manifest that drops the WAL holding its late rows, so under the
-            // manifest mutex it covers every segment this manifest lists.
-            rollupStateMutex.lock()
-            defer { rollupStateMutex.unlock() }
-            try take(directory + "/" + RollupState.fileName, target + "/" + RollupState.fileName, copy: true)
-        }
-        var folders = Set<Int64>()
-        for info in manifest.segments {
-            let folder = FileNames.partitionsDirectory + "/" + FileNames.partition(start: info.partitionStart)
-            if folders.insert(info.partitionStart).inserted { try FileIO.makeDirectories(target + "/" + folder) }
-            let name = folder + "/" + FileNames.segment(info.id)
-            try take(directory + "/" + name, target + "/" + name)
-        }
-        try snapshotWAL(from: manifest.walReplayFrom, into: target + "/" + FileNames.walDirectory, files: &files, bytes: &bytes)
     }
 
     /// WAL segments with id >= `fromID`: every one but the last is finished (the committer

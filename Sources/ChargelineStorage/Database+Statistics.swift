@@ -5,25 +5,23 @@ extension Database {
         let headSeries = active.seriesCount
         let headValues = active.valueCount + frozen.reduce(0) { $0 + $1.head.valueCount }
         let headBytes = active.memoryBytes + frozen.reduce(0) { $0 + $1.head.memoryBytes }
-        let segments = manifest.segments.count
-        let segmentBytes = manifest.segments.reduce(0) { $0 + $1.bytes }
+        let (segments, segmentBytes, _) = segmentSet.totals()
         lock.unlock()
         var walBytes = FileIO.list(walDirectory).reduce(0) { $0 + (FileIO.fileSize(walDirectory + "/" + $1) ?? 0) }
         var stats = DatabaseStatistics(
             name: name, headSeries: headSeries, headValues: headValues, headBytes: headBytes, walBytes: 0,
             segments: segments, segmentBytes: segmentBytes, rollupSegments: 0, rollupBytes: 0,
-            rollupStaleBuckets: 0, rollupWatermark: nil, retentionDroppedBytes: 0, quarantinedSegments: quarantinedSegments)
+            rollupStaleBuckets: 0, rollupWatermark: nil, retentionDroppedBytes: 0, quarantinedSegments: segmentSet.quarantinedCount)
         if let child = rollupChild {
             let c = child.statistics()
             walBytes += c.walBytes
             stats.rollupSegments = c.segments
             stats.rollupBytes = c.segmentBytes
             stats.quarantinedSegments += c.quarantinedSegments
-            lock.lock()
-            stats.rollupStaleBuckets = staleMarks.values.reduce(0) { $0 + $1.count }
-            stats.rollupWatermark = rollupWatermark
-            stats.retentionDroppedBytes = rollupState.droppedBytes
-            lock.unlock()
+            let figures = rollups.statistics()
+            stats.rollupStaleBuckets = figures.staleBuckets
+            stats.rollupWatermark = figures.watermark
+            stats.retentionDroppedBytes = figures.droppedBytes
         }
         stats.walBytes = walBytes
         return stats

@@ -6,10 +6,24 @@ package import Logging
 
 /// One database: a folder holding a WAL, a head, time partitions of segment files and a
 /// manifest. Writers, reads, flushes and compactions may run concurrently:
-/// - `lock` guards the head, the partition lists, the manifest in memory and the wait queue;
+/// - `lock` guards the heads, the schema and the wait queue, and is held around the parts' state
+///   wherever it must change or be read together with the heads;
 ///   it is held only for in-memory work, never across disk I/O except WAL `append` (a copy);
-/// - `flushMutex` serializes flushes, `compactionMutex` compactions, and `manifestMutex`
-///   manifest writes (a flush and a compaction can overlap; their manifest updates cannot).
+/// - `flushMutex` serializes flushes, `compactionMutex` compactions;
+/// - `segmentSet` (`SegmentSet`) owns the manifest and the segment readers under its own lock,
+///   and its store mutex serializes manifest writes (a flush and a compaction can overlap;
+///   their manifest updates cannot);
+/// - `rollupRunMutex` serializes rollup runs and deletes (a run must not write rows read
+///   before a delete after it);
+/// - `rollups` (`RollupTracker`) owns the rollup's watermark, stale marks and late logs under
+///   its own locks, always taken inside these.
+///
+/// Lock order, outermost first (a lock is only ever taken while holding those before it):
+/// `rollupRunMutex` -> `flushMutex` -> `compactionMutex` -> `SegmentSet`'s store mutex ->
+/// `lock` -> `SegmentSet`'s lock or `RollupTracker`'s lock (each innermost, never nested);
+/// `SegmentSet`'s store mutex -> `RollupTracker`'s store mutex -> its lock.
+/// The rollup tier (`rollupChild`) is another `Database`: its locks are taken after this
+/// one's `rollupRunMutex`, never while this one's `lock` or manifest store mutex is held.
 package final class Database: @unchecked Sendable {
     package let name: String
     package let directory: String
@@ -19,9 +33,9 @@ package final class Database: @unchecked Sendable {
     let lock = NSLock()
     let flushMutex = NSLock()
     let compactionMutex = NSLock()
-    let manifestMutex = NSLock()
 
-    var manifest: Manifest
+    /// The manifest and the segment readers, under their own locks.
+    let segmentSet: SegmentSet
     /// Partition length (ns), fixed when the database was created; a `let` so it is read
     /// without the lock.
     let partitionDuration: Int64
@@ -30,10 +44,6 @@ package final class Database: @unchecked Sendable {
     var schema: Schema
     var active = Head()
     var frozen: [FrozenHead] = []
-    /// Segment readers per partition start, each list ordered by seq (oldest first).
-    var partitions: [Int64: [SegmentReader]] = [:]
-    /// When a flush last added a segment to each partition (monotonic ns), for compaction.
-    var lastSegmentAdded: [Int64: Int64] = [:]
     var waiting: [(batch: WriteBatch, completion: @Sendable (WriteOutcome) -> Void)] = []
     /// Bytes of batches appended to the WAL and not yet applied to the head (they count
     /// against the head's limits already).
@@ -47,31 +57,11 @@ package final class Database: @unchecked Sendable {
     var deleting = 0
     /// Set when `DROP DATABASE` took the database out of service: background work skips it.
     var dropped = false
-    /// The filter of the manifest's tombstones (by their seqs), built once per change, not per read.
-    var cachedTombstoneFilter: (seqs: [UInt64], filter: TombstoneFilter)?
 
     // Rollups (see Database+Rollup.swift). The child database holds the rollup rows.
     var rollupChild: Database?
-    var rollupState = RollupState()
-    var rollupWatermark: Int64?
-    /// End of the chunk a run is reading now: rows older than this are marked stale even
-    /// before the watermark passes them, so a row that arrives after its hour was read but
-    /// before the watermark moves is not missed.
-    var rollupReadingUpTo: Int64?
-    /// Series key -> bucket start -> generation of the latest late row that marked it.
-    var staleMarks: [[UInt8]: [Int64: UInt64]] = [:]
-    /// Interns series keys for marking, so a late row of a known series allocates nothing.
-    var staleKeys = SeriesTable()
-    /// Per interned key: bucket start -> generation (mirrors `staleMarks`, which it feeds).
-    var staleByIndex: [[Int64: UInt64]] = []
-    var staleGeneration: UInt64 = 0
-    /// The late log: bucket start -> sequence of the latest batch whose late rows marked it
-    /// (persisted in `ROLLUPS`; sequences only grow, across restarts too).
-    var lateBuckets: [Int64: UInt64] = [:]
-    var lateSequence: UInt64 = 0
-    /// Rows that arrived behind a consumer's horizon (`LateArrivalLog`), in memory.
-    var lateArrivals = LateArrivalLog()
-    let rollupStateMutex = NSLock()
+    /// The rollup's watermark, stale marks, late logs and totals, under their own lock.
+    let rollups: RollupTracker
     /// Test hook: called after each day-chunk of a rollup run has been persisted; a throw
     /// interrupts the run there (as a crash would).
     package var rollupChunkHook: ((Int) throws -> Void)?
@@ -80,8 +70,6 @@ package final class Database: @unchecked Sendable {
     /// Opened by a reader beside a running server: no WAL writer, no repairs, no file removal.
     let readOnly: Bool
     var wal: WAL!
-    /// Segment files in `quarantine/` (moved there at start-up or by `chargeline repair`).
-    var quarantinedSegments = 0
     /// What opening found (for the start-up report).
     package private(set) var openReport = ""
     /// What the WAL replay at open found (damage, bytes lost, quarantined files).
@@ -106,28 +94,13 @@ package final class Database: @unchecked Sendable {
         self.options = options
         self.logger = logger
         self.readOnly = readOnly
-        if !readOnly {
-            try FileIO.makeDirectories(directory)
-            try? FileIO.remove(directory + "/" + FileNames.manifestTemp)
-        }
-        let loaded = try Manifest.load(directory: directory)
-        if loaded == nil, !readOnly, FileIO.list(directory + "/" + FileNames.partitionsDirectory).contains(where: { folder in
-            FileIO.list(directory + "/" + FileNames.partitionsDirectory + "/" + folder).contains { $0.hasSuffix(FileNames.segmentSuffix) }
-        }) {
-            // A fresh manifest would list none of them, and the open would remove them all.
-            throw ChargelineError(.corruption, "\(directory)/\(FileNames.manifest) is missing but the database holds segment files; run `chargeline repair --data DIR` to rebuild it from them, or restore it from a backup")
-        }
-        manifest = loaded ?? Manifest(partitionDuration: options.partitionDuration)
-        guard manifest.partitionDuration > 0 else {
-            throw ChargelineError(.corruption, "\(directory)/\(FileNames.manifest): partition duration \(manifest.partitionDuration) is not positive")
-        }
-        partitionDuration = manifest.partitionDuration
+        rollups = RollupTracker(options: options.rollup)
+        if !readOnly { try FileIO.makeDirectories(directory) }
+        segmentSet = try SegmentSet(directory: directory, partitionDuration: options.partitionDuration, readOnly: readOnly, logger: logger)
+        partitionDuration = segmentSet.partitionDuration
         storableRange = Database.storableRange(partitionDuration)
-        schema = manifest.typedSchema
-        if loaded == nil && !readOnly { try manifest.store(directory: directory) }
-        try loadPartitions()
+        schema = segmentSet.manifestCopy.typedSchema
         if !readOnly { try quarantineDamagedSegments() }
-        quarantinedSegments = FileIO.list(quarantineDirectory).filter { $0.hasSuffix(FileNames.segmentSuffix) }.count
         if options.rollup.enabled {
             var childOptions = options
             childOptions.rollup.enabled = false
@@ -135,46 +108,30 @@ package final class Database: @unchecked Sendable {
             childOptions.maxSeriesPerDatabase = 0  // rollup rows follow the raw series, counted there
             rollupChild = try Database(name: "\(name).\(options.rollup.name)", directory: directory + "/rollup_" + options.rollup.name,
                                        options: childOptions, readOnly: readOnly, logger: logger)
-            if let state = try RollupState.load(directory: directory) {
-                rollupState = state
-                rollupWatermark = state.watermark
-                lateSequence = state.lateSequence ?? 0
-                for pair in state.lateBuckets ?? [] where pair.count == 2 { lateBuckets[pair[0]] = UInt64(bitPattern: pair[1]) }
-                for (key, starts) in state.stale {
-                    staleMarks[Array(key.utf8)] = Dictionary(uniqueKeysWithValues: starts.map { ($0, UInt64(0)) })
-                }
-            }
+            if let state = try RollupState.load(directory: directory) { rollups.restore(state) }
         }
         var replaySchema = schema
+        let storedNextSeq = segmentSet.nextSeq
         let head = active
         var rejectedOnReplay = 0
         var replayedTombstones: [Tombstone] = []
-        let report = try WALReplayer.replay(directory: walDirectory, fromID: manifest.walReplayFrom, repair: !readOnly,
+        let report = try WALReplayer.replay(directory: walDirectory, fromID: segmentSet.walReplayFrom, repair: !readOnly,
                                             quarantine: directory + "/" + FileNames.quarantineDirectory, logger: logger,
                                             tombstone: { t in
             // A delete whose manifest update a crash cut short (a stored manifest has moved
             // `nextSeq` past it). Its writers waited: the head replayed so far is empty of
             // anything it covers (it was flushed before the record).
-            guard t.seq >= manifest.nextSeq else { return }
+            guard t.seq >= storedNextSeq else { return }
             replayedTombstones.append(t)
             if t.dropsMeasurement == true { replaySchema.measurements[t.measurement] = nil }
         }) { batch in
             rejectedOnReplay += head.apply(batch, schema: &replaySchema, storable: storableRange, maxFieldsPerMeasurement: fieldLimit).count
             // Late rows in the WAL tail may not have reached a persisted stale mark yet.
-            markLateLocked(batch)
+            rollups.markLate(batch)
         }
         schema = replaySchema
-        if !replayedTombstones.isEmpty {
-            for t in replayedTombstones {
-                var t = t
-                t.pending = pendingPartitionsLocked(t.range)
-                manifest.tombstones = (manifest.tombstones ?? []) + [t]
-                manifest.nextSeq = max(manifest.nextSeq, t.seq + 1)
-            }
-            manifest.setSchema(schema)
-            if !readOnly { try manifest.store(directory: directory) }
-        }
-        let firstID = max(report.lastSegmentID + 1, manifest.walReplayFrom)
+        if !replayedTombstones.isEmpty { try segmentSet.recordReplayed(replayedTombstones, schema: schema, readOnly: readOnly) }
+        let firstID = max(report.lastSegmentID + 1, segmentSet.walReplayFrom)
         if !readOnly {
             wal = try WAL(directory: walDirectory, firstID: firstID, policy: options.fsync, logger: logger)
             // Writers that waited for the WAL to catch up are admitted after each write cycle.
@@ -185,7 +142,8 @@ package final class Database: @unchecked Sendable {
             }
         }
         let ms = Double(FileIO.monotonicNanoseconds() - started) / 1e6
-        openReport = "database \(name): \(manifest.segments.count) segments in \(partitions.count) partitions (not read), "
+        let quarantinedSegments = segmentSet.quarantinedCount
+        openReport = "database \(name): \(segmentSet.totals().segments) segments in \(segmentSet.partitions.count) partitions (not read), "
             + "replayed \(report.records) WAL records (\(report.bytes) bytes, \(head.valueCount) values) from \(report.segments) segments in "
             + String(format: "%.1f ms", ms)
             + (report.problems.isEmpty ? "" : "; \(report.problems.count) WAL problems (see log)")
@@ -195,34 +153,7 @@ package final class Database: @unchecked Sendable {
         if !readOnly { try finishPendingRollupDeletes() }
     }
 
-    /// Builds segment readers from the manifest and removes files the manifest does not list
-    /// (leftovers of a flush or compaction that crashed before its manifest swap).
-    private func loadPartitions() throws {
-        var live: [Int64: Set<String>] = [:]
-        for info in manifest.segments {
-            let folder = partitionDirectory(info.partitionStart)
-            let path = folder + "/" + FileNames.segment(info.id)
-            partitions[info.partitionStart, default: []].append(SegmentReader(info: info, path: path))
-            live[info.partitionStart, default: []].insert(FileNames.segment(info.id))
-        }
-        for key in partitions.keys { partitions[key]!.sort { $0.info.seq < $1.info.seq } }
-        let root = directory + "/" + FileNames.partitionsDirectory
-        for folder in FileIO.list(root) where !readOnly {
-            let names = FileIO.list(root + "/" + folder)
-            let start = partitions.keys.first { FileNames.partition(start: $0) == folder }
-            for name in names where start == nil || !(live[start!]?.contains(name) ?? false) {
-                if name.hasSuffix(FileNames.segmentSuffix) || name.hasSuffix(FileNames.tempSuffix) {
-                    logger.info("removing \(folder)/\(name): not in the manifest (left by an interrupted flush or compaction)")
-                    try FileIO.remove(root + "/" + folder + "/" + name)
-                }
-            }
-            if start == nil { FileIO.removeDirectoryIfEmpty(root + "/" + folder) }
-        }
-    }
-
-    func partitionDirectory(_ start: Int64) -> String {
-        directory + "/" + FileNames.partitionsDirectory + "/" + FileNames.partition(start: start)
-    }
+    func partitionDirectory(_ start: Int64) -> String { segmentSet.partitionDirectory(start) }
 
     /// The start of the partition holding `t` (`t` within `storableRange`).
     func partitionStart(_ t: Int64) -> Int64 {
@@ -308,8 +239,7 @@ package final class Database: @unchecked Sendable {
             lock.lock()
             inFlightBytes -= size
             let rejected = active.apply(batch, schema: &schema, storable: storableRange, maxFieldsPerMeasurement: fieldLimit)
-            markLateLocked(batch)
-            noteLateArrivalsLocked(batch)
+            rollups.noteWrite(batch)
             let needFlush = active.memoryBytes >= options.headFlushBytes
             lock.unlock()
             if needFlush { requestFlush() }

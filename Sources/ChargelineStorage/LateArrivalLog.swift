@@ -1,5 +1,3 @@
-import ChargelineCore
-
 /// The time ranges of rows that arrived behind a consumer's horizon: a consumer that has
 /// already looked at everything before time `horizon` (the alert rules have evaluated up to
 /// it) sets the horizon, and every later write holding rows older than it notes their time
@@ -9,7 +7,7 @@ import ChargelineCore
 /// Kept in memory only (a restarted consumer starts from sequence 0 of a new log, and rows
 /// replayed from the WAL are not noted: they arrived before the restart). At most `capacity`
 /// ranges are kept; the oldest are dropped past it, so a consumer that far behind misses them.
-/// Not thread-safe: the database holds it under its lock.
+/// Not thread-safe: `RollupTracker` holds it under its lock.
 struct LateArrivalLog {
     /// A noted range: rows from `from` to `to` (ns, inclusive), last noted at `sequence`.
     struct Entry: Equatable {
@@ -49,21 +47,5 @@ struct LateArrivalLog {
     /// The ranges noted after sequence `after`, oldest first.
     func ranges(after: UInt64) -> [ClosedRange<Int64>] {
         entries.filter { $0.sequence > after }.map { $0.from...$0.to }
-    }
-}
-
-extension Database {
-    /// Notes the time range of `batch`'s rows older than the late horizon, if any. One pass
-    /// over the point headers, no allocation; nothing when no horizon is set. Called under
-    /// `lock` for live writes (not for WAL replay).
-    func noteLateArrivalsLocked(_ batch: WriteBatch) {
-        guard let horizon = lateArrivals.horizon else { return }
-        var from = Int64.max, to = Int64.min
-        batch.forEachPoint { p in
-            guard p.timestamp < horizon else { return }
-            from = min(from, p.timestamp)
-            to = max(to, p.timestamp)
-        }
-        if from <= to { lateArrivals.note(from: from, to: to) }
     }
 }

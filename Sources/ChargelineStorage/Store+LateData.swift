@@ -12,16 +12,15 @@ package struct LateDataSnapshot: Sendable, Equatable {
 
 extension Store {
     /// The rollup watermark of `database` and the buckets late rows marked after sequence
-    /// `after` (see `Database.markLateLocked`); nil when the database does not exist or has no
+    /// `after` (see `RollupTracker.noteWrite`); nil when the database does not exist or has no
     /// rollup. The log is persisted with the rollup state before the WAL holding the rows is
     /// dropped, and rows replayed from the WAL after a crash mark again (with new sequences):
     /// a consumer may see a bucket twice, never miss one.
     package func lateData(database name: String, after: UInt64) -> LateDataSnapshot? {
         (try? table.with(name) { db -> LateDataSnapshot? in
             guard db.rollupChild != nil else { return nil }
-            db.lock.lock(); defer { db.lock.unlock() }
-            return LateDataSnapshot(watermark: db.rollupWatermark, bucket: options.rollup.bucket,
-                                    buckets: db.lateBuckets.filter { $0.value > after }.keys.sorted(), sequence: db.lateSequence)
+            let late = db.rollups.lateData(after: after)
+            return LateDataSnapshot(watermark: late.watermark, bucket: options.rollup.bucket, buckets: late.buckets, sequence: late.sequence)
         }) ?? nil
     }
 }
@@ -40,8 +39,7 @@ extension Store {
     /// evaluations have looked. Does nothing when the database does not exist.
     package func advanceLateHorizon(database name: String, to time: Int64) {
         _ = try? table.with(name, touch: false) { db in
-            db.lock.lock(); defer { db.lock.unlock() }
-            db.lateArrivals.advance(to: time)
+            db.rollups.advanceLateHorizon(to: time)
         }
     }
 
@@ -50,8 +48,8 @@ extension Store {
     /// after a restart the sequence starts again from 0.
     package func lateArrivals(database name: String, after: UInt64) -> LateArrivals? {
         (try? table.with(name, touch: false) { db -> LateArrivals in
-            db.lock.lock(); defer { db.lock.unlock() }
-            return LateArrivals(ranges: db.lateArrivals.ranges(after: after), sequence: db.lateArrivals.sequence)
+            let late = db.rollups.lateArrivals(after: after)
+            return LateArrivals(ranges: late.ranges, sequence: late.sequence)
         }) ?? nil
     }
 }

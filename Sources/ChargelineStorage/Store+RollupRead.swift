@@ -34,9 +34,9 @@ extension Store {
     package func rollupCoverage(database name: String) -> RollupCoverage? {
         (try? table.with(name) { db -> RollupCoverage? in
             guard db.rollupChild != nil else { return nil }
-            db.lock.lock(); defer { db.lock.unlock() }
-            return RollupCoverage(name: options.rollup.name, bucket: options.rollup.bucket, watermark: db.rollupWatermark,
-                                  stale: db.staleMarks.mapValues { Set($0.keys) })
+            let coverage = db.rollups.coverage()
+            return RollupCoverage(name: options.rollup.name, bucket: options.rollup.bucket, watermark: coverage.watermark,
+                                  stale: coverage.stale)
         }) ?? nil
     }
 

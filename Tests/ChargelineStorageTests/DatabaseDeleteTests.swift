@@ -64,10 +64,10 @@ import ChargelineTestSupport
             }
             let current = try #require(store.openDatabase("db"))
             current.lock.lock()
-            let tombstones = current.manifest.tombstones ?? []
+            let tombstones = current.segmentSet.manifestCopy.tombstones ?? []
             sawFrozenAfterDelete = sawFrozenAfterDelete || (!current.frozen.isEmpty && !tombstones.isEmpty)
             sawSegmentsUnderTombstone = sawSegmentsUnderTombstone
-                || tombstones.contains { t in current.partitions.values.joined().contains { $0.info.seq < t.seq } }
+                || tombstones.contains { t in current.segmentSet.partitions.values.joined().contains { $0.info.seq < t.seq } }
             current.lock.unlock()
             try M.check(current, model, &rng, "seed \(seed) round \(round) op \(op)")
         }
@@ -89,8 +89,8 @@ import ChargelineTestSupport
         }
         let mixed = try #require(store.openDatabase("db"))
         mixed.lock.lock()
-        sawFrozenAfterDelete = !mixed.frozen.isEmpty && !(mixed.manifest.tombstones ?? []).isEmpty
-        sawSegmentsUnderTombstone = sawSegmentsUnderTombstone || !mixed.partitions.isEmpty
+        sawFrozenAfterDelete = !mixed.frozen.isEmpty && !(mixed.segmentSet.manifestCopy.tombstones ?? []).isEmpty
+        sawSegmentsUnderTombstone = sawSegmentsUnderTombstone || !mixed.segmentSet.partitions.isEmpty
         mixed.lock.unlock()
         try M.check(mixed, model, &rng, "seed \(seed) frozen and active heads after a delete")
         #expect(deletes >= 3 && sawFrozenAfterDelete && sawSegmentsUnderTombstone,
@@ -99,7 +99,7 @@ import ChargelineTestSupport
         _ = try store.compact()
         let db = try #require(store.openDatabase("db"))
         db.lock.lock()
-        let left = db.manifest.tombstones
+        let left = db.segmentSet.manifestCopy.tombstones
         db.lock.unlock()
         #expect(left == nil, "tombstones applied everywhere are dropped: \(String(describing: left))")
         try M.check(db, model, &rng, "seed \(seed) after the final compaction")
@@ -147,7 +147,7 @@ import ChargelineTestSupport
         store.writeAndWait(database: "db", batch: other.finish())
         _ = try store.compact()
         let db = try #require(store.openDatabase("db"))
-        func bytes() -> Int { db.lock.lock(); defer { db.lock.unlock() }; return db.manifest.segments.reduce(0) { $0 + $1.bytes } }
+        func bytes() -> Int { db.lock.lock(); defer { db.lock.unlock() }; return db.segmentSet.manifestCopy.segments.reduce(0) { $0 + $1.bytes } }
         let before = bytes()
         // Half the guns (piles P0, P1) for all time, and the others' first half.
         let piles = try store.catalog(database: "db", measurement: "telemetry")!.series.map(\.key).filter {
@@ -165,7 +165,7 @@ import ChargelineTestSupport
         let after = bytes()
         #expect(after < before / 2, "segment bytes \(before) -> \(after)")
         db.lock.lock()
-        #expect(db.manifest.tombstones == nil)
+        #expect(db.segmentSet.manifestCopy.tombstones == nil)
         db.lock.unlock()
         let rows = try store.read(database: "db", measurement: "telemetry")
         #expect(rows.count == 4 && rows.allSatisfy { $0.columns.allSatisfy { $0.count == 1_000 && $0.timestamps[0] == times[1_000] } })

@@ -178,7 +178,7 @@ import ChargelineTestSupport
             current.lock.lock()
             sawSealed = sawSealed || (0..<current.active.seriesCount).contains { si in current.active.columns(of: si).contains { !$0.sealed.isEmpty } }
             sawFrozen = sawFrozen || !current.frozen.isEmpty
-            sawSegments = sawSegments || !current.partitions.isEmpty
+            sawSegments = sawSegments || !current.segmentSet.partitions.isEmpty
             for si in 0..<current.active.seriesCount {
                 for c in current.active.columns(of: si) {
                     sawOrdered = sawOrdered || c.ordered.count >= 2

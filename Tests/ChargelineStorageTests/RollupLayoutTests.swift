@@ -180,7 +180,7 @@ import ChargelineTestSupport
         // The rollup database keeps no block statistics (StorageOptions.blockStatistics).
         let child = try #require(store.allDatabases().first { $0.name == "db" }?.rollupChild)
         child.lock.lock()
-        let segments = child.segmentsOverlappingLocked(.all)
+        let segments = child.segmentSet.overlapping(.all)
         child.lock.unlock()
         let metas = try segments.flatMap { try $0.loadIndex().series.flatMap { $0.fields.flatMap(\.blocks) } }
         #expect(!metas.isEmpty && metas.allSatisfy { $0.flags == BlockMeta.noStats && $0.min == 0 && $0.sum == 0 && $0.last == 0 })
