@@ -56,13 +56,13 @@ extension Database {
         var out = [Int64?](repeating: nil, count: keys.count)
         let wanted = Set(fields.map { Array($0.utf8) })
         lock.lock()
-        guard range == .all, tombstoneFilterLocked().isEmpty else {
+        guard range == .all, segmentSet.tombstoneFilter().isEmpty else {
             lock.unlock()
             let n = fields.count
             let points = try latest(keys: keys, fields: fields, range: range)
             return keys.indices.map { k in points[(k * n)..<(k * n + n)].compactMap { $0?.time }.max() }
         }
-        let segments = segmentsOverlappingLocked(range)
+        let segments = segmentSet.overlapping(range)
         let frozenHeads = frozen.map(\.head)
         active.raiseNewestTimes(of: keys, wanted: wanted, into: &out)
         lock.unlock()
