@@ -10,7 +10,8 @@ extension Database {
     /// A segment that fails it is moved to `quarantine/`, logged with its file, byte offset and
     /// what is wrong, and dropped from the manifest (one atomic manifest swap for all of them),
     /// so the rest of the database serves. A listed file that is missing is dropped the same
-    /// way. Damage the cheap check cannot see (a block's bytes) is found by the read that hits
+    /// way. A file whose header and footer both name a newer segment version refuses the open
+    /// instead (an older build on a newer store must not drop what it cannot read). Damage the cheap check cannot see (a block's bytes) is found by the read that hits
     /// it, which fails with an error naming the file, and by `chargeline verify`.
     func quarantineDamagedSegments() throws {
         var dropped: [(SegmentInfo, String)] = []
@@ -21,6 +22,8 @@ extension Database {
                 continue
             }
             let reader = SegmentReader(info: info, path: path)
+            // A newer build's file is not damage: the open is refused, nothing is moved.
+            if let newer = reader.writtenByNewerBuild() { throw newer }
             do {
                 try reader.checkAtOpen(partitionDuration: partitionDuration)
             } catch {

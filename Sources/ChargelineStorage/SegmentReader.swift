@@ -228,6 +228,27 @@ package final class SegmentReader: @unchecked Sendable {
         return directory
     }
 
+    /// The error to refuse a store with when this file's header and footer both name a
+    /// version newer than this build reads, both magics intact: a file a newer Chargeline
+    /// wrote, not damage (one damaged byte cannot change both), so it must not be quarantined
+    /// and dropped from the manifest by an older build opened on the store. Nil otherwise
+    /// (the usual checks then say what is wrong).
+    func writtenByNewerBuild() -> ChargelineError? {
+        lock.lock(); defer { lock.unlock() }
+        guard let fd = try? openLocked(), let size = try? FileIO.fileSize(fd, path: path),
+              size >= SegmentFormat.headerSize + SegmentFormat.footerSize,
+              let header = try? FileIO.pread(fd, offset: 0, count: SegmentFormat.headerSize, path: path),
+              let footer = try? FileIO.pread(fd, offset: size - SegmentFormat.footerSize, count: SegmentFormat.footerSize, path: path) else { return nil }
+        return header.withUnsafeBytes { h in
+            footer.withUnsafeBytes { f -> ChargelineError? in
+                guard h.loadLE(UInt32.self, at: 0) == SegmentFormat.magic, f.loadLE(UInt32.self, at: 28) == SegmentFormat.magic else { return nil }
+                let version = h.loadLE(UInt16.self, at: 4)
+                guard version > SegmentFormat.version, f.loadLE(UInt16.self, at: 24) == version else { return nil }
+                return Self.unsupported(path: path, header: version, footer: version)
+            }
+        }
+    }
+
     /// The error for a file whose header or footer names a version this build does not read.
     static func unsupported(path: String, header: UInt16, footer: UInt16) -> ChargelineError {
         let found = header == footer ? "version \(header)" : "version \(header) in its header and \(footer) in its footer"

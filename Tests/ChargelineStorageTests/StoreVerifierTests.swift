@@ -164,6 +164,30 @@ import ChargelineTestSupport
         #expect(times == Set((0..<4).map { Self.t0 + 24 * Self.hour + Int64($0) * Self.hour }), "the second day still serves")
     }
 
+    @Test func aSegmentOfANewerVersionRefusesTheOpenAndIsNotQuarantined() throws {
+        let dir = try Self.makeStore()
+        defer { dir.cleanup() }
+        let segment = Self.segmentFiles(dir.path + "/db")[0]
+        let listed = try Manifest.load(directory: dir.path + "/db")?.segments.count
+        var bytes = try FileIO.readAll(segment)
+        let newer = SegmentFormat.version + 1
+        for at in [4, bytes.count - SegmentFormat.footerSize + 24] {
+            bytes[at] = UInt8(truncatingIfNeeded: newer)
+            bytes[at + 1] = UInt8(truncatingIfNeeded: newer >> 8)
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: segment))
+        do {
+            let store = try Store(directory: dir.path, options: Self.options(), logger: quietLogger)
+            try? store.close()
+            Issue.record("a store holding a newer segment version opened")
+        } catch let error as ChargelineError {
+            #expect(error.message.contains("a newer Chargeline wrote it") && error.message.contains(segment), "\(error.message)")
+        }
+        #expect(FileIO.fileSize(segment) == bytes.count, "the newer file stays where it is")
+        #expect(FileIO.fileSize(dir.path + "/db/quarantine") == nil || FileIO.list(dir.path + "/db/quarantine").isEmpty)
+        #expect(try Manifest.load(directory: dir.path + "/db")?.segments.count == listed)
+    }
+
     @Test func aDamagedBlockFailsTheReadNamingTheFile() throws {
         let dir = try Self.makeStore()
         defer { dir.cleanup() }
