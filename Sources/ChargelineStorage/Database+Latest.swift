@@ -70,9 +70,8 @@ extension Database {
         guard !segments.isEmpty else { return out }
         let reader = try MergedReader(segments: segments, heads: [], headSeqs: [], fields: .ordered(fields), range: range,
                                       listKeys: false, matches: { _ in true })
-        var scratch = MergedReader.Scratch()
         for k in keys.indices {
-            if let t = reader.newestTime(keys[k], scratch: &scratch) { out[k] = max(out[k] ?? .min, t) }
+            if let t = reader.newestSegmentTime(keys[k]) { out[k] = max(out[k] ?? .min, t) }
         }
         return out
     }

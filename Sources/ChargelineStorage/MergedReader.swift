@@ -499,11 +499,11 @@ package struct MergedReader: @unchecked Sendable {
         return out
     }
 
-    /// The greatest timestamp of any wanted field of series `key` (nil when no source holds
-    /// one), from metadata alone: per segment the last block's end of each field, per head
-    /// column the end of its sealed chunks and tail. Exact only when `canAnswerNewestTimes`
-    /// (else the caller asks `latest`).
-    func newestTime(_ key: [UInt8], scratch: inout Scratch) -> Int64? {
+    /// The greatest timestamp of any wanted field of series `key` in this reader's segments
+    /// (nil when none holds one), from their block metadata alone: per field the last block's
+    /// end. Exact with no delete to honour and the range all time; heads are asked directly
+    /// (`Head.raiseNewestTimes`, `Database.newestTimes`).
+    func newestSegmentTime(_ key: [UInt8]) -> Int64? {
         var newest: Int64?
         for source in segments {
             let index = source.index
@@ -514,22 +514,8 @@ package struct MergedReader: @unchecked Sendable {
                 if n > 0 { newest = max(newest ?? .min, index.block(n - 1, ofEntry: e).maxTime) }
             }
         }
-        if scratch.headHints.count != heads.count { scratch.headHints = Array(repeating: 0, count: heads.count) }
-        for (hi, head) in heads.enumerated() {
-            guard let h = head.snapshot.position(of: key, hint: scratch.headHints[hi]) else { continue }
-            scratch.headHints[hi] = h + 1
-            let columns = head.snapshot.columns[h]
-            for c in columns.indices where head.ordinals[h][c] >= 0 {
-                let end = max(columns[c].sealedMaxTime, columns[c].tail?.maxTime ?? .min)
-                if end > .min { newest = max(newest ?? .min, end) }
-            }
-        }
         return newest
     }
-
-    /// Whether `newestTime` answers exactly (no delete could hide a newer point, and the range
-    /// is all time, so no end needs clipping).
-    var canAnswerNewestTimes: Bool { tombstones.isEmpty && range == .all }
 
     /// The newest point in range of each field of series `key` (nil where none), written into
     /// `slots[base + ordinal]`: the last run's statistics when it is one part ending inside

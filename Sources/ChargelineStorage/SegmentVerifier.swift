@@ -50,13 +50,7 @@ package enum SegmentVerifier {
         let header: [UInt8]
         do {
             footer = try reader.footerSummary()
-            let fd = try reader.descriptor()
-            // The kernel reads the file (blocks and index) while the index is parsed below;
-            // the checksum pass then finds it in the page cache. Advice only, bounded so a
-            // huge file does not push its own start out before it is read (the checksum
-            // pass asks again for each of its parts).
-            _ = posix_fadvise(fd, 0, off_t(min(size, 512 << 20)), POSIX_FADV_WILLNEED)
-            header = try FileIO.pread(fd, offset: 0, count: SegmentFormat.headerSize, path: path)
+            header = try FileIO.pread(try reader.descriptor(), offset: 0, count: SegmentFormat.headerSize, path: path)
         } catch {
             let (offset, what) = describe(error, path: path)
             problem(offset, what)
